@@ -1,0 +1,114 @@
+//! The command line: global flags choose the target; subcommands are the headless operations.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kinesis-console",
+    version,
+    about = "A terminal control plane for streaming pipelines on Amazon Kinesis",
+    long_about = "A terminal control plane for streaming pipelines on Amazon Kinesis.\n\n\
+        By default it talks to its embedded local cloud (no AWS account needed); \
+        --target aws uses your AWS credentials, --endpoint-url any AWS-compatible endpoint."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Where to talk to: the embedded local cloud, or real AWS.
+    #[arg(long, global = true, value_enum, default_value_t = TargetKind::Local, env = "KINESIS_CONSOLE_TARGET")]
+    pub target: TargetKind,
+    /// AWS profile (target aws).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region (target aws or endpoint).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Any AWS-compatible endpoint (LocalStack, another `local serve`); overrides --target.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// The local cloud's data directory [default: the XDG data dir].
+    #[arg(long, global = true, value_name = "DIR", env = "KINESIS_CONSOLE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output format for headless commands.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Refuse every action that changes anything.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Log level for the log file (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetKind {
+    Local,
+    Aws,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run and manage the embedded local cloud.
+    #[command(subcommand)]
+    Local(LocalCommand),
+    /// Version, every path used, and the target the console would talk to.
+    Info,
+    /// Print a shell completion script.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Serve the local cloud in the foreground (for the aws CLI, boto3 or any SDK).
+    Serve(ServeArgs),
+    /// Whether a local cloud serves this data dir, and where.
+    Status,
+    /// Stop the local cloud serving this data dir.
+    Stop,
+    /// Delete everything the local cloud holds in this data dir (asks first).
+    Reset {
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = crate::cloud::context::DEFAULT_PORT)]
+    pub port: u16,
+    /// Address to bind; anything but loopback exposes the cloud to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Do not verify request signatures.
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Do not enforce service limits (Kinesis shard throughput) — for bulk tests.
+    #[arg(long)]
+    pub no_limits: bool,
+    /// Inject faults: [SERVICE:]throttle=0.2,error=0.01,latency=20ms,reset=0.005 (repeatable).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Vec<String>,
+    /// Start with the clock in virtual mode (time moves only through the admin API).
+    #[arg(long)]
+    pub virtual_clock: bool,
+}

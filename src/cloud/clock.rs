@@ -1,0 +1,179 @@
+//! The one clock of the local cloud.
+//!
+//! Everything time-based in the cloud (shard limits, iterator expiry, retention, metric timestamps,
+//! alarm evaluation, buffers) reads this clock. It runs on real time by default; tests switch it to a
+//! virtual mode in which time stands still until it is advanced, so no test waits on the wall clock.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockMode {
+    Real,
+    Virtual,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Real,
+    Virtual { now_ms: i64 },
+}
+
+/// Milliseconds since the Unix epoch on the cloud clock.
+pub type Millis = i64;
+
+pub struct Clock {
+    state: Mutex<State>,
+    /// Bumped whenever virtual time moves or the mode changes, so sleepers re-check.
+    ticks: watch::Sender<u64>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::real()
+    }
+}
+
+pub fn wall_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Clock {
+    pub fn real() -> Self {
+        Clock { state: Mutex::new(State::Real), ticks: watch::channel(0).0 }
+    }
+
+    /// A virtual clock standing at `now_ms` until advanced.
+    pub fn virtual_at(now_ms: Millis) -> Self {
+        Clock { state: Mutex::new(State::Virtual { now_ms }), ticks: watch::channel(0).0 }
+    }
+
+    fn state(&self) -> State {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn mode(&self) -> ClockMode {
+        match self.state() {
+            State::Real => ClockMode::Real,
+            State::Virtual { .. } => ClockMode::Virtual,
+        }
+    }
+
+    pub fn now_ms(&self) -> Millis {
+        match self.state() {
+            State::Real => wall_ms(),
+            State::Virtual { now_ms } => now_ms,
+        }
+    }
+
+    pub fn now(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(self.now_ms().max(0) as u64)
+    }
+
+    /// Switches mode. Entering virtual mode freezes time at the current instant (or `at`).
+    pub fn set_mode(&self, mode: ClockMode, at: Option<Millis>) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            *state = match mode {
+                ClockMode::Real => State::Real,
+                ClockMode::Virtual => {
+                    let current = match *state {
+                        State::Real => wall_ms(),
+                        State::Virtual { now_ms } => now_ms,
+                    };
+                    State::Virtual { now_ms: at.unwrap_or(current) }
+                }
+            };
+        }
+        self.ticks.send_modify(|t| *t += 1);
+    }
+
+    /// Moves virtual time forward. Refused in real mode: real time cannot be pushed.
+    pub fn advance(&self, by: Duration) -> Result<Millis, ClockError> {
+        let now = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            match &mut *state {
+                State::Real => return Err(ClockError::RealMode),
+                State::Virtual { now_ms } => {
+                    *now_ms += by.as_millis() as i64;
+                    *now_ms
+                }
+            }
+        };
+        self.ticks.send_modify(|t| *t += 1);
+        Ok(now)
+    }
+
+    /// Waits until the cloud clock reaches `deadline`, whichever mode it is in (or switches to).
+    pub async fn sleep_until(&self, deadline: Millis) {
+        let mut ticks = self.ticks.subscribe();
+        loop {
+            let now = self.now_ms();
+            if now >= deadline {
+                return;
+            }
+            match self.state() {
+                State::Real => {
+                    let wait = Duration::from_millis((deadline - now) as u64);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = ticks.changed() => {}
+                    }
+                }
+                State::Virtual { .. } => {
+                    if ticks.changed().await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    pub async fn sleep(&self, by: Duration) {
+        self.sleep_until(self.now_ms() + by.as_millis() as i64).await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClockError {
+    #[error("the clock runs on real time; switch it to virtual mode before advancing it")]
+    RealMode,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn virtual_sleep_wakes_only_when_advanced_past_deadline() {
+        let clock = Arc::new(Clock::virtual_at(1_000));
+        let c = clock.clone();
+        let sleeper = tokio::spawn(async move {
+            c.sleep_until(3_000).await;
+            c.now_ms()
+        });
+        clock.advance(Duration::from_millis(1_000)).unwrap();
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished() || clock.now_ms() >= 3_000);
+        clock.advance(Duration::from_millis(1_500)).unwrap();
+        let woke_at = tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
+        assert_eq!(woke_at, 3_500);
+    }
+
+    #[test]
+    fn advancing_real_time_is_refused() {
+        let clock = Clock::real();
+        assert!(clock.advance(Duration::from_secs(1)).is_err());
+        clock.set_mode(ClockMode::Virtual, Some(42));
+        assert_eq!(clock.now_ms(), 42);
+        assert_eq!(clock.advance(Duration::from_secs(1)).unwrap(), 1_042);
+    }
+}

@@ -1,0 +1,144 @@
+//! What every part of a running local cloud shares: configuration, clock, credentials, faults,
+//! limit switches and the shutdown signal.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{OnceLock, RwLock};
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+use super::auth::LocalCredentials;
+use super::clock::{Clock, ClockMode};
+use super::faults::{FaultRates, Faults};
+
+pub const DEFAULT_PORT: u16 = 4599;
+pub const DEFAULT_REGION: &str = "us-east-1";
+pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
+
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub region: String,
+    /// Verify SigV4 signatures (off with `--no-auth`).
+    pub auth: bool,
+    /// Enforce service limits such as Kinesis per-shard throughput (off with `--no-limits`).
+    pub limits: bool,
+    pub clock: ClockMode,
+    pub faults: Vec<(String, FaultRates)>,
+}
+
+impl CloudConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        CloudConfig {
+            data_dir: data_dir.into(),
+            bind: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            region: DEFAULT_REGION.to_string(),
+            auth: true,
+            limits: true,
+            clock: ClockMode::Real,
+            faults: Vec::new(),
+        }
+    }
+
+    /// Loopback, a free port: what tests use.
+    pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
+        let mut c = Self::new(data_dir);
+        c.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        c
+    }
+}
+
+/// Per-stream switches for limit enforcement, over a global default.
+#[derive(Debug)]
+pub struct Limits {
+    enforce: AtomicBool,
+    per_stream: RwLock<HashMap<String, bool>>,
+}
+
+impl Limits {
+    pub fn new(enforce: bool) -> Self {
+        Limits { enforce: AtomicBool::new(enforce), per_stream: RwLock::default() }
+    }
+
+    pub fn set_global(&self, enforce: bool) {
+        self.enforce.store(enforce, Ordering::Relaxed);
+    }
+
+    pub fn global(&self) -> bool {
+        self.enforce.load(Ordering::Relaxed)
+    }
+
+    pub fn set_for(&self, resource: &str, enforce: Option<bool>) {
+        let mut map = self.per_stream.write().unwrap_or_else(|p| p.into_inner());
+        match enforce {
+            Some(e) => map.insert(resource.to_string(), e),
+            None => map.remove(resource),
+        };
+    }
+
+    pub fn enforced(&self, resource: &str) -> bool {
+        let map = self.per_stream.read().unwrap_or_else(|p| p.into_inner());
+        map.get(resource).copied().unwrap_or_else(|| self.global())
+    }
+
+    pub fn overrides(&self) -> HashMap<String, bool> {
+        self.per_stream.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+pub struct CloudContext {
+    pub config: CloudConfig,
+    pub clock: Clock,
+    pub credentials: LocalCredentials,
+    pub faults: Faults,
+    pub limits: Limits,
+    pub started: Instant,
+    /// The URL the host serves on, known once bound.
+    pub endpoint_url: OnceLock<String>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl CloudContext {
+    pub fn new(config: CloudConfig, credentials: LocalCredentials) -> Self {
+        let clock = match config.clock {
+            ClockMode::Real => Clock::real(),
+            ClockMode::Virtual => Clock::virtual_at(super::clock::wall_ms()),
+        };
+        let faults = Faults::default();
+        for (service, rates) in &config.faults {
+            faults.set(service, *rates);
+        }
+        CloudContext {
+            limits: Limits::new(config.limits),
+            config,
+            clock,
+            credentials,
+            faults,
+            started: Instant::now(),
+            endpoint_url: OnceLock::new(),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    pub fn account_id(&self) -> &str {
+        LOCAL_ACCOUNT_ID
+    }
+
+    pub fn request_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Resolves once shutdown has been requested.
+    pub async fn shutdown_requested(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}

@@ -1,0 +1,70 @@
+//! The embedded local cloud: a real local implementation of the AWS APIs the patterns use,
+//! served on one loopback port in the wire protocols of the official clients.
+
+pub mod admin;
+pub mod attach;
+pub mod auth;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod faults;
+pub mod host;
+pub mod protocol;
+pub mod registry;
+pub mod router;
+pub mod server;
+pub mod service;
+pub mod sts;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use auth::LocalCredentials;
+pub use context::{CloudConfig, CloudContext};
+
+/// A local cloud serving in this process.
+pub struct RunningCloud {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub ctx: Arc<CloudContext>,
+    task: JoinHandle<()>,
+}
+
+/// Starts the cloud on `config.bind` with the given credentials. Returns once it accepts connections.
+pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow::Result<RunningCloud> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
+    let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let ctx = Arc::new(CloudContext::new(config, credentials));
+    let _ = ctx.endpoint_url.set(url.clone());
+    let registry = registry::build(&ctx)?;
+    for service in registry.all() {
+        service.clone().start(ctx.clone());
+    }
+    let host = Arc::new(server::Host { ctx: ctx.clone(), registry });
+    let task = tokio::spawn(server::serve(host, listener));
+    tracing::info!(%url, "local cloud serving");
+    Ok(RunningCloud { addr, url, ctx, task })
+}
+
+impl RunningCloud {
+    pub fn credentials(&self) -> &LocalCredentials {
+        &self.ctx.credentials
+    }
+
+    /// Resolves when someone asked the cloud to stop (admin `shutdown`, a signal handler).
+    pub async fn stopped(&self) {
+        self.ctx.shutdown_requested().await
+    }
+
+    pub async fn shutdown(self) {
+        self.ctx.request_shutdown();
+        let _ = self.task.await;
+    }
+}

@@ -1,0 +1,54 @@
+//! The headless subcommands. Each returns an exit code: 0 ok, 1 failure (2, usage, is clap's).
+
+pub mod info;
+pub mod local;
+pub mod output;
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::paths::Paths;
+
+pub fn main(cli: Cli) -> ExitCode {
+    let paths = Paths::resolve(cli.global.data_dir.as_deref());
+    let _log_guard = match crate::logging::init(&paths.log_file, &cli.global.log_level) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("warning: logging disabled: {e:#}");
+            None
+        }
+    };
+    let Some(command) = cli.command else {
+        let _ = Cli::command().print_help();
+        println!();
+        return ExitCode::SUCCESS;
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let global = cli.global;
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Local(cmd) => local::run(cmd, &global, &paths).await,
+            Command::Info => info::run(&global, &paths).await,
+            Command::Completion { shell } => {
+                clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "command failed");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

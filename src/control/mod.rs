@@ -1,0 +1,25 @@
+//! SDK-side operations shared by the CLI and the TUI. The read-only guard lives here so both
+//! front ends refuse mutating actions the same way.
+
+#[derive(Debug, thiserror::Error)]
+#[error("refusing to {action}: the console runs with --read-only")]
+pub struct ReadOnlyError {
+    pub action: String,
+}
+
+/// Whether mutating actions are allowed in this session.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub read_only: bool,
+}
+
+impl Access {
+    /// Fails with a message naming the refused action when the session is read-only.
+    pub fn check(&self, action: &str) -> Result<(), ReadOnlyError> {
+        if self.read_only {
+            Err(ReadOnlyError { action: action.to_string() })
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! kinesis-console: a terminal control plane for streaming pipelines on Amazon Kinesis,
+//! with an embedded local cloud that speaks the AWS wire protocols.
+
+pub mod cli;
+pub mod cloud;
+pub mod commands;
+pub mod control;
+pub mod logging;
+pub mod paths;
+pub mod target;
+
+/// The console's version, as it appears in stack tags and `info`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,110 @@
+//! Turns the global flags and the environment into the SDK configuration for one of three targets:
+//! the embedded local cloud, real AWS through the default credential chain, or any endpoint.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_sts::config::Region;
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, TargetKind};
+use crate::cloud::attach::{self, Attached};
+use crate::cloud::host::{DataDir, EndpointInfo};
+use crate::cloud::CloudConfig;
+use crate::paths::Paths;
+
+/// What the console talks to, as the header and `info` show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Target {
+    Local { data_dir: PathBuf },
+    Aws { profile: Option<String>, region: Option<String> },
+    Endpoint { url: String, region: Option<String> },
+}
+
+impl Target {
+    pub fn from_args(args: &GlobalArgs, paths: &Paths) -> Self {
+        if let Some(url) = &args.endpoint_url {
+            return Target::Endpoint { url: url.clone(), region: args.region.clone() };
+        }
+        match args.target {
+            TargetKind::Local => Target::Local { data_dir: paths.data_dir.clone() },
+            TargetKind::Aws => Target::Aws {
+                profile: args.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
+                region: args.region.clone().or_else(|| std::env::var("AWS_REGION").ok()).or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
+            },
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Local { data_dir } => write!(f, "LOCAL ({})", data_dir.display()),
+            Target::Aws { profile, region } => write!(
+                f,
+                "AWS profile {} region {}",
+                profile.as_deref().unwrap_or("default"),
+                region.as_deref().unwrap_or("(from profile)")
+            ),
+            Target::Endpoint { url, .. } => write!(f, "ENDPOINT {url}"),
+        }
+    }
+}
+
+/// An open connection: the SDK configuration, and the local host when this process runs it.
+pub struct Connection {
+    pub target: Target,
+    pub sdk: SdkConfig,
+    pub local: Option<Attached>,
+}
+
+impl Connection {
+    /// Stops the in-process host, if this process is the one hosting.
+    pub async fn close(self) {
+        if let Some(Attached::Hosting(h)) = self.local {
+            h.shutdown().await;
+        }
+    }
+}
+
+/// SDK configuration for a local cloud endpoint and its credentials.
+pub async fn local_sdk_config(info: &EndpointInfo) -> SdkConfig {
+    let creds = Credentials::new(&info.access_key_id, &info.secret_access_key, None, None, "kinesis-console-local");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(info.region.clone()))
+        .endpoint_url(&info.url)
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .load()
+        .await
+}
+
+pub async fn connect(target: Target) -> anyhow::Result<Connection> {
+    match &target {
+        Target::Local { data_dir } => {
+            let attached = attach::connect_or_host(&DataDir::new(data_dir), CloudConfig::new(data_dir)).await?;
+            let sdk = local_sdk_config(attached.info()).await;
+            Ok(Connection { target, sdk, local: Some(attached) })
+        }
+        Target::Aws { profile, region } => {
+            let mut loader = aws_config::defaults(BehaviorVersion::latest());
+            if let Some(p) = profile {
+                loader = loader.profile_name(p);
+            }
+            if let Some(r) = region {
+                loader = loader.region(Region::new(r.clone()));
+            }
+            Ok(Connection { sdk: loader.load().await, target, local: None })
+        }
+        Target::Endpoint { url, region } => {
+            let mut loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(url);
+            if let Some(r) = region {
+                loader = loader.region(Region::new(r.clone()));
+            }
+            Ok(Connection { sdk: loader.load().await, target, local: None })
+        }
+    }
+}
