@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use super::auth::LocalCredentials;
 use super::clock::{Clock, ClockMode};
 use super::faults::{FaultRates, Faults};
+use super::metrics::Metrics;
 
 pub const DEFAULT_PORT: u16 = 4599;
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -96,6 +97,8 @@ pub struct CloudContext {
     pub credentials: LocalCredentials,
     pub faults: Faults,
     pub limits: Limits,
+    /// Service metrics published into the local CloudWatch.
+    pub metrics: Metrics,
     pub started: Instant,
     /// The URL the host serves on, known once bound.
     pub endpoint_url: OnceLock<String>,
@@ -114,6 +117,7 @@ impl CloudContext {
         }
         CloudContext {
             limits: Limits::new(config.limits),
+            metrics: Metrics::default(),
             config,
             clock,
             credentials,

@@ -9,6 +9,7 @@ pub mod context;
 pub mod error;
 pub mod faults;
 pub mod host;
+pub mod metrics;
 pub mod protocol;
 pub mod registry;
 pub mod router;

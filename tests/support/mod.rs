@@ -1,0 +1,173 @@
+//! Shared by the integration tests: a local cloud on an ephemeral loopback port, SDK configuration
+//! for it, its admin API, and the `aws` CLI from the venv `.ci/run` creates.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use kinesis_console::cloud::clock::ClockMode;
+use kinesis_console::cloud::host::{AdminClient, EndpointInfo};
+use kinesis_console::cloud::{self, CloudConfig, LocalCredentials, RunningCloud};
+
+pub struct TestCloud {
+    pub cloud: RunningCloud,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn init_env() {
+    // SAFETY: set before any thread of the test reads the environment for these keys; same values each time.
+    unsafe {
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    }
+}
+
+impl TestCloud {
+    /// A cloud on real time with signatures verified.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A cloud whose clock stands still until advanced.
+    pub async fn start_virtual() -> Self {
+        Self::start_with(|c| c.clock = ClockMode::Virtual).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut CloudConfig)) -> Self {
+        init_env();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = CloudConfig::ephemeral(dir.path());
+        configure(&mut config);
+        let cloud = cloud::start(config, LocalCredentials::generate()).await.expect("local cloud starts");
+        TestCloud { cloud, dir }
+    }
+
+    /// Restarts on the same data dir (what a host restart does), keeping credentials.
+    pub async fn restart(self) -> Self {
+        let TestCloud { cloud, dir } = self;
+        let creds = cloud.credentials().clone();
+        let mut config = cloud.ctx.config.clone();
+        config.bind.set_port(0);
+        cloud.shutdown().await;
+        let cloud = cloud::start(config, creds).await.expect("local cloud restarts");
+        TestCloud { cloud, dir }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.cloud.url
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn endpoint(&self) -> EndpointInfo {
+        let c = self.cloud.credentials();
+        EndpointInfo {
+            url: self.cloud.url.clone(),
+            region: self.cloud.ctx.config.region.clone(),
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            pid: std::process::id(),
+            version: kinesis_console::VERSION.to_string(),
+        }
+    }
+
+    pub async fn sdk_config(&self) -> SdkConfig {
+        kinesis_console::target::local_sdk_config(&self.endpoint()).await
+    }
+
+    /// SDK configuration with other credentials (for refusal tests).
+    pub async fn sdk_config_with(&self, access_key: &str, secret: &str) -> SdkConfig {
+        let creds = aws_credential_types::Credentials::new(access_key, secret, None, None, "test");
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url(self.url())
+            .credentials_provider(creds)
+            .load()
+            .await
+    }
+
+    pub fn admin(&self) -> AdminClient {
+        AdminClient::new(self.endpoint())
+    }
+
+    /// Moves the virtual clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.cloud.ctx.clock.advance(by).expect("clock is virtual");
+    }
+
+    /// `aws` CLI with this cloud's endpoint and credentials; `None` when the CLI is not installed
+    /// (outside CI only: under CI=true its absence fails the test).
+    pub fn aws(&self, args: &[&str]) -> Option<Output> {
+        let aws = aws_cli()?;
+        let c = self.cloud.credentials();
+        let out = Command::new(aws)
+            .args(args)
+            .args(["--endpoint-url", self.url(), "--region", "us-east-1", "--output", "json"])
+            .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("aws CLI runs");
+        Some(out)
+    }
+
+    /// Runs the `aws` CLI and parses its JSON output, failing the test on a non-zero exit.
+    pub fn aws_json(&self, args: &[&str]) -> Option<serde_json::Value> {
+        let out = self.aws(args)?;
+        assert!(
+            out.status.success(),
+            "aws {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        if out.stdout.iter().all(u8::is_ascii_whitespace) {
+            return Some(serde_json::Value::Null);
+        }
+        Some(serde_json::from_slice(&out.stdout).expect("aws CLI prints JSON"))
+    }
+}
+
+/// The venv's `aws` (`KC_AWS_CLI`, or `.venv/bin/aws` in the project). Missing is a failure in CI.
+pub fn aws_cli() -> Option<PathBuf> {
+    let candidate = std::env::var_os("KC_AWS_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/aws"));
+    if candidate.exists() {
+        return Some(candidate);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the aws CLI is not installed at {}; .ci/run installs it", candidate.display());
+    }
+    eprintln!("aws CLI not found at {}: skipping its part of this test (CI runs it)", candidate.display());
+    None
+}
+
+/// Polls `check` until it returns `Some`, failing after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The built binary.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kinesis-console"));
+    c.env("AWS_EC2_METADATA_DISABLED", "true");
+    c
+}
