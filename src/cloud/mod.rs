@@ -5,6 +5,7 @@ pub mod admin;
 pub mod attach;
 pub mod auth;
 pub mod clock;
+pub mod cloudwatch;
 pub mod context;
 pub mod error;
 pub mod faults;

@@ -6,8 +6,10 @@ use super::context::CloudContext;
 use super::service::{Descriptor, Service};
 
 pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
-    let _ = ctx;
-    Ok(Registry::new(vec![Arc::new(super::sts::Sts::new())]))
+    Ok(Registry::new(vec![
+        Arc::new(super::sts::Sts::new()),
+        Arc::new(super::cloudwatch::CloudWatch::new(ctx)?),
+    ]))
 }
 
 pub struct Registry {
