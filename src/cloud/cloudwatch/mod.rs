@@ -3,13 +3,26 @@
 //! awsJson 1.0 (the aws CLI); both decode to the same JSON shapes, so one implementation serves both.
 
 pub mod alarms;
+pub mod dashboards;
+pub mod get_metric_data;
+pub mod get_metric_statistics;
+pub mod list_metrics;
+pub mod math;
 pub mod model;
+pub mod put_metric_data;
+pub mod query;
+pub mod store;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use self::dashboards::Dashboards;
+use self::store::{FLUSH_EVERY, MetricStore};
+use super::metrics::MetricSink;
 
 use super::context::CloudContext;
 use super::error::ApiError;
-use super::service::{BoxFuture, Call, Descriptor, Output, Service};
+use super::service::{BoxFuture, Call, Descriptor, Input, Output, Service};
 
 pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
 
@@ -17,17 +30,33 @@ pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
 pub fn is_timestamp_member(name: &str) -> bool {
     name.ends_with("Timestamp")
         || name.ends_with("Timestamps")
-        || matches!(name, "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate")
+        || matches!(
+            name,
+            "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate"
+        )
 }
 
 pub struct CloudWatch {
     descriptor: Descriptor,
     pub alarms: alarms::Alarms,
+    /// Every metric: what the operations, the alarms and the local services' publishing share.
+    pub metrics: Arc<MetricStore>,
+    pub dashboards: Dashboards,
 }
 
 impl CloudWatch {
     pub fn new(ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
+        let clock: Weak<CloudContext> = Arc::downgrade(ctx);
+        let now = Arc::new(move || {
+            clock
+                .upgrade()
+                .map_or_else(super::clock::wall_ms, |c| c.clock.now_ms())
+        });
+        let metrics = MetricStore::open(&ctx.config.data_dir, now)?;
+        ctx.metrics.install(metrics.clone() as Arc<dyn MetricSink>);
         Ok(CloudWatch {
+            metrics,
+            dashboards: Dashboards::open(&ctx.config.data_dir)?,
             descriptor: Descriptor {
                 id: "cloudwatch",
                 signing_name: "monitoring",
@@ -50,13 +79,80 @@ impl Service for CloudWatch {
         &self.descriptor
     }
 
-    fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
+    fn call<'a>(
+        &'a self,
+        ctx: &'a Arc<CloudContext>,
+        call: Call,
+    ) -> BoxFuture<'a, Result<Output, ApiError>> {
         Box::pin(async move {
             let op = call.operation.clone();
-            if let Some(result) = self.alarms.call(ctx, &op, call.input) {
-                return result.map(Output::Json);
-            }
-            Err(ApiError::unknown_operation(&op))
+            let input = match op.as_str() {
+                "PutMetricData"
+                | "GetMetricData"
+                | "GetMetricStatistics"
+                | "ListMetrics"
+                | "PutDashboard"
+                | "GetDashboard"
+                | "ListDashboards"
+                | "DeleteDashboards" => call.input,
+                _ => match self.alarms.call(ctx, &op, call.input) {
+                    Some(result) => return result.map(Output::Json),
+                    None => return Err(ApiError::unknown_operation(&op)),
+                },
+            };
+            self.metrics_call(ctx, &op, input).map(Output::Json)
         })
+    }
+
+    fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(async move {
+            self.metrics.clear()?;
+            self.dashboards.clear()?;
+            Ok(())
+        })
+    }
+
+    /// Seals closed minutes every second and writes the store out every [`FLUSH_EVERY`] and at shutdown.
+    fn start(self: Arc<Self>, ctx: Arc<CloudContext>) {
+        let store = self.metrics.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let flush_every = FLUSH_EVERY.as_secs().max(1);
+            let mut n: u64 = 0;
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = ctx.shutdown_requested() => break,
+                }
+                n += 1;
+                let store = store.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || store.maintain(n % flush_every == 0)).await;
+            }
+            let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        });
+    }
+}
+
+impl CloudWatch {
+    fn metrics_call(
+        &self,
+        ctx: &Arc<CloudContext>,
+        op: &str,
+        input: Input,
+    ) -> Result<serde_json::Value, ApiError> {
+        match op {
+            "PutMetricData" => put_metric_data::put_metric_data(&self.metrics, input.parse()?),
+            "GetMetricData" => get_metric_data::get_metric_data(&self.metrics, input.parse()?),
+            "GetMetricStatistics" => {
+                get_metric_statistics::get_metric_statistics(&self.metrics, input.parse()?)
+            }
+            "ListMetrics" => list_metrics::list_metrics(&self.metrics, input.parse()?),
+            "PutDashboard" => self.dashboards.put(input.parse()?, ctx.clock.now_ms()),
+            "GetDashboard" => self.dashboards.get(input.parse()?),
+            "ListDashboards" => self.dashboards.list(input.parse()?),
+            "DeleteDashboards" => self.dashboards.delete(input.parse()?),
+            _ => Err(ApiError::unknown_operation(op)),
+        }
     }
 }

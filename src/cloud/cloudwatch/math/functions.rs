@@ -1,0 +1,278 @@
+//! The metric math functions: METRICS, RATE, DIFF, MAX, MIN, SUM, AVG, FILL, IF and a few
+//! single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
+
+use std::collections::BTreeMap;
+
+use super::parse::Expr;
+use super::{Scope, Series, Val, eval, map};
+
+pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, String> {
+    let arity = |n: std::ops::RangeInclusive<usize>| {
+        if n.contains(&args.len()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "Function {name} takes {} arguments, {} given",
+                describe(&n),
+                args.len()
+            ))
+        }
+    };
+    match name {
+        "METRICS" => {
+            arity(0..=1)?;
+            let filter = match args.first() {
+                Some(a) => match eval(a, scope)? {
+                    Val::Str(s) => Some(s),
+                    _ => return Err("METRICS takes a string argument".into()),
+                },
+                None => None,
+            };
+            let all = scope.metrics()?;
+            let picked = all
+                .into_iter()
+                .filter(|(id, s)| {
+                    filter
+                        .as_ref()
+                        .is_none_or(|f| s.label.contains(f.as_str()) || id.contains(f.as_str()))
+                })
+                .map(|(_, s)| s)
+                .collect();
+            Ok(Val::Array(picked))
+        }
+        "RATE" | "DIFF" => {
+            arity(1..=1)?;
+            let rate = name == "RATE";
+            per_series(eval(&args[0], scope)?, name, |s| differences(s, rate))
+        }
+        "MAX" | "MIN" | "SUM" | "AVG" => {
+            arity(1..=1)?;
+            reduce(name, eval(&args[0], scope)?)
+        }
+        "FILL" => {
+            arity(2..=2)?;
+            let target = eval(&args[0], scope)?;
+            let how = match &args[1] {
+                Expr::Name(k) if k.eq_ignore_ascii_case("REPEAT") => Fill::Repeat,
+                Expr::Name(k) if k.eq_ignore_ascii_case("LINEAR") => Fill::Linear,
+                other => match eval(other, scope)? {
+                    Val::Scalar(v) => Fill::Value(v),
+                    _ => {
+                        return Err(
+                            "FILL takes a number, REPEAT or LINEAR as its second argument".into(),
+                        );
+                    }
+                },
+            };
+            let grid: Vec<i64> = scope.grid().timestamps().collect();
+            per_series(target, name, |s| fill(s, &grid, how))
+        }
+        "IF" => {
+            arity(2..=3)?;
+            let cond = eval(&args[0], scope)?;
+            let then = eval(&args[1], scope)?;
+            let otherwise = match args.get(2) {
+                Some(e) => Some(eval(e, scope)?),
+                None => None,
+            };
+            if_else(
+                cond,
+                then,
+                otherwise,
+                &scope.grid().timestamps().collect::<Vec<_>>(),
+            )
+        }
+        "ABS" => one(args, scope, f64::abs),
+        "CEIL" => one(args, scope, f64::ceil),
+        "FLOOR" => one(args, scope, f64::floor),
+        "SQRT" => one(args, scope, f64::sqrt),
+        "LOG" => one(args, scope, f64::ln),
+        "LOG10" => one(args, scope, f64::log10),
+        _ => Err(format!("Unknown function {name}")),
+    }
+}
+
+fn describe(n: &std::ops::RangeInclusive<usize>) -> String {
+    if n.start() == n.end() {
+        n.start().to_string()
+    } else {
+        format!("{} to {}", n.start(), n.end())
+    }
+}
+
+fn one(args: &[Expr], scope: &mut dyn Scope, f: fn(f64) -> f64) -> Result<Val, String> {
+    let [arg] = args else {
+        return Err("This function takes 1 argument".into());
+    };
+    map(eval(arg, scope)?, f)
+}
+
+fn per_series(v: Val, name: &str, f: impl Fn(Series) -> Series) -> Result<Val, String> {
+    match v {
+        Val::Series(s) => Ok(Val::Series(f(s))),
+        Val::Array(a) => Ok(Val::Array(a.into_iter().map(f).collect())),
+        _ => Err(format!(
+            "{name} takes a time series or an array of time series"
+        )),
+    }
+}
+
+/// DIFF: change from the previous point; RATE: that change per second.
+fn differences(s: Series, per_second: bool) -> Series {
+    let points = s
+        .points
+        .windows(2)
+        .map(|w| {
+            let ((t0, v0), (t1, v1)) = (w[0], w[1]);
+            let d = v1 - v0;
+            (
+                t1,
+                if per_second {
+                    d / ((t1 - t0) as f64 / 1000.0)
+                } else {
+                    d
+                },
+            )
+        })
+        .collect();
+    Series {
+        label: s.label,
+        points,
+    }
+}
+
+/// A series reduces to one number; an array to one series holding, per timestamp, the
+/// statistic over the series that have a point there.
+fn reduce(name: &str, v: Val) -> Result<Val, String> {
+    let stat = |xs: &[f64]| -> f64 {
+        match name {
+            "MAX" => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            "MIN" => xs.iter().copied().fold(f64::INFINITY, f64::min),
+            "SUM" => xs.iter().sum(),
+            _ => xs.iter().sum::<f64>() / xs.len() as f64,
+        }
+    };
+    match v {
+        Val::Series(s) => {
+            let xs: Vec<f64> = s.points.iter().map(|(_, x)| *x).collect();
+            Ok(if xs.is_empty() {
+                Val::Series(Series {
+                    label: s.label,
+                    points: Vec::new(),
+                })
+            } else {
+                Val::Scalar(stat(&xs))
+            })
+        }
+        Val::Array(a) => {
+            let mut by_time: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
+            for s in &a {
+                for (t, x) in &s.points {
+                    by_time.entry(*t).or_default().push(*x);
+                }
+            }
+            let label = a.first().map(|s| s.label.clone()).unwrap_or_default();
+            Ok(Val::Series(Series {
+                label,
+                points: by_time.into_iter().map(|(t, xs)| (t, stat(&xs))).collect(),
+            }))
+        }
+        Val::Scalar(x) => Ok(Val::Scalar(x)),
+        Val::Str(_) => Err(format!(
+            "{name} takes a time series or an array of time series"
+        )),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Fill {
+    Value(f64),
+    Repeat,
+    Linear,
+}
+
+fn fill(s: Series, grid: &[i64], how: Fill) -> Series {
+    if s.points.is_empty() {
+        let points = match how {
+            Fill::Value(v) => grid.iter().map(|t| (*t, v)).collect(),
+            _ => Vec::new(),
+        };
+        return Series {
+            label: s.label,
+            points,
+        };
+    }
+    let known: BTreeMap<i64, f64> = s.points.iter().copied().collect();
+    let points = grid
+        .iter()
+        .map(|&t| {
+            if let Some(v) = known.get(&t) {
+                return (t, *v);
+            }
+            let before = known.range(..t).next_back();
+            let after = known.range(t..).next();
+            let v = match (how, before, after) {
+                (Fill::Value(v), _, _) => v,
+                (Fill::Repeat, Some((_, b)), _) => *b,
+                (Fill::Linear, Some((tb, b)), Some((ta, a))) => {
+                    b + (a - b) * (t - tb) as f64 / (ta - tb) as f64
+                }
+                (_, Some((_, b)), None) => *b,
+                (_, None, Some((_, a))) => *a,
+                (_, None, None) => f64::NAN,
+            };
+            (t, v)
+        })
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    Series {
+        label: s.label,
+        points,
+    }
+}
+
+fn value_at(v: &Val, t: i64) -> Option<f64> {
+    match v {
+        Val::Scalar(x) => Some(*x),
+        Val::Series(s) => s
+            .points
+            .binary_search_by_key(&t, |(pt, _)| *pt)
+            .ok()
+            .map(|i| s.points[i].1),
+        _ => None,
+    }
+}
+
+/// IF(cond, a[, b]): per timestamp of the condition, `a` where it is non-zero, else `b`
+/// (or no point when `b` is absent).
+fn if_else(cond: Val, then: Val, otherwise: Option<Val>, grid: &[i64]) -> Result<Val, String> {
+    for v in [Some(&cond), Some(&then), otherwise.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if matches!(v, Val::Array(_) | Val::Str(_)) {
+            return Err("IF takes time series or numbers".into());
+        }
+    }
+    let label = match (&cond, &then) {
+        (Val::Series(s), _) | (_, Val::Series(s)) => s.label.clone(),
+        _ => String::new(),
+    };
+    let times: Vec<i64> = match &cond {
+        Val::Series(s) => s.points.iter().map(|(t, _)| *t).collect(),
+        _ => grid.to_vec(),
+    };
+    let points = times
+        .into_iter()
+        .filter_map(|t| {
+            let c = value_at(&cond, t)?;
+            let chosen = if c != 0.0 {
+                Some(&then)
+            } else {
+                otherwise.as_ref()
+            };
+            Some((t, value_at(chosen?, t)?))
+        })
+        .collect();
+    Ok(Val::Series(Series { label, points }))
+}

@@ -1,0 +1,464 @@
+//! The metric store: every series CloudWatch knows, with 1-second buckets for three hours and
+//! 60-second buckets for fifteen days, persisted under `<data_dir>/cloudwatch/`.
+//!
+//! A series is a metric identity (namespace, name, sorted dimensions) with one unit; datums of the
+//! same metric in another unit form another series, so units stay exact per datum. Blocks of the
+//! last three hours live in memory (sealed compactly once their minute has passed); older minutes
+//! are rolled up to one bucket and kept on disk only. Dirty blocks are written every
+//! [`FLUSH_EVERY`] and on shutdown: that interval is the durability window of a crash.
+
+pub mod agg;
+pub mod block;
+mod disk;
+pub mod units;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use redb::Database;
+use serde::{Deserialize, Serialize};
+
+use self::agg::Agg;
+use self::block::Block;
+use crate::cloud::metrics::{Datum, MetricSink, Sample};
+
+pub const MINUTE_MS: i64 = 60_000;
+/// How long 1-second detail is kept.
+pub const HIGH_RES_MS: i64 = 3 * 3_600_000;
+/// How long 60-second rollups are kept.
+pub const RETENTION_MS: i64 = 15 * 86_400_000;
+pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+/// Metric identity plus unit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SeriesKey {
+    pub namespace: String,
+    pub name: String,
+    /// Sorted by name.
+    pub dimensions: Vec<(String, String)>,
+    pub unit: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SeriesRecord {
+    key: SeriesKey,
+    last_ms: i64,
+}
+
+pub struct SeriesInfo {
+    pub id: u32,
+    pub key: SeriesKey,
+    /// Cloud time of the newest datum received.
+    pub last_ms: i64,
+}
+
+struct Series {
+    key: SeriesKey,
+    last_ms: i64,
+    blocks: BTreeMap<i64, Block>,
+}
+
+#[derive(Default)]
+struct Inner {
+    ids: HashMap<SeriesKey, u32>,
+    series: Vec<Series>,
+    dirty: HashSet<(u32, i64)>,
+    dirty_series: HashSet<u32>,
+    /// Minutes below this are on disk (memory only holds dirty ones there).
+    evicted_below: i64,
+}
+
+pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub struct MetricStore {
+    inner: RwLock<Inner>,
+    db: Mutex<Option<Arc<Database>>>,
+    path: PathBuf,
+    now: Now,
+}
+
+/// What one datum adds: a high-resolution datum goes to its second, a standard one to its minute.
+pub struct Observation {
+    pub key: SeriesKey,
+    pub timestamp_ms: i64,
+    pub agg: Agg,
+    pub high_resolution: bool,
+}
+
+impl MetricStore {
+    /// Opens the store in `data_dir`, loading the last three hours into memory.
+    pub fn open(data_dir: &Path, now: Now) -> anyhow::Result<Arc<MetricStore>> {
+        let path = disk::file_path(data_dir);
+        let db = disk::open(&path)?;
+        let mut inner = Inner {
+            evicted_below: hot_start(now()),
+            ..Inner::default()
+        };
+        for (id, bytes) in disk::load_series(&db)? {
+            let Ok(rec) = serde_json::from_slice::<SeriesRecord>(&bytes) else {
+                continue;
+            };
+            let mut blocks = BTreeMap::new();
+            for (minute, raw) in disk::read_blocks(&db, id, inner.evicted_below, i64::MAX)? {
+                match Block::decode(&raw) {
+                    Ok(b) => drop(blocks.insert(minute, b)),
+                    Err(e) => {
+                        tracing::warn!(series = id, minute, error = %e, "skipping a corrupt metric block")
+                    }
+                }
+            }
+            let index = id as usize;
+            while inner.series.len() <= index {
+                inner.series.push(Series {
+                    key: placeholder_key(),
+                    last_ms: i64::MIN,
+                    blocks: BTreeMap::new(),
+                });
+            }
+            inner.ids.insert(rec.key.clone(), id);
+            inner.series[index] = Series {
+                key: rec.key,
+                last_ms: rec.last_ms,
+                blocks,
+            };
+        }
+        let store = Arc::new(MetricStore {
+            inner: RwLock::new(inner),
+            db: Mutex::new(Some(Arc::new(db))),
+            path,
+            now,
+        });
+        let weak: std::sync::Weak<dyn disk::Handoff> =
+            Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
+        disk::register(&store.path, weak);
+        Ok(store)
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.now)()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn database(&self) -> Option<Arc<Database>> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn ingest(&self, observations: Vec<Observation>) {
+        let mut cold = Vec::new();
+        {
+            let mut inner = self.write();
+            for obs in observations {
+                let id = inner.id_for(obs.key.clone());
+                let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
+                if minute < inner.evicted_below
+                    && !inner.series[id as usize].blocks.contains_key(&minute)
+                {
+                    cold.push((id, obs));
+                    continue;
+                }
+                inner.add(id, obs);
+            }
+        }
+        if !cold.is_empty() {
+            self.ingest_cold(cold);
+        }
+    }
+
+    /// Datums for minutes already on disk: their block is loaded, merged and kept until flushed.
+    fn ingest_cold(&self, cold: Vec<(u32, Observation)>) {
+        let db = self.database();
+        for (id, obs) in cold {
+            let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
+            let stored = db
+                .as_ref()
+                .and_then(|db| disk::read_blocks(db, id, minute, minute + 1).ok())
+                .and_then(|rows| rows.into_iter().next())
+                .and_then(|(_, raw)| Block::decode(&raw).ok());
+            let mut inner = self.write();
+            if let Some(block) = stored {
+                inner.series[id as usize]
+                    .blocks
+                    .entry(minute)
+                    .or_insert(block);
+            }
+            inner.add(id, obs);
+        }
+    }
+
+    /// Series matching `filter`, with their ids.
+    pub fn series(&self, mut filter: impl FnMut(&SeriesKey) -> bool) -> Vec<SeriesInfo> {
+        let inner = self.read();
+        inner
+            .ids
+            .iter()
+            .filter(|(k, _)| filter(k))
+            .map(|(k, id)| SeriesInfo {
+                id: *id,
+                key: k.clone(),
+                last_ms: inner.series[*id as usize].last_ms,
+            })
+            .collect()
+    }
+
+    /// Calls `f(timestamp_ms, bucket)` for every bucket of `ids` in `[from_ms, to_ms)`.
+    /// Standard-resolution and rolled-up buckets sit at their minute start.
+    pub fn scan(&self, ids: &[u32], from_ms: i64, to_ms: i64, mut f: impl FnMut(i64, &Agg)) {
+        let (from_min, to_min) = (
+            from_ms.div_euclid(MINUTE_MS),
+            (to_ms - 1).div_euclid(MINUTE_MS) + 1,
+        );
+        let mut from_disk = Vec::new();
+        {
+            let inner = self.read();
+            for &id in ids {
+                let Some(series) = inner.series.get(id as usize) else {
+                    continue;
+                };
+                let mut held = HashSet::new();
+                for (&minute, block) in series.blocks.range(from_min..to_min) {
+                    held.insert(minute);
+                    visit(minute, block, from_ms, to_ms, &mut f);
+                }
+                if from_min < inner.evicted_below {
+                    from_disk.push((id, held, inner.evicted_below.min(to_min)));
+                }
+            }
+        }
+        let Some(db) = self.database() else { return };
+        for (id, held, until) in from_disk {
+            let rows = disk::read_blocks(&db, id, from_min, until).unwrap_or_else(|e| {
+                tracing::warn!(series = id, error = %e, "could not read metric blocks");
+                Vec::new()
+            });
+            for (minute, raw) in rows.into_iter().filter(|(m, _)| !held.contains(m)) {
+                if let Ok(block) = Block::decode(&raw) {
+                    visit(minute, &block, from_ms, to_ms, &mut f);
+                }
+            }
+        }
+    }
+
+    /// Seals closed minutes; every flush interval also writes dirty blocks out, rolls minutes older
+    /// than three hours up to one bucket and drops data past retention.
+    pub fn maintain(&self, flush: bool) {
+        let now = self.now_ms();
+        let current = now.div_euclid(MINUTE_MS);
+        {
+            let mut inner = self.write();
+            for s in &mut inner.series {
+                for (_, b) in s.blocks.range_mut(..current - 1) {
+                    b.seal();
+                }
+            }
+        }
+        if flush {
+            if let Err(e) = self.flush(now) {
+                tracing::warn!(error = %e, path = %self.path.display(), "could not write the metric store");
+            }
+        }
+    }
+
+    fn flush(&self, now: i64) -> anyhow::Result<()> {
+        let db_guard = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(db) = db_guard.clone() else {
+            return Ok(());
+        };
+        let hot = hot_start(now);
+        let expire = (now - RETENTION_MS).div_euclid(MINUTE_MS);
+        let batch = {
+            let mut inner = self.write();
+            let aged: Vec<(u32, i64)> = inner
+                .series
+                .iter()
+                .enumerate()
+                .flat_map(|(id, s)| s.blocks.range(..hot).map(move |(m, _)| (id as u32, *m)))
+                .collect();
+            let mut blocks = Vec::new();
+            let dirty: Vec<(u32, i64)> = inner.dirty.drain().collect();
+            for (id, minute) in dirty.iter().copied().filter(|(_, m)| *m >= hot) {
+                if let Some(b) = inner.series[id as usize].blocks.get(&minute) {
+                    blocks.push(((id, minute), b.encode()));
+                }
+            }
+            for (id, minute) in aged {
+                if let Some(b) = inner.series[id as usize].blocks.remove(&minute) {
+                    if minute >= expire {
+                        blocks.push(((id, minute), b.rolled_up().encode()));
+                    }
+                }
+            }
+            inner.evicted_below = inner.evicted_below.max(hot);
+            let series = inner
+                .dirty_series
+                .drain()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .filter_map(|id| {
+                    let s = inner.series.get(id as usize)?;
+                    let rec = SeriesRecord {
+                        key: s.key.clone(),
+                        last_ms: s.last_ms,
+                    };
+                    Some((id, serde_json::to_vec(&rec).ok()?))
+                })
+                .collect();
+            let series_ids = (0..inner.series.len() as u32).collect();
+            disk::Batch {
+                series,
+                blocks,
+                expire_before: Some(expire),
+                series_ids,
+            }
+        };
+        disk::write(&db, batch)
+    }
+
+    /// Writes everything out and lets go of the file (shutdown, or a new store on the same dir).
+    pub fn close(&self) {
+        self.maintain(true);
+        self.db.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Drops every series (admin reset).
+    pub fn clear(&self) -> anyhow::Result<()> {
+        let db = self.database();
+        let mut inner = self.write();
+        let evicted_below = hot_start(self.now_ms());
+        *inner = Inner {
+            evicted_below,
+            ..Inner::default()
+        };
+        if let Some(db) = db {
+            disk::clear(&db)?;
+        }
+        Ok(())
+    }
+
+    /// Approximate heap bytes of the in-memory blocks.
+    pub fn resident_bytes(&self) -> usize {
+        let inner = self.read();
+        inner
+            .series
+            .iter()
+            .map(|s| {
+                s.blocks
+                    .values()
+                    .map(|b| b.heap_bytes() + 48)
+                    .sum::<usize>()
+                    + 160
+            })
+            .sum()
+    }
+}
+
+impl disk::Handoff for MetricStore {
+    fn flush_and_close(&self) {
+        self.close();
+    }
+}
+
+impl Inner {
+    fn id_for(&mut self, key: SeriesKey) -> u32 {
+        if let Some(id) = self.ids.get(&key) {
+            return *id;
+        }
+        let id = self.series.len() as u32;
+        self.series.push(Series {
+            key: key.clone(),
+            last_ms: i64::MIN,
+            blocks: BTreeMap::new(),
+        });
+        self.ids.insert(key, id);
+        id
+    }
+
+    fn add(&mut self, id: u32, obs: Observation) {
+        let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
+        let evicted_below = self.evicted_below;
+        let series = &mut self.series[id as usize];
+        series.last_ms = series.last_ms.max(obs.timestamp_ms);
+        let block = series.blocks.entry(minute).or_default();
+        if obs.high_resolution && minute >= evicted_below {
+            block.add_second(
+                (obs.timestamp_ms.rem_euclid(MINUTE_MS) / 1000) as u8,
+                &obs.agg,
+            );
+        } else {
+            block.add_std(&obs.agg);
+        }
+        self.dirty.insert((id, minute));
+        self.dirty_series.insert(id);
+    }
+}
+
+fn visit(minute: i64, block: &Block, from_ms: i64, to_ms: i64, f: &mut impl FnMut(i64, &Agg)) {
+    block.for_each(|sec, agg| {
+        let ts = minute * MINUTE_MS + sec as i64 * 1000;
+        if ts >= from_ms && ts < to_ms {
+            f(ts, agg);
+        }
+    });
+}
+
+fn hot_start(now: i64) -> i64 {
+    (now - HIGH_RES_MS).div_euclid(MINUTE_MS)
+}
+
+fn placeholder_key() -> SeriesKey {
+    SeriesKey {
+        namespace: String::new(),
+        name: String::new(),
+        dimensions: Vec::new(),
+        unit: String::new(),
+    }
+}
+
+/// Service metrics (`AWS/Kinesis`, …) arrive here, at 1-second resolution.
+impl MetricSink for MetricStore {
+    fn publish(&self, datums: Vec<Datum>) {
+        let observations = datums.into_iter().filter_map(observation_of).collect();
+        self.ingest(observations);
+    }
+}
+
+fn observation_of(d: Datum) -> Option<Observation> {
+    let agg = match d.sample {
+        Sample::Value(v) if v.is_finite() => Agg::value(v),
+        Sample::Values(pairs) => Agg::values(&pairs),
+        Sample::Stats {
+            count,
+            sum,
+            min,
+            max,
+        } => Agg::stats(count, sum, min, max),
+        Sample::Value(_) => return None,
+    };
+    let mut dimensions = d.dimensions;
+    dimensions.sort();
+    let unit = if units::is_unit(&d.unit) {
+        d.unit
+    } else {
+        "None".to_string()
+    };
+    let key = SeriesKey {
+        namespace: d.namespace,
+        name: d.name,
+        dimensions,
+        unit,
+    };
+    Some(Observation {
+        key,
+        timestamp_ms: d.timestamp_ms,
+        agg,
+        high_resolution: true,
+    })
+}
