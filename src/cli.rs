@@ -36,12 +36,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// The local cloud's data directory [default: the XDG data dir].
-    #[arg(
-        long,
-        global = true,
-        value_name = "DIR",
-        env = "KINESIS_CONSOLE_DATA_DIR"
-    )]
+    #[arg(long, global = true, value_name = "DIR", env = "KINESIS_CONSOLE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Output format for headless commands.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]

@@ -10,20 +10,12 @@ use tracing_subscriber::EnvFilter;
 pub fn init(log_file: &Path, level: &str) -> anyhow::Result<WorkerGuard> {
     let dir = log_file.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = log_file
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "kinesis-console.log".into());
+    let name = log_file.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "kinesis-console.log".into());
     let appender = tracing_appender::rolling::never(dir, name);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("KINESIS_CONSOLE_LOG")
         .or_else(|_| EnvFilter::try_new(format!("kinesis_console={level},warn")))
         .map_err(|e| anyhow::anyhow!("invalid log level '{level}': {e}"))?;
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok();
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok();
     Ok(guard)
 }

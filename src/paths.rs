@@ -27,10 +27,6 @@ impl Paths {
             .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().join("state")))
             .unwrap_or_else(|| fallback().join("state"));
         let log_file = state_dir.join("kinesis-console.log");
-        Paths {
-            data_dir,
-            state_dir,
-            log_file,
-        }
+        Paths { data_dir, state_dir, log_file }
     }
 }

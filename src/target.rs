@@ -11,50 +11,30 @@ use aws_sdk_sts::config::Region;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, TargetKind};
-use crate::cloud::CloudConfig;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::host::{DataDir, EndpointInfo};
+use crate::cloud::CloudConfig;
 use crate::paths::Paths;
 
 /// What the console talks to, as the header and `info` show it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Target {
-    Local {
-        data_dir: PathBuf,
-    },
-    Aws {
-        profile: Option<String>,
-        region: Option<String>,
-    },
-    Endpoint {
-        url: String,
-        region: Option<String>,
-    },
+    Local { data_dir: PathBuf },
+    Aws { profile: Option<String>, region: Option<String> },
+    Endpoint { url: String, region: Option<String> },
 }
 
 impl Target {
     pub fn from_args(args: &GlobalArgs, paths: &Paths) -> Self {
         if let Some(url) = &args.endpoint_url {
-            return Target::Endpoint {
-                url: url.clone(),
-                region: args.region.clone(),
-            };
+            return Target::Endpoint { url: url.clone(), region: args.region.clone() };
         }
         match args.target {
-            TargetKind::Local => Target::Local {
-                data_dir: paths.data_dir.clone(),
-            },
+            TargetKind::Local => Target::Local { data_dir: paths.data_dir.clone() },
             TargetKind::Aws => Target::Aws {
-                profile: args
-                    .profile
-                    .clone()
-                    .or_else(|| std::env::var("AWS_PROFILE").ok()),
-                region: args
-                    .region
-                    .clone()
-                    .or_else(|| std::env::var("AWS_REGION").ok())
-                    .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
+                profile: args.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
+                region: args.region.clone().or_else(|| std::env::var("AWS_REGION").ok()).or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
             },
         }
     }
@@ -93,13 +73,7 @@ impl Connection {
 
 /// SDK configuration for a local cloud endpoint and its credentials.
 pub async fn local_sdk_config(info: &EndpointInfo) -> SdkConfig {
-    let creds = Credentials::new(
-        &info.access_key_id,
-        &info.secret_access_key,
-        None,
-        None,
-        "kinesis-console-local",
-    );
+    let creds = Credentials::new(&info.access_key_id, &info.secret_access_key, None, None, "kinesis-console-local");
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(info.region.clone()))
         .endpoint_url(&info.url)
@@ -111,15 +85,9 @@ pub async fn local_sdk_config(info: &EndpointInfo) -> SdkConfig {
 pub async fn connect(target: Target) -> anyhow::Result<Connection> {
     match &target {
         Target::Local { data_dir } => {
-            let attached =
-                attach::connect_or_host(&DataDir::new(data_dir), CloudConfig::new(data_dir))
-                    .await?;
+            let attached = attach::connect_or_host(&DataDir::new(data_dir), CloudConfig::new(data_dir)).await?;
             let sdk = local_sdk_config(attached.info()).await;
-            Ok(Connection {
-                target,
-                sdk,
-                local: Some(attached),
-            })
+            Ok(Connection { target, sdk, local: Some(attached) })
         }
         Target::Aws { profile, region } => {
             let mut loader = aws_config::defaults(BehaviorVersion::latest());
@@ -129,22 +97,14 @@ pub async fn connect(target: Target) -> anyhow::Result<Connection> {
             if let Some(r) = region {
                 loader = loader.region(Region::new(r.clone()));
             }
-            Ok(Connection {
-                sdk: loader.load().await,
-                target,
-                local: None,
-            })
+            Ok(Connection { sdk: loader.load().await, target, local: None })
         }
         Target::Endpoint { url, region } => {
             let mut loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(url);
             if let Some(r) = region {
                 loader = loader.region(Region::new(r.clone()));
             }
-            Ok(Connection {
-                sdk: loader.load().await,
-                target,
-                local: None,
-            })
+            Ok(Connection { sdk: loader.load().await, target, local: None })
         }
     }
 }

@@ -12,55 +12,36 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::clock::ClockMode;
-use super::faults::{ALL, FaultRates};
-use super::protocol::{HttpResponse, response};
+use super::faults::{FaultRates, ALL};
+use super::protocol::{response, HttpResponse};
 use super::server::Host;
 
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {
-    response(
-        status,
-        "application/json",
-        json!({ "error": message }).to_string().into_bytes(),
-    )
+    response(status, "application/json", json!({ "error": message }).to_string().into_bytes())
 }
 
 fn ok(value: serde_json::Value) -> HttpResponse {
-    response(
-        StatusCode::OK,
-        "application/json",
-        value.to_string().into_bytes(),
-    )
+    response(StatusCode::OK, "application/json", value.to_string().into_bytes())
 }
 
 fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, HttpResponse> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
 }
 
 fn authorized(host: &Host, parts: &Parts, peer: SocketAddr) -> Result<(), HttpResponse> {
     if !peer.ip().is_loopback() {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "the admin API answers loopback callers only",
-        ));
+        return Err(error(StatusCode::FORBIDDEN, "the admin API answers loopback callers only"));
     }
     if !host.ctx.config.auth {
         return Ok(());
     }
     let expected = format!("Bearer {}", host.ctx.credentials.secret_access_key);
-    match parts
-        .headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    match parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         Some(given) if given == expected => Ok(()),
-        _ => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "admin requests need 'Authorization: Bearer <local secret access key>'",
-        )),
+        _ => Err(error(StatusCode::UNAUTHORIZED, "admin requests need 'Authorization: Bearer <local secret access key>'")),
     }
 }
 
@@ -135,17 +116,8 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
                 return error(StatusCode::BAD_REQUEST, &e.to_string());
             }
             let service = req.service.unwrap_or_else(|| ALL.to_string());
-            if service != ALL
-                && !host
-                    .registry
-                    .all()
-                    .iter()
-                    .any(|s| s.descriptor().id == service)
-            {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("no service '{service}' in the local cloud"),
-                );
+            if service != ALL && !host.registry.all().iter().any(|s| s.descriptor().id == service) {
+                return error(StatusCode::BAD_REQUEST, &format!("no service '{service}' in the local cloud"));
             }
             ctx.faults.set(&service, req.rates);
             ok(json!(ctx.faults.snapshot()))
@@ -154,9 +126,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             ctx.faults.clear();
             ok(json!({}))
         }
-        (&Method::GET, "/_kc/limits") => {
-            ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() }))
-        }
+        (&Method::GET, "/_kc/limits") => ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() })),
         (&Method::POST, "/_kc/limits") => {
             let req: LimitsRequest = match parse(&body) {
                 Ok(r) => r,
@@ -165,19 +135,14 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             match (req.resource, req.enforce) {
                 (Some(r), e) => ctx.limits.set_for(&r, e),
                 (None, Some(e)) => ctx.limits.set_global(e),
-                (None, None) => {
-                    return error(StatusCode::BAD_REQUEST, "give enforce, resource, or both");
-                }
+                (None, None) => return error(StatusCode::BAD_REQUEST, "give enforce, resource, or both"),
             }
             ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() }))
         }
         (&Method::POST, "/_kc/reset") => {
             for service in host.registry.all() {
                 if let Err(e) = service.reset().await {
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        &format!("reset of {} failed: {e:#}", service.descriptor().id),
-                    );
+                    return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("reset of {} failed: {e:#}", service.descriptor().id));
                 }
             }
             ctx.faults.clear();
@@ -187,10 +152,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             ctx.request_shutdown();
             ok(json!({ "stopping": true }))
         }
-        _ => error(
-            StatusCode::NOT_FOUND,
-            &format!("no admin route {} {}", parts.method, parts.uri.path()),
-        ),
+        _ => error(StatusCode::NOT_FOUND, &format!("no admin route {} {}", parts.method, parts.uri.path())),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use super::host::{AdminClient, DataDir, EndpointInfo, HostLock};
-use super::{CloudConfig, RunningCloud, start};
+use super::{start, CloudConfig, RunningCloud};
 
 /// This process serves the local cloud.
 pub struct Hosted {
@@ -37,22 +37,13 @@ impl Attached {
 
 /// Takes the lock and serves; `Ok(None)` when another live process already holds it.
 /// When `fallback_free_port` is set and the configured port is taken, a free port is used instead.
-pub async fn host(
-    dir: &DataDir,
-    mut config: CloudConfig,
-    fallback_free_port: bool,
-) -> anyhow::Result<Option<Hosted>> {
-    let Some(lock) = dir.try_lock()? else {
-        return Ok(None);
-    };
+pub async fn host(dir: &DataDir, mut config: CloudConfig, fallback_free_port: bool) -> anyhow::Result<Option<Hosted>> {
+    let Some(lock) = dir.try_lock()? else { return Ok(None) };
     let credentials = dir.load_or_create_credentials()?;
     let cloud = match start(config.clone(), credentials.clone()).await {
         Ok(c) => c,
         Err(e) if fallback_free_port && is_addr_in_use(&e) => {
-            tracing::info!(
-                port = config.bind.port(),
-                "port in use; hosting on a free port"
-            );
+            tracing::info!(port = config.bind.port(), "port in use; hosting on a free port");
             config.bind = SocketAddr::new(config.bind.ip(), 0);
             start(config.clone(), credentials.clone()).await?
         }
@@ -71,18 +62,11 @@ pub async fn host(
         version: crate::VERSION.to_string(),
     };
     dir.write_endpoint(&lock, &info)?;
-    Ok(Some(Hosted {
-        cloud,
-        info,
-        _lock: lock,
-    }))
+    Ok(Some(Hosted { cloud, info, _lock: lock }))
 }
 
 fn is_addr_in_use(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse))
 }
 
 /// Connects to the data dir's host, or hosts in this process when there is none.

@@ -8,15 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::PrimitiveDateTime;
 use time::macros::format_description;
+use time::PrimitiveDateTime;
 
 use super::error::ApiError;
 
@@ -31,9 +31,7 @@ pub struct LocalCredentials {
 
 impl std::fmt::Debug for LocalCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .finish_non_exhaustive()
+        f.debug_struct("LocalCredentials").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
     }
 }
 
@@ -43,9 +41,7 @@ impl LocalCredentials {
         const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let pick = |alphabet: &[u8], n: usize| -> String {
-            (0..n)
-                .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)
-                .collect()
+            (0..n).map(|_| alphabet[fastrand::usize(..alphabet.len())] as char).collect()
         };
         LocalCredentials {
             access_key_id: format!("AKLC{}", pick(UPPER, 16)),
@@ -69,10 +65,7 @@ impl Authorization {
     pub fn from_headers(headers: &HeaderMap) -> Option<Result<Self, ApiError>> {
         let value = headers.get(http::header::AUTHORIZATION)?;
         Some(value.to_str().ok().and_then(Self::parse).ok_or_else(|| {
-            ApiError::bad_request(
-                "IncompleteSignatureException",
-                "Authorization header is not a valid AWS4-HMAC-SHA256 signature",
-            )
+            ApiError::bad_request("IncompleteSignatureException", "Authorization header is not a valid AWS4-HMAC-SHA256 signature")
         }))
     }
 
@@ -123,15 +116,11 @@ pub fn verify(
     body: &[u8],
     now: SystemTime,
 ) -> Result<(), ApiError> {
-    let forbidden =
-        |code: &'static str, message: String| ApiError::new(StatusCode::FORBIDDEN, code, message);
+    let forbidden = |code: &'static str, message: String| ApiError::new(StatusCode::FORBIDDEN, code, message);
     if auth.access_key_id != creds.access_key_id {
         return Err(forbidden(
             "UnrecognizedClientException",
-            format!(
-                "The security token included in the request is invalid: unknown access key {}",
-                auth.access_key_id
-            ),
+            format!("The security token included in the request is invalid: unknown access key {}", auth.access_key_id),
         ));
     }
     let date = headers
@@ -139,15 +128,9 @@ pub fn verify(
         .and_then(|v| v.to_str().ok())
         .and_then(parse_amz_date)
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "IncompleteSignatureException",
-                "Request must contain a valid X-Amz-Date header",
-            )
+            ApiError::bad_request("IncompleteSignatureException", "Request must contain a valid X-Amz-Date header")
         })?;
-    let skew = now
-        .duration_since(date)
-        .or_else(|e| Ok::<_, ()>(e.duration()))
-        .unwrap_or_default();
+    let skew = now.duration_since(date).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
     if skew > MAX_SKEW {
         return Err(forbidden(
             "InvalidSignatureException",
@@ -160,23 +143,14 @@ pub fn verify(
         if name == "authorization" {
             continue;
         }
-        let values: Vec<&str> = headers
-            .get_all(name.as_str())
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
+        let values: Vec<&str> = headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).collect();
         if values.is_empty() && name != "host" {
-            return Err(forbidden(
-                "InvalidSignatureException",
-                format!("Signed header {name} is missing from the request"),
-            ));
+            return Err(forbidden("InvalidSignatureException", format!("Signed header {name} is missing from the request")));
         }
         signed.push((name.as_str(), values.join(",")));
     }
     let is_s3 = auth.service == "s3";
-    let content_sha = headers
-        .get("x-amz-content-sha256")
-        .and_then(|v| v.to_str().ok());
+    let content_sha = headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok());
     if let Some(hash) = content_sha {
         let literal = hash == "UNSIGNED-PAYLOAD" || hash.starts_with("STREAMING-");
         if !literal && !hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) {
@@ -193,27 +167,14 @@ pub fn verify(
 
     let mut settings = SigningSettings::default();
     settings.excluded_headers = Some(Vec::<Cow<'static, str>>::new());
-    settings.payload_checksum_kind = if content_sha.is_some() {
-        PayloadChecksumKind::XAmzSha256
-    } else {
-        PayloadChecksumKind::NoHeader
-    };
+    settings.payload_checksum_kind =
+        if content_sha.is_some() { PayloadChecksumKind::XAmzSha256 } else { PayloadChecksumKind::NoHeader };
     if is_s3 {
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     }
-    let session_token = headers
-        .get("x-amz-security-token")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let identity = Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        session_token,
-        None,
-        "local",
-    )
-    .into();
+    let session_token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let identity = Credentials::new(&creds.access_key_id, &creds.secret_access_key, session_token, None, "local").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(&auth.region)
@@ -224,25 +185,10 @@ pub fn verify(
         .map_err(|e| ApiError::internal(format!("signing parameters: {e}")))?
         .into();
     let uri = uri.to_string();
-    let signable = SignableRequest::new(
-        method.as_str(),
-        &uri,
-        signed.iter().map(|(k, v)| (*k, v.as_str())),
-        body,
-    )
-    .map_err(|e| {
-        forbidden(
-            "InvalidSignatureException",
-            format!("request cannot be signed: {e}"),
-        )
-    })?;
+    let signable = SignableRequest::new(method.as_str(), &uri, signed.iter().map(|(k, v)| (*k, v.as_str())), body)
+        .map_err(|e| forbidden("InvalidSignatureException", format!("request cannot be signed: {e}")))?;
     let (_, expected) = sign(signable, &params)
-        .map_err(|e| {
-            forbidden(
-                "InvalidSignatureException",
-                format!("request cannot be signed: {e}"),
-            )
-        })?
+        .map_err(|e| forbidden("InvalidSignatureException", format!("request cannot be signed: {e}")))?
         .into_parts();
     if expected != auth.signature {
         return Err(forbidden(

@@ -47,18 +47,12 @@ pub fn wall_ms() -> Millis {
 
 impl Clock {
     pub fn real() -> Self {
-        Clock {
-            state: Mutex::new(State::Real),
-            ticks: watch::channel(0).0,
-        }
+        Clock { state: Mutex::new(State::Real), ticks: watch::channel(0).0 }
     }
 
     /// A virtual clock standing at `now_ms` until advanced.
     pub fn virtual_at(now_ms: Millis) -> Self {
-        Clock {
-            state: Mutex::new(State::Virtual { now_ms }),
-            ticks: watch::channel(0).0,
-        }
+        Clock { state: Mutex::new(State::Virtual { now_ms }), ticks: watch::channel(0).0 }
     }
 
     fn state(&self) -> State {
@@ -94,9 +88,7 @@ impl Clock {
                         State::Real => wall_ms(),
                         State::Virtual { now_ms } => now_ms,
                     };
-                    State::Virtual {
-                        now_ms: at.unwrap_or(current),
-                    }
+                    State::Virtual { now_ms: at.unwrap_or(current) }
                 }
             };
         }
@@ -145,8 +137,7 @@ impl Clock {
     }
 
     pub async fn sleep(&self, by: Duration) {
-        self.sleep_until(self.now_ms() + by.as_millis() as i64)
-            .await
+        self.sleep_until(self.now_ms() + by.as_millis() as i64).await
     }
 }
 
@@ -173,10 +164,7 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished() || clock.now_ms() >= 3_000);
         clock.advance(Duration::from_millis(1_500)).unwrap();
-        let woke_at = tokio::time::timeout(Duration::from_secs(5), sleeper)
-            .await
-            .unwrap()
-            .unwrap();
+        let woke_at = tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
         assert_eq!(woke_at, 3_500);
     }
 

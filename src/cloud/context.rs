@@ -62,10 +62,7 @@ pub struct Limits {
 
 impl Limits {
     pub fn new(enforce: bool) -> Self {
-        Limits {
-            enforce: AtomicBool::new(enforce),
-            per_stream: RwLock::default(),
-        }
+        Limits { enforce: AtomicBool::new(enforce), per_stream: RwLock::default() }
     }
 
     pub fn set_global(&self, enforce: bool) {
@@ -90,10 +87,7 @@ impl Limits {
     }
 
     pub fn overrides(&self) -> HashMap<String, bool> {
-        self.per_stream
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.per_stream.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 

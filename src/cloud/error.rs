@@ -15,18 +15,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         let status_is_client = status.is_client_error();
-        ApiError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            sender_fault: status_is_client,
-        }
+        ApiError { status, code: code.into(), message: message.into(), sender_fault: status_is_client }
     }
 
     pub fn bad_request(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
@@ -42,18 +33,11 @@ impl ApiError {
     }
 
     pub fn unknown_operation(operation: &str) -> Self {
-        Self::bad_request(
-            "UnknownOperationException",
-            format!("Operation {operation} is not supported by this service"),
-        )
+        Self::bad_request("UnknownOperationException", format!("Operation {operation} is not supported by this service"))
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalFailure",
-            message,
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", message)
     }
 
     pub fn throttling(message: impl Into<String>) -> Self {

@@ -44,11 +44,7 @@ pub enum FaultSpecError {
 
 impl FaultRates {
     pub fn validate(&self) -> Result<(), FaultSpecError> {
-        for (name, rate) in [
-            ("throttle", self.throttle),
-            ("error", self.error),
-            ("reset", self.reset),
-        ] {
+        for (name, rate) in [("throttle", self.throttle), ("error", self.error), ("reset", self.reset)] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(FaultSpecError::BadRate(rate.to_string(), name));
             }
@@ -69,9 +65,7 @@ pub fn parse_spec(spec: &str) -> Result<(String, FaultRates), FaultSpecError> {
     };
     let mut rates = FaultRates::default();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (kind, value) = item
-            .split_once('=')
-            .ok_or_else(|| FaultSpecError::Malformed(item.to_string()))?;
+        let (kind, value) = item.split_once('=').ok_or_else(|| FaultSpecError::Malformed(item.to_string()))?;
         let rate = |name: &'static str| -> Result<f64, FaultSpecError> {
             value
                 .parse::<f64>()
@@ -111,10 +105,7 @@ impl Faults {
     }
 
     pub fn clear(&self) {
-        self.rates
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.rates.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     pub fn snapshot(&self) -> BTreeMap<String, FaultRates> {
@@ -123,10 +114,7 @@ impl Faults {
 
     pub fn rates_for(&self, service: &str) -> FaultRates {
         let map = self.rates.read().unwrap_or_else(|p| p.into_inner());
-        map.get(service)
-            .or_else(|| map.get(ALL))
-            .copied()
-            .unwrap_or_default()
+        map.get(service).or_else(|| map.get(ALL)).copied().unwrap_or_default()
     }
 
     /// Draws this request's fate: latency to add and, perhaps, a fault.
@@ -157,48 +145,19 @@ mod tests {
     fn parses_specs() {
         let (svc, r) = parse_spec("throttle=0.2,error=0.01,latency=20ms,reset=0.005").unwrap();
         assert_eq!(svc, ALL);
-        assert_eq!(
-            r,
-            FaultRates {
-                throttle: 0.2,
-                error: 0.01,
-                latency_ms: 20,
-                reset: 0.005
-            }
-        );
+        assert_eq!(r, FaultRates { throttle: 0.2, error: 0.01, latency_ms: 20, reset: 0.005 });
         let (svc, r) = parse_spec("kinesis:throttle=1").unwrap();
         assert_eq!((svc.as_str(), r.throttle), ("kinesis", 1.0));
-        assert_eq!(
-            parse_spec("throttle=2").unwrap_err(),
-            FaultSpecError::BadRate("2".into(), "throttle")
-        );
-        assert_eq!(
-            parse_spec("slow=1").unwrap_err(),
-            FaultSpecError::UnknownKind("slow".into())
-        );
-        assert!(matches!(
-            parse_spec("latency=fast").unwrap_err(),
-            FaultSpecError::BadLatency(_)
-        ));
+        assert_eq!(parse_spec("throttle=2").unwrap_err(), FaultSpecError::BadRate("2".into(), "throttle"));
+        assert_eq!(parse_spec("slow=1").unwrap_err(), FaultSpecError::UnknownKind("slow".into()));
+        assert!(matches!(parse_spec("latency=fast").unwrap_err(), FaultSpecError::BadLatency(_)));
     }
 
     #[test]
     fn service_rates_override_the_default() {
         let faults = Faults::default();
-        faults.set(
-            ALL,
-            FaultRates {
-                error: 1.0,
-                ..Default::default()
-            },
-        );
-        faults.set(
-            "sts",
-            FaultRates {
-                throttle: 1.0,
-                ..Default::default()
-            },
-        );
+        faults.set(ALL, FaultRates { error: 1.0, ..Default::default() });
+        faults.set("sts", FaultRates { throttle: 1.0, ..Default::default() });
         assert_eq!(faults.roll("sts").1, Some(Fault::Throttle));
         assert_eq!(faults.roll("kinesis").1, Some(Fault::Error));
         faults.clear();

@@ -27,10 +27,7 @@ pub struct EndpointInfo {
 
 impl EndpointInfo {
     pub fn credentials(&self) -> LocalCredentials {
-        LocalCredentials {
-            access_key_id: self.access_key_id.clone(),
-            secret_access_key: self.secret_access_key.clone(),
-        }
+        LocalCredentials { access_key_id: self.access_key_id.clone(), secret_access_key: self.secret_access_key.clone() }
     }
 }
 
@@ -50,9 +47,7 @@ impl Drop for HostLock {
     fn drop(&mut self) {
         // Only our own endpoint file is removed; the lock itself goes with the file handle.
         if let Ok(text) = fs::read_to_string(&self.endpoint_path) {
-            if serde_json::from_str::<EndpointInfo>(&text)
-                .is_ok_and(|i| i.pid == std::process::id())
-            {
+            if serde_json::from_str::<EndpointInfo>(&text).is_ok_and(|i| i.pid == std::process::id()) {
                 let _ = fs::remove_file(&self.endpoint_path);
             }
         }
@@ -82,8 +77,7 @@ impl DataDir {
     }
 
     fn ensure(&self) -> anyhow::Result<()> {
-        fs::create_dir_all(&self.root)
-            .with_context(|| format!("creating data dir {}", self.root.display()))
+        fs::create_dir_all(&self.root).with_context(|| format!("creating data dir {}", self.root.display()))
     }
 
     /// Takes the host lock if no live process holds it.
@@ -97,14 +91,9 @@ impl DataDir {
             .open(&path)
             .with_context(|| format!("opening lock file {}", path.display()))?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(HostLock {
-                file,
-                endpoint_path: self.endpoint_path(),
-            })),
+            Ok(()) => Ok(Some(HostLock { file, endpoint_path: self.endpoint_path() })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(e).with_context(|| format!("locking {}", path.display()))
-            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
         }
     }
 
@@ -136,9 +125,7 @@ impl DataDir {
 
     /// The endpoint of a live host, if there is one: the lock is held and the pid is alive.
     pub fn live_endpoint(&self) -> anyhow::Result<Option<EndpointInfo>> {
-        let Some(info) = self.read_endpoint()? else {
-            return Ok(None);
-        };
+        let Some(info) = self.read_endpoint()? else { return Ok(None) };
         Ok((pid_alive(info.pid) && self.is_locked()).then_some(info))
     }
 
@@ -151,8 +138,7 @@ impl DataDir {
         self.ensure()?;
         let path = self.credentials_path();
         match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a valid credentials file", path.display())),
+            Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not a valid credentials file", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let creds = LocalCredentials::generate();
                 write_private(&path, &serde_json::to_vec_pretty(&creds)?)?;
@@ -179,9 +165,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
     // SAFETY: kill with signal 0 only checks that the process exists; it sends nothing.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
@@ -195,11 +179,7 @@ pub struct AdminClient {
 
 impl AdminClient {
     pub fn new(info: EndpointInfo) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).no_proxy().build().unwrap_or_default();
         AdminClient { http, info }
     }
 
@@ -207,34 +187,17 @@ impl AdminClient {
         &self.info
     }
 
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> anyhow::Result<serde_json::Value> {
         let url = format!("{}/_kc/{path}", self.info.url);
-        let mut req = self
-            .http
-            .request(method, &url)
-            .bearer_auth(&self.info.secret_access_key);
+        let mut req = self.http.request(method, &url).bearer_auth(&self.info.secret_access_key);
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("the local cloud at {} did not answer", self.info.url))?;
+        let resp = req.send().await.with_context(|| format!("the local cloud at {} did not answer", self.info.url))?;
         let status = resp.status();
-        let value: serde_json::Value = resp
-            .json()
-            .await
-            .with_context(|| format!("reading the answer of {url}"))?;
+        let value: serde_json::Value = resp.json().await.with_context(|| format!("reading the answer of {url}"))?;
         if !status.is_success() {
-            let msg = value
-                .get("error")
-                .and_then(|v| v.as_str())
-                .unwrap_or("unknown error");
+            let msg = value.get("error").and_then(|v| v.as_str()).unwrap_or("unknown error");
             anyhow::bail!("{url} answered {status}: {msg}");
         }
         Ok(value)
@@ -244,11 +207,7 @@ impl AdminClient {
         self.send(reqwest::Method::GET, path, None).await
     }
 
-    pub async fn post(
-        &self,
-        path: &str,
-        body: serde_json::Value,
-    ) -> anyhow::Result<serde_json::Value> {
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
         self.send(reqwest::Method::POST, path, Some(body)).await
     }
 }

@@ -24,12 +24,7 @@ pub enum Sample {
     /// Distinct values with how many times each was seen (keeps percentiles exact).
     Values(Vec<(f64, f64)>),
     /// A pre-aggregated statistic set.
-    Stats {
-        count: f64,
-        sum: f64,
-        min: f64,
-        max: f64,
-    },
+    Stats { count: f64, sum: f64, min: f64, max: f64 },
 }
 
 /// Where published datums go. The local CloudWatch installs itself here when it starts.

@@ -37,15 +37,10 @@ pub struct RunningCloud {
 }
 
 /// Starts the cloud on `config.bind` with the given credentials. Returns once it accepts connections.
-pub async fn start(
-    config: CloudConfig,
-    credentials: LocalCredentials,
-) -> anyhow::Result<RunningCloud> {
+pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow::Result<RunningCloud> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("binding {}", config.bind))?;
+    let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
     let ctx = Arc::new(CloudContext::new(config, credentials));
@@ -54,18 +49,10 @@ pub async fn start(
     for service in registry.all() {
         service.clone().start(ctx.clone());
     }
-    let host = Arc::new(server::Host {
-        ctx: ctx.clone(),
-        registry,
-    });
+    let host = Arc::new(server::Host { ctx: ctx.clone(), registry });
     let task = tokio::spawn(server::serve(host, listener));
     tracing::info!(%url, "local cloud serving");
-    Ok(RunningCloud {
-        addr,
-        url,
-        ctx,
-        task,
-    })
+    Ok(RunningCloud { addr, url, ctx, task })
 }
 
 impl RunningCloud {

@@ -37,16 +37,10 @@ impl Registry {
         self.find(|d| d.cbor_service == Some(name))
     }
 
-    pub fn by_query(
-        &self,
-        signing_name: Option<&str>,
-        version: Option<&str>,
-    ) -> Option<&Arc<dyn Service>> {
+    pub fn by_query(&self, signing_name: Option<&str>, version: Option<&str>) -> Option<&Arc<dyn Service>> {
         signing_name
             .and_then(|n| self.find(|d| d.query.is_some() && d.signing_name == n))
-            .or_else(|| {
-                version.and_then(|v| self.find(|d| d.query.is_some_and(|q| q.version == v)))
-            })
+            .or_else(|| version.and_then(|v| self.find(|d| d.query.is_some_and(|q| q.version == v))))
     }
 
     pub fn by_rest(&self, signing_name: &str) -> Option<&Arc<dyn Service>> {

@@ -13,18 +13,10 @@ use super::service::{Protocol, Service};
 pub enum Route {
     Admin,
     /// awsJson or RPC v2 CBOR: service and operation are known from the headers or path.
-    Rpc {
-        service: Arc<dyn Service>,
-        protocol: Protocol,
-        operation: String,
-    },
+    Rpc { service: Arc<dyn Service>, protocol: Protocol, operation: String },
     /// awsQuery: the operation is in the form body; the service may only be known from `Version`.
-    Query {
-        service: Option<Arc<dyn Service>>,
-    },
-    Rest {
-        service: Arc<dyn Service>,
-    },
+    Query { service: Option<Arc<dyn Service>> },
+    Rest { service: Arc<dyn Service> },
 }
 
 /// A request that cannot be routed, with the protocol its error should be rendered in.
@@ -51,84 +43,48 @@ pub fn classify(
     let content_type = header(headers, "content-type").unwrap_or_default();
 
     if let Some(target) = header(headers, "x-amz-target") {
-        let protocol = if content_type.contains("json-1.0") {
-            Protocol::AwsJson1_0
-        } else {
-            Protocol::AwsJson1_1
-        };
+        let protocol = if content_type.contains("json-1.0") { Protocol::AwsJson1_0 } else { Protocol::AwsJson1_1 };
         let Some((prefix, operation)) = target.split_once('.') else {
-            return Err(Unroutable {
-                protocol,
-                error: ApiError::unknown_operation(target),
-            });
+            return Err(Unroutable { protocol, error: ApiError::unknown_operation(target) });
         };
         return match registry.by_json_target(prefix) {
-            Some(service) => Ok(Route::Rpc {
-                service: service.clone(),
-                protocol,
-                operation: operation.to_string(),
-            }),
-            None => Err(Unroutable {
-                protocol,
-                error: ApiError::unknown_operation(target),
-            }),
+            Some(service) => Ok(Route::Rpc { service: service.clone(), protocol, operation: operation.to_string() }),
+            None => Err(Unroutable { protocol, error: ApiError::unknown_operation(target) }),
         };
     }
 
     if let Some(rest) = path.strip_prefix("/service/") {
         let protocol = Protocol::RpcV2Cbor;
-        if header(headers, "smithy-protocol") != Some("rpc-v2-cbor")
-            && !content_type.starts_with(cbor::CONTENT_TYPE)
-        {
+        if header(headers, "smithy-protocol") != Some("rpc-v2-cbor") && !content_type.starts_with(cbor::CONTENT_TYPE) {
             return Err(Unroutable {
                 protocol,
-                error: ApiError::bad_request(
-                    "UnsupportedProtocolException",
-                    "expected smithy-protocol: rpc-v2-cbor",
-                ),
+                error: ApiError::bad_request("UnsupportedProtocolException", "expected smithy-protocol: rpc-v2-cbor"),
             });
         }
         let Some((svc, operation)) = rest.split_once("/operation/") else {
-            return Err(Unroutable {
-                protocol,
-                error: ApiError::unknown_operation(path),
-            });
+            return Err(Unroutable { protocol, error: ApiError::unknown_operation(path) });
         };
         return match registry.by_cbor_service(svc) {
-            Some(service) if *method == Method::POST => Ok(Route::Rpc {
-                service: service.clone(),
-                protocol,
-                operation: operation.to_string(),
-            }),
+            Some(service) if *method == Method::POST => {
+                Ok(Route::Rpc { service: service.clone(), protocol, operation: operation.to_string() })
+            }
             Some(_) => Err(Unroutable {
                 protocol,
-                error: ApiError::new(
-                    http::StatusCode::METHOD_NOT_ALLOWED,
-                    "MethodNotAllowed",
-                    "RPC v2 CBOR requests must be POST",
-                ),
+                error: ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "RPC v2 CBOR requests must be POST"),
             }),
-            None => Err(Unroutable {
-                protocol,
-                error: ApiError::unknown_operation(operation),
-            }),
+            None => Err(Unroutable { protocol, error: ApiError::unknown_operation(operation) }),
         };
     }
 
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    let get_action = *method == Method::GET
-        && uri
-            .query()
-            .is_some_and(|q| q.starts_with("Action=") || q.contains("&Action="));
+    let get_action = *method == Method::GET && uri.query().is_some_and(|q| q.starts_with("Action=") || q.contains("&Action="));
     if form || get_action {
         let service = registry.by_query(signing_name, None).cloned();
         return Ok(Route::Query { service });
     }
 
     match signing_name.and_then(|n| registry.by_rest(n)) {
-        Some(service) => Ok(Route::Rest {
-            service: service.clone(),
-        }),
+        Some(service) => Ok(Route::Rest { service: service.clone() }),
         None => Err(Unroutable {
             protocol: Protocol::Rest,
             error: ApiError::new(

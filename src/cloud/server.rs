@@ -19,7 +19,7 @@ use super::auth::{self, Authorization};
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::faults::Fault;
-use super::protocol::{self, HttpResponse, cbor, json, query::QueryParams};
+use super::protocol::{self, cbor, json, query::QueryParams, HttpResponse};
 use super::registry::Registry;
 use super::router::{self, Route, Unroutable};
 use super::service::{Call, Input, Protocol, RestRequest, Service};
@@ -61,11 +61,7 @@ pub async fn serve(host: Arc<Host>, listener: TcpListener) {
                 let host = host.clone();
                 async move { host.handle(req, peer).await }
             });
-            if let Err(e) = http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc)
-                .await
-            {
+            if let Err(e) = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await {
                 tracing::debug!(error = %e, %peer, "connection ended");
             }
         });
@@ -73,11 +69,7 @@ pub async fn serve(host: Arc<Host>, listener: TcpListener) {
 }
 
 impl Host {
-    pub async fn handle(
-        &self,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-    ) -> Result<HttpResponse, DroppedConnection> {
+    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, DroppedConnection> {
         let started = Instant::now();
         let request_id = uuid::Uuid::new_v4().to_string();
         let (parts, body) = req.into_parts();
@@ -86,22 +78,9 @@ impl Host {
             Some(Ok(a)) => Some(a.service.clone()),
             _ => None,
         };
-        let route = match router::classify(
-            &self.registry,
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            signing_name.as_deref(),
-        ) {
+        let route = match router::classify(&self.registry, &parts.method, &parts.uri, &parts.headers, signing_name.as_deref()) {
             Ok(r) => r,
-            Err(Unroutable { protocol, error }) => {
-                return Ok(protocol::error_response(
-                    protocol,
-                    None,
-                    &error,
-                    &request_id,
-                ));
-            }
+            Err(Unroutable { protocol, error }) => return Ok(protocol::error_response(protocol, None, &error, &request_id)),
         };
         if let Route::Admin = route {
             let body = match read_body(body, &parts.headers, 1024 * 1024).await {
@@ -112,26 +91,14 @@ impl Host {
         }
 
         let (service, protocol, operation) = match route {
-            Route::Rpc {
-                service,
-                protocol,
-                operation,
-            } => (Some(service), protocol, Some(operation)),
+            Route::Rpc { service, protocol, operation } => (Some(service), protocol, Some(operation)),
             Route::Query { service } => (service, Protocol::AwsQuery, None),
             Route::Rest { service } => (Some(service), Protocol::Rest, None),
             Route::Admin => unreachable!("admin requests returned above"),
         };
-        let max_body = service
-            .as_ref()
-            .map(|s| s.descriptor().max_body)
-            .unwrap_or(1024 * 1024);
+        let max_body = service.as_ref().map(|s| s.descriptor().max_body).unwrap_or(1024 * 1024);
         let fail = |service: Option<&Arc<dyn Service>>, err: ApiError| {
-            Ok(protocol::error_response(
-                protocol,
-                service.map(|s| s.descriptor()),
-                &err,
-                &request_id,
-            ))
+            Ok(protocol::error_response(protocol, service.map(|s| s.descriptor()), &err, &request_id))
         };
         let body = match read_body(body, &parts.headers, max_body).await {
             Ok(b) => b,
@@ -141,75 +108,35 @@ impl Host {
         // awsQuery names its operation (and, unsigned, its service) inside the form.
         let (service, operation, input) = match protocol {
             Protocol::AwsQuery => {
-                let form = if parts.method == http::Method::GET {
-                    parts.uri.query().unwrap_or("").as_bytes().to_vec()
-                } else {
-                    body.to_vec()
-                };
+                let form = if parts.method == http::Method::GET { parts.uri.query().unwrap_or("").as_bytes().to_vec() } else { body.to_vec() };
                 let params = QueryParams::parse(&form);
-                let service = service
-                    .or_else(|| self.registry.by_query(None, params.get("Version")).cloned());
+                let service = service.or_else(|| self.registry.by_query(None, params.get("Version")).cloned());
                 let Some(service) = service else {
-                    return fail(
-                        None,
-                        ApiError::bad_request(
-                            "InvalidAction",
-                            "No awsQuery service of the local cloud matches this request",
-                        ),
-                    );
+                    return fail(None, ApiError::bad_request("InvalidAction", "No awsQuery service of the local cloud matches this request"));
                 };
                 let Some(action) = params.action().map(str::to_string) else {
-                    return fail(
-                        Some(&service),
-                        ApiError::bad_request(
-                            "MissingAction",
-                            "The request must contain the parameter Action",
-                        ),
-                    );
+                    return fail(Some(&service), ApiError::bad_request("MissingAction", "The request must contain the parameter Action"));
                 };
                 (service, action, Ok(Input::Query(params)))
             }
             Protocol::Rest => {
                 let service = service.expect("REST routes carry their service");
                 let op = format!("{} {}", parts.method, parts.uri.path());
-                let input = Input::Rest(RestRequest {
-                    method: parts.method.clone(),
-                    uri: parts.uri.clone(),
-                    headers: parts.headers.clone(),
-                    body: body.clone(),
-                });
+                let input = Input::Rest(RestRequest { method: parts.method.clone(), uri: parts.uri.clone(), headers: parts.headers.clone(), body: body.clone() });
                 (service, op, Ok(input))
             }
-            Protocol::RpcV2Cbor => (
-                service.expect("rpc routes carry their service"),
-                operation.unwrap_or_default(),
-                cbor::decode(&body).map(Input::Json),
-            ),
-            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (
-                service.expect("rpc routes carry their service"),
-                operation.unwrap_or_default(),
-                json::decode(&body).map(Input::Json),
-            ),
+            Protocol::RpcV2Cbor => (service.expect("rpc routes carry their service"), operation.unwrap_or_default(), cbor::decode(&body).map(Input::Json)),
+            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => {
+                (service.expect("rpc routes carry their service"), operation.unwrap_or_default(), json::decode(&body).map(Input::Json))
+            }
         };
         let desc = service.descriptor();
 
         if self.ctx.config.auth {
             let checked = match auth {
-                None => Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "MissingAuthenticationTokenException",
-                    "Missing Authentication Token",
-                )),
+                None => Err(ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")),
                 Some(Err(e)) => Err(e),
-                Some(Ok(a)) => auth::verify(
-                    &self.ctx.credentials,
-                    &a,
-                    &parts.method,
-                    &parts.uri,
-                    &parts.headers,
-                    &body,
-                    SystemTime::now(),
-                ),
+                Some(Ok(a)) => auth::verify(&self.ctx.credentials, &a, &parts.method, &parts.uri, &parts.headers, &body, SystemTime::now()),
             };
             if let Err(mut e) = checked {
                 if protocol == Protocol::AwsQuery {
@@ -226,18 +153,8 @@ impl Host {
         }
         match fault {
             Some(Fault::Reset) => return Err(DroppedConnection),
-            Some(Fault::Throttle) => {
-                return fail(
-                    Some(&service),
-                    ApiError::throttling("Rate exceeded (injected fault)"),
-                );
-            }
-            Some(Fault::Error) => {
-                return fail(
-                    Some(&service),
-                    ApiError::internal("Internal failure (injected fault)"),
-                );
-            }
+            Some(Fault::Throttle) => return fail(Some(&service), ApiError::throttling("Rate exceeded (injected fault)")),
+            Some(Fault::Error) => return fail(Some(&service), ApiError::internal("Internal failure (injected fault)")),
             None => {}
         }
 
@@ -245,19 +162,10 @@ impl Host {
             Ok(i) => i,
             Err(e) => return fail(Some(&service), e),
         };
-        let region =
-            signing_region(&parts.headers).unwrap_or_else(|| self.ctx.config.region.clone());
-        let call = Call {
-            operation: operation.clone(),
-            protocol,
-            input,
-            request_id: request_id.clone(),
-            region,
-        };
+        let region = signing_region(&parts.headers).unwrap_or_else(|| self.ctx.config.region.clone());
+        let call = Call { operation: operation.clone(), protocol, input, request_id: request_id.clone(), region };
         let result = service.call(&self.ctx, call).await;
-        let response = match result
-            .and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id))
-        {
+        let response = match result.and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id)) {
             Ok(r) => r,
             Err(e) => protocol::error_response(protocol, Some(desc), &e, &request_id),
         };
@@ -274,29 +182,15 @@ fn signing_region(headers: &http::HeaderMap) -> Option<String> {
 }
 
 /// Reads a body no larger than `limit`, refusing by `Content-Length` before reading when it can.
-async fn read_body(
-    body: Incoming,
-    headers: &http::HeaderMap,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::too_large(limit));
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(ApiError::too_large(limit))
-        }
-        Err(e) => Err(ApiError::serialization(format!(
-            "could not read the request body: {e}"
-        ))),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::too_large(limit)),
+        Err(e) => Err(ApiError::serialization(format!("could not read the request body: {e}"))),
     }
 }
 

@@ -92,11 +92,7 @@ pub struct Call {
 pub trait Service: Send + Sync + 'static {
     fn descriptor(&self) -> &Descriptor;
 
-    fn call<'a>(
-        &'a self,
-        ctx: &'a Arc<CloudContext>,
-        call: Call,
-    ) -> BoxFuture<'a, Result<Output, ApiError>>;
+    fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>>;
 
     /// Drops all state (admin `reset`).
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {

@@ -35,21 +35,14 @@ pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode>
     emit(global.output, &value, || {
         let mut s = String::new();
         let _ = writeln!(s, "kinesis-console {}", crate::VERSION);
-        let _ = writeln!(
-            s,
-            "target:           {target}{}",
-            if global.read_only { " (read-only)" } else { "" }
-        );
+        let _ = writeln!(s, "target:           {target}{}", if global.read_only { " (read-only)" } else { "" });
         if let Target::Local { .. } = target {
             match &host {
                 Some(h) => {
                     let _ = writeln!(s, "local cloud:      running at {} (pid {})", h.url, h.pid);
                 }
                 None => {
-                    let _ = writeln!(
-                        s,
-                        "local cloud:      not running; the next command that needs it hosts it"
-                    );
+                    let _ = writeln!(s, "local cloud:      not running; the next command that needs it hosts it");
                 }
             }
         }

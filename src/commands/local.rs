@@ -10,26 +10,20 @@ use serde_json::json;
 
 use super::output::emit;
 use crate::cli::{GlobalArgs, LocalCommand, OutputFormat, ServeArgs};
-use crate::cloud::CloudConfig;
 use crate::cloud::attach;
 use crate::cloud::clock::ClockMode;
 use crate::cloud::faults::parse_spec;
 use crate::cloud::host::{AdminClient, DataDir};
+use crate::cloud::CloudConfig;
 use crate::control::Access;
 use crate::paths::Paths;
 
 /// `local status` exit code when nothing serves the data dir (as `systemctl status` does).
 pub const NOT_RUNNING: u8 = 3;
 
-pub async fn run(
-    cmd: LocalCommand,
-    global: &GlobalArgs,
-    paths: &Paths,
-) -> anyhow::Result<ExitCode> {
+pub async fn run(cmd: LocalCommand, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&paths.data_dir);
-    let access = Access {
-        read_only: global.read_only,
-    };
+    let access = Access { read_only: global.read_only };
     match cmd {
         LocalCommand::Serve(args) => serve(args, global, &dir).await,
         LocalCommand::Status => status(global, &dir).await,
@@ -49,37 +43,22 @@ async fn serve(args: ServeArgs, global: &GlobalArgs, dir: &DataDir) -> anyhow::R
     config.bind = SocketAddr::new(args.bind, args.port);
     config.auth = !args.no_auth;
     config.limits = !args.no_limits;
-    config.clock = if args.virtual_clock {
-        ClockMode::Virtual
-    } else {
-        ClockMode::Real
-    };
+    config.clock = if args.virtual_clock { ClockMode::Virtual } else { ClockMode::Real };
     if let Some(region) = &global.region {
         config.region = region.clone();
     }
     for spec in &args.faults {
-        config
-            .faults
-            .push(parse_spec(spec).with_context(|| format!("invalid --faults '{spec}'"))?);
+        config.faults.push(parse_spec(spec).with_context(|| format!("invalid --faults '{spec}'"))?);
     }
     if !args.bind.is_loopback() {
         eprintln!(
             "warning: binding {} exposes the local cloud to the network; anyone who reaches it can use it{}",
             args.bind,
-            if args.no_auth {
-                " without credentials"
-            } else {
-                ""
-            }
+            if args.no_auth { " without credentials" } else { "" }
         );
     }
     let Some(hosted) = attach::host(dir, config, false).await? else {
-        let at = dir
-            .read_endpoint()
-            .ok()
-            .flatten()
-            .map(|i| format!(" at {} (pid {})", i.url, i.pid))
-            .unwrap_or_default();
+        let at = dir.read_endpoint().ok().flatten().map(|i| format!(" at {} (pid {})", i.url, i.pid)).unwrap_or_default();
         anyhow::bail!(
             "a local cloud already serves the data dir {}{at}; use `kinesis-console local status`, or pass another --data-dir",
             dir.root().display()
@@ -125,15 +104,9 @@ async fn status(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> 
         let stale = dir.read_endpoint().ok().flatten();
         let value = json!({ "running": false, "data_dir": dir.root(), "stale_pid": stale.as_ref().map(|i| i.pid) });
         emit(global.output, &value, || {
-            let mut s = format!(
-                "no local cloud is running for the data dir {}",
-                dir.root().display()
-            );
+            let mut s = format!("no local cloud is running for the data dir {}", dir.root().display());
             if let Some(i) = &stale {
-                s.push_str(&format!(
-                    " (a stale endpoint file from pid {} will be replaced by the next host)",
-                    i.pid
-                ));
+                s.push_str(&format!(" (a stale endpoint file from pid {} will be replaced by the next host)", i.pid));
             }
             s
         });
@@ -157,22 +130,12 @@ async fn status(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> 
 
 async fn stop(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> {
     let Some(info) = dir.live_endpoint()? else {
-        emit(
-            global.output,
-            &json!({ "stopped": false, "running": false }),
-            || {
-                format!(
-                    "no local cloud is running for the data dir {}",
-                    dir.root().display()
-                )
-            },
-        );
+        emit(global.output, &json!({ "stopped": false, "running": false }), || {
+            format!("no local cloud is running for the data dir {}", dir.root().display())
+        });
         return Ok(ExitCode::SUCCESS);
     };
-    if let Err(e) = AdminClient::new(info.clone())
-        .post("shutdown", json!({}))
-        .await
-    {
+    if let Err(e) = AdminClient::new(info.clone()).post("shutdown", json!({})).await {
         tracing::warn!(error = %format!("{e:#}"), pid = info.pid, "admin shutdown failed; sending SIGTERM");
         // SAFETY: sends SIGTERM to the pid recorded by the live host of this data dir.
         unsafe { libc::kill(info.pid as libc::pid_t, libc::SIGTERM) };
@@ -180,27 +143,19 @@ async fn stop(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while dir.is_locked() {
         if Instant::now() >= deadline {
-            anyhow::bail!(
-                "the local cloud (pid {}) did not stop within 10 s",
-                info.pid
-            );
+            anyhow::bail!("the local cloud (pid {}) did not stop within 10 s", info.pid);
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    emit(
-        global.output,
-        &json!({ "stopped": true, "pid": info.pid }),
-        || format!("stopped the local cloud at {} (pid {})", info.url, info.pid),
-    );
+    emit(global.output, &json!({ "stopped": true, "pid": info.pid }), || {
+        format!("stopped the local cloud at {} (pid {})", info.url, info.pid)
+    });
     Ok(ExitCode::SUCCESS)
 }
 
 fn confirm(dir: &DataDir, output: OutputFormat) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() || output == OutputFormat::Json {
-        anyhow::bail!(
-            "`local reset` deletes everything in {}; pass --yes to confirm without a terminal",
-            dir.root().display()
-        );
+        anyhow::bail!("`local reset` deletes everything in {}; pass --yes to confirm without a terminal", dir.root().display());
     }
     eprint!(
         "This deletes every stream, record, metric, alarm and stack the local cloud holds in {}.\nType 'reset' to confirm: ",
@@ -218,20 +173,14 @@ async fn reset(yes: bool, global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<
         return Ok(ExitCode::FAILURE);
     }
     if let Some(info) = dir.live_endpoint()? {
-        AdminClient::new(info.clone())
-            .post("reset", json!({}))
-            .await?;
-        emit(
-            global.output,
-            &json!({ "reset": true, "live": true }),
-            || format!("reset the running local cloud at {}", info.url),
-        );
+        AdminClient::new(info.clone()).post("reset", json!({})).await?;
+        emit(global.output, &json!({ "reset": true, "live": true }), || {
+            format!("reset the running local cloud at {}", info.url)
+        });
         return Ok(ExitCode::SUCCESS);
     }
     let Some(_lock) = dir.try_lock()? else {
-        anyhow::bail!(
-            "a local cloud started while resetting; run `kinesis-console local reset` again"
-        );
+        anyhow::bail!("a local cloud started while resetting; run `kinesis-console local reset` again");
     };
     let keep = [dir.credentials_path(), dir.lock_path()];
     if dir.root().exists() {
@@ -240,18 +189,10 @@ async fn reset(yes: bool, global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<
             if keep.contains(&path) {
                 continue;
             }
-            let removed = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
+            let removed = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
             removed.with_context(|| format!("removing {}", path.display()))?;
         }
     }
-    emit(
-        global.output,
-        &json!({ "reset": true, "live": false }),
-        || format!("reset the data dir {}", dir.root().display()),
-    );
+    emit(global.output, &json!({ "reset": true, "live": false }), || format!("reset the data dir {}", dir.root().display()));
     Ok(ExitCode::SUCCESS)
 }

@@ -25,10 +25,7 @@ pub fn main(cli: Cli) -> ExitCode {
         println!();
         return ExitCode::SUCCESS;
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -41,12 +38,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
             Command::Info => info::run(&global, &paths).await,
             Command::Completion { shell } => {
-                clap_complete::generate(
-                    shell,
-                    &mut Cli::command(),
-                    "kinesis-console",
-                    &mut std::io::stdout(),
-                );
+                clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)
             }
         }

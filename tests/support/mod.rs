@@ -40,9 +40,7 @@ impl TestCloud {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = CloudConfig::ephemeral(dir.path());
         configure(&mut config);
-        let cloud = cloud::start(config, LocalCredentials::generate())
-            .await
-            .expect("local cloud starts");
+        let cloud = cloud::start(config, LocalCredentials::generate()).await.expect("local cloud starts");
         TestCloud { cloud, dir }
     }
 
@@ -53,9 +51,7 @@ impl TestCloud {
         let mut config = cloud.ctx.config.clone();
         config.bind.set_port(0);
         cloud.shutdown().await;
-        let cloud = cloud::start(config, creds)
-            .await
-            .expect("local cloud restarts");
+        let cloud = cloud::start(config, creds).await.expect("local cloud restarts");
         TestCloud { cloud, dir }
     }
 
@@ -110,14 +106,7 @@ impl TestCloud {
         let c = self.cloud.credentials();
         let out = Command::new(aws)
             .args(args)
-            .args([
-                "--endpoint-url",
-                self.url(),
-                "--region",
-                "us-east-1",
-                "--output",
-                "json",
-            ])
+            .args(["--endpoint-url", self.url(), "--region", "us-east-1", "--output", "json"])
             .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
             .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -154,15 +143,9 @@ pub fn aws_cli() -> Option<PathBuf> {
         return Some(candidate);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "the aws CLI is not installed at {}; .ci/run installs it",
-            candidate.display()
-        );
+        panic!("the aws CLI is not installed at {}; .ci/run installs it", candidate.display());
     }
-    eprintln!(
-        "aws CLI not found at {}: skipping its part of this test (CI runs it)",
-        candidate.display()
-    );
+    eprintln!("aws CLI not found at {}: skipping its part of this test (CI runs it)", candidate.display());
     None
 }
 
@@ -177,10 +160,7 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -23,10 +23,7 @@ pub struct Metric {
 impl Metric {
     /// Dimensions as a sorted map: the identity of a metric does not depend on their order.
     pub fn dimension_map(&self) -> BTreeMap<String, String> {
-        self.dimensions
-            .iter()
-            .map(|d| (d.name.clone(), d.value.clone()))
-            .collect()
+        self.dimensions.iter().map(|d| (d.name.clone(), d.value.clone())).collect()
     }
 }
 

@@ -10,7 +10,7 @@ use ciborium::value::{Integer, Value as Cbor};
 use http::{HeaderValue, StatusCode};
 use serde_json::Value as Json;
 
-use super::{HttpResponse, response};
+use super::{response, HttpResponse};
 use crate::cloud::error::ApiError;
 
 pub const CONTENT_TYPE: &str = "application/cbor";
@@ -19,13 +19,11 @@ pub fn decode(body: &[u8]) -> Result<Json, ApiError> {
     if body.is_empty() {
         return Ok(Json::Object(Default::default()));
     }
-    let value: Cbor = ciborium::from_reader(body)
-        .map_err(|e| ApiError::serialization(format!("Malformed CBOR body: {e}")))?;
+    let value: Cbor =
+        ciborium::from_reader(body).map_err(|e| ApiError::serialization(format!("Malformed CBOR body: {e}")))?;
     let json = to_json(value)?;
     if !json.is_object() {
-        return Err(ApiError::serialization(
-            "Expected a CBOR map as the request body",
-        ));
+        return Err(ApiError::serialization("Expected a CBOR map as the request body"));
     }
     Ok(json)
 }
@@ -41,21 +39,15 @@ fn to_json(value: Cbor) -> Result<Json, ApiError> {
                 Err(_) => Json::from(i as f64),
             }
         }
-        Cbor::Float(f) => serde_json::Number::from_f64(f)
-            .map(Json::Number)
-            .unwrap_or(Json::Null),
+        Cbor::Float(f) => serde_json::Number::from_f64(f).map(Json::Number).unwrap_or(Json::Null),
         Cbor::Text(s) => Json::String(s),
         Cbor::Bytes(b) => Json::String(base64::engine::general_purpose::STANDARD.encode(b)),
-        Cbor::Array(items) => {
-            Json::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?)
-        }
+        Cbor::Array(items) => Json::Array(items.into_iter().map(to_json).collect::<Result<_, _>>()?),
         Cbor::Map(entries) => {
             let mut map = serde_json::Map::with_capacity(entries.len());
             for (k, v) in entries {
                 let Cbor::Text(key) = k else {
-                    return Err(ApiError::serialization(
-                        "CBOR map keys must be text strings",
-                    ));
+                    return Err(ApiError::serialization("CBOR map keys must be text strings"));
                 };
                 map.insert(key, to_json(v)?);
             }
@@ -86,12 +78,7 @@ fn from_json(value: &Json, timestamp: bool, is_ts: fn(&str) -> bool) -> Cbor {
             }
         }
         Json::String(s) => Cbor::Text(s.clone()),
-        Json::Array(items) => Cbor::Array(
-            items
-                .iter()
-                .map(|v| from_json(v, timestamp, is_ts))
-                .collect(),
-        ),
+        Json::Array(items) => Cbor::Array(items.iter().map(|v| from_json(v, timestamp, is_ts)).collect()),
         Json::Object(map) => Cbor::Map(
             map.iter()
                 .map(|(k, v)| (Cbor::Text(k.clone()), from_json(v, is_ts(k), is_ts)))
@@ -108,21 +95,13 @@ pub fn encode(value: &Json, is_timestamp_member: fn(&str) -> bool) -> Result<Vec
 }
 
 fn with_protocol_header(mut r: HttpResponse) -> HttpResponse {
-    r.headers_mut()
-        .insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
+    r.headers_mut().insert("smithy-protocol", HeaderValue::from_static("rpc-v2-cbor"));
     r
 }
 
-pub fn output(
-    value: &Json,
-    is_timestamp_member: fn(&str) -> bool,
-) -> Result<HttpResponse, ApiError> {
+pub fn output(value: &Json, is_timestamp_member: fn(&str) -> bool) -> Result<HttpResponse, ApiError> {
     let body = encode(value, is_timestamp_member)?;
-    Ok(with_protocol_header(response(
-        StatusCode::OK,
-        CONTENT_TYPE,
-        body,
-    )))
+    Ok(with_protocol_header(response(StatusCode::OK, CONTENT_TYPE, body)))
 }
 
 pub fn error(err: &ApiError) -> HttpResponse {
@@ -140,31 +119,18 @@ mod tests {
         let v = serde_json::json!({"Timestamps": [1.5, 2.0], "Values": [1.0], "Count": 3, "Label": "x"});
         let bytes = encode(&v, |k| k == "Timestamps").unwrap();
         let raw: Cbor = ciborium::from_reader(&bytes[..]).unwrap();
-        let Cbor::Map(entries) = raw else {
-            panic!("not a map")
-        };
-        let ts = entries
-            .iter()
-            .find(|(k, _)| k == &Cbor::Text("Timestamps".into()))
-            .unwrap();
-        let Cbor::Array(items) = &ts.1 else {
-            panic!("not an array")
-        };
+        let Cbor::Map(entries) = raw else { panic!("not a map") };
+        let ts = entries.iter().find(|(k, _)| k == &Cbor::Text("Timestamps".into())).unwrap();
+        let Cbor::Array(items) = &ts.1 else { panic!("not an array") };
         assert!(matches!(items[0], Cbor::Tag(1, _)));
-        let values = entries
-            .iter()
-            .find(|(k, _)| k == &Cbor::Text("Values".into()))
-            .unwrap();
+        let values = entries.iter().find(|(k, _)| k == &Cbor::Text("Values".into())).unwrap();
         assert_eq!(values.1, Cbor::Array(vec![Cbor::Float(1.0)]));
         assert_eq!(decode(&bytes).unwrap(), v);
     }
 
     #[test]
     fn rejects_garbage_and_non_maps() {
-        assert_eq!(
-            decode(&[0xff, 0x00]).unwrap_err().code,
-            "SerializationException"
-        );
+        assert_eq!(decode(&[0xff, 0x00]).unwrap_err().code, "SerializationException");
         let mut list = Vec::new();
         ciborium::into_writer(&Cbor::Array(vec![]), &mut list).unwrap();
         assert_eq!(decode(&list).unwrap_err().code, "SerializationException");

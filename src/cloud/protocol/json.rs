@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 
-use super::{HttpResponse, response};
+use super::{response, HttpResponse};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Protocol;
 
@@ -19,12 +19,10 @@ pub fn decode(body: &[u8]) -> Result<serde_json::Value, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(serde_json::Value::Object(Default::default()));
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::serialization(format!("Malformed JSON body: {e}")))?;
     if !value.is_object() {
-        return Err(ApiError::serialization(
-            "Start of structure or map found where not expected",
-        ));
+        return Err(ApiError::serialization("Start of structure or map found where not expected"));
     }
     Ok(value)
 }
@@ -36,11 +34,7 @@ pub fn output(protocol: Protocol, value: &serde_json::Value) -> HttpResponse {
 
 pub fn error(protocol: Protocol, err: &ApiError) -> HttpResponse {
     let body = serde_json::json!({ "__type": err.code, "message": err.message });
-    let mut r = response(
-        err.status,
-        content_type(protocol),
-        body.to_string().into_bytes(),
-    );
+    let mut r = response(err.status, content_type(protocol), body.to_string().into_bytes());
     if let Ok(v) = http::HeaderValue::from_str(&err.code) {
         r.headers_mut().insert("x-amzn-errortype", v);
     }

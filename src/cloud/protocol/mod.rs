@@ -18,12 +18,7 @@ pub type HttpResponse = Response<Full<Bytes>>;
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
 /// Renders an error in the framing of `protocol`.
-pub fn error_response(
-    protocol: Protocol,
-    desc: Option<&Descriptor>,
-    err: &ApiError,
-    request_id: &str,
-) -> HttpResponse {
+pub fn error_response(protocol: Protocol, desc: Option<&Descriptor>, err: &ApiError, request_id: &str) -> HttpResponse {
     let mut response = match protocol {
         Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::Rest => json::error(protocol, err),
         Protocol::RpcV2Cbor => cbor::error(err),
@@ -34,11 +29,7 @@ pub fn error_response(
         headers.insert(REQUEST_ID_HEADER, v);
     }
     if desc.is_some_and(|d| d.query_compatible) {
-        let fault = if err.sender_fault {
-            "Sender"
-        } else {
-            "Receiver"
-        };
+        let fault = if err.sender_fault { "Sender" } else { "Receiver" };
         if let Ok(v) = HeaderValue::from_str(&format!("{};{fault}", err.code)) {
             headers.insert("x-amzn-query-error", v);
         }
@@ -55,19 +46,11 @@ pub fn output_response(
     request_id: &str,
 ) -> Result<HttpResponse, ApiError> {
     let mut response = match (protocol, output) {
-        (Protocol::AwsJson1_0 | Protocol::AwsJson1_1, Output::Json(v)) => {
-            json::output(protocol, &v)
-        }
+        (Protocol::AwsJson1_0 | Protocol::AwsJson1_1, Output::Json(v)) => json::output(protocol, &v),
         (Protocol::RpcV2Cbor, Output::Json(v)) => cbor::output(&v, desc.is_timestamp_member)?,
-        (Protocol::AwsQuery, Output::Xml(inner)) => {
-            query::output(desc, operation, &inner, request_id)
-        }
+        (Protocol::AwsQuery, Output::Xml(inner)) => query::output(desc, operation, &inner, request_id),
         (_, Output::Rest(r)) => r,
-        _ => {
-            return Err(ApiError::internal(format!(
-                "{operation} produced output in the wrong protocol"
-            )));
-        }
+        _ => return Err(ApiError::internal(format!("{operation} produced output in the wrong protocol"))),
     };
     if let Ok(v) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
@@ -75,16 +58,9 @@ pub fn output_response(
     Ok(response)
 }
 
-pub(crate) fn response(
-    status: http::StatusCode,
-    content_type: &'static str,
-    body: Vec<u8>,
-) -> HttpResponse {
+pub(crate) fn response(status: http::StatusCode, content_type: &'static str, body: Vec<u8>) -> HttpResponse {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }

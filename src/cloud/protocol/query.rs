@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use http::StatusCode;
 
 use super::xml::XmlWriter;
-use super::{HttpResponse, response};
+use super::{response, HttpResponse};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Descriptor;
 
@@ -18,9 +18,7 @@ pub struct QueryParams {
 
 impl QueryParams {
     pub fn parse(form: &[u8]) -> Self {
-        QueryParams {
-            params: form_urlencoded::parse(form).into_owned().collect(),
-        }
+        QueryParams { params: form_urlencoded::parse(form).into_owned().collect() }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -34,10 +32,7 @@ impl QueryParams {
     /// A required parameter, or the AWS-shaped error naming it.
     pub fn required(&self, key: &str) -> Result<&str, ApiError> {
         self.get(key).ok_or_else(|| {
-            ApiError::bad_request(
-                "MissingParameter",
-                format!("The request must contain the parameter {key}"),
-            )
+            ApiError::bad_request("MissingParameter", format!("The request must contain the parameter {key}"))
         })
     }
 
@@ -68,10 +63,7 @@ impl QueryParams {
 
     /// A list of scalars: `prefix.member.N` values.
     pub fn strings(&self, prefix: &str) -> Vec<String> {
-        self.list(prefix)
-            .into_iter()
-            .filter_map(|m| m.get("").map(str::to_string))
-            .collect()
+        self.list(prefix).into_iter().filter_map(|m| m.get("").map(str::to_string)).collect()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -85,9 +77,7 @@ pub fn output(desc: &Descriptor, operation: &str, inner: &str, request_id: &str)
     w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.open_with_ns(&format!("{operation}Response"), xmlns);
     if !inner.is_empty() {
-        w.open(&format!("{operation}Result"))
-            .raw(inner)
-            .close(&format!("{operation}Result"));
+        w.open(&format!("{operation}Result")).raw(inner).close(&format!("{operation}Result"));
     }
     w.nest("ResponseMetadata", |w| {
         w.elem("RequestId", request_id);
@@ -101,14 +91,7 @@ pub fn error(err: &ApiError, request_id: &str) -> HttpResponse {
     w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.nest("ErrorResponse", |w| {
         w.nest("Error", |w| {
-            w.elem(
-                "Type",
-                if err.sender_fault {
-                    "Sender"
-                } else {
-                    "Receiver"
-                },
-            );
+            w.elem("Type", if err.sender_fault { "Sender" } else { "Receiver" });
             w.elem("Code", &err.code);
             w.elem("Message", &err.message);
         });
@@ -131,14 +114,8 @@ mod tests {
         let params = q.list("Parameters");
         assert_eq!(params.len(), 2);
         assert_eq!(params[1].get("ParameterValue"), Some("x y"));
-        assert_eq!(
-            q.strings("Capabilities"),
-            vec!["CAPABILITY_IAM".to_string()]
-        );
-        assert_eq!(
-            q.required("StackName").unwrap_err().code,
-            "MissingParameter"
-        );
+        assert_eq!(q.strings("Capabilities"), vec!["CAPABILITY_IAM".to_string()]);
+        assert_eq!(q.required("StackName").unwrap_err().code, "MissingParameter");
     }
 
     #[test]

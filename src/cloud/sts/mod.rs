@@ -5,9 +5,7 @@ use std::sync::Arc;
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::protocol::xml::XmlWriter;
-use super::service::{
-    BoxFuture, Call, Descriptor, Output, Protocol, QueryInfo, Service, no_timestamps,
-};
+use super::service::{no_timestamps, BoxFuture, Call, Descriptor, Output, Protocol, QueryInfo, Service};
 
 pub struct Sts {
     descriptor: Descriptor,
@@ -21,10 +19,7 @@ impl Sts {
                 signing_name: "sts",
                 json_target: Some("AWSSecurityTokenServiceV20110615"),
                 cbor_service: None,
-                query: Some(QueryInfo {
-                    version: "2011-06-15",
-                    xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
-                }),
+                query: Some(QueryInfo { version: "2011-06-15", xmlns: "https://sts.amazonaws.com/doc/2011-06-15/" }),
                 rest: false,
                 query_compatible: true,
                 max_body: 64 * 1024,
@@ -45,18 +40,11 @@ impl Service for Sts {
         &self.descriptor
     }
 
-    fn call<'a>(
-        &'a self,
-        ctx: &'a Arc<CloudContext>,
-        call: Call,
-    ) -> BoxFuture<'a, Result<Output, ApiError>> {
+    fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
         Box::pin(async move {
             match call.operation.as_str() {
                 "GetCallerIdentity" => Ok(caller_identity(ctx, call.protocol)),
-                other => Err(ApiError::bad_request(
-                    "InvalidAction",
-                    format!("Could not find operation {other} for version 2011-06-15"),
-                )),
+                other => Err(ApiError::bad_request("InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
             }
         })
     }
@@ -68,9 +56,7 @@ fn caller_identity(ctx: &CloudContext, protocol: Protocol) -> Output {
     match protocol {
         Protocol::AwsQuery => {
             let mut w = XmlWriter::new();
-            w.elem("Arn", &arn)
-                .elem("UserId", account)
-                .elem("Account", account);
+            w.elem("Arn", &arn).elem("UserId", account).elem("Account", account);
             Output::Xml(w.finish())
         }
         _ => Output::Json(serde_json::json!({ "Arn": arn, "UserId": account, "Account": account })),
