@@ -78,10 +78,8 @@ pub fn parse_spec(spec: &str) -> Result<(String, FaultRates), FaultSpecError> {
             "error" => rates.error = rate("error")?,
             "reset" => rates.reset = rate("reset")?,
             "latency" => {
-                rates.latency_ms = value
-                    .trim_end_matches("ms")
-                    .parse()
-                    .map_err(|_| FaultSpecError::BadLatency(value.to_string()))?
+                rates.latency_ms =
+                    value.trim_end_matches("ms").parse().map_err(|_| FaultSpecError::BadLatency(value.to_string()))?
             }
             other => return Err(FaultSpecError::UnknownKind(other.to_string())),
         }
