@@ -110,7 +110,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             }
             clock_state(host)
         }
-        (&Method::GET, "/_kc/faults") => ok(json!(ctx.faults.snapshot())),
+        (&Method::GET, "/_kc/faults") => faults_state(host),
         (&Method::POST, "/_kc/faults") => {
             let req: FaultRequest = match parse(&body) {
                 Ok(r) => r,
@@ -124,7 +124,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
                 return error(StatusCode::BAD_REQUEST, &format!("no service '{service}' in the local cloud"));
             }
             ctx.faults.set(&service, req.rates);
-            ok(json!(ctx.faults.snapshot()))
+            faults_state(host)
         }
         (&Method::DELETE, "/_kc/faults") => {
             ctx.faults.clear();
@@ -163,6 +163,10 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
         }
         _ => error(StatusCode::NOT_FOUND, &format!("no admin route {} {}", parts.method, parts.uri.path())),
     }
+}
+
+fn faults_state(host: &Host) -> HttpResponse {
+    ok(json!({ "rates": host.ctx.faults.snapshot(), "injected": host.ctx.faults.injected() }))
 }
 
 fn clock_state(host: &Host) -> HttpResponse {
