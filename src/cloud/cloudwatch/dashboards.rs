@@ -53,10 +53,7 @@ pub struct DeleteInput {
 }
 
 fn arn(name: &str) -> String {
-    format!(
-        "arn:aws:cloudwatch::{}:dashboard/{name}",
-        crate::cloud::context::LOCAL_ACCOUNT_ID
-    )
+    format!("arn:aws:cloudwatch::{}:dashboard/{name}", crate::cloud::context::LOCAL_ACCOUNT_ID)
 }
 
 fn not_found(message: String) -> ApiError {
@@ -64,10 +61,7 @@ fn not_found(message: String) -> ApiError {
 }
 
 fn missing(p: &str) -> ApiError {
-    ApiError::bad_request(
-        "MissingParameter",
-        format!("The parameter {p} is required."),
-    )
+    ApiError::bad_request("MissingParameter", format!("The parameter {p} is required."))
 }
 
 impl Dashboards {
@@ -79,10 +73,7 @@ impl Dashboards {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => return Err(anyhow::anyhow!("reading {}: {e}", path.display())),
         };
-        Ok(Dashboards {
-            path,
-            all: Mutex::new(all),
-        })
+        Ok(Dashboards { path, all: Mutex::new(all) })
     }
 
     fn save(&self, all: &BTreeMap<String, Dashboard>) -> Result<(), ApiError> {
@@ -95,12 +86,7 @@ impl Dashboards {
             std::fs::rename(&tmp, &self.path)?;
             Ok(())
         };
-        write().map_err(|e| {
-            ApiError::internal(format!(
-                "could not save dashboards to {}: {e}",
-                self.path.display()
-            ))
-        })
+        write().map_err(|e| ApiError::internal(format!("could not save dashboards to {}: {e}", self.path.display())))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Dashboard>> {
@@ -114,17 +100,11 @@ impl Dashboards {
     }
 
     pub fn put(&self, input: PutInput, now_ms: i64) -> Result<Value, ApiError> {
-        let name = input
-            .dashboard_name
-            .ok_or_else(|| missing("DashboardName"))?;
-        let body = input
-            .dashboard_body
-            .ok_or_else(|| missing("DashboardBody"))?;
+        let name = input.dashboard_name.ok_or_else(|| missing("DashboardName"))?;
+        let body = input.dashboard_body.ok_or_else(|| missing("DashboardBody"))?;
         let name_ok = !name.is_empty()
             && name.len() <= 255
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !name_ok {
             return Err(ApiError::bad_request(
                 "InvalidParameterInput",
@@ -133,39 +113,23 @@ impl Dashboards {
         }
         let problems = validate_body(&body);
         if !problems.is_empty() {
-            let listed: Vec<Value> = problems
-                .iter()
-                .map(|(p, m)| json!({"dataPath": p, "message": m}))
-                .collect();
+            let listed: Vec<Value> = problems.iter().map(|(p, m)| json!({"dataPath": p, "message": m})).collect();
             let pretty = serde_json::to_string_pretty(&listed).unwrap_or_default();
             return Err(ApiError::bad_request(
                 "InvalidParameterInput",
-                format!(
-                    "The dashboard body is invalid, there are {} validation errors:\n{pretty}",
-                    problems.len()
-                ),
+                format!("The dashboard body is invalid, there are {} validation errors:\n{pretty}", problems.len()),
             ));
         }
         let mut all = self.lock();
-        all.insert(
-            name,
-            Dashboard {
-                body,
-                last_modified_ms: now_ms,
-            },
-        );
+        all.insert(name, Dashboard { body, last_modified_ms: now_ms });
         self.save(&all)?;
         Ok(json!({ "DashboardValidationMessages": [] }))
     }
 
     pub fn get(&self, input: GetInput) -> Result<Value, ApiError> {
-        let name = input
-            .dashboard_name
-            .ok_or_else(|| missing("DashboardName"))?;
+        let name = input.dashboard_name.ok_or_else(|| missing("DashboardName"))?;
         let all = self.lock();
-        let d = all
-            .get(&name)
-            .ok_or_else(|| not_found(format!("Dashboard {name} does not exist")))?;
+        let d = all.get(&name).ok_or_else(|| not_found(format!("Dashboard {name} does not exist")))?;
         Ok(json!({ "DashboardArn": arn(&name), "DashboardBody": d.body, "DashboardName": name }))
     }
 
@@ -173,14 +137,9 @@ impl Dashboards {
         let prefix = input.dashboard_name_prefix.unwrap_or_default();
         let after = input.next_token.unwrap_or_default();
         let all = self.lock();
-        let page: Vec<(&String, &Dashboard)> = all
-            .iter()
-            .filter(|(n, _)| n.starts_with(&prefix) && **n > after)
-            .take(1000)
-            .collect();
-        let next = (page.len() == 1000)
-            .then(|| page.last().map(|(n, _)| (*n).clone()))
-            .flatten();
+        let page: Vec<(&String, &Dashboard)> =
+            all.iter().filter(|(n, _)| n.starts_with(&prefix) && **n > after).take(1000).collect();
+        let next = (page.len() == 1000).then(|| page.last().map(|(n, _)| (*n).clone())).flatten();
         let entries: Vec<Value> = page
             .into_iter()
             .map(|(n, d)| json!({"DashboardName": n, "DashboardArn": arn(n), "LastModified": epoch_seconds(d.last_modified_ms), "Size": d.body.len()}))
@@ -197,17 +156,10 @@ impl Dashboards {
             return Err(missing("DashboardNames"));
         }
         let mut all = self.lock();
-        let absent: Vec<&str> = input
-            .dashboard_names
-            .iter()
-            .filter(|n| !all.contains_key(*n))
-            .map(String::as_str)
-            .collect();
+        let absent: Vec<&str> =
+            input.dashboard_names.iter().filter(|n| !all.contains_key(*n)).map(String::as_str).collect();
         if !absent.is_empty() {
-            return Err(not_found(format!(
-                "Dashboard(s) [{}] does not exist",
-                absent.join(", ")
-            )));
+            return Err(not_found(format!("Dashboard(s) [{}] does not exist", absent.join(", "))));
         }
         for n in &input.dashboard_names {
             all.remove(n);
@@ -228,10 +180,7 @@ pub fn validate_body(body: &str) -> Vec<(String, String)> {
     };
     let mut problems = Vec::new();
     let Some(widgets) = obj.get("widgets") else {
-        return vec![(
-            String::new(),
-            "Should have required property 'widgets'".into(),
-        )];
+        return vec![(String::new(), "Should have required property 'widgets'".into())];
     };
     let Some(widgets) = widgets.as_array() else {
         return vec![("/widgets".into(), "Should be array".into())];
@@ -255,33 +204,21 @@ fn widget(at: &str, w: &Value, problems: &mut Vec<(String, String)>) {
         None => return problems.push((at.into(), "Should have required property 'type'".into())),
         Some(Value::String(t)) if WIDGET_TYPES.contains(&t.as_str()) => t.as_str(),
         Some(_) => {
-            return problems.push((
-                format!("{at}/type"),
-                "Should be equal to one of the allowed values".into(),
-            ));
+            return problems.push((format!("{at}/type"), "Should be equal to one of the allowed values".into()));
         }
     };
-    for (key, lo, hi) in [
-        ("x", 0, 23),
-        ("y", 0, i64::MAX),
-        ("width", 1, 24),
-        ("height", 1, 1000),
-    ] {
+    for (key, lo, hi) in [("x", 0, 23), ("y", 0, i64::MAX), ("width", 1, 24), ("height", 1, 1000)] {
         match w.get(key) {
             None => {}
             Some(v) if v.as_i64().is_some_and(|n| (lo..=hi).contains(&n)) => {}
-            Some(v) if v.as_i64().is_some() => problems.push((
-                format!("{at}/{key}"),
-                format!("Should be between {lo} and {hi}"),
-            )),
+            Some(v) if v.as_i64().is_some() => {
+                problems.push((format!("{at}/{key}"), format!("Should be between {lo} and {hi}")))
+            }
             Some(_) => problems.push((format!("{at}/{key}"), "Should be integer".into())),
         }
     }
     let Some(props) = w.get("properties") else {
-        return problems.push((
-            at.into(),
-            "Should have required property 'properties'".into(),
-        ));
+        return problems.push((at.into(), "Should have required property 'properties'".into()));
     };
     let Some(props) = props.as_object() else {
         return problems.push((format!("{at}/properties"), "Should be object".into()));
@@ -289,9 +226,7 @@ fn widget(at: &str, w: &Value, problems: &mut Vec<(String, String)>) {
     let at = format!("{at}/properties");
     let require_string = |key: &str, problems: &mut Vec<(String, String)>| match props.get(key) {
         None => problems.push((at.clone(), format!("Should have required property '{key}'"))),
-        Some(v) if !v.is_string() => {
-            problems.push((format!("{at}/{key}"), "Should be string".into()))
-        }
+        Some(v) if !v.is_string() => problems.push((format!("{at}/{key}"), "Should be string".into())),
         _ => {}
     };
     match kind {
@@ -307,15 +242,8 @@ fn widget(at: &str, w: &Value, problems: &mut Vec<(String, String)>) {
     }
 }
 
-fn metric_properties(
-    at: &str,
-    props: &serde_json::Map<String, Value>,
-    problems: &mut Vec<(String, String)>,
-) {
-    let has_alarm_annotation = props
-        .get("annotations")
-        .and_then(|a| a.get("alarms"))
-        .is_some();
+fn metric_properties(at: &str, props: &serde_json::Map<String, Value>, problems: &mut Vec<(String, String)>) {
+    let has_alarm_annotation = props.get("annotations").and_then(|a| a.get("alarms")).is_some();
     match props.get("metrics") {
         None if !has_alarm_annotation && props.get("query").is_none() => {
             problems.push((at.into(), "Should have required property 'metrics'".into()))
@@ -324,8 +252,7 @@ fn metric_properties(
         Some(Value::Array(rows)) => {
             for (i, row) in rows.iter().enumerate() {
                 match row {
-                    Value::Array(items) if items.iter().all(|x| x.is_string() || x.is_object()) => {
-                    }
+                    Value::Array(items) if items.iter().all(|x| x.is_string() || x.is_object()) => {}
                     Value::Array(_) => problems.push((
                         format!("{at}/metrics/{i}"),
                         "Should contain strings and at most one options object".into(),
@@ -336,18 +263,11 @@ fn metric_properties(
         }
         Some(_) => problems.push((format!("{at}/metrics"), "Should be array".into())),
     }
-    if let Some(v) = props.get("view") {
-        if !v.as_str().is_some_and(|s| VIEWS.contains(&s)) {
-            problems.push((
-                format!("{at}/view"),
-                "Should be equal to one of the allowed values".into(),
-            ));
-        }
+    if props.get("view").is_some_and(|v| !v.as_str().is_some_and(|s| VIEWS.contains(&s))) {
+        problems.push((format!("{at}/view"), "Should be equal to one of the allowed values".into()));
     }
-    if let Some(p) = props.get("period") {
-        if !p.as_i64().is_some_and(|n| n >= 1) {
-            problems.push((format!("{at}/period"), "Should be integer >= 1".into()));
-        }
+    if props.get("period").is_some_and(|p| p.as_i64().is_none_or(|n| n < 1)) {
+        problems.push((format!("{at}/period"), "Should be integer >= 1".into()));
     }
     if props.get("region").is_some_and(|r| !r.is_string()) {
         problems.push((format!("{at}/region"), "Should be string".into()));

@@ -25,20 +25,12 @@ pub struct Input {
 
 /// Epoch seconds as JSON: an integer when whole (CBOR tags either form as a timestamp).
 pub fn epoch_seconds(ms: i64) -> Value {
-    if ms % 1000 == 0 {
-        json!(ms / 1000)
-    } else {
-        json!(ms as f64 / 1000.0)
-    }
+    if ms % 1000 == 0 { json!(ms / 1000) } else { json!(ms as f64 / 1000.0) }
 }
 
 pub fn time_ms(value: Option<f64>, name: &str) -> Result<i64, ApiError> {
-    let secs = value.ok_or_else(|| {
-        ApiError::bad_request(
-            "MissingParameter",
-            format!("The parameter {name} is required."),
-        )
-    })?;
+    let secs =
+        value.ok_or_else(|| ApiError::bad_request("MissingParameter", format!("The parameter {name} is required.")))?;
     Ok((secs * 1000.0).round() as i64)
 }
 
@@ -78,12 +70,8 @@ pub fn get_metric_data(store: &MetricStore, input: Input) -> Result<Value, ApiEr
     };
     let (first_query, first_offset) = match &input.next_token {
         None => (0, 0),
-        Some(t) => parse_token(t).ok_or_else(|| {
-            ApiError::bad_request(
-                "InvalidNextToken",
-                "The service couldn't process the NextToken.",
-            )
-        })?,
+        Some(t) => parse_token(t)
+            .ok_or_else(|| ApiError::bad_request("InvalidNextToken", "The service couldn't process the NextToken."))?,
     };
     let results = run_queries(store, &input.metric_data_queries, start, end)?;
     let returned: Vec<(QueryResult, bool)> = results
@@ -95,12 +83,7 @@ pub fn get_metric_data(store: &MetricStore, input: Input) -> Result<Value, ApiEr
     Ok(page(returned, first_query, first_offset, max))
 }
 
-fn page(
-    results: Vec<(QueryResult, bool)>,
-    first_query: usize,
-    first_offset: usize,
-    max: usize,
-) -> Value {
+fn page(results: Vec<(QueryResult, bool)>, first_query: usize, first_offset: usize, max: usize) -> Value {
     let mut budget = max;
     let mut out = Vec::new();
     let mut next = None;
@@ -113,11 +96,7 @@ fn page(
             r.timestamps_ms.reverse();
             r.values.reverse();
         }
-        let offset = if i == first_query {
-            first_offset.min(r.values.len())
-        } else {
-            0
-        };
+        let offset = if i == first_query { first_offset.min(r.values.len()) } else { 0 };
         let take = (r.values.len() - offset).min(budget);
         budget -= take;
         let complete = offset + take == r.values.len();

@@ -34,28 +34,16 @@ fn invalid(message: String) -> ApiError {
 }
 
 pub fn get_metric_statistics(store: &MetricStore, input: Input) -> Result<Value, ApiError> {
-    let missing = |p: &str| {
-        ApiError::bad_request(
-            "MissingParameter",
-            format!("The parameter {p} is required."),
-        )
-    };
+    let missing = |p: &str| ApiError::bad_request("MissingParameter", format!("The parameter {p} is required."));
     let namespace = input.namespace.ok_or_else(|| missing("Namespace"))?;
     let name = input.metric_name.ok_or_else(|| missing("MetricName"))?;
     let period = input.period.ok_or_else(|| missing("Period"))?;
-    let (start, end) = (
-        time_ms(input.start_time, "StartTime")?,
-        time_ms(input.end_time, "EndTime")?,
-    );
+    let (start, end) = (time_ms(input.start_time, "StartTime")?, time_ms(input.end_time, "EndTime")?);
     if !valid_period(period) {
-        return Err(invalid(
-            "The parameter Period must be 1, 5, 10, 30 or a multiple of 60.".into(),
-        ));
+        return Err(invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.".into()));
     }
     if start >= end {
-        return Err(invalid(
-            "The parameter StartTime must be less than the parameter EndTime.".into(),
-        ));
+        return Err(invalid("The parameter StartTime must be less than the parameter EndTime.".into()));
     }
     let requested = (end - start + period * 1000 - 1) / (period * 1000);
     if requested > MAX_DATAPOINTS {
@@ -66,10 +54,7 @@ pub fn get_metric_statistics(store: &MetricStore, input: Input) -> Result<Value,
             ),
         ));
     }
-    match (
-        input.statistics.is_empty(),
-        input.extended_statistics.is_empty(),
-    ) {
+    match (input.statistics.is_empty(), input.extended_statistics.is_empty()) {
         (true, true) => return Err(missing("Statistics or ExtendedStatistics")),
         (false, false) => {
             return Err(ApiError::bad_request(
@@ -79,32 +64,16 @@ pub fn get_metric_statistics(store: &MetricStore, input: Input) -> Result<Value,
         }
         _ => {}
     }
-    if let Some(bad) = input
-        .statistics
-        .iter()
-        .find(|s| !STATISTICS.contains(&s.as_str()))
-    {
-        return Err(invalid(format!(
-            "The value {bad} for parameter Statistics is invalid."
-        )));
+    if let Some(bad) = input.statistics.iter().find(|s| !STATISTICS.contains(&s.as_str())) {
+        return Err(invalid(format!("The value {bad} for parameter Statistics is invalid.")));
     }
-    if let Some(bad) = input
-        .extended_statistics
-        .iter()
-        .find(|s| parse_percentile(s).is_none())
-    {
-        return Err(invalid(format!(
-            "The value {bad} for parameter ExtendedStatistics is invalid."
-        )));
+    if let Some(bad) = input.extended_statistics.iter().find(|s| parse_percentile(s).is_none()) {
+        return Err(invalid(format!("The value {bad} for parameter ExtendedStatistics is invalid.")));
     }
     if input.statistics.len() > 5 || input.extended_statistics.len() > 10 {
         return Err(invalid("Too many statistics requested.".into()));
     }
-    let metric = Metric {
-        namespace: Some(namespace),
-        metric_name: Some(name.clone()),
-        dimensions: input.dimensions,
-    };
+    let metric = Metric { namespace: Some(namespace), metric_name: Some(name.clone()), dimensions: input.dimensions };
     let with_values = !input.extended_statistics.is_empty();
     let mut datapoints = Vec::new();
     for (id, unit) in series_ids(store, &metric, input.unit.as_deref()) {
@@ -129,7 +98,5 @@ pub fn get_metric_statistics(store: &MetricStore, input: Input) -> Result<Value,
         }
     }
     datapoints.sort_by_key(|(t, _)| *t);
-    Ok(
-        json!({ "Label": name, "Datapoints": datapoints.into_iter().map(|(_, d)| d).collect::<Vec<_>>() }),
-    )
+    Ok(json!({ "Label": name, "Datapoints": datapoints.into_iter().map(|(_, d)| d).collect::<Vec<_>>() }))
 }

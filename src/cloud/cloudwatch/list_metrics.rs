@@ -60,10 +60,7 @@ pub fn list_metrics(store: &MetricStore, input: Input) -> Result<Value, ApiError
             .and_then(|b| String::from_utf8(b).ok())
             .and_then(|s| s.parse::<usize>().ok())
             .ok_or_else(|| {
-                ApiError::bad_request(
-                    "InvalidParameterValue",
-                    "The value for parameter NextToken is invalid.",
-                )
+                ApiError::bad_request("InvalidParameterValue", "The value for parameter NextToken is invalid.")
             })?,
     };
     let matching: BTreeSet<Identity> = store
@@ -71,9 +68,7 @@ pub fn list_metrics(store: &MetricStore, input: Input) -> Result<Value, ApiError
             input.namespace.as_ref().is_none_or(|n| *n == k.namespace)
                 && input.metric_name.as_ref().is_none_or(|n| *n == k.name)
                 && input.dimensions.iter().all(|f| {
-                    k.dimensions
-                        .iter()
-                        .any(|(n, v)| *n == f.name && f.value.as_ref().is_none_or(|fv| fv == v))
+                    k.dimensions.iter().any(|(n, v)| *n == f.name && f.value.as_ref().is_none_or(|fv| fv == v))
                 })
         })
         .into_iter()
@@ -86,17 +81,13 @@ pub fn list_metrics(store: &MetricStore, input: Input) -> Result<Value, ApiError
         .skip(start)
         .take(PAGE)
         .map(|(ns, name, dims)| {
-            let dims: Vec<Value> = dims
-                .into_iter()
-                .map(|(n, v)| json!({"Name": n, "Value": v}))
-                .collect();
+            let dims: Vec<Value> = dims.into_iter().map(|(n, v)| json!({"Name": n, "Value": v})).collect();
             json!({"Namespace": ns, "MetricName": name, "Dimensions": dims})
         })
         .collect();
     let mut body = json!({ "Metrics": metrics });
     if start + PAGE < total {
-        body["NextToken"] =
-            json!(base64::engine::general_purpose::STANDARD.encode((start + PAGE).to_string()));
+        body["NextToken"] = json!(base64::engine::general_purpose::STANDARD.encode((start + PAGE).to_string()));
     }
     Ok(body)
 }

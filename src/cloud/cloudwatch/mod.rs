@@ -30,10 +30,7 @@ pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
 pub fn is_timestamp_member(name: &str) -> bool {
     name.ends_with("Timestamp")
         || name.ends_with("Timestamps")
-        || matches!(
-            name,
-            "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate"
-        )
+        || matches!(name, "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate")
 }
 
 pub struct CloudWatch {
@@ -47,11 +44,7 @@ pub struct CloudWatch {
 impl CloudWatch {
     pub fn new(ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
         let clock: Weak<CloudContext> = Arc::downgrade(ctx);
-        let now = Arc::new(move || {
-            clock
-                .upgrade()
-                .map_or_else(super::clock::wall_ms, |c| c.clock.now_ms())
-        });
+        let now = Arc::new(move || clock.upgrade().map_or_else(super::clock::wall_ms, |c| c.clock.now_ms()));
         let metrics = MetricStore::open(&ctx.config.data_dir, now)?;
         ctx.metrics.install(metrics.clone() as Arc<dyn MetricSink>);
         Ok(CloudWatch {
@@ -79,11 +72,7 @@ impl Service for CloudWatch {
         &self.descriptor
     }
 
-    fn call<'a>(
-        &'a self,
-        ctx: &'a Arc<CloudContext>,
-        call: Call,
-    ) -> BoxFuture<'a, Result<Output, ApiError>> {
+    fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
         Box::pin(async move {
             let op = call.operation.clone();
             let input = match op.as_str() {
@@ -126,8 +115,7 @@ impl Service for CloudWatch {
                 }
                 n += 1;
                 let store = store.clone();
-                let _ =
-                    tokio::task::spawn_blocking(move || store.maintain(n % flush_every == 0)).await;
+                let _ = tokio::task::spawn_blocking(move || store.maintain(n.is_multiple_of(flush_every))).await;
             }
             let _ = tokio::task::spawn_blocking(move || store.close()).await;
         });
@@ -135,18 +123,11 @@ impl Service for CloudWatch {
 }
 
 impl CloudWatch {
-    fn metrics_call(
-        &self,
-        ctx: &Arc<CloudContext>,
-        op: &str,
-        input: Input,
-    ) -> Result<serde_json::Value, ApiError> {
+    fn metrics_call(&self, ctx: &Arc<CloudContext>, op: &str, input: Input) -> Result<serde_json::Value, ApiError> {
         match op {
             "PutMetricData" => put_metric_data::put_metric_data(&self.metrics, input.parse()?),
             "GetMetricData" => get_metric_data::get_metric_data(&self.metrics, input.parse()?),
-            "GetMetricStatistics" => {
-                get_metric_statistics::get_metric_statistics(&self.metrics, input.parse()?)
-            }
+            "GetMetricStatistics" => get_metric_statistics::get_metric_statistics(&self.metrics, input.parse()?),
             "ListMetrics" => list_metrics::list_metrics(&self.metrics, input.parse()?),
             "PutDashboard" => self.dashboards.put(input.parse()?, ctx.clock.now_ms()),
             "GetDashboard" => self.dashboards.get(input.parse()?),

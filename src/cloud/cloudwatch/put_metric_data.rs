@@ -65,9 +65,7 @@ pub fn validate_namespace(namespace: Option<&str>) -> Result<&str, ApiError> {
     let ns = namespace.ok_or_else(|| missing("The parameter Namespace is required.".into()))?;
     let chars_ok = ns.chars().all(|c| c.is_ascii_graphic() || c == ' ') && !ns.contains(':');
     if ns.is_empty() || ns.len() > 255 || !chars_ok || ns.starts_with(NAMESPACE_PREFIX_RESERVED) {
-        return Err(invalid(format!(
-            "The value {ns} for parameter Namespace is invalid."
-        )));
+        return Err(invalid(format!("The value {ns} for parameter Namespace is invalid.")));
     }
     Ok(ns)
 }
@@ -78,9 +76,7 @@ pub fn put_metric_data(store: &MetricStore, input: Input) -> Result<serde_json::
         return Err(missing("The parameter MetricData is required.".into()));
     }
     if input.metric_data.len() > MAX_DATUMS {
-        return Err(invalid(format!(
-            "The collection MetricData must not have a size greater than {MAX_DATUMS}."
-        )));
+        return Err(invalid(format!("The collection MetricData must not have a size greater than {MAX_DATUMS}.")));
     }
     let now = store.now_ms();
     let observations = input
@@ -95,42 +91,29 @@ pub fn put_metric_data(store: &MetricStore, input: Input) -> Result<serde_json::
 
 fn check_value(v: f64, at: &str) -> Result<f64, ApiError> {
     if !v.is_finite() || v.abs() > MAX_MAGNITUDE {
-        return Err(invalid(format!(
-            "The value {v} for parameter {at} is invalid."
-        )));
+        return Err(invalid(format!("The value {v} for parameter {at} is invalid.")));
     }
     Ok(v)
 }
 
 fn observation(ns: &str, d: Datum, at: &str, now: i64) -> Result<Observation, ApiError> {
-    let name = d
-        .metric_name
-        .ok_or_else(|| missing(format!("The parameter {at}.MetricName is required.")))?;
+    let name = d.metric_name.ok_or_else(|| missing(format!("The parameter {at}.MetricName is required.")))?;
     if name.is_empty() || name.len() > 255 {
-        return Err(invalid(format!(
-            "The value {name} for parameter {at}.MetricName is invalid."
-        )));
+        return Err(invalid(format!("The value {name} for parameter {at}.MetricName is invalid.")));
     }
     let dimensions = dimensions(d.dimensions, at)?;
     let unit = d.unit.unwrap_or_else(|| "None".into());
     if !units::is_unit(&unit) {
-        return Err(invalid(format!(
-            "The value {unit} for parameter {at}.Unit is invalid."
-        )));
+        return Err(invalid(format!("The value {unit} for parameter {at}.Unit is invalid.")));
     }
     let high_resolution = match d.storage_resolution {
         None | Some(60) => false,
         Some(1) => true,
         Some(r) => {
-            return Err(invalid(format!(
-                "The value {r} for parameter {at}.StorageResolution is invalid."
-            )));
+            return Err(invalid(format!("The value {r} for parameter {at}.StorageResolution is invalid.")));
         }
     };
-    let timestamp_ms = d
-        .timestamp
-        .map(|s| (s * 1000.0).round() as i64)
-        .unwrap_or(now);
+    let timestamp_ms = d.timestamp.map(|s| (s * 1000.0).round() as i64).unwrap_or(now);
     if timestamp_ms < now - TWO_WEEKS_MS || timestamp_ms > now + TWO_HOURS_MS {
         return Err(invalid(format!(
             "The parameter {at}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future."
@@ -138,12 +121,7 @@ fn observation(ns: &str, d: Datum, at: &str, now: i64) -> Result<Observation, Ap
     }
     let agg = sample(d.value, d.statistic_values, d.values, d.counts, at)?;
     Ok(Observation {
-        key: SeriesKey {
-            namespace: ns.to_string(),
-            name,
-            dimensions,
-            unit,
-        },
+        key: SeriesKey { namespace: ns.to_string(), name, dimensions, unit },
         timestamp_ms,
         agg,
         high_resolution,
@@ -160,16 +138,10 @@ fn dimensions(dims: Vec<Dimension>, at: &str) -> Result<Vec<(String, String)>, A
     for (j, dim) in dims.into_iter().enumerate() {
         let here = format!("{at}.Dimensions.member.{}", j + 1);
         if dim.name.is_empty() || dim.name.len() > 255 {
-            return Err(invalid(format!(
-                "The value {} for parameter {here}.Name is invalid.",
-                dim.name
-            )));
+            return Err(invalid(format!("The value {} for parameter {here}.Name is invalid.", dim.name)));
         }
         if dim.value.is_empty() || dim.value.len() > 1024 {
-            return Err(invalid(format!(
-                "The value {} for parameter {here}.Value is invalid.",
-                dim.value
-            )));
+            return Err(invalid(format!("The value {} for parameter {here}.Value is invalid.", dim.value)));
         }
         if out.iter().any(|(n, _)| *n == dim.name) {
             return Err(invalid(format!(
@@ -190,10 +162,7 @@ fn sample(
     counts: Option<Vec<f64>>,
     at: &str,
 ) -> Result<Agg, ApiError> {
-    let given = [value.is_some(), stats.is_some(), values.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let given = [value.is_some(), stats.is_some(), values.is_some()].iter().filter(|b| **b).count();
     if given > 1 {
         return Err(combination(format!(
             "The parameters {at}.Value, {at}.StatisticValues and {at}.Values are mutually exclusive and you have specified more than one."
@@ -208,9 +177,7 @@ fn sample(
             check_value(v, &here)?;
         }
         if s.sample_count <= 0.0 || s.minimum > s.maximum {
-            return Err(invalid(format!(
-                "The parameter {here} must have SampleCount > 0 and Minimum <= Maximum."
-            )));
+            return Err(invalid(format!("The parameter {here} must have SampleCount > 0 and Minimum <= Maximum.")));
         }
         return Ok(Agg::stats(s.sample_count, s.sum, s.minimum, s.maximum));
     }
@@ -220,23 +187,17 @@ fn sample(
         )));
     };
     if values.is_empty() || values.len() > MAX_VALUES {
-        return Err(invalid(format!(
-            "The collection {at}.Values must have between 1 and {MAX_VALUES} members."
-        )));
+        return Err(invalid(format!("The collection {at}.Values must have between 1 and {MAX_VALUES} members.")));
     }
     let counts = counts.unwrap_or_else(|| vec![1.0; values.len()]);
     if counts.len() != values.len() {
-        return Err(invalid(format!(
-            "The parameters {at}.Values and {at}.Counts must be of the same size."
-        )));
+        return Err(invalid(format!("The parameters {at}.Values and {at}.Counts must be of the same size.")));
     }
     let mut pairs = Vec::with_capacity(values.len());
     for (v, c) in values.into_iter().zip(counts) {
         let v = check_value(v, &format!("{at}.Values"))?;
         if !(c.is_finite() && c >= 0.0) {
-            return Err(invalid(format!(
-                "The value {c} for parameter {at}.Counts is invalid."
-            )));
+            return Err(invalid(format!("The value {c} for parameter {at}.Counts is invalid.")));
         }
         pairs.push((v, c));
     }

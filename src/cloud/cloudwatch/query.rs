@@ -54,14 +54,8 @@ impl Stat {
 pub fn parse_percentile(s: &str) -> Option<f64> {
     let digits = s.strip_prefix('p')?;
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let valid = !whole.is_empty()
-        && whole.len() <= 3
-        && frac.len() <= 2
-        && (digits.contains('.') <= !frac.is_empty());
-    let all_digits = whole
-        .chars()
-        .chain(frac.chars())
-        .all(|c| c.is_ascii_digit());
+    let valid = !whole.is_empty() && whole.len() <= 3 && frac.len() <= 2 && (digits.contains('.') <= !frac.is_empty());
+    let all_digits = whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit());
     let p: f64 = digits.parse().ok()?;
     (valid && all_digits && (0.0..=100.0).contains(&p)).then_some(p)
 }
@@ -72,33 +66,17 @@ pub fn valid_period(period: i64) -> bool {
 
 /// The first period start: sub-minute periods align to their own multiple, longer ones to the minute.
 pub fn aligned_start(start_ms: i64, period_s: i64) -> i64 {
-    let unit = if period_s < 60 {
-        period_s * 1000
-    } else {
-        60_000
-    };
+    let unit = if period_s < 60 { period_s * 1000 } else { 60_000 };
     start_ms.div_euclid(unit) * unit
 }
 
 /// Ids of the series holding `metric` (every unit, or only `unit`).
 pub fn series_ids(store: &MetricStore, metric: &Metric, unit: Option<&str>) -> Vec<(u32, String)> {
-    let mut dims: Vec<(String, String)> = metric
-        .dimensions
-        .iter()
-        .map(|d| (d.name.clone(), d.value.clone()))
-        .collect();
+    let mut dims: Vec<(String, String)> = metric.dimensions.iter().map(|d| (d.name.clone(), d.value.clone())).collect();
     dims.sort();
-    let (ns, name) = (
-        metric.namespace.as_deref().unwrap_or(""),
-        metric.metric_name.as_deref().unwrap_or(""),
-    );
+    let (ns, name) = (metric.namespace.as_deref().unwrap_or(""), metric.metric_name.as_deref().unwrap_or(""));
     store
-        .series(|k| {
-            k.namespace == ns
-                && k.name == name
-                && k.dimensions == dims
-                && unit.is_none_or(|u| k.unit == u)
-        })
+        .series(|k| k.namespace == ns && k.name == name && k.dimensions == dims && unit.is_none_or(|u| k.unit == u))
         .into_iter()
         .map(|s| (s.id, s.key.unit))
         .collect()
@@ -116,46 +94,24 @@ pub fn period_buckets(
 ) -> BTreeMap<i64, Agg> {
     let first = aligned_start(start_ms, period_s);
     let period_ms = period_s * 1000;
-    let from = if period_s < 60 {
-        first.max(store.now_ms() - HIGH_RES_MS)
-    } else {
-        first
-    };
+    let from = if period_s < 60 { first.max(store.now_ms() - HIGH_RES_MS) } else { first };
     let mut out: BTreeMap<i64, Agg> = BTreeMap::new();
     store.scan(ids, from, end_ms, |ts, agg| {
         let bucket = first + (ts - first).div_euclid(period_ms) * period_ms;
-        out.entry(bucket)
-            .or_insert_with(Agg::empty)
-            .merge(agg, with_values);
+        out.entry(bucket).or_insert_with(Agg::empty).merge(agg, with_values);
     });
     out
 }
 
-fn stat_series(
-    store: &MetricStore,
-    ms: &MetricStat,
-    stat: Stat,
-    start_ms: i64,
-    end_ms: i64,
-) -> Vec<(i64, f64)> {
-    let ids: Vec<u32> = series_ids(store, &ms.metric, ms.unit.as_deref())
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+fn stat_series(store: &MetricStore, ms: &MetricStat, stat: Stat, start_ms: i64, end_ms: i64) -> Vec<(i64, f64)> {
+    let ids: Vec<u32> = series_ids(store, &ms.metric, ms.unit.as_deref()).into_iter().map(|(id, _)| id).collect();
     if ids.is_empty() {
         return Vec::new();
     }
-    period_buckets(
-        store,
-        &ids,
-        start_ms,
-        end_ms,
-        ms.period,
-        stat.needs_values(),
-    )
-    .iter()
-    .filter_map(|(t, agg)| Some((*t, stat.of(agg)?)))
-    .collect()
+    period_buckets(store, &ids, start_ms, end_ms, ms.period, stat.needs_values())
+        .iter()
+        .filter_map(|(t, agg)| Some((*t, stat.of(agg)?)))
+        .collect()
 }
 
 fn invalid(message: String) -> ApiError {
@@ -164,10 +120,7 @@ fn invalid(message: String) -> ApiError {
 
 fn validate(queries: &[MetricDataQuery], start_ms: i64, end_ms: i64) -> Result<(), ApiError> {
     if queries.is_empty() {
-        return Err(ApiError::bad_request(
-            "MissingParameter",
-            "The parameter MetricDataQueries is required.",
-        ));
+        return Err(ApiError::bad_request("MissingParameter", "The parameter MetricDataQueries is required."));
     }
     if queries.len() > MAX_QUERIES {
         return Err(invalid(format!(
@@ -175,9 +128,7 @@ fn validate(queries: &[MetricDataQuery], start_ms: i64, end_ms: i64) -> Result<(
         )));
     }
     if start_ms >= end_ms {
-        return Err(invalid(
-            "The parameter StartTime must be less than the parameter EndTime.".into(),
-        ));
+        return Err(invalid("The parameter StartTime must be less than the parameter EndTime.".into()));
     }
     let mut seen = HashSet::new();
     for (i, q) in queries.iter().enumerate() {
@@ -192,18 +143,13 @@ fn validate(queries: &[MetricDataQuery], start_ms: i64, end_ms: i64) -> Result<(
             )));
         }
         if !seen.insert(q.id.as_str()) {
-            return Err(invalid(format!(
-                "The values for parameter id in MetricDataQueries are not unique: {}.",
-                q.id
-            )));
+            return Err(invalid(format!("The values for parameter id in MetricDataQueries are not unique: {}.", q.id)));
         }
         match (&q.metric_stat, &q.expression) {
             (Some(_), Some(_)) | (None, None) => {
                 return Err(ApiError::bad_request(
                     "InvalidParameterCombination",
-                    format!(
-                        "Exactly one element of the {at}.MetricStat or the {at}.Expression must be present."
-                    ),
+                    format!("Exactly one element of the {at}.MetricStat or the {at}.Expression must be present."),
                 ));
             }
             (Some(ms), None) => {
@@ -221,9 +167,7 @@ fn validate(queries: &[MetricDataQuery], start_ms: i64, end_ms: i64) -> Result<(
                 if ms.metric.namespace.is_none() || ms.metric.metric_name.is_none() {
                     return Err(ApiError::bad_request(
                         "MissingParameter",
-                        format!(
-                            "The parameters {at}.MetricStat.Metric.Namespace and MetricName are required."
-                        ),
+                        format!("The parameters {at}.MetricStat.Metric.Namespace and MetricName are required."),
                     ));
                 }
             }
@@ -264,12 +208,8 @@ impl Evaluation<'_> {
         let label = self.label(q);
         let v = match (&q.metric_stat, &q.expression) {
             (Some(ms), _) => {
-                let stat = Stat::parse(&ms.stat)
-                    .ok_or_else(|| format!("Invalid statistic {}", ms.stat))?;
-                Val::Series(Series {
-                    label,
-                    points: stat_series(self.store, ms, stat, self.start_ms, self.end_ms),
-                })
+                let stat = Stat::parse(&ms.stat).ok_or_else(|| format!("Invalid statistic {}", ms.stat))?;
+                Val::Series(Series { label, points: stat_series(self.store, ms, stat, self.start_ms, self.end_ms) })
             }
             (None, Some(expr)) => {
                 if self.in_progress.contains(&q.id) {
@@ -286,10 +226,7 @@ impl Evaluation<'_> {
                 relabel(v?, &label)
             }
             (None, None) => {
-                return Err(format!(
-                    "Query {} has neither MetricStat nor Expression",
-                    q.id
-                ));
+                return Err(format!("Query {} has neither MetricStat nor Expression", q.id));
             }
         };
         self.done.insert(q.id.clone(), v.clone());
@@ -300,32 +237,18 @@ impl Evaluation<'_> {
 /// A single series named after its query keeps the query's label.
 fn relabel(v: Val, label: &str) -> Val {
     match v {
-        Val::Series(s) => Val::Series(Series {
-            label: label.to_string(),
-            points: s.points,
-        }),
+        Val::Series(s) => Val::Series(Series { label: label.to_string(), points: s.points }),
         other => other,
     }
 }
 
 fn expression_period(q: &MetricDataQuery, queries: &[MetricDataQuery]) -> i64 {
-    q.period
-        .or_else(|| {
-            queries
-                .iter()
-                .filter_map(|q| q.metric_stat.as_ref().map(|m| m.period))
-                .min()
-        })
-        .unwrap_or(60)
+    q.period.or_else(|| queries.iter().filter_map(|q| q.metric_stat.as_ref().map(|m| m.period)).min()).unwrap_or(60)
 }
 
 impl Scope for Evaluation<'_> {
     fn lookup(&mut self, id: &str) -> Result<Val, String> {
-        let q = self
-            .queries
-            .iter()
-            .find(|q| q.id == id)
-            .ok_or_else(|| format!("Unrecognized identifier \"{id}\""))?;
+        let q = self.queries.iter().find(|q| q.id == id).ok_or_else(|| format!("Unrecognized identifier \"{id}\""))?;
         self.value_of(q)
     }
 
@@ -352,43 +275,20 @@ pub fn run_queries(
     end_ms: i64,
 ) -> Result<Vec<QueryResult>, ApiError> {
     validate(queries, start_ms, end_ms)?;
-    let grid = Grid {
-        start_ms,
-        end_ms,
-        period_ms: 60_000,
-    };
-    let mut ev = Evaluation {
-        store,
-        queries,
-        start_ms,
-        end_ms,
-        done: HashMap::new(),
-        in_progress: Vec::new(),
-        grid,
-    };
+    let grid = Grid { start_ms, end_ms, period_ms: 60_000 };
+    let mut ev = Evaluation { store, queries, start_ms, end_ms, done: HashMap::new(), in_progress: Vec::new(), grid };
     queries
         .iter()
         .map(|q| {
             let label = ev.label(q);
-            let v = ev.value_of(q).map_err(|e| {
-                ApiError::bad_request(
-                    "ValidationError",
-                    format!("Error in expression {}: {e}", q.id),
-                )
-            })?;
-            let period_s = q
-                .metric_stat
-                .as_ref()
-                .map(|m| m.period)
-                .unwrap_or_else(|| expression_period(q, queries));
+            let v = ev
+                .value_of(q)
+                .map_err(|e| ApiError::bad_request("ValidationError", format!("Error in expression {}: {e}", q.id)))?;
+            let period_s = q.metric_stat.as_ref().map(|m| m.period).unwrap_or_else(|| expression_period(q, queries));
             let points = into_points(
                 v,
                 &q.id,
-                Grid {
-                    start_ms: aligned_start(start_ms, period_s),
-                    end_ms,
-                    period_ms: period_s * 1000,
-                },
+                Grid { start_ms: aligned_start(start_ms, period_s), end_ms, period_ms: period_s * 1000 },
             )?;
             Ok(QueryResult {
                 id: q.id.clone(),
@@ -410,9 +310,7 @@ fn into_points(v: Val, id: &str, grid: Grid) -> Result<Vec<(i64, f64)>, ApiError
         Val::Array(mut a) if a.len() <= 1 => Ok(a.pop().map(|s| s.points).unwrap_or_default()),
         Val::Array(_) => Err(ApiError::bad_request(
             "ValidationError",
-            format!(
-                "Error in expression {id}: the expression must return a single time series, it returns several"
-            ),
+            format!("Error in expression {id}: the expression must return a single time series, it returns several"),
         )),
         Val::Str(_) => Err(ApiError::bad_request(
             "ValidationError",

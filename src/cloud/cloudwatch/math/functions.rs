@@ -11,11 +11,7 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
         if n.contains(&args.len()) {
             Ok(())
         } else {
-            Err(format!(
-                "Function {name} takes {} arguments, {} given",
-                describe(&n),
-                args.len()
-            ))
+            Err(format!("Function {name} takes {} arguments, {} given", describe(&n), args.len()))
         }
     };
     match name {
@@ -32,9 +28,7 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
             let picked = all
                 .into_iter()
                 .filter(|(id, s)| {
-                    filter
-                        .as_ref()
-                        .is_none_or(|f| s.label.contains(f.as_str()) || id.contains(f.as_str()))
+                    filter.as_ref().is_none_or(|f| s.label.contains(f.as_str()) || id.contains(f.as_str()))
                 })
                 .map(|(_, s)| s)
                 .collect();
@@ -58,9 +52,7 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
                 other => match eval(other, scope)? {
                     Val::Scalar(v) => Fill::Value(v),
                     _ => {
-                        return Err(
-                            "FILL takes a number, REPEAT or LINEAR as its second argument".into(),
-                        );
+                        return Err("FILL takes a number, REPEAT or LINEAR as its second argument".into());
                     }
                 },
             };
@@ -75,12 +67,7 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
                 Some(e) => Some(eval(e, scope)?),
                 None => None,
             };
-            if_else(
-                cond,
-                then,
-                otherwise,
-                &scope.grid().timestamps().collect::<Vec<_>>(),
-            )
+            if_else(cond, then, otherwise, &scope.grid().timestamps().collect::<Vec<_>>())
         }
         "ABS" => one(args, scope, f64::abs),
         "CEIL" => one(args, scope, f64::ceil),
@@ -93,11 +80,7 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
 }
 
 fn describe(n: &std::ops::RangeInclusive<usize>) -> String {
-    if n.start() == n.end() {
-        n.start().to_string()
-    } else {
-        format!("{} to {}", n.start(), n.end())
-    }
+    if n.start() == n.end() { n.start().to_string() } else { format!("{} to {}", n.start(), n.end()) }
 }
 
 fn one(args: &[Expr], scope: &mut dyn Scope, f: fn(f64) -> f64) -> Result<Val, String> {
@@ -111,9 +94,7 @@ fn per_series(v: Val, name: &str, f: impl Fn(Series) -> Series) -> Result<Val, S
     match v {
         Val::Series(s) => Ok(Val::Series(f(s))),
         Val::Array(a) => Ok(Val::Array(a.into_iter().map(f).collect())),
-        _ => Err(format!(
-            "{name} takes a time series or an array of time series"
-        )),
+        _ => Err(format!("{name} takes a time series or an array of time series")),
     }
 }
 
@@ -125,20 +106,10 @@ fn differences(s: Series, per_second: bool) -> Series {
         .map(|w| {
             let ((t0, v0), (t1, v1)) = (w[0], w[1]);
             let d = v1 - v0;
-            (
-                t1,
-                if per_second {
-                    d / ((t1 - t0) as f64 / 1000.0)
-                } else {
-                    d
-                },
-            )
+            (t1, if per_second { d / ((t1 - t0) as f64 / 1000.0) } else { d })
         })
         .collect();
-    Series {
-        label: s.label,
-        points,
-    }
+    Series { label: s.label, points }
 }
 
 /// A series reduces to one number; an array to one series holding, per timestamp, the
@@ -156,10 +127,7 @@ fn reduce(name: &str, v: Val) -> Result<Val, String> {
         Val::Series(s) => {
             let xs: Vec<f64> = s.points.iter().map(|(_, x)| *x).collect();
             Ok(if xs.is_empty() {
-                Val::Series(Series {
-                    label: s.label,
-                    points: Vec::new(),
-                })
+                Val::Series(Series { label: s.label, points: Vec::new() })
             } else {
                 Val::Scalar(stat(&xs))
             })
@@ -172,15 +140,10 @@ fn reduce(name: &str, v: Val) -> Result<Val, String> {
                 }
             }
             let label = a.first().map(|s| s.label.clone()).unwrap_or_default();
-            Ok(Val::Series(Series {
-                label,
-                points: by_time.into_iter().map(|(t, xs)| (t, stat(&xs))).collect(),
-            }))
+            Ok(Val::Series(Series { label, points: by_time.into_iter().map(|(t, xs)| (t, stat(&xs))).collect() }))
         }
         Val::Scalar(x) => Ok(Val::Scalar(x)),
-        Val::Str(_) => Err(format!(
-            "{name} takes a time series or an array of time series"
-        )),
+        Val::Str(_) => Err(format!("{name} takes a time series or an array of time series")),
     }
 }
 
@@ -197,10 +160,7 @@ fn fill(s: Series, grid: &[i64], how: Fill) -> Series {
             Fill::Value(v) => grid.iter().map(|t| (*t, v)).collect(),
             _ => Vec::new(),
         };
-        return Series {
-            label: s.label,
-            points,
-        };
+        return Series { label: s.label, points };
     }
     let known: BTreeMap<i64, f64> = s.points.iter().copied().collect();
     let points = grid
@@ -214,9 +174,7 @@ fn fill(s: Series, grid: &[i64], how: Fill) -> Series {
             let v = match (how, before, after) {
                 (Fill::Value(v), _, _) => v,
                 (Fill::Repeat, Some((_, b)), _) => *b,
-                (Fill::Linear, Some((tb, b)), Some((ta, a))) => {
-                    b + (a - b) * (t - tb) as f64 / (ta - tb) as f64
-                }
+                (Fill::Linear, Some((tb, b)), Some((ta, a))) => b + (a - b) * (t - tb) as f64 / (ta - tb) as f64,
                 (_, Some((_, b)), None) => *b,
                 (_, None, Some((_, a))) => *a,
                 (_, None, None) => f64::NAN,
@@ -225,20 +183,13 @@ fn fill(s: Series, grid: &[i64], how: Fill) -> Series {
         })
         .filter(|(_, v)| v.is_finite())
         .collect();
-    Series {
-        label: s.label,
-        points,
-    }
+    Series { label: s.label, points }
 }
 
 fn value_at(v: &Val, t: i64) -> Option<f64> {
     match v {
         Val::Scalar(x) => Some(*x),
-        Val::Series(s) => s
-            .points
-            .binary_search_by_key(&t, |(pt, _)| *pt)
-            .ok()
-            .map(|i| s.points[i].1),
+        Val::Series(s) => s.points.binary_search_by_key(&t, |(pt, _)| *pt).ok().map(|i| s.points[i].1),
         _ => None,
     }
 }
@@ -246,10 +197,7 @@ fn value_at(v: &Val, t: i64) -> Option<f64> {
 /// IF(cond, a[, b]): per timestamp of the condition, `a` where it is non-zero, else `b`
 /// (or no point when `b` is absent).
 fn if_else(cond: Val, then: Val, otherwise: Option<Val>, grid: &[i64]) -> Result<Val, String> {
-    for v in [Some(&cond), Some(&then), otherwise.as_ref()]
-        .into_iter()
-        .flatten()
-    {
+    for v in [Some(&cond), Some(&then), otherwise.as_ref()].into_iter().flatten() {
         if matches!(v, Val::Array(_) | Val::Str(_)) {
             return Err("IF takes time series or numbers".into());
         }
@@ -266,11 +214,7 @@ fn if_else(cond: Val, then: Val, otherwise: Option<Val>, grid: &[i64]) -> Result
         .into_iter()
         .filter_map(|t| {
             let c = value_at(&cond, t)?;
-            let chosen = if c != 0.0 {
-                Some(&then)
-            } else {
-                otherwise.as_ref()
-            };
+            let chosen = if c != 0.0 { Some(&then) } else { otherwise.as_ref() };
             Some((t, value_at(chosen?, t)?))
         })
         .collect();

@@ -33,9 +33,7 @@ pub struct Grid {
 
 impl Grid {
     pub fn timestamps(&self) -> impl Iterator<Item = i64> + '_ {
-        (0..)
-            .map(|i| self.start_ms + i * self.period_ms)
-            .take_while(|t| *t < self.end_ms)
+        (0..).map(|i| self.start_ms + i * self.period_ms).take_while(|t| *t < self.end_ms)
     }
 }
 
@@ -73,12 +71,7 @@ pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Val, String> {
 
 pub fn map(v: Val, f: impl Fn(f64) -> f64 + Copy) -> Result<Val, String> {
     let series = |s: Series| Series {
-        points: s
-            .points
-            .into_iter()
-            .map(|(t, x)| (t, f(x)))
-            .filter(|(_, x)| x.is_finite())
-            .collect(),
+        points: s.points.into_iter().map(|(t, x)| (t, f(x))).filter(|(_, x)| x.is_finite()).collect(),
         label: s.label,
     };
     Ok(match v {
@@ -126,10 +119,7 @@ fn zip(op: Op, a: &Series, b: &Series) -> Series {
             }
         }
     }
-    Series {
-        label: a.label.clone(),
-        points,
-    }
+    Series { label: a.label.clone(), points }
 }
 
 pub fn binary(op: Op, l: Val, r: Val) -> Result<Val, String> {
@@ -141,9 +131,7 @@ pub fn binary(op: Op, l: Val, r: Val) -> Result<Val, String> {
         (Series(a), Series(b)) => Series(zip(op, &a, &b)),
         (Array(v), Series(b)) => Array(v.iter().map(|a| zip(op, a, &b)).collect()),
         (Series(a), Array(v)) => Array(v.iter().map(|b| zip(op, &a, b)).collect()),
-        (Array(x), Array(y)) if x.len() == y.len() => {
-            Array(x.iter().zip(&y).map(|(a, b)| zip(op, a, b)).collect())
-        }
+        (Array(x), Array(y)) if x.len() == y.len() => Array(x.iter().zip(&y).map(|(a, b)| zip(op, a, b)).collect()),
         (Array(_), Array(_)) => return Err("Arrays of different sizes cannot be combined".into()),
         (Str(_), _) | (_, Str(_)) => return Err("A string cannot be used in arithmetic".into()),
     })

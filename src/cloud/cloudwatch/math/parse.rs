@@ -40,10 +40,8 @@ enum Tok {
     Sym(&'static str),
 }
 
-const SYMBOLS: [&str; 19] = [
-    "==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "<", ">",
-    "!",
-];
+const SYMBOLS: [&str; 19] =
+    ["==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "^", "(", ")", "[", "]", ",", "<", ">", "!"];
 
 fn lex(src: &str) -> Result<Vec<Tok>, String> {
     let mut out = Vec::new();
@@ -52,23 +50,17 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
         if c.is_whitespace() {
             rest = &rest[c.len_utf8()..];
         } else if c.is_ascii_digit() || c == '.' {
-            let end = rest
-                .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
-                .unwrap_or(rest.len());
+            let end = rest.find(|ch: char| !(ch.is_ascii_digit() || ch == '.')).unwrap_or(rest.len());
             let mut end = end;
             if rest[end..].starts_with(['e', 'E']) {
                 let exp = &rest[end + 1..];
                 let sign = usize::from(exp.starts_with(['+', '-']));
-                let digits = exp[sign..]
-                    .find(|ch: char| !ch.is_ascii_digit())
-                    .unwrap_or(exp.len() - sign);
+                let digits = exp[sign..].find(|ch: char| !ch.is_ascii_digit()).unwrap_or(exp.len() - sign);
                 if digits > 0 {
                     end += 1 + sign + digits;
                 }
             }
-            let n = rest[..end]
-                .parse::<f64>()
-                .map_err(|_| format!("Invalid number \"{}\"", &rest[..end]))?;
+            let n = rest[..end].parse::<f64>().map_err(|_| format!("Invalid number \"{}\"", &rest[..end]))?;
             out.push(Tok::Num(n));
             rest = &rest[end..];
         } else if c == '"' || c == '\'' {
@@ -76,9 +68,7 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
             out.push(Tok::Str(rest[1..1 + close].to_string()));
             rest = &rest[close + 2..];
         } else if c.is_alphabetic() || c == '_' {
-            let end = rest
-                .find(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
-                .unwrap_or(rest.len());
+            let end = rest.find(|ch: char| !(ch.is_alphanumeric() || ch == '_')).unwrap_or(rest.len());
             out.push(Tok::Ident(rest[..end].to_string()));
             rest = &rest[end..];
         } else if let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) {
@@ -233,11 +223,7 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, String> {
-        let tok = self
-            .toks
-            .get(self.pos)
-            .cloned()
-            .ok_or("Unexpected end of expression")?;
+        let tok = self.toks.get(self.pos).cloned().ok_or("Unexpected end of expression")?;
         self.pos += 1;
         match tok {
             Tok::Num(n) => Ok(Expr::Number(n)),
@@ -265,16 +251,10 @@ mod tests {
     #[test]
     fn precedence_and_calls() {
         let e = parse("100 - 100 * errors / MAX([errors, invocations])").unwrap();
-        let Expr::Binary(Op::Sub, l, r) = e else {
-            panic!("not a subtraction")
-        };
+        let Expr::Binary(Op::Sub, l, r) = e else { panic!("not a subtraction") };
         assert_eq!(*l, Expr::Number(100.0));
-        let Expr::Binary(Op::Div, _, call) = *r else {
-            panic!("not a division")
-        };
-        assert!(
-            matches!(*call, Expr::Call(ref f, ref args) if f == "MAX" && matches!(args[0], Expr::Array(_)))
-        );
+        let Expr::Binary(Op::Div, _, call) = *r else { panic!("not a division") };
+        assert!(matches!(*call, Expr::Call(ref f, ref args) if f == "MAX" && matches!(args[0], Expr::Array(_))));
         assert!(parse("RATE(METRICS()) * 60").is_ok());
         assert!(parse("METRICS(\"m1\") * 100").is_ok());
         assert!(parse("IF(m1 > 2 AND m2 <= 3 || !m3, m1, 0)").is_ok());
@@ -283,11 +263,7 @@ mod tests {
             Expr::Binary(
                 Op::Pow,
                 Box::new(Expr::Number(2.0)),
-                Box::new(Expr::Binary(
-                    Op::Pow,
-                    Box::new(Expr::Number(3.0)),
-                    Box::new(Expr::Number(2.0))
-                ))
+                Box::new(Expr::Binary(Op::Pow, Box::new(Expr::Number(3.0)), Box::new(Expr::Number(2.0))))
             )
         );
     }

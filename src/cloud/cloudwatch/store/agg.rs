@@ -38,15 +38,7 @@ impl Agg {
     }
 
     pub fn value(v: f64) -> Self {
-        Agg {
-            count: 1.0,
-            sum: v,
-            min: v,
-            max: v,
-            dist: vec![(v, 1.0)],
-            sketched: false,
-            partial: false,
-        }
+        Agg { count: 1.0, sum: v, min: v, max: v, dist: vec![(v, 1.0)], sketched: false, partial: false }
     }
 
     /// Distinct values with repeat counts (the `Values`/`Counts` form).
@@ -64,15 +56,7 @@ impl Agg {
     }
 
     pub fn stats(count: f64, sum: f64, min: f64, max: f64) -> Self {
-        Agg {
-            count,
-            sum,
-            min,
-            max,
-            dist: Vec::new(),
-            sketched: false,
-            partial: true,
-        }
+        Agg { count, sum, min, max, dist: Vec::new(), sketched: false, partial: true }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -185,10 +169,7 @@ mod tests {
         for p in [50.0, 90.0, 99.0] {
             let exact = p * 10.0;
             let got = a.percentile(p).unwrap();
-            assert!(
-                (got - exact).abs() / exact <= 0.021,
-                "p{p}: {got} vs {exact}"
-            );
+            assert!((got - exact).abs() / exact <= 0.021, "p{p}: {got} vs {exact}");
         }
     }
 

@@ -30,10 +30,7 @@ const PARTIAL: u8 = 4;
 
 impl Default for Block {
     fn default() -> Self {
-        Block {
-            std: None,
-            secs: Secs::Open(Vec::new()),
-        }
+        Block { std: None, secs: Secs::Open(Vec::new()) }
     }
 }
 
@@ -99,19 +96,14 @@ impl Block {
         let mut all = Agg::empty();
         self.for_each(|_, a| all.merge(a, true));
         let std = (!all.is_empty()).then(|| Box::new(all));
-        Block {
-            std,
-            secs: Secs::Open(Vec::new()),
-        }
+        Block { std, secs: Secs::Open(Vec::new()) }
     }
 
     /// Approximate heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         let std = self.std.as_ref().map_or(0, |a| 72 + a.dist.capacity() * 16);
         std + match &self.secs {
-            Secs::Open(v) => {
-                v.capacity() * 80 + v.iter().map(|(_, a)| a.dist.capacity() * 16).sum::<usize>()
-            }
+            Secs::Open(v) => v.capacity() * 80 + v.iter().map(|(_, a)| a.dist.capacity() * 16).sum::<usize>(),
             Secs::Sealed(b) => b.len(),
         }
     }
@@ -139,10 +131,7 @@ impl Block {
             _ => Some(Box::new(decode_agg(&mut r)?)),
         };
         let secs = decode_secs(&mut r)?;
-        let mut block = Block {
-            std,
-            secs: Secs::Open(secs),
-        };
+        let mut block = Block { std, secs: Secs::Open(secs) };
         block.seal();
         Ok(block)
     }
@@ -167,11 +156,7 @@ fn decode_secs(r: &mut Reader) -> Result<Vec<(u8, Agg)>, CorruptBlock> {
 }
 
 fn encode_agg(a: &Agg, out: &mut Vec<u8>) {
-    let single = a.count == 1.0
-        && !a.partial
-        && !a.sketched
-        && a.dist.len() == 1
-        && a.dist[0] == (a.sum, 1.0);
+    let single = a.count == 1.0 && !a.partial && !a.sketched && a.dist.len() == 1 && a.dist[0] == (a.sum, 1.0);
     if single {
         out.push(SINGLE);
         out.extend_from_slice(&a.sum.to_le_bytes());
@@ -203,15 +188,7 @@ fn decode_agg(r: &mut Reader) -> Result<Agg, CorruptBlock> {
     for _ in 0..n {
         dist.push((r.f64()?, r.f64()?));
     }
-    Ok(Agg {
-        count,
-        sum,
-        min,
-        max,
-        dist,
-        sketched: flags & SKETCHED != 0,
-        partial: flags & PARTIAL != 0,
-    })
+    Ok(Agg { count, sum, min, max, dist, sketched: flags & SKETCHED != 0, partial: flags & PARTIAL != 0 })
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -252,10 +229,7 @@ mod tests {
         decoded.for_each(|s, a| seen.push((s, a.count, a.sum)));
         assert_eq!(seen, vec![(0, 2.0, 10.0), (1, 3.0, 5.0), (5, 1.0, 2.0)]);
         let up = decoded.rolled_up();
-        assert_eq!(
-            up.std.as_ref().map(|a| (a.count, a.sum, a.min, a.max)),
-            Some((6.0, 17.0, 1.0, 6.0))
-        );
+        assert_eq!(up.std.as_ref().map(|a| (a.count, a.sum, a.min, a.max)), Some((6.0, 17.0, 1.0, 6.0)));
         assert!(Block::decode(&[1, 0]).is_err());
     }
 }

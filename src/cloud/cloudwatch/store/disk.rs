@@ -32,10 +32,7 @@ pub fn file_path(data_dir: &Path) -> PathBuf {
 pub fn open(path: &Path) -> anyhow::Result<Database> {
     let dir = path.parent().context("metric file path has no parent")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let previous = holders()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(path);
+    let previous = holders().lock().unwrap_or_else(|p| p.into_inner()).remove(path);
     if let Some(prev) = previous.and_then(|w| w.upgrade()) {
         prev.flush_and_close();
     }
@@ -51,10 +48,7 @@ pub fn open(path: &Path) -> anyhow::Result<Database> {
 }
 
 pub fn register(path: &Path, holder: Weak<dyn Handoff>) {
-    holders()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(path.to_path_buf(), holder);
+    holders().lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), holder);
 }
 
 /// Every series' identity record.
@@ -70,12 +64,7 @@ pub fn load_series(db: &Database) -> anyhow::Result<Vec<(u32, Vec<u8>)>> {
 }
 
 /// Blocks of `series` for minutes in `[from, to)`.
-pub fn read_blocks(
-    db: &Database,
-    series: u32,
-    from: i64,
-    to: i64,
-) -> anyhow::Result<Vec<(i64, Vec<u8>)>> {
+pub fn read_blocks(db: &Database, series: u32, from: i64, to: i64) -> anyhow::Result<Vec<(i64, Vec<u8>)>> {
     if from >= to {
         return Ok(Vec::new());
     }

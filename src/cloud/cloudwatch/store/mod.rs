@@ -92,10 +92,7 @@ impl MetricStore {
     pub fn open(data_dir: &Path, now: Now) -> anyhow::Result<Arc<MetricStore>> {
         let path = disk::file_path(data_dir);
         let db = disk::open(&path)?;
-        let mut inner = Inner {
-            evicted_below: hot_start(now()),
-            ..Inner::default()
-        };
+        let mut inner = Inner { evicted_below: hot_start(now()), ..Inner::default() };
         for (id, bytes) in disk::load_series(&db)? {
             let Ok(rec) = serde_json::from_slice::<SeriesRecord>(&bytes) else {
                 continue;
@@ -111,27 +108,13 @@ impl MetricStore {
             }
             let index = id as usize;
             while inner.series.len() <= index {
-                inner.series.push(Series {
-                    key: placeholder_key(),
-                    last_ms: i64::MIN,
-                    blocks: BTreeMap::new(),
-                });
+                inner.series.push(Series { key: placeholder_key(), last_ms: i64::MIN, blocks: BTreeMap::new() });
             }
             inner.ids.insert(rec.key.clone(), id);
-            inner.series[index] = Series {
-                key: rec.key,
-                last_ms: rec.last_ms,
-                blocks,
-            };
+            inner.series[index] = Series { key: rec.key, last_ms: rec.last_ms, blocks };
         }
-        let store = Arc::new(MetricStore {
-            inner: RwLock::new(inner),
-            db: Mutex::new(Some(Arc::new(db))),
-            path,
-            now,
-        });
-        let weak: std::sync::Weak<dyn disk::Handoff> =
-            Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
+        let store = Arc::new(MetricStore { inner: RwLock::new(inner), db: Mutex::new(Some(Arc::new(db))), path, now });
+        let weak: std::sync::Weak<dyn disk::Handoff> = Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
         disk::register(&store.path, weak);
         Ok(store)
     }
@@ -159,9 +142,7 @@ impl MetricStore {
             for obs in observations {
                 let id = inner.id_for(obs.key.clone());
                 let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
-                if minute < inner.evicted_below
-                    && !inner.series[id as usize].blocks.contains_key(&minute)
-                {
+                if minute < inner.evicted_below && !inner.series[id as usize].blocks.contains_key(&minute) {
                     cold.push((id, obs));
                     continue;
                 }
@@ -185,10 +166,7 @@ impl MetricStore {
                 .and_then(|(_, raw)| Block::decode(&raw).ok());
             let mut inner = self.write();
             if let Some(block) = stored {
-                inner.series[id as usize]
-                    .blocks
-                    .entry(minute)
-                    .or_insert(block);
+                inner.series[id as usize].blocks.entry(minute).or_insert(block);
             }
             inner.add(id, obs);
         }
@@ -201,21 +179,14 @@ impl MetricStore {
             .ids
             .iter()
             .filter(|(k, _)| filter(k))
-            .map(|(k, id)| SeriesInfo {
-                id: *id,
-                key: k.clone(),
-                last_ms: inner.series[*id as usize].last_ms,
-            })
+            .map(|(k, id)| SeriesInfo { id: *id, key: k.clone(), last_ms: inner.series[*id as usize].last_ms })
             .collect()
     }
 
     /// Calls `f(timestamp_ms, bucket)` for every bucket of `ids` in `[from_ms, to_ms)`.
     /// Standard-resolution and rolled-up buckets sit at their minute start.
     pub fn scan(&self, ids: &[u32], from_ms: i64, to_ms: i64, mut f: impl FnMut(i64, &Agg)) {
-        let (from_min, to_min) = (
-            from_ms.div_euclid(MINUTE_MS),
-            (to_ms - 1).div_euclid(MINUTE_MS) + 1,
-        );
+        let (from_min, to_min) = (from_ms.div_euclid(MINUTE_MS), (to_ms - 1).div_euclid(MINUTE_MS) + 1);
         let mut from_disk = Vec::new();
         {
             let inner = self.read();
@@ -260,10 +231,8 @@ impl MetricStore {
                 }
             }
         }
-        if flush {
-            if let Err(e) = self.flush(now) {
-                tracing::warn!(error = %e, path = %self.path.display(), "could not write the metric store");
-            }
+        if let Err(e) = if flush { self.flush(now) } else { Ok(()) } {
+            tracing::warn!(error = %e, path = %self.path.display(), "could not write the metric store");
         }
     }
 
@@ -290,10 +259,9 @@ impl MetricStore {
                 }
             }
             for (id, minute) in aged {
-                if let Some(b) = inner.series[id as usize].blocks.remove(&minute) {
-                    if minute >= expire {
-                        blocks.push(((id, minute), b.rolled_up().encode()));
-                    }
+                let removed = inner.series[id as usize].blocks.remove(&minute);
+                if let Some(b) = removed.filter(|_| minute >= expire) {
+                    blocks.push(((id, minute), b.rolled_up().encode()));
                 }
             }
             inner.evicted_below = inner.evicted_below.max(hot);
@@ -304,20 +272,12 @@ impl MetricStore {
                 .into_iter()
                 .filter_map(|id| {
                     let s = inner.series.get(id as usize)?;
-                    let rec = SeriesRecord {
-                        key: s.key.clone(),
-                        last_ms: s.last_ms,
-                    };
+                    let rec = SeriesRecord { key: s.key.clone(), last_ms: s.last_ms };
                     Some((id, serde_json::to_vec(&rec).ok()?))
                 })
                 .collect();
             let series_ids = (0..inner.series.len() as u32).collect();
-            disk::Batch {
-                series,
-                blocks,
-                expire_before: Some(expire),
-                series_ids,
-            }
+            disk::Batch { series, blocks, expire_before: Some(expire), series_ids }
         };
         disk::write(&db, batch)
     }
@@ -333,10 +293,7 @@ impl MetricStore {
         let db = self.database();
         let mut inner = self.write();
         let evicted_below = hot_start(self.now_ms());
-        *inner = Inner {
-            evicted_below,
-            ..Inner::default()
-        };
+        *inner = Inner { evicted_below, ..Inner::default() };
         if let Some(db) = db {
             disk::clear(&db)?;
         }
@@ -346,17 +303,7 @@ impl MetricStore {
     /// Approximate heap bytes of the in-memory blocks.
     pub fn resident_bytes(&self) -> usize {
         let inner = self.read();
-        inner
-            .series
-            .iter()
-            .map(|s| {
-                s.blocks
-                    .values()
-                    .map(|b| b.heap_bytes() + 48)
-                    .sum::<usize>()
-                    + 160
-            })
-            .sum()
+        inner.series.iter().map(|s| s.blocks.values().map(|b| b.heap_bytes() + 48).sum::<usize>() + 160).sum()
     }
 }
 
@@ -372,11 +319,7 @@ impl Inner {
             return *id;
         }
         let id = self.series.len() as u32;
-        self.series.push(Series {
-            key: key.clone(),
-            last_ms: i64::MIN,
-            blocks: BTreeMap::new(),
-        });
+        self.series.push(Series { key: key.clone(), last_ms: i64::MIN, blocks: BTreeMap::new() });
         self.ids.insert(key, id);
         id
     }
@@ -388,10 +331,7 @@ impl Inner {
         series.last_ms = series.last_ms.max(obs.timestamp_ms);
         let block = series.blocks.entry(minute).or_default();
         if obs.high_resolution && minute >= evicted_below {
-            block.add_second(
-                (obs.timestamp_ms.rem_euclid(MINUTE_MS) / 1000) as u8,
-                &obs.agg,
-            );
+            block.add_second((obs.timestamp_ms.rem_euclid(MINUTE_MS) / 1000) as u8, &obs.agg);
         } else {
             block.add_std(&obs.agg);
         }
@@ -414,12 +354,7 @@ fn hot_start(now: i64) -> i64 {
 }
 
 fn placeholder_key() -> SeriesKey {
-    SeriesKey {
-        namespace: String::new(),
-        name: String::new(),
-        dimensions: Vec::new(),
-        unit: String::new(),
-    }
+    SeriesKey { namespace: String::new(), name: String::new(), dimensions: Vec::new(), unit: String::new() }
 }
 
 /// Service metrics (`AWS/Kinesis`, …) arrive here, at 1-second resolution.
@@ -434,31 +369,12 @@ fn observation_of(d: Datum) -> Option<Observation> {
     let agg = match d.sample {
         Sample::Value(v) if v.is_finite() => Agg::value(v),
         Sample::Values(pairs) => Agg::values(&pairs),
-        Sample::Stats {
-            count,
-            sum,
-            min,
-            max,
-        } => Agg::stats(count, sum, min, max),
+        Sample::Stats { count, sum, min, max } => Agg::stats(count, sum, min, max),
         Sample::Value(_) => return None,
     };
     let mut dimensions = d.dimensions;
     dimensions.sort();
-    let unit = if units::is_unit(&d.unit) {
-        d.unit
-    } else {
-        "None".to_string()
-    };
-    let key = SeriesKey {
-        namespace: d.namespace,
-        name: d.name,
-        dimensions,
-        unit,
-    };
-    Some(Observation {
-        key,
-        timestamp_ms: d.timestamp_ms,
-        agg,
-        high_resolution: true,
-    })
+    let unit = if units::is_unit(&d.unit) { d.unit } else { "None".to_string() };
+    let key = SeriesKey { namespace: d.namespace, name: d.name, dimensions, unit };
+    Some(Observation { key, timestamp_ms: d.timestamp_ms, agg, high_resolution: true })
 }
