@@ -318,3 +318,7 @@ fn into_points(v: Val, id: &str, grid: Grid) -> Result<Vec<(i64, f64)>, ApiError
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;

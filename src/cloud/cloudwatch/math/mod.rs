@@ -136,3 +136,6 @@ pub fn binary(op: Op, l: Val, r: Val) -> Result<Val, String> {
         (Str(_), _) | (_, Str(_)) => return Err("A string cannot be used in arithmetic".into()),
     })
 }
+
+#[cfg(test)]
+mod tests;

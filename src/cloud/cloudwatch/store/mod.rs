@@ -186,6 +186,9 @@ impl MetricStore {
     /// Calls `f(timestamp_ms, bucket)` for every bucket of `ids` in `[from_ms, to_ms)`.
     /// Standard-resolution and rolled-up buckets sit at their minute start.
     pub fn scan(&self, ids: &[u32], from_ms: i64, to_ms: i64, mut f: impl FnMut(i64, &Agg)) {
+        if from_ms >= to_ms {
+            return;
+        }
         let (from_min, to_min) = (from_ms.div_euclid(MINUTE_MS), (to_ms - 1).div_euclid(MINUTE_MS) + 1);
         let mut from_disk = Vec::new();
         {
