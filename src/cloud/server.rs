@@ -112,6 +112,12 @@ impl Host {
             Ok(b) => b,
             Err(e) => return fail(service.as_ref(), e),
         };
+        // The SDKs gzip large bodies of operations marked for request compression (PutMetricData);
+        // the signature covers the compressed bytes, so only decoding sees the inflated ones.
+        let payload = match inflate(&parts.headers, &body, max_body) {
+            Ok(p) => p,
+            Err(e) => return fail(service.as_ref(), e),
+        };
 
         // awsQuery names its operation (and, unsigned, its service) inside the form.
         let (service, operation, input) = match protocol {
@@ -154,12 +160,12 @@ impl Host {
             Protocol::RpcV2Cbor => (
                 service.expect("rpc routes carry their service"),
                 operation.unwrap_or_default(),
-                cbor::decode(&body).map(Input::Json),
+                cbor::decode(&payload).map(Input::Json),
             ),
             Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (
                 service.expect("rpc routes carry their service"),
                 operation.unwrap_or_default(),
-                json::decode(&body).map(Input::Json),
+                json::decode(&payload).map(Input::Json),
             ),
         };
         let desc = service.descriptor();
@@ -240,6 +246,28 @@ async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> R
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::too_large(limit)),
         Err(e) => Err(ApiError::serialization(format!("could not read the request body: {e}"))),
     }
+}
+
+/// The body with any `Content-Encoding: gzip` undone, refusing to inflate past `limit`.
+fn inflate(headers: &http::HeaderMap, body: &Bytes, limit: usize) -> Result<Bytes, ApiError> {
+    use std::io::Read;
+    let gzip = headers
+        .get_all(http::header::CONTENT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("gzip")));
+    if !gzip {
+        return Ok(body.clone());
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ApiError::serialization(format!("could not inflate the gzip request body: {e}")))?;
+    if out.len() > limit {
+        return Err(ApiError::too_large(limit));
+    }
+    Ok(Bytes::from(out))
 }
 
 pub fn full(body: impl Into<Bytes>) -> Full<Bytes> {

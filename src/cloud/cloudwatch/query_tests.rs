@@ -146,7 +146,10 @@ fn query_validation_follows_cloudwatch() {
     assert_eq!(err(vec![stat_query("a", "X", 7, "Sum")]).code, "InvalidParameterValue");
     assert_eq!(err(vec![stat_query("a", "X", 60, "Median")]).code, "InvalidParameterValue");
     assert_eq!(err(vec![stat_query("A", "X", 60, "Sum")]).code, "InvalidParameterValue");
-    assert_eq!(err(vec![stat_query("a", "X", 60, "Sum"), stat_query("a", "X", 60, "Sum")]).code, "InvalidParameterValue");
+    assert_eq!(
+        err(vec![stat_query("a", "X", 60, "Sum"), stat_query("a", "X", 60, "Sum")]).code,
+        "InvalidParameterValue"
+    );
     assert_eq!(err(vec![expr_query("a", "a + 1")]).code, "ValidationError");
     assert_eq!(err(vec![expr_query("a", "b +")]).code, "ValidationError");
     assert_eq!(err((0..501).map(|i| expr_query(&format!("q{i}"), "1")).collect()).code, "InvalidParameterValue");
