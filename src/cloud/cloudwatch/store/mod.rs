@@ -14,7 +14,7 @@ pub mod units;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::Duration;
 
 use redb::Database;
@@ -114,9 +114,15 @@ impl MetricStore {
             inner.series[index] = Series { key: rec.key, last_ms: rec.last_ms, blocks };
         }
         let store = Arc::new(MetricStore { inner: RwLock::new(inner), db: Mutex::new(Some(Arc::new(db))), path, now });
-        let weak: std::sync::Weak<dyn disk::Handoff> = Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
+        let weak: Weak<dyn disk::Handoff> = Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
         disk::register(&store.path, weak);
+        open_stores().lock().unwrap_or_else(|p| p.into_inner()).insert(data_dir.to_path_buf(), Arc::downgrade(&store));
         Ok(store)
+    }
+
+    /// The live store of a data dir in this process (tools and benchmarks inspect it directly).
+    pub fn find(data_dir: &Path) -> Option<Arc<MetricStore>> {
+        open_stores().lock().unwrap_or_else(|p| p.into_inner()).get(data_dir).and_then(Weak::upgrade)
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -350,6 +356,11 @@ fn visit(minute: i64, block: &Block, from_ms: i64, to_ms: i64, f: &mut impl FnMu
             f(ts, agg);
         }
     });
+}
+
+fn open_stores() -> &'static Mutex<HashMap<PathBuf, Weak<MetricStore>>> {
+    static STORES: OnceLock<Mutex<HashMap<PathBuf, Weak<MetricStore>>>> = OnceLock::new();
+    STORES.get_or_init(Default::default)
 }
 
 fn hot_start(now: i64) -> i64 {
