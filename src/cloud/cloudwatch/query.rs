@@ -96,7 +96,7 @@ pub fn period_buckets(
     let period_ms = period_s * 1000;
     let from = if period_s < 60 { first.max(store.now_ms() - HIGH_RES_MS) } else { first };
     let mut out: BTreeMap<i64, Agg> = BTreeMap::new();
-    store.scan(ids, from, end_ms, |ts, agg| {
+    store.scan(ids, from, end_ms, with_values, |ts, agg| {
         let bucket = first + (ts - first).div_euclid(period_ms) * period_ms;
         out.entry(bucket).or_insert_with(Agg::empty).merge(agg, with_values);
     });

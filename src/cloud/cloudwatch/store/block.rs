@@ -77,15 +77,20 @@ impl Block {
     }
 
     /// Calls `f(second offset, bucket)` for every bucket; the standard-resolution one at offset 0.
-    pub fn for_each(&self, mut f: impl FnMut(u8, &Agg)) {
+    /// Without `with_values` sealed buckets are read without their distributions (no allocation).
+    pub fn for_each(&self, with_values: bool, mut f: impl FnMut(u8, &Agg)) {
         if let Some(s) = &self.std {
             f(0, s);
         }
         match &self.secs {
             Secs::Open(v) => v.iter().for_each(|(s, a)| f(*s, a)),
             Secs::Sealed(bytes) => {
-                if let Ok(v) = decode_secs(&mut Reader(bytes)) {
-                    v.iter().for_each(|(s, a)| f(*s, a));
+                let mut r = Reader(bytes);
+                let Ok(n) = r.u8() else { return };
+                for _ in 0..n {
+                    let Ok(s) = r.u8() else { return };
+                    let Ok(a) = decode_agg_with(&mut r, with_values) else { return };
+                    f(s, &a);
                 }
             }
         }
@@ -94,7 +99,7 @@ impl Block {
     /// The whole minute as one bucket: what is kept once 1-second data has aged out.
     pub fn rolled_up(&self) -> Block {
         let mut all = Agg::empty();
-        self.for_each(|_, a| all.merge(a, true));
+        self.for_each(true, |_, a| all.merge(a, true));
         let std = (!all.is_empty()).then(|| Box::new(all));
         Block { std, secs: Secs::Open(Vec::new()) }
     }
@@ -175,14 +180,24 @@ fn encode_agg(a: &Agg, out: &mut Vec<u8>) {
 }
 
 fn decode_agg(r: &mut Reader) -> Result<Agg, CorruptBlock> {
+    decode_agg_with(r, true)
+}
+
+fn decode_agg_with(r: &mut Reader, with_values: bool) -> Result<Agg, CorruptBlock> {
     let flags = r.u8()?;
     if flags & SINGLE != 0 {
-        return Ok(Agg::value(r.f64()?));
+        let v = r.f64()?;
+        return Ok(if with_values { Agg::value(v) } else { Agg { dist: Vec::new(), ..Agg::stats(1.0, v, v, v) } });
     }
     let (count, sum, min, max) = (r.f64()?, r.f64()?, r.f64()?, r.f64()?);
     let n = r.u32()? as usize;
     if n > r.0.len() / 16 {
         return Err(CorruptBlock("distribution longer than the block"));
+    }
+    if !with_values {
+        r.0 = &r.0[n * 16..];
+        let (sketched, partial) = (flags & SKETCHED != 0, flags & PARTIAL != 0);
+        return Ok(Agg { count, sum, min, max, dist: Vec::new(), sketched, partial });
     }
     let mut dist = Vec::with_capacity(n);
     for _ in 0..n {
@@ -226,7 +241,7 @@ mod tests {
         b.seal();
         let decoded = Block::decode(&b.encode()).unwrap();
         let mut seen = Vec::new();
-        decoded.for_each(|s, a| seen.push((s, a.count, a.sum)));
+        decoded.for_each(true, |s, a| seen.push((s, a.count, a.sum)));
         assert_eq!(seen, vec![(0, 2.0, 10.0), (1, 3.0, 5.0), (5, 1.0, 2.0)]);
         let up = decoded.rolled_up();
         assert_eq!(up.std.as_ref().map(|a| (a.count, a.sum, a.min, a.max)), Some((6.0, 17.0, 1.0, 6.0)));

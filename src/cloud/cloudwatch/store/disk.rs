@@ -78,10 +78,11 @@ pub fn read_blocks(db: &Database, series: u32, from: i64, to: i64) -> anyhow::Re
     Ok(out)
 }
 
+#[derive(Default)]
 pub struct Batch {
     pub series: Vec<(u32, Vec<u8>)>,
     pub blocks: Vec<((u32, i64), Vec<u8>)>,
-    /// Drop blocks of every series before these minutes: `(before_minute, only blocks before)`.
+    /// Drops the blocks of `series_ids` before this minute.
     pub expire_before: Option<i64>,
     pub series_ids: Vec<u32>,
 }

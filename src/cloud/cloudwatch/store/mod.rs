@@ -30,6 +30,8 @@ pub const HIGH_RES_MS: i64 = 3 * 3_600_000;
 /// How long 60-second rollups are kept.
 pub const RETENTION_MS: i64 = 15 * 86_400_000;
 pub const FLUSH_EVERY: Duration = Duration::from_secs(5);
+/// Blocks written per transaction.
+const FLUSH_CHUNK: usize = 2048;
 
 /// Metric identity plus unit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,7 +148,7 @@ impl MetricStore {
         {
             let mut inner = self.write();
             for obs in observations {
-                let id = inner.id_for(obs.key.clone());
+                let id = inner.id_for(&obs.key);
                 let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
                 if minute < inner.evicted_below && !inner.series[id as usize].blocks.contains_key(&minute) {
                     cold.push((id, obs));
@@ -191,7 +193,7 @@ impl MetricStore {
 
     /// Calls `f(timestamp_ms, bucket)` for every bucket of `ids` in `[from_ms, to_ms)`.
     /// Standard-resolution and rolled-up buckets sit at their minute start.
-    pub fn scan(&self, ids: &[u32], from_ms: i64, to_ms: i64, mut f: impl FnMut(i64, &Agg)) {
+    pub fn scan(&self, ids: &[u32], from_ms: i64, to_ms: i64, with_values: bool, mut f: impl FnMut(i64, &Agg)) {
         if from_ms >= to_ms {
             return;
         }
@@ -206,7 +208,7 @@ impl MetricStore {
                 let mut held = HashSet::new();
                 for (&minute, block) in series.blocks.range(from_min..to_min) {
                     held.insert(minute);
-                    visit(minute, block, from_ms, to_ms, &mut f);
+                    visit(minute, block, (from_ms, to_ms), with_values, &mut f);
                 }
                 if from_min < inner.evicted_below {
                     from_disk.push((id, held, inner.evicted_below.min(to_min)));
@@ -221,7 +223,7 @@ impl MetricStore {
             });
             for (minute, raw) in rows.into_iter().filter(|(m, _)| !held.contains(m)) {
                 if let Ok(block) = Block::decode(&raw) {
-                    visit(minute, &block, from_ms, to_ms, &mut f);
+                    visit(minute, &block, (from_ms, to_ms), with_values, &mut f);
                 }
             }
         }
@@ -245,6 +247,8 @@ impl MetricStore {
         }
     }
 
+    /// Writes dirty blocks, then rolls aged minutes up on disk before dropping them from memory, in
+    /// transactions of [`FLUSH_CHUNK`] blocks so a large backlog never needs a second copy in memory.
     fn flush(&self, now: i64) -> anyhow::Result<()> {
         let db_guard = self.db.lock().unwrap_or_else(|p| p.into_inner());
         let Some(db) = db_guard.clone() else {
@@ -252,32 +256,17 @@ impl MetricStore {
         };
         let hot = hot_start(now);
         let expire = (now - RETENTION_MS).div_euclid(MINUTE_MS);
-        let batch = {
+        let (dirty, aged, series, series_ids) = {
             let mut inner = self.write();
+            let dirty: Vec<(u32, i64)> = inner.dirty.drain().filter(|(_, m)| *m >= hot).collect();
             let aged: Vec<(u32, i64)> = inner
                 .series
                 .iter()
                 .enumerate()
                 .flat_map(|(id, s)| s.blocks.range(..hot).map(move |(m, _)| (id as u32, *m)))
                 .collect();
-            let mut blocks = Vec::new();
-            let dirty: Vec<(u32, i64)> = inner.dirty.drain().collect();
-            for (id, minute) in dirty.iter().copied().filter(|(_, m)| *m >= hot) {
-                if let Some(b) = inner.series[id as usize].blocks.get(&minute) {
-                    blocks.push(((id, minute), b.encode()));
-                }
-            }
-            for (id, minute) in aged {
-                let removed = inner.series[id as usize].blocks.remove(&minute);
-                if let Some(b) = removed.filter(|_| minute >= expire) {
-                    blocks.push(((id, minute), b.rolled_up().encode()));
-                }
-            }
-            inner.evicted_below = inner.evicted_below.max(hot);
-            let series = inner
-                .dirty_series
-                .drain()
-                .collect::<Vec<_>>()
+            let ids: Vec<u32> = inner.dirty_series.drain().collect();
+            let series = ids
                 .into_iter()
                 .filter_map(|id| {
                     let s = inner.series.get(id as usize)?;
@@ -285,10 +274,32 @@ impl MetricStore {
                     Some((id, serde_json::to_vec(&rec).ok()?))
                 })
                 .collect();
-            let series_ids = (0..inner.series.len() as u32).collect();
-            disk::Batch { series, blocks, expire_before: Some(expire), series_ids }
+            (dirty, aged, series, (0..inner.series.len() as u32).collect())
         };
-        disk::write(&db, batch)
+        disk::write(&db, disk::Batch { series, expire_before: Some(expire), series_ids, ..Default::default() })?;
+        for chunk in dirty.chunks(FLUSH_CHUNK) {
+            let blocks = self.encode(chunk, |b| b.encode());
+            disk::write(&db, disk::Batch { blocks, ..Default::default() })?;
+        }
+        for chunk in aged.chunks(FLUSH_CHUNK) {
+            let kept: Vec<(u32, i64)> = chunk.iter().copied().filter(|(_, m)| *m >= expire).collect();
+            let blocks = self.encode(&kept, |b| b.rolled_up().encode());
+            disk::write(&db, disk::Batch { blocks, ..Default::default() })?;
+        }
+        let mut inner = self.write();
+        inner.evicted_below = inner.evicted_below.max(hot);
+        for key in aged {
+            // A block written to again since it was encoded stays until the next flush writes it.
+            if !inner.dirty.contains(&key) {
+                inner.series[key.0 as usize].blocks.remove(&key.1);
+            }
+        }
+        Ok(())
+    }
+
+    fn encode(&self, keys: &[(u32, i64)], f: impl Fn(&Block) -> Vec<u8>) -> Vec<((u32, i64), Vec<u8>)> {
+        let inner = self.read();
+        keys.iter().filter_map(|&(id, m)| Some(((id, m), f(inner.series.get(id as usize)?.blocks.get(&m)?)))).collect()
     }
 
     /// Writes everything out and lets go of the file (shutdown, or a new store on the same dir).
@@ -323,13 +334,13 @@ impl disk::Handoff for MetricStore {
 }
 
 impl Inner {
-    fn id_for(&mut self, key: SeriesKey) -> u32 {
-        if let Some(id) = self.ids.get(&key) {
+    fn id_for(&mut self, key: &SeriesKey) -> u32 {
+        if let Some(id) = self.ids.get(key) {
             return *id;
         }
         let id = self.series.len() as u32;
         self.series.push(Series { key: key.clone(), last_ms: i64::MIN, blocks: BTreeMap::new() });
-        self.ids.insert(key, id);
+        self.ids.insert(key.clone(), id);
         id
     }
 
@@ -349,8 +360,8 @@ impl Inner {
     }
 }
 
-fn visit(minute: i64, block: &Block, from_ms: i64, to_ms: i64, f: &mut impl FnMut(i64, &Agg)) {
-    block.for_each(|sec, agg| {
+fn visit(minute: i64, block: &Block, (from_ms, to_ms): (i64, i64), with_values: bool, f: &mut impl FnMut(i64, &Agg)) {
+    block.for_each(with_values, |sec, agg| {
         let ts = minute * MINUTE_MS + sec as i64 * 1000;
         if ts >= from_ms && ts < to_ms {
             f(ts, agg);
