@@ -37,7 +37,7 @@ pub fn open(path: &Path) -> anyhow::Result<Database> {
         prev.flush_and_close();
     }
     let db = Database::builder()
-        .set_cache_size(16 * 1024 * 1024)
+        .set_cache_size(4 * 1024 * 1024)
         .create(path)
         .with_context(|| format!("opening the metric store {}", path.display()))?;
     let tx = db.begin_write()?;
