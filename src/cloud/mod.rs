@@ -10,12 +10,14 @@ pub mod context;
 pub mod error;
 pub mod faults;
 pub mod host;
+pub mod kinesis;
 pub mod metrics;
 pub mod protocol;
 pub mod registry;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod storage;
 pub mod sts;
 
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     Ok(Registry::new(vec![
         Arc::new(super::sts::Sts::new()),
         Arc::new(super::cloudwatch::CloudWatch::new(ctx)?),
+        Arc::new(super::kinesis::Kinesis::new(ctx)?),
     ]))
 }
 
