@@ -59,7 +59,7 @@ impl Kinesis {
                 rest: false,
                 query_compatible: false,
                 // A PutRecords of 5 MiB grows by a third in base64, plus JSON framing.
-                max_body: 8 * 1024 * 1024,
+                max_body: 16 * 1024 * 1024,
                 is_timestamp_member: no_timestamps,
             },
             state: Arc::new(state),
