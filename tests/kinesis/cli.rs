@@ -3,14 +3,7 @@ use super::*;
 #[tokio::test]
 async fn an_aws_cli_session_reads_back_what_it_wrote() {
     let cloud = cloud(false).await;
-    let Some(_) = cloud.aws_json(&[
-        "kinesis",
-        "create-stream",
-        "--stream-name",
-        "cli",
-        "--shard-count",
-        "2",
-    ]) else {
+    let Some(_) = cloud.aws_json(&["kinesis", "create-stream", "--stream-name", "cli", "--shard-count", "2"]) else {
         return;
     };
     let put = cloud
@@ -54,20 +47,9 @@ async fn an_aws_cli_session_reads_back_what_it_wrote() {
             "TRIM_HORIZON",
         ])
         .unwrap();
-    let got = cloud
-        .aws_json(&[
-            "kinesis",
-            "get-records",
-            "--shard-iterator",
-            it["ShardIterator"].as_str().unwrap(),
-        ])
-        .unwrap();
-    let data: Vec<&str> = got["Records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["Data"].as_str().unwrap())
-        .collect();
+    let got =
+        cloud.aws_json(&["kinesis", "get-records", "--shard-iterator", it["ShardIterator"].as_str().unwrap()]).unwrap();
+    let data: Vec<&str> = got["Records"].as_array().unwrap().iter().map(|r| r["Data"].as_str().unwrap()).collect();
     assert_eq!(data, ["aGVsbG8=", "b25l", "dHdv"]);
     assert!(got["NextShardIterator"].is_string());
     assert_eq!(got["MillisBehindLatest"], 0);
@@ -84,12 +66,8 @@ async fn an_aws_cli_session_reads_back_what_it_wrote() {
         ])
         .unwrap();
     assert_eq!(up["TargetShardCount"], 4);
-    let shards = cloud
-        .aws_json(&["kinesis", "list-shards", "--stream-name", "cli"])
-        .unwrap();
+    let shards = cloud.aws_json(&["kinesis", "list-shards", "--stream-name", "cli"]).unwrap();
     assert_eq!(shards["Shards"].as_array().unwrap().len(), 6);
-    let summary = cloud
-        .aws_json(&["kinesis", "describe-stream-summary", "--stream-name", "cli"])
-        .unwrap();
+    let summary = cloud.aws_json(&["kinesis", "describe-stream-summary", "--stream-name", "cli"]).unwrap();
     assert_eq!(summary["StreamDescriptionSummary"]["OpenShardCount"], 4);
 }

@@ -17,11 +17,7 @@ async fn streams_records_and_sequence_counters_survive_a_restart() {
     let before = k
         .put_records()
         .stream_name("keep")
-        .set_records(Some(
-            (0..50)
-                .map(|i| entry(&i.to_string(), &format!("a{i}")))
-                .collect(),
-        ))
+        .set_records(Some((0..50).map(|i| entry(&i.to_string(), &format!("a{i}"))).collect()))
         .send()
         .await
         .unwrap();
@@ -30,30 +26,18 @@ async fn streams_records_and_sequence_counters_survive_a_restart() {
     let after = k
         .put_records()
         .stream_name("keep")
-        .set_records(Some(
-            (0..50)
-                .map(|i| entry(&i.to_string(), &format!("b{i}")))
-                .collect(),
-        ))
+        .set_records(Some((0..50).map(|i| entry(&i.to_string(), &format!("b{i}"))).collect()))
         .send()
         .await
         .unwrap();
     for (a, b) in before.records().iter().zip(after.records()) {
         if a.shard_id() == b.shard_id() {
-            assert!(
-                b.sequence_number() > a.sequence_number(),
-                "counters continue after the restart"
-            );
+            assert!(b.sequence_number() > a.sequence_number(), "counters continue after the restart");
         }
     }
     let mut n = 0;
     for shard in shard_ids(&k, "keep").await {
-        n += drain(
-            &k,
-            iterator(&k, "keep", &shard, ShardIteratorType::TrimHorizon).await,
-        )
-        .await
-        .len();
+        n += drain(&k, iterator(&k, "keep", &shard, ShardIteratorType::TrimHorizon).await).await.len();
     }
     assert_eq!(n, 100);
 }
@@ -65,17 +49,7 @@ struct Server {
 
 fn spawn_server(dir: &std::path::Path) -> Server {
     let mut child = support::bin()
-        .args([
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--output",
-            "json",
-            "local",
-            "serve",
-            "--port",
-            "0",
-            "--no-limits",
-        ])
+        .args(["--data-dir", dir.to_str().unwrap(), "--output", "json", "local", "serve", "--port", "0", "--no-limits"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -99,11 +73,7 @@ fn spawn_server(dir: &std::path::Path) -> Server {
 
 async fn server_client(info: &EndpointInfo) -> Client {
     let conf = kinesis_console::target::local_sdk_config(info).await;
-    Client::from_conf(
-        aws_sdk_kinesis::config::Builder::from(&conf)
-            .retry_config(RetryConfig::disabled())
-            .build(),
-    )
+    Client::from_conf(aws_sdk_kinesis::config::Builder::from(&conf).retry_config(RetryConfig::disabled()).build())
 }
 
 #[tokio::test]
@@ -113,24 +83,14 @@ async fn acknowledged_records_survive_kill_9() {
     let mut server = spawn_server(dir.path());
     let k = server_client(&server.info).await;
     create(&k, "crash", 2).await;
-    support::eventually(
-        Duration::from_secs(10),
-        "the stream to become ACTIVE",
-        || {
-            let k = k.clone();
-            async move {
-                let d = k
-                    .describe_stream_summary()
-                    .stream_name("crash")
-                    .send()
-                    .await
-                    .ok()?;
-                (d.stream_description_summary()?.stream_status()
-                    == &aws_sdk_kinesis::types::StreamStatus::Active)
-                    .then_some(())
-            }
-        },
-    )
+    support::eventually(Duration::from_secs(10), "the stream to become ACTIVE", || {
+        let k = k.clone();
+        async move {
+            let d = k.describe_stream_summary().stream_name("crash").send().await.ok()?;
+            (d.stream_description_summary()?.stream_status() == &aws_sdk_kinesis::types::StreamStatus::Active)
+                .then_some(())
+        }
+    })
     .await;
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let mut writers = Vec::new();
@@ -138,16 +98,8 @@ async fn acknowledged_records_survive_kill_9() {
         let (k, acked) = (k.clone(), acked.clone());
         writers.push(tokio::spawn(async move {
             for b in 0.. {
-                let entries: Vec<_> = (0..100)
-                    .map(|i| entry(&format!("{w}-{i}"), &format!("{w}-{b}-{i}")))
-                    .collect();
-                let Ok(out) = k
-                    .put_records()
-                    .stream_name("crash")
-                    .set_records(Some(entries))
-                    .send()
-                    .await
-                else {
+                let entries: Vec<_> = (0..100).map(|i| entry(&format!("{w}-{i}"), &format!("{w}-{b}-{i}"))).collect();
+                let Ok(out) = k.put_records().stream_name("crash").set_records(Some(entries)).send().await else {
                     return;
                 };
                 let mut acked = acked.lock().unwrap();
@@ -176,12 +128,7 @@ async fn acknowledged_records_survive_kill_9() {
     let k = server_client(&server.info).await;
     let mut read = HashSet::new();
     for shard in shard_ids(&k, "crash").await {
-        for r in drain(
-            &k,
-            iterator(&k, "crash", &shard, ShardIteratorType::TrimHorizon).await,
-        )
-        .await
-        {
+        for r in drain(&k, iterator(&k, "crash", &shard, ShardIteratorType::TrimHorizon).await).await {
             let t = text(&r);
             let mut parts = t.split('-');
             let (w, b, i): (u32, u32, u32) = (
@@ -194,11 +141,7 @@ async fn acknowledged_records_survive_kill_9() {
         }
     }
     let missing: Vec<_> = acked.difference(&read).take(5).collect();
-    assert!(
-        missing.is_empty(),
-        "acknowledged records lost: {missing:?} (of {})",
-        acked.len()
-    );
+    assert!(missing.is_empty(), "acknowledged records lost: {missing:?} (of {})", acked.len());
     let mut child = server.child;
     let _ = child.kill();
     let _ = child.wait();

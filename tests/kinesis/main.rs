@@ -40,27 +40,17 @@ pub async fn limited_cloud() -> TestCloud {
 
 /// A client that does not retry, so throttling and errors reach the test as they are.
 pub async fn client(cloud: &TestCloud) -> Client {
-    let conf = aws_sdk_kinesis::config::Builder::from(&cloud.sdk_config().await)
-        .retry_config(RetryConfig::disabled())
-        .build();
+    let conf =
+        aws_sdk_kinesis::config::Builder::from(&cloud.sdk_config().await).retry_config(RetryConfig::disabled()).build();
     Client::from_conf(conf)
 }
 
 pub async fn create(k: &Client, name: &str, shards: i32) {
-    k.create_stream()
-        .stream_name(name)
-        .shard_count(shards)
-        .send()
-        .await
-        .expect("CreateStream");
+    k.create_stream().stream_name(name).shard_count(shards).send().await.expect("CreateStream");
 }
 
 pub fn entry(key: &str, data: &str) -> PutRecordsRequestEntry {
-    PutRecordsRequestEntry::builder()
-        .partition_key(key)
-        .data(Blob::new(data.as_bytes()))
-        .build()
-        .expect("entry")
+    PutRecordsRequestEntry::builder().partition_key(key).data(Blob::new(data.as_bytes())).build().expect("entry")
 }
 
 pub fn code<E: ProvideErrorMetadata>(e: &E) -> String {
@@ -68,17 +58,8 @@ pub fn code<E: ProvideErrorMetadata>(e: &E) -> String {
 }
 
 pub async fn shard_ids(k: &Client, stream: &str) -> Vec<String> {
-    let shards = k
-        .list_shards()
-        .stream_name(stream)
-        .send()
-        .await
-        .expect("ListShards");
-    shards
-        .shards()
-        .iter()
-        .map(|s| s.shard_id().to_string())
-        .collect()
+    let shards = k.list_shards().stream_name(stream).send().await.expect("ListShards");
+    shards.shards().iter().map(|s| s.shard_id().to_string()).collect()
 }
 
 pub async fn iterator(k: &Client, stream: &str, shard: &str, kind: ShardIteratorType) -> String {
@@ -97,12 +78,7 @@ pub async fn iterator(k: &Client, stream: &str, shard: &str, kind: ShardIterator
 pub async fn drain(k: &Client, mut it: String) -> Vec<Record> {
     let mut out = Vec::new();
     loop {
-        let r = k
-            .get_records()
-            .shard_iterator(&it)
-            .send()
-            .await
-            .expect("GetRecords");
+        let r = k.get_records().shard_iterator(&it).send().await.expect("GetRecords");
         let n = r.records().len();
         out.extend(r.records().iter().cloned());
         match r.next_shard_iterator() {

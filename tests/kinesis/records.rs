@@ -18,51 +18,27 @@ async fn every_record_comes_back_from_the_shard_its_key_hashes_to() {
     create(&k, "ticks", 4).await;
     let mut sent = BTreeMap::new();
     for batch in 0..3 {
-        let entries: Vec<_> = (0..200)
-            .map(|i| entry(&format!("key-{batch}-{i}"), &format!("rec-{batch}-{i}")))
-            .collect();
-        let out = k
-            .put_records()
-            .stream_name("ticks")
-            .set_records(Some(entries))
-            .send()
-            .await
-            .expect("PutRecords");
+        let entries: Vec<_> =
+            (0..200).map(|i| entry(&format!("key-{batch}-{i}"), &format!("rec-{batch}-{i}"))).collect();
+        let out = k.put_records().stream_name("ticks").set_records(Some(entries)).send().await.expect("PutRecords");
         assert_eq!(out.failed_record_count(), Some(0));
         for (i, r) in out.records().iter().enumerate() {
             let seq = r.sequence_number().expect("sequence number");
             assert_eq!(seq.len(), 56);
             sent.insert(
                 format!("rec-{batch}-{i}"),
-                (
-                    format!("key-{batch}-{i}"),
-                    r.shard_id().expect("shard").to_string(),
-                    seq.to_string(),
-                ),
+                (format!("key-{batch}-{i}"), r.shard_id().expect("shard").to_string(), seq.to_string()),
             );
         }
     }
-    let shards = k
-        .list_shards()
-        .stream_name("ticks")
-        .send()
-        .await
-        .expect("ListShards");
+    let shards = k.list_shards().stream_name("ticks").send().await.expect("ListShards");
     assert_eq!(shards.shards().len(), 4);
     let mut seen = HashSet::new();
     for shard in shards.shards() {
         let range = shard.hash_key_range().expect("range");
-        let (lo, hi): (u128, u128) = (
-            range.starting_hash_key().parse().unwrap(),
-            range.ending_hash_key().parse().unwrap(),
-        );
-        let it = iterator(
-            &k,
-            "ticks",
-            shard.shard_id(),
-            ShardIteratorType::TrimHorizon,
-        )
-        .await;
+        let (lo, hi): (u128, u128) =
+            (range.starting_hash_key().parse().unwrap(), range.ending_hash_key().parse().unwrap());
+        let it = iterator(&k, "ticks", shard.shard_id(), ShardIteratorType::TrimHorizon).await;
         let records = drain(&k, it).await;
         let mut last = String::new();
         for r in &records {
@@ -70,10 +46,7 @@ async fn every_record_comes_back_from_the_shard_its_key_hashes_to() {
             assert_eq!(r.partition_key(), Some(key.as_str()));
             assert_eq!(shard_id, shard.shard_id());
             assert_eq!(r.sequence_number(), seq);
-            assert!(
-                r.sequence_number() > last.as_str(),
-                "sequence numbers increase within a shard"
-            );
+            assert!(r.sequence_number() > last.as_str(), "sequence numbers increase within a shard");
             assert!((lo..=hi).contains(&md5_hash(key)));
             last = r.sequence_number().to_string();
             assert!(seen.insert(text(r)));
@@ -136,14 +109,8 @@ async fn each_iterator_type_starts_where_aws_says() {
     let t3 = cloud.cloud.ctx.clock.now_ms();
     let _s3 = put("three").await;
 
-    let all: Vec<String> = drain(
-        &k,
-        iterator(&k, "its", shard, ShardIteratorType::TrimHorizon).await,
-    )
-    .await
-    .iter()
-    .map(text)
-    .collect();
+    let all: Vec<String> =
+        drain(&k, iterator(&k, "its", shard, ShardIteratorType::TrimHorizon).await).await.iter().map(text).collect();
     assert_eq!(all, ["one", "two", "three"]);
     let after_latest: Vec<String> = drain(&k, latest).await.iter().map(text).collect();
     assert_eq!(after_latest, ["three"]);
@@ -154,19 +121,8 @@ async fn each_iterator_type_starts_where_aws_says() {
         .shard_id(shard)
         .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
         .starting_sequence_number(&s2);
-    let at: Vec<String> = drain(
-        &k,
-        at.send()
-            .await
-            .unwrap()
-            .shard_iterator()
-            .unwrap()
-            .to_string(),
-    )
-    .await
-    .iter()
-    .map(text)
-    .collect();
+    let at: Vec<String> =
+        drain(&k, at.send().await.unwrap().shard_iterator().unwrap().to_string()).await.iter().map(text).collect();
     assert_eq!(at, ["two", "three"]);
     let after = k
         .get_shard_iterator()
@@ -174,20 +130,8 @@ async fn each_iterator_type_starts_where_aws_says() {
         .shard_id(shard)
         .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
         .starting_sequence_number(&s1);
-    let after: Vec<String> = drain(
-        &k,
-        after
-            .send()
-            .await
-            .unwrap()
-            .shard_iterator()
-            .unwrap()
-            .to_string(),
-    )
-    .await
-    .iter()
-    .map(text)
-    .collect();
+    let after: Vec<String> =
+        drain(&k, after.send().await.unwrap().shard_iterator().unwrap().to_string()).await.iter().map(text).collect();
     assert_eq!(after, ["two", "three"]);
     let ts = k
         .get_shard_iterator()
@@ -195,19 +139,8 @@ async fn each_iterator_type_starts_where_aws_says() {
         .shard_id(shard)
         .shard_iterator_type(ShardIteratorType::AtTimestamp)
         .timestamp(DateTime::from_millis(t3));
-    let ts: Vec<String> = drain(
-        &k,
-        ts.send()
-            .await
-            .unwrap()
-            .shard_iterator()
-            .unwrap()
-            .to_string(),
-    )
-    .await
-    .iter()
-    .map(text)
-    .collect();
+    let ts: Vec<String> =
+        drain(&k, ts.send().await.unwrap().shard_iterator().unwrap().to_string()).await.iter().map(text).collect();
     assert_eq!(ts, ["three"]);
 }
 
@@ -217,37 +150,14 @@ async fn get_records_reports_how_far_behind_the_reader_is() {
     let k = client(&cloud).await;
     create(&k, "lag", 1).await;
     for i in 0..3 {
-        k.put_record()
-            .stream_name("lag")
-            .partition_key("p")
-            .data(Blob::new(format!("r{i}")))
-            .send()
-            .await
-            .unwrap();
+        k.put_record().stream_name("lag").partition_key("p").data(Blob::new(format!("r{i}"))).send().await.unwrap();
         cloud.advance(Duration::from_secs(1));
     }
-    let it = iterator(
-        &k,
-        "lag",
-        "shardId-000000000000",
-        ShardIteratorType::TrimHorizon,
-    )
-    .await;
-    let first = k
-        .get_records()
-        .shard_iterator(&it)
-        .limit(1)
-        .send()
-        .await
-        .unwrap();
+    let it = iterator(&k, "lag", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+    let first = k.get_records().shard_iterator(&it).limit(1).send().await.unwrap();
     assert_eq!(first.records().len(), 1);
     assert_eq!(first.millis_behind_latest(), Some(3000));
-    let rest = k
-        .get_records()
-        .shard_iterator(first.next_shard_iterator().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let rest = k.get_records().shard_iterator(first.next_shard_iterator().unwrap()).send().await.unwrap();
     assert_eq!(rest.records().len(), 2);
     assert_eq!(rest.millis_behind_latest(), Some(0));
 }
@@ -257,34 +167,13 @@ async fn iterators_expire_after_five_minutes_of_cloud_time() {
     let cloud = cloud(true).await;
     let k = client(&cloud).await;
     create(&k, "old", 1).await;
-    let it = iterator(
-        &k,
-        "old",
-        "shardId-000000000000",
-        ShardIteratorType::TrimHorizon,
-    )
-    .await;
+    let it = iterator(&k, "old", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
     cloud.advance(Duration::from_secs(300));
-    let fresh = k
-        .get_records()
-        .shard_iterator(&it)
-        .send()
-        .await
-        .expect("still valid at exactly five minutes");
+    let fresh = k.get_records().shard_iterator(&it).send().await.expect("still valid at exactly five minutes");
     cloud.advance(Duration::from_millis(300_001));
-    let err = k
-        .get_records()
-        .shard_iterator(&it)
-        .send()
-        .await
-        .unwrap_err();
+    let err = k.get_records().shard_iterator(&it).send().await.unwrap_err();
     assert_eq!(code(&err), "ExpiredIteratorException");
-    let err = k
-        .get_records()
-        .shard_iterator(fresh.next_shard_iterator().unwrap())
-        .send()
-        .await
-        .unwrap_err();
+    let err = k.get_records().shard_iterator(fresh.next_shard_iterator().unwrap()).send().await.unwrap_err();
     assert_eq!(code(&err), "ExpiredIteratorException");
 }
 
@@ -293,50 +182,17 @@ async fn retention_hides_and_trims_old_records() {
     let cloud = cloud(true).await;
     let k = client(&cloud).await;
     create(&k, "kept", 1).await;
-    k.put_record()
-        .stream_name("kept")
-        .partition_key("p")
-        .data(Blob::new("old"))
-        .send()
-        .await
-        .unwrap();
+    k.put_record().stream_name("kept").partition_key("p").data(Blob::new("old")).send().await.unwrap();
     cloud.advance(Duration::from_secs(23 * 3600));
-    k.put_record()
-        .stream_name("kept")
-        .partition_key("p")
-        .data(Blob::new("new"))
-        .send()
-        .await
-        .unwrap();
+    k.put_record().stream_name("kept").partition_key("p").data(Blob::new("new")).send().await.unwrap();
     cloud.advance(Duration::from_secs(3600 + 1));
     let shard = "shardId-000000000000";
-    let records: Vec<String> = drain(
-        &k,
-        iterator(&k, "kept", shard, ShardIteratorType::TrimHorizon).await,
-    )
-    .await
-    .iter()
-    .map(text)
-    .collect();
+    let records: Vec<String> =
+        drain(&k, iterator(&k, "kept", shard, ShardIteratorType::TrimHorizon).await).await.iter().map(text).collect();
     assert_eq!(records, ["new"]);
-    k.increase_stream_retention_period()
-        .stream_name("kept")
-        .retention_period_hours(48)
-        .send()
-        .await
-        .unwrap();
-    let d = k
-        .describe_stream_summary()
-        .stream_name("kept")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        d.stream_description_summary()
-            .unwrap()
-            .retention_period_hours(),
-        48
-    );
+    k.increase_stream_retention_period().stream_name("kept").retention_period_hours(48).send().await.unwrap();
+    let d = k.describe_stream_summary().stream_name("kept").send().await.unwrap();
+    assert_eq!(d.stream_description_summary().unwrap().retention_period_hours(), 48);
 }
 
 #[tokio::test]
@@ -350,23 +206,14 @@ async fn concurrent_writers_lose_nothing_and_never_share_a_sequence_number() {
         tasks.push(tokio::spawn(async move {
             let mut acked = Vec::new();
             for b in 0..10 {
-                let entries: Vec<_> = (0..50)
-                    .map(|i| entry(&format!("{w}-{i}"), &format!("{w}-{b}-{i}")))
-                    .collect();
-                let out = k
-                    .put_records()
-                    .stream_name("busy")
-                    .set_records(Some(entries))
-                    .send()
-                    .await
-                    .unwrap();
+                let entries: Vec<_> = (0..50).map(|i| entry(&format!("{w}-{i}"), &format!("{w}-{b}-{i}"))).collect();
+                let out = k.put_records().stream_name("busy").set_records(Some(entries)).send().await.unwrap();
                 assert_eq!(out.failed_record_count(), Some(0));
-                acked.extend(out.records().iter().map(|r| {
-                    (
-                        r.shard_id().unwrap().to_string(),
-                        r.sequence_number().unwrap().to_string(),
-                    )
-                }));
+                acked.extend(
+                    out.records()
+                        .iter()
+                        .map(|r| (r.shard_id().unwrap().to_string(), r.sequence_number().unwrap().to_string())),
+                );
             }
             acked
         }));
@@ -380,12 +227,7 @@ async fn concurrent_writers_lose_nothing_and_never_share_a_sequence_number() {
     assert_eq!(acked.len(), 4000);
     let mut read = HashSet::new();
     for shard in shard_ids(&k, "busy").await {
-        for r in drain(
-            &k,
-            iterator(&k, "busy", &shard, ShardIteratorType::TrimHorizon).await,
-        )
-        .await
-        {
+        for r in drain(&k, iterator(&k, "busy", &shard, ShardIteratorType::TrimHorizon).await).await {
             assert!(read.insert((shard.clone(), r.sequence_number().to_string())));
         }
     }

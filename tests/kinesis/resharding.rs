@@ -3,16 +3,8 @@ use aws_sdk_kinesis::types::{ScalingType, ShardIteratorType};
 use super::*;
 
 async fn put_batch(k: &Client, stream: &str, tag: &str, n: usize) {
-    let entries: Vec<_> = (0..n)
-        .map(|i| entry(&format!("k{i}"), &format!("{tag}-{i}")))
-        .collect();
-    let out = k
-        .put_records()
-        .stream_name(stream)
-        .set_records(Some(entries))
-        .send()
-        .await
-        .unwrap();
+    let entries: Vec<_> = (0..n).map(|i| entry(&format!("k{i}"), &format!("{tag}-{i}"))).collect();
+    let out = k.put_records().stream_name(stream).set_records(Some(entries)).send().await.unwrap();
     assert_eq!(out.failed_record_count(), Some(0));
 }
 
@@ -30,44 +22,20 @@ async fn update_shard_count_closes_parents_and_readers_follow_the_lineage() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        (out.current_shard_count(), out.target_shard_count()),
-        (Some(2), Some(4))
-    );
+    assert_eq!((out.current_shard_count(), out.target_shard_count()), (Some(2), Some(4)));
     put_batch(&k, "grow", "after", 100).await;
 
     let shards = k.list_shards().stream_name("grow").send().await.unwrap();
     let shards = shards.shards();
     assert_eq!(shards.len(), 6);
-    let closed: Vec<_> = shards
-        .iter()
-        .filter(|s| {
-            s.sequence_number_range()
-                .unwrap()
-                .ending_sequence_number()
-                .is_some()
-        })
-        .collect();
+    let closed: Vec<_> =
+        shards.iter().filter(|s| s.sequence_number_range().unwrap().ending_sequence_number().is_some()).collect();
     assert_eq!(closed.len(), 2);
     for child in &shards[2..] {
-        assert!(
-            child.parent_shard_id().is_some(),
-            "{} has a parent",
-            child.shard_id()
-        );
+        assert!(child.parent_shard_id().is_some(), "{} has a parent", child.shard_id());
     }
-    let open = k
-        .describe_stream_summary()
-        .stream_name("grow")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        open.stream_description_summary()
-            .unwrap()
-            .open_shard_count(),
-        4
-    );
+    let open = k.describe_stream_summary().stream_name("grow").send().await.unwrap();
+    assert_eq!(open.stream_description_summary().unwrap().open_shard_count(), 4);
 
     // Read each parent to its end, then its children, as a KCL-style reader would.
     let mut got = Vec::new();
@@ -86,10 +54,7 @@ async fn update_shard_count_closes_parents_and_readers_follow_the_lineage() {
                 Some(_) => break,
                 None => {
                     let children = r.child_shards();
-                    assert!(
-                        !children.is_empty(),
-                        "a closed shard ends with its children"
-                    );
+                    assert!(!children.is_empty(), "a closed shard ends with its children");
                     queue.extend(children.iter().map(|c| c.shard_id().to_string()));
                     break;
                 }
@@ -97,9 +62,7 @@ async fn update_shard_count_closes_parents_and_readers_follow_the_lineage() {
         }
     }
     got.sort();
-    let mut want: Vec<String> = (0..100)
-        .flat_map(|i| [format!("before-{i}"), format!("after-{i}")])
-        .collect();
+    let mut want: Vec<String> = (0..100).flat_map(|i| [format!("before-{i}"), format!("after-{i}")]).collect();
     want.sort();
     assert_eq!(got, want);
 }
@@ -125,11 +88,7 @@ async fn split_and_merge_keep_the_hash_space_covered() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(
-        code(&err),
-        "InvalidArgumentException",
-        "shard 2 covers the lowest quarter, not next to shard 1"
-    );
+    assert_eq!(code(&err), "InvalidArgumentException", "shard 2 covers the lowest quarter, not next to shard 1");
     k.merge_shards()
         .stream_name("shape")
         .shard_to_merge("shardId-000000000003")
@@ -148,31 +107,16 @@ async fn split_and_merge_keep_the_hash_space_covered() {
     assert_eq!(code(&err), "ResourceInUseException");
 
     let shards = k.list_shards().stream_name("shape").send().await.unwrap();
-    let merged = shards
-        .shards()
-        .iter()
-        .find(|s| s.shard_id() == "shardId-000000000004")
-        .unwrap();
+    let merged = shards.shards().iter().find(|s| s.shard_id() == "shardId-000000000004").unwrap();
     assert_eq!(merged.parent_shard_id(), Some("shardId-000000000003"));
-    assert_eq!(
-        merged.adjacent_parent_shard_id(),
-        Some("shardId-000000000001")
-    );
+    assert_eq!(merged.adjacent_parent_shard_id(), Some("shardId-000000000001"));
     let mut open: Vec<(u128, u128)> = shards
         .shards()
         .iter()
-        .filter(|s| {
-            s.sequence_number_range()
-                .unwrap()
-                .ending_sequence_number()
-                .is_none()
-        })
+        .filter(|s| s.sequence_number_range().unwrap().ending_sequence_number().is_none())
         .map(|s| {
             let r = s.hash_key_range().unwrap();
-            (
-                r.starting_hash_key().parse().unwrap(),
-                r.ending_hash_key().parse().unwrap(),
-            )
+            (r.starting_hash_key().parse().unwrap(), r.ending_hash_key().parse().unwrap())
         })
         .collect();
     open.sort();

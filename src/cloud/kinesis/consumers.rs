@@ -5,21 +5,14 @@ use serde_json::{Value, json};
 
 use super::model::{ConsumerMeta, Status, StreamMeta, epoch_seconds};
 use super::op::{Op, Target, is_stream_arn, parse};
-use super::validate::{
-    ARN_PATTERN, Checks, NAME_PATTERN, in_use, invalid, is_name, limit_exceeded,
-};
+use super::validate::{ARN_PATTERN, Checks, NAME_PATTERN, in_use, invalid, is_name, limit_exceeded};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
 pub const MAX_CONSUMERS: usize = 20;
 
 pub fn consumer_arn(stream: &StreamMeta, c: &ConsumerMeta) -> String {
-    format!(
-        "{}/consumer/{}:{}",
-        stream.arn(),
-        c.name,
-        c.created_ms / 1000
-    )
+    format!("{}/consumer/{}:{}", stream.arn(), c.name, c.created_ms / 1000)
 }
 
 fn consumer_json(stream: &StreamMeta, c: &ConsumerMeta, with_stream: bool) -> Value {
@@ -39,8 +32,7 @@ fn consumer_json(stream: &StreamMeta, c: &ConsumerMeta, with_stream: bool) -> Va
 pub fn settle(meta: &mut StreamMeta, now: i64) -> bool {
     let before = meta.consumers.len();
     let mut changed = false;
-    meta.consumers
-        .retain(|c| !(c.status == Status::Deleting && c.transition_at_ms.is_none_or(|t| t <= now)));
+    meta.consumers.retain(|c| !(c.status == Status::Deleting && c.transition_at_ms.is_none_or(|t| t <= now)));
     for c in &mut meta.consumers {
         if c.status == Status::Creating && c.transition_at_ms.is_none_or(|t| t <= now) {
             c.status = Status::Active;
@@ -67,58 +59,31 @@ fn check_stream_arn(c: &mut Checks, arn: &Option<String>, required: bool) {
     if required {
         c.required("streamARN", arn);
     }
-    c.len("streamARN", arn.as_deref(), 1, 2048).pattern(
-        "streamARN",
-        arn.as_deref(),
-        is_stream_arn,
-        ARN_PATTERN,
-    );
+    c.len("streamARN", arn.as_deref(), 1, 2048).pattern("streamARN", arn.as_deref(), is_stream_arn, ARN_PATTERN);
 }
 
 fn check_name(c: &mut Checks, name: &Option<String>) {
-    c.len("consumerName", name.as_deref(), 1, 128).pattern(
-        "consumerName",
-        name.as_deref(),
-        is_name,
-        NAME_PATTERN,
-    );
+    c.len("consumerName", name.as_deref(), 1, 128).pattern("consumerName", name.as_deref(), is_name, NAME_PATTERN);
 }
 
 /// The stream and consumer name a request addresses: by ConsumerARN, or by StreamARN and ConsumerName.
 fn addressed(i: &ConsumerInput) -> Result<(Target, String), ApiError> {
     if let Some(arn) = &i.consumer_arn {
-        let (stream_part, rest) = arn
-            .split_once("/consumer/")
-            .ok_or_else(|| invalid(format!("Invalid ConsumerARN {arn}.")))?;
+        let (stream_part, rest) =
+            arn.split_once("/consumer/").ok_or_else(|| invalid(format!("Invalid ConsumerARN {arn}.")))?;
         let name = rest.rsplit_once(':').map(|(n, _)| n).unwrap_or(rest);
-        return Ok((
-            Target {
-                stream_name: None,
-                stream_arn: Some(stream_part.to_string()),
-            },
-            name.to_string(),
-        ));
+        return Ok((Target { stream_name: None, stream_arn: Some(stream_part.to_string()) }, name.to_string()));
     }
     match (&i.stream_arn, &i.consumer_name) {
-        (Some(s), Some(n)) => Ok((
-            Target {
-                stream_name: None,
-                stream_arn: Some(s.clone()),
-            },
-            n.clone(),
-        )),
-        _ => Err(invalid(
-            "Either ConsumerARN or both ConsumerName and StreamARN must be provided.",
-        )),
+        (Some(s), Some(n)) => Ok((Target { stream_name: None, stream_arn: Some(s.clone()) }, n.clone())),
+        _ => Err(invalid("Either ConsumerARN or both ConsumerName and StreamARN must be provided.")),
     }
 }
 
 fn missing(name: &str, stream: &str) -> ApiError {
     ApiError::bad_request(
         "ResourceNotFoundException",
-        format!(
-            "Consumer {name} under stream {stream} under account {LOCAL_ACCOUNT_ID} not found."
-        ),
+        format!("Consumer {name} under stream {stream} under account {LOCAL_ACCOUNT_ID} not found."),
     )
 }
 
@@ -129,10 +94,7 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.required("consumerName", &i.consumer_name);
     check_name(&mut c, &i.consumer_name);
     c.finish()?;
-    let target = Target {
-        stream_name: None,
-        stream_arn: i.stream_arn.clone(),
-    };
+    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
     let name = i.consumer_name.unwrap_or_default();
     let end = op.transition_end();
     op.mutate_any(&target, |inner| {
@@ -153,11 +115,7 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
         let consumer = ConsumerMeta {
             name: name.clone(),
             created_ms: op.now,
-            status: if end.is_some() {
-                Status::Creating
-            } else {
-                Status::Active
-            },
+            status: if end.is_some() { Status::Creating } else { Status::Active },
             transition_at_ms: end,
         };
         let out = json!({ "Consumer": consumer_json(m, &consumer, false) });
@@ -177,11 +135,7 @@ pub fn deregister(op: &Op, input: Value) -> Result<Value, ApiError> {
     op.mutate_any(&target, |inner| {
         let m = &mut inner.meta;
         let stream = m.name.clone();
-        let consumer = m
-            .consumers
-            .iter_mut()
-            .find(|c| c.name == name)
-            .ok_or_else(|| missing(&name, &stream))?;
+        let consumer = m.consumers.iter_mut().find(|c| c.name == name).ok_or_else(|| missing(&name, &stream))?;
         consumer.status = Status::Deleting;
         consumer.transition_at_ms = end;
         settle(m, op.now);
@@ -199,11 +153,7 @@ pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
     op.mutate_any(&target, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);
-        let consumer = m
-            .consumers
-            .iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| missing(&name, &m.name))?;
+        let consumer = m.consumers.iter().find(|c| c.name == name).ok_or_else(|| missing(&name, &m.name))?;
         Ok(json!({ "ConsumerDescription": consumer_json(m, consumer, true) }))
     })
 }
@@ -221,21 +171,12 @@ pub fn list(op: &Op, input: Value) -> Result<Value, ApiError> {
             .ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?,
         None => 0,
     };
-    let target = Target {
-        stream_name: None,
-        stream_arn: i.stream_arn.clone(),
-    };
+    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
     let limit = i.max_results.unwrap_or(100) as usize;
     op.mutate_any(&target, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);
-        let page: Vec<Value> = m
-            .consumers
-            .iter()
-            .skip(skip)
-            .take(limit)
-            .map(|c| consumer_json(m, c, false))
-            .collect();
+        let page: Vec<Value> = m.consumers.iter().skip(skip).take(limit).map(|c| consumer_json(m, c, false)).collect();
         let mut out = json!({ "Consumers": page });
         if skip + limit < m.consumers.len() {
             out["NextToken"] = json!(format!("consumers:{}", skip + limit));

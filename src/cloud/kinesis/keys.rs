@@ -24,11 +24,7 @@ pub fn split_range(start: u128, end: u128, n: u32) -> Vec<(u128, u128)> {
     (0..n)
         .map(|i| {
             let s = start + step * i;
-            let e = if i == n - 1 {
-                end
-            } else {
-                start + step * (i + 1) - 1
-            };
+            let e = if i == n - 1 { end } else { start + step * (i + 1) - 1 };
             (s, e)
         })
         .collect()
@@ -47,23 +43,14 @@ pub fn parse_shard_id(id: &str) -> Option<u32> {
 }
 
 pub fn stream_arn(region: &str, name: &str) -> String {
-    format!(
-        "arn:aws:kinesis:{region}:{}:stream/{name}",
-        crate::cloud::context::LOCAL_ACCOUNT_ID
-    )
+    format!("arn:aws:kinesis:{region}:{}:stream/{name}", crate::cloud::context::LOCAL_ACCOUNT_ID)
 }
 
 /// The stream name in a stream ARN (`arn:aws:kinesis:{region}:{account}:stream/{name}`).
 pub fn stream_name_from_arn(arn: &str) -> Option<&str> {
     let mut parts = arn.splitn(6, ':');
-    let (arn_lit, _, service, _, _, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let (arn_lit, _, service, _, _, resource) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     if arn_lit != "arn" || service != "kinesis" {
         return None;
     }
@@ -101,15 +88,9 @@ impl SeqNo {
             return None;
         }
         let stream_ms = s[2..2 + STREAM_DIGITS].parse().ok()?;
-        let shard = s[2 + STREAM_DIGITS..2 + STREAM_DIGITS + SHARD_DIGITS]
-            .parse()
-            .ok()?;
+        let shard = s[2 + STREAM_DIGITS..2 + STREAM_DIGITS + SHARD_DIGITS].parse().ok()?;
         let log_seq = s[2 + STREAM_DIGITS + SHARD_DIGITS..].parse().ok()?;
-        Some(SeqNo {
-            stream_ms,
-            shard,
-            log_seq,
-        })
+        Some(SeqNo { stream_ms, shard, log_seq })
     }
 }
 
@@ -153,13 +134,7 @@ impl Iter {
         let shard = u32::from_be_bytes(body[17..21].try_into().ok()?);
         let log_seq = u64::from_be_bytes(body[21..29].try_into().ok()?);
         let stream = String::from_utf8(body[29..].to_vec()).ok()?;
-        Some(Iter {
-            stream,
-            stream_ms,
-            shard,
-            log_seq,
-            created_ms,
-        })
+        Some(Iter { stream, stream_ms, shard, log_seq, created_ms })
     }
 }
 
@@ -182,11 +157,7 @@ mod tests {
 
     #[test]
     fn sequence_numbers_have_aws_length_and_order() {
-        let a = SeqNo {
-            stream_ms: 1_700_000_000_000,
-            shard: 3,
-            log_seq: 9,
-        };
+        let a = SeqNo { stream_ms: 1_700_000_000_000, shard: 3, log_seq: 9 };
         let b = SeqNo { log_seq: 10, ..a };
         assert_eq!(a.to_string().len(), SEQ_DIGITS);
         assert!(a.to_string() < b.to_string());
@@ -195,13 +166,7 @@ mod tests {
 
     #[test]
     fn iterators_round_trip_and_reject_tampering() {
-        let it = Iter {
-            stream: "s".into(),
-            stream_ms: 5,
-            shard: 2,
-            log_seq: 77,
-            created_ms: 1234,
-        };
+        let it = Iter { stream: "s".into(), stream_ms: 5, shard: 2, log_seq: 77, created_ms: 1234 };
         let enc = it.encode();
         assert_eq!(Iter::decode(&enc), Some(it));
         let mut bad = enc.into_bytes();
@@ -211,10 +176,7 @@ mod tests {
 
     #[test]
     fn arns_name_their_stream() {
-        assert_eq!(
-            stream_name_from_arn("arn:aws:kinesis:us-east-1:000000000000:stream/ticks"),
-            Some("ticks")
-        );
+        assert_eq!(stream_name_from_arn("arn:aws:kinesis:us-east-1:000000000000:stream/ticks"), Some("ticks"));
         assert_eq!(stream_name_from_arn("arn:aws:sqs:us-east-1:0:q"), None);
     }
 }

@@ -28,9 +28,7 @@ impl ShardLimits {
             self.written_records = 0;
             self.written_bytes = 0;
         }
-        if self.written_records < WRITE_RECORDS_PER_SEC
-            && self.written_bytes + bytes <= WRITE_BYTES_PER_SEC
-        {
+        if self.written_records < WRITE_RECORDS_PER_SEC && self.written_bytes + bytes <= WRITE_BYTES_PER_SEC {
             self.written_records += 1;
             self.written_bytes += bytes;
             true

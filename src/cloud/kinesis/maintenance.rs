@@ -25,12 +25,7 @@ pub async fn run(state: Arc<State>, ctx: Arc<CloudContext>) {
 
 pub fn tick(state: &State, ctx: &CloudContext, now: i64) {
     for stream in state.all() {
-        if stream
-            .read()
-            .meta
-            .transition_at_ms
-            .is_some_and(|t| t <= now)
-        {
+        if stream.read().meta.transition_at_ms.is_some_and(|t| t <= now) {
             state.settle(&stream, now);
         }
         settle_consumers(state, &stream, now);
@@ -40,12 +35,7 @@ pub fn tick(state: &State, ctx: &CloudContext, now: i64) {
 }
 
 fn settle_consumers(state: &State, stream: &Arc<Stream>, now: i64) {
-    let due = stream
-        .read()
-        .meta
-        .consumers
-        .iter()
-        .any(|c| c.transition_at_ms.is_some_and(|t| t <= now));
+    let due = stream.read().meta.consumers.iter().any(|c| c.transition_at_ms.is_some_and(|t| t <= now));
     if due {
         let mut inner = stream.write();
         if consumers::settle(&mut inner.meta, now)
@@ -81,10 +71,7 @@ pub fn trim(state: &State, stream: &Arc<Stream>, now: i64) {
     let mut inner = stream.write();
     for index in expired {
         let i = index as usize;
-        if inner.meta.shards[i]
-            .closed
-            .is_some_and(|c| c.at_ms <= horizon)
-        {
+        if inner.meta.shards[i].closed.is_some_and(|c| c.at_ms <= horizon) {
             inner.meta.shards[i].gone = true;
             inner.shards[i] = None;
             let dir = stream.dir.join(super::keys::shard_id(index));

@@ -47,8 +47,8 @@ impl Kinesis {
             shard_limit: SHARD_LIMIT,
             on_demand_stream_limit: ON_DEMAND_STREAM_LIMIT,
         };
-        let state = State::open(&dir, opts)
-            .with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
+        let state =
+            State::open(&dir, opts).with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
         Ok(Kinesis {
             descriptor: Descriptor {
                 id: "kinesis",
@@ -129,15 +129,8 @@ impl Service for Kinesis {
                 ));
             }
             let input = call.input.json()?;
-            let op = Op {
-                state: &self.state,
-                ctx,
-                region: &call.region,
-                now: ctx.clock.now_ms(),
-            };
-            self.dispatch(&op, &call.operation, input)
-                .await
-                .map(Output::Json)
+            let op = Op { state: &self.state, ctx, region: &call.region, now: ctx.clock.now_ms() };
+            self.dispatch(&op, &call.operation, input).await.map(Output::Json)
         })
     }
 

@@ -129,11 +129,7 @@ impl StreamMeta {
     }
 
     pub fn seq(&self, shard: &ShardMeta, log_seq: u64) -> SeqNo {
-        SeqNo {
-            stream_ms: self.created_ms,
-            shard: shard.index,
-            log_seq,
-        }
+        SeqNo { stream_ms: self.created_ms, shard: shard.index, log_seq }
     }
 
     pub fn retention_ms(&self) -> i64 {
@@ -161,8 +157,7 @@ impl StreamMeta {
     }
 
     pub fn shard_json(&self, shard: &ShardMeta) -> Value {
-        let mut range =
-            json!({ "StartingSequenceNumber": self.seq(shard, shard.first_log_seq).to_string() });
+        let mut range = json!({ "StartingSequenceNumber": self.seq(shard, shard.first_log_seq).to_string() });
         if let Some(closed) = shard.closed {
             range["EndingSequenceNumber"] = json!(self.seq(shard, closed.last_log_seq).to_string());
         }
@@ -211,9 +206,6 @@ impl StreamMeta {
     }
 
     pub fn active_consumers(&self) -> usize {
-        self.consumers
-            .iter()
-            .filter(|c| c.status != Status::Deleting)
-            .count()
+        self.consumers.iter().filter(|c| c.status != Status::Deleting).count()
     }
 }

@@ -40,12 +40,7 @@ impl Target {
     pub fn check(&self, c: &mut Checks) {
         c.stream_name("streamName", self.stream_name.as_deref());
         c.len("streamARN", self.stream_arn.as_deref(), 1, 2048);
-        c.pattern(
-            "streamARN",
-            self.stream_arn.as_deref(),
-            is_stream_arn,
-            ARN_PATTERN,
-        );
+        c.pattern("streamARN", self.stream_arn.as_deref(), is_stream_arn, ARN_PATTERN);
     }
 
     pub fn name(&self) -> Result<String, ApiError> {

@@ -12,21 +12,14 @@ use super::model::{Status, epoch_seconds};
 use super::op::{Op, Target, is_stream_arn, parse};
 use super::state::ShardRt;
 use super::validate::{
-    ARN_PATTERN, Checks, NAME_PATTERN, SEQ_PATTERN, invalid, is_name, is_seq_pattern, not_found,
-    throughput_exceeded,
+    ARN_PATTERN, Checks, NAME_PATTERN, SEQ_PATTERN, invalid, is_name, is_seq_pattern, not_found, throughput_exceeded,
 };
 use crate::cloud::error::ApiError;
 
 pub const ITERATOR_TTL_MS: i64 = 300_000;
 pub const MAX_GET_RECORDS: usize = 10_000;
 pub const MAX_GET_BYTES: usize = 10 * 1024 * 1024;
-const TYPES: &[&str] = &[
-    "AT_SEQUENCE_NUMBER",
-    "AFTER_SEQUENCE_NUMBER",
-    "TRIM_HORIZON",
-    "LATEST",
-    "AT_TIMESTAMP",
-];
+const TYPES: &[&str] = &["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -41,26 +34,25 @@ struct IteratorInput {
 
 /// The oldest log position still inside the stream's retention.
 fn horizon(rt: &ShardRt, retention_ms: i64, now: i64) -> u64 {
-    rt.log
-        .first_seq()
-        .max(rt.log.seq_at_time(now - retention_ms))
+    rt.log.first_seq().max(rt.log.seq_at_time(now - retention_ms))
 }
 
 pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: IteratorInput = parse(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
-    c.required("shardId", &i.shard_id)
-        .len("shardId", i.shard_id.as_deref(), 1, 128)
-        .pattern("shardId", i.shard_id.as_deref(), is_name, NAME_PATTERN);
-    c.required("shardIteratorType", &i.shard_iterator_type)
-        .one_of("shardIteratorType", i.shard_iterator_type.as_deref(), TYPES);
-    c.pattern(
-        "startingSequenceNumber",
-        i.starting_sequence_number.as_deref(),
-        is_seq_pattern,
-        SEQ_PATTERN,
+    c.required("shardId", &i.shard_id).len("shardId", i.shard_id.as_deref(), 1, 128).pattern(
+        "shardId",
+        i.shard_id.as_deref(),
+        is_name,
+        NAME_PATTERN,
     );
+    c.required("shardIteratorType", &i.shard_iterator_type).one_of(
+        "shardIteratorType",
+        i.shard_iterator_type.as_deref(),
+        TYPES,
+    );
+    c.pattern("startingSequenceNumber", i.starting_sequence_number.as_deref(), is_seq_pattern, SEQ_PATTERN);
     c.finish()?;
     let kind = i.shard_iterator_type.as_deref().unwrap_or_default();
     let stream = op.stream(&i.target)?;
@@ -72,9 +64,7 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     let (shard, rt) = inner.shard_by_id(i.shard_id.as_deref().unwrap_or_default())?;
     let at_seq = |after: bool| -> Result<u64, ApiError> {
         let Some(s) = i.starting_sequence_number.as_deref() else {
-            return Err(invalid(format!(
-                "Must specify StartingSequenceNumber for iterator type {kind}."
-            )));
+            return Err(invalid(format!("Must specify StartingSequenceNumber for iterator type {kind}.")));
         };
         let parsed = SeqNo::parse(s).ok_or_else(|| invalid(format!("StartingSequenceNumber {s} used in GetShardIterator on shard {} in stream {} under account {} is invalid.", shard.id(), m.name, op.ctx.account_id())))?;
         if parsed.stream_ms != m.created_ms || parsed.shard != shard.index {
@@ -112,13 +102,8 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
             rt.log.seq_at_time(ms)
         }
     };
-    let it = Iter {
-        stream: m.name.clone(),
-        stream_ms: m.created_ms,
-        shard: shard.index,
-        log_seq: pos,
-        created_ms: op.now,
-    };
+    let it =
+        Iter { stream: m.name.clone(), stream_ms: m.created_ms, shard: shard.index, log_seq: pos, created_ms: op.now };
     Ok(json!({ "ShardIterator": it.encode() }))
 }
 
@@ -135,19 +120,9 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
     let started = Instant::now();
     let i: RecordsInput = parse(input)?;
     let mut c = Checks::new();
-    c.required("shardIterator", &i.shard_iterator).len(
-        "shardIterator",
-        i.shard_iterator.as_deref(),
-        1,
-        512,
-    );
+    c.required("shardIterator", &i.shard_iterator).len("shardIterator", i.shard_iterator.as_deref(), 1, 512);
     c.range("limit", i.limit, 1, MAX_GET_RECORDS as i64);
-    c.pattern(
-        "streamARN",
-        i.stream_arn.as_deref(),
-        is_stream_arn,
-        ARN_PATTERN,
-    );
+    c.pattern("streamARN", i.stream_arn.as_deref(), is_stream_arn, ARN_PATTERN);
     c.finish()?;
     let it = Iter::decode(i.shard_iterator.as_deref().unwrap_or_default())
         .ok_or_else(|| invalid("Invalid ShardIterator."))?;
@@ -163,9 +138,7 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
     if let Some(arn) = &i.stream_arn
         && super::keys::stream_name_from_arn(arn) != Some(it.stream.as_str())
     {
-        return Err(invalid(format!(
-            "StreamARN {arn} does not match the stream of the shard iterator."
-        )));
+        return Err(invalid(format!("StreamARN {arn} does not match the stream of the shard iterator.")));
     }
     let stream = op.state.get(&it.stream, op.now)?;
     let inner = stream.read();
@@ -175,21 +148,11 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     let (shard, rt) = inner.shard_by_id(&shard_id(it.shard))?;
     let enforce = op.ctx.limits.enforced(&m.name);
-    if enforce
-        && !rt
-            .limits
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .try_read(op.now)
-    {
-        rt.stats
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .read_exceeded += 1;
+    if enforce && !rt.limits.lock().unwrap_or_else(|p| p.into_inner()).try_read(op.now) {
+        rt.stats.lock().unwrap_or_else(|p| p.into_inner()).read_exceeded += 1;
         let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
         s.read_exceeded += 1;
-        s.get_records
-            .record(false, 0, started.elapsed().as_secs_f64() * 1000.0);
+        s.get_records.record(false, 0, started.elapsed().as_secs_f64() * 1000.0);
         return Err(throughput_exceeded(&m.name, &shard.id()));
     }
     let from = it.log_seq.max(horizon(rt, m.retention_ms(), op.now));
@@ -198,30 +161,14 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
         .log
         .read(from, limit, MAX_GET_BYTES)
         .map_err(|e| ApiError::internal(format!("reading {} of {}: {e}", shard.id(), m.name)))?;
-    let bytes: u64 = records
-        .iter()
-        .map(|r| (r.data.len() + r.partition_key.len()) as u64)
-        .sum();
+    let bytes: u64 = records.iter().map(|r| (r.data.len() + r.partition_key.len()) as u64).sum();
     if enforce {
-        rt.limits
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .charge_read(op.now, bytes);
+        rt.limits.lock().unwrap_or_else(|p| p.into_inner()).charge_read(op.now, bytes);
     }
     let next_pos = records.last().map(|r| r.seq + 1).unwrap_or(from);
     let tip = rt.log.next_seq();
-    let behind = if next_pos >= tip {
-        0
-    } else {
-        records
-            .last()
-            .map(|r| op.now - r.arrival_ms)
-            .unwrap_or(0)
-            .max(0)
-    };
-    let age = records
-        .first()
-        .map(|r| (op.now - r.arrival_ms).max(0) as f64);
+    let behind = if next_pos >= tip { 0 } else { records.last().map(|r| op.now - r.arrival_ms).unwrap_or(0).max(0) };
+    let age = records.first().map(|r| (op.now - r.arrival_ms).max(0) as f64);
     let b64 = base64::engine::general_purpose::STANDARD;
     let kms = m.encryption_key.is_some();
     let out_records: Vec<Value> = records
@@ -243,11 +190,7 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
     if shard.closed.is_some() && next_pos >= tip {
         out["ChildShards"] = json!(m.child_shards_of(shard.index));
     } else {
-        let next = Iter {
-            log_seq: next_pos,
-            created_ms: op.now,
-            ..it
-        };
+        let next = Iter { log_seq: next_pos, created_ms: op.now, ..it };
         out["NextShardIterator"] = json!(next.encode());
     }
     let n = records.len() as u64;
@@ -258,8 +201,7 @@ pub fn get_records(op: &Op, input: Value) -> Result<Value, ApiError> {
         s.iterator_age_ms.push(age.unwrap_or(0.0));
     }
     let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
-    s.get_records
-        .record(true, bytes, started.elapsed().as_secs_f64() * 1000.0);
+    s.get_records.record(true, bytes, started.elapsed().as_secs_f64() * 1000.0);
     s.get_records_records += n;
     s.iterator_age_ms.push(age.unwrap_or(0.0));
     Ok(out)

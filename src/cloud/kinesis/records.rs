@@ -14,9 +14,7 @@ use super::keys::{SeqNo, partition_hash, shard_id};
 use super::model::Status;
 use super::op::{Op, Target, parse};
 use super::state::{ShardRt, Stream};
-use super::validate::{
-    Checks, HASH_KEY_PATTERN, invalid, is_hash_key, not_found, throughput_exceeded,
-};
+use super::validate::{Checks, HASH_KEY_PATTERN, invalid, is_hash_key, not_found, throughput_exceeded};
 use crate::cloud::error::ApiError;
 use crate::cloud::storage::NewRecord;
 
@@ -62,35 +60,19 @@ fn decode(c: &mut Checks, prefix: &str, pos: usize, e: Entry) -> Result<Option<P
     let data_member = format!("{prefix}data");
     let key_member = format!("{prefix}partitionKey");
     let hash_member = format!("{prefix}explicitHashKey");
-    c.required(&data_member, &e.data)
-        .required(&key_member, &e.partition_key);
+    c.required(&data_member, &e.data).required(&key_member, &e.partition_key);
     c.len(&key_member, e.partition_key.as_deref(), 1, 256);
-    c.pattern(
-        &hash_member,
-        e.explicit_hash_key.as_deref(),
-        is_hash_key,
-        HASH_KEY_PATTERN,
-    );
-    let data = match e
-        .data
-        .as_deref()
-        .map(|d| base64::engine::general_purpose::STANDARD.decode(d))
-    {
+    c.pattern(&hash_member, e.explicit_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
+    let data = match e.data.as_deref().map(|d| base64::engine::general_purpose::STANDARD.decode(d)) {
         Some(Ok(d)) => d,
         Some(Err(_)) => {
-            return Err(ApiError::serialization(format!(
-                "Base64 decoding failed for {data_member}"
-            )));
+            return Err(ApiError::serialization(format!("Base64 decoding failed for {data_member}")));
         }
         None => Vec::new(),
     };
     if data.len() > MAX_RECORD_BYTES {
         c.custom(
-            format!(
-                "'java.nio.HeapByteBuffer[pos=0 lim={} cap={}]'",
-                data.len(),
-                data.len()
-            ),
+            format!("'java.nio.HeapByteBuffer[pos=0 lim={} cap={}]'", data.len(), data.len()),
             &data_member,
             "have length less than or equal to 1048576",
         );
@@ -100,18 +82,13 @@ fn decode(c: &mut Checks, prefix: &str, pos: usize, e: Entry) -> Result<Option<P
     };
     let hash = match e.explicit_hash_key.as_deref() {
         Some(h) if is_hash_key(h) => h.parse::<u128>().map_err(|_| {
-            invalid(format!("Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {h}"))
+            invalid(format!(
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {h}"
+            ))
         })?,
         _ => partition_hash(&key),
     };
-    Ok(Some(Pending {
-        pos,
-        hash,
-        record: NewRecord {
-            partition_key: key,
-            data: Bytes::from(data),
-        },
-    }))
+    Ok(Some(Pending { pos, hash, record: NewRecord { partition_key: key, data: Bytes::from(data) } }))
 }
 
 /// Per-record outcome.
@@ -129,17 +106,9 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     c.required("records", &i.records);
     let entries = i.records.unwrap_or_default();
     if entries.is_empty() {
-        c.custom(
-            "'[]'".into(),
-            "records",
-            "have length greater than or equal to 1",
-        );
+        c.custom("'[]'".into(), "records", "have length greater than or equal to 1");
     } else if entries.len() > MAX_BATCH_RECORDS {
-        c.custom(
-            format!("'{}' records", entries.len()),
-            "records",
-            "have length less than or equal to 500",
-        );
+        c.custom(format!("'{}' records", entries.len()), "records", "have length less than or equal to 500");
     }
     let mut pending = Vec::with_capacity(entries.len());
     for (pos, e) in entries.into_iter().enumerate() {
@@ -148,25 +117,16 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         }
     }
     c.finish()?;
-    let total: usize = pending
-        .iter()
-        .map(|p| p.record.data.len() + p.record.partition_key.len())
-        .sum();
+    let total: usize = pending.iter().map(|p| p.record.data.len() + p.record.partition_key.len()).sum();
     if total > MAX_BATCH_BYTES {
-        return Err(invalid(format!(
-            "Records size exceeds 5 MB limit: {total} bytes"
-        )));
+        return Err(invalid(format!("Records size exceeds 5 MB limit: {total} bytes")));
     }
     let stream = writable(op, &i.target)?;
     let n = pending.len();
     let outcomes = store(op, &stream, pending).await?;
     let (meta_ms, name, kms) = {
         let inner = stream.read();
-        (
-            inner.meta.created_ms,
-            inner.meta.name.clone(),
-            inner.meta.encryption_key.is_some(),
-        )
+        (inner.meta.created_ms, inner.meta.name.clone(), inner.meta.encryption_key.is_some())
     };
     let mut failed = 0;
     let mut throttled = 0;
@@ -189,11 +149,7 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         .collect();
     {
         let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
-        s.put_records.record(
-            failed < n,
-            total as u64,
-            started.elapsed().as_secs_f64() * 1000.0,
-        );
+        s.put_records.record(failed < n, total as u64, started.elapsed().as_secs_f64() * 1000.0);
         s.put_records_total += n as u64;
         s.put_records_successful += (n - failed) as u64;
         s.put_records_failed += failed as u64;
@@ -230,8 +186,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let ok = matches!(outcome, Some(Outcome::Stored { .. }));
     {
         let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
-        s.put_record
-            .record(ok, bytes, started.elapsed().as_secs_f64() * 1000.0);
+        s.put_record.record(ok, bytes, started.elapsed().as_secs_f64() * 1000.0);
         s.write_exceeded += u64::from(matches!(outcome, Some(Outcome::Throttled { .. })));
     }
     match outcome {
@@ -245,9 +200,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
             }
             Ok(out)
         }
-        Some(Outcome::Throttled { shard }) => {
-            Err(throughput_exceeded(&inner.meta.name, &shard_id(shard)))
-        }
+        Some(Outcome::Throttled { shard }) => Err(throughput_exceeded(&inner.meta.name, &shard_id(shard))),
         Some(Outcome::Failed(msg)) => Err(ApiError::internal(msg)),
         None => Err(ApiError::internal("the record was not stored")),
     }
@@ -272,11 +225,7 @@ struct Batch {
 }
 
 /// Routes, admits (limits) and appends records; records whose shard closed meanwhile are routed again.
-async fn store(
-    op: &Op<'_>,
-    stream: &Arc<Stream>,
-    mut pending: Vec<Pending>,
-) -> Result<Vec<Outcome>, ApiError> {
+async fn store(op: &Op<'_>, stream: &Arc<Stream>, mut pending: Vec<Pending>) -> Result<Vec<Outcome>, ApiError> {
     let n = pending.iter().map(|p| p.pos + 1).max().unwrap_or(0);
     let mut outcomes: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
     for _attempt in 0..3 {
@@ -290,8 +239,7 @@ async fn store(
             tasks.spawn(append(b, now));
         }
         while let Some(joined) = tasks.join_next().await {
-            let (shard, pos, result) =
-                joined.map_err(|e| ApiError::internal(format!("append task failed: {e}")))?;
+            let (shard, pos, result) = joined.map_err(|e| ApiError::internal(format!("append task failed: {e}")))?;
             match result {
                 Appended::Stored(seqs) => {
                     for (p, seq) in pos.into_iter().zip(seqs) {
@@ -320,22 +268,14 @@ fn route(
     outcomes: &mut [Option<Outcome>],
 ) -> Result<Vec<Batch>, ApiError> {
     let inner = stream.read();
-    let mut open: Vec<(u128, u128, u32)> = inner
-        .meta
-        .open_shards()
-        .map(|s| (s.start_hash, s.end_hash, s.index))
-        .collect();
+    let mut open: Vec<(u128, u128, u32)> =
+        inner.meta.open_shards().map(|s| (s.start_hash, s.end_hash, s.index)).collect();
     open.sort_unstable();
     let enforce = op.ctx.limits.enforced(&inner.meta.name);
     let mut batches: Vec<Batch> = Vec::new();
     for p in pending {
-        let at = open
-            .partition_point(|(start, _, _)| *start <= p.hash)
-            .saturating_sub(1);
-        let Some(&(_, end, index)) = open
-            .get(at)
-            .filter(|(s, e, _)| *s <= p.hash && p.hash <= *e)
-        else {
+        let at = open.partition_point(|(start, _, _)| *start <= p.hash).saturating_sub(1);
+        let Some(&(_, end, index)) = open.get(at).filter(|(s, e, _)| *s <= p.hash && p.hash <= *e) else {
             return Err(ApiError::internal(format!(
                 "no open shard of stream {} holds hash key {}",
                 inner.meta.name, p.hash
@@ -351,30 +291,16 @@ fn route(
         };
         if enforce {
             let bytes = (p.record.data.len() + p.record.partition_key.len()) as u64;
-            if !shard
-                .limits
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .try_write(op.now, bytes)
-            {
+            if !shard.limits.lock().unwrap_or_else(|e| e.into_inner()).try_write(op.now, bytes) {
                 outcomes[p.pos] = Some(Outcome::Throttled { shard: index });
-                shard
-                    .stats
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .write_exceeded += 1;
+                shard.stats.lock().unwrap_or_else(|e| e.into_inner()).write_exceeded += 1;
                 continue;
             }
         }
         let batch = match batches.iter_mut().position(|b| b.shard.index == index) {
             Some(i) => &mut batches[i],
             None => {
-                batches.push(Batch {
-                    shard: shard.clone(),
-                    pos: Vec::new(),
-                    hashes: Vec::new(),
-                    records: Vec::new(),
-                });
+                batches.push(Batch { shard: shard.clone(), pos: Vec::new(), hashes: Vec::new(), records: Vec::new() });
                 let last = batches.len() - 1;
                 &mut batches[last]
             }
@@ -400,19 +326,11 @@ async fn append(b: Batch, now: i64) -> (u32, Vec<usize>, Appended) {
             .iter()
             .zip(b.hashes)
             .zip(b.records)
-            .map(|((pos, hash), record)| Pending {
-                pos: *pos,
-                hash,
-                record,
-            })
+            .map(|((pos, hash), record)| Pending { pos: *pos, hash, record })
             .collect();
         return (b.shard.index, b.pos, Appended::Closed(again));
     }
-    let bytes: u64 = b
-        .records
-        .iter()
-        .map(|r| (r.data.len() + r.partition_key.len()) as u64)
-        .sum();
+    let bytes: u64 = b.records.iter().map(|r| (r.data.len() + r.partition_key.len()) as u64).sum();
     let count = b.records.len() as u64;
     let result = b.shard.log.append(b.records, now).await;
     drop(gate);
@@ -423,10 +341,6 @@ async fn append(b: Batch, now: i64) -> (u32, Vec<usize>, Appended) {
             s.incoming_records += count;
             (b.shard.index, b.pos, Appended::Stored(seqs))
         }
-        Err(e) => (
-            b.shard.index,
-            b.pos,
-            Appended::Failed(format!("shard {}: {e}", shard_id(b.shard.index))),
-        ),
+        Err(e) => (b.shard.index, b.pos, Appended::Failed(format!("shard {}: {e}", shard_id(b.shard.index)))),
     }
 }

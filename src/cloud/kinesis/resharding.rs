@@ -13,8 +13,7 @@ use super::op::{Op, Target, parse};
 use super::state::{ShardRt, open_shard};
 use super::streams::{MAX_SHARDS_PER_STREAM, check_shard_room};
 use super::validate::{
-    Checks, HASH_KEY_PATTERN, NAME_PATTERN, in_use, invalid, is_hash_key, is_name, limit_exceeded,
-    not_active,
+    Checks, HASH_KEY_PATTERN, NAME_PATTERN, in_use, invalid, is_hash_key, is_name, limit_exceeded, not_active,
 };
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
@@ -43,13 +42,7 @@ async fn reshard(
         drop(inner);
         check_shard_room(op, added)?;
         let inner = stream.read();
-        (
-            close
-                .iter()
-                .filter_map(|i| inner.shard(*i).cloned())
-                .collect(),
-            children,
-        )
+        (close.iter().filter_map(|i| inner.shard(*i).cloned()).collect(), children)
     };
     let mut gates = Vec::with_capacity(closing.len());
     for rt in &closing {
@@ -57,19 +50,14 @@ async fn reshard(
     }
     let mut inner = stream.write();
     if inner.meta.status != Status::Active
-        || closing
-            .iter()
-            .any(|rt| inner.meta.shards[rt.index as usize].closed.is_some())
+        || closing.iter().any(|rt| inner.meta.shards[rt.index as usize].closed.is_some())
     {
         return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
     }
     for (rt, gate) in closing.iter().zip(gates.iter_mut()) {
         let shard = &mut inner.meta.shards[rt.index as usize];
         let last_log_seq = rt.log.next_seq().saturating_sub(1).max(shard.first_log_seq);
-        shard.closed = Some(ClosedShard {
-            at_ms: op.now,
-            last_log_seq,
-        });
+        shard.closed = Some(ClosedShard { at_ms: op.now, last_log_seq });
         **gate = true;
     }
     let stream_dir = stream.dir.clone();
@@ -87,8 +75,7 @@ async fn reshard(
             gone: false,
             parents: child.parents,
         });
-        let rt = open_shard(&stream_dir, &inner.meta, index)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let rt = open_shard(&stream_dir, &inner.meta, index).map_err(|e| ApiError::internal(e.to_string()))?;
         inner.shards.push(Some(rt));
     }
     if let Some(end) = op.transition_end() {
@@ -117,11 +104,7 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
         1,
         MAX_SHARDS_PER_STREAM,
     );
-    c.required("scalingType", &i.scaling_type).one_of(
-        "scalingType",
-        i.scaling_type.as_deref(),
-        &["UNIFORM_SCALING"],
-    );
+    c.required("scalingType", &i.scaling_type).one_of("scalingType", i.scaling_type.as_deref(), &["UNIFORM_SCALING"]);
     c.finish()?;
     let target_count = i.target_shard_count.unwrap_or(1) as usize;
     let name = i.target.name()?;
@@ -155,20 +138,12 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
     }))
 }
 
-fn open_shard_named<'a>(
-    shards: &'a [ShardMeta],
-    id: &str,
-    stream: &str,
-) -> Result<&'a ShardMeta, ApiError> {
-    let shard = super::keys::parse_shard_id(id)
-        .and_then(|i| shards.get(i as usize))
-        .filter(|s| !s.gone)
-        .ok_or_else(|| {
+fn open_shard_named<'a>(shards: &'a [ShardMeta], id: &str, stream: &str) -> Result<&'a ShardMeta, ApiError> {
+    let shard =
+        super::keys::parse_shard_id(id).and_then(|i| shards.get(i as usize)).filter(|s| !s.gone).ok_or_else(|| {
             ApiError::bad_request(
                 "ResourceNotFoundException",
-                format!(
-                    "Could not find shard {id} in stream {stream} under account {LOCAL_ACCOUNT_ID}."
-                ),
+                format!("Could not find shard {id} in stream {stream} under account {LOCAL_ACCOUNT_ID}."),
             )
         })?;
     if !shard.is_open() {
@@ -180,9 +155,7 @@ fn open_shard_named<'a>(
 }
 
 fn check_shard_member(c: &mut Checks, member: &str, v: &Option<String>) {
-    c.required(member, v)
-        .len(member, v.as_deref(), 1, 128)
-        .pattern(member, v.as_deref(), is_name, NAME_PATTERN);
+    c.required(member, v).len(member, v.as_deref(), 1, 128).pattern(member, v.as_deref(), is_name, NAME_PATTERN);
 }
 
 #[derive(Deserialize)]
@@ -200,12 +173,7 @@ pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     i.target.check(&mut c);
     check_shard_member(&mut c, "shardToSplit", &i.shard_to_split);
     c.required("newStartingHashKey", &i.new_starting_hash_key);
-    c.pattern(
-        "newStartingHashKey",
-        i.new_starting_hash_key.as_deref(),
-        is_hash_key,
-        HASH_KEY_PATTERN,
-    );
+    c.pattern("newStartingHashKey", i.new_starting_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
     c.finish()?;
     let name = i.target.name()?;
     let id = i.shard_to_split.unwrap_or_default();
@@ -247,10 +215,7 @@ pub async fn merge_shards(op: &Op<'_>, input: Value) -> Result<Value, ApiError> 
     check_shard_member(&mut c, "adjacentShardToMerge", &i.adjacent_shard_to_merge);
     c.finish()?;
     let name = i.target.name()?;
-    let (a_id, b_id) = (
-        i.shard_to_merge.unwrap_or_default(),
-        i.adjacent_shard_to_merge.unwrap_or_default(),
-    );
+    let (a_id, b_id) = (i.shard_to_merge.unwrap_or_default(), i.adjacent_shard_to_merge.unwrap_or_default());
     reshard(op, &i.target, |shards| {
         let a = open_shard_named(shards, &a_id, &name)?;
         let b = open_shard_named(shards, &b_id, &name)?;

@@ -34,13 +34,12 @@ pub fn change_retention(op: &Op, input: Value, increase: bool) -> Result<Value, 
     let i: RetentionInput = parse(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
-    c.required("retentionPeriodHours", &i.retention_period_hours)
-        .range(
-            "retentionPeriodHours",
-            i.retention_period_hours,
-            1,
-            8760 * 10,
-        );
+    c.required("retentionPeriodHours", &i.retention_period_hours).range(
+        "retentionPeriodHours",
+        i.retention_period_hours,
+        1,
+        8760 * 10,
+    );
     c.finish()?;
     let hours = i.retention_period_hours.unwrap_or_default();
     if hours < MIN_RETENTION_HOURS {
@@ -91,8 +90,7 @@ pub fn encryption(op: &Op, input: Value, start: bool) -> Result<Value, ApiError>
         i.encryption_type.as_deref(),
         &["NONE", "KMS"],
     );
-    c.required("keyId", &i.key_id)
-        .len("keyId", i.key_id.as_deref(), 1, 2048);
+    c.required("keyId", &i.key_id).len("keyId", i.key_id.as_deref(), 1, 2048);
     c.finish()?;
     if i.encryption_type.as_deref() != Some("KMS") {
         return Err(invalid("EncryptionType must be KMS."));
@@ -124,18 +122,10 @@ pub fn monitoring(op: &Op, input: Value, enable: bool) -> Result<Value, ApiError
     let wanted = i.shard_level_metrics.unwrap_or_default();
     if i.target.stream_name.is_some() || i.target.stream_arn.is_some() {
         if wanted.is_empty() {
-            c.custom(
-                "'[]'".into(),
-                "shardLevelMetrics",
-                "have length greater than or equal to 1",
-            );
+            c.custom("'[]'".into(), "shardLevelMetrics", "have length greater than or equal to 1");
         }
         if wanted.len() > 7 {
-            c.custom(
-                format!("'{wanted:?}'"),
-                "shardLevelMetrics",
-                "have length less than or equal to 7",
-            );
+            c.custom(format!("'{wanted:?}'"), "shardLevelMetrics", "have length less than or equal to 7");
         }
     }
     for m in &wanted {
@@ -143,11 +133,8 @@ pub fn monitoring(op: &Op, input: Value, enable: bool) -> Result<Value, ApiError
     }
     c.finish()?;
     let all = wanted.iter().any(|m| m == "ALL");
-    let selected: Vec<&str> = SHARD_METRICS[..7]
-        .iter()
-        .copied()
-        .filter(|m| all || wanted.iter().any(|w| w == m))
-        .collect();
+    let selected: Vec<&str> =
+        SHARD_METRICS[..7].iter().copied().filter(|m| all || wanted.iter().any(|w| w == m)).collect();
     op.mutate_any(&i.target, |inner| {
         let m = &mut inner.meta;
         let current = m.enhanced_metrics.clone();
@@ -157,11 +144,9 @@ pub fn monitoring(op: &Op, input: Value, enable: bool) -> Result<Value, ApiError
                     m.enhanced_metrics.push(s.to_string());
                 }
             }
-            m.enhanced_metrics
-                .sort_by_key(|e| SHARD_METRICS.iter().position(|s| s == e));
+            m.enhanced_metrics.sort_by_key(|e| SHARD_METRICS.iter().position(|s| s == e));
         } else {
-            m.enhanced_metrics
-                .retain(|e| !selected.contains(&e.as_str()));
+            m.enhanced_metrics.retain(|e| !selected.contains(&e.as_str()));
         }
         Ok(json!({
             "StreamName": m.name,

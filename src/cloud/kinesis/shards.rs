@@ -10,14 +10,8 @@ use super::validate::{Checks, NAME_PATTERN, invalid, is_name};
 use crate::cloud::error::ApiError;
 
 const TOKEN_TTL_MS: i64 = 300_000;
-const FILTERS: &[&str] = &[
-    "AFTER_SHARD_ID",
-    "AT_TRIM_HORIZON",
-    "FROM_TRIM_HORIZON",
-    "AT_LATEST",
-    "AT_TIMESTAMP",
-    "FROM_TIMESTAMP",
-];
+const FILTERS: &[&str] =
+    &["AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP"];
 
 #[derive(Deserialize, Serialize, Clone, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -49,9 +43,7 @@ struct Token {
 }
 
 fn decode_token(t: &str) -> Option<Token> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(t)
-        .ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -75,41 +67,19 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: Input = parse(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
-    c.range("maxResults", i.max_results, 1, 10_000).len(
-        "nextToken",
-        i.next_token.as_deref(),
-        1,
-        1_048_576,
-    );
-    c.len(
-        "exclusiveStartShardId",
-        i.exclusive_start_shard_id.as_deref(),
-        1,
-        128,
-    );
-    c.pattern(
-        "exclusiveStartShardId",
-        i.exclusive_start_shard_id.as_deref(),
-        is_name,
-        NAME_PATTERN,
-    );
+    c.range("maxResults", i.max_results, 1, 10_000).len("nextToken", i.next_token.as_deref(), 1, 1_048_576);
+    c.len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
+    c.pattern("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), is_name, NAME_PATTERN);
     if let Some(f) = &i.shard_filter {
-        c.required("shardFilter.type", &f.kind).one_of(
-            "shardFilter.type",
-            f.kind.as_deref(),
-            FILTERS,
-        );
+        c.required("shardFilter.type", &f.kind).one_of("shardFilter.type", f.kind.as_deref(), FILTERS);
     }
     c.finish()?;
     let (name, mut after, filter) = match &i.next_token {
         Some(t) => {
             if i.target.stream_name.is_some() || i.target.stream_arn.is_some() {
-                return Err(invalid(
-                    "NextToken and StreamName cannot be provided together.",
-                ));
+                return Err(invalid("NextToken and StreamName cannot be provided together."));
             }
-            let token =
-                decode_token(t).ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?;
+            let token = decode_token(t).ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?;
             if op.now - token.issued_ms > TOKEN_TTL_MS {
                 return Err(ApiError::bad_request(
                     "ExpiredNextTokenException",
@@ -123,30 +93,15 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     let filter = filter.unwrap_or_default();
     match filter.kind.as_deref() {
         Some("AFTER_SHARD_ID") if filter.shard_id.is_none() => {
-            return Err(invalid(
-                "ShardId must be provided with the AFTER_SHARD_ID shard filter.",
-            ));
+            return Err(invalid("ShardId must be provided with the AFTER_SHARD_ID shard filter."));
         }
         Some("AT_TIMESTAMP" | "FROM_TIMESTAMP") if filter.timestamp.is_none() => {
-            return Err(invalid(
-                "Timestamp must be provided with the AT_TIMESTAMP and FROM_TIMESTAMP shard filters.",
-            ));
+            return Err(invalid("Timestamp must be provided with the AT_TIMESTAMP and FROM_TIMESTAMP shard filters."));
         }
-        Some("AFTER_SHARD_ID") => {
-            after = after.max(
-                filter
-                    .shard_id
-                    .as_deref()
-                    .and_then(super::keys::parse_shard_id),
-            )
-        }
+        Some("AFTER_SHARD_ID") => after = after.max(filter.shard_id.as_deref().and_then(super::keys::parse_shard_id)),
         _ => {}
     }
-    if let Some(start) = i
-        .exclusive_start_shard_id
-        .as_deref()
-        .and_then(super::keys::parse_shard_id)
-    {
+    if let Some(start) = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id) {
         after = after.max(Some(start));
     }
     let stream = op.state.get(&name, op.now)?;
@@ -169,12 +124,8 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     let page: Vec<Value> = listed.iter().take(limit).map(|s| m.shard_json(s)).collect();
     let mut out = json!({ "Shards": page });
     if listed.len() > limit {
-        let token = Token {
-            stream: name,
-            after: Some(listed[limit - 1].index),
-            filter: Some(filter),
-            issued_ms: op.now,
-        };
+        let token =
+            Token { stream: name, after: Some(listed[limit - 1].index), filter: Some(filter), issued_ms: op.now };
         let bytes = serde_json::to_vec(&token).map_err(|e| ApiError::internal(e.to_string()))?;
         out["NextToken"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
     }

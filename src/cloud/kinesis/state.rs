@@ -55,11 +55,7 @@ impl StreamInner {
                 ),
             )
         };
-        let meta = self
-            .meta
-            .shard_by_id(id)
-            .filter(|s| !s.gone)
-            .ok_or_else(missing)?;
+        let meta = self.meta.shard_by_id(id).filter(|s| !s.gone).ok_or_else(missing)?;
         let rt = self.shard(meta.index).ok_or_else(missing)?;
         Ok((meta, rt))
     }
@@ -94,38 +90,21 @@ pub enum OpenError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("opening shard {shard} of stream {stream}: {source}")]
-    Shard {
-        stream: String,
-        shard: String,
-        source: crate::cloud::storage::StorageError,
-    },
+    Shard { stream: String, shard: String, source: crate::cloud::storage::StorageError },
 }
 
 fn shard_dir(stream_dir: &Path, index: u32) -> PathBuf {
     stream_dir.join(super::keys::shard_id(index))
 }
 
-pub fn open_shard(
-    stream_dir: &Path,
-    meta: &StreamMeta,
-    index: u32,
-) -> Result<Arc<ShardRt>, OpenError> {
-    let log =
-        ShardLog::open(&shard_dir(stream_dir, index), LogOptions::default()).map_err(|source| {
-            OpenError::Shard {
-                stream: meta.name.clone(),
-                shard: super::keys::shard_id(index),
-                source,
-            }
-        })?;
+pub fn open_shard(stream_dir: &Path, meta: &StreamMeta, index: u32) -> Result<Arc<ShardRt>, OpenError> {
+    let log = ShardLog::open(&shard_dir(stream_dir, index), LogOptions::default()).map_err(|source| {
+        OpenError::Shard { stream: meta.name.clone(), shard: super::keys::shard_id(index), source }
+    })?;
     Ok(Arc::new(ShardRt {
         index,
         log,
-        gate: tokio::sync::RwLock::new(
-            meta.shards
-                .get(index as usize)
-                .is_some_and(|s| s.closed.is_some()),
-        ),
+        gate: tokio::sync::RwLock::new(meta.shards.get(index as usize).is_some_and(|s| s.closed.is_some())),
         limits: Mutex::default(),
         stats: Mutex::default(),
     }))
@@ -134,13 +113,8 @@ pub fn open_shard(
 impl State {
     pub fn open(dir: &Path, opts: Options) -> Result<State, OpenError> {
         let store = MetaStore::shared(dir)?;
-        let state = State {
-            dir: dir.to_path_buf(),
-            opts,
-            store,
-            closed: Default::default(),
-            streams: RwLock::default(),
-        };
+        let state =
+            State { dir: dir.to_path_buf(), opts, store, closed: Default::default(), streams: RwLock::default() };
         for meta in state.store.load_all()? {
             state.insert(meta)?;
         }
@@ -148,9 +122,7 @@ impl State {
     }
 
     pub fn stream_dir(&self, meta: &StreamMeta) -> PathBuf {
-        self.dir
-            .join("streams")
-            .join(format!("{}-{}", meta.name, meta.created_ms))
+        self.dir.join("streams").join(format!("{}-{}", meta.name, meta.created_ms))
     }
 
     /// Opens a stream's shard logs and makes it visible. Does not persist.
@@ -158,18 +130,11 @@ impl State {
         let dir = self.stream_dir(&meta);
         let mut shards = Vec::with_capacity(meta.shards.len());
         for s in &meta.shards {
-            shards.push(if s.gone {
-                None
-            } else {
-                Some(open_shard(&dir, &meta, s.index)?)
-            });
+            shards.push(if s.gone { None } else { Some(open_shard(&dir, &meta, s.index)?) });
         }
         let name = meta.name.clone();
-        let stream = Arc::new(Stream {
-            dir,
-            stats: Mutex::default(),
-            inner: RwLock::new(StreamInner { meta, shards }),
-        });
+        let stream =
+            Arc::new(Stream { dir, stats: Mutex::default(), inner: RwLock::new(StreamInner { meta, shards }) });
         self.map_write().insert(name, stream.clone());
         Ok(stream)
     }
@@ -195,23 +160,13 @@ impl State {
     }
 
     pub fn persist(&self, meta: &StreamMeta) -> Result<(), ApiError> {
-        self.store
-            .put(meta)
-            .map_err(|e| ApiError::internal(e.to_string()))
+        self.store.put(meta).map_err(|e| ApiError::internal(e.to_string()))
     }
 
     /// The stream named, with any due status transition applied first.
     pub fn get(&self, name: &str, now_ms: i64) -> Result<Arc<Stream>, ApiError> {
-        let stream = self
-            .map_read()
-            .get(name)
-            .cloned()
-            .ok_or_else(|| not_found(name))?;
-        let due = stream
-            .read()
-            .meta
-            .transition_at_ms
-            .is_some_and(|at| at <= now_ms);
+        let stream = self.map_read().get(name).cloned().ok_or_else(|| not_found(name))?;
+        let due = stream.read().meta.transition_at_ms.is_some_and(|at| at <= now_ms);
         if due {
             self.settle(&stream, now_ms);
             if !self.exists(name) {
@@ -285,10 +240,7 @@ impl State {
     }
 
     pub fn open_shard_total(&self) -> usize {
-        self.map_read()
-            .values()
-            .map(|s| s.read().meta.open_shard_count())
-            .sum()
+        self.map_read().values().map(|s| s.read().meta.open_shard_count()).sum()
     }
 }
 
@@ -296,8 +248,8 @@ impl State {
 pub fn stream_name(name: Option<&str>, arn: Option<&str>) -> Result<String, ApiError> {
     match (name, arn) {
         (Some(n), Some(a)) => {
-            let from_arn = super::keys::stream_name_from_arn(a)
-                .ok_or_else(|| invalid(format!("Invalid StreamARN {a}.")))?;
+            let from_arn =
+                super::keys::stream_name_from_arn(a).ok_or_else(|| invalid(format!("Invalid StreamARN {a}.")))?;
             if from_arn != n {
                 return Err(invalid(format!("StreamARN {a} does not name stream {n}.")));
             }

@@ -20,13 +20,8 @@ pub enum StoreError {
     #[error("kinesis metadata store: {0}")]
     Db(String),
     #[error("kinesis metadata for stream {stream} is unreadable: {source}")]
-    Decode {
-        stream: String,
-        source: serde_json::Error,
-    },
-    #[error(
-        "the kinesis data in {0} has format version {1}; this build reads version {FORMAT_VERSION}"
-    )]
+    Decode { stream: String, source: serde_json::Error },
+    #[error("the kinesis data in {0} has format version {1}; this build reads version {FORMAT_VERSION}")]
     Version(String, u64),
 }
 
@@ -88,10 +83,8 @@ impl MetaStore {
         let mut out = Vec::new();
         for row in t.iter().map_err(db_err)? {
             let (k, v) = row.map_err(db_err)?;
-            let meta = serde_json::from_slice(v.value()).map_err(|source| StoreError::Decode {
-                stream: k.value().to_string(),
-                source,
-            })?;
+            let meta = serde_json::from_slice(v.value())
+                .map_err(|source| StoreError::Decode { stream: k.value().to_string(), source })?;
             out.push(meta);
         }
         Ok(out)
@@ -100,19 +93,13 @@ impl MetaStore {
     pub fn put(&self, meta: &StreamMeta) -> Result<(), StoreError> {
         let doc = serde_json::to_vec(meta).map_err(db_err)?;
         let tx = self.db.begin_write().map_err(db_err)?;
-        tx.open_table(STREAMS)
-            .map_err(db_err)?
-            .insert(meta.name.as_str(), doc.as_slice())
-            .map_err(db_err)?;
+        tx.open_table(STREAMS).map_err(db_err)?.insert(meta.name.as_str(), doc.as_slice()).map_err(db_err)?;
         tx.commit().map_err(db_err)
     }
 
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let tx = self.db.begin_write().map_err(db_err)?;
-        tx.open_table(STREAMS)
-            .map_err(db_err)?
-            .remove(name)
-            .map_err(db_err)?;
+        tx.open_table(STREAMS).map_err(db_err)?.remove(name).map_err(db_err)?;
         tx.commit().map_err(db_err)
     }
 }

@@ -28,19 +28,11 @@ pub struct ModeDetails {
 impl ModeDetails {
     pub fn check(&self, c: &mut Checks) {
         c.required("streamModeDetails.streamMode", &self.stream_mode);
-        c.one_of(
-            "streamModeDetails.streamMode",
-            self.stream_mode.as_deref(),
-            MODES,
-        );
+        c.one_of("streamModeDetails.streamMode", self.stream_mode.as_deref(), MODES);
     }
 
     pub fn mode(&self) -> Mode {
-        if self.stream_mode.as_deref() == Some("ON_DEMAND") {
-            Mode::OnDemand
-        } else {
-            Mode::Provisioned
-        }
+        if self.stream_mode.as_deref() == Some("ON_DEMAND") { Mode::OnDemand } else { Mode::Provisioned }
     }
 }
 
@@ -70,8 +62,7 @@ pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
 pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: CreateInput = parse(input)?;
     let mut c = Checks::new();
-    c.required("streamName", &i.stream_name)
-        .stream_name("streamName", i.stream_name.as_deref());
+    c.required("streamName", &i.stream_name).stream_name("streamName", i.stream_name.as_deref());
     c.range("shardCount", i.shard_count, 1, MAX_SHARDS_PER_STREAM);
     if let Some(m) = &i.stream_mode_details {
         m.check(&mut c);
@@ -81,24 +72,16 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     c.finish()?;
     let name = i.stream_name.unwrap_or_default();
-    let mode = i
-        .stream_mode_details
-        .as_ref()
-        .map(ModeDetails::mode)
-        .unwrap_or(Mode::Provisioned);
+    let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
     let count = match (mode, i.shard_count) {
         (Mode::OnDemand, _) => ON_DEMAND_SHARDS,
         (Mode::Provisioned, Some(n)) => n as u32,
         (Mode::Provisioned, None) => {
-            return Err(invalid(
-                "ShardCount is required for a stream in PROVISIONED mode.",
-            ));
+            return Err(invalid("ShardCount is required for a stream in PROVISIONED mode."));
         }
     };
     if op.state.exists(&name) {
-        return Err(in_use(format!(
-            "Stream {name} under account {LOCAL_ACCOUNT_ID} already exists."
-        )));
+        return Err(in_use(format!("Stream {name} under account {LOCAL_ACCOUNT_ID} already exists.")));
     }
     check_shard_room(op, count as usize)?;
     let end = op.transition_end();
@@ -122,11 +105,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         name,
         region: op.region.to_string(),
         created_ms: op.now,
-        status: if end.is_some() {
-            Status::Creating
-        } else {
-            Status::Active
-        },
+        status: if end.is_some() { Status::Creating } else { Status::Active },
         transition_at_ms: end,
         mode,
         mode_changed_ms: None,
@@ -138,9 +117,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         consumers: Vec::new(),
     };
     op.state.persist(&meta)?;
-    op.state
-        .insert(meta)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    op.state.insert(meta).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(json!({}))
 }
 
@@ -191,26 +168,14 @@ pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: DescribeInput = parse(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
-    c.range("limit", i.limit, 1, 10_000).len(
-        "exclusiveStartShardId",
-        i.exclusive_start_shard_id.as_deref(),
-        1,
-        128,
-    );
+    c.range("limit", i.limit, 1, 10_000).len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
     c.finish()?;
     let stream = op.stream(&i.target)?;
     let inner = stream.read();
     let m = &inner.meta;
     let limit = i.limit.unwrap_or(100) as usize;
-    let after = i
-        .exclusive_start_shard_id
-        .as_deref()
-        .and_then(super::keys::parse_shard_id);
-    let listed: Vec<&ShardMeta> = m
-        .shards
-        .iter()
-        .filter(|s| !s.gone && after.is_none_or(|a| s.index > a))
-        .collect();
+    let after = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id);
+    let listed: Vec<&ShardMeta> = m.shards.iter().filter(|s| !s.gone && after.is_none_or(|a| s.index > a)).collect();
     let shards: Vec<Value> = listed.iter().take(limit).map(|s| m.shard_json(s)).collect();
     let mut d = json!({
         "StreamName": m.name,
@@ -265,28 +230,19 @@ struct ListInput {
 pub fn list(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ListInput = parse(input)?;
     let mut c = Checks::new();
-    c.range("limit", i.limit, 1, 10_000).stream_name(
-        "exclusiveStartStreamName",
-        i.exclusive_start_stream_name.as_deref(),
-    );
+    c.range("limit", i.limit, 1, 10_000)
+        .stream_name("exclusiveStartStreamName", i.exclusive_start_stream_name.as_deref());
     c.len("nextToken", i.next_token.as_deref(), 1, 1_048_576);
     c.finish()?;
     let after = match (&i.next_token, &i.exclusive_start_stream_name) {
         (Some(_), Some(_)) => {
-            return Err(invalid(
-                "NextToken and ExclusiveStartStreamName cannot be provided together.",
-            ));
+            return Err(invalid("NextToken and ExclusiveStartStreamName cannot be provided together."));
         }
         (Some(t), None) => Some(decode_list_token(t)?),
         (None, name) => name.clone(),
     };
     let limit = i.limit.unwrap_or(100) as usize;
-    let names: Vec<String> = op
-        .state
-        .names()
-        .into_iter()
-        .filter(|n| after.as_ref().is_none_or(|a| n > a))
-        .collect();
+    let names: Vec<String> = op.state.names().into_iter().filter(|n| after.as_ref().is_none_or(|a| n > a)).collect();
     let page: Vec<&String> = names.iter().take(limit).collect();
     let mut summaries = Vec::with_capacity(page.len());
     for name in &page {
@@ -295,11 +251,9 @@ pub fn list(op: &Op, input: Value) -> Result<Value, ApiError> {
         }
     }
     let more = names.len() > limit;
-    let mut out =
-        json!({ "StreamNames": page, "HasMoreStreams": more, "StreamSummaries": summaries });
+    let mut out = json!({ "StreamNames": page, "HasMoreStreams": more, "StreamSummaries": summaries });
     if let (true, Some(last)) = (more, page.last()) {
-        out["NextToken"] =
-            json!(base64::engine::general_purpose::STANDARD.encode(format!("streams:{last}")));
+        out["NextToken"] = json!(base64::engine::general_purpose::STANDARD.encode(format!("streams:{last}")));
     }
     Ok(out)
 }
@@ -323,31 +277,19 @@ struct ModeInput {
 
 pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ModeInput = parse(input)?;
-    let target = Target {
-        stream_name: None,
-        stream_arn: i.stream_arn.clone(),
-    };
+    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
     let mut c = Checks::new();
-    c.required("streamARN", &i.stream_arn)
-        .required("streamModeDetails", &i.stream_mode_details);
+    c.required("streamARN", &i.stream_arn).required("streamModeDetails", &i.stream_mode_details);
     target.check(&mut c);
     if let Some(m) = &i.stream_mode_details {
         m.check(&mut c);
     }
     c.finish()?;
-    let mode = i
-        .stream_mode_details
-        .as_ref()
-        .map(ModeDetails::mode)
-        .unwrap_or(Mode::Provisioned);
+    let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
     let end = op.transition_end();
     op.mutate(&target, |inner| {
         if inner.meta.mode == mode {
-            return Err(invalid(format!(
-                "Stream {} is already in {} mode.",
-                inner.meta.name,
-                mode.as_str()
-            )));
+            return Err(invalid(format!("Stream {} is already in {} mode.", inner.meta.name, mode.as_str())));
         }
         inner.meta.mode = mode;
         inner.meta.mode_changed_ms = Some(op.now);
@@ -360,12 +302,7 @@ pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn describe_limits(op: &Op, _input: Value) -> Result<Value, ApiError> {
-    let on_demand = op
-        .state
-        .all()
-        .iter()
-        .filter(|s| s.read().meta.mode == Mode::OnDemand)
-        .count();
+    let on_demand = op.state.all().iter().filter(|s| s.read().meta.mode == Mode::OnDemand).count();
     Ok(json!({
         "ShardLimit": op.state.opts.shard_limit,
         "OpenShardCount": op.state.open_shard_total(),

@@ -15,15 +15,10 @@ pub const MAX_TAGS: usize = 50;
 
 pub fn check_tags(c: &mut Checks, tags: &BTreeMap<String, String>) {
     if tags.len() > MAX_TAGS {
-        c.custom(
-            format!("'{}' tags", tags.len()),
-            "tags",
-            "have length less than or equal to 50",
-        );
+        c.custom(format!("'{}' tags", tags.len()), "tags", "have length less than or equal to 50");
     }
     for (k, v) in tags {
-        c.len("tags.key", Some(k), 1, 128)
-            .len("tags.value", Some(v), 0, 256);
+        c.len("tags.key", Some(k), 1, 128).len("tags.value", Some(v), 0, 256);
     }
 }
 
@@ -55,11 +50,7 @@ fn check_keys(c: &mut Checks, keys: &Option<Vec<String>>) {
     c.required("tagKeys", keys);
     if let Some(keys) = keys {
         if keys.is_empty() || keys.len() > MAX_TAGS {
-            c.custom(
-                format!("'{keys:?}'"),
-                "tagKeys",
-                "have length between 1 and 50",
-            );
+            c.custom(format!("'{keys:?}'"), "tagKeys", "have length between 1 and 50");
         }
         for k in keys {
             c.len("tagKeys.member", Some(k), 1, 128);
@@ -121,25 +112,14 @@ pub fn list_for_stream(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ListInput = parse(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
-    c.range("limit", i.limit, 1, 50).len(
-        "exclusiveStartTagKey",
-        i.exclusive_start_tag_key.as_deref(),
-        1,
-        128,
-    );
+    c.range("limit", i.limit, 1, 50).len("exclusiveStartTagKey", i.exclusive_start_tag_key.as_deref(), 1, 128);
     c.finish()?;
     let stream = op.stream(&i.target)?;
     let inner = stream.read();
     let limit = i.limit.unwrap_or(10) as usize;
-    let after: Vec<(&String, &String)> = inner
-        .meta
-        .tags
-        .iter()
-        .filter(|(k, _)| i.exclusive_start_tag_key.as_ref().is_none_or(|s| *k > s))
-        .collect();
-    Ok(
-        json!({ "Tags": tag_list(after.iter().take(limit).copied()), "HasMoreTags": after.len() > limit }),
-    )
+    let after: Vec<(&String, &String)> =
+        inner.meta.tags.iter().filter(|(k, _)| i.exclusive_start_tag_key.as_ref().is_none_or(|s| *k > s)).collect();
+    Ok(json!({ "Tags": tag_list(after.iter().take(limit).copied()), "HasMoreTags": after.len() > limit }))
 }
 
 #[derive(Deserialize)]
@@ -152,13 +132,9 @@ struct ResourceInput {
 }
 
 fn resource_target(c: &mut Checks, arn: &Option<String>) -> Target {
-    c.required("resourceARN", arn)
-        .len("resourceARN", arn.as_deref(), 1, 2048);
+    c.required("resourceARN", arn).len("resourceARN", arn.as_deref(), 1, 2048);
     // A consumer's tags live on its stream here: the consumer ARN begins with the stream ARN.
-    Target {
-        stream_name: None,
-        stream_arn: arn.clone(),
-    }
+    Target { stream_name: None, stream_arn: arn.clone() }
 }
 
 pub fn tag_resource(op: &Op, input: Value) -> Result<Value, ApiError> {

@@ -23,9 +23,7 @@ impl Checks {
     }
 
     fn fail(&mut self, value: String, member: &str, constraint: &str) {
-        self.errors.push(format!(
-            "Value {value} at '{member}' failed to satisfy constraint: Member must {constraint}"
-        ));
+        self.errors.push(format!("Value {value} at '{member}' failed to satisfy constraint: Member must {constraint}"));
     }
 
     pub fn required<T>(&mut self, member: &str, value: &Option<T>) -> &mut Self {
@@ -39,17 +37,9 @@ impl Checks {
         if let Some(v) = value {
             let n = v.chars().count();
             if n < min {
-                self.fail(
-                    shown(&v),
-                    member,
-                    &format!("have length greater than or equal to {min}"),
-                );
+                self.fail(shown(&v), member, &format!("have length greater than or equal to {min}"));
             } else if n > max {
-                self.fail(
-                    shown(&v),
-                    member,
-                    &format!("have length less than or equal to {max}"),
-                );
+                self.fail(shown(&v), member, &format!("have length less than or equal to {max}"));
             }
         }
         self
@@ -66,34 +56,21 @@ impl Checks {
             && !v.is_empty()
             && !ok(v)
         {
-            self.fail(
-                shown(&v),
-                member,
-                &format!("satisfy regular expression pattern: {pattern}"),
-            );
+            self.fail(shown(&v), member, &format!("satisfy regular expression pattern: {pattern}"));
         }
         self
     }
 
     pub fn stream_name(&mut self, member: &str, value: Option<&str>) -> &mut Self {
-        self.len(member, value, 1, MAX_NAME)
-            .pattern(member, value, is_name, NAME_PATTERN)
+        self.len(member, value, 1, MAX_NAME).pattern(member, value, is_name, NAME_PATTERN)
     }
 
     pub fn range(&mut self, member: &str, value: Option<i64>, min: i64, max: i64) -> &mut Self {
         if let Some(v) = value {
             if v < min {
-                self.fail(
-                    v.to_string(),
-                    member,
-                    &format!("have value greater than or equal to {min}"),
-                );
+                self.fail(v.to_string(), member, &format!("have value greater than or equal to {min}"));
             } else if v > max {
-                self.fail(
-                    v.to_string(),
-                    member,
-                    &format!("have value less than or equal to {max}"),
-                );
+                self.fail(v.to_string(), member, &format!("have value less than or equal to {max}"));
             }
         }
         self
@@ -103,11 +80,7 @@ impl Checks {
         if let Some(v) = value
             && !allowed.contains(&v)
         {
-            self.fail(
-                shown(&v),
-                member,
-                &format!("satisfy enum value set: [{}]", allowed.join(", ")),
-            );
+            self.fail(shown(&v), member, &format!("satisfy enum value set: [{}]", allowed.join(", ")));
         }
         self
     }
@@ -122,18 +95,14 @@ impl Checks {
             0 => Ok(()),
             n => {
                 let noun = if n == 1 { "error" } else { "errors" };
-                Err(ApiError::validation(format!(
-                    "{n} validation {noun} detected: {}",
-                    self.errors.join("; ")
-                )))
+                Err(ApiError::validation(format!("{n} validation {noun} detected: {}", self.errors.join("; "))))
             }
         }
     }
 }
 
 pub fn is_name(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 pub fn is_hash_key(s: &str) -> bool {
@@ -160,9 +129,7 @@ pub fn in_use(message: impl Into<String>) -> ApiError {
 }
 
 pub fn not_active(name: &str, status: &str) -> ApiError {
-    in_use(format!(
-        "Stream {name} under account {LOCAL_ACCOUNT_ID} not ACTIVE, instead in state {status}"
-    ))
+    in_use(format!("Stream {name} under account {LOCAL_ACCOUNT_ID} not ACTIVE, instead in state {status}"))
 }
 
 pub fn invalid(message: impl Into<String>) -> ApiError {
@@ -176,9 +143,7 @@ pub fn limit_exceeded(message: impl Into<String>) -> ApiError {
 pub fn throughput_exceeded(stream: &str, shard: &str) -> ApiError {
     ApiError::bad_request(
         "ProvisionedThroughputExceededException",
-        format!(
-            "Rate exceeded for shard {shard} in stream {stream} under account {LOCAL_ACCOUNT_ID}."
-        ),
+        format!("Rate exceeded for shard {shard} in stream {stream} under account {LOCAL_ACCOUNT_ID}."),
     )
 }
 

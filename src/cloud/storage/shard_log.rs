@@ -16,10 +16,7 @@ const HEADER: usize = 8 + 8 + 2 + 4;
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("shard log I/O at {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("shard log {path} is corrupt at offset {offset}")]
     Corrupt { path: PathBuf, offset: u64 },
 }
@@ -45,10 +42,7 @@ pub struct LogOptions {
 
 impl Default for LogOptions {
     fn default() -> Self {
-        LogOptions {
-            segment_bytes: 64 * 1024 * 1024,
-            sync: true,
-        }
+        LogOptions { segment_bytes: 64 * 1024 * 1024, sync: true }
     }
 }
 
@@ -72,22 +66,14 @@ pub struct ShardLog {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StorageError + '_ {
-    move |source| StorageError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| StorageError::Io { path: path.to_path_buf(), source }
 }
 
 impl ShardLog {
     pub fn open(dir: &Path, opts: LogOptions) -> Result<ShardLog, StorageError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         let path = dir.join(FILE_NAME);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(&path)
-            .map_err(io(&path))?;
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(&path).map_err(io(&path))?;
         let mut buf = Vec::new();
         file.read_to_end(&mut buf).map_err(io(&path))?;
         let (index, base_seq, end_offset) = scan(&buf);
@@ -95,35 +81,17 @@ impl ShardLog {
             // A torn frame from a crash mid-append: it was never acknowledged.
             file.set_len(end_offset).map_err(io(&path))?;
         }
-        Ok(ShardLog {
-            path,
-            opts,
-            inner: Mutex::new(Inner {
-                file,
-                index,
-                base_seq,
-                end_offset,
-            }),
-        })
+        Ok(ShardLog { path, opts, inner: Mutex::new(Inner { file, index, base_seq, end_offset }) })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub async fn append(
-        &self,
-        records: Vec<NewRecord>,
-        arrival_ms: i64,
-    ) -> Result<Vec<u64>, StorageError> {
+    pub async fn append(&self, records: Vec<NewRecord>, arrival_ms: i64) -> Result<Vec<u64>, StorageError> {
         let mut inner = self.lock();
         let first = inner.base_seq + inner.index.len() as u64;
-        let mut buf = Vec::with_capacity(
-            records
-                .iter()
-                .map(|r| HEADER + r.partition_key.len() + r.data.len())
-                .sum(),
-        );
+        let mut buf = Vec::with_capacity(records.iter().map(|r| HEADER + r.partition_key.len() + r.data.len()).sum());
         let mut seqs = Vec::with_capacity(records.len());
         let mut offset = inner.end_offset;
         for (i, r) in records.iter().enumerate() {
@@ -139,31 +107,18 @@ impl ShardLog {
             offset += (buf.len() - start) as u64;
             seqs.push(seq);
         }
-        let written = inner.file.write_all(&buf).and_then(|_| {
-            if self.opts.sync {
-                inner.file.sync_data()
-            } else {
-                Ok(())
-            }
-        });
+        let written =
+            inner.file.write_all(&buf).and_then(|_| if self.opts.sync { inner.file.sync_data() } else { Ok(()) });
         if let Err(e) = written {
             let keep = inner.index.len() - records.len();
             inner.index.truncate(keep);
-            return Err(StorageError::Io {
-                path: self.path.clone(),
-                source: e,
-            });
+            return Err(StorageError::Io { path: self.path.clone(), source: e });
         }
         inner.end_offset = offset;
         Ok(seqs)
     }
 
-    pub fn read(
-        &self,
-        from_seq: u64,
-        max_records: usize,
-        max_bytes: usize,
-    ) -> Result<Vec<StoredRecord>, StorageError> {
+    pub fn read(&self, from_seq: u64, max_records: usize, max_bytes: usize) -> Result<Vec<StoredRecord>, StorageError> {
         let inner = self.lock();
         let start = from_seq.max(inner.base_seq);
         let mut out = Vec::new();
@@ -171,20 +126,10 @@ impl ShardLog {
         let mut i = (start - inner.base_seq) as usize;
         while i < inner.index.len() && out.len() < max_records {
             let offset = inner.index[i].offset;
-            let end = inner
-                .index
-                .get(i + 1)
-                .map(|e| e.offset)
-                .unwrap_or(inner.end_offset);
+            let end = inner.index.get(i + 1).map(|e| e.offset).unwrap_or(inner.end_offset);
             let mut frame = vec![0u8; (end - offset) as usize];
-            inner
-                .file
-                .read_exact_at(&mut frame, offset)
-                .map_err(io(&self.path))?;
-            let rec = decode(&frame).ok_or(StorageError::Corrupt {
-                path: self.path.clone(),
-                offset,
-            })?;
+            inner.file.read_exact_at(&mut frame, offset).map_err(io(&self.path))?;
+            let rec = decode(&frame).ok_or(StorageError::Corrupt { path: self.path.clone(), offset })?;
             bytes += rec.data.len() + rec.partition_key.len();
             if bytes > max_bytes && !out.is_empty() {
                 break;
@@ -235,11 +180,7 @@ impl ShardLog {
     }
 
     pub fn destroy(self) -> Result<(), StorageError> {
-        let dir = self
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
+        let dir = self.path.parent().map(Path::to_path_buf).unwrap_or_default();
         drop(self);
         std::fs::remove_dir_all(&dir).map_err(io(&dir))
     }
@@ -250,16 +191,9 @@ fn decode(frame: &[u8]) -> Option<StoredRecord> {
     let arrival_ms = i64::from_le_bytes(frame.get(8..16)?.try_into().ok()?);
     let klen = u16::from_le_bytes(frame.get(16..18)?.try_into().ok()?) as usize;
     let dlen = u32::from_le_bytes(frame.get(18..22)?.try_into().ok()?) as usize;
-    let key = std::str::from_utf8(frame.get(HEADER..HEADER + klen)?)
-        .ok()?
-        .to_string();
+    let key = std::str::from_utf8(frame.get(HEADER..HEADER + klen)?).ok()?.to_string();
     let data = Bytes::copy_from_slice(frame.get(HEADER + klen..HEADER + klen + dlen)?);
-    Some(StoredRecord {
-        seq,
-        arrival_ms,
-        partition_key: key,
-        data,
-    })
+    Some(StoredRecord { seq, arrival_ms, partition_key: key, data })
 }
 
 /// Indexes the complete frames of a log file; returns the index, its base seq and the end of the last frame.
@@ -277,10 +211,7 @@ fn scan(buf: &[u8]) -> (Vec<Entry>, u64, u64) {
             break;
         }
         base.get_or_insert(seq);
-        index.push(Entry {
-            offset: off as u64,
-            arrival_ms,
-        });
+        index.push(Entry { offset: off as u64, arrival_ms });
         off = end;
     }
     (index, base.unwrap_or(0), off as u64)

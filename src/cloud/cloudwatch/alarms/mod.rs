@@ -14,7 +14,12 @@ impl Alarms {
     }
 
     /// Handles the alarm operations; `None` for any other operation.
-    pub fn call(&self, _ctx: &Arc<CloudContext>, _operation: &str, _input: Input) -> Option<Result<serde_json::Value, ApiError>> {
+    pub fn call(
+        &self,
+        _ctx: &Arc<CloudContext>,
+        _operation: &str,
+        _input: Input,
+    ) -> Option<Result<serde_json::Value, ApiError>> {
         None
     }
 }
