@@ -31,12 +31,44 @@ struct Entry {
     explicit_hash_key: Option<String>,
 }
 
-#[derive(Deserialize)]
 struct PutRecordsInput {
-    #[serde(flatten)]
     target: Target,
-    #[serde(rename = "Records")]
     records: Option<Vec<Entry>>,
+}
+
+fn take_str(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    match map.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::serialization(format!("{key} must be a string"))),
+    }
+}
+
+/// Takes the request apart by hand: a derived flattening deserializer would copy every record first.
+fn put_records_input(input: Value) -> Result<PutRecordsInput, ApiError> {
+    let Value::Object(mut map) = input else { return Err(ApiError::serialization("expected a JSON object")) };
+    let target =
+        Target { stream_name: take_str(&mut map, "StreamName")?, stream_arn: take_str(&mut map, "StreamARN")? };
+    let records = match map.remove("Records") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .into_iter()
+                .map(|item| {
+                    let Value::Object(mut m) = item else {
+                        return Err(ApiError::serialization("Records members must be objects"));
+                    };
+                    Ok(Entry {
+                        data: take_str(&mut m, "Data")?,
+                        partition_key: take_str(&mut m, "PartitionKey")?,
+                        explicit_hash_key: take_str(&mut m, "ExplicitHashKey")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => return Err(ApiError::serialization("Records must be a list")),
+    };
+    Ok(PutRecordsInput { target, records })
 }
 
 #[derive(Deserialize)]
@@ -56,24 +88,35 @@ struct Pending {
     record: NewRecord,
 }
 
-fn decode(c: &mut Checks, prefix: &str, pos: usize, e: Entry) -> Result<Option<Pending>, ApiError> {
-    let data_member = format!("{prefix}data");
-    let key_member = format!("{prefix}partitionKey");
-    let hash_member = format!("{prefix}explicitHashKey");
-    c.required(&data_member, &e.data).required(&key_member, &e.partition_key);
-    c.len(&key_member, e.partition_key.as_deref(), 1, 256);
-    c.pattern(&hash_member, e.explicit_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
+/// Member names are built only for a violation: a batch of valid records allocates none.
+fn decode(c: &mut Checks, in_batch: bool, pos: usize, e: Entry) -> Result<Option<Pending>, ApiError> {
+    let member = |m: &str| if in_batch { format!("records.{}.member.{m}", pos + 1) } else { m.to_string() };
+    if e.data.is_none() {
+        c.required(&member("data"), &e.data);
+    }
+    match &e.partition_key {
+        None => {
+            c.required(&member("partitionKey"), &e.partition_key);
+        }
+        Some(k) if k.is_empty() || (k.len() > 256 && k.chars().count() > 256) => {
+            c.len(&member("partitionKey"), Some(k), 1, 256);
+        }
+        Some(_) => {}
+    }
+    if e.explicit_hash_key.as_deref().is_some_and(|h| !is_hash_key(h)) {
+        c.pattern(&member("explicitHashKey"), e.explicit_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
+    }
     let data = match e.data.as_deref().map(|d| base64::engine::general_purpose::STANDARD.decode(d)) {
         Some(Ok(d)) => d,
         Some(Err(_)) => {
-            return Err(ApiError::serialization(format!("Base64 decoding failed for {data_member}")));
+            return Err(ApiError::serialization(format!("Base64 decoding failed for {}", member("data"))));
         }
         None => Vec::new(),
     };
     if data.len() > MAX_RECORD_BYTES {
         c.custom(
             format!("'java.nio.HeapByteBuffer[pos=0 lim={} cap={}]'", data.len(), data.len()),
-            &data_member,
+            &member("data"),
             "have length less than or equal to 1048576",
         );
     }
@@ -100,7 +143,7 @@ enum Outcome {
 
 pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let started = Instant::now();
-    let i: PutRecordsInput = parse(input)?;
+    let i = put_records_input(input)?;
     let mut c = Checks::new();
     i.target.check(&mut c);
     c.required("records", &i.records);
@@ -112,7 +155,7 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     }
     let mut pending = Vec::with_capacity(entries.len());
     for (pos, e) in entries.into_iter().enumerate() {
-        if let Some(p) = decode(&mut c, &format!("records.{}.member.", pos + 1), pos, e)? {
+        if let Some(p) = decode(&mut c, true, pos, e)? {
             pending.push(p);
         }
     }
@@ -174,7 +217,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         super::validate::is_seq_pattern,
         super::validate::SEQ_PATTERN,
     );
-    let pending = decode(&mut c, "", 0, i.entry)?;
+    let pending = decode(&mut c, false, 0, i.entry)?;
     c.finish()?;
     let Some(pending) = pending else {
         return Err(ApiError::validation("The record is incomplete"));
