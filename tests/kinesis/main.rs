@@ -8,6 +8,7 @@ mod durability;
 mod limits;
 mod records;
 mod resharding;
+mod settings;
 mod validation;
 
 use aws_sdk_kinesis::Client;
