@@ -149,3 +149,36 @@ async fn update_shard_count_refuses_more_than_doubling() {
         .unwrap_err();
     assert_eq!(code(&err), "LimitExceededException");
 }
+
+#[tokio::test]
+async fn parents_stay_readable_until_retention_ends_then_leave_the_disk() {
+    let cloud = cloud(true).await;
+    let k = client(&cloud).await;
+    create(&k, "aging", 1).await;
+    put_batch(&k, "aging", "old", 10).await;
+    k.update_shard_count()
+        .stream_name("aging")
+        .target_shard_count(2)
+        .scaling_type(ScalingType::UniformScaling)
+        .send()
+        .await
+        .unwrap();
+    cloud.advance(std::time::Duration::from_secs(23 * 3600));
+    let parent = iterator(&k, "aging", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+    assert_eq!(drain(&k, parent).await.len(), 10);
+    let stream_dir =
+        std::fs::read_dir(cloud.data_dir().join("kinesis/streams")).unwrap().next().unwrap().unwrap().path();
+    assert!(stream_dir.join("shardId-000000000000").exists());
+
+    cloud.advance(std::time::Duration::from_secs(3600 + 1));
+    let ids = support::eventually(std::time::Duration::from_secs(10), "the expired parent to disappear", || {
+        let k = k.clone();
+        async move {
+            let ids = shard_ids(&k, "aging").await;
+            (ids.len() == 2).then_some(ids)
+        }
+    })
+    .await;
+    assert_eq!(ids, ["shardId-000000000001", "shardId-000000000002"]);
+    assert!(!stream_dir.join("shardId-000000000000").exists());
+}
