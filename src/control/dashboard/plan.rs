@@ -171,14 +171,16 @@ impl Builder {
             .collect();
         let (slots, rename, metric_ids) = self.assign_ids(w, &rows);
         let deps = self.rewrite_expressions(&rows, &slots, &rename, &metric_ids, &mut plan.problems);
+        let mut units: Vec<Vec<usize>> = Vec::new();
         for (r, q) in rows.iter().zip(&slots) {
             let Some(unit) = closure(*q, &deps) else { continue };
             if r.row.visible() {
                 self.queries[*q].return_data = true;
             }
-            self.units.push(unit);
+            join(&mut units, unit);
             plan.series.push(self.series(w, r, *q));
         }
+        self.units.extend(units);
         plan
     }
 
@@ -316,6 +318,24 @@ impl Builder {
     }
 }
 
+/// Adds a unit to a widget's units, merging those it shares a query with: an expression and the
+/// metrics it reads must travel together, and so must two expressions reading the same metric.
+fn join(units: &mut Vec<Vec<usize>>, mut unit: Vec<usize>) {
+    let mut i = 0;
+    while i < units.len() {
+        if units[i].iter().any(|q| unit.contains(q)) {
+            for q in units.swap_remove(i) {
+                if !unit.contains(&q) {
+                    unit.push(q);
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    units.push(unit);
+}
+
 /// A query and everything it needs, transitively; `None` when any of it cannot run.
 fn closure(q: usize, deps: &HashMap<usize, Option<Vec<usize>>>) -> Option<Vec<usize>> {
     let mut out = vec![q];
@@ -381,12 +401,15 @@ fn alarm_rows(arns: &[String], alarms: &AlarmBook, problems: &mut Vec<String>) -
     rows
 }
 
-/// Packs the units into calls of ≤ 500 queries, first fit, a query shared by units in one call
+/// Packs the units into calls of ≤ 500 queries, first fit decreasing, a query shared by units in one call
 /// counted once. A unit larger than a call (an expression over more than 499 metrics) cannot be
 /// asked for in one call on AWS either; it gets a call of its own and GetMetricData says why.
 fn pack(queries: &[Query], units: &[Vec<usize>]) -> Vec<Vec<Query>> {
     let mut calls: Vec<(Vec<usize>, HashSet<usize>)> = Vec::new();
-    for unit in units {
+    let mut order: Vec<&Vec<usize>> = units.iter().collect();
+    // First fit, largest first: the big units place while there is room.
+    order.sort_by_key(|u| std::cmp::Reverse(u.len()));
+    for unit in order {
         let fits = calls
             .iter()
             .position(|(c, seen)| c.len() + unit.iter().filter(|q| !seen.contains(q)).count() <= MAX_QUERIES_PER_CALL);
