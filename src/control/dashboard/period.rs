@@ -24,6 +24,8 @@ pub enum TargetKind {
     Local,
     /// Real AWS (or any other endpoint): the dashboard's periods.
     Aws,
+    /// One period for every row, whatever the target (a user's `--period`).
+    Fixed(i64),
 }
 
 const MINUTE: i64 = 60;
@@ -58,6 +60,7 @@ pub fn row_period(target: TargetKind, range_secs: i64, row: Option<i64>, widget:
     match target {
         TargetKind::Local => auto_period(range_secs),
         TargetKind::Aws => row.or(widget).filter(|p| *p > 0).unwrap_or(300),
+        TargetKind::Fixed(p) => p.max(1),
     }
 }
 
@@ -85,5 +88,6 @@ mod tests {
         assert_eq!(row_period(TargetKind::Aws, HOUR, None, Some(120)), 120);
         assert_eq!(row_period(TargetKind::Aws, HOUR, None, None), 300);
         assert_eq!(row_period(TargetKind::Local, 15 * MINUTE, Some(60), Some(300)), 10);
+        assert_eq!(row_period(TargetKind::Fixed(5), DAY, Some(60), Some(300)), 5);
     }
 }
