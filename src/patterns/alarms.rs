@@ -10,6 +10,7 @@ use super::template::{TemplateError, get, resources_of_type, scalar};
 pub struct Alarm {
     pub logical_id: String,
     pub alarm_name: Option<Expr>,
+    pub description: Option<String>,
     pub metric: AlarmMetric,
     pub evaluation_periods: u32,
     pub datapoints_to_alarm: Option<u32>,
@@ -97,6 +98,7 @@ fn alarm(id: &str, props: &Mapping, here: &str) -> Result<Alarm, TemplateError> 
     Ok(Alarm {
         logical_id: id.to_string(),
         alarm_name: get(props, "AlarmName").map(|v| expr(v, here, "AlarmName")).transpose()?,
+        description: get(props, "AlarmDescription").and_then(scalar),
         metric,
         evaluation_periods: number(props, "EvaluationPeriods", here)?
             .ok_or_else(|| TemplateError::at(here, "EvaluationPeriods is missing"))?,

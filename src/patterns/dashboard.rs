@@ -14,7 +14,17 @@ pub struct Dashboard {
     /// The `Fn::Sub` string, as written.
     pub body: String,
     /// The `Fn::Sub` variables of the list form (`App: !Ref Application`).
+    #[serde(serialize_with = "variables_json")]
     pub variables: Vec<(String, Expr)>,
+}
+
+fn variables_json<S: serde::Serializer>(vars: &[(String, Expr)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(vars.len()))?;
+    for (k, v) in vars {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }
 
 /// One widget, as a person would look for it on the dashboard.

@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use serde_json::json;
 use serde_yaml::Value;
 
 /// Names a value resolves against: `AWS::Region`, `AWS::StackName`, a parameter or resource logical id
 /// (what `Ref` returns), or `Resource.Attribute` (what `GetAtt` returns).
 pub type Values = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "fn", content = "args", rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Literal(String),
     Ref(String),
@@ -101,6 +101,33 @@ impl Expr {
             Expr::Split(sep, source) => Ok(source.resolve(values)?.split(sep.as_str()).map(str::to_string).collect()),
             other => Ok(vec![other.resolve(values)?]),
         }
+    }
+}
+
+impl Expr {
+    /// The template's JSON form: a literal is a string, a function `{"Ref": …}` / `{"Fn::Sub": …}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Expr::Literal(s) => json!(s),
+            Expr::Ref(n) => json!({ "Ref": n }),
+            Expr::GetAtt(r, a) => json!({ "Fn::GetAtt": [r, a] }),
+            Expr::Sub(s, vars) if vars.is_empty() => json!({ "Fn::Sub": s }),
+            Expr::Sub(s, vars) => {
+                let vars: serde_json::Map<String, serde_json::Value> =
+                    vars.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                json!({ "Fn::Sub": [s, vars] })
+            }
+            Expr::Join(sep, items) => json!({ "Fn::Join": [sep, items.iter().map(Expr::to_json).collect::<Vec<_>>()] }),
+            Expr::Split(sep, src) => json!({ "Fn::Split": [sep, src.to_json()] }),
+            Expr::If(c, a, b) => json!({ "Fn::If": [c, a.to_json(), b.to_json()] }),
+            Expr::Other(n) => json!({ format!("Fn::{n}"): null }),
+        }
+    }
+}
+
+impl Serialize for Expr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
     }
 }
 

@@ -14,4 +14,4 @@ pub mod validate;
 
 pub use catalogue::{Catalogue, CatalogueError, Pattern, UnknownPattern, catalogue};
 pub use template::{Template, TemplateError};
-pub use validate::{Problem, Rule, validate};
+pub use validate::{Problem, Rule, validate, validate_pairs};

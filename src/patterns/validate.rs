@@ -14,6 +14,8 @@ use super::parameters::{ParamKind, Parameter};
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     UnknownParameter,
+    /// The same parameter given twice with different values.
+    Duplicate,
     Required,
     Number,
     MinValue,
@@ -58,10 +60,37 @@ pub fn validate(
                 problems.extend(check(p, v));
                 values.insert(p.name.clone(), v.clone());
             }
-            None => problems.push(problem(p, Rule::Required, "a value is required (the template gives no default)")),
+            None => problems.push(problem(p, Rule::Required, "a value is required; the template has no default")),
         }
     }
     if problems.is_empty() { Ok(values) } else { Err(problems) }
+}
+
+/// As [`validate`], for values given as a list (command-line flags): a name given twice with two
+/// different values is a problem rather than a silent override.
+pub fn validate_pairs(
+    declared: &[Parameter],
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, String>, Vec<Problem>> {
+    let mut map = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, value) in given {
+        match map.insert(name.clone(), value.clone()) {
+            Some(before) if &before != value && !problems.iter().any(|p: &Problem| &p.parameter == name) => {
+                let message = "given more than once with different values".to_string();
+                problems.push(Problem { parameter: name.clone(), rule: Rule::Duplicate, message });
+            }
+            _ => {}
+        }
+    }
+    match validate(declared, &map) {
+        Ok(values) if problems.is_empty() => Ok(values),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
 }
 
 /// The problems of one value of `p`.
