@@ -45,8 +45,8 @@ pub fn run(pattern: &Pattern, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The whole description for a person; public so tests can snapshot it without a process.
-pub fn text(pattern: &Pattern, widgets: &[Widget]) -> String {
+/// The whole description for a person.
+fn text(pattern: &Pattern, widgets: &[Widget]) -> String {
     let t = &pattern.template;
     let mut s = String::new();
     let _ = writeln!(s, "Pattern {}: {} — {}", pattern.number, pattern.id, pattern.title);
