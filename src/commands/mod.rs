@@ -3,6 +3,10 @@
 pub mod info;
 pub mod local;
 pub mod output;
+pub mod pattern_show;
+pub mod patterns;
+pub mod template;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -37,6 +41,9 @@ pub fn main(cli: Cli) -> ExitCode {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
             Command::Info => info::run(&global, &paths).await,
+            Command::Patterns(args) => patterns::run(args, &global),
+            Command::Template { pattern } => template::run(&pattern),
+            Command::Validate(args) => validate::run(args, &global),
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)
