@@ -82,7 +82,8 @@ impl ShardLog {
 
     /// Appends records with one arrival time; returns their sequence numbers (strictly increasing,
     /// contiguous within a call) once they are on disk. Concurrent callers share one write and sync.
-    /// Arrival times are clamped so they never decrease along the log.
+    /// Arrival times are clamped so they never decrease along the log. Dropping the future after the
+    /// call does not withdraw the records: they are still written, only the answer is lost.
     pub async fn append(&self, records: Vec<NewRecord>, arrival_ms: i64) -> Result<Vec<u64>, StorageError> {
         if records.is_empty() {
             return Ok(Vec::new());
@@ -318,6 +319,9 @@ fn recover_segment(
             let header = Header { base_seq: base, arrival_floor: index.last_arrival };
             file.set_len(0).map_err(|e| StorageError::io("truncating", path, e))?;
             file.write_all_at(&header.encode(), 0).map_err(|e| StorageError::io("writing the header of", path, e))?;
+            if sync {
+                file.sync_all().map_err(|e| StorageError::io("syncing", path, e))?;
+            }
             header
         }
         None => {
