@@ -16,6 +16,7 @@ pub mod registry;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod storage;
 pub mod sts;
 
 use std::net::SocketAddr;
