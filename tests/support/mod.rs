@@ -44,6 +44,12 @@ impl CloudRuntime {
         CloudRuntime(Some(rt))
     }
 
+    async fn stop(mut self) {
+        if let Some(rt) = self.0.take() {
+            let _ = tokio::task::spawn_blocking(move || rt.shutdown_timeout(Duration::from_secs(10))).await;
+        }
+    }
+
     async fn start(&self, config: CloudConfig, creds: LocalCredentials) -> RunningCloud {
         let rt = self.0.as_ref().expect("runtime is live");
         rt.spawn(cloud::start(config, creds)).await.expect("start task").expect("local cloud starts")
@@ -85,8 +91,9 @@ impl TestCloud {
         let mut config = cloud.ctx.config.clone();
         config.bind.set_port(0);
         cloud.shutdown().await;
-        // A fresh runtime ends every task of the old cloud, as a process exit would.
-        drop(runtime);
+        // Ending the old runtime drops every task of the old cloud (and the files they hold open),
+        // as a process exit would; wait for that before reopening the same data dir.
+        runtime.stop().await;
         let runtime = CloudRuntime::new();
         let cloud = runtime.start(config, creds).await;
         TestCloud { cloud, dir, runtime }
