@@ -60,6 +60,7 @@ struct Figures {
     invented: u64,
     throttled: u64,
     peak_rss_kb: Option<u64>,
+    peak_rss_after_writes_kb: Option<u64>,
 }
 
 fn peak_rss_kb(pid: u32) -> Option<u64> {
@@ -189,6 +190,7 @@ async fn run(k: &Client, args: &Args, pid: Option<u32>) -> anyhow::Result<Figure
     }
     f.write_secs = started.elapsed().as_secs_f64();
     f.written = acked.len() as u64;
+    f.peak_rss_after_writes_kb = pid.and_then(peak_rss_kb);
 
     let started = Instant::now();
     let shards = k.list_shards().stream_name(&stream).send().await?;
@@ -235,7 +237,11 @@ fn print(label: &str, f: &Figures) {
         f.lost, f.duplicated, f.invented, f.throttled
     );
     match f.peak_rss_kb {
-        Some(kb) => println!("  server peak RSS {:.1} MB", kb as f64 / 1024.0),
+        Some(kb) => println!(
+            "  server peak RSS {:.1} MiB (after the writes: {:.1} MiB)",
+            kb as f64 / 1024.0,
+            f.peak_rss_after_writes_kb.unwrap_or(0) as f64 / 1024.0
+        ),
         None => println!("  server peak RSS unknown (pass the server's pid)"),
     }
 }
