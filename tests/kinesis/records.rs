@@ -233,3 +233,20 @@ async fn concurrent_writers_lose_nothing_and_never_share_a_sequence_number() {
     }
     assert_eq!(read, acked);
 }
+
+#[tokio::test]
+async fn records_come_back_with_their_key_arrival_time_and_bytes_intact() {
+    let cloud = cloud(true).await;
+    let k = client(&cloud).await;
+    create(&k, "exact", 1).await;
+    let key = "quote\" backslash\\ ünïcødé \u{1}";
+    let data: Vec<u8> = (0..=255u8).collect();
+    let now = cloud.cloud.ctx.clock.now_ms();
+    k.put_record().stream_name("exact").partition_key(key).data(Blob::new(data.clone())).send().await.unwrap();
+    let it = iterator(&k, "exact", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+    let got = k.get_records().shard_iterator(it).send().await.unwrap();
+    let r = &got.records()[0];
+    assert_eq!(r.partition_key(), Some(key));
+    assert_eq!(r.data().as_ref(), data.as_slice());
+    assert_eq!(r.approximate_arrival_timestamp().unwrap().to_millis().unwrap(), now);
+}

@@ -75,7 +75,6 @@ impl Kinesis {
         match operation {
             "PutRecords" => records::put_records(op, input).await,
             "PutRecord" => records::put_record(op, input).await,
-            "GetRecords" => reading::get_records(op, input),
             "GetShardIterator" => reading::get_shard_iterator(op, input),
             "CreateStream" => streams::create(op, input),
             "DeleteStream" => streams::delete(op, input),
@@ -110,6 +109,16 @@ impl Kinesis {
     }
 }
 
+/// A successful awsJson response whose body is already rendered.
+fn json_body(protocol: super::service::Protocol, body: Vec<u8>) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+    let mut r = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(super::protocol::json::content_type(protocol)),
+    );
+    r
+}
+
 impl Service for Kinesis {
     fn descriptor(&self) -> &Descriptor {
         &self.descriptor
@@ -130,6 +139,10 @@ impl Service for Kinesis {
             }
             let input = call.input.json()?;
             let op = Op { state: &self.state, ctx, region: &call.region, now: ctx.clock.now_ms() };
+            if call.operation == "GetRecords" {
+                let body = reading::get_records(&op, input)?;
+                return Ok(Output::Rest(json_body(call.protocol, body)));
+            }
             self.dispatch(&op, &call.operation, input).await.map(Output::Json)
         })
     }
