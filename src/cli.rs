@@ -68,11 +68,56 @@ pub enum Command {
     Local(LocalCommand),
     /// Version, every path used, and the target the console would talk to.
     Info,
+    /// The pipeline patterns the console deploys; `patterns show <id>` for one in full.
+    Patterns(PatternsArgs),
+    /// Print a pattern's CloudFormation template exactly as bundled.
+    Template {
+        /// Pattern id or number (see `patterns`).
+        pattern: String,
+    },
+    /// Check parameter values against a pattern's template without deploying (exit 1 when invalid).
+    Validate(ValidateArgs),
+    /// Read CloudWatch dashboards: list them, or show one's widgets with their latest values.
+    #[command(subcommand)]
+    Dashboard(DashboardCommand),
+    /// One-screen health of a dashboard; exit 0 when no alarm is in ALARM, 3 when one is, 1 on error.
+    Health(HealthArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PatternsArgs {
+    #[command(subcommand)]
+    pub command: Option<PatternsCommand>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PatternsCommand {
+    /// A pattern's diagram, resources, parameters, outputs, alarms and dashboard.
+    Show {
+        /// Pattern id or number (see `patterns`).
+        pattern: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Pattern id or number (see `patterns`).
+    pub pattern: String,
+    /// A parameter value (repeatable); parameters not given take the template's defaults.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,4 +156,53 @@ pub struct ServeArgs {
     /// Start with the clock in virtual mode (time moves only through the admin API).
     #[arg(long)]
     pub virtual_clock: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DashboardCommand {
+    /// Every dashboard of the target.
+    List,
+    /// Each widget's title, its series' latest value, unit and a sparkline; alarms with their state.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    /// The dashboard's name.
+    pub name: String,
+    /// How far back to look: 90s, 15m, 1h, 3h, 1d, …
+    #[arg(long, default_value = "1h", value_parser = parse_duration_secs)]
+    pub since: i64,
+    /// The period in seconds, instead of the dashboard's (AWS) or one chosen from --since (local).
+    #[arg(long, value_name = "SECONDS")]
+    pub period: Option<i64>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthArgs {
+    /// The dashboard's name.
+    pub name: String,
+    /// How far back the latest values look.
+    #[arg(long, default_value = "15m", value_parser = parse_duration_secs)]
+    pub since: i64,
+}
+
+/// `90s`, `15m`, `1h`, `1d`, `2w`, or plain seconds.
+pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: i64 = digits.parse().map_err(|_| format!("'{s}' is not a duration such as 90s, 15m, 1h or 1d"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("'{s}' has an unknown unit '{unit}' (use s, m, h, d or w)")),
+    };
+    match n.checked_mul(scale) {
+        Some(secs) if secs > 0 => Ok(secs),
+        _ => Err(format!("'{s}' must be a positive duration")),
+    }
 }

@@ -18,7 +18,10 @@ fn cbor_body(body: &[u8]) -> serde_json::Value {
     let v: ciborium::Value = ciborium::from_reader(body).expect("a CBOR error body");
     let mut json = serde_json::Map::new();
     for (k, v) in v.as_map().expect("a CBOR map") {
-        json.insert(k.as_text().unwrap_or_default().into(), v.as_text().map(Into::into).unwrap_or(serde_json::Value::Null));
+        json.insert(
+            k.as_text().unwrap_or_default().into(),
+            v.as_text().map(Into::into).unwrap_or(serde_json::Value::Null),
+        );
     }
     json.into()
 }
@@ -62,12 +65,15 @@ async fn rpc_v2_cbor_framing_and_errors() {
     assert_eq!(cbor_body(&body)["__type"], "UnknownOperationException");
 
     let garbage = format!("{CW}ListMetrics");
-    let (status, _, body) = cloud.sign(Raw::post(&garbage, &headers, vec![0xff, 0x01]), "monitoring").send(cloud.url()).await;
+    let (status, _, body) =
+        cloud.sign(Raw::post(&garbage, &headers, vec![0xff, 0x01]), "monitoring").send(cloud.url()).await;
     assert_eq!(status, 400);
     assert_eq!(cbor_body(&body)["__type"], "SerializationException");
 
-    let (status, _, body) =
-        cloud.sign(Raw::post(&garbage, &[("content-type", "application/json")], "{}"), "monitoring").send(cloud.url()).await;
+    let (status, _, body) = cloud
+        .sign(Raw::post(&garbage, &[("content-type", "application/json")], "{}"), "monitoring")
+        .send(cloud.url())
+        .await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 }
 
@@ -111,7 +117,8 @@ async fn signatures_are_verified() {
     let now = SystemTime::now();
     let send = |raw: Raw| raw.send(cloud.url());
 
-    let (status, _, _) = send(Raw::post("/", &json, "{}").signed(cloud.url(), "sts", &c.access_key_id, &c.secret_access_key, now)).await;
+    let (status, _, _) =
+        send(Raw::post("/", &json, "{}").signed(cloud.url(), "sts", &c.access_key_id, &c.secret_access_key, now)).await;
     assert_eq!(status, 200, "a correct signature is accepted");
 
     let (status, _, body) = send(Raw::post("/", &json, "{}")).await;

@@ -9,9 +9,9 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use kinesis_console::cloud::CloudConfig;
 use kinesis_console::cloud::attach::{self, Attached};
 use kinesis_console::cloud::host::DataDir;
-use kinesis_console::cloud::CloudConfig;
 use support::bin;
 
 struct Served {
@@ -51,7 +51,11 @@ fn serve(dir: &Path) -> Served {
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().args(["--data-dir", dir.to_str().unwrap()]).args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
@@ -106,7 +110,8 @@ fn a_killed_host_leaves_a_stale_lock_that_the_next_host_recovers() {
 async fn a_second_process_connects_instead_of_hosting() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve(dir.path());
-    let attached = attach::connect_or_host(&DataDir::new(dir.path()), CloudConfig::ephemeral(dir.path())).await.unwrap();
+    let attached =
+        attach::connect_or_host(&DataDir::new(dir.path()), CloudConfig::ephemeral(dir.path())).await.unwrap();
     match attached {
         Attached::Connected(info) => assert_eq!(info.url, served.info["url"].as_str().unwrap()),
         Attached::Hosting(_) => panic!("a live host exists; this process must connect"),

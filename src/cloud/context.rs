@@ -30,6 +30,8 @@ pub struct CloudConfig {
     pub limits: bool,
     pub clock: ClockMode,
     pub faults: Vec<(String, FaultRates)>,
+    /// How long Kinesis streams stay CREATING, UPDATING or DELETING, on the cloud clock (0: instant).
+    pub kinesis_transition_ms: i64,
 }
 
 impl CloudConfig {
@@ -42,6 +44,7 @@ impl CloudConfig {
             limits: true,
             clock: ClockMode::Real,
             faults: Vec::new(),
+            kinesis_transition_ms: 500,
         }
     }
 

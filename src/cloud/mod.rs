@@ -10,12 +10,14 @@ pub mod context;
 pub mod error;
 pub mod faults;
 pub mod host;
+pub mod kinesis;
 pub mod metrics;
 pub mod protocol;
 pub mod registry;
 pub mod router;
 pub mod server;
 pub mod service;
+pub mod storage;
 pub mod sts;
 
 use std::net::SocketAddr;
@@ -50,7 +52,12 @@ pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow
         service.clone().start(ctx.clone());
     }
     let host = Arc::new(server::Host { ctx: ctx.clone(), registry });
-    let task = tokio::spawn(server::serve(host, listener));
+    let task = tokio::spawn(async move {
+        server::serve(host.clone(), listener).await;
+        for service in host.registry.all() {
+            service.stop().await;
+        }
+    });
     tracing::info!(%url, "local cloud serving");
     Ok(RunningCloud { addr, url, ctx, task })
 }

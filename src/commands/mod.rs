@@ -1,8 +1,14 @@
 //! The headless subcommands. Each returns an exit code: 0 ok, 1 failure (2, usage, is clap's).
 
+pub mod dashboard;
+pub mod health;
 pub mod info;
 pub mod local;
 pub mod output;
+pub mod pattern_show;
+pub mod patterns;
+pub mod template;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -37,6 +43,11 @@ pub fn main(cli: Cli) -> ExitCode {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
             Command::Info => info::run(&global, &paths).await,
+            Command::Patterns(args) => patterns::run(args, &global),
+            Command::Template { pattern } => template::run(&pattern),
+            Command::Validate(args) => validate::run(args, &global),
+            Command::Dashboard(cmd) => dashboard::run(cmd, &global, &paths).await,
+            Command::Health(args) => health::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

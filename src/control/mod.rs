@@ -1,6 +1,8 @@
 //! SDK-side operations shared by the CLI and the TUI. The read-only guard lives here so both
 //! front ends refuse mutating actions the same way.
 
+pub mod dashboard;
+
 #[derive(Debug, thiserror::Error)]
 #[error("refusing to {action}: the console runs with --read-only")]
 pub struct ReadOnlyError {

@@ -1,0 +1,211 @@
+//! Stream and shard metadata as stored in redb and rendered in the API's shapes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::keys::{self, SeqNo};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Creating,
+    Deleting,
+    Active,
+    Updating,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "CREATING",
+            Status::Deleting => "DELETING",
+            Status::Active => "ACTIVE",
+            Status::Updating => "UPDATING",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    #[serde(rename = "PROVISIONED")]
+    Provisioned,
+    #[serde(rename = "ON_DEMAND")]
+    OnDemand,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Provisioned => "PROVISIONED",
+            Mode::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardMeta {
+    /// Position in the stream's shard list; part of the shard id and of its sequence numbers.
+    pub index: u32,
+    pub parent: Option<u32>,
+    pub adjacent_parent: Option<u32>,
+    pub start_hash: u128,
+    pub end_hash: u128,
+    pub created_ms: i64,
+    /// Log sequence of the shard's first record.
+    pub first_log_seq: u64,
+    /// Set when the shard is closed: its last log sequence (or `first_log_seq` when it held nothing).
+    pub closed: Option<ClosedShard>,
+    /// A closed shard whose retention has ended: no longer listed, its records deleted.
+    #[serde(default)]
+    pub gone: bool,
+    /// Every shard this one replaced (UpdateShardCount may give a child more than two).
+    #[serde(default)]
+    pub parents: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct ClosedShard {
+    pub at_ms: i64,
+    pub last_log_seq: u64,
+}
+
+impl ShardMeta {
+    pub fn id(&self) -> String {
+        keys::shard_id(self.index)
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.closed.is_none()
+    }
+
+    pub fn contains(&self, hash: u128) -> bool {
+        self.start_hash <= hash && hash <= self.end_hash
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConsumerMeta {
+    pub name: String,
+    pub created_ms: i64,
+    pub status: Status,
+    pub transition_at_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StreamMeta {
+    pub name: String,
+    pub region: String,
+    pub created_ms: i64,
+    pub status: Status,
+    /// When the current CREATING/UPDATING/DELETING state ends.
+    pub transition_at_ms: Option<i64>,
+    pub mode: Mode,
+    pub mode_changed_ms: Option<i64>,
+    pub retention_hours: u32,
+    pub shards: Vec<ShardMeta>,
+    pub enhanced_metrics: Vec<String>,
+    pub encryption_key: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub consumers: Vec<ConsumerMeta>,
+}
+
+pub fn epoch_seconds(ms: i64) -> Value {
+    json!(ms as f64 / 1000.0)
+}
+
+impl StreamMeta {
+    pub fn arn(&self) -> String {
+        keys::stream_arn(&self.region, &self.name)
+    }
+
+    pub fn open_shards(&self) -> impl Iterator<Item = &ShardMeta> {
+        self.shards.iter().filter(|s| s.is_open())
+    }
+
+    pub fn open_shard_count(&self) -> usize {
+        self.open_shards().count()
+    }
+
+    pub fn seq(&self, shard: &ShardMeta, log_seq: u64) -> SeqNo {
+        SeqNo { stream_ms: self.created_ms, shard: shard.index, log_seq }
+    }
+
+    pub fn retention_ms(&self) -> i64 {
+        self.retention_hours as i64 * 3_600_000
+    }
+
+    pub fn mode_details(&self) -> Value {
+        json!({ "StreamMode": self.mode.as_str() })
+    }
+
+    pub fn encryption(&self, out: &mut serde_json::Map<String, Value>) {
+        match &self.encryption_key {
+            Some(key) => {
+                out.insert("EncryptionType".into(), json!("KMS"));
+                out.insert("KeyId".into(), json!(key));
+            }
+            None => {
+                out.insert("EncryptionType".into(), json!("NONE"));
+            }
+        }
+    }
+
+    pub fn enhanced_monitoring(&self) -> Value {
+        json!([{ "ShardLevelMetrics": self.enhanced_metrics }])
+    }
+
+    pub fn shard_json(&self, shard: &ShardMeta) -> Value {
+        let mut range = json!({ "StartingSequenceNumber": self.seq(shard, shard.first_log_seq).to_string() });
+        if let Some(closed) = shard.closed {
+            range["EndingSequenceNumber"] = json!(self.seq(shard, closed.last_log_seq).to_string());
+        }
+        let mut v = json!({
+            "ShardId": shard.id(),
+            "HashKeyRange": { "StartingHashKey": shard.start_hash.to_string(), "EndingHashKey": shard.end_hash.to_string() },
+            "SequenceNumberRange": range,
+        });
+        if let Some(p) = shard.parent {
+            v["ParentShardId"] = json!(keys::shard_id(p));
+        }
+        if let Some(p) = shard.adjacent_parent {
+            v["AdjacentParentShardId"] = json!(keys::shard_id(p));
+        }
+        v
+    }
+
+    pub fn child_shards_of(&self, index: u32) -> Vec<Value> {
+        self.shards
+            .iter()
+            .filter(|s| s.parents.contains(&index))
+            .map(|s| {
+                let parents: Vec<String> = s.parents.iter().map(|p| keys::shard_id(*p)).collect();
+                json!({
+                    "ShardId": s.id(),
+                    "ParentShards": parents,
+                    "HashKeyRange": { "StartingHashKey": s.start_hash.to_string(), "EndingHashKey": s.end_hash.to_string() },
+                })
+            })
+            .collect()
+    }
+
+    pub fn summary_json(&self) -> Value {
+        json!({
+            "StreamName": self.name,
+            "StreamARN": self.arn(),
+            "StreamStatus": self.status.as_str(),
+            "StreamModeDetails": self.mode_details(),
+            "StreamCreationTimestamp": epoch_seconds(self.created_ms),
+        })
+    }
+
+    pub fn shard_by_id(&self, id: &str) -> Option<&ShardMeta> {
+        let index = keys::parse_shard_id(id)?;
+        self.shards.get(index as usize).filter(|s| s.index == index)
+    }
+
+    pub fn active_consumers(&self) -> usize {
+        self.consumers.iter().filter(|c| c.status != Status::Deleting).count()
+    }
+}

@@ -1,0 +1,133 @@
+//! ListShards with ShardFilter and NextToken pagination.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::model::{ShardMeta, StreamMeta};
+use super::op::{Op, Target, parse};
+use super::validate::{Checks, NAME_PATTERN, invalid, is_name};
+use crate::cloud::error::ApiError;
+
+const TOKEN_TTL_MS: i64 = 300_000;
+const FILTERS: &[&str] =
+    &["AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP", "FROM_TIMESTAMP"];
+
+#[derive(Deserialize, Serialize, Clone, Default)]
+#[serde(rename_all = "PascalCase")]
+struct Filter {
+    #[serde(rename = "Type")]
+    kind: Option<String>,
+    shard_id: Option<String>,
+    timestamp: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Input {
+    #[serde(flatten)]
+    target: Target,
+    next_token: Option<String>,
+    exclusive_start_shard_id: Option<String>,
+    max_results: Option<i64>,
+    stream_creation_timestamp: Option<f64>,
+    shard_filter: Option<Filter>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Token {
+    stream: String,
+    after: Option<u32>,
+    filter: Option<Filter>,
+    issued_ms: i64,
+}
+
+fn decode_token(t: &str) -> Option<Token> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Whether a shard was open at `t` (shards made with the stream count as open from its start).
+fn open_at(s: &ShardMeta, t: i64) -> bool {
+    (s.created_ms <= t || s.parents.is_empty()) && s.closed.is_none_or(|c| c.at_ms > t)
+}
+
+fn keep(m: &StreamMeta, s: &ShardMeta, f: &Filter, now: i64) -> bool {
+    let ts = f.timestamp.map(|t| (t * 1000.0) as i64).unwrap_or(now);
+    match f.kind.as_deref() {
+        Some("AT_TRIM_HORIZON") => open_at(s, now - m.retention_ms()),
+        Some("AT_LATEST") => s.is_open(),
+        Some("AT_TIMESTAMP") => open_at(s, ts),
+        Some("FROM_TIMESTAMP") => s.closed.is_none_or(|c| c.at_ms > ts),
+        _ => true,
+    }
+}
+
+pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: Input = parse(input)?;
+    let mut c = Checks::new();
+    i.target.check(&mut c);
+    c.range("maxResults", i.max_results, 1, 10_000).len("nextToken", i.next_token.as_deref(), 1, 1_048_576);
+    c.len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
+    c.pattern("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), is_name, NAME_PATTERN);
+    if let Some(f) = &i.shard_filter {
+        c.required("shardFilter.type", &f.kind).one_of("shardFilter.type", f.kind.as_deref(), FILTERS);
+    }
+    c.finish()?;
+    let (name, mut after, filter) = match &i.next_token {
+        Some(t) => {
+            if i.target.stream_name.is_some() || i.target.stream_arn.is_some() {
+                return Err(invalid("NextToken and StreamName cannot be provided together."));
+            }
+            let token = decode_token(t).ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?;
+            if op.now - token.issued_ms > TOKEN_TTL_MS {
+                return Err(ApiError::bad_request(
+                    "ExpiredNextTokenException",
+                    format!("The NextToken {t} has expired."),
+                ));
+            }
+            (token.stream, token.after, token.filter)
+        }
+        None => (i.target.name()?, None, i.shard_filter.clone()),
+    };
+    let filter = filter.unwrap_or_default();
+    match filter.kind.as_deref() {
+        Some("AFTER_SHARD_ID") if filter.shard_id.is_none() => {
+            return Err(invalid("ShardId must be provided with the AFTER_SHARD_ID shard filter."));
+        }
+        Some("AT_TIMESTAMP" | "FROM_TIMESTAMP") if filter.timestamp.is_none() => {
+            return Err(invalid("Timestamp must be provided with the AT_TIMESTAMP and FROM_TIMESTAMP shard filters."));
+        }
+        Some("AFTER_SHARD_ID") => after = after.max(filter.shard_id.as_deref().and_then(super::keys::parse_shard_id)),
+        _ => {}
+    }
+    if let Some(start) = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id) {
+        after = after.max(Some(start));
+    }
+    let stream = op.state.get(&name, op.now)?;
+    let inner = stream.read();
+    let m = &inner.meta;
+    if let Some(ts) = i.stream_creation_timestamp
+        && (ts * 1000.0) as i64 / 1000 != m.created_ms / 1000
+    {
+        return Err(ApiError::bad_request(
+            "ResourceNotFoundException",
+            format!("Stream {name} with the given creation timestamp was not found."),
+        ));
+    }
+    let limit = i.max_results.unwrap_or(1000) as usize;
+    let listed: Vec<&ShardMeta> = m
+        .shards
+        .iter()
+        .filter(|s| !s.gone && after.is_none_or(|a| s.index > a) && keep(m, s, &filter, op.now))
+        .collect();
+    let page: Vec<Value> = listed.iter().take(limit).map(|s| m.shard_json(s)).collect();
+    let mut out = json!({ "Shards": page });
+    if listed.len() > limit {
+        let token =
+            Token { stream: name, after: Some(listed[limit - 1].index), filter: Some(filter), issued_ms: op.now };
+        let bytes = serde_json::to_vec(&token).map_err(|e| ApiError::internal(e.to_string()))?;
+        out["NextToken"] = json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    }
+    Ok(out)
+}

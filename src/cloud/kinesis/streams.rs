@@ -1,0 +1,316 @@
+//! Stream lifecycle and listing: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
+//! ListStreams, UpdateStreamMode, DescribeLimits, DescribeAccountSettings.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::keys::split_range;
+use super::model::{Mode, ShardMeta, Status, StreamMeta, epoch_seconds};
+use super::op::{Op, Target, parse};
+use super::validate::{Checks, in_use, invalid, limit_exceeded};
+use crate::cloud::context::LOCAL_ACCOUNT_ID;
+use crate::cloud::error::ApiError;
+
+pub const ON_DEMAND_SHARDS: u32 = 4;
+pub const MAX_SHARDS_PER_STREAM: i64 = 100_000;
+pub const DEFAULT_RETENTION_HOURS: u32 = 24;
+const MODES: &[&str] = &["PROVISIONED", "ON_DEMAND"];
+
+#[derive(Deserialize, Default)]
+pub struct ModeDetails {
+    #[serde(rename = "StreamMode")]
+    pub stream_mode: Option<String>,
+}
+
+impl ModeDetails {
+    pub fn check(&self, c: &mut Checks) {
+        c.required("streamModeDetails.streamMode", &self.stream_mode);
+        c.one_of("streamModeDetails.streamMode", self.stream_mode.as_deref(), MODES);
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.stream_mode.as_deref() == Some("ON_DEMAND") { Mode::OnDemand } else { Mode::Provisioned }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateInput {
+    stream_name: Option<String>,
+    shard_count: Option<i64>,
+    stream_mode_details: Option<ModeDetails>,
+    tags: Option<BTreeMap<String, String>>,
+}
+
+pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
+    let open = op.state.open_shard_total();
+    if open + adding > op.state.opts.shard_limit {
+        return Err(limit_exceeded(format!(
+            "This request would exceed the shard limit for the account {LOCAL_ACCOUNT_ID} in {}. Current shard count for the \
+             account: {open}. Limit: {}. Number of additional shards that would have resulted from this request: {adding}. \
+             Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for \
+             current limits and how to request higher limits.",
+            op.region, op.state.opts.shard_limit
+        )));
+    }
+    Ok(())
+}
+
+pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: CreateInput = parse(input)?;
+    let mut c = Checks::new();
+    c.required("streamName", &i.stream_name).stream_name("streamName", i.stream_name.as_deref());
+    c.range("shardCount", i.shard_count, 1, MAX_SHARDS_PER_STREAM);
+    if let Some(m) = &i.stream_mode_details {
+        m.check(&mut c);
+    }
+    if let Some(tags) = &i.tags {
+        super::tags::check_tags(&mut c, tags);
+    }
+    c.finish()?;
+    let name = i.stream_name.unwrap_or_default();
+    let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
+    let count = match (mode, i.shard_count) {
+        (Mode::OnDemand, _) => ON_DEMAND_SHARDS,
+        (Mode::Provisioned, Some(n)) => n as u32,
+        (Mode::Provisioned, None) => {
+            return Err(invalid("ShardCount is required for a stream in PROVISIONED mode."));
+        }
+    };
+    if op.state.exists(&name) {
+        return Err(in_use(format!("Stream {name} under account {LOCAL_ACCOUNT_ID} already exists.")));
+    }
+    check_shard_room(op, count as usize)?;
+    let end = op.transition_end();
+    let shards = split_range(0, u128::MAX, count)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (start_hash, end_hash))| ShardMeta {
+            index: i as u32,
+            parent: None,
+            adjacent_parent: None,
+            start_hash,
+            end_hash,
+            created_ms: op.now,
+            first_log_seq: 0,
+            closed: None,
+            gone: false,
+            parents: Vec::new(),
+        })
+        .collect();
+    let meta = StreamMeta {
+        name,
+        region: op.region.to_string(),
+        created_ms: op.now,
+        status: if end.is_some() { Status::Creating } else { Status::Active },
+        transition_at_ms: end,
+        mode,
+        mode_changed_ms: None,
+        retention_hours: DEFAULT_RETENTION_HOURS,
+        shards,
+        enhanced_metrics: Vec::new(),
+        encryption_key: None,
+        tags: i.tags.unwrap_or_default(),
+        consumers: Vec::new(),
+    };
+    op.state.persist(&meta)?;
+    op.state.insert(meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+struct DeleteInput {
+    #[serde(flatten)]
+    target: Target,
+    #[serde(rename = "EnforceConsumerDeletion")]
+    enforce_consumer_deletion: Option<bool>,
+}
+
+pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: DeleteInput = parse(input)?;
+    let mut c = Checks::new();
+    i.target.check(&mut c);
+    c.finish()?;
+    let stream = op.stream(&i.target)?;
+    {
+        let mut inner = stream.write();
+        let name = inner.meta.name.clone();
+        if inner.meta.active_consumers() > 0 && !i.enforce_consumer_deletion.unwrap_or(false) {
+            return Err(in_use(format!(
+                "Stream {name} under account {LOCAL_ACCOUNT_ID} has registered consumers. Deregister them or set \
+                 EnforceConsumerDeletion to true."
+            )));
+        }
+        inner.meta.status = Status::Deleting;
+        inner.meta.transition_at_ms = Some(op.transition_end().unwrap_or(op.now));
+        for consumer in &mut inner.meta.consumers {
+            consumer.status = Status::Deleting;
+        }
+        op.state.persist(&inner.meta)?;
+    }
+    op.state.settle(&stream, op.now);
+    Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeInput {
+    #[serde(flatten)]
+    target: Target,
+    limit: Option<i64>,
+    exclusive_start_shard_id: Option<String>,
+}
+
+pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: DescribeInput = parse(input)?;
+    let mut c = Checks::new();
+    i.target.check(&mut c);
+    c.range("limit", i.limit, 1, 10_000).len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
+    c.finish()?;
+    let stream = op.stream(&i.target)?;
+    let inner = stream.read();
+    let m = &inner.meta;
+    let limit = i.limit.unwrap_or(100) as usize;
+    let after = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id);
+    let listed: Vec<&ShardMeta> = m.shards.iter().filter(|s| !s.gone && after.is_none_or(|a| s.index > a)).collect();
+    let shards: Vec<Value> = listed.iter().take(limit).map(|s| m.shard_json(s)).collect();
+    let mut d = json!({
+        "StreamName": m.name,
+        "StreamARN": m.arn(),
+        "StreamStatus": m.status.as_str(),
+        "StreamModeDetails": m.mode_details(),
+        "Shards": shards,
+        "HasMoreShards": listed.len() > limit,
+        "RetentionPeriodHours": m.retention_hours,
+        "StreamCreationTimestamp": epoch_seconds(m.created_ms),
+        "EnhancedMonitoring": m.enhanced_monitoring(),
+    });
+    if let Some(obj) = d.as_object_mut() {
+        m.encryption(obj);
+    }
+    Ok(json!({ "StreamDescription": d }))
+}
+
+pub fn describe_summary(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let target: Target = parse(input)?;
+    let mut c = Checks::new();
+    target.check(&mut c);
+    c.finish()?;
+    let stream = op.stream(&target)?;
+    let inner = stream.read();
+    let m = &inner.meta;
+    let mut d = json!({
+        "StreamName": m.name,
+        "StreamARN": m.arn(),
+        "StreamStatus": m.status.as_str(),
+        "StreamModeDetails": m.mode_details(),
+        "RetentionPeriodHours": m.retention_hours,
+        "StreamCreationTimestamp": epoch_seconds(m.created_ms),
+        "EnhancedMonitoring": m.enhanced_monitoring(),
+        "OpenShardCount": m.open_shard_count(),
+        "ConsumerCount": m.active_consumers(),
+    });
+    if let Some(obj) = d.as_object_mut() {
+        m.encryption(obj);
+    }
+    Ok(json!({ "StreamDescriptionSummary": d }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListInput {
+    limit: Option<i64>,
+    exclusive_start_stream_name: Option<String>,
+    next_token: Option<String>,
+}
+
+pub fn list(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: ListInput = parse(input)?;
+    let mut c = Checks::new();
+    c.range("limit", i.limit, 1, 10_000)
+        .stream_name("exclusiveStartStreamName", i.exclusive_start_stream_name.as_deref());
+    c.len("nextToken", i.next_token.as_deref(), 1, 1_048_576);
+    c.finish()?;
+    let after = match (&i.next_token, &i.exclusive_start_stream_name) {
+        (Some(_), Some(_)) => {
+            return Err(invalid("NextToken and ExclusiveStartStreamName cannot be provided together."));
+        }
+        (Some(t), None) => Some(decode_list_token(t)?),
+        (None, name) => name.clone(),
+    };
+    let limit = i.limit.unwrap_or(100) as usize;
+    let names: Vec<String> = op.state.names().into_iter().filter(|n| after.as_ref().is_none_or(|a| n > a)).collect();
+    let page: Vec<&String> = names.iter().take(limit).collect();
+    let mut summaries = Vec::with_capacity(page.len());
+    for name in &page {
+        if let Ok(stream) = op.state.get(name, op.now) {
+            summaries.push(stream.read().meta.summary_json());
+        }
+    }
+    let more = names.len() > limit;
+    let mut out = json!({ "StreamNames": page, "HasMoreStreams": more, "StreamSummaries": summaries });
+    if let (true, Some(last)) = (more, page.last()) {
+        out["NextToken"] = json!(base64::engine::general_purpose::STANDARD.encode(format!("streams:{last}")));
+    }
+    Ok(out)
+}
+
+fn decode_list_token(token: &str) -> Result<String, ApiError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("streams:").map(str::to_string))
+        .ok_or_else(|| invalid(format!("Invalid NextToken: {token}.")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModeInput {
+    #[serde(rename = "StreamARN")]
+    stream_arn: Option<String>,
+    stream_mode_details: Option<ModeDetails>,
+}
+
+pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: ModeInput = parse(input)?;
+    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
+    let mut c = Checks::new();
+    c.required("streamARN", &i.stream_arn).required("streamModeDetails", &i.stream_mode_details);
+    target.check(&mut c);
+    if let Some(m) = &i.stream_mode_details {
+        m.check(&mut c);
+    }
+    c.finish()?;
+    let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
+    let end = op.transition_end();
+    op.mutate(&target, |inner| {
+        if inner.meta.mode == mode {
+            return Err(invalid(format!("Stream {} is already in {} mode.", inner.meta.name, mode.as_str())));
+        }
+        inner.meta.mode = mode;
+        inner.meta.mode_changed_ms = Some(op.now);
+        if end.is_some() {
+            inner.meta.status = Status::Updating;
+            inner.meta.transition_at_ms = end;
+        }
+        Ok(json!({}))
+    })
+}
+
+pub fn describe_limits(op: &Op, _input: Value) -> Result<Value, ApiError> {
+    let on_demand = op.state.all().iter().filter(|s| s.read().meta.mode == Mode::OnDemand).count();
+    Ok(json!({
+        "ShardLimit": op.state.opts.shard_limit,
+        "OpenShardCount": op.state.open_shard_total(),
+        "OnDemandStreamCount": on_demand,
+        "OnDemandStreamCountLimit": op.state.opts.on_demand_stream_limit,
+    }))
+}
+
+pub fn describe_account_settings(_op: &Op, _input: Value) -> Result<Value, ApiError> {
+    Ok(json!({ "MinimumThroughputBillingCommitment": { "Status": "DISABLED" } }))
+}

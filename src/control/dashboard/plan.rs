@@ -1,0 +1,428 @@
+//! Plans a refresh: the metric widgets of a dashboard (or any set of them) and a time range become
+//! the fewest GetMetricData calls. Each widget's ids are renamed into one call-wide id space; the
+//! same metric with the same statistic and period is asked for once however many widgets draw it;
+//! an expression travels in the same call as every query it refers to; calls hold ≤ 500 queries.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::alarms::{AlarmBook, AlarmWatches, lookup};
+use super::expr_ids::{IdScope, rewrite};
+use super::metrics_array::{MetricRow, RenderProps};
+use super::model::{Axis, Dashboard, MetricWidget};
+use super::period::{TargetKind, row_period};
+use super::units::unit_of;
+
+/// GetMetricData accepts at most 500 queries per call.
+pub const MAX_QUERIES_PER_CALL: usize = 500;
+/// GetMetricData's price: $0.01 per 1,000 metrics requested.
+pub const USD_PER_METRIC: f64 = 0.01 / 1000.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TimeRange {
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+impl TimeRange {
+    /// The `secs` seconds ending at `end_ms`.
+    pub fn last(secs: i64, end_ms: i64) -> TimeRange {
+        TimeRange { start_ms: end_ms - secs * 1000, end_ms }
+    }
+
+    pub fn secs(&self) -> i64 {
+        ((self.end_ms - self.start_ms) / 1000).max(1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct MetricSpec {
+    pub namespace: String,
+    pub metric_name: String,
+    /// Sorted by name: a metric's identity does not depend on the order written.
+    pub dimensions: Vec<(String, String)>,
+    pub stat: String,
+    pub period: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum QueryBody {
+    Metric(MetricSpec),
+    Expression { expression: String },
+}
+
+/// One MetricDataQuery of a call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Query {
+    pub id: String,
+    pub body: QueryBody,
+    /// Only dynamic labels (`${…}`) are sent; plain labels are applied when the results come back.
+    pub label: Option<String>,
+    /// Whether some widget draws it; queries only an expression needs are not returned.
+    pub return_data: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesPlan {
+    /// The call-wide id of the query that answers this row.
+    pub query_id: String,
+    /// The id the widget gave the row, if any.
+    pub local_id: Option<String>,
+    pub label: Option<String>,
+    /// What to call the series when neither the row nor the answer names it.
+    pub fallback_label: String,
+    pub visible: bool,
+    pub y_axis: Axis,
+    pub color: Option<String>,
+    pub unit: Option<&'static str>,
+    pub period: i64,
+    pub expression: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WidgetPlan {
+    /// Index of the widget in the dashboard.
+    pub widget: usize,
+    pub series: Vec<SeriesPlan>,
+    /// Rows that cannot be asked for (an expression naming an unknown id, an alarm not found).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub range: TimeRange,
+    pub target: TargetKind,
+    pub calls: Vec<Vec<Query>>,
+    pub widgets: Vec<WidgetPlan>,
+}
+
+impl Plan {
+    /// Metrics requested per refresh: what GetMetricData bills (expressions are free).
+    pub fn metrics_requested(&self) -> usize {
+        self.calls.iter().flatten().filter(|q| matches!(q.body, QueryBody::Metric(_))).count()
+    }
+
+    pub fn queries(&self) -> usize {
+        self.calls.iter().map(Vec::len).sum()
+    }
+
+    /// The estimated GetMetricData cost of one refresh on AWS, in US dollars.
+    pub fn cost_per_refresh_usd(&self) -> f64 {
+        self.metrics_requested() as f64 * USD_PER_METRIC
+    }
+
+    /// The estimated cost of refreshing every `every_secs` seconds for an hour.
+    pub fn cost_per_hour_usd(&self, every_secs: u64) -> f64 {
+        self.cost_per_refresh_usd() * (3600 / every_secs.max(1)) as f64
+    }
+}
+
+/// Plans every metric widget of a dashboard.
+pub fn plan(dashboard: &Dashboard, alarms: &AlarmBook, range: TimeRange, target: TargetKind) -> Plan {
+    let widgets: Vec<(usize, &MetricWidget)> = dashboard.metric_widgets().collect();
+    plan_widgets(&widgets, alarms, range, target)
+}
+
+/// Plans the given metric widgets (index in the dashboard, widget).
+pub fn plan_widgets(
+    widgets: &[(usize, &MetricWidget)],
+    alarms: &AlarmBook,
+    range: TimeRange,
+    target: TargetKind,
+) -> Plan {
+    let mut b = Builder { target: Some(target), range_secs: range.secs(), ..Builder::default() };
+    let plans = widgets.iter().map(|(i, w)| b.widget(*i, w, alarms)).collect();
+    let calls = pack(&b.queries, &b.units);
+    Plan { range, target, calls, widgets: plans }
+}
+
+#[derive(Default)]
+struct Builder {
+    target: Option<TargetKind>,
+    range_secs: i64,
+    queries: Vec<Query>,
+    by_metric: HashMap<(MetricSpec, Option<String>), usize>,
+    /// Groups of query indexes that must share a call.
+    units: Vec<Vec<usize>>,
+}
+
+/// A widget's row once its id is known.
+struct Row<'a> {
+    row: &'a MetricRow,
+    local: String,
+}
+
+impl Builder {
+    fn widget(&mut self, index: usize, w: &MetricWidget, alarms: &AlarmBook) -> WidgetPlan {
+        let mut plan = WidgetPlan { widget: index, series: Vec::new(), problems: Vec::new() };
+        let owned;
+        let rows: &[MetricRow] = if w.metrics.is_empty() && !w.alarm_arns().is_empty() {
+            owned = alarm_rows(w.alarm_arns(), alarms, &mut plan.problems);
+            &owned
+        } else {
+            &w.metrics
+        };
+        let rows: Vec<Row> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| Row { row, local: row.props().id.clone().unwrap_or_else(|| format!("_row{i}")) })
+            .collect();
+        let (slots, rename, metric_ids) = self.assign_ids(w, &rows);
+        let deps = self.rewrite_expressions(&rows, &slots, &rename, &metric_ids, &mut plan.problems);
+        let mut units: Vec<Vec<usize>> = Vec::new();
+        for (r, q) in rows.iter().zip(&slots) {
+            let Some(unit) = closure(*q, &deps) else { continue };
+            if r.row.visible() {
+                self.queries[*q].return_data = true;
+            }
+            join(&mut units, unit);
+            plan.series.push(self.series(w, r, *q));
+        }
+        self.units.extend(units);
+        plan
+    }
+
+    /// Gives every row its query: metrics shared with earlier rows or widgets, expressions new ones.
+    fn assign_ids(&mut self, w: &MetricWidget, rows: &[Row]) -> (Vec<usize>, HashMap<String, String>, Vec<String>) {
+        let mut slots = Vec::with_capacity(rows.len());
+        let mut rename = HashMap::new();
+        let mut metric_ids = Vec::new();
+        for r in rows {
+            let q = match r.row {
+                MetricRow::Metric { namespace, metric_name, dimensions, props } => {
+                    metric_ids.push(r.local.clone());
+                    let spec = self.spec(w, namespace, metric_name, dimensions, props);
+                    self.metric_query(spec, dynamic_label(props))
+                }
+                MetricRow::Expression { props, .. } => {
+                    self.queries.push(Query {
+                        id: format!("e{}", self.queries.len() + 1),
+                        body: QueryBody::Expression { expression: String::new() },
+                        label: dynamic_label(props),
+                        return_data: false,
+                    });
+                    self.queries.len() - 1
+                }
+            };
+            rename.insert(r.local.clone(), self.queries[q].id.clone());
+            slots.push(q);
+        }
+        (slots, rename, metric_ids)
+    }
+
+    /// Rewrites the widget's expressions into call-wide ids; returns what each query needs, with
+    /// `None` for expressions that cannot run (an unknown id, or needing one that cannot).
+    fn rewrite_expressions(
+        &mut self,
+        rows: &[Row],
+        slots: &[usize],
+        rename: &HashMap<String, String>,
+        metric_ids: &[String],
+        problems: &mut Vec<String>,
+    ) -> HashMap<usize, Option<Vec<usize>>> {
+        let scope = IdScope { rename, metric_ids };
+        let by_id: HashMap<String, usize> = slots.iter().map(|q| (self.queries[*q].id.clone(), *q)).collect();
+        let mut deps: HashMap<usize, Option<Vec<usize>>> = HashMap::new();
+        for (r, q) in rows.iter().zip(slots) {
+            let MetricRow::Expression { expression, .. } = r.row else {
+                deps.insert(*q, Some(Vec::new()));
+                continue;
+            };
+            match rewrite(expression, &scope) {
+                Ok((text, refs)) => {
+                    deps.insert(*q, Some(refs.iter().filter_map(|id| by_id.get(id).copied()).collect()));
+                    self.queries[*q].body = QueryBody::Expression { expression: text };
+                }
+                Err(e) => {
+                    problems.push(format!("{}: {e}", r.local));
+                    deps.insert(*q, None);
+                }
+            }
+        }
+        loop {
+            let broken: Vec<usize> = deps
+                .iter()
+                .filter(|(_, d)| d.as_ref().is_some_and(|d| d.iter().any(|x| deps.get(x).is_some_and(Option::is_none))))
+                .map(|(q, _)| *q)
+                .collect();
+            if broken.is_empty() {
+                break deps;
+            }
+            for q in broken {
+                problems.push(format!("{}: refers to an expression that cannot run", self.queries[q].id));
+                deps.insert(q, None);
+            }
+        }
+    }
+
+    fn spec(
+        &self,
+        w: &MetricWidget,
+        namespace: &str,
+        metric_name: &str,
+        dimensions: &[(String, String)],
+        props: &RenderProps,
+    ) -> MetricSpec {
+        let mut dims = dimensions.to_vec();
+        dims.sort();
+        MetricSpec {
+            namespace: namespace.to_string(),
+            metric_name: metric_name.to_string(),
+            dimensions: dims,
+            stat: props.stat.clone().unwrap_or_else(|| w.stat().to_string()),
+            period: self.period(w, props),
+        }
+    }
+
+    fn period(&self, w: &MetricWidget, props: &RenderProps) -> i64 {
+        row_period(self.target.unwrap_or(TargetKind::Aws), self.range_secs, props.period, w.settings.period)
+    }
+
+    fn metric_query(&mut self, spec: MetricSpec, label: Option<String>) -> usize {
+        let key = (spec, label);
+        if let Some(q) = self.by_metric.get(&key) {
+            return *q;
+        }
+        let q = self.queries.len();
+        let (spec, label) = key.clone();
+        self.queries.push(Query {
+            id: format!("m{}", q + 1),
+            body: QueryBody::Metric(spec),
+            label,
+            return_data: false,
+        });
+        self.by_metric.insert(key, q);
+        q
+    }
+
+    fn series(&self, w: &MetricWidget, r: &Row, q: usize) -> SeriesPlan {
+        let props = r.row.props();
+        let (fallback_label, unit, period) = match &self.queries[q].body {
+            QueryBody::Metric(spec) => (spec.metric_name.clone(), unit_of(spec), spec.period),
+            QueryBody::Expression { .. } => (r.local.clone(), None, self.period(w, props)),
+        };
+        SeriesPlan {
+            query_id: self.queries[q].id.clone(),
+            local_id: props.id.clone(),
+            label: props.label.clone(),
+            fallback_label,
+            visible: r.row.visible(),
+            y_axis: props.y_axis.unwrap_or_default(),
+            color: props.color.clone(),
+            unit,
+            period,
+            expression: matches!(r.row, MetricRow::Expression { .. }),
+        }
+    }
+}
+
+/// Adds a unit to a widget's units, merging those it shares a query with: an expression and the
+/// metrics it reads must travel together, and so must two expressions reading the same metric.
+fn join(units: &mut Vec<Vec<usize>>, mut unit: Vec<usize>) {
+    let mut i = 0;
+    while i < units.len() {
+        if units[i].iter().any(|q| unit.contains(q)) {
+            for q in units.swap_remove(i) {
+                if !unit.contains(&q) {
+                    unit.push(q);
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    units.push(unit);
+}
+
+/// A query and everything it needs, transitively; `None` when any of it cannot run.
+fn closure(q: usize, deps: &HashMap<usize, Option<Vec<usize>>>) -> Option<Vec<usize>> {
+    let mut out = vec![q];
+    let mut i = 0;
+    while i < out.len() {
+        for d in deps.get(&out[i])?.as_ref()? {
+            if !out.contains(d) {
+                out.push(*d);
+            }
+        }
+        i += 1;
+    }
+    Some(out)
+}
+
+/// Labels with `${…}` are computed by GetMetricData, so they must travel with the query.
+fn dynamic_label(props: &RenderProps) -> Option<String> {
+    props.label.clone().filter(|l| l.contains("${"))
+}
+
+/// The rows of a widget that graphs an alarm: the alarm's metric, or its math queries.
+fn alarm_rows(arns: &[String], alarms: &AlarmBook, problems: &mut Vec<String>) -> Vec<MetricRow> {
+    let mut rows = Vec::new();
+    for arn in arns {
+        let Some(alarm) = lookup(alarms, arn) else {
+            problems.push(format!("alarm {arn} was not found"));
+            continue;
+        };
+        match &alarm.watches {
+            AlarmWatches::Metric(m) => rows.push(MetricRow::Metric {
+                namespace: m.namespace.clone(),
+                metric_name: m.metric_name.clone(),
+                dimensions: m.dimensions.clone(),
+                props: RenderProps { stat: Some(m.stat.clone()), period: Some(m.period), ..RenderProps::default() },
+            }),
+            AlarmWatches::Math { queries } => {
+                for q in queries {
+                    let props = RenderProps {
+                        id: Some(q.id.clone()),
+                        label: q.label.clone(),
+                        visible: Some(q.return_data),
+                        stat: q.metric.as_ref().map(|m| m.stat.clone()),
+                        period: q.metric.as_ref().map(|m| m.period),
+                        ..RenderProps::default()
+                    };
+                    rows.push(match (&q.metric, &q.expression) {
+                        (Some(m), _) => MetricRow::Metric {
+                            namespace: m.namespace.clone(),
+                            metric_name: m.metric_name.clone(),
+                            dimensions: m.dimensions.clone(),
+                            props,
+                        },
+                        (None, Some(e)) => MetricRow::Expression { expression: e.clone(), props },
+                        (None, None) => continue,
+                    });
+                }
+            }
+            AlarmWatches::Alarms => {
+                problems.push(format!("alarm {} is a composite alarm: no metric to draw", alarm.name))
+            }
+        }
+    }
+    rows
+}
+
+/// Packs the units into calls of ≤ 500 queries, first fit decreasing, a query shared by units in one call
+/// counted once. A unit larger than a call (an expression over more than 499 metrics) cannot be
+/// asked for in one call on AWS either; it gets a call of its own and GetMetricData says why.
+fn pack(queries: &[Query], units: &[Vec<usize>]) -> Vec<Vec<Query>> {
+    let mut calls: Vec<(Vec<usize>, HashSet<usize>)> = Vec::new();
+    let mut order: Vec<&Vec<usize>> = units.iter().collect();
+    // First fit, largest first: the big units place while there is room.
+    order.sort_by_key(|u| std::cmp::Reverse(u.len()));
+    for unit in order {
+        let fits = calls
+            .iter()
+            .position(|(c, seen)| c.len() + unit.iter().filter(|q| !seen.contains(q)).count() <= MAX_QUERIES_PER_CALL);
+        let i = fits.unwrap_or_else(|| {
+            calls.push((Vec::new(), HashSet::new()));
+            calls.len() - 1
+        });
+        let (call, seen) = &mut calls[i];
+        for q in unit {
+            if seen.insert(*q) {
+                call.push(*q);
+            }
+        }
+    }
+    calls.into_iter().map(|(c, _)| c.into_iter().map(|q| queries[q].clone()).collect()).collect()
+}

@@ -1,0 +1,166 @@
+//! `dashboard list|show` and `health` as processes against the local cloud: a dashboard put from
+//! the pattern 3 template, its alarms, and a known load of AWS/Kinesis and AWS/Firehose metrics.
+
+use std::process::{Command, Output};
+
+use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
+use kinesis_console::cloud::metrics::{Datum, Sample};
+use serde_json::Value;
+
+use crate::support::TestCloud;
+use crate::templates;
+
+const PATTERN: &str = "kds-kdf-s3";
+const DASHBOARD: &str = "demo-dashboard";
+
+fn console(cloud: &TestCloud, args: &[&str]) -> Output {
+    let e = cloud.endpoint();
+    Command::new(env!("CARGO_BIN_EXE_kinesis-console"))
+        .args(["--endpoint-url", &e.url, "--region", &e.region, "--data-dir"])
+        .arg(cloud.data_dir().join("cli"))
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", &e.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &e.secret_access_key)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("the console runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+/// Two whole minutes of load ending at the last minute boundary: 10 records a second into the
+/// stream, an iterator age climbing to 5 s, 10 records a second read and delivered by Firehose.
+fn publish_load(cloud: &TestCloud) {
+    let now = cloud.cloud.ctx.clock.now_ms();
+    let end = now - now % 60_000;
+    let mut datums = Vec::new();
+    for i in 0..120 {
+        let t = end - 120_000 + i * 1000;
+        let datum = |ns: &str, name: &str, dim: (&str, &str), unit: &str, v: f64| Datum {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            dimensions: vec![(dim.0.to_string(), dim.1.to_string())],
+            unit: unit.to_string(),
+            timestamp_ms: t,
+            sample: Sample::Value(v),
+        };
+        let stream = ("StreamName", "demo-DataStream");
+        let delivery = ("DeliveryStreamName", "demo-DeliveryStream");
+        datums.push(datum("AWS/Kinesis", "IncomingRecords", stream, "Count", 10.0));
+        datums.push(datum(
+            "AWS/Kinesis",
+            "GetRecords.IteratorAgeMilliseconds",
+            stream,
+            "Milliseconds",
+            (i * 42) as f64,
+        ));
+        datums.push(datum("AWS/Firehose", "DataReadFromKinesisStream.Records", delivery, "Count", 10.0));
+        datums.push(datum("AWS/Firehose", "DeliveryToS3.Records", delivery, "Count", 10.0));
+        datums.push(datum("AWS/Firehose", "DeliveryToS3.Success", delivery, "None", 1.0));
+    }
+    cloud.cloud.ctx.metrics.publish(datums);
+}
+
+async fn put_dashboard_and_alarms(cw: &Client) {
+    for logical in templates::alarm_logical_ids(PATTERN) {
+        cw.put_metric_alarm()
+            .alarm_name(templates::alarm_name(&logical))
+            .namespace("AWS/Kinesis")
+            .metric_name("GetRecords.IteratorAgeMilliseconds")
+            .dimensions(Dimension::builder().name("StreamName").value("demo-DataStream").build())
+            .statistic(Statistic::Maximum)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(60_000.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .send()
+            .await
+            .expect("PutMetricAlarm");
+    }
+    cw.put_dashboard()
+        .dashboard_name(DASHBOARD)
+        .dashboard_body(templates::body(PATTERN))
+        .send()
+        .await
+        .expect("PutDashboard");
+}
+
+async fn set_state(cw: &Client, logical: &str, state: StateValue) {
+    cw.set_alarm_state()
+        .alarm_name(templates::alarm_name(logical))
+        .state_value(state)
+        .state_reason("set by the test")
+        .send()
+        .await
+        .expect("SetAlarmState");
+}
+
+fn widget<'a>(view: &'a Value, title: &str) -> &'a Value {
+    let widgets = view["widgets"].as_array().expect("widgets");
+    widgets.iter().find(|w| w["title"] == title).unwrap_or_else(|| panic!("no widget {title}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_and_health_read_a_pattern_dashboard_in_one_call() {
+    let cloud = TestCloud::start_virtual().await;
+    let cw = Client::new(&cloud.sdk_config().await);
+    put_dashboard_and_alarms(&cw).await;
+    publish_load(&cloud);
+
+    let list = console(&cloud, &["dashboard", "list", "--output", "json"]);
+    assert_eq!(json_of(&list)["dashboards"][0]["name"], DASHBOARD);
+
+    // The template's widgets use 5-minute periods; one-minute ones make the buckets known.
+    let args = ["dashboard", "show", DASHBOARD, "--since", "10m", "--period", "60", "--output", "json"];
+    let out = console(&cloud, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = json_of(&out);
+    let view = &shown["view"];
+    assert_eq!(view["calls"], 1, "one GetMetricData call per refresh");
+    // The seven alarm graphs watch one metric (the test alarms share it): asked for once.
+    assert_eq!(view["metrics_requested"], 7, "{view:#}");
+    let incoming = widget(view, "Records read from Kinesis Data Streams (Sum)");
+    let series = &incoming["series"][0];
+    assert_eq!(series["values"], serde_json::json!([600.0, 600.0]), "two whole minutes of 10 records a second");
+    assert_eq!(series["partial_last"], false);
+    let age = widget(view, "Get records iterator age (Milliseconds)");
+    assert_eq!(age["series"][0]["values"].as_array().unwrap().last().unwrap(), &serde_json::json!(119.0 * 42.0));
+    assert_eq!(age["alarms"][0]["threshold"], 60_000.0);
+    let success = widget(view, "Delivery to Amazon S3 success");
+    assert_eq!(success["series"][0]["values"][0], 100.0, "the expression ran server-side");
+
+    let text = console(&cloud, &["dashboard", "show", DASHBOARD, "--since", "10m"]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text.contains("1 GetMetricData call,"), "{text}");
+    assert!(text.contains("Records read from Kinesis Data Streams (Sum)"), "{text}");
+    assert!(text.contains('█'), "a sparkline: {text}");
+
+    let healthy = console(&cloud, &["health", DASHBOARD, "--output", "json"]);
+    assert_eq!(healthy.status.code(), Some(0), "{}", String::from_utf8_lossy(&healthy.stdout));
+    assert_eq!(json_of(&healthy)["status"], "OK");
+
+    set_state(&cw, "IteratorAgeAlarm", StateValue::Alarm).await;
+    let firing = console(&cloud, &["health", DASHBOARD, "--output", "json"]);
+    assert_eq!(firing.status.code(), Some(3));
+    let report = json_of(&firing);
+    assert_eq!((report["status"].as_str(), report["counts"]["ALARM"].as_u64()), (Some("ALARM"), Some(1)));
+    let text = console(&cloud, &["health", DASHBOARD]);
+    assert_eq!(text.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("ALARM             demo-IteratorAgeAlarm — set by the test")
+    );
+
+    set_state(&cw, "IteratorAgeAlarm", StateValue::Ok).await;
+    assert_eq!(console(&cloud, &["health", DASHBOARD]).status.code(), Some(0));
+    let missing = console(&cloud, &["health", "no-such-dashboard"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("GetDashboard no-such-dashboard failed"));
+}
