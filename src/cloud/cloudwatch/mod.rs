@@ -4,6 +4,8 @@
 
 pub mod alarms;
 pub mod model;
+pub mod query;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -40,7 +42,7 @@ impl CloudWatch {
                 max_body: 2 * 1024 * 1024,
                 is_timestamp_member,
             },
-            alarms: alarms::Alarms::new(ctx)?,
+            alarms: alarms::Alarms::new(ctx, Arc::new(store::MetricStore::default()))?,
         })
     }
 }
