@@ -11,9 +11,9 @@ use aws_sdk_sts::config::Region;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, TargetKind};
+use crate::cloud::CloudConfig;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::host::{DataDir, EndpointInfo};
-use crate::cloud::CloudConfig;
 use crate::paths::Paths;
 
 /// What the console talks to, as the header and `info` show it.
@@ -34,7 +34,11 @@ impl Target {
             TargetKind::Local => Target::Local { data_dir: paths.data_dir.clone() },
             TargetKind::Aws => Target::Aws {
                 profile: args.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
-                region: args.region.clone().or_else(|| std::env::var("AWS_REGION").ok()).or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
+                region: args
+                    .region
+                    .clone()
+                    .or_else(|| std::env::var("AWS_REGION").ok())
+                    .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
             },
         }
     }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::clock::ClockMode;
-use super::faults::{FaultRates, ALL};
-use super::protocol::{response, HttpResponse};
+use super::faults::{ALL, FaultRates};
+use super::protocol::{HttpResponse, response};
 use super::server::Host;
 
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {
@@ -24,16 +24,17 @@ fn ok(value: serde_json::Value) -> HttpResponse {
     response(StatusCode::OK, "application/json", value.to_string().into_bytes())
 }
 
-fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, HttpResponse> {
+fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, Box<HttpResponse>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}"))))
 }
 
-fn authorized(host: &Host, parts: &Parts, peer: SocketAddr) -> Result<(), HttpResponse> {
+fn authorized(host: &Host, parts: &Parts, peer: SocketAddr) -> Result<(), Box<HttpResponse>> {
     if !peer.ip().is_loopback() {
-        return Err(error(StatusCode::FORBIDDEN, "the admin API answers loopback callers only"));
+        return Err(Box::new(error(StatusCode::FORBIDDEN, "the admin API answers loopback callers only")));
     }
     if !host.ctx.config.auth {
         return Ok(());
@@ -41,7 +42,10 @@ fn authorized(host: &Host, parts: &Parts, peer: SocketAddr) -> Result<(), HttpRe
     let expected = format!("Bearer {}", host.ctx.credentials.secret_access_key);
     match parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         Some(given) if given == expected => Ok(()),
-        _ => Err(error(StatusCode::UNAUTHORIZED, "admin requests need 'Authorization: Bearer <local secret access key>'")),
+        _ => Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "admin requests need 'Authorization: Bearer <local secret access key>'",
+        ))),
     }
 }
 
@@ -71,7 +75,7 @@ struct LimitsRequest {
 
 pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -> HttpResponse {
     if let Err(refused) = authorized(host, parts, peer) {
-        return refused;
+        return *refused;
     }
     let ctx = &host.ctx;
     let path = parts.uri.path().trim_end_matches('/');
@@ -92,25 +96,25 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
         (&Method::POST, "/_kc/clock") => {
             let req: ClockRequest = match parse(&body) {
                 Ok(r) => r,
-                Err(e) => return e,
+                Err(e) => return *e,
             };
             if let Some(mode) = req.mode {
                 ctx.clock.set_mode(mode, req.now_ms);
             } else if req.now_ms.is_some() {
                 return error(StatusCode::BAD_REQUEST, "now_ms needs mode \"virtual\"");
             }
-            if let Some(ms) = req.advance_ms {
-                if let Err(e) = ctx.clock.advance(Duration::from_millis(ms)) {
-                    return error(StatusCode::CONFLICT, &e.to_string());
-                }
+            if let Some(ms) = req.advance_ms
+                && let Err(e) = ctx.clock.advance(Duration::from_millis(ms))
+            {
+                return error(StatusCode::CONFLICT, &e.to_string());
             }
             clock_state(host)
         }
-        (&Method::GET, "/_kc/faults") => ok(json!(ctx.faults.snapshot())),
+        (&Method::GET, "/_kc/faults") => faults_state(host),
         (&Method::POST, "/_kc/faults") => {
             let req: FaultRequest = match parse(&body) {
                 Ok(r) => r,
-                Err(e) => return e,
+                Err(e) => return *e,
             };
             if let Err(e) = req.rates.validate() {
                 return error(StatusCode::BAD_REQUEST, &e.to_string());
@@ -120,17 +124,19 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
                 return error(StatusCode::BAD_REQUEST, &format!("no service '{service}' in the local cloud"));
             }
             ctx.faults.set(&service, req.rates);
-            ok(json!(ctx.faults.snapshot()))
+            faults_state(host)
         }
         (&Method::DELETE, "/_kc/faults") => {
             ctx.faults.clear();
             ok(json!({}))
         }
-        (&Method::GET, "/_kc/limits") => ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() })),
+        (&Method::GET, "/_kc/limits") => {
+            ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() }))
+        }
         (&Method::POST, "/_kc/limits") => {
             let req: LimitsRequest = match parse(&body) {
                 Ok(r) => r,
-                Err(e) => return e,
+                Err(e) => return *e,
             };
             match (req.resource, req.enforce) {
                 (Some(r), e) => ctx.limits.set_for(&r, e),
@@ -142,7 +148,10 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
         (&Method::POST, "/_kc/reset") => {
             for service in host.registry.all() {
                 if let Err(e) = service.reset().await {
-                    return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("reset of {} failed: {e:#}", service.descriptor().id));
+                    return error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &format!("reset of {} failed: {e:#}", service.descriptor().id),
+                    );
                 }
             }
             ctx.faults.clear();
@@ -154,6 +163,10 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
         }
         _ => error(StatusCode::NOT_FOUND, &format!("no admin route {} {}", parts.method, parts.uri.path())),
     }
+}
+
+fn faults_state(host: &Host) -> HttpResponse {
+    ok(json!({ "rates": host.ctx.faults.snapshot(), "injected": host.ctx.faults.injected() }))
 }
 
 fn clock_state(host: &Host) -> HttpResponse {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use super::host::{AdminClient, DataDir, EndpointInfo, HostLock};
-use super::{start, CloudConfig, RunningCloud};
+use super::{CloudConfig, RunningCloud, start};
 
 /// This process serves the local cloud.
 pub struct Hosted {
@@ -77,10 +77,10 @@ pub async fn connect_or_host(dir: &DataDir, config: CloudConfig) -> anyhow::Resu
             return Ok(Attached::Hosting(Box::new(hosted)));
         }
         // Another process holds the lock: it may still be starting and not have written its endpoint.
-        if let Some(info) = dir.live_endpoint()? {
-            if AdminClient::new(info.clone()).get("health").await.is_ok() {
-                return Ok(Attached::Connected(info));
-            }
+        if let Some(info) = dir.live_endpoint()?
+            && AdminClient::new(info.clone()).get("health").await.is_ok()
+        {
+            return Ok(Attached::Connected(info));
         }
         if Instant::now() >= deadline {
             anyhow::bail!(

@@ -8,15 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
+    sign,
 };
 use aws_sigv4::sign::v4;
 use http::{HeaderMap, Method, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::macros::format_description;
 use time::PrimitiveDateTime;
+use time::macros::format_description;
 
 use super::error::ApiError;
 
@@ -43,10 +43,7 @@ impl LocalCredentials {
         let pick = |alphabet: &[u8], n: usize| -> String {
             (0..n).map(|_| alphabet[fastrand::usize(..alphabet.len())] as char).collect()
         };
-        LocalCredentials {
-            access_key_id: format!("AKLC{}", pick(UPPER, 16)),
-            secret_access_key: pick(SECRET, 40),
-        }
+        LocalCredentials { access_key_id: format!("AKLC{}", pick(UPPER, 16)), secret_access_key: pick(SECRET, 40) }
     }
 }
 
@@ -65,7 +62,10 @@ impl Authorization {
     pub fn from_headers(headers: &HeaderMap) -> Option<Result<Self, ApiError>> {
         let value = headers.get(http::header::AUTHORIZATION)?;
         Some(value.to_str().ok().and_then(Self::parse).ok_or_else(|| {
-            ApiError::bad_request("IncompleteSignatureException", "Authorization header is not a valid AWS4-HMAC-SHA256 signature")
+            ApiError::bad_request(
+                "IncompleteSignatureException",
+                "Authorization header is not a valid AWS4-HMAC-SHA256 signature",
+            )
         }))
     }
 
@@ -123,13 +123,9 @@ pub fn verify(
             format!("The security token included in the request is invalid: unknown access key {}", auth.access_key_id),
         ));
     }
-    let date = headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_amz_date)
-        .ok_or_else(|| {
-            ApiError::bad_request("IncompleteSignatureException", "Request must contain a valid X-Amz-Date header")
-        })?;
+    let date = headers.get("x-amz-date").and_then(|v| v.to_str().ok()).and_then(parse_amz_date).ok_or_else(|| {
+        ApiError::bad_request("IncompleteSignatureException", "Request must contain a valid X-Amz-Date header")
+    })?;
     let skew = now.duration_since(date).or_else(|e| Ok::<_, ()>(e.duration())).unwrap_or_default();
     if skew > MAX_SKEW {
         return Err(forbidden(
@@ -145,7 +141,10 @@ pub fn verify(
         }
         let values: Vec<&str> = headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).collect();
         if values.is_empty() && name != "host" {
-            return Err(forbidden("InvalidSignatureException", format!("Signed header {name} is missing from the request")));
+            return Err(forbidden(
+                "InvalidSignatureException",
+                format!("Signed header {name} is missing from the request"),
+            ));
         }
         signed.push((name.as_str(), values.join(",")));
     }
@@ -174,7 +173,8 @@ pub fn verify(
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     }
     let session_token = headers.get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let identity = Credentials::new(&creds.access_key_id, &creds.secret_access_key, session_token, None, "local").into();
+    let identity =
+        Credentials::new(&creds.access_key_id, &creds.secret_access_key, session_token, None, "local").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(&auth.region)

@@ -33,7 +33,10 @@ impl ApiError {
     }
 
     pub fn unknown_operation(operation: &str) -> Self {
-        Self::bad_request("UnknownOperationException", format!("Operation {operation} is not supported by this service"))
+        Self::bad_request(
+            "UnknownOperationException",
+            format!("Operation {operation} is not supported by this service"),
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {

@@ -21,6 +21,9 @@ pub struct FaultRates {
     pub latency_ms: u64,
     /// Fraction of requests whose connection is dropped without an answer.
     pub reset: f64,
+    /// Apply to the next `count` requests only, then clear (deterministic retry tests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,7 @@ impl FaultRates {
     }
 
     pub fn is_none(&self) -> bool {
-        *self == FaultRates::default()
+        FaultRates { count: None, ..*self } == FaultRates::default() || self.count == Some(0)
     }
 }
 
@@ -78,10 +81,8 @@ pub fn parse_spec(spec: &str) -> Result<(String, FaultRates), FaultSpecError> {
             "error" => rates.error = rate("error")?,
             "reset" => rates.reset = rate("reset")?,
             "latency" => {
-                rates.latency_ms = value
-                    .trim_end_matches("ms")
-                    .parse()
-                    .map_err(|_| FaultSpecError::BadLatency(value.to_string()))?
+                rates.latency_ms =
+                    value.trim_end_matches("ms").parse().map_err(|_| FaultSpecError::BadLatency(value.to_string()))?
             }
             other => return Err(FaultSpecError::UnknownKind(other.to_string())),
         }
@@ -92,6 +93,8 @@ pub fn parse_spec(spec: &str) -> Result<(String, FaultRates), FaultSpecError> {
 #[derive(Debug, Default)]
 pub struct Faults {
     rates: RwLock<BTreeMap<String, FaultRates>>,
+    /// Faults injected so far, by service and kind (`kinesis.throttle`).
+    injected: RwLock<BTreeMap<String, u64>>,
 }
 
 impl Faults {
@@ -108,6 +111,10 @@ impl Faults {
         self.rates.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    pub fn injected(&self) -> BTreeMap<String, u64> {
+        self.injected.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     pub fn snapshot(&self) -> BTreeMap<String, FaultRates> {
         self.rates.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -119,10 +126,19 @@ impl Faults {
 
     /// Draws this request's fate: latency to add and, perhaps, a fault.
     pub fn roll(&self, service: &str) -> (Duration, Option<Fault>) {
-        let rates = self.rates_for(service);
-        if rates.is_none() {
-            return (Duration::ZERO, None);
-        }
+        let rates = {
+            let read = self.rates.read().unwrap_or_else(|p| p.into_inner());
+            if read.is_empty() {
+                return (Duration::ZERO, None);
+            }
+            let key = if read.contains_key(service) { service } else { ALL };
+            let Some(rates) = read.get(key).copied() else { return (Duration::ZERO, None) };
+            drop(read);
+            if rates.count.is_some() {
+                self.consume_one(key);
+            }
+            rates
+        };
         let draw = fastrand::f64();
         let fault = if draw < rates.reset {
             Some(Fault::Reset)
@@ -133,7 +149,32 @@ impl Faults {
         } else {
             None
         };
+        if let Some(f) = fault {
+            let kind = match f {
+                Fault::Reset => "reset",
+                Fault::Throttle => "throttle",
+                Fault::Error => "error",
+            };
+            *self
+                .injected
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(format!("{service}.{kind}"))
+                .or_default() += 1;
+        }
         (Duration::from_millis(rates.latency_ms), fault)
+    }
+
+    fn consume_one(&self, key: &str) {
+        let mut map = self.rates.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(r) = map.get_mut(key)
+            && let Some(n) = r.count.as_mut()
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(key);
+            }
+        }
     }
 }
 
@@ -145,7 +186,7 @@ mod tests {
     fn parses_specs() {
         let (svc, r) = parse_spec("throttle=0.2,error=0.01,latency=20ms,reset=0.005").unwrap();
         assert_eq!(svc, ALL);
-        assert_eq!(r, FaultRates { throttle: 0.2, error: 0.01, latency_ms: 20, reset: 0.005 });
+        assert_eq!(r, FaultRates { throttle: 0.2, error: 0.01, latency_ms: 20, reset: 0.005, count: None });
         let (svc, r) = parse_spec("kinesis:throttle=1").unwrap();
         assert_eq!((svc.as_str(), r.throttle), ("kinesis", 1.0));
         assert_eq!(parse_spec("throttle=2").unwrap_err(), FaultSpecError::BadRate("2".into(), "throttle"));
@@ -162,5 +203,16 @@ mod tests {
         assert_eq!(faults.roll("kinesis").1, Some(Fault::Error));
         faults.clear();
         assert_eq!(faults.roll("kinesis").1, None);
+        assert_eq!(faults.injected().get("sts.throttle"), Some(&1));
+    }
+
+    #[test]
+    fn counted_faults_expire() {
+        let faults = Faults::default();
+        faults.set(ALL, FaultRates { throttle: 1.0, count: Some(2), ..Default::default() });
+        assert_eq!(faults.roll("sts").1, Some(Fault::Throttle));
+        assert_eq!(faults.roll("sts").1, Some(Fault::Throttle));
+        assert_eq!(faults.roll("sts").1, None);
+        assert!(faults.snapshot().is_empty());
     }
 }

@@ -27,7 +27,10 @@ pub struct EndpointInfo {
 
 impl EndpointInfo {
     pub fn credentials(&self) -> LocalCredentials {
-        LocalCredentials { access_key_id: self.access_key_id.clone(), secret_access_key: self.secret_access_key.clone() }
+        LocalCredentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+        }
     }
 }
 
@@ -46,10 +49,10 @@ pub struct HostLock {
 impl Drop for HostLock {
     fn drop(&mut self) {
         // Only our own endpoint file is removed; the lock itself goes with the file handle.
-        if let Ok(text) = fs::read_to_string(&self.endpoint_path) {
-            if serde_json::from_str::<EndpointInfo>(&text).is_ok_and(|i| i.pid == std::process::id()) {
-                let _ = fs::remove_file(&self.endpoint_path);
-            }
+        if let Ok(text) = fs::read_to_string(&self.endpoint_path)
+            && serde_json::from_str::<EndpointInfo>(&text).is_ok_and(|i| i.pid == std::process::id())
+        {
+            let _ = fs::remove_file(&self.endpoint_path);
         }
         let _ = self.file.unlock();
     }
@@ -138,7 +141,8 @@ impl DataDir {
         self.ensure()?;
         let path = self.credentials_path();
         match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not a valid credentials file", path.display())),
+            Ok(text) => serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid credentials file", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let creds = LocalCredentials::generate();
                 write_private(&path, &serde_json::to_vec_pretty(&creds)?)?;
@@ -187,7 +191,12 @@ impl AdminClient {
         &self.info
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> anyhow::Result<serde_json::Value> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
         let url = format!("{}/_kc/{path}", self.info.url);
         let mut req = self.http.request(method, &url).bearer_auth(&self.info.secret_access_key);
         if let Some(b) = body {

@@ -24,7 +24,12 @@ pub enum Sample {
     /// Distinct values with how many times each was seen (keeps percentiles exact).
     Values(Vec<(f64, f64)>),
     /// A pre-aggregated statistic set.
-    Stats { count: f64, sum: f64, min: f64, max: f64 },
+    Stats {
+        count: f64,
+        sum: f64,
+        min: f64,
+        max: f64,
+    },
 }
 
 /// Where published datums go. The local CloudWatch installs itself here when it starts.
@@ -44,10 +49,10 @@ impl Metrics {
     }
 
     pub fn publish(&self, datums: Vec<Datum>) {
-        if let Some(sink) = self.sink.get() {
-            if !datums.is_empty() {
-                sink.publish(datums);
-            }
+        if let Some(sink) = self.sink.get()
+            && !datums.is_empty()
+        {
+            sink.publish(datums);
         }
     }
 

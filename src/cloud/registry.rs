@@ -6,10 +6,7 @@ use super::context::CloudContext;
 use super::service::{Descriptor, Service};
 
 pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
-    Ok(Registry::new(vec![
-        Arc::new(super::sts::Sts::new()),
-        Arc::new(super::cloudwatch::CloudWatch::new(ctx)?),
-    ]))
+    Ok(Registry::new(vec![Arc::new(super::sts::Sts::new()), Arc::new(super::cloudwatch::CloudWatch::new(ctx)?)]))
 }
 
 pub struct Registry {

@@ -13,10 +13,18 @@ use super::service::{Protocol, Service};
 pub enum Route {
     Admin,
     /// awsJson or RPC v2 CBOR: service and operation are known from the headers or path.
-    Rpc { service: Arc<dyn Service>, protocol: Protocol, operation: String },
+    Rpc {
+        service: Arc<dyn Service>,
+        protocol: Protocol,
+        operation: String,
+    },
     /// awsQuery: the operation is in the form body; the service may only be known from `Version`.
-    Query { service: Option<Arc<dyn Service>> },
-    Rest { service: Arc<dyn Service> },
+    Query {
+        service: Option<Arc<dyn Service>>,
+    },
+    Rest {
+        service: Arc<dyn Service>,
+    },
 }
 
 /// A request that cannot be routed, with the protocol its error should be rendered in.
@@ -70,14 +78,19 @@ pub fn classify(
             }
             Some(_) => Err(Unroutable {
                 protocol,
-                error: ApiError::new(http::StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "RPC v2 CBOR requests must be POST"),
+                error: ApiError::new(
+                    http::StatusCode::METHOD_NOT_ALLOWED,
+                    "MethodNotAllowed",
+                    "RPC v2 CBOR requests must be POST",
+                ),
             }),
             None => Err(Unroutable { protocol, error: ApiError::unknown_operation(operation) }),
         };
     }
 
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    let get_action = *method == Method::GET && uri.query().is_some_and(|q| q.starts_with("Action=") || q.contains("&Action="));
+    let get_action =
+        *method == Method::GET && uri.query().is_some_and(|q| q.starts_with("Action=") || q.contains("&Action="));
     if form || get_action {
         let service = registry.by_query(signing_name, None).cloned();
         return Ok(Route::Query { service });

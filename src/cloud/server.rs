@@ -19,7 +19,7 @@ use super::auth::{self, Authorization};
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::faults::Fault;
-use super::protocol::{self, cbor, json, query::QueryParams, HttpResponse};
+use super::protocol::{self, HttpResponse, cbor, json, query::QueryParams};
 use super::registry::Registry;
 use super::router::{self, Route, Unroutable};
 use super::service::{Call, Input, Protocol, RestRequest, Service};
@@ -78,9 +78,17 @@ impl Host {
             Some(Ok(a)) => Some(a.service.clone()),
             _ => None,
         };
-        let route = match router::classify(&self.registry, &parts.method, &parts.uri, &parts.headers, signing_name.as_deref()) {
+        let route = match router::classify(
+            &self.registry,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            signing_name.as_deref(),
+        ) {
             Ok(r) => r,
-            Err(Unroutable { protocol, error }) => return Ok(protocol::error_response(protocol, None, &error, &request_id)),
+            Err(Unroutable { protocol, error }) => {
+                return Ok(protocol::error_response(protocol, None, &error, &request_id));
+            }
         };
         if let Route::Admin = route {
             let body = match read_body(body, &parts.headers, 1024 * 1024).await {
@@ -108,35 +116,71 @@ impl Host {
         // awsQuery names its operation (and, unsigned, its service) inside the form.
         let (service, operation, input) = match protocol {
             Protocol::AwsQuery => {
-                let form = if parts.method == http::Method::GET { parts.uri.query().unwrap_or("").as_bytes().to_vec() } else { body.to_vec() };
+                let form = if parts.method == http::Method::GET {
+                    parts.uri.query().unwrap_or("").as_bytes().to_vec()
+                } else {
+                    body.to_vec()
+                };
                 let params = QueryParams::parse(&form);
                 let service = service.or_else(|| self.registry.by_query(None, params.get("Version")).cloned());
                 let Some(service) = service else {
-                    return fail(None, ApiError::bad_request("InvalidAction", "No awsQuery service of the local cloud matches this request"));
+                    return fail(
+                        None,
+                        ApiError::bad_request(
+                            "InvalidAction",
+                            "No awsQuery service of the local cloud matches this request",
+                        ),
+                    );
                 };
                 let Some(action) = params.action().map(str::to_string) else {
-                    return fail(Some(&service), ApiError::bad_request("MissingAction", "The request must contain the parameter Action"));
+                    return fail(
+                        Some(&service),
+                        ApiError::bad_request("MissingAction", "The request must contain the parameter Action"),
+                    );
                 };
                 (service, action, Ok(Input::Query(params)))
             }
             Protocol::Rest => {
                 let service = service.expect("REST routes carry their service");
                 let op = format!("{} {}", parts.method, parts.uri.path());
-                let input = Input::Rest(RestRequest { method: parts.method.clone(), uri: parts.uri.clone(), headers: parts.headers.clone(), body: body.clone() });
+                let input = Input::Rest(Box::new(RestRequest {
+                    method: parts.method.clone(),
+                    uri: parts.uri.clone(),
+                    headers: parts.headers.clone(),
+                    body: body.clone(),
+                }));
                 (service, op, Ok(input))
             }
-            Protocol::RpcV2Cbor => (service.expect("rpc routes carry their service"), operation.unwrap_or_default(), cbor::decode(&body).map(Input::Json)),
-            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => {
-                (service.expect("rpc routes carry their service"), operation.unwrap_or_default(), json::decode(&body).map(Input::Json))
-            }
+            Protocol::RpcV2Cbor => (
+                service.expect("rpc routes carry their service"),
+                operation.unwrap_or_default(),
+                cbor::decode(&body).map(Input::Json),
+            ),
+            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (
+                service.expect("rpc routes carry their service"),
+                operation.unwrap_or_default(),
+                json::decode(&body).map(Input::Json),
+            ),
         };
         let desc = service.descriptor();
 
         if self.ctx.config.auth {
             let checked = match auth {
-                None => Err(ApiError::new(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token")),
+                None => Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "MissingAuthenticationTokenException",
+                    "Missing Authentication Token",
+                )),
                 Some(Err(e)) => Err(e),
-                Some(Ok(a)) => auth::verify(&self.ctx.credentials, &a, &parts.method, &parts.uri, &parts.headers, &body, SystemTime::now()),
+                Some(Ok(a)) => auth::verify(
+                    &self.ctx.credentials,
+                    &a,
+                    &parts.method,
+                    &parts.uri,
+                    &parts.headers,
+                    &body,
+                    SystemTime::now(),
+                ),
             };
             if let Err(mut e) = checked {
                 if protocol == Protocol::AwsQuery {
@@ -153,7 +197,9 @@ impl Host {
         }
         match fault {
             Some(Fault::Reset) => return Err(DroppedConnection),
-            Some(Fault::Throttle) => return fail(Some(&service), ApiError::throttling("Rate exceeded (injected fault)")),
+            Some(Fault::Throttle) => {
+                return fail(Some(&service), ApiError::throttling("Rate exceeded (injected fault)"));
+            }
             Some(Fault::Error) => return fail(Some(&service), ApiError::internal("Internal failure (injected fault)")),
             None => {}
         }
@@ -165,10 +211,11 @@ impl Host {
         let region = signing_region(&parts.headers).unwrap_or_else(|| self.ctx.config.region.clone());
         let call = Call { operation: operation.clone(), protocol, input, request_id: request_id.clone(), region };
         let result = service.call(&self.ctx, call).await;
-        let response = match result.and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id)) {
-            Ok(r) => r,
-            Err(e) => protocol::error_response(protocol, Some(desc), &e, &request_id),
-        };
+        let response =
+            match result.and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id)) {
+                Ok(r) => r,
+                Err(e) => protocol::error_response(protocol, Some(desc), &e, &request_id),
+            };
         tracing::debug!(service = desc.id, %operation, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
         Ok(response)
     }
@@ -183,7 +230,8 @@ fn signing_region(headers: &http::HeaderMap) -> Option<String> {
 
 /// Reads a body no larger than `limit`, refusing by `Content-Length` before reading when it can.
 async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::too_large(limit));
     }

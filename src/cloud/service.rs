@@ -63,7 +63,7 @@ pub enum Input {
     /// awsJson and RPC v2 CBOR bodies, as JSON (CBOR blobs become base64 strings, timestamps epoch seconds).
     Json(serde_json::Value),
     Query(QueryParams),
-    Rest(RestRequest),
+    Rest(Box<RestRequest>),
 }
 
 pub struct RestRequest {

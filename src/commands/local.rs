@@ -10,11 +10,11 @@ use serde_json::json;
 
 use super::output::emit;
 use crate::cli::{GlobalArgs, LocalCommand, OutputFormat, ServeArgs};
+use crate::cloud::CloudConfig;
 use crate::cloud::attach;
 use crate::cloud::clock::ClockMode;
 use crate::cloud::faults::parse_spec;
 use crate::cloud::host::{AdminClient, DataDir};
-use crate::cloud::CloudConfig;
 use crate::control::Access;
 use crate::paths::Paths;
 
@@ -58,7 +58,8 @@ async fn serve(args: ServeArgs, global: &GlobalArgs, dir: &DataDir) -> anyhow::R
         );
     }
     let Some(hosted) = attach::host(dir, config, false).await? else {
-        let at = dir.read_endpoint().ok().flatten().map(|i| format!(" at {} (pid {})", i.url, i.pid)).unwrap_or_default();
+        let at =
+            dir.read_endpoint().ok().flatten().map(|i| format!(" at {} (pid {})", i.url, i.pid)).unwrap_or_default();
         anyhow::bail!(
             "a local cloud already serves the data dir {}{at}; use `kinesis-console local status`, or pass another --data-dir",
             dir.root().display()
@@ -155,7 +156,10 @@ async fn stop(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> {
 
 fn confirm(dir: &DataDir, output: OutputFormat) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() || output == OutputFormat::Json {
-        anyhow::bail!("`local reset` deletes everything in {}; pass --yes to confirm without a terminal", dir.root().display());
+        anyhow::bail!(
+            "`local reset` deletes everything in {}; pass --yes to confirm without a terminal",
+            dir.root().display()
+        );
     }
     eprint!(
         "This deletes every stream, record, metric, alarm and stack the local cloud holds in {}.\nType 'reset' to confirm: ",
@@ -193,6 +197,8 @@ async fn reset(yes: bool, global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<
             removed.with_context(|| format!("removing {}", path.display()))?;
         }
     }
-    emit(global.output, &json!({ "reset": true, "live": false }), || format!("reset the data dir {}", dir.root().display()));
+    emit(global.output, &json!({ "reset": true, "live": false }), || {
+        format!("reset the data dir {}", dir.root().display())
+    });
     Ok(ExitCode::SUCCESS)
 }

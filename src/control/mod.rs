@@ -16,10 +16,6 @@ pub struct Access {
 impl Access {
     /// Fails with a message naming the refused action when the session is read-only.
     pub fn check(&self, action: &str) -> Result<(), ReadOnlyError> {
-        if self.read_only {
-            Err(ReadOnlyError { action: action.to_string() })
-        } else {
-            Ok(())
-        }
+        if self.read_only { Err(ReadOnlyError { action: action.to_string() }) } else { Ok(()) }
     }
 }

@@ -2,6 +2,8 @@
 //! for it, its admin API, and the `aws` CLI from the venv `.ci/run` creates.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

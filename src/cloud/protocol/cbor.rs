@@ -10,7 +10,7 @@ use ciborium::value::{Integer, Value as Cbor};
 use http::{HeaderValue, StatusCode};
 use serde_json::Value as Json;
 
-use super::{response, HttpResponse};
+use super::{HttpResponse, response};
 use crate::cloud::error::ApiError;
 
 pub const CONTENT_TYPE: &str = "application/cbor";
@@ -71,19 +71,13 @@ fn from_json(value: &Json, timestamp: bool, is_ts: fn(&str) -> bool) -> Cbor {
             } else {
                 Cbor::Float(n.as_f64().unwrap_or(0.0))
             };
-            if timestamp {
-                Cbor::Tag(1, Box::new(plain))
-            } else {
-                plain
-            }
+            if timestamp { Cbor::Tag(1, Box::new(plain)) } else { plain }
         }
         Json::String(s) => Cbor::Text(s.clone()),
         Json::Array(items) => Cbor::Array(items.iter().map(|v| from_json(v, timestamp, is_ts)).collect()),
-        Json::Object(map) => Cbor::Map(
-            map.iter()
-                .map(|(k, v)| (Cbor::Text(k.clone()), from_json(v, is_ts(k), is_ts)))
-                .collect(),
-        ),
+        Json::Object(map) => {
+            Cbor::Map(map.iter().map(|(k, v)| (Cbor::Text(k.clone()), from_json(v, is_ts(k), is_ts))).collect())
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use http::StatusCode;
 
 use super::xml::XmlWriter;
-use super::{response, HttpResponse};
+use super::{HttpResponse, response};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Descriptor;
 

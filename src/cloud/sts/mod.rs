@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::protocol::xml::XmlWriter;
-use super::service::{no_timestamps, BoxFuture, Call, Descriptor, Output, Protocol, QueryInfo, Service};
+use super::service::{BoxFuture, Call, Descriptor, Output, Protocol, QueryInfo, Service, no_timestamps};
 
 pub struct Sts {
     descriptor: Descriptor,
@@ -44,7 +44,10 @@ impl Service for Sts {
         Box::pin(async move {
             match call.operation.as_str() {
                 "GetCallerIdentity" => Ok(caller_identity(ctx, call.protocol)),
-                other => Err(ApiError::bad_request("InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
+                other => Err(ApiError::bad_request(
+                    "InvalidAction",
+                    format!("Could not find operation {other} for version 2011-06-15"),
+                )),
             }
         })
     }

@@ -29,12 +29,7 @@ pub fn decode_token(token: &str) -> Result<String, ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(token).ok();
     let text = bytes.and_then(|b| String::from_utf8(b).ok());
     text.and_then(|t| t.strip_prefix("kc1:").map(str::to_string))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "InvalidNextToken",
-                "The service cannot find the next token.",
-            )
-        })
+        .ok_or_else(|| ApiError::bad_request("InvalidNextToken", "The service cannot find the next token."))
 }
 
 /// An alarm as the wire carries it: absent members left out rather than null.
@@ -44,12 +39,9 @@ pub fn alarm_json(alarm: &MetricAlarm) -> Value {
 
 fn strip_nulls(v: Value) -> Value {
     match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip_nulls(v)))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
         other => other,
     }
@@ -79,9 +71,7 @@ pub fn describe_alarms(book: &Book, input: DescribeAlarmsInput) -> Result<Value,
         ));
     }
     if input.alarm_names.len() > 100 {
-        return Err(ApiError::validation(
-            "The collection AlarmNames must not have more than 100 members.",
-        ));
+        return Err(ApiError::validation("The collection AlarmNames must not have more than 100 members."));
     }
     let state = match input.state_value.as_deref() {
         None => None,
@@ -92,11 +82,7 @@ pub fn describe_alarms(book: &Book, input: DescribeAlarmsInput) -> Result<Value,
             ))
         })?),
     };
-    if let Some(t) = input
-        .alarm_types
-        .iter()
-        .find(|t| *t != "MetricAlarm" && *t != "CompositeAlarm")
-    {
+    if let Some(t) = input.alarm_types.iter().find(|t| *t != "MetricAlarm" && *t != "CompositeAlarm") {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '[{t}]' at 'alarmTypes' failed to satisfy constraint: Member must \
              satisfy constraint: [Member must satisfy enum value set: [CompositeAlarm, MetricAlarm]]"
@@ -105,25 +91,16 @@ pub fn describe_alarms(book: &Book, input: DescribeAlarmsInput) -> Result<Value,
     let max = max_records(input.max_records, 100)?;
     let after = input.next_token.as_deref().map(decode_token).transpose()?;
     // Composite alarms do not exist locally; ChildrenOf/ParentsOf name composite relations only.
-    let wants_metric = (input.alarm_types.is_empty()
-        || input.alarm_types.iter().any(|t| t == "MetricAlarm"))
+    let wants_metric = (input.alarm_types.is_empty() || input.alarm_types.iter().any(|t| t == "MetricAlarm"))
         && input.children_of_alarm_name.is_none()
         && input.parents_of_alarm_name.is_none();
     let selected = book.alarms.values().filter(|a| {
         wants_metric
-            && after
-                .as_deref()
-                .is_none_or(|after| a.alarm_name.as_str() > after)
+            && after.as_deref().is_none_or(|after| a.alarm_name.as_str() > after)
             && (input.alarm_names.is_empty() || input.alarm_names.contains(&a.alarm_name))
-            && input
-                .alarm_name_prefix
-                .as_deref()
-                .is_none_or(|p| a.alarm_name.starts_with(p))
+            && input.alarm_name_prefix.as_deref().is_none_or(|p| a.alarm_name.starts_with(p))
             && state.is_none_or(|s| a.state_value == s)
-            && input
-                .action_prefix
-                .as_deref()
-                .is_none_or(|p| has_action_prefix(a, p))
+            && input.action_prefix.as_deref().is_none_or(|p| has_action_prefix(a, p))
     });
     let mut page: Vec<&MetricAlarm> = selected.take(max + 1).collect();
     let next = (page.len() > max).then(|| page[max - 1].alarm_name.clone());
@@ -139,11 +116,7 @@ pub fn describe_alarms(book: &Book, input: DescribeAlarmsInput) -> Result<Value,
 }
 
 fn has_action_prefix(alarm: &MetricAlarm, prefix: &str) -> bool {
-    let mut actions = alarm
-        .ok_actions
-        .iter()
-        .chain(&alarm.alarm_actions)
-        .chain(&alarm.insufficient_data_actions);
+    let mut actions = alarm.ok_actions.iter().chain(&alarm.alarm_actions).chain(&alarm.insufficient_data_actions);
     actions.any(|a| a.starts_with(prefix))
 }
 
@@ -159,10 +132,7 @@ pub struct DescribeAlarmsForMetricInput {
     pub unit: Option<String>,
 }
 
-pub fn describe_alarms_for_metric(
-    book: &Book,
-    input: DescribeAlarmsForMetricInput,
-) -> Result<Value, ApiError> {
+pub fn describe_alarms_for_metric(book: &Book, input: DescribeAlarmsForMetricInput) -> Result<Value, ApiError> {
     let (Some(name), Some(namespace)) = (&input.metric_name, &input.namespace) else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'metricName' or 'namespace' failed to satisfy constraint: \
@@ -174,12 +144,7 @@ pub fn describe_alarms_for_metric(
         metric_name: Some(name.clone()),
         dimensions: input.dimensions.clone().unwrap_or_default(),
     };
-    let alarms: Vec<Value> = book
-        .alarms
-        .values()
-        .filter(|a| watches(a, &wanted, &input))
-        .map(alarm_json)
-        .collect();
+    let alarms: Vec<Value> = book.alarms.values().filter(|a| watches(a, &wanted, &input)).map(alarm_json).collect();
     Ok(json!({ "MetricAlarms": alarms }))
 }
 
@@ -191,22 +156,12 @@ fn watches(alarm: &MetricAlarm, wanted: &Metric, input: &DescribeAlarmsForMetric
             && (input.dimensions.is_none() || m.dimension_map() == wanted.dimension_map())
     };
     if let Some(metrics) = &alarm.metrics {
-        return metrics
-            .iter()
-            .filter_map(|q| q.metric_stat.as_ref())
-            .any(|ms| {
-                same(&ms.metric)
-                    && input.period.is_none_or(|p| p == ms.period)
-                    && input
-                        .statistic
-                        .as_deref()
-                        .or(input.extended_statistic.as_deref())
-                        .is_none_or(|s| s == ms.stat)
-                    && input
-                        .unit
-                        .as_deref()
-                        .is_none_or(|u| ms.unit.as_deref() == Some(u))
-            });
+        return metrics.iter().filter_map(|q| q.metric_stat.as_ref()).any(|ms| {
+            same(&ms.metric)
+                && input.period.is_none_or(|p| p == ms.period)
+                && input.statistic.as_deref().or(input.extended_statistic.as_deref()).is_none_or(|s| s == ms.stat)
+                && input.unit.as_deref().is_none_or(|u| ms.unit.as_deref() == Some(u))
+        });
     }
     let own = Metric {
         namespace: alarm.namespace.clone(),
@@ -215,16 +170,7 @@ fn watches(alarm: &MetricAlarm, wanted: &Metric, input: &DescribeAlarmsForMetric
     };
     same(&own)
         && input.period.is_none_or(|p| alarm.period == Some(p))
-        && input
-            .statistic
-            .as_ref()
-            .is_none_or(|s| alarm.statistic.as_ref() == Some(s))
-        && input
-            .extended_statistic
-            .as_ref()
-            .is_none_or(|s| alarm.extended_statistic.as_ref() == Some(s))
-        && input
-            .unit
-            .as_ref()
-            .is_none_or(|u| alarm.unit.as_ref() == Some(u))
+        && input.statistic.as_ref().is_none_or(|s| alarm.statistic.as_ref() == Some(s))
+        && input.extended_statistic.as_ref().is_none_or(|s| alarm.extended_statistic.as_ref() == Some(s))
+        && input.unit.as_ref().is_none_or(|u| alarm.unit.as_ref() == Some(u))
 }

@@ -21,10 +21,7 @@ pub const EXTRA_PERIODS: i64 = 2;
 /// The periods one evaluation at `at_ms` looks at: `[start, at)`.
 pub fn evaluation_range(alarm: &MetricAlarm, at_ms: i64) -> (i64, i64) {
     let period_ms = alarm.evaluation_period() * 1000;
-    (
-        at_ms - (alarm.evaluation_periods + EXTRA_PERIODS) * period_ms,
-        at_ms,
-    )
+    (at_ms - (alarm.evaluation_periods + EXTRA_PERIODS) * period_ms, at_ms)
 }
 
 /// What an evaluation decided: a state with the reason AWS would give, or nothing (keep the state).
@@ -44,11 +41,7 @@ pub struct Evaluation<'a> {
 }
 
 /// The datapoints of the query that returns data (the alarm's own series).
-pub fn alarm_points(
-    results: &[QueryResult],
-    returned_id: &str,
-    range: (i64, i64),
-) -> Vec<(i64, f64)> {
+pub fn alarm_points(results: &[QueryResult], returned_id: &str, range: (i64, i64)) -> Vec<(i64, f64)> {
     let Some(r) = results.iter().find(|r| r.id == returned_id) else {
         return Vec::new();
     };
@@ -87,17 +80,9 @@ impl Evaluation<'_> {
             MissingData::NotBreaching if fills > 0 => Some("NonBreaching"),
             _ => None,
         };
-        let state = if to_alarm {
-            StateValue::Alarm
-        } else {
-            StateValue::Ok
-        };
+        let state = if to_alarm { StateValue::Alarm } else { StateValue::Ok };
         let reason = self.threshold_reason(&window, n, m, state, fill_word.map(|w| (fills, w)));
-        Some(Verdict {
-            state,
-            reason,
-            reason_data: self.reason_data(&window),
-        })
+        Some(Verdict { state, reason, reason_data: self.reason_data(&window) })
     }
 
     fn breaches(&self, v: f64) -> bool {
@@ -108,11 +93,7 @@ impl Evaluation<'_> {
         let (state, word) = match self.alarm.missing_data() {
             MissingData::Ignore => return None,
             MissingData::Missing => {
-                let reason = format!(
-                    "Insufficient Data: {} {} unknown.",
-                    plural(n, "datapoint"),
-                    was(n)
-                );
+                let reason = format!("Insufficient Data: {} {} unknown.", plural(n, "datapoint"), was(n));
                 return Some(Verdict {
                     state: StateValue::InsufficientData,
                     reason,
@@ -129,11 +110,7 @@ impl Evaluation<'_> {
             if n == 1 { "datapoint" } else { "datapoints" },
             was(n),
         );
-        Some(Verdict {
-            state,
-            reason,
-            reason_data: self.reason_data(&[]),
-        })
+        Some(Verdict { state, reason, reason_data: self.reason_data(&[]) })
     }
 
     /// "Threshold Crossed: 2 out of the last 3 datapoints [5.0 (25/11/26 20:10:00), …] were greater
@@ -147,50 +124,25 @@ impl Evaluation<'_> {
         filled: Option<(usize, &str)>,
     ) -> String {
         let to_alarm = state == StateValue::Alarm;
-        let shown: Vec<(i64, f64)> = window
-            .iter()
-            .filter(|(_, v)| self.breaches(*v) == to_alarm)
-            .copied()
-            .collect();
-        let list = shown
-            .iter()
-            .map(|(t, v)| format!("{} ({})", java_double(*v), reason_time(*t)))
-            .collect::<Vec<_>>();
+        let shown: Vec<(i64, f64)> = window.iter().filter(|(_, v)| self.breaches(*v) == to_alarm).copied().collect();
+        let list = shown.iter().map(|(t, v)| format!("{} ({})", java_double(*v), reason_time(*t))).collect::<Vec<_>>();
         let count = shown.len();
         let not = if to_alarm { "" } else { "not " };
         let words = self.alarm.comparison().words();
         let threshold = java_double(self.alarm.threshold);
         let head = if m == n && filled.is_none() {
-            format!(
-                "{} [{}] {}",
-                plural(count, "datapoint"),
-                list.join(", "),
-                was(count)
-            )
+            format!("{} [{}] {}", plural(count, "datapoint"), list.join(", "), was(count))
         } else {
-            format!(
-                "{count} out of the last {n} datapoints [{}] {}",
-                list.join(", "),
-                was(count)
-            )
+            format!("{count} out of the last {n} datapoints [{}] {}", list.join(", "), was(count))
         };
-        let mut reason =
-            format!("Threshold Crossed: {head} {not}{words} the threshold ({threshold})");
+        let mut reason = format!("Threshold Crossed: {head} {not}{words} the threshold ({threshold})");
         if let Some((fills, word)) = filled {
-            reason.push_str(&format!(
-                " and {fills} missing {} {} treated as [{word}]",
-                dp(fills),
-                was(fills)
-            ));
+            reason.push_str(&format!(" and {fills} missing {} {} treated as [{word}]", dp(fills), was(fills)));
         }
         if m != n || filled.is_some() {
             let needed = if to_alarm { m } else { n - m + 1 };
             let from = self.current.as_str();
-            reason.push_str(&format!(
-                " (minimum {needed} {} for {from} -> {} transition)",
-                dp(needed),
-                state.as_str()
-            ));
+            reason.push_str(&format!(" (minimum {needed} {} for {from} -> {} transition)", dp(needed), state.as_str()));
         }
         reason.push('.');
         reason
@@ -232,30 +184,19 @@ fn was(n: usize) -> &'static str {
 
 /// Numbers as CloudWatch's reasons print them (Java's `Double.toString`): `3.0`, `38.958`.
 pub fn java_double(v: f64) -> String {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e7 {
-        format!("{v:.1}")
-    } else {
-        format!("{v}")
-    }
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e7 { format!("{v:.1}") } else { format!("{v}") }
 }
 
 /// `dd/MM/yy HH:mm:ss` in UTC, as in state reasons.
 pub fn reason_time(ms: i64) -> String {
-    format_time(
-        ms,
-        time::macros::format_description!(
-            "[day]/[month]/[year repr:last_two] [hour]:[minute]:[second]"
-        ),
-    )
+    format_time(ms, time::macros::format_description!("[day]/[month]/[year repr:last_two] [hour]:[minute]:[second]"))
 }
 
 /// `2026-11-25T20:10:00.000+0000`, as in StateReasonData and history data.
 pub fn iso_time(ms: i64) -> String {
     format_time(
         ms,
-        time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
-        ),
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"),
     )
 }
 

@@ -19,9 +19,7 @@ fn alarm(n: i64, m: Option<i64>, missing: &str) -> MetricAlarm {
         treat_missing_data: Some(missing.into()),
         ..PutMetricAlarmInput::default()
     };
-    input
-        .into_alarm("arn:aws:cloudwatch:us-east-1:000000000000:alarm:", T0)
-        .unwrap()
+    input.into_alarm("arn:aws:cloudwatch:us-east-1:000000000000:alarm:", T0).unwrap()
 }
 
 /// Points from a pattern over the evaluation range, oldest first, AWS-table style:
@@ -44,14 +42,7 @@ fn points(pattern: &str, at: i64) -> Vec<(i64, f64)> {
 
 fn decide(a: &MetricAlarm, current: StateValue, pattern: &str) -> Option<StateValue> {
     let at = T0 + 10 * MIN;
-    Evaluation {
-        alarm: a,
-        current,
-        at_ms: at,
-        points: points(pattern, at),
-    }
-    .decide()
-    .map(|v| v.state)
+    Evaluation { alarm: a, current, at_ms: at, points: points(pattern, at) }.decide().map(|v| v.state)
 }
 
 use StateValue::{Alarm, InsufficientData as Insufficient, Ok as Fine};
@@ -63,23 +54,13 @@ fn three_of_three_follows_the_aws_table() {
         ("0-X-X", [Some(Fine), Some(Fine), Some(Fine), Some(Fine)]),
         ("----0", [Some(Fine), Some(Fine), Some(Fine), Some(Fine)]),
         ("-----", [Some(Insufficient), None, Some(Alarm), Some(Fine)]),
-        (
-            "0XX-X",
-            [Some(Alarm), Some(Alarm), Some(Alarm), Some(Alarm)],
-        ),
+        ("0XX-X", [Some(Alarm), Some(Alarm), Some(Alarm), Some(Alarm)]),
         ("--X--", [Some(Alarm), None, Some(Alarm), Some(Fine)]),
     ];
     for (pattern, expected) in rows {
-        for (mode, want) in ["missing", "ignore", "breaching", "notBreaching"]
-            .iter()
-            .zip(expected)
-        {
+        for (mode, want) in ["missing", "ignore", "breaching", "notBreaching"].iter().zip(expected) {
             let a = alarm(3, None, mode);
-            assert_eq!(
-                decide(&a, Fine, pattern),
-                want,
-                "pattern {pattern} mode {mode}"
-            );
+            assert_eq!(decide(&a, Fine, pattern), want, "pattern {pattern} mode {mode}");
         }
     }
 }
@@ -89,25 +70,14 @@ fn m_of_n_needs_m_breaching_among_the_newest_n() {
     let a = alarm(3, Some(2), "missing");
     assert_eq!(decide(&a, Fine, "00X0X"), Some(Alarm));
     assert_eq!(decide(&a, Fine, "XX00X"), Some(Fine));
-    assert_eq!(
-        decide(&a, Fine, "0X0X0"),
-        Some(Fine),
-        "the newest three are 0 X 0"
-    );
+    assert_eq!(decide(&a, Fine, "0X0X0"), Some(Fine), "the newest three are 0 X 0");
 }
 
 #[test]
 fn reasons_name_the_deciding_datapoints_like_aws() {
     let a = alarm(3, Some(2), "missing");
     let at = T0 + 10 * MIN;
-    let v = Evaluation {
-        alarm: &a,
-        current: Fine,
-        at_ms: at,
-        points: points("00X0X", at),
-    }
-    .decide()
-    .unwrap();
+    let v = Evaluation { alarm: &a, current: Fine, at_ms: at, points: points("00X0X", at) }.decide().unwrap();
     assert_eq!(
         v.reason,
         "Threshold Crossed: 2 out of the last 3 datapoints [5.0 (25/11/26 20:19:00), 5.0 (25/11/26 20:17:00)] were \
@@ -123,37 +93,16 @@ fn reasons_name_the_deciding_datapoints_like_aws() {
     assert_eq!(data["startDate"], "2026-11-25T20:17:00.000+0000");
 
     let one = alarm(1, None, "missing");
-    let v = Evaluation {
-        alarm: &one,
-        current: Alarm,
-        at_ms: at,
-        points: points("0", at),
-    }
-    .decide()
-    .unwrap();
+    let v = Evaluation { alarm: &one, current: Alarm, at_ms: at, points: points("0", at) }.decide().unwrap();
     assert_eq!(
         v.reason,
         "Threshold Crossed: 1 datapoint [1.0 (25/11/26 20:19:00)] was not greater than the threshold (3.0)."
     );
 
-    let v = Evaluation {
-        alarm: &one,
-        current: Fine,
-        at_ms: at,
-        points: vec![],
-    }
-    .decide()
-    .unwrap();
+    let v = Evaluation { alarm: &one, current: Fine, at_ms: at, points: vec![] }.decide().unwrap();
     assert_eq!(v.reason, "Insufficient Data: 1 datapoint was unknown.");
     let breaching = alarm(2, None, "breaching");
-    let v = Evaluation {
-        alarm: &breaching,
-        current: Fine,
-        at_ms: at,
-        points: vec![],
-    }
-    .decide()
-    .unwrap();
+    let v = Evaluation { alarm: &breaching, current: Fine, at_ms: at, points: vec![] }.decide().unwrap();
     assert_eq!(
         v.reason,
         "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching]."

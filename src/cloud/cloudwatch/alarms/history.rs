@@ -9,13 +9,8 @@ use super::model::{HistoryItem, MetricAlarm, seconds};
 use super::storage::Book;
 use crate::cloud::error::ApiError;
 
-const ITEM_TYPES: [&str; 5] = [
-    "ConfigurationUpdate",
-    "StateUpdate",
-    "Action",
-    "AlarmContributorStateUpdate",
-    "AlarmContributorAction",
-];
+const ITEM_TYPES: [&str; 5] =
+    ["ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction"];
 
 fn item(alarm: &str, now_ms: i64, kind: &str, summary: String, data: Value) -> HistoryItem {
     HistoryItem {
@@ -33,10 +28,7 @@ fn item(alarm: &str, now_ms: i64, kind: &str, summary: String, data: Value) -> H
 pub fn record_put(book: &mut Book, mut alarm: MetricAlarm, now_ms: i64) {
     let name = alarm.alarm_name.clone();
     let (summary, data) = match book.alarms.get(&name) {
-        None => (
-            "created",
-            json!({"version": "1.0", "type": "Create", "createdAlarm": alarm.history_json()}),
-        ),
+        None => ("created", json!({"version": "1.0", "type": "Create", "createdAlarm": alarm.history_json()})),
         Some(old) => {
             alarm.state_value = old.state_value;
             alarm.state_reason = old.state_reason.clone();
@@ -52,36 +44,19 @@ pub fn record_put(book: &mut Book, mut alarm: MetricAlarm, now_ms: i64) {
                 .filter(|(k, v)| after.get(k.as_str()) != Some(*v))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let data = json!({"version": "1.0", "type": "Update", "updatedAlarm": after, "originalUpdatedFields": changed});
+            let data =
+                json!({"version": "1.0", "type": "Update", "updatedAlarm": after, "originalUpdatedFields": changed});
             ("updated", data)
         }
     };
-    book.record(
-        item(
-            &name,
-            now_ms,
-            "ConfigurationUpdate",
-            format!("Alarm \"{name}\" {summary}"),
-            data,
-        ),
-        now_ms,
-    );
+    book.record(item(&name, now_ms, "ConfigurationUpdate", format!("Alarm \"{name}\" {summary}"), data), now_ms);
     book.alarms.insert(name, alarm);
 }
 
 pub fn record_delete(book: &mut Book, alarm: &MetricAlarm, now_ms: i64) {
     let name = &alarm.alarm_name;
     let data = json!({"version": "1.0", "type": "Delete", "deletedAlarm": alarm.history_json()});
-    book.record(
-        item(
-            name,
-            now_ms,
-            "ConfigurationUpdate",
-            format!("Alarm \"{name}\" deleted"),
-            data,
-        ),
-        now_ms,
-    );
+    book.record(item(name, now_ms, "ConfigurationUpdate", format!("Alarm \"{name}\" deleted"), data), now_ms);
 }
 
 fn state_json(value: &str, reason: &str, reason_data: Option<&str>) -> Value {
@@ -98,22 +73,10 @@ pub fn transition(book: &mut Book, name: &str, verdict: Verdict, now_ms: i64) {
     let Some(alarm) = book.alarms.get_mut(name) else {
         return;
     };
-    let old = state_json(
-        alarm.state_value.as_str(),
-        &alarm.state_reason,
-        alarm.state_reason_data.as_deref(),
-    );
+    let old = state_json(alarm.state_value.as_str(), &alarm.state_reason, alarm.state_reason_data.as_deref());
     let reason_data = Some(verdict.reason_data).filter(|d| !d.is_empty());
-    let new = state_json(
-        verdict.state.as_str(),
-        &verdict.reason,
-        reason_data.as_deref(),
-    );
-    let summary = format!(
-        "Alarm updated from {} to {}",
-        alarm.state_value.as_str(),
-        verdict.state.as_str()
-    );
+    let new = state_json(verdict.state.as_str(), &verdict.reason, reason_data.as_deref());
+    let summary = format!("Alarm updated from {} to {}", alarm.state_value.as_str(), verdict.state.as_str());
     if alarm.state_value != verdict.state {
         alarm.state_transitioned_timestamp = seconds(now_ms);
     }
@@ -139,15 +102,8 @@ pub struct DescribeAlarmHistoryInput {
     pub scan_by: Option<String>,
 }
 
-pub fn describe_alarm_history(
-    book: &Book,
-    input: DescribeAlarmHistoryInput,
-) -> Result<Value, ApiError> {
-    if let Some(t) = input
-        .history_item_type
-        .as_deref()
-        .filter(|t| !ITEM_TYPES.contains(t))
-    {
+pub fn describe_alarm_history(book: &Book, input: DescribeAlarmHistoryInput) -> Result<Value, ApiError> {
+    if let Some(t) = input.history_item_type.as_deref().filter(|t| !ITEM_TYPES.contains(t)) {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '{t}' at 'historyItemType' failed to satisfy constraint: Member must \
              satisfy enum value set: [{}]",
@@ -165,35 +121,18 @@ pub fn describe_alarm_history(
         }
     };
     let max = super::describe::max_records(input.max_records, 100)?;
-    let after = input
-        .next_token
-        .as_deref()
-        .map(super::describe::decode_token)
-        .transpose()?;
-    let wants_metric =
-        input.alarm_types.is_empty() || input.alarm_types.iter().any(|t| t == "MetricAlarm");
+    let after = input.next_token.as_deref().map(super::describe::decode_token).transpose()?;
+    let wants_metric = input.alarm_types.is_empty() || input.alarm_types.iter().any(|t| t == "MetricAlarm");
     let matches = |h: &HistoryItem| {
         wants_metric
-            && input
-                .alarm_name
-                .as_deref()
-                .is_none_or(|n| h.alarm_name == n)
-            && input
-                .history_item_type
-                .as_deref()
-                .is_none_or(|t| h.history_item_type == t)
+            && input.alarm_name.as_deref().is_none_or(|n| h.alarm_name == n)
+            && input.history_item_type.as_deref().is_none_or(|t| h.history_item_type == t)
             && input.start_date.is_none_or(|s| h.timestamp >= s)
             && input.end_date.is_none_or(|e| h.timestamp <= e)
     };
-    let ordered: Box<dyn Iterator<Item = &(u64, HistoryItem)>> = if ascending {
-        Box::new(book.history.iter())
-    } else {
-        Box::new(book.history.iter().rev())
-    };
-    let after_seq = after
-        .map(|t| t.parse::<u64>())
-        .transpose()
-        .map_err(|_| invalid_token())?;
+    let ordered: Box<dyn Iterator<Item = &(u64, HistoryItem)>> =
+        if ascending { Box::new(book.history.iter()) } else { Box::new(book.history.iter().rev()) };
+    let after_seq = after.map(|t| t.parse::<u64>()).transpose().map_err(|_| invalid_token())?;
     let mut page = ordered
         .filter(|(seq, _)| after_seq.is_none_or(|a| if ascending { *seq > a } else { *seq < a }))
         .filter(|(_, h)| matches(h))
@@ -203,17 +142,11 @@ pub fn describe_alarm_history(
     page.truncate(max);
     let mut out = json!({"AlarmHistoryItems": page.iter().map(|(_, h)| h).collect::<Vec<_>>()});
     if let (Some(seq), Some(map)) = (next, out.as_object_mut()) {
-        map.insert(
-            "NextToken".into(),
-            super::describe::encode_token(&seq.to_string()).into(),
-        );
+        map.insert("NextToken".into(), super::describe::encode_token(&seq.to_string()).into());
     }
     Ok(out)
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::bad_request(
-        "InvalidNextToken",
-        "The service cannot find the next token.",
-    )
+    ApiError::bad_request("InvalidNextToken", "The service cannot find the next token.")
 }

@@ -26,20 +26,14 @@ fn null(member: &str) -> ApiError {
 impl SetAlarmStateInput {
     pub fn validate(&self) -> Result<Verdict, ApiError> {
         self.alarm_name.as_ref().ok_or_else(|| null("alarmName"))?;
-        let value = self
-            .state_value
-            .as_deref()
-            .ok_or_else(|| null("stateValue"))?;
+        let value = self.state_value.as_deref().ok_or_else(|| null("stateValue"))?;
         let state = StateValue::parse(value).ok_or_else(|| {
             ApiError::validation(format!(
                 "1 validation error detected: Value '{value}' at 'stateValue' failed to satisfy constraint: Member \
                  must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]"
             ))
         })?;
-        let reason = self
-            .state_reason
-            .clone()
-            .ok_or_else(|| null("stateReason"))?;
+        let reason = self.state_reason.clone().ok_or_else(|| null("stateReason"))?;
         if reason.chars().count() > 1023 {
             return Err(ApiError::validation(
                 "1 validation error detected: Value at 'stateReason' failed to satisfy constraint: Member must have \
@@ -54,16 +48,9 @@ impl SetAlarmStateInput {
             ));
         }
         if !data.is_empty() && !serde_json::from_str::<Value>(&data).is_ok_and(|v| v.is_object()) {
-            return Err(ApiError::bad_request(
-                "InvalidFormat",
-                "StateReasonData must be a valid JSON object.",
-            ));
+            return Err(ApiError::bad_request("InvalidFormat", "StateReasonData must be a valid JSON object."));
         }
-        Ok(Verdict {
-            state,
-            reason,
-            reason_data: data,
-        })
+        Ok(Verdict { state, reason, reason_data: data })
     }
 }
 
@@ -74,27 +61,14 @@ pub struct AlarmNamesInput {
     pub alarm_names: Vec<String>,
 }
 
-pub fn delete_alarms(
-    book: &mut Book,
-    input: AlarmNamesInput,
-    now_ms: i64,
-) -> Result<Value, ApiError> {
+pub fn delete_alarms(book: &mut Book, input: AlarmNamesInput, now_ms: i64) -> Result<Value, ApiError> {
     if input.alarm_names.len() > 100 {
-        return Err(ApiError::validation(
-            "The collection AlarmNames must not have more than 100 members.",
-        ));
+        return Err(ApiError::validation("The collection AlarmNames must not have more than 100 members."));
     }
-    let missing: Vec<&str> = input
-        .alarm_names
-        .iter()
-        .filter(|n| !book.alarms.contains_key(*n))
-        .map(String::as_str)
-        .collect();
+    let missing: Vec<&str> =
+        input.alarm_names.iter().filter(|n| !book.alarms.contains_key(*n)).map(String::as_str).collect();
     if !missing.is_empty() {
-        return Err(ApiError::bad_request(
-            "ResourceNotFound",
-            format!("Alarms not found: [{}]", missing.join(", ")),
-        ));
+        return Err(ApiError::bad_request("ResourceNotFound", format!("Alarms not found: [{}]", missing.join(", "))));
     }
     for name in &input.alarm_names {
         if let Some(alarm) = book.alarms.remove(name) {
@@ -104,15 +78,9 @@ pub fn delete_alarms(
     Ok(json!({}))
 }
 
-pub fn set_actions_enabled(
-    book: &mut Book,
-    input: AlarmNamesInput,
-    enabled: bool,
-) -> Result<Value, ApiError> {
+pub fn set_actions_enabled(book: &mut Book, input: AlarmNamesInput, enabled: bool) -> Result<Value, ApiError> {
     if input.alarm_names.len() > 100 {
-        return Err(ApiError::validation(
-            "The collection AlarmNames must not have more than 100 members.",
-        ));
+        return Err(ApiError::validation("The collection AlarmNames must not have more than 100 members."));
     }
     for name in &input.alarm_names {
         if let Some(alarm) = book.alarms.get_mut(name) {
@@ -136,15 +104,9 @@ pub struct TagsInput {
 /// The alarm an ARN names, if it names an existing one.
 fn alarm_name<'a>(book: &Book, arn: Option<&'a str>) -> Result<&'a str, ApiError> {
     let arn = arn.ok_or_else(|| null("resourceARN"))?;
-    let name = arn
-        .split_once(":alarm:")
-        .map(|(_, n)| n)
-        .filter(|n| book.alarms.contains_key(*n));
+    let name = arn.split_once(":alarm:").map(|(_, n)| n).filter(|n| book.alarms.contains_key(*n));
     name.ok_or_else(|| {
-        ApiError::bad_request(
-            "ResourceNotFoundException",
-            format!("The resource {arn} could not be found."),
-        )
+        ApiError::bad_request("ResourceNotFoundException", format!("The resource {arn} could not be found."))
     })
 }
 
@@ -160,10 +122,7 @@ pub fn tag_resource(book: &mut Book, input: TagsInput) -> Result<Value, ApiError
             }
         }
         if tags.len() > 50 {
-            return Err(ApiError::bad_request(
-                "LimitExceeded",
-                "A resource can have at most 50 tags.",
-            ));
+            return Err(ApiError::bad_request("LimitExceeded", "A resource can have at most 50 tags."));
         }
         alarm.tags = tags;
     }
@@ -180,10 +139,6 @@ pub fn untag_resource(book: &mut Book, input: TagsInput) -> Result<Value, ApiErr
 
 pub fn list_tags(book: &Book, input: TagsInput) -> Result<Value, ApiError> {
     let name = alarm_name(book, input.resource_arn.as_deref())?;
-    let tags = book
-        .alarms
-        .get(name)
-        .map(|a| a.tags.clone())
-        .unwrap_or_default();
+    let tags = book.alarms.get(name).map(|a| a.tags.clone()).unwrap_or_default();
     Ok(json!({ "Tags": tags }))
 }

@@ -65,11 +65,7 @@ impl Alarms {
         let path = storage::file_path(&ctx.config.data_dir);
         let book = storage::load(&path)?;
         let now = ctx.clock.now_ms();
-        let next_eval = book
-            .alarms
-            .values()
-            .map(|a| (a.alarm_name.clone(), next_boundary(a, now)))
-            .collect();
+        let next_eval = book.alarms.values().map(|a| (a.alarm_name.clone(), next_boundary(a, now))).collect();
         let shared = Arc::new(Shared {
             book: Mutex::new(book),
             next_eval: Mutex::new(next_eval),
@@ -88,12 +84,7 @@ impl Alarms {
     }
 
     /// Handles the alarm operations; `None` for any other operation.
-    pub fn call(
-        &self,
-        ctx: &Arc<CloudContext>,
-        operation: &str,
-        input: Input,
-    ) -> Option<Result<Value, ApiError>> {
+    pub fn call(&self, ctx: &Arc<CloudContext>, operation: &str, input: Input) -> Option<Result<Value, ApiError>> {
         const OPS: [&str; 11] = [
             "PutMetricAlarm",
             "DescribeAlarms",
@@ -120,20 +111,12 @@ impl Alarms {
         match operation {
             "PutMetricAlarm" => s.put_metric_alarm(input.parse()?, now),
             "DescribeAlarms" => describe::describe_alarms(&lock(&s.book), input.parse()?),
-            "DescribeAlarmsForMetric" => {
-                describe::describe_alarms_for_metric(&lock(&s.book), input.parse()?)
-            }
-            "DescribeAlarmHistory" => {
-                history::describe_alarm_history(&lock(&s.book), input.parse()?)
-            }
+            "DescribeAlarmsForMetric" => describe::describe_alarms_for_metric(&lock(&s.book), input.parse()?),
+            "DescribeAlarmHistory" => history::describe_alarm_history(&lock(&s.book), input.parse()?),
             "SetAlarmState" => s.set_alarm_state(input.parse()?, now),
             "DeleteAlarms" => s.mutate(|book| manage::delete_alarms(book, input.parse()?, now)),
-            "EnableAlarmActions" => {
-                s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, true))
-            }
-            "DisableAlarmActions" => {
-                s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, false))
-            }
+            "EnableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, true)),
+            "DisableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, false)),
             "TagResource" => s.mutate(|book| manage::tag_resource(book, input.parse()?)),
             "UntagResource" => s.mutate(|book| manage::untag_resource(book, input.parse()?)),
             "ListTagsForResource" => manage::list_tags(&lock(&s.book), input.parse()?),
@@ -161,10 +144,7 @@ impl Alarms {
     /// Drops every alarm and its history (admin reset).
     pub fn clear(&self) -> anyhow::Result<()> {
         let mut book = lock(&self.shared.book);
-        *book = Book {
-            version: storage::FORMAT_VERSION,
-            ..Book::default()
-        };
+        *book = Book { version: storage::FORMAT_VERSION, ..Book::default() };
         lock(&self.shared.next_eval).clear();
         storage::save(&self.shared.path, &book)
     }
@@ -179,11 +159,7 @@ fn next_boundary(alarm: &MetricAlarm, now: i64) -> i64 {
 /// The queries that produce an alarm's series, and the id of the one that returns it.
 pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
     if let Some(metrics) = &alarm.metrics {
-        let id = metrics
-            .iter()
-            .find(|q| q.return_data.unwrap_or(true))
-            .map(|q| q.id.clone())
-            .unwrap_or_default();
+        let id = metrics.iter().find(|q| q.return_data.unwrap_or(true)).map(|q| q.id.clone()).unwrap_or_default();
         return (metrics.clone(), id);
     }
     let query = MetricDataQuery {
@@ -213,10 +189,7 @@ impl Shared {
     }
 
     /// Applies a change to the book and writes it out; the write failing fails the request.
-    fn mutate(
-        &self,
-        change: impl FnOnce(&mut Book) -> Result<Value, ApiError>,
-    ) -> Result<Value, ApiError> {
+    fn mutate(&self, change: impl FnOnce(&mut Book) -> Result<Value, ApiError>) -> Result<Value, ApiError> {
         let mut book = lock(&self.book);
         let out = change(&mut book)?;
         self.persist(&book)?;
@@ -232,11 +205,7 @@ impl Shared {
         })
     }
 
-    fn put_metric_alarm(
-        &self,
-        input: put::PutMetricAlarmInput,
-        now: i64,
-    ) -> Result<Value, ApiError> {
+    fn put_metric_alarm(&self, input: put::PutMetricAlarmInput, now: i64) -> Result<Value, ApiError> {
         let alarm = input.into_alarm(&self.arn_prefix(), now)?;
         self.check_queries(&alarm, now)?;
         let name = alarm.alarm_name.clone();
@@ -260,27 +229,15 @@ impl Shared {
         self.source
             .query(&queries, range.0, range.1)
             .map(|_| ())
-            .map_err(|e| {
-                ApiError::bad_request(
-                    "ValidationError",
-                    format!("Invalid metrics list: {}", e.message),
-                )
-            })
+            .map_err(|e| ApiError::bad_request("ValidationError", format!("Invalid metrics list: {}", e.message)))
     }
 
-    fn set_alarm_state(
-        &self,
-        input: manage::SetAlarmStateInput,
-        now: i64,
-    ) -> Result<Value, ApiError> {
+    fn set_alarm_state(&self, input: manage::SetAlarmStateInput, now: i64) -> Result<Value, ApiError> {
         let verdict = input.validate()?;
         self.mutate(|book| {
             let name = input.alarm_name.clone().unwrap_or_default();
             if !book.alarms.contains_key(&name) {
-                return Err(ApiError::bad_request(
-                    "ResourceNotFound",
-                    format!("Alarm {name} not found"),
-                ));
+                return Err(ApiError::bad_request("ResourceNotFound", format!("Alarm {name} not found")));
             }
             history::transition(book, &name, verdict, now);
             Ok(json!({}))
@@ -292,10 +249,7 @@ impl Shared {
         let _evaluating = lock(&self.evaluating);
         let due: Vec<(String, i64)> = {
             let next = lock(&self.next_eval);
-            next.iter()
-                .filter(|(_, t)| **t <= now)
-                .map(|(n, t)| (n.clone(), *t))
-                .collect()
+            next.iter().filter(|(_, t)| **t <= now).map(|(n, t)| (n.clone(), *t)).collect()
         };
         for (name, first) in due {
             let Some(alarm) = lock(&self.book).alarms.get(&name).cloned() else {
@@ -326,13 +280,7 @@ impl Shared {
                 Vec::new()
             }
         };
-        let verdict = Evaluation {
-            alarm: &alarm,
-            current: alarm.state_value,
-            at_ms,
-            points,
-        }
-        .decide();
+        let verdict = Evaluation { alarm: &alarm, current: alarm.state_value, at_ms, points }.decide();
         let Some(verdict) = verdict.filter(|v| v.state != alarm.state_value) else {
             return;
         };
@@ -372,10 +320,7 @@ async fn run_evaluator(shared: Arc<Shared>, ctx: Arc<CloudContext>) {
         }
         let now = ctx.clock.now_ms();
         let s = shared.clone();
-        if tokio::task::spawn_blocking(move || s.catch_up(now))
-            .await
-            .is_err()
-        {
+        if tokio::task::spawn_blocking(move || s.catch_up(now)).await.is_err() {
             tracing::error!("alarm evaluation panicked");
         }
     }

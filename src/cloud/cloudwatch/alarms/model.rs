@@ -160,10 +160,7 @@ impl MetricAlarm {
     }
 
     pub fn missing_data(&self) -> MissingData {
-        self.treat_missing_data
-            .as_deref()
-            .and_then(MissingData::parse)
-            .unwrap_or(MissingData::Missing)
+        self.treat_missing_data.as_deref().and_then(MissingData::parse).unwrap_or(MissingData::Missing)
     }
 
     /// The alarm's period: its own, or that of the query whose data it watches.
@@ -174,24 +171,14 @@ impl MetricAlarm {
         let queries = self.metrics.as_deref().unwrap_or_default();
         let returned = queries.iter().find(|q| q.return_data.unwrap_or(true));
         returned
-            .and_then(|q| {
-                q.period
-                    .or_else(|| q.metric_stat.as_ref().map(|m| m.period))
-            })
-            .or_else(|| {
-                queries
-                    .iter()
-                    .filter_map(|q| q.metric_stat.as_ref().map(|m| m.period))
-                    .min()
-            })
+            .and_then(|q| q.period.or_else(|| q.metric_stat.as_ref().map(|m| m.period)))
+            .or_else(|| queries.iter().filter_map(|q| q.metric_stat.as_ref().map(|m| m.period)).min())
             .unwrap_or(60)
     }
 
     /// The statistic as reasons and StateReasonData name it.
     pub fn stat_name(&self) -> Option<&str> {
-        self.statistic
-            .as_deref()
-            .or(self.extended_statistic.as_deref())
+        self.statistic.as_deref().or(self.extended_statistic.as_deref())
     }
 
     /// The alarm as AWS writes it in history data (camelCase members).
@@ -210,29 +197,15 @@ impl MetricAlarm {
             "treatMissingData": self.treat_missing_data.as_deref().unwrap_or("missing"),
         });
         let extra = [
-            (
-                "alarmDescription",
-                self.alarm_description.clone().map(Into::into),
-            ),
+            ("alarmDescription", self.alarm_description.clone().map(Into::into)),
             ("metricName", self.metric_name.clone().map(Into::into)),
             ("namespace", self.namespace.clone().map(Into::into)),
             ("statistic", self.statistic.clone().map(Into::into)),
-            (
-                "extendedStatistic",
-                self.extended_statistic.clone().map(Into::into),
-            ),
+            ("extendedStatistic", self.extended_statistic.clone().map(Into::into)),
             ("period", self.period.map(Into::into)),
             ("unit", self.unit.clone().map(Into::into)),
-            (
-                "datapointsToAlarm",
-                self.datapoints_to_alarm.map(Into::into),
-            ),
-            (
-                "metrics",
-                self.metrics
-                    .as_ref()
-                    .map(|m| serde_json::to_value(m).unwrap_or_default()),
-            ),
+            ("datapointsToAlarm", self.datapoints_to_alarm.map(Into::into)),
+            ("metrics", self.metrics.as_ref().map(|m| serde_json::to_value(m).unwrap_or_default())),
         ];
         if let Some(map) = v.as_object_mut() {
             for (k, val) in extra {

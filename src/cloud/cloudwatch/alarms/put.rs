@@ -8,11 +8,8 @@ use crate::cloud::error::ApiError;
 
 pub const STATISTICS: [&str; 5] = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 
-const ANOMALY_OPERATORS: [&str; 3] = [
-    "LessThanLowerOrGreaterThanUpperThreshold",
-    "LessThanLowerThreshold",
-    "GreaterThanUpperThreshold",
-];
+const ANOMALY_OPERATORS: [&str; 3] =
+    ["LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"];
 
 const UNITS: [&str; 27] = [
     "Seconds",
@@ -112,14 +109,8 @@ pub fn is_percentile(s: &str) -> bool {
         && whole.len() <= 3
         && frac.len() <= 2
         && (!digits.contains('.') || !frac.is_empty())
-        && whole
-            .chars()
-            .chain(frac.chars())
-            .all(|c| c.is_ascii_digit());
-    shaped
-        && digits
-            .parse::<f64>()
-            .is_ok_and(|p| (0.0..=100.0).contains(&p))
+        && whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit());
+    shaped && digits.parse::<f64>().is_ok_and(|p| (0.0..=100.0).contains(&p))
 }
 
 /// Alarm periods: 10 and 30 (high resolution) or a multiple of 60 seconds.
@@ -152,16 +143,12 @@ impl PutMetricAlarmInput {
                 )));
             }
             if m > evaluation_periods {
-                return Err(validation(
-                    "DatapointsToAlarm must be less than or equal to EvaluationPeriods",
-                ));
+                return Err(validation("DatapointsToAlarm must be less than or equal to EvaluationPeriods"));
             }
         }
         let threshold = required(self.threshold, "threshold")?;
         if !threshold.is_finite() {
-            return Err(validation(
-                "The parameter Threshold must be a finite number.",
-            ));
+            return Err(validation("The parameter Threshold must be a finite number."));
         }
         if let Some(t) = &self.treat_missing_data {
             if MissingData::parse(t).is_none() {
@@ -243,14 +230,9 @@ impl PutMetricAlarmInput {
         ];
         for (member, actions) in lists {
             if actions.len() > 5 {
-                return Err(validation(format!(
-                    "The collection {member} must not have more than 5 members."
-                )));
+                return Err(validation(format!("The collection {member} must not have more than 5 members.")));
             }
-            if let Some(bad) = actions
-                .iter()
-                .find(|a| !a.starts_with("arn:") || a.len() > 1024)
-            {
+            if let Some(bad) = actions.iter().find(|a| !a.starts_with("arn:") || a.len() > 1024) {
                 return Err(validation(format!("Invalid arn syntax: {bad}")));
             }
         }
@@ -272,9 +254,7 @@ impl PutMetricAlarmInput {
         length(namespace, "namespace", 1, 255)?;
         match (&self.statistic, &self.extended_statistic) {
             (Some(_), Some(_)) | (None, None) => {
-                return Err(combination(
-                    "Exactly one of Statistic and ExtendedStatistic must be specified.",
-                ));
+                return Err(combination("Exactly one of Statistic and ExtendedStatistic must be specified."));
             }
             (Some(s), None) if !STATISTICS.contains(&s.as_str()) => {
                 return Err(validation(format!(
@@ -305,9 +285,7 @@ impl PutMetricAlarmInput {
         }
         let dimensions = self.dimensions.as_deref().unwrap_or_default();
         if dimensions.len() > 30 {
-            return Err(validation(
-                "The collection Dimensions must not have more than 30 members.",
-            ));
+            return Err(validation("The collection Dimensions must not have more than 30 members."));
         }
         for d in dimensions {
             length(&d.name, "dimensions.member.name", 1, 255)?;
@@ -324,9 +302,7 @@ impl PutMetricAlarmInput {
         }
         let period = required(self.period, "period")?;
         if !valid_alarm_period(period) {
-            return Err(validation(
-                "The parameter Period must be 10, 30 or a multiple of 60.",
-            ));
+            return Err(validation("The parameter Period must be 10, 30 or a multiple of 60."));
         }
         Ok(period)
     }
@@ -350,24 +326,13 @@ impl PutMetricAlarmInput {
             ));
         }
         if metrics.is_empty() || metrics.len() > 10 {
-            return Err(validation(
-                "The collection Metrics must have between 1 and 10 members.",
-            ));
+            return Err(validation("The collection Metrics must have between 1 and 10 members."));
         }
-        if metrics
-            .iter()
-            .filter(|q| q.return_data.unwrap_or(true))
-            .count()
-            != 1
-        {
-            return Err(validation(
-                "Exactly one element of the metrics list should return data.",
-            ));
+        if metrics.iter().filter(|q| q.return_data.unwrap_or(true)).count() != 1 {
+            return Err(validation("Exactly one element of the metrics list should return data."));
         }
         for (i, q) in metrics.iter().enumerate() {
-            let period = q
-                .period
-                .or_else(|| q.metric_stat.as_ref().map(|m| m.period));
+            let period = q.period.or_else(|| q.metric_stat.as_ref().map(|m| m.period));
             if let Some(p) = period.filter(|p| !valid_alarm_period(*p)) {
                 return Err(validation(format!(
                     "The parameter Metrics.member.{}.Period ({p}) must be 10, 30 or a multiple of 60.",
@@ -377,29 +342,15 @@ impl PutMetricAlarmInput {
         }
         let returned = metrics.iter().find(|q| q.return_data.unwrap_or(true));
         let period = returned
-            .and_then(|q| {
-                q.period
-                    .or_else(|| q.metric_stat.as_ref().map(|m| m.period))
-            })
-            .or_else(|| {
-                metrics
-                    .iter()
-                    .filter_map(|q| q.metric_stat.as_ref().map(|m| m.period))
-                    .min()
-            });
-        period.ok_or_else(|| {
-            validation(
-                "The expression of a metric math alarm needs a Period when it uses no metric.",
-            )
-        })
+            .and_then(|q| q.period.or_else(|| q.metric_stat.as_ref().map(|m| m.period)))
+            .or_else(|| metrics.iter().filter_map(|q| q.metric_stat.as_ref().map(|m| m.period)).min());
+        period.ok_or_else(|| validation("The expression of a metric math alarm needs a Period when it uses no metric."))
     }
 }
 
 pub fn check_tags(tags: &[Tag]) -> Result<(), ApiError> {
     if tags.len() > 50 {
-        return Err(validation(
-            "The collection Tags must not have more than 50 members.",
-        ));
+        return Err(validation("The collection Tags must not have more than 50 members."));
     }
     for t in tags {
         length(&t.key, "tags.member.key", 1, 128)?;

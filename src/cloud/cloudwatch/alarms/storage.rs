@@ -31,36 +31,25 @@ impl Book {
         self.history.push((self.next_seq, item));
         self.next_seq += 1;
         let oldest = (now_ms - HISTORY_MS) as f64 / 1000.0;
-        let expired = self
-            .history
-            .iter()
-            .take_while(|(_, h)| h.timestamp < oldest)
-            .count();
+        let expired = self.history.iter().take_while(|(_, h)| h.timestamp < oldest).count();
         let over = self.history.len().saturating_sub(HISTORY_MAX);
         self.history.drain(..expired.max(over));
     }
 }
 
 pub fn file_path(data_dir: &Path) -> PathBuf {
-    data_dir
-        .join("cloudwatch")
-        .join("alarms")
-        .join("alarms.json")
+    data_dir.join("cloudwatch").join("alarms").join("alarms.json")
 }
 
 pub fn load(path: &Path) -> anyhow::Result<Book> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Book {
-                version: FORMAT_VERSION,
-                ..Book::default()
-            });
+            return Ok(Book { version: FORMAT_VERSION, ..Book::default() });
         }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
-    let book: Book =
-        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
+    let book: Book = serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
     anyhow::ensure!(
         book.version == FORMAT_VERSION,
         "{} has format version {}, this build reads version {FORMAT_VERSION}",
