@@ -1,7 +1,9 @@
 //! The headless subcommands. Each returns an exit code: 0 ok, 1 failure (2, usage, is clap's).
 
+pub mod alarms;
 pub mod info;
 pub mod local;
+pub mod metrics;
 pub mod output;
 
 use std::process::ExitCode;
@@ -37,6 +39,8 @@ pub fn main(cli: Cli) -> ExitCode {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
             Command::Info => info::run(&global, &paths).await,
+            Command::Alarms(args) => alarms::run(args, &global, &paths).await,
+            Command::Metrics(args) => metrics::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)
