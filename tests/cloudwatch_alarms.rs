@@ -89,37 +89,37 @@ async fn each_missing_data_mode_goes_through_its_transitions() {
         ("breaching", Alarm, Alarm),
         ("notBreaching", Fine, Fine),
     ];
-    for (mode, ..) in modes {
-        alarm_on(&cw, &format!("mode-{mode}"), "Lag").treat_missing_data(mode).send().await.expect("PutMetricAlarm");
+    for (mode, ..) in &modes {
+        alarm_on(&cw, &format!("mode-{mode}"), "Lag").treat_missing_data(*mode).send().await.expect("PutMetricAlarm");
         let created = describe(&cw, &format!("mode-{mode}")).await;
         assert_eq!(created.state_value(), Some(&Insufficient));
         assert_eq!(created.state_reason(), Some("Unchecked: Initial alarm creation"));
     }
     put(&cw, "Lag", 1.0, now(&cloud)).await;
     next_minute(&cloud);
-    for (mode, ..) in modes {
+    for (mode, ..) in &modes {
         assert_eq!(state(&cw, &format!("mode-{mode}")).await, Fine, "{mode} after a low value");
     }
     next_minute(&cloud);
-    for (mode, ..) in modes {
+    for (mode, ..) in &modes {
         assert_eq!(state(&cw, &format!("mode-{mode}")).await, Fine, "{mode}: the low value is still in range");
     }
     for _ in 0..2 {
         next_minute(&cloud);
     }
-    for (mode, after_low, _) in modes {
-        assert_eq!(state(&cw, &format!("mode-{mode}")).await, after_low, "{mode} with no data after OK");
+    for (mode, after_low, _) in &modes {
+        assert_eq!(&state(&cw, &format!("mode-{mode}")).await, after_low, "{mode} with no data after OK");
     }
     put(&cw, "Lag", 5.0, now(&cloud)).await;
     next_minute(&cloud);
-    for (mode, ..) in modes {
+    for (mode, ..) in &modes {
         assert_eq!(state(&cw, &format!("mode-{mode}")).await, Alarm, "{mode} after a high value");
     }
     for _ in 0..3 {
         next_minute(&cloud);
     }
-    for (mode, _, after_high) in modes {
-        assert_eq!(state(&cw, &format!("mode-{mode}")).await, after_high, "{mode} with no data after ALARM");
+    for (mode, _, after_high) in &modes {
+        assert_eq!(&state(&cw, &format!("mode-{mode}")).await, after_high, "{mode} with no data after ALARM");
     }
     let h = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     assert_eq!(
@@ -153,7 +153,15 @@ async fn each_missing_data_mode_goes_through_its_transitions() {
         2,
         "no transition when missing data keeps it in ALARM"
     );
-    assert!(breaching.state_reason().unwrap_or_default().starts_with("Threshold Crossed: 1 datapoint [5.0 ("));
+    assert_eq!(
+        breaching.state_reason(),
+        Some(
+            "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as \
+             [Breaching]."
+        )
+    );
+    let ignore = describe(&cw, "mode-ignore").await;
+    assert!(ignore.state_reason().unwrap_or_default().starts_with("Threshold Crossed: 1 datapoint [5.0 ("));
     let missing = describe(&cw, "mode-missing").await;
     assert_eq!(missing.state_reason(), Some("Insufficient Data: 1 datapoint was unknown."));
 }
@@ -352,6 +360,7 @@ async fn alarms_and_history_survive_a_restart_and_keep_evaluating() {
     next_minute(&cloud);
     assert_eq!(state(&cw, "durable").await, StateValue::Alarm);
 
+    let before = now(&cloud);
     let cloud = cloud.restart().await;
     let cw = client(&cloud).await;
     let a = describe(&cw, "durable").await;
@@ -366,6 +375,9 @@ async fn alarms_and_history_survive_a_restart_and_keep_evaluating() {
         .expect("ListTagsForResource");
     assert_eq!(tags.tags().len(), 1);
 
+    // A restarted virtual clock starts again from the wall clock: move it past where it stood.
+    let behind = before + 3 * MIN - now(&cloud);
+    cloud.advance(Duration::from_millis(behind.max(0) as u64));
     put(&cw, "Lag", 1.0, now(&cloud)).await;
     next_minute(&cloud);
     assert_eq!(state(&cw, "durable").await, StateValue::Ok, "evaluation goes on after the restart");

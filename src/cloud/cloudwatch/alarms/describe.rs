@@ -34,7 +34,11 @@ pub fn decode_token(token: &str) -> Result<String, ApiError> {
 
 /// An alarm as the wire carries it: absent members left out rather than null.
 pub fn alarm_json(alarm: &MetricAlarm) -> Value {
-    strip_nulls(serde_json::to_value(alarm).unwrap_or_default())
+    let mut v = strip_nulls(serde_json::to_value(alarm).unwrap_or_default());
+    if let Some(map) = v.as_object_mut() {
+        map.remove("Tags");
+    }
+    v
 }
 
 fn strip_nulls(v: Value) -> Value {

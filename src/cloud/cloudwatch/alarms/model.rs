@@ -144,8 +144,8 @@ pub struct MetricAlarm {
     pub evaluate_low_sample_count_percentile: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<MetricDataQuery>>,
-    /// Not part of the described alarm: kept beside it for ListTagsForResource.
-    #[serde(skip_serializing, default)]
+    /// Stored with the alarm for ListTagsForResource; not part of the described alarm.
+    #[serde(default)]
     pub tags: Vec<Tag>,
 }
 
