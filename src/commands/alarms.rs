@@ -66,10 +66,10 @@ fn iso(ms: i64) -> String {
 /// A state reason without its list of datapoints and transition note, to fit a table cell.
 pub fn reason_summary(reason: &str) -> String {
     let mut s = reason.to_string();
-    if let (Some(open), Some(close)) = (s.find(" ["), s.find("] ")) {
-        if open < close {
-            s.replace_range(open..close + 1, "");
-        }
+    if let (Some(open), Some(close)) = (s.find(" ["), s.find("] "))
+        && open < close
+    {
+        s.replace_range(open..close + 1, "");
     }
     if let Some(i) = s.find(" (minimum ") {
         s.truncate(i);

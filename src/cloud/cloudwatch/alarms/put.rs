@@ -150,13 +150,13 @@ impl PutMetricAlarmInput {
         if !threshold.is_finite() {
             return Err(validation("The parameter Threshold must be a finite number."));
         }
-        if let Some(t) = &self.treat_missing_data {
-            if MissingData::parse(t).is_none() {
-                return Err(validation(format!(
-                    "Option {t} is not supported. Supported options for parameter TreatMissingData are missing, \
-                     ignore, breaching and notBreaching."
-                )));
-            }
+        if let Some(t) = &self.treat_missing_data
+            && MissingData::parse(t).is_none()
+        {
+            return Err(validation(format!(
+                "Option {t} is not supported. Supported options for parameter TreatMissingData are missing, \
+                 ignore, breaching and notBreaching."
+            )));
         }
         self.check_actions()?;
         self.check_tags()?;
@@ -291,14 +291,14 @@ impl PutMetricAlarmInput {
             length(&d.name, "dimensions.member.name", 1, 255)?;
             length(&d.value, "dimensions.member.value", 1, 1024)?;
         }
-        if let Some(unit) = &self.unit {
-            if !UNITS.contains(&unit.as_str()) {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{unit}' at 'unit' failed to satisfy constraint: Member \
-                     must satisfy enum value set: [{}]",
-                    UNITS.join(", ")
-                )));
-            }
+        if let Some(unit) = &self.unit
+            && !UNITS.contains(&unit.as_str())
+        {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{unit}' at 'unit' failed to satisfy constraint: Member must \
+                 satisfy enum value set: [{}]",
+                UNITS.join(", ")
+            )));
         }
         let period = required(self.period, "period")?;
         if !valid_alarm_period(period) {
