@@ -42,7 +42,7 @@ impl CloudWatch {
                 max_body: 2 * 1024 * 1024,
                 is_timestamp_member,
             },
-            alarms: alarms::Alarms::new(ctx, Arc::new(store::MetricStore::default()))?,
+            alarms: alarms::Alarms::new(ctx, Arc::new(store::MetricStore))?,
         })
     }
 }
