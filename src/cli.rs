@@ -72,11 +72,51 @@ pub enum Command {
     Alarms(AlarmsArgs),
     /// A stream's key CloudWatch figures per period (AWS/Kinesis).
     Metrics(MetricsArgs),
+    /// The pipeline patterns the console deploys; `patterns show <id>` for one in full.
+    Patterns(PatternsArgs),
+    /// Print a pattern's CloudFormation template exactly as bundled.
+    Template {
+        /// Pattern id or number (see `patterns`).
+        pattern: String,
+    },
+    /// Check parameter values against a pattern's template without deploying (exit 1 when invalid).
+    Validate(ValidateArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PatternsArgs {
+    #[command(subcommand)]
+    pub command: Option<PatternsCommand>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PatternsCommand {
+    /// A pattern's diagram, resources, parameters, outputs, alarms and dashboard.
+    Show {
+        /// Pattern id or number (see `patterns`).
+        pattern: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Pattern id or number (see `patterns`).
+    pub pattern: String,
+    /// A parameter value (repeatable); parameters not given take the template's defaults.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

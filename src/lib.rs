@@ -7,6 +7,7 @@ pub mod commands;
 pub mod control;
 pub mod logging;
 pub mod paths;
+pub mod patterns;
 pub mod target;
 
 /// The console's version, as it appears in stack tags and `info`.

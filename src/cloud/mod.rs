@@ -50,7 +50,12 @@ pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow
         service.clone().start(ctx.clone());
     }
     let host = Arc::new(server::Host { ctx: ctx.clone(), registry });
-    let task = tokio::spawn(server::serve(host, listener));
+    let task = tokio::spawn(async move {
+        server::serve(host.clone(), listener).await;
+        for service in host.registry.all() {
+            service.stop().await;
+        }
+    });
     tracing::info!(%url, "local cloud serving");
     Ok(RunningCloud { addr, url, ctx, task })
 }

@@ -101,6 +101,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// Called once the host is serving, so services can start their background work.
     fn start(self: Arc<Self>, _ctx: Arc<CloudContext>) {}
+
+    /// Called when the host stops gracefully, after it stopped accepting requests: flush what is buffered.
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 impl Input {

@@ -5,6 +5,10 @@ pub mod info;
 pub mod local;
 pub mod metrics;
 pub mod output;
+pub mod pattern_show;
+pub mod patterns;
+pub mod template;
+pub mod validate;
 
 use std::process::ExitCode;
 
@@ -41,6 +45,9 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Info => info::run(&global, &paths).await,
             Command::Alarms(args) => alarms::run(args, &global, &paths).await,
             Command::Metrics(args) => metrics::run(args, &global, &paths).await,
+            Command::Patterns(args) => patterns::run(args, &global),
+            Command::Template { pattern } => template::run(&pattern),
+            Command::Validate(args) => validate::run(args, &global),
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

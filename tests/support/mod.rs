@@ -14,9 +14,40 @@ use kinesis_console::cloud::clock::ClockMode;
 use kinesis_console::cloud::host::{AdminClient, EndpointInfo};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials, RunningCloud};
 
+/// A local cloud for one test. It runs on a runtime of its own, so a test may block (run the `aws`
+/// CLI, wait on a child process) without starving the server it talks to.
 pub struct TestCloud {
     pub cloud: RunningCloud,
     pub dir: tempfile::TempDir,
+    runtime: CloudRuntime,
+}
+
+/// Dropped from inside the test's own runtime, where a blocking shutdown is not allowed.
+struct CloudRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for CloudRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl CloudRuntime {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .thread_name("test-cloud")
+            .build()
+            .expect("a runtime for the test cloud");
+        CloudRuntime(Some(rt))
+    }
+
+    async fn start(&self, config: CloudConfig, creds: LocalCredentials) -> RunningCloud {
+        let rt = self.0.as_ref().expect("runtime is live");
+        rt.spawn(cloud::start(config, creds)).await.expect("start task").expect("local cloud starts")
+    }
 }
 
 pub fn init_env() {
@@ -42,19 +73,23 @@ impl TestCloud {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = CloudConfig::ephemeral(dir.path());
         configure(&mut config);
-        let cloud = cloud::start(config, LocalCredentials::generate()).await.expect("local cloud starts");
-        TestCloud { cloud, dir }
+        let runtime = CloudRuntime::new();
+        let cloud = runtime.start(config, LocalCredentials::generate()).await;
+        TestCloud { cloud, dir, runtime }
     }
 
     /// Restarts on the same data dir (what a host restart does), keeping credentials.
     pub async fn restart(self) -> Self {
-        let TestCloud { cloud, dir } = self;
+        let TestCloud { cloud, dir, runtime } = self;
         let creds = cloud.credentials().clone();
         let mut config = cloud.ctx.config.clone();
         config.bind.set_port(0);
         cloud.shutdown().await;
-        let cloud = cloud::start(config, creds).await.expect("local cloud restarts");
-        TestCloud { cloud, dir }
+        // A fresh runtime ends every task of the old cloud, as a process exit would.
+        drop(runtime);
+        let runtime = CloudRuntime::new();
+        let cloud = runtime.start(config, creds).await;
+        TestCloud { cloud, dir, runtime }
     }
 
     pub fn url(&self) -> &str {
