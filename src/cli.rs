@@ -68,6 +68,10 @@ pub enum Command {
     Local(LocalCommand),
     /// Version, every path used, and the target the console would talk to.
     Info,
+    /// CloudWatch metric alarms: state, since when, and why.
+    Alarms(AlarmsArgs),
+    /// A stream's key CloudWatch figures per period (AWS/Kinesis).
+    Metrics(MetricsArgs),
     /// The pipeline patterns the console deploys; `patterns show <id>` for one in full.
     Patterns(PatternsArgs),
     /// Print a pattern's CloudFormation template exactly as bundled.
@@ -205,4 +209,34 @@ pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
         Some(secs) if secs > 0 => Ok(secs),
         _ => Err(format!("'{s}' must be a positive duration")),
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlarmState {
+    #[value(name = "ALARM")]
+    Alarm,
+    #[value(name = "OK")]
+    Ok,
+    #[value(name = "INSUFFICIENT_DATA")]
+    InsufficientData,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AlarmsArgs {
+    /// Only alarms in this state.
+    #[arg(long, value_enum)]
+    pub state: Option<AlarmState>,
+    /// Only alarms whose name starts with this.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// The Kinesis stream.
+    #[arg(long, value_name = "NAME")]
+    pub stream: String,
+    /// How far back: 90s, 15m, 3h, 2d.
+    #[arg(long, default_value = "15m", value_parser = crate::commands::metrics::parse_since)]
+    pub since: std::time::Duration,
 }

@@ -2,8 +2,10 @@
 
 pub mod dashboard;
 pub mod health;
+pub mod alarms;
 pub mod info;
 pub mod local;
+pub mod metrics;
 pub mod output;
 pub mod pattern_show;
 pub mod patterns;
@@ -43,6 +45,8 @@ pub fn main(cli: Cli) -> ExitCode {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
             Command::Info => info::run(&global, &paths).await,
+            Command::Alarms(args) => alarms::run(args, &global, &paths).await,
+            Command::Metrics(args) => metrics::run(args, &global, &paths).await,
             Command::Patterns(args) => patterns::run(args, &global),
             Command::Template { pattern } => template::run(&pattern),
             Command::Validate(args) => validate::run(args, &global),

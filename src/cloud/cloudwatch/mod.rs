@@ -47,6 +47,7 @@ impl CloudWatch {
         let now = Arc::new(move || clock.upgrade().map_or_else(super::clock::wall_ms, |c| c.clock.now_ms()));
         let metrics = MetricStore::open(&ctx.config.data_dir, now)?;
         ctx.metrics.install(metrics.clone() as Arc<dyn MetricSink>);
+        let alarms = alarms::Alarms::new(ctx, metrics.clone())?;
         Ok(CloudWatch {
             metrics,
             dashboards: Dashboards::open(&ctx.config.data_dir)?,
@@ -62,7 +63,7 @@ impl CloudWatch {
                 max_body: 2 * 1024 * 1024,
                 is_timestamp_member,
             },
-            alarms: alarms::Alarms::new(ctx)?,
+            alarms,
         })
     }
 }
@@ -97,6 +98,7 @@ impl Service for CloudWatch {
         Box::pin(async move {
             self.metrics.clear()?;
             self.dashboards.clear()?;
+            self.alarms.clear()?;
             Ok(())
         })
     }

@@ -1,25 +1,327 @@
 //! CloudWatch alarms: definitions, evaluation on the cloud clock, state history.
+//!
+//! Each alarm is evaluated at each of its period boundaries (aligned to the epoch) by a background
+//! task that sleeps on the cloud clock. Every alarm operation first catches evaluations up to the
+//! current cloud time, so a caller that advanced a virtual clock sees exactly the states AWS's rules
+//! give at that instant.
 
-use std::sync::Arc;
+pub mod describe;
+pub mod evaluate;
+pub mod history;
+pub mod manage;
+pub mod model;
+pub mod put;
+pub mod source;
+pub mod storage;
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use self::evaluate::{Evaluation, evaluation_range};
+use self::model::MetricAlarm;
+use self::source::MetricSource;
+use self::storage::Book;
+use crate::cloud::cloudwatch::model::{MetricDataQuery, MetricStat};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Input;
 
-pub struct Alarms {}
+pub use self::model::{HistoryItem, MetricAlarm as Alarm};
+
+/// Boundaries evaluated at most when catching up after the clock jumped (or the host was down):
+/// older ones cannot change what the newest evaluations decide.
+const MAX_CATCH_UP: i64 = 64;
+
+pub struct Alarms {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    book: Mutex<Book>,
+    /// Next evaluation time of each alarm (cloud ms), not persisted: after a restart the alarm is
+    /// evaluated from the next boundary on.
+    next_eval: Mutex<HashMap<String, i64>>,
+    /// Held while evaluating, so the task and a request never evaluate the same boundary twice.
+    evaluating: Mutex<()>,
+    source: Arc<dyn MetricSource>,
+    path: PathBuf,
+    region: String,
+    account: String,
+    ctx: Weak<CloudContext>,
+    changed: Notify,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 impl Alarms {
-    pub fn new(_ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
-        Ok(Alarms {})
+    /// Loads the alarms of the data dir and starts evaluating them on the cloud clock.
+    pub fn new(ctx: &Arc<CloudContext>, source: Arc<dyn MetricSource>) -> anyhow::Result<Self> {
+        let path = storage::file_path(&ctx.config.data_dir);
+        let book = storage::load(&path)?;
+        let now = ctx.clock.now_ms();
+        let next_eval = book.alarms.values().map(|a| (a.alarm_name.clone(), next_boundary(a, now))).collect();
+        let shared = Arc::new(Shared {
+            book: Mutex::new(book),
+            next_eval: Mutex::new(next_eval),
+            evaluating: Mutex::new(()),
+            source,
+            path,
+            region: ctx.config.region.clone(),
+            account: ctx.account_id().to_string(),
+            ctx: Arc::downgrade(ctx),
+            changed: Notify::new(),
+        });
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            handle.spawn(run_evaluator(shared.clone(), ctx.clone()));
+        }
+        Ok(Alarms { shared })
     }
 
     /// Handles the alarm operations; `None` for any other operation.
-    pub fn call(
-        &self,
-        _ctx: &Arc<CloudContext>,
-        _operation: &str,
-        _input: Input,
-    ) -> Option<Result<serde_json::Value, ApiError>> {
-        None
+    pub fn call(&self, ctx: &Arc<CloudContext>, operation: &str, input: Input) -> Option<Result<Value, ApiError>> {
+        const OPS: [&str; 11] = [
+            "PutMetricAlarm",
+            "DescribeAlarms",
+            "DescribeAlarmsForMetric",
+            "DescribeAlarmHistory",
+            "SetAlarmState",
+            "DeleteAlarms",
+            "EnableAlarmActions",
+            "DisableAlarmActions",
+            "TagResource",
+            "UntagResource",
+            "ListTagsForResource",
+        ];
+        if !OPS.contains(&operation) {
+            return None;
+        }
+        let now = ctx.clock.now_ms();
+        self.shared.catch_up(now);
+        Some(self.dispatch(operation, input, now))
+    }
+
+    fn dispatch(&self, operation: &str, input: Input, now: i64) -> Result<Value, ApiError> {
+        let s = &self.shared;
+        match operation {
+            "PutMetricAlarm" => s.put_metric_alarm(input.parse()?, now),
+            "DescribeAlarms" => describe::describe_alarms(&lock(&s.book), input.parse()?),
+            "DescribeAlarmsForMetric" => describe::describe_alarms_for_metric(&lock(&s.book), input.parse()?),
+            "DescribeAlarmHistory" => history::describe_alarm_history(&lock(&s.book), input.parse()?),
+            "SetAlarmState" => s.set_alarm_state(input.parse()?, now),
+            "DeleteAlarms" => s.mutate(|book| manage::delete_alarms(book, input.parse()?, now)),
+            "EnableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, true)),
+            "DisableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, false)),
+            "TagResource" => s.mutate(|book| manage::tag_resource(book, input.parse()?)),
+            "UntagResource" => s.mutate(|book| manage::untag_resource(book, input.parse()?)),
+            "ListTagsForResource" => manage::list_tags(&lock(&s.book), input.parse()?),
+            _ => Err(ApiError::unknown_operation(operation)),
+        }
+    }
+
+    /// Every alarm as DescribeAlarms shows it, evaluated up to `now_ms` (for the console).
+    pub fn list(&self, now_ms: i64) -> Vec<MetricAlarm> {
+        self.shared.catch_up(now_ms);
+        lock(&self.shared.book).alarms.values().cloned().collect()
+    }
+
+    /// History items of one alarm (or all), newest first.
+    pub fn history(&self, alarm_name: Option<&str>) -> Vec<HistoryItem> {
+        let book = lock(&self.shared.book);
+        book.history
+            .iter()
+            .rev()
+            .filter(|(_, h)| alarm_name.is_none_or(|n| h.alarm_name == n))
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+
+    /// Drops every alarm and its history (admin reset).
+    pub fn clear(&self) -> anyhow::Result<()> {
+        let mut book = lock(&self.shared.book);
+        *book = Book { version: storage::FORMAT_VERSION, ..Book::default() };
+        lock(&self.shared.next_eval).clear();
+        storage::save(&self.shared.path, &book)
+    }
+}
+
+/// The first period boundary strictly after `now`.
+fn next_boundary(alarm: &MetricAlarm, now: i64) -> i64 {
+    let p = alarm.evaluation_period().max(1) * 1000;
+    (now.div_euclid(p) + 1) * p
+}
+
+/// The queries that produce an alarm's series, and the id of the one that returns it.
+pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
+    if let Some(metrics) = &alarm.metrics {
+        let id = metrics.iter().find(|q| q.return_data.unwrap_or(true)).map(|q| q.id.clone()).unwrap_or_default();
+        return (metrics.clone(), id);
+    }
+    let query = MetricDataQuery {
+        id: "alarm".to_string(),
+        metric_stat: Some(MetricStat {
+            metric: crate::cloud::cloudwatch::model::Metric {
+                namespace: alarm.namespace.clone(),
+                metric_name: alarm.metric_name.clone(),
+                dimensions: alarm.dimensions.clone(),
+            },
+            period: alarm.evaluation_period(),
+            stat: alarm.stat_name().unwrap_or("Average").to_string(),
+            unit: alarm.unit.clone(),
+        }),
+        expression: None,
+        label: None,
+        return_data: Some(true),
+        period: None,
+        account_id: None,
+    };
+    (vec![query], "alarm".to_string())
+}
+
+impl Shared {
+    fn arn_prefix(&self) -> String {
+        format!("arn:aws:cloudwatch:{}:{}:alarm:", self.region, self.account)
+    }
+
+    /// Applies a change to the book and writes it out; the write failing fails the request.
+    fn mutate(&self, change: impl FnOnce(&mut Book) -> Result<Value, ApiError>) -> Result<Value, ApiError> {
+        let mut book = lock(&self.book);
+        let out = change(&mut book)?;
+        self.persist(&book)?;
+        drop(book);
+        self.changed.notify_one();
+        Ok(out)
+    }
+
+    fn persist(&self, book: &Book) -> Result<(), ApiError> {
+        storage::save(&self.path, book).map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "writing the alarms failed");
+            ApiError::internal(format!("writing the alarms failed: {e:#}"))
+        })
+    }
+
+    fn put_metric_alarm(&self, input: put::PutMetricAlarmInput, now: i64) -> Result<Value, ApiError> {
+        let alarm = input.into_alarm(&self.arn_prefix(), now)?;
+        self.check_queries(&alarm, now)?;
+        let name = alarm.alarm_name.clone();
+        let out = self.mutate(|book| {
+            history::record_put(book, alarm, now);
+            Ok(json!({}))
+        })?;
+        if let Some(a) = lock(&self.book).alarms.get(&name) {
+            lock(&self.next_eval).insert(name, next_boundary(a, now));
+        }
+        Ok(out)
+    }
+
+    /// Runs the alarm's queries once, so an expression that cannot be evaluated is refused now.
+    fn check_queries(&self, alarm: &MetricAlarm, now: i64) -> Result<(), ApiError> {
+        if alarm.metrics.is_none() {
+            return Ok(());
+        }
+        let (queries, _) = alarm_queries(alarm);
+        let range = evaluation_range(alarm, now);
+        self.source
+            .query(&queries, range.0, range.1)
+            .map(|_| ())
+            .map_err(|e| ApiError::bad_request("ValidationError", format!("Invalid metrics list: {}", e.message)))
+    }
+
+    fn set_alarm_state(&self, input: manage::SetAlarmStateInput, now: i64) -> Result<Value, ApiError> {
+        let verdict = input.validate()?;
+        self.mutate(|book| {
+            let name = input.alarm_name.clone().unwrap_or_default();
+            if !book.alarms.contains_key(&name) {
+                return Err(ApiError::bad_request("ResourceNotFound", format!("Alarm {name} not found")));
+            }
+            history::transition(book, &name, verdict, now);
+            Ok(json!({}))
+        })
+    }
+
+    /// Evaluates every alarm at each of its boundaries up to `now`.
+    fn catch_up(&self, now: i64) {
+        let _evaluating = lock(&self.evaluating);
+        let due: Vec<(String, i64)> = {
+            let next = lock(&self.next_eval);
+            next.iter().filter(|(_, t)| **t <= now).map(|(n, t)| (n.clone(), *t)).collect()
+        };
+        for (name, first) in due {
+            let Some(alarm) = lock(&self.book).alarms.get(&name).cloned() else {
+                lock(&self.next_eval).remove(&name);
+                continue;
+            };
+            let p = alarm.evaluation_period().max(1) * 1000;
+            let last = now.div_euclid(p) * p;
+            let mut at = first.max(last - (MAX_CATCH_UP - 1) * p);
+            while at <= now {
+                self.evaluate_at(&alarm.alarm_name, at);
+                at += p;
+            }
+            lock(&self.next_eval).insert(name, at);
+        }
+    }
+
+    fn evaluate_at(&self, name: &str, at_ms: i64) {
+        let Some(alarm) = lock(&self.book).alarms.get(name).cloned() else {
+            return;
+        };
+        let (queries, returned) = alarm_queries(&alarm);
+        let range = evaluation_range(&alarm, at_ms);
+        let points = match self.source.query(&queries, range.0, range.1) {
+            Ok(results) => evaluate::alarm_points(&results, &returned, range),
+            Err(e) => {
+                tracing::warn!(alarm = name, error = %e, "alarm query failed; evaluating as no data");
+                Vec::new()
+            }
+        };
+        let verdict = Evaluation { alarm: &alarm, current: alarm.state_value, at_ms, points }.decide();
+        let Some(verdict) = verdict.filter(|v| v.state != alarm.state_value) else {
+            return;
+        };
+        if self.ctx.upgrade().is_none_or(|c| c.is_shutting_down()) {
+            return;
+        }
+        let mut book = lock(&self.book);
+        // The definition may have changed while the data was read: then this verdict is stale.
+        let unchanged = book.alarms.get(name).is_some_and(|a| {
+            a.alarm_configuration_updated_timestamp == alarm.alarm_configuration_updated_timestamp
+                && a.state_value == alarm.state_value
+        });
+        if unchanged {
+            history::transition(&mut book, name, verdict, at_ms);
+            let _ = self.persist(&book);
+        }
+    }
+
+    fn next_wake(&self) -> Option<i64> {
+        lock(&self.next_eval).values().min().copied()
+    }
+}
+
+/// Sleeps on the cloud clock until the next boundary (or a change), evaluates, repeats.
+async fn run_evaluator(shared: Arc<Shared>, ctx: Arc<CloudContext>) {
+    loop {
+        let next = shared.next_wake();
+        tokio::select! {
+            _ = ctx.shutdown_requested() => return,
+            _ = shared.changed.notified() => continue,
+            _ = async {
+                match next {
+                    Some(t) => ctx.clock.sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+        let now = ctx.clock.now_ms();
+        let s = shared.clone();
+        if tokio::task::spawn_blocking(move || s.catch_up(now)).await.is_err() {
+            tracing::error!("alarm evaluation panicked");
+        }
     }
 }
