@@ -1,8 +1,8 @@
 //! The headless subcommands. Each returns an exit code: 0 ok, 1 failure (2, usage, is clap's).
 
+pub mod alarms;
 pub mod dashboard;
 pub mod health;
-pub mod alarms;
 pub mod info;
 pub mod local;
 pub mod metrics;

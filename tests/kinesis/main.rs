@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod durability;
 mod limits;
+mod metrics;
 mod records;
 mod resharding;
 mod settings;

@@ -1,76 +1,7 @@
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::{EncryptionType, MetricsName, ShardIteratorType};
-use kinesis_console::cloud::metrics::{Datum, MetricSink, Sample};
+use aws_sdk_kinesis::types::EncryptionType;
 
 use super::*;
-
-#[derive(Default)]
-struct Collected(Mutex<Vec<Datum>>);
-
-impl MetricSink for Collected {
-    fn publish(&self, datums: Vec<Datum>) {
-        self.0.lock().unwrap().extend(datums);
-    }
-}
-
-fn total(datums: &[Datum], name: &str, shard: Option<&str>) -> f64 {
-    datums
-        .iter()
-        .filter(|d| {
-            d.name == name && d.dimensions.iter().find(|(k, _)| k == "ShardId").map(|(_, v)| v.as_str()) == shard
-        })
-        .map(|d| match &d.sample {
-            Sample::Value(v) => *v,
-            Sample::Stats { sum, .. } => *sum,
-            Sample::Values(vs) => vs.iter().map(|(v, n)| v * n).sum(),
-        })
-        .sum()
-}
-
-#[tokio::test]
-async fn stream_and_enabled_shard_metrics_are_published_each_second() {
-    let cloud = limited_cloud().await;
-    let sink = Arc::new(Collected::default());
-    cloud.cloud.ctx.metrics.install(sink.clone());
-    let k = client(&cloud).await;
-    create(&k, "measured", 1).await;
-    let on = k
-        .enable_enhanced_monitoring()
-        .stream_name("measured")
-        .shard_level_metrics(MetricsName::All)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on.desired_shard_level_metrics().len(), 7);
-    let batch: Vec<_> = (0..1001).map(|i| entry("k", &format!("{i:04}"))).collect();
-    let out = k.put_records().stream_name("measured").set_records(Some(batch[..500].to_vec())).send().await.unwrap();
-    assert_eq!(out.failed_record_count(), Some(0));
-    let out =
-        k.put_records().stream_name("measured").set_records(Some(batch[500..1000].to_vec())).send().await.unwrap();
-    assert_eq!(out.failed_record_count(), Some(0));
-    let out = k.put_records().stream_name("measured").set_records(Some(batch[1000..].to_vec())).send().await.unwrap();
-    assert_eq!(out.failed_record_count(), Some(1));
-    let it = iterator(&k, "measured", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
-    k.get_records().shard_iterator(&it).send().await.unwrap();
-    cloud.advance(Duration::from_millis(1500));
-    let datums = support::eventually(Duration::from_secs(10), "metrics to be published", || {
-        let got = sink.0.lock().unwrap().clone();
-        async move { (!got.is_empty()).then_some(got) }
-    })
-    .await;
-    assert!(datums.iter().all(|d| d.namespace == "AWS/Kinesis"));
-    assert_eq!(total(&datums, "IncomingRecords", None), 1000.0);
-    assert_eq!(total(&datums, "IncomingBytes", None), 5000.0);
-    assert_eq!(total(&datums, "PutRecords.TotalRecords", None), 1001.0);
-    assert_eq!(total(&datums, "PutRecords.ThrottledRecords", None), 1.0);
-    assert_eq!(total(&datums, "WriteProvisionedThroughputExceeded", None), 1.0);
-    assert_eq!(total(&datums, "GetRecords.Records", None), 1000.0);
-    assert_eq!(total(&datums, "IncomingRecords", Some("shardId-000000000000")), 1000.0);
-    assert_eq!(total(&datums, "OutgoingRecords", Some("shardId-000000000000")), 1000.0);
-}
 
 #[tokio::test]
 async fn encryption_tags_consumers_and_limits_are_reported() {

@@ -1,6 +1,3 @@
-//! Pending: runs once the local CloudWatch with PutDashboard and PutMetricAlarm is on main; then it moves
-//! to tests/ (checked against the cloudwatch and alarms branches, where both tests pass).
-//!
 //! The monitoring parts of each template against the local CloudWatch, before any CloudFormation
 //! engine: the dashboard body (names substituted) is accepted by PutDashboard without validation
 //! messages, and each alarm's properties are accepted by PutMetricAlarm.
