@@ -4,13 +4,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::get_metric_data::{epoch_seconds, time_ms};
-use super::model::{Dimension, Metric};
+use super::model::{Dimension, Metric, STATISTICS};
 use super::query::{Stat, parse_percentile, period_buckets, series_ids, valid_period};
 use super::store::MetricStore;
 use crate::cloud::error::ApiError;
 
 const MAX_DATAPOINTS: i64 = 1440;
-const STATISTICS: [&str; 5] = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -52,7 +52,8 @@ impl MetaStore {
 
     pub fn open(dir: &Path) -> Result<MetaStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(db_err)?;
-        let db = Database::create(dir.join("meta.redb")).map_err(db_err)?;
+        // Metadata is small; a large page cache would only inflate the idle footprint.
+        let db = Database::builder().set_cache_size(1024 * 1024).create(dir.join("meta.redb")).map_err(db_err)?;
         let store = MetaStore { db };
         store.check_version(dir)?;
         Ok(store)

@@ -3,43 +3,12 @@
 use serde::Deserialize;
 
 use super::model::{Comparison, MetricAlarm, MissingData, StateValue, Tag, seconds};
-use crate::cloud::cloudwatch::model::{Dimension, MetricDataQuery};
+use crate::cloud::cloudwatch::model::{Dimension, MetricDataQuery, STATISTICS};
+use crate::cloud::cloudwatch::store::units::UNITS;
 use crate::cloud::error::ApiError;
-
-pub const STATISTICS: [&str; 5] = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
 
 const ANOMALY_OPERATORS: [&str; 3] =
     ["LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold"];
-
-const UNITS: [&str; 27] = [
-    "Seconds",
-    "Microseconds",
-    "Milliseconds",
-    "Bytes",
-    "Kilobytes",
-    "Megabytes",
-    "Gigabytes",
-    "Terabytes",
-    "Bits",
-    "Kilobits",
-    "Megabits",
-    "Gigabits",
-    "Terabits",
-    "Percent",
-    "Count",
-    "Bytes/Second",
-    "Kilobytes/Second",
-    "Megabytes/Second",
-    "Gigabytes/Second",
-    "Terabytes/Second",
-    "Bits/Second",
-    "Kilobits/Second",
-    "Megabits/Second",
-    "Gigabits/Second",
-    "Terabits/Second",
-    "Count/Second",
-    "None",
-];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
