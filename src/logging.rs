@@ -12,7 +12,10 @@ pub fn init(log_file: &Path, level: &str) -> anyhow::Result<WorkerGuard> {
     std::fs::create_dir_all(dir)?;
     let name = log_file.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "kinesis-console.log".into());
     let appender = tracing_appender::rolling::never(dir, name);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue preallocates 128,000 line slots (about 4 MB resident from the first moment);
+    // a few thousand absorb any burst the console produces.
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().buffered_lines_limit(4096).finish(appender);
     let filter = EnvFilter::try_from_env("KINESIS_CONSOLE_LOG")
         .or_else(|_| EnvFilter::try_new(format!("kinesis_console={level},warn")))
         .map_err(|e| anyhow::anyhow!("invalid log level '{level}': {e}"))?;
