@@ -13,7 +13,8 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, TargetKind};
 use crate::cloud::CloudConfig;
 use crate::cloud::attach::{self, Attached};
-use crate::cloud::host::{DataDir, EndpointInfo};
+use crate::cloud::clock::wall_ms;
+use crate::cloud::host::{AdminClient, DataDir, EndpointInfo};
 use crate::paths::Paths;
 
 /// What the console talks to, as the header and `info` show it.
@@ -67,6 +68,22 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// "Now" for the data the target holds: the local cloud's own clock (which tests and
+    /// `local serve --virtual-clock` may have moved), the wall clock anywhere else.
+    pub async fn now_ms(&self) -> i64 {
+        match &self.local {
+            Some(Attached::Hosting(h)) => h.cloud.ctx.clock.now_ms(),
+            Some(Attached::Connected(info)) => match AdminClient::new(info.clone()).get("clock").await {
+                Ok(clock) => clock["now_ms"].as_i64().unwrap_or_else(wall_ms),
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "reading the local cloud's clock; using the wall clock");
+                    wall_ms()
+                }
+            },
+            None => wall_ms(),
+        }
+    }
+
     /// Stops the in-process host, if this process is the one hosting.
     pub async fn close(self) {
         if let Some(Attached::Hosting(h)) = self.local {

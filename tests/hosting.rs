@@ -3,51 +3,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use kinesis_console::cloud::CloudConfig;
 use kinesis_console::cloud::attach::{self, Attached};
 use kinesis_console::cloud::host::DataDir;
 use support::bin;
-
-struct Served {
-    child: Child,
-    info: serde_json::Value,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `local serve --port 0 --output json` and waits (with a deadline) for its JSON line.
-fn serve(dir: &Path) -> Served {
-    let mut child = bin()
-        .args(["--data-dir", dir.to_str().unwrap(), "--output", "json", "local", "serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            text.push_str(&line);
-            if line.starts_with('}') {
-                let _ = tx.send(text.clone());
-            }
-        }
-    });
-    let text = rx.recv_timeout(Duration::from_secs(30)).expect("serve prints its endpoint within 30 s");
-    Served { child, info: serde_json::from_str(&text).expect("serve prints JSON") }
-}
+use support::served::serve;
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().args(["--data-dir", dir.to_str().unwrap()]).args(args).output().expect("runs");

@@ -64,12 +64,9 @@ pub fn target_kind(conn: &Connection, period: Option<i64>) -> TargetKind {
     }
 }
 
-/// The range ending now, by the wall clock (the local cloud's clock in its default, real mode).
-pub fn range_ending_now(since_secs: i64) -> TimeRange {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    TimeRange::last(since_secs, now_ms)
+/// The range ending now, by the target's clock (see [`Connection::now_ms`]).
+pub async fn range_ending_now(conn: &Connection, since_secs: i64) -> TimeRange {
+    TimeRange::last(since_secs, conn.now_ms().await)
 }
 
 /// Reads the dashboard and refreshes it once.
@@ -85,7 +82,7 @@ pub async fn load(
 }
 
 async fn show(client: &Client, conn: &Connection, args: &ShowArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let range = range_ending_now(args.since);
+    let range = range_ending_now(conn, args.since).await;
     let (_, plan, _, view) = load(client, &args.name, range, target_kind(conn, args.period)).await?;
     let value = json!({
         "dashboard": args.name,

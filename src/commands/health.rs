@@ -20,7 +20,7 @@ pub const IN_ALARM: u8 = 3;
 pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let conn = target::connect(Target::from_args(global, paths)).await?;
     let client = Client::new(&conn.sdk);
-    let loaded = load(&client, &args.name, range_ending_now(args.since), target_kind(&conn, None)).await;
+    let loaded = load(&client, &args.name, range_ending_now(&conn, args.since).await, target_kind(&conn, None)).await;
     conn.close().await;
     let (_, _, _, view) = loaded?;
     let alarms = view.alarms();

@@ -60,7 +60,7 @@ pub async fn run(args: MetricsArgs, global: &GlobalArgs, paths: &Paths) -> anyho
     let period = choose_period(args.since, !matches!(target, Target::Aws { .. }));
     let conn = connect(target).await?;
     let client = aws_sdk_cloudwatch::Client::new(&conn.sdk);
-    let now_ms = crate::cloud::clock::wall_ms();
+    let now_ms = conn.now_ms().await;
     let end_ms = now_ms.div_euclid(period * 1000) * period * 1000 + period * 1000;
     let periods = (args.since.as_millis() as u64).div_ceil(period as u64 * 1000) as i64;
     let start_ms = end_ms - periods * period * 1000;

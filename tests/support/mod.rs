@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod raw;
+pub mod served;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
