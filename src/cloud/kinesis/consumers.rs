@@ -80,6 +80,16 @@ fn addressed(i: &ConsumerInput) -> Result<(Target, String), ApiError> {
     }
 }
 
+/// Deregister and Describe: the input checked, and the consumer it addresses (by ARN, or stream and name).
+fn existing_consumer(input: Value) -> Result<(Target, String), ApiError> {
+    let i: ConsumerInput = parse(input)?;
+    let mut c = Checks::new();
+    check_stream_arn(&mut c, &i.stream_arn, false);
+    check_name(&mut c, &i.consumer_name);
+    c.finish()?;
+    addressed(&i)
+}
+
 fn missing(name: &str, stream: &str) -> ApiError {
     ApiError::bad_request(
         "ResourceNotFoundException",
@@ -125,12 +135,7 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn deregister(op: &Op, input: Value) -> Result<Value, ApiError> {
-    let i: ConsumerInput = parse(input)?;
-    let mut c = Checks::new();
-    check_stream_arn(&mut c, &i.stream_arn, false);
-    check_name(&mut c, &i.consumer_name);
-    c.finish()?;
-    let (target, name) = addressed(&i)?;
+    let (target, name) = existing_consumer(input)?;
     let end = op.transition_end();
     op.mutate_any(&target, |inner| {
         let m = &mut inner.meta;
@@ -144,12 +149,7 @@ pub fn deregister(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
-    let i: ConsumerInput = parse(input)?;
-    let mut c = Checks::new();
-    check_stream_arn(&mut c, &i.stream_arn, false);
-    check_name(&mut c, &i.consumer_name);
-    c.finish()?;
-    let (target, name) = addressed(&i)?;
+    let (target, name) = existing_consumer(input)?;
     op.mutate_any(&target, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);

@@ -5,19 +5,13 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::plan::MetricSpec;
+
 /// DescribeAlarms takes at most 100 names per call.
 pub const DESCRIBE_BATCH: usize = 100;
 
-/// A metric as an alarm (or a query) names it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlarmMetricStat {
-    pub namespace: String,
-    pub metric_name: String,
-    pub dimensions: Vec<(String, String)>,
-    /// `Statistic`, or the `ExtendedStatistic` (`p99`, …).
-    pub stat: String,
-    pub period: i64,
-}
+/// An alarm names the metric it watches the way a dashboard query does.
+pub type AlarmMetricStat = MetricSpec;
 
 /// One query of a metric math alarm.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -76,8 +76,14 @@ pub async fn describe_alarms(client: &Client, arns: &[String]) -> anyhow::Result
     Ok(book)
 }
 
+/// Sorted by name, as a [`MetricSpec`](super::plan::MetricSpec) keeps them.
 fn dims(ds: &[Dimension]) -> Vec<(String, String)> {
-    ds.iter().map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())).collect()
+    let mut dims: Vec<(String, String)> = ds
+        .iter()
+        .map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
+        .collect();
+    dims.sort();
+    dims
 }
 
 fn metric_alarm(a: &MetricAlarm) -> Option<AlarmInfo> {
