@@ -16,7 +16,6 @@ mod templates;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatch::Client;
-use kinesis_console::cloud::host::EndpointInfo;
 use kinesis_console::cloud::metrics::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmWatches};
@@ -74,15 +73,7 @@ async fn time<F: std::future::Future<Output = ()>>(mut f: impl FnMut() -> F) -> 
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let running = cloud::start(CloudConfig::ephemeral(dir.path()), LocalCredentials::generate()).await?;
-    let c = running.credentials();
-    let info = EndpointInfo {
-        url: running.url.clone(),
-        region: running.ctx.config.region.clone(),
-        access_key_id: c.access_key_id.clone(),
-        secret_access_key: c.secret_access_key.clone(),
-        pid: std::process::id(),
-        version: kinesis_console::VERSION.to_string(),
-    };
+    let info = running.endpoint_info();
     let client = Client::new(&kinesis_console::target::local_sdk_config(&info).await);
     let dashboard = Dashboard::parse(&templates::body(PATTERN))?;
     let alarms = book();

@@ -259,15 +259,7 @@ async fn main() -> anyhow::Result<()> {
             config.limits = false;
             config.kinesis_transition_ms = 0;
             let running = cloud::start(config, LocalCredentials::generate()).await?;
-            let c = running.credentials();
-            let info = EndpointInfo {
-                url: running.url.clone(),
-                region: "us-east-1".into(),
-                access_key_id: c.access_key_id.clone(),
-                secret_access_key: c.secret_access_key.clone(),
-                pid: std::process::id(),
-                version: String::new(),
-            };
+            let info = running.endpoint_info();
             let client = Client::new(&kinesis_console::target::local_sdk_config(&info).await);
             (client, Some(std::process::id()), Some(running), Some(dir))
         }

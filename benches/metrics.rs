@@ -21,7 +21,6 @@ use kinesis_console::cloud::cloudwatch::model;
 use kinesis_console::cloud::cloudwatch::query::run_queries;
 use kinesis_console::cloud::cloudwatch::store::agg::Agg;
 use kinesis_console::cloud::cloudwatch::store::{self, MetricStore, Observation, SeriesKey};
-use kinesis_console::cloud::host::EndpointInfo;
 use kinesis_console::cloud::metrics::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 
@@ -189,15 +188,7 @@ async fn main() -> anyhow::Result<()> {
     let rss_start = rss_mb();
     let running = cloud::start(CloudConfig::ephemeral(dir.path()), LocalCredentials::generate()).await?;
     let store = MetricStore::find(dir.path()).expect("the cloud's metric store");
-    let c = running.credentials();
-    let info = EndpointInfo {
-        url: running.url.clone(),
-        region: running.ctx.config.region.clone(),
-        access_key_id: c.access_key_id.clone(),
-        secret_access_key: c.secret_access_key.clone(),
-        pid: std::process::id(),
-        version: kinesis_console::VERSION.to_string(),
-    };
+    let info = running.endpoint_info();
     let cw = aws_sdk_cloudwatch::Client::new(&kinesis_console::target::local_sdk_config(&info).await);
     let now = running.ctx.clock.now_ms();
     // The window ends three minutes ahead so that loading time does not push its start out of the 3 hours.

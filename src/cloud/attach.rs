@@ -53,14 +53,7 @@ pub async fn host(dir: &DataDir, mut config: CloudConfig, fallback_free_port: bo
             });
         }
     };
-    let info = EndpointInfo {
-        url: cloud.url.clone(),
-        region: config.region.clone(),
-        access_key_id: credentials.access_key_id,
-        secret_access_key: credentials.secret_access_key,
-        pid: std::process::id(),
-        version: crate::VERSION.to_string(),
-    };
+    let info = cloud.endpoint_info();
     dir.write_endpoint(&lock, &info)?;
     Ok(Some(Hosted { cloud, info, _lock: lock }))
 }

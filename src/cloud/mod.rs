@@ -67,6 +67,19 @@ impl RunningCloud {
         &self.ctx.credentials
     }
 
+    /// How clients reach this cloud: what a host publishes in `endpoint.json`.
+    pub fn endpoint_info(&self) -> host::EndpointInfo {
+        let c = &self.ctx.credentials;
+        host::EndpointInfo {
+            url: self.url.clone(),
+            region: self.ctx.config.region.clone(),
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key.clone(),
+            pid: std::process::id(),
+            version: crate::VERSION.to_string(),
+        }
+    }
+
     /// Resolves when someone asked the cloud to stop (admin `shutdown`, a signal handler).
     pub async fn stopped(&self) {
         self.ctx.shutdown_requested().await

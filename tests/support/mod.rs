@@ -109,15 +109,7 @@ impl TestCloud {
     }
 
     pub fn endpoint(&self) -> EndpointInfo {
-        let c = self.cloud.credentials();
-        EndpointInfo {
-            url: self.cloud.url.clone(),
-            region: self.cloud.ctx.config.region.clone(),
-            access_key_id: c.access_key_id.clone(),
-            secret_access_key: c.secret_access_key.clone(),
-            pid: std::process::id(),
-            version: kinesis_console::VERSION.to_string(),
-        }
+        self.cloud.endpoint_info()
     }
 
     pub async fn sdk_config(&self) -> SdkConfig {
