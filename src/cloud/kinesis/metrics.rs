@@ -82,23 +82,18 @@ fn stream_datums(out: &mut Out, s: &Stats, incoming: &Stats) {
 
 fn shard_datums(out: &mut Out, s: &Stats, enabled: &[String]) {
     let on = |m: &str| enabled.iter().any(|e| e == m);
-    if on("IncomingBytes") {
-        out.count("IncomingBytes", "Bytes", s.incoming_bytes);
-    }
-    if on("IncomingRecords") {
-        out.count("IncomingRecords", "Count", s.incoming_records);
-    }
-    if on("OutgoingBytes") {
-        out.count("OutgoingBytes", "Bytes", s.outgoing_bytes);
-    }
-    if on("OutgoingRecords") {
-        out.count("OutgoingRecords", "Count", s.outgoing_records);
-    }
-    if on("WriteProvisionedThroughputExceeded") {
-        out.count("WriteProvisionedThroughputExceeded", "Count", s.write_exceeded);
-    }
-    if on("ReadProvisionedThroughputExceeded") {
-        out.count("ReadProvisionedThroughputExceeded", "Count", s.read_exceeded);
+    let counts = [
+        ("IncomingBytes", "Bytes", s.incoming_bytes),
+        ("IncomingRecords", "Count", s.incoming_records),
+        ("OutgoingBytes", "Bytes", s.outgoing_bytes),
+        ("OutgoingRecords", "Count", s.outgoing_records),
+        ("WriteProvisionedThroughputExceeded", "Count", s.write_exceeded),
+        ("ReadProvisionedThroughputExceeded", "Count", s.read_exceeded),
+    ];
+    for (name, unit, value) in counts {
+        if on(name) {
+            out.count(name, unit, value);
+        }
     }
     if on("IteratorAgeMilliseconds") {
         out.add("IteratorAgeMilliseconds", "Milliseconds", stats_of(&s.iterator_age_ms));

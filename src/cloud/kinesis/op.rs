@@ -59,14 +59,12 @@ impl Op<'_> {
         target: &Target,
         f: impl FnOnce(&mut StreamInner) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let stream = self.stream(target)?;
-        let mut inner = stream.write();
-        if inner.meta.status != Status::Active {
-            return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
-        }
-        let out = f(&mut inner)?;
-        self.state.persist(&inner.meta)?;
-        Ok(out)
+        self.mutate_any(target, |inner| {
+            if inner.meta.status != Status::Active {
+                return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
+            }
+            f(inner)
+        })
     }
 
     /// Applies a change to the metadata of a stream in any state (tags, for instance).
