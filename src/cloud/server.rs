@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{Request, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -74,9 +74,9 @@ impl Host {
         let request_id = uuid::Uuid::new_v4().to_string();
         let (parts, body) = req.into_parts();
         let auth = Authorization::from_headers(&parts.headers);
-        let signing_name = match &auth {
-            Some(Ok(a)) => Some(a.service.clone()),
-            _ => None,
+        let (signing_name, region) = match &auth {
+            Some(Ok(a)) => (Some(a.service.clone()), a.region.clone()),
+            _ => (None, self.ctx.config.region.clone()),
         };
         let route = match router::classify(
             &self.registry,
@@ -214,7 +214,6 @@ impl Host {
             Ok(i) => i,
             Err(e) => return fail(Some(&service), e),
         };
-        let region = signing_region(&parts.headers).unwrap_or_else(|| self.ctx.config.region.clone());
         let call = Call { operation: operation.clone(), protocol, input, request_id: request_id.clone(), region };
         let result = service.call(&self.ctx, call).await;
         let response =
@@ -224,13 +223,6 @@ impl Host {
             };
         tracing::debug!(service = desc.id, %operation, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
         Ok(response)
-    }
-}
-
-fn signing_region(headers: &http::HeaderMap) -> Option<String> {
-    match Authorization::from_headers(headers)? {
-        Ok(a) => Some(a.region),
-        Err(_) => None,
     }
 }
 
@@ -268,8 +260,4 @@ fn inflate(headers: &http::HeaderMap, body: &Bytes, limit: usize) -> Result<Byte
         return Err(ApiError::too_large(limit));
     }
     Ok(Bytes::from(out))
-}
-
-pub fn full(body: impl Into<Bytes>) -> Full<Bytes> {
-    Full::new(body.into())
 }
