@@ -96,39 +96,44 @@ pub(crate) fn enqueue(inner: &Arc<Inner>, pending: Pending) {
     }
     queue.committing = true;
     drop(queue);
-    let guard = CommitGuard(inner.clone());
+    let guard = CommitGuard { inner: inner.clone(), finished: false };
     tokio::task::spawn_blocking(move || guard.run());
 }
 
 /// Runs commits while work is queued. If it is dropped without finishing (a panic, a runtime
 /// shutting down), it releases the queue and fails the waiting callers instead of stranding them.
-struct CommitGuard(Arc<Inner>);
+/// Once it has handed the queue back it must not touch it again: a newer commit may own it by then.
+struct CommitGuard {
+    inner: Arc<Inner>,
+    finished: bool,
+}
 
 impl CommitGuard {
-    fn run(self) {
+    fn run(mut self) {
         loop {
             let batch = {
-                let mut queue = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
+                let mut queue = self.inner.queue.lock().unwrap_or_else(|e| e.into_inner());
                 if queue.pending.is_empty() {
                     queue.committing = false;
+                    self.finished = true;
                     return;
                 }
                 std::mem::take(&mut queue.pending)
             };
-            commit(&self.0, batch);
+            commit(&self.inner, batch);
         }
     }
 }
 
 impl Drop for CommitGuard {
     fn drop(&mut self) {
-        let mut queue = self.0.queue.lock().unwrap_or_else(|e| e.into_inner());
-        if !queue.committing {
+        if self.finished {
             return;
         }
+        let mut queue = self.inner.queue.lock().unwrap_or_else(|e| e.into_inner());
         queue.committing = false;
         for pending in queue.pending.drain(..) {
-            let _ = pending.reply.send(Err(StorageError::Closed { dir: self.0.dir.clone() }));
+            let _ = pending.reply.send(Err(StorageError::Closed { dir: self.inner.dir.clone() }));
         }
     }
 }
