@@ -7,6 +7,7 @@ mod cli;
 mod durability;
 mod limits;
 mod metrics;
+mod on_demand;
 mod records;
 mod resharding;
 mod settings;

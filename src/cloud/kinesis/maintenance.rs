@@ -1,5 +1,6 @@
 //! Background work on the cloud clock, once a second: ends due status transitions, trims records
-//! past retention (deleting closed shards whose retention has ended), and publishes metrics.
+//! past retention (deleting closed shards whose retention has ended), publishes metrics, and sizes
+//! on-demand streams to their traffic.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub async fn run(state: Arc<State>, ctx: Arc<CloudContext>) {
         }
         let now = ctx.clock.now_ms();
         tick(&state, &ctx, now);
+        super::on_demand::scale(&state, &ctx, now).await;
         next = (now / TICK_MS + 1) * TICK_MS;
     }
     state.close();
@@ -31,7 +33,9 @@ pub fn tick(state: &State, ctx: &CloudContext, now: i64) {
         settle_consumers(state, &stream, now);
         trim(state, &stream, now);
     }
-    super::metrics::publish(state, ctx, now);
+    for w in super::metrics::publish(state, ctx, now) {
+        super::on_demand::record_peak(state, &w.stream, now, w.records, w.bytes);
+    }
 }
 
 fn settle_consumers(state: &State, stream: &Arc<Stream>, now: i64) {

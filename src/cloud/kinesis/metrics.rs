@@ -1,11 +1,13 @@
 //! The AWS/Kinesis metrics: stream-level ones always, shard-level ones for the metrics enhanced
 //! monitoring enabled, published each second into the local CloudWatch.
 
+use std::sync::Arc;
+
 use crate::cloud::context::CloudContext;
 use crate::cloud::metrics::{Datum, Sample};
 
 use super::keys::shard_id;
-use super::state::State;
+use super::state::{State, Stream};
 use super::stats::{CallStats, Stats};
 
 pub const NAMESPACE: &str = "AWS/Kinesis";
@@ -100,10 +102,19 @@ fn shard_datums(out: &mut Out, s: &Stats, enabled: &[String]) {
     }
 }
 
-/// Drains every stream's and shard's counters into datums stamped with the second that just ended.
-pub fn publish(state: &State, ctx: &CloudContext, now: i64) {
+/// Records and bytes a stream accepted in the second that just ended.
+pub struct Written {
+    pub stream: Arc<Stream>,
+    pub records: u64,
+    pub bytes: u64,
+}
+
+/// Drains every stream's and shard's counters into datums stamped with the second that just ended;
+/// returns what each stream that took writes accepted.
+pub fn publish(state: &State, ctx: &CloudContext, now: i64) -> Vec<Written> {
     let ts = (now / 1000) * 1000 - 1000;
     let mut datums = Vec::new();
+    let mut written = Vec::new();
     for stream in state.all() {
         let s = stream.stats.lock().unwrap_or_else(|p| p.into_inner()).take();
         let inner = stream.read();
@@ -118,6 +129,10 @@ pub fn publish(state: &State, ctx: &CloudContext, now: i64) {
         }
         if s.is_empty() && incoming.incoming_records == 0 {
             continue;
+        }
+        if incoming.incoming_records > 0 {
+            let (records, bytes) = (incoming.incoming_records, incoming.incoming_bytes);
+            written.push(Written { stream: stream.clone(), records, bytes });
         }
         let dims = vec![("StreamName".to_string(), name.clone())];
         let mut out = Out { datums: std::mem::take(&mut datums), dims: &dims, ts };
@@ -134,4 +149,5 @@ pub fn publish(state: &State, ctx: &CloudContext, now: i64) {
         }
     }
     ctx.metrics.publish(datums);
+    written
 }

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod maintenance;
 pub mod metrics;
 pub mod model;
+pub mod on_demand;
 pub mod op;
 pub mod reading;
 pub mod records;

@@ -109,6 +109,9 @@ pub struct StreamMeta {
     pub encryption_key: Option<String>,
     pub tags: BTreeMap<String, String>,
     pub consumers: Vec<ConsumerMeta>,
+    /// The busiest second of each recent day, which sizes an on-demand stream.
+    #[serde(default)]
+    pub write_peaks: Vec<super::on_demand::DayPeak>,
 }
 
 pub fn epoch_seconds(ms: i64) -> Value {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::keys::{shard_id, split_range};
-use super::model::{ClosedShard, ShardMeta, Status};
+use super::model::{ClosedShard, Mode, ShardMeta, Status};
 use super::op::{Op, Target, parse};
 use super::state::{ShardRt, open_shard};
 use super::streams::{MAX_SHARDS_PER_STREAM, check_shard_room};
@@ -25,15 +25,33 @@ struct Child {
     parents: Vec<u32>,
 }
 
+/// Who asks for a reshard: a client's operation (refused on on-demand streams, as on AWS) or the
+/// on-demand scaler.
+#[derive(Clone, Copy)]
+pub enum Caller {
+    Api(&'static str),
+    OnDemandScaling,
+}
+
 /// Closes `parents` and opens `children` atomically with respect to writers.
 async fn reshard(
     op: &Op<'_>,
     target: &Target,
+    caller: Caller,
     plan: impl FnOnce(&[ShardMeta]) -> Result<(Vec<u32>, Vec<Child>), ApiError>,
 ) -> Result<(), ApiError> {
     let stream = op.stream(target)?;
     let (closing, children): (Vec<Arc<ShardRt>>, Vec<Child>) = {
         let inner = stream.read();
+        if let (Caller::Api(operation), Mode::OnDemand) = (caller, inner.meta.mode) {
+            return Err(ApiError::bad_request(
+                "ValidationException",
+                format!(
+                    "{operation} is only supported for streams in PROVISIONED mode; stream {} is ON_DEMAND.",
+                    inner.meta.name
+                ),
+            ));
+        }
         if inner.meta.status != Status::Active {
             return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
         }
@@ -108,8 +126,19 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
     c.finish()?;
     let target_count = i.target_shard_count.unwrap_or(1) as usize;
     let name = i.target.name()?;
+    let current = uniform(op, &i.target, target_count, Caller::Api("UpdateShardCount")).await?;
+    Ok(json!({
+        "StreamName": name,
+        "CurrentShardCount": current,
+        "TargetShardCount": target_count,
+        "StreamARN": super::keys::stream_arn(op.region, &name),
+    }))
+}
+
+/// Replaces the open shards with `target_count` shards of equal hash ranges; returns how many were open.
+pub async fn uniform(op: &Op<'_>, target: &Target, target_count: usize, caller: Caller) -> Result<usize, ApiError> {
     let mut current = 0;
-    reshard(op, &i.target, |shards| {
+    reshard(op, target, caller, |shards| {
         let mut open: Vec<&ShardMeta> = shards.iter().filter(|s| s.is_open()).collect();
         open.sort_by_key(|s| s.start_hash);
         current = open.len();
@@ -130,12 +159,7 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
         Ok((open.iter().map(|s| s.index).collect(), children))
     })
     .await?;
-    Ok(json!({
-        "StreamName": name,
-        "CurrentShardCount": current,
-        "TargetShardCount": target_count,
-        "StreamARN": super::keys::stream_arn(op.region, &name),
-    }))
+    Ok(current)
 }
 
 fn open_shard_named<'a>(shards: &'a [ShardMeta], id: &str, stream: &str) -> Result<&'a ShardMeta, ApiError> {
@@ -178,7 +202,7 @@ pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let name = i.target.name()?;
     let id = i.shard_to_split.unwrap_or_default();
     let key_text = i.new_starting_hash_key.unwrap_or_default();
-    reshard(op, &i.target, |shards| {
+    reshard(op, &i.target, Caller::Api("SplitShard"), |shards| {
         let shard = open_shard_named(shards, &id, &name)?;
         let key = key_text.parse::<u128>().ok().filter(|k| *k > shard.start_hash.saturating_add(1) && *k < shard.end_hash);
         let Some(key) = key else {
@@ -216,7 +240,7 @@ pub async fn merge_shards(op: &Op<'_>, input: Value) -> Result<Value, ApiError> 
     c.finish()?;
     let name = i.target.name()?;
     let (a_id, b_id) = (i.shard_to_merge.unwrap_or_default(), i.adjacent_shard_to_merge.unwrap_or_default());
-    reshard(op, &i.target, |shards| {
+    reshard(op, &i.target, Caller::Api("MergeShards"), |shards| {
         let a = open_shard_named(shards, &a_id, &name)?;
         let b = open_shard_named(shards, &b_id, &name)?;
         let adjacent = a.index != b.index && (a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash));

@@ -115,6 +115,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         encryption_key: None,
         tags: i.tags.unwrap_or_default(),
         consumers: Vec::new(),
+        write_peaks: Vec::new(),
     };
     op.state.persist(&meta)?;
     op.state.insert(meta).map_err(|e| ApiError::internal(e.to_string()))?;
