@@ -8,6 +8,88 @@ async fn put_batch(k: &Client, stream: &str, tag: &str, n: usize) {
     assert_eq!(out.failed_record_count(), Some(0));
 }
 
+/// Reads each shard to its end, then its children, as a KCL-style reader would; every record once.
+async fn read_through_lineage(k: &Client, stream: &str, roots: &[&str]) -> Vec<String> {
+    let mut got = Vec::new();
+    let mut queue: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
+    let mut visited = std::collections::HashSet::new();
+    while let Some(shard) = queue.pop() {
+        if !visited.insert(shard.clone()) {
+            continue;
+        }
+        let mut it = iterator(k, stream, &shard, ShardIteratorType::TrimHorizon).await;
+        loop {
+            let r = k.get_records().shard_iterator(&it).send().await.unwrap();
+            got.extend(r.records().iter().map(text));
+            match r.next_shard_iterator() {
+                Some(next) if !r.records().is_empty() => it = next.to_string(),
+                Some(_) => break,
+                None => {
+                    let children = r.child_shards();
+                    assert!(!children.is_empty(), "a closed shard ends with its children");
+                    for child in children {
+                        assert!(matches!(child.parent_shards().len(), 1 | 2), "{child:?}: a split or a merge");
+                    }
+                    queue.extend(children.iter().map(|c| c.shard_id().to_string()));
+                    break;
+                }
+            }
+        }
+    }
+    got
+}
+
+/// The starting hash keys of the open shards.
+async fn starting_keys(k: &Client, stream: &str) -> Vec<String> {
+    let shards = k.list_shards().stream_name(stream).send().await.unwrap();
+    let open = shards.shards().iter().filter(|s| s.sequence_number_range().unwrap().ending_sequence_number().is_none());
+    open.map(|s| s.hash_key_range().unwrap().starting_hash_key().to_string()).collect()
+}
+
+async fn update_count(k: &Client, stream: &str, count: i32) {
+    let out = k
+        .update_shard_count()
+        .stream_name(stream)
+        .target_shard_count(count)
+        .scaling_type(ScalingType::UniformScaling)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.target_shard_count(), Some(count));
+}
+
+#[tokio::test]
+async fn uneven_rescaling_goes_through_splits_and_merges_and_loses_nothing() {
+    let cloud = cloud(false).await;
+    let k = client(&cloud).await;
+    create(&k, "uneven", 3).await;
+    let first_bounds = starting_keys(&k, "uneven").await;
+    put_batch(&k, "uneven", "three", 100).await;
+    update_count(&k, "uneven", 5).await;
+    put_batch(&k, "uneven", "five", 100).await;
+    update_count(&k, "uneven", 3).await;
+    put_batch(&k, "uneven", "again", 100).await;
+
+    let shards = k.list_shards().stream_name("uneven").send().await.unwrap();
+    let open: Vec<_> = shards
+        .shards()
+        .iter()
+        .filter(|s| s.sequence_number_range().unwrap().ending_sequence_number().is_none())
+        .collect();
+    assert_eq!(open.len(), 3);
+    assert_eq!(starting_keys(&k, "uneven").await, first_bounds, "the ranges of three equal shards again");
+    assert!(shards.shards().len() > 3 + 5 + 3, "short-lived shards appear in the listing, as on AWS");
+
+    let mut got =
+        read_through_lineage(&k, "uneven", &["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"])
+            .await;
+    got.sort();
+    let mut want: Vec<String> =
+        ["three", "five", "again"].iter().flat_map(|t| (0..100).map(move |i| format!("{t}-{i}"))).collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
 #[tokio::test]
 async fn update_shard_count_closes_parents_and_readers_follow_the_lineage() {
     let cloud = cloud(false).await;
@@ -37,30 +119,7 @@ async fn update_shard_count_closes_parents_and_readers_follow_the_lineage() {
     let open = k.describe_stream_summary().stream_name("grow").send().await.unwrap();
     assert_eq!(open.stream_description_summary().unwrap().open_shard_count(), 4);
 
-    // Read each parent to its end, then its children, as a KCL-style reader would.
-    let mut got = Vec::new();
-    let mut queue: Vec<String> = vec!["shardId-000000000000".into(), "shardId-000000000001".into()];
-    let mut visited = std::collections::HashSet::new();
-    while let Some(shard) = queue.pop() {
-        if !visited.insert(shard.clone()) {
-            continue;
-        }
-        let mut it = iterator(&k, "grow", &shard, ShardIteratorType::TrimHorizon).await;
-        loop {
-            let r = k.get_records().shard_iterator(&it).send().await.unwrap();
-            got.extend(r.records().iter().map(text));
-            match r.next_shard_iterator() {
-                Some(next) if !r.records().is_empty() => it = next.to_string(),
-                Some(_) => break,
-                None => {
-                    let children = r.child_shards();
-                    assert!(!children.is_empty(), "a closed shard ends with its children");
-                    queue.extend(children.iter().map(|c| c.shard_id().to_string()));
-                    break;
-                }
-            }
-        }
-    }
+    let mut got = read_through_lineage(&k, "grow", &["shardId-000000000000", "shardId-000000000001"]).await;
     got.sort();
     let mut want: Vec<String> = (0..100).flat_map(|i| [format!("before-{i}"), format!("after-{i}")]).collect();
     want.sort();

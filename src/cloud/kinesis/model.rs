@@ -60,7 +60,7 @@ pub struct ShardMeta {
     /// A closed shard whose retention has ended: no longer listed, its records deleted.
     #[serde(default)]
     pub gone: bool,
-    /// Every shard this one replaced (UpdateShardCount may give a child more than two).
+    /// The shards this one replaced: one after a split, two after a merge.
     #[serde(default)]
     pub parents: Vec<u32>,
 }

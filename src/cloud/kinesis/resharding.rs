@@ -1,4 +1,5 @@
-//! Resharding: UpdateShardCount (uniform scaling), SplitShard and MergeShards. Parents are closed
+//! Resharding: UpdateShardCount (uniform scaling, done as splits and merges), SplitShard and
+//! MergeShards. Parents are closed
 //! (after in-flight appends finish), children take over their hash ranges, and the lineage is kept
 //! so readers can go from a parent's last record to its children.
 
@@ -18,11 +19,20 @@ use super::validate::{
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
-/// A child shard to create: its range and the shards it replaces.
+/// A shard a child replaces: an existing one, or a child created earlier in the same reshard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Parent {
+    Old(u32),
+    New(usize),
+}
+
+/// A child shard to create: its range and the one (split) or two (merge) shards it replaces.
+/// A child that a later child replaces is a short-lived intermediate, closed as it is created.
+#[derive(Debug, PartialEq, Eq)]
 struct Child {
     start: u128,
     end: u128,
-    parents: Vec<u32>,
+    parents: Vec<Parent>,
 }
 
 /// Who asks for a reshard: a client's operation (refused on on-demand streams, as on AWS) or the
@@ -38,7 +48,7 @@ async fn reshard(
     op: &Op<'_>,
     target: &Target,
     caller: Caller,
-    plan: impl FnOnce(&[ShardMeta]) -> Result<(Vec<u32>, Vec<Child>), ApiError>,
+    plan: impl FnOnce(&[ShardMeta]) -> Result<Vec<Child>, ApiError>,
 ) -> Result<(), ApiError> {
     let stream = op.stream(target)?;
     let (closing, children): (Vec<Arc<ShardRt>>, Vec<Child>) = {
@@ -55,8 +65,9 @@ async fn reshard(
         if inner.meta.status != Status::Active {
             return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
         }
-        let (close, children) = plan(&inner.meta.shards)?;
-        let added = children.len().saturating_sub(close.len());
+        let children = plan(&inner.meta.shards)?;
+        let close = closed_by(&children);
+        let added = (children.len() - superseded(&children).len()).saturating_sub(close.len());
         drop(inner);
         check_shard_room(op, added)?;
         let inner = stream.read();
@@ -79,19 +90,30 @@ async fn reshard(
         **gate = true;
     }
     let stream_dir = stream.dir.clone();
-    for child in children {
-        let index = inner.meta.shards.len() as u32;
+    let base = inner.meta.shards.len();
+    let intermediate = superseded(&children);
+    for (k, child) in children.into_iter().enumerate() {
+        let index = (base + k) as u32;
+        let parents: Vec<u32> = child
+            .parents
+            .iter()
+            .map(|p| match p {
+                Parent::Old(i) => *i,
+                Parent::New(j) => (base + j) as u32,
+            })
+            .collect();
+        let closed = intermediate.contains(&k).then_some(ClosedShard { at_ms: op.now, last_log_seq: 0 });
         inner.meta.shards.push(ShardMeta {
             index,
-            parent: child.parents.first().copied(),
-            adjacent_parent: child.parents.get(1).copied(),
+            parent: parents.first().copied(),
+            adjacent_parent: parents.get(1).copied(),
             start_hash: child.start,
             end_hash: child.end,
             created_ms: op.now,
             first_log_seq: 0,
-            closed: None,
+            closed,
             gone: false,
-            parents: child.parents,
+            parents,
         });
         let rt = open_shard(&stream_dir, &inner.meta, index).map_err(|e| ApiError::internal(e.to_string()))?;
         inner.shards.push(Some(rt));
@@ -152,14 +174,71 @@ pub async fn uniform(op: &Op<'_>, target: &Target, target_count: usize, caller: 
                 "UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: {current} Target shard count: {target_count}"
             )));
         }
-        let children = split_range(0, u128::MAX, target_count as u32)
-            .into_iter()
-            .map(|(start, end)| Child { start, end, parents: open.iter().filter(|p| p.start_hash <= end && start <= p.end_hash).map(|p| p.index).collect() })
-            .collect();
-        Ok((open.iter().map(|s| s.index).collect(), children))
+        let ranges: Vec<(u128, u128, u32)> = open.iter().map(|s| (s.start_hash, s.end_hash, s.index)).collect();
+        Ok(uniform_children(&ranges, target_count as u32))
     })
     .await?;
     Ok(current)
+}
+
+/// The existing shards the children replace.
+fn closed_by(children: &[Child]) -> Vec<u32> {
+    let mut old: Vec<u32> = children
+        .iter()
+        .flat_map(|c| &c.parents)
+        .filter_map(|p| match p {
+            Parent::Old(i) => Some(*i),
+            Parent::New(_) => None,
+        })
+        .collect();
+    old.sort_unstable();
+    old.dedup();
+    old
+}
+
+/// Positions of the children that later children replace.
+fn superseded(children: &[Child]) -> Vec<usize> {
+    let mut new: Vec<usize> = children
+        .iter()
+        .flat_map(|c| &c.parents)
+        .filter_map(|p| match p {
+            Parent::New(j) => Some(*j),
+            Parent::Old(_) => None,
+        })
+        .collect();
+    new.sort_unstable();
+    new.dedup();
+    new
+}
+
+/// Uniform scaling as AWS performs it, by splits and merges, so every child has at most two
+/// parents: each open shard (`(start, end, index)`, sorted) is split at every new boundary inside
+/// it, then the pieces of each new range are merged pairwise. A shard whose range is already a
+/// new range stays as it is.
+fn uniform_children(open: &[(u128, u128, u32)], target_count: u32) -> Vec<Child> {
+    let targets = split_range(0, u128::MAX, target_count);
+    let cuts: Vec<u128> = targets.iter().skip(1).map(|(start, _)| *start).collect();
+    let mut children = Vec::new();
+    let mut pieces: Vec<(u128, u128, Parent)> = Vec::new();
+    for &(start, end, index) in open {
+        let (mut from, mut current) = (start, Parent::Old(index));
+        for &cut in cuts.iter().filter(|c| start < **c && **c <= end) {
+            children.push(Child { start: from, end: cut - 1, parents: vec![current] });
+            pieces.push((from, cut - 1, Parent::New(children.len() - 1)));
+            children.push(Child { start: cut, end, parents: vec![current] });
+            (from, current) = (cut, Parent::New(children.len() - 1));
+        }
+        pieces.push((from, end, current));
+    }
+    for (start, end) in targets {
+        let mut group = pieces.iter().filter(|(s, e, _)| start <= *s && *e <= end);
+        let Some(&(_, _, mut merged)) = group.next() else { continue };
+        for &(_, piece_end, piece) in group {
+            children.push(Child { start, end: piece_end, parents: vec![merged, piece] });
+            merged = Parent::New(children.len() - 1);
+        }
+    }
+    children
 }
 
 fn open_shard_named<'a>(shards: &'a [ShardMeta], id: &str, stream: &str) -> Result<&'a ShardMeta, ApiError> {
@@ -212,11 +291,11 @@ pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
                 shard.start_hash, shard.end_hash
             )));
         };
-        let children = vec![
-            Child { start: shard.start_hash, end: key - 1, parents: vec![shard.index] },
-            Child { start: key, end: shard.end_hash, parents: vec![shard.index] },
-        ];
-        Ok((vec![shard.index], children))
+        let parent = vec![Parent::Old(shard.index)];
+        Ok(vec![
+            Child { start: shard.start_hash, end: key - 1, parents: parent.clone() },
+            Child { start: key, end: shard.end_hash, parents: parent },
+        ])
     })
     .await?;
     Ok(json!({}))
@@ -251,9 +330,68 @@ pub async fn merge_shards(op: &Op<'_>, input: Value) -> Result<Value, ApiError> 
                 shard_id(b.index)
             )));
         }
-        let child = Child { start: a.start_hash.min(b.start_hash), end: a.end_hash.max(b.end_hash), parents: vec![a.index, b.index] };
-        Ok((vec![a.index, b.index], vec![child]))
+        let parents = vec![Parent::Old(a.index), Parent::Old(b.index)];
+        Ok(vec![Child { start: a.start_hash.min(b.start_hash), end: a.end_hash.max(b.end_hash), parents }])
     })
     .await?;
     Ok(json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Applies the children in order to open shards `0..from` of equal ranges, checking that each
+    /// split or merge is one AWS could make; returns the open ranges and the number of intermediates.
+    fn apply(from: u32, to: u32) -> (Vec<(u128, u128)>, usize) {
+        let open: Vec<(u128, u128, u32)> =
+            split_range(0, u128::MAX, from).into_iter().zip(0..).map(|((s, e), i)| (s, e, i)).collect();
+        let children = uniform_children(&open, to);
+        let mut live: BTreeMap<Parent, (u128, u128)> = open.iter().map(|&(s, e, i)| (Parent::Old(i), (s, e))).collect();
+        let mut split_halves: BTreeMap<Parent, Vec<(u128, u128)>> = BTreeMap::new();
+        for (k, child) in children.iter().enumerate() {
+            match child.parents[..] {
+                [p] => {
+                    let range = live.get(&p).copied().expect("a split parent is open");
+                    let halves = split_halves.entry(p).or_default();
+                    halves.push((child.start, child.end));
+                    if halves.len() == 2 {
+                        assert_eq!((halves[0].0, halves[0].1 + 1, halves[1].1), (range.0, halves[1].0, range.1));
+                        live.remove(&p);
+                    }
+                }
+                [a, b] => {
+                    let (ra, rb) = (live.remove(&a).expect("open"), live.remove(&b).expect("open"));
+                    assert_eq!(ra.1 + 1, rb.0, "merged shards are adjacent");
+                    assert_eq!((child.start, child.end), (ra.0, rb.1));
+                }
+                _ => panic!("child {k} has {} parents", child.parents.len()),
+            }
+            live.insert(Parent::New(k), (child.start, child.end));
+        }
+        let mut ranges: Vec<(u128, u128)> = live.values().copied().collect();
+        ranges.sort();
+        (ranges, superseded(&children).len())
+    }
+
+    #[test]
+    fn uniform_scaling_is_splits_and_merges_ending_in_equal_ranges() {
+        for (from, to) in [(2, 4), (4, 2), (3, 5), (5, 3), (4, 7), (7, 4), (1, 2), (6, 6), (10, 19)] {
+            let (ranges, _) = apply(from, to);
+            assert_eq!(ranges, split_range(0, u128::MAX, to), "{from} -> {to}");
+        }
+    }
+
+    #[test]
+    fn doubling_and_halving_need_no_intermediate_shards() {
+        let open: Vec<(u128, u128, u32)> =
+            split_range(0, u128::MAX, 2).into_iter().zip(0..).map(|((s, e), i)| (s, e, i)).collect();
+        assert_eq!(uniform_children(&open, 4).len(), 4);
+        assert_eq!(apply(2, 4).1, 0);
+        assert_eq!(apply(4, 2).1, 0);
+        assert!(uniform_children(&open, 2).is_empty(), "equal ranges stay as they are");
+        assert_eq!(apply(3, 5).1, 5, "3 -> 5 passes through short-lived shards");
+    }
 }
