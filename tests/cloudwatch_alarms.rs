@@ -462,3 +462,44 @@ async fn describe_alarms_filters_and_pages() {
     let bad = cw.describe_alarms().next_token("garbage").send().await.expect_err("bad token");
     assert_eq!(bad.code(), Some("InvalidNextToken"));
 }
+
+/// A p90 alarm that ignores low sample counts waits for 100 samples in a period; its twin that
+/// evaluates them decides on 50.
+#[tokio::test]
+async fn percentile_alarms_can_wait_for_enough_samples() {
+    let cloud = TestCloud::start_virtual().await;
+    let cw = client(&cloud).await;
+    for (name, mode) in [("p90-ignore", "ignore"), ("p90-evaluate", "evaluate")] {
+        cw.put_metric_alarm()
+            .alarm_name(name)
+            .namespace("Test")
+            .metric_name("Latency")
+            .dimensions(Dimension::builder().name("Stream").value("s1").build())
+            .extended_statistic("p90")
+            .evaluate_low_sample_count_percentile(mode)
+            .period(60)
+            .evaluation_periods(1)
+            .threshold(3.0)
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("PutMetricAlarm");
+    }
+    let samples = |count: f64| {
+        MetricDatum::builder()
+            .metric_name("Latency")
+            .dimensions(Dimension::builder().name("Stream").value("s1").build())
+            .timestamp(DateTime::from_millis(now(&cloud)))
+            .values(10.0)
+            .counts(count)
+            .build()
+    };
+    cw.put_metric_data().namespace("Test").metric_data(samples(50.0)).send().await.expect("PutMetricData");
+    next_minute(&cloud);
+    assert_eq!(state(&cw, "p90-ignore").await, StateValue::InsufficientData, "50 samples are too few for p90");
+    assert_eq!(state(&cw, "p90-evaluate").await, StateValue::Alarm);
+
+    cw.put_metric_data().namespace("Test").metric_data(samples(100.0)).send().await.expect("PutMetricData");
+    next_minute(&cloud);
+    assert_eq!(state(&cw, "p90-ignore").await, StateValue::Alarm, "100 samples are enough");
+}

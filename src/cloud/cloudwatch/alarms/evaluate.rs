@@ -7,6 +7,8 @@
 //!   `breaching`/`notBreaching` count them as such; `missing` judges the real points alone; `ignore`
 //!   changes state only when the real points decide it whatever the missing ones would have been.
 //! - With none at all: `missing` goes to INSUFFICIENT_DATA, `ignore` keeps the state.
+//! - A percentile alarm with EvaluateLowSampleCountPercentile `ignore` keeps its state while its newest
+//!   datapoint comes from too few samples.
 //!
 //! The alarm goes to ALARM when at least M (DatapointsToAlarm) of the N are breaching, else to OK.
 
@@ -38,6 +40,8 @@ pub struct Evaluation<'a> {
     pub at_ms: i64,
     /// The alarm's series over the evaluation range, ascending.
     pub points: Vec<(i64, f64)>,
+    /// Samples per period, read only for percentile alarms that ignore periods with too few.
+    pub sample_counts: Vec<(i64, f64)>,
 }
 
 /// The datapoints of the query that returns data (the alarm's own series).
@@ -66,6 +70,9 @@ impl Evaluation<'_> {
         if window.is_empty() {
             return self.all_missing(n, m);
         }
+        if self.too_few_samples(window[0].0) {
+            return None;
+        }
         let to_alarm = match self.alarm.missing_data() {
             _ if fills == 0 => breaching >= m,
             MissingData::Breaching => breaching + fills >= m,
@@ -83,6 +90,14 @@ impl Evaluation<'_> {
         let state = if to_alarm { StateValue::Alarm } else { StateValue::Ok };
         let reason = self.threshold_reason(&window, n, m, state, fill_word.map(|w| (fills, w)));
         Some(Verdict { state, reason, reason_data: self.reason_data(&window) })
+    }
+
+    /// A percentile alarm set to ignore low sample counts keeps its state while its newest period
+    /// holds too few samples to be statistically significant.
+    fn too_few_samples(&self, period_ms: i64) -> bool {
+        let Some(minimum) = self.alarm.low_sample_minimum() else { return false };
+        let samples = self.sample_counts.iter().find(|(t, _)| *t == period_ms).map_or(0.0, |(_, c)| *c);
+        samples < minimum
     }
 
     fn breaches(&self, v: f64) -> bool {

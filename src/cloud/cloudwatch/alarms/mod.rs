@@ -156,14 +156,17 @@ fn next_boundary(alarm: &MetricAlarm, now: i64) -> i64 {
     (now.div_euclid(p) + 1) * p
 }
 
+/// Id of the SampleCount query beside a percentile alarm that ignores periods with few samples.
+pub const SAMPLES_ID: &str = "samples";
+
 /// The queries that produce an alarm's series, and the id of the one that returns it.
 pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
     if let Some(metrics) = &alarm.metrics {
         let id = metrics.iter().find(|q| q.return_data.unwrap_or(true)).map(|q| q.id.clone()).unwrap_or_default();
         return (metrics.clone(), id);
     }
-    let query = MetricDataQuery {
-        id: "alarm".to_string(),
+    let stat_query = |id: &str, stat: &str| MetricDataQuery {
+        id: id.to_string(),
         metric_stat: Some(MetricStat {
             metric: crate::cloud::cloudwatch::model::Metric {
                 namespace: alarm.namespace.clone(),
@@ -171,16 +174,20 @@ pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
                 dimensions: alarm.dimensions.clone(),
             },
             period: alarm.evaluation_period(),
-            stat: alarm.stat_name().unwrap_or("Average").to_string(),
+            stat: stat.to_string(),
             unit: alarm.unit.clone(),
         }),
         expression: None,
         label: None,
-        return_data: Some(true),
+        return_data: Some(id != SAMPLES_ID),
         period: None,
         account_id: None,
     };
-    (vec![query], "alarm".to_string())
+    let mut queries = vec![stat_query("alarm", alarm.stat_name().unwrap_or("Average"))];
+    if alarm.low_sample_minimum().is_some() {
+        queries.push(stat_query(SAMPLES_ID, "SampleCount"));
+    }
+    (queries, "alarm".to_string())
 }
 
 impl Shared {
@@ -273,14 +280,17 @@ impl Shared {
         };
         let (queries, returned) = alarm_queries(&alarm);
         let range = evaluation_range(&alarm, at_ms);
-        let points = match self.source.query(&queries, range.0, range.1) {
-            Ok(results) => evaluate::alarm_points(&results, &returned, range),
+        let (points, sample_counts) = match self.source.query(&queries, range.0, range.1) {
+            Ok(results) => (
+                evaluate::alarm_points(&results, &returned, range),
+                evaluate::alarm_points(&results, SAMPLES_ID, range),
+            ),
             Err(e) => {
                 tracing::warn!(alarm = name, error = %e, "alarm query failed; evaluating as no data");
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
-        let verdict = Evaluation { alarm: &alarm, current: alarm.state_value, at_ms, points }.decide();
+        let verdict = Evaluation { alarm: &alarm, current: alarm.state_value, at_ms, points, sample_counts }.decide();
         let Some(verdict) = verdict.filter(|v| v.state != alarm.state_value) else {
             return;
         };

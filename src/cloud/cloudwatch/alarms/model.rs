@@ -176,6 +176,23 @@ impl MetricAlarm {
             .unwrap_or(60)
     }
 
+    /// Fewest samples a period needs before a percentile alarm set to ignore low sample counts lets it
+    /// decide: 10/(1-p) for percentiles from p50 up, 10/p below (AWS, "Percentile-based alarms and low
+    /// data samples"). `None` when every period counts.
+    pub fn low_sample_minimum(&self) -> Option<f64> {
+        if self.evaluate_low_sample_count_percentile.as_deref() != Some("ignore") {
+            return None;
+        }
+        let percent = crate::cloud::cloudwatch::query::parse_percentile(self.extended_statistic.as_deref()?)?;
+        let minimum = match percent {
+            p if (50.0..100.0).contains(&p) => 1000.0 / (100.0 - p),
+            p if p > 0.0 && p < 50.0 => 1000.0 / p,
+            _ => return None,
+        };
+        // p90 must need exactly 100 samples, not 100.00000000000001.
+        Some((minimum * 1e6).round() / 1e6)
+    }
+
     /// The statistic as reasons and StateReasonData name it.
     pub fn stat_name(&self) -> Option<&str> {
         self.statistic.as_deref().or(self.extended_statistic.as_deref())
