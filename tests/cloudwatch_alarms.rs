@@ -339,6 +339,25 @@ async fn put_metric_alarm_validates_like_aws() {
         .await
         .expect_err("two queries return data");
     assert_eq!(two_returning.message(), Some("Exactly one element of the metrics list should return data."));
+    let stat = |id: &str, metric: &str| {
+        let metric = Metric::builder().namespace("Test").metric_name(metric).build();
+        let stat = MetricStat::builder().metric(metric).period(60).stat("Sum").build();
+        MetricDataQuery::builder().id(id).metric_stat(stat).return_data(false).build()
+    };
+    let several = cw
+        .put_metric_alarm()
+        .alarm_name("v")
+        .metrics(stat("m1", "Lag"))
+        .metrics(stat("m2", "Depth"))
+        .metrics(MetricDataQuery::builder().id("all").expression("METRICS()").build())
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect_err("an alarm watches one series");
+    assert_eq!(several.code(), Some("ValidationError"));
+    assert!(several.message().unwrap_or_default().contains("single time series"), "{several:?}");
     let high_res = alarm_on(&cw, "high-res", "Lag").period(10).evaluation_periods(3).send().await;
     assert!(high_res.is_ok(), "10-second alarms are high-resolution alarms: {high_res:?}");
     let listed = cw.describe_alarms().send().await.expect("DescribeAlarms");

@@ -100,6 +100,29 @@ async fn put_and_get_metric_data_with_math_and_pagination() {
     assert_eq!(results[1].label(), Some("Error %"));
     assert_eq!(results[1].values(), &[5.0 / 60.0 * 100.0, 4.0 / 60.0 * 100.0]);
 
+    let out = cw
+        .get_metric_data()
+        .metric_data_queries(stat("requests", "Requests", 60, "Sum"))
+        .metric_data_queries(stat("errors", "Errors", 60, "Sum"))
+        .metric_data_queries(MetricDataQuery::builder().id("per_second").expression("METRICS() / 60").build())
+        .start_time(DateTime::from_millis(t0))
+        .end_time(DateTime::from_millis(t0 + 120_000))
+        .scan_by(ScanBy::TimestampAscending)
+        .send()
+        .await
+        .expect("GetMetricData with METRICS()");
+    let per_second: Vec<(&str, &[f64])> = out
+        .metric_data_results()
+        .iter()
+        .filter(|r| r.id() == Some("per_second"))
+        .map(|r| (r.label().unwrap_or_default(), r.values()))
+        .collect();
+    assert_eq!(
+        per_second,
+        vec![("Requests", &[1.0, 1.0][..]), ("Errors", &[5.0 / 60.0, 4.0 / 60.0][..])],
+        "an expression of several series answers one result per series under its id"
+    );
+
     let mut token = None;
     let mut pages = Vec::new();
     loop {

@@ -74,12 +74,10 @@ pub fn get_metric_data(store: &MetricStore, input: Input) -> Result<Value, ApiEr
             .ok_or_else(|| ApiError::bad_request("InvalidNextToken", "The service couldn't process the NextToken."))?,
     };
     let results = run_queries(store, &input.metric_data_queries, start, end)?;
-    let returned: Vec<(QueryResult, bool)> = results
-        .into_iter()
-        .zip(&input.metric_data_queries)
-        .filter(|(_, q)| q.return_data != Some(false))
-        .map(|(r, _)| (r, descending))
-        .collect();
+    let hidden: Vec<&str> =
+        input.metric_data_queries.iter().filter(|q| q.return_data == Some(false)).map(|q| q.id.as_str()).collect();
+    let returned: Vec<(QueryResult, bool)> =
+        results.into_iter().filter(|r| !hidden.contains(&r.id.as_str())).map(|r| (r, descending)).collect();
     Ok(page(returned, first_query, first_offset, max))
 }
 

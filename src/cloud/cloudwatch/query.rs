@@ -268,6 +268,8 @@ impl Scope for Evaluation<'_> {
 }
 
 /// Answers every query (including `ReturnData: false` ones), values ascending in time at period starts.
+/// An expression that returns several series (`METRICS()`, arrays) answers one result per series,
+/// each with the query's id and the series' own label, as GetMetricData does.
 pub fn run_queries(
     store: &MetricStore,
     queries: &[MetricDataQuery],
@@ -277,41 +279,37 @@ pub fn run_queries(
     validate(queries, start_ms, end_ms)?;
     let grid = Grid { start_ms, end_ms, period_ms: 60_000 };
     let mut ev = Evaluation { store, queries, start_ms, end_ms, done: HashMap::new(), in_progress: Vec::new(), grid };
-    queries
-        .iter()
-        .map(|q| {
-            let label = ev.label(q);
-            let v = ev
-                .value_of(q)
-                .map_err(|e| ApiError::bad_request("ValidationError", format!("Error in expression {}: {e}", q.id)))?;
-            let period_s = q.metric_stat.as_ref().map(|m| m.period).unwrap_or_else(|| expression_period(q, queries));
-            let points = into_points(
-                v,
-                &q.id,
-                Grid { start_ms: aligned_start(start_ms, period_s), end_ms, period_ms: period_s * 1000 },
-            )?;
-            Ok(QueryResult {
+    let mut out = Vec::with_capacity(queries.len());
+    for q in queries {
+        let label = ev.label(q);
+        let v = ev
+            .value_of(q)
+            .map_err(|e| ApiError::bad_request("ValidationError", format!("Error in expression {}: {e}", q.id)))?;
+        let period_s = q.metric_stat.as_ref().map(|m| m.period).unwrap_or_else(|| expression_period(q, queries));
+        let grid = Grid { start_ms: aligned_start(start_ms, period_s), end_ms, period_ms: period_s * 1000 };
+        for (label, points) in into_series(v, &q.id, label, grid)? {
+            out.push(QueryResult {
                 id: q.id.clone(),
                 label,
                 timestamps_ms: points.iter().map(|(t, _)| *t).collect(),
                 values: points.iter().map(|(_, v)| *v).collect(),
                 status_code: "Complete".to_string(),
                 messages: Vec::new(),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(out)
 }
 
-fn into_points(v: Val, id: &str, grid: Grid) -> Result<Vec<(i64, f64)>, ApiError> {
+type LabelledPoints = (String, Vec<(i64, f64)>);
+
+fn into_series(v: Val, id: &str, label: String, grid: Grid) -> Result<Vec<LabelledPoints>, ApiError> {
     match v {
-        Val::Series(s) => Ok(s.points),
-        Val::Scalar(x) if x.is_finite() => Ok(grid.timestamps().map(|t| (t, x)).collect()),
-        Val::Scalar(_) => Ok(Vec::new()),
-        Val::Array(mut a) if a.len() <= 1 => Ok(a.pop().map(|s| s.points).unwrap_or_default()),
-        Val::Array(_) => Err(ApiError::bad_request(
-            "ValidationError",
-            format!("Error in expression {id}: the expression must return a single time series, it returns several"),
-        )),
+        Val::Series(s) => Ok(vec![(label, s.points)]),
+        Val::Scalar(x) if x.is_finite() => Ok(vec![(label, grid.timestamps().map(|t| (t, x)).collect())]),
+        Val::Scalar(_) => Ok(vec![(label, Vec::new())]),
+        Val::Array(mut a) if a.len() <= 1 => Ok(vec![(label, a.pop().map(|s| s.points).unwrap_or_default())]),
+        Val::Array(a) => Ok(a.into_iter().map(|s| (s.label, s.points)).collect()),
         Val::Str(_) => Err(ApiError::bad_request(
             "ValidationError",
             format!("Error in expression {id}: a string is not a time series"),

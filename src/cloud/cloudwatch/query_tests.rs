@@ -140,6 +140,29 @@ fn expressions_reference_queries_and_hidden_ones_are_answered_too() {
 }
 
 #[test]
+fn an_expression_of_several_series_answers_one_result_per_series() {
+    let f = fixture();
+    for m in 0..2 {
+        put(&f.store, "Errors", T0 + m * 60_000, Agg::value(1.0), true);
+        put(&f.store, "Invocations", T0 + m * 60_000, Agg::value(10.0), true);
+    }
+    let mut errors = stat_query("errors", "Errors", 60, "Sum");
+    errors.return_data = Some(false);
+    let mut invocations = stat_query("invocations", "Invocations", 60, "Sum");
+    invocations.label = Some("Calls".into());
+    invocations.return_data = Some(false);
+    let queries =
+        vec![errors, invocations, expr_query("doubled", "2 * METRICS()"), expr_query("total", "SUM(METRICS())")];
+    let r = run_queries(&f.store, &queries, T0, T0 + 120_000).unwrap();
+    let doubled: Vec<(&str, &[f64])> =
+        r.iter().filter(|r| r.id == "doubled").map(|r| (r.label.as_str(), r.values.as_slice())).collect();
+    assert_eq!(doubled, vec![("Errors", &[2.0, 2.0][..]), ("Calls", &[20.0, 20.0][..])]);
+    let total: Vec<&QueryResult> = r.iter().filter(|r| r.id == "total").collect();
+    assert_eq!(total.len(), 1, "a reduced array is one series");
+    assert_eq!((total[0].label.as_str(), total[0].values.as_slice()), ("total", &[11.0, 11.0][..]));
+}
+
+#[test]
 fn query_validation_follows_cloudwatch() {
     let f = fixture();
     let err = |q: Vec<MetricDataQuery>| run_queries(&f.store, &q, T0, T0 + 60_000).unwrap_err();

@@ -231,12 +231,19 @@ impl Shared {
         if alarm.metrics.is_none() {
             return Ok(());
         }
-        let (queries, _) = alarm_queries(alarm);
+        let (queries, returned) = alarm_queries(alarm);
         let range = evaluation_range(alarm, now);
-        self.source
+        let results = self
+            .source
             .query(&queries, range.0, range.1)
-            .map(|_| ())
-            .map_err(|e| ApiError::bad_request("ValidationError", format!("Invalid metrics list: {}", e.message)))
+            .map_err(|e| ApiError::bad_request("ValidationError", format!("Invalid metrics list: {}", e.message)))?;
+        if results.iter().filter(|r| r.id == returned).count() > 1 {
+            return Err(ApiError::bad_request(
+                "ValidationError",
+                format!("Invalid metrics list: the expression {returned} of an alarm must return a single time series"),
+            ));
+        }
+        Ok(())
     }
 
     fn set_alarm_state(&self, input: manage::SetAlarmStateInput, now: i64) -> Result<Value, ApiError> {
