@@ -53,7 +53,11 @@ async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not
     let cloud = limited_cloud().await;
     let k = client(&cloud).await;
     let mode = StreamModeDetails::builder().stream_mode(StreamMode::OnDemand).build().unwrap();
-    k.create_stream().stream_name("auto").stream_mode_details(mode).send().await.unwrap();
+    k.create_stream().stream_name("auto").stream_mode_details(mode.clone()).send().await.unwrap();
+    k.create_stream().stream_name("allout").stream_mode_details(mode).send().await.unwrap();
+    // Named to sort before "auto": the scaler visits streams in name order, so once "auto" has
+    // grown, "allout" has had its chance to.
+    cloud.cloud.ctx.limits.set_for("allout", Some(false));
     create(&k, "fixed", 4).await;
     assert_eq!(open_shards(&k, "auto").await, 4, "a new on-demand stream starts at 4 MiB/s, 4,000 records/s");
     let refused = k
@@ -70,9 +74,11 @@ async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not
         assert_eq!(put(&k, stream, 8, 4).await, 0, "{stream}: 1,000 records on each of 4 shards fit");
         assert_eq!(put(&k, stream, 1, 4).await, 500, "{stream}: the shards are full for this second");
     }
+    assert_eq!(put(&k, "allout", 9, 4).await, 0);
     cloud.advance(Duration::from_secs(1));
     wait_for_open_shards(&k, "auto", 8).await;
     assert_eq!(open_shards(&k, "fixed").await, 4, "a provisioned stream keeps its shards");
+    assert_eq!(open_shards(&k, "allout").await, 4, "a stream without limits has no capacity to outgrow");
 
     let summary = k.describe_stream_summary().stream_name("auto").send().await.unwrap();
     let summary = summary.stream_description_summary().unwrap();

@@ -75,13 +75,14 @@ pub fn shards_needed(peaks: &[DayPeak]) -> usize {
     usize::try_from(by_records.max(by_bytes)).unwrap_or(usize::MAX).min(MAX_ON_DEMAND_SHARDS)
 }
 
-/// Rescales every ACTIVE on-demand stream whose open shards no longer cover twice its peak.
+/// Rescales every ACTIVE on-demand stream whose open shards no longer cover twice its peak. A stream
+/// whose limits are switched off has no capacity to run out of, so it keeps its shards.
 pub async fn scale(state: &State, ctx: &CloudContext, now: i64) {
     for stream in state.all() {
         let (name, region, open, needed) = {
             let inner = stream.read();
             let meta = &inner.meta;
-            if meta.mode != Mode::OnDemand || meta.status != Status::Active {
+            if meta.mode != Mode::OnDemand || meta.status != Status::Active || !ctx.limits.enforced(&meta.name) {
                 continue;
             }
             (meta.name.clone(), meta.region.clone(), meta.open_shard_count(), shards_needed(&meta.write_peaks))
