@@ -18,6 +18,7 @@ pub mod router;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod streaming;
 pub mod sts;
 
 use std::net::SocketAddr;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -22,7 +22,8 @@ use super::faults::Fault;
 use super::protocol::{self, HttpResponse, cbor, json, query::QueryParams};
 use super::registry::Registry;
 use super::router::{self, Route, Unroutable};
-use super::service::{Call, Input, Protocol, RestRequest, Service};
+use super::service::{Call, Input, Output, Protocol, RestRequest, Service};
+use super::streaming::HostBody;
 
 pub struct Host {
     pub ctx: Arc<CloudContext>,
@@ -68,8 +69,16 @@ pub async fn serve(host: Arc<Host>, listener: TcpListener) {
     }
 }
 
+fn whole(r: HttpResponse) -> Response<HostBody> {
+    r.map(Either::Left)
+}
+
 impl Host {
-    pub async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> Result<HttpResponse, DroppedConnection> {
+    pub async fn handle(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Result<Response<HostBody>, DroppedConnection> {
         let started = Instant::now();
         let request_id = uuid::Uuid::new_v4().to_string();
         let (parts, body) = req.into_parts();
@@ -87,15 +96,15 @@ impl Host {
         ) {
             Ok(r) => r,
             Err(Unroutable { protocol, error }) => {
-                return Ok(protocol::error_response(protocol, None, &error, &request_id));
+                return Ok(whole(protocol::error_response(protocol, None, &error, &request_id)));
             }
         };
         if let Route::Admin = route {
             let body = match read_body(body, &parts.headers, 1024 * 1024).await {
                 Ok(b) => b,
-                Err(e) => return Ok(admin::error(e.status, &e.message)),
+                Err(e) => return Ok(whole(admin::error(e.status, &e.message))),
             };
-            return Ok(admin::handle(self, &parts, peer, body).await);
+            return Ok(whole(admin::handle(self, &parts, peer, body).await));
         }
 
         let (service, protocol, operation) = match route {
@@ -106,7 +115,7 @@ impl Host {
         };
         let max_body = service.as_ref().map(|s| s.descriptor().max_body).unwrap_or(1024 * 1024);
         let fail = |service: Option<&Arc<dyn Service>>, err: ApiError| {
-            Ok(protocol::error_response(protocol, service.map(|s| s.descriptor()), &err, &request_id))
+            Ok(whole(protocol::error_response(protocol, service.map(|s| s.descriptor()), &err, &request_id)))
         };
         let body = match read_body(body, &parts.headers, max_body).await {
             Ok(b) => b,
@@ -216,10 +225,17 @@ impl Host {
         };
         let call = Call { operation: operation.clone(), protocol, input, request_id: request_id.clone(), region };
         let result = service.call(&self.ctx, call).await;
+        if let Ok(Output::Stream(mut response)) = result {
+            if let Ok(id) = http::HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert("x-amzn-requestid", id);
+            }
+            tracing::debug!(service = desc.id, %operation, "streaming response");
+            return Ok(response.map(Either::Right));
+        }
         let response =
             match result.and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id)) {
-                Ok(r) => r,
-                Err(e) => protocol::error_response(protocol, Some(desc), &e, &request_id),
+                Ok(r) => whole(r),
+                Err(e) => whole(protocol::error_response(protocol, Some(desc), &e, &request_id)),
             };
         tracing::debug!(service = desc.id, %operation, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
         Ok(response)

@@ -78,6 +78,8 @@ pub enum Output {
     /// The inner XML of `<OpResult>`; empty for operations without a result element.
     Xml(String),
     Rest(Response<Full<Bytes>>),
+    /// A response whose body is written after it starts (event streams), sent as it is.
+    Stream(Response<super::streaming::ChannelBody>),
 }
 
 pub struct Call {

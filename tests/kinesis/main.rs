@@ -11,6 +11,7 @@ mod on_demand;
 mod records;
 mod resharding;
 mod settings;
+mod subscribe;
 mod validation;
 
 use aws_sdk_kinesis::Client;

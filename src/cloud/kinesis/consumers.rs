@@ -66,13 +66,18 @@ fn check_name(c: &mut Checks, name: &Option<String>) {
     c.len("consumerName", name.as_deref(), 1, 128).pattern("consumerName", name.as_deref(), is_name, NAME_PATTERN);
 }
 
+/// The stream and consumer name a consumer ARN (`{stream ARN}/consumer/{name}:{created}`) names.
+pub fn by_arn(arn: &str) -> Result<(Target, String), ApiError> {
+    let (stream_part, rest) =
+        arn.split_once("/consumer/").ok_or_else(|| invalid(format!("Invalid ConsumerARN {arn}.")))?;
+    let name = rest.rsplit_once(':').map(|(n, _)| n).unwrap_or(rest);
+    Ok((Target { stream_name: None, stream_arn: Some(stream_part.to_string()) }, name.to_string()))
+}
+
 /// The stream and consumer name a request addresses: by ConsumerARN, or by StreamARN and ConsumerName.
 fn addressed(i: &ConsumerInput) -> Result<(Target, String), ApiError> {
     if let Some(arn) = &i.consumer_arn {
-        let (stream_part, rest) =
-            arn.split_once("/consumer/").ok_or_else(|| invalid(format!("Invalid ConsumerARN {arn}.")))?;
-        let name = rest.rsplit_once(':').map(|(n, _)| n).unwrap_or(rest);
-        return Ok((Target { stream_name: None, stream_arn: Some(stream_part.to_string()) }, name.to_string()));
+        return by_arn(arn);
     }
     match (&i.stream_arn, &i.consumer_name) {
         (Some(s), Some(n)) => Ok((Target { stream_name: None, stream_arn: Some(s.clone()) }, n.clone())),
@@ -90,7 +95,7 @@ fn existing_consumer(input: Value) -> Result<(Target, String), ApiError> {
     addressed(&i)
 }
 
-fn missing(name: &str, stream: &str) -> ApiError {
+pub fn missing(name: &str, stream: &str) -> ApiError {
     ApiError::bad_request(
         "ResourceNotFoundException",
         format!("Consumer {name} under stream {stream} under account {LOCAL_ACCOUNT_ID} not found."),

@@ -18,6 +18,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod streams;
+pub mod subscribe;
 pub mod tags;
 pub mod validate;
 
@@ -140,6 +141,9 @@ impl Service for Kinesis {
             }
             let input = call.input.json()?;
             let op = Op { state: &self.state, ctx, region: &call.region, now: ctx.clock.now_ms() };
+            if call.operation == "SubscribeToShard" {
+                return subscribe::subscribe_to_shard(&op, input, self.state.clone(), ctx.clone()).map(Output::Stream);
+            }
             if call.operation == "GetRecords" {
                 let body = reading::get_records(&op, input)?;
                 return Ok(Output::Rest(json_body(call.protocol, body)));

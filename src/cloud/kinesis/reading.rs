@@ -21,7 +21,7 @@ use crate::cloud::storage::StoredRecord;
 pub const ITERATOR_TTL_MS: i64 = 300_000;
 pub const MAX_GET_RECORDS: usize = 10_000;
 pub const MAX_GET_BYTES: usize = 10 * 1024 * 1024;
-const TYPES: &[&str] = &["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
+pub const TYPES: &[&str] = &["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -34,8 +34,76 @@ struct IteratorInput {
     timestamp: Option<f64>,
 }
 
+/// Where a reader asks to start: GetShardIterator's iterator type, SubscribeToShard's StartingPosition.
+pub struct Start<'a> {
+    /// TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP (already validated).
+    pub kind: &'a str,
+    pub sequence_number: Option<&'a str>,
+    /// Epoch seconds.
+    pub timestamp: Option<f64>,
+    /// The operation asking, as error messages name it.
+    pub operation: &'a str,
+}
+
+impl Start<'_> {
+    /// The log position the read begins at.
+    pub fn position(&self, op: &Op, m: &StreamMeta, shard: &ShardMeta, rt: &ShardRt) -> Result<u64, ApiError> {
+        let kind = self.kind;
+        if self.sequence_number.is_some() && !kind.ends_with("SEQUENCE_NUMBER") {
+            return Err(invalid(format!(
+                "Request specified StartingSequenceNumber with iterator type {kind}; it is only allowed with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER."
+            )));
+        }
+        match kind {
+            "TRIM_HORIZON" => Ok(horizon(rt, m.retention_ms(), op.now)),
+            "LATEST" => Ok(rt.log.next_seq()),
+            "AT_SEQUENCE_NUMBER" => self.at_sequence_number(op, m, shard, false),
+            "AFTER_SEQUENCE_NUMBER" => self.at_sequence_number(op, m, shard, true),
+            _ => {
+                let Some(ts) = self.timestamp else {
+                    return Err(invalid(
+                        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.",
+                    ));
+                };
+                let ms = (ts * 1000.0).round() as i64;
+                if ms > op.now {
+                    return Err(invalid(format!(
+                        "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {}",
+                        op.now
+                    )));
+                }
+                Ok(rt.log.seq_at_time(ms))
+            }
+        }
+    }
+
+    fn at_sequence_number(&self, op: &Op, m: &StreamMeta, shard: &ShardMeta, after: bool) -> Result<u64, ApiError> {
+        let kind = self.kind;
+        let Some(s) = self.sequence_number else {
+            return Err(invalid(format!("Must specify StartingSequenceNumber for iterator type {kind}.")));
+        };
+        let parsed = SeqNo::parse(s).ok_or_else(|| {
+            invalid(format!(
+                "StartingSequenceNumber {s} used in {} on shard {} in stream {} under account {} is invalid.",
+                self.operation,
+                shard.id(),
+                m.name,
+                op.ctx.account_id()
+            ))
+        })?;
+        if parsed.stream_ms != m.created_ms || parsed.shard != shard.index {
+            return Err(invalid(format!(
+                "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
+                shard_id(parsed.shard),
+                shard.id()
+            )));
+        }
+        Ok(parsed.log_seq + u64::from(after))
+    }
+}
+
 /// The oldest log position still inside the stream's retention.
-fn horizon(rt: &ShardRt, retention_ms: i64, now: i64) -> u64 {
+pub fn horizon(rt: &ShardRt, retention_ms: i64, now: i64) -> u64 {
     rt.log.first_seq().max(rt.log.seq_at_time(now - retention_ms))
 }
 
@@ -64,46 +132,13 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
         return Err(not_found(&m.name));
     }
     let (shard, rt) = inner.shard_by_id(i.shard_id.as_deref().unwrap_or_default())?;
-    let at_seq = |after: bool| -> Result<u64, ApiError> {
-        let Some(s) = i.starting_sequence_number.as_deref() else {
-            return Err(invalid(format!("Must specify StartingSequenceNumber for iterator type {kind}.")));
-        };
-        let parsed = SeqNo::parse(s).ok_or_else(|| invalid(format!("StartingSequenceNumber {s} used in GetShardIterator on shard {} in stream {} under account {} is invalid.", shard.id(), m.name, op.ctx.account_id())))?;
-        if parsed.stream_ms != m.created_ms || parsed.shard != shard.index {
-            return Err(invalid(format!(
-                "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
-                shard_id(parsed.shard),
-                shard.id()
-            )));
-        }
-        Ok(parsed.log_seq + u64::from(after))
+    let start = Start {
+        kind,
+        sequence_number: i.starting_sequence_number.as_deref(),
+        timestamp: i.timestamp,
+        operation: "GetShardIterator",
     };
-    if i.starting_sequence_number.is_some() && !kind.ends_with("SEQUENCE_NUMBER") {
-        return Err(invalid(format!(
-            "Request specified StartingSequenceNumber with iterator type {kind}; it is only allowed with AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER."
-        )));
-    }
-    let pos = match kind {
-        "TRIM_HORIZON" => horizon(rt, m.retention_ms(), op.now),
-        "LATEST" => rt.log.next_seq(),
-        "AT_SEQUENCE_NUMBER" => at_seq(false)?,
-        "AFTER_SEQUENCE_NUMBER" => at_seq(true)?,
-        _ => {
-            let Some(ts) = i.timestamp else {
-                return Err(invalid(
-                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.",
-                ));
-            };
-            let ms = (ts * 1000.0).round() as i64;
-            if ms > op.now {
-                return Err(invalid(format!(
-                    "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {}",
-                    op.now
-                )));
-            }
-            rt.log.seq_at_time(ms)
-        }
-    };
+    let pos = start.position(op, m, shard, rt)?;
     let it =
         Iter { stream: m.name.clone(), stream_ms: m.created_ms, shard: shard.index, log_seq: pos, created_ms: op.now };
     Ok(json!({ "ShardIterator": it.encode() }))
@@ -199,7 +234,7 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
 
 /// Writes `{"Records":[...]` straight into the response body: a JSON tree of 10,000 records would
 /// take several times the memory of the text.
-fn render_records(
+pub fn render_records(
     out: &mut String,
     m: &StreamMeta,
     shard: &ShardMeta,

@@ -83,6 +83,8 @@ pub struct State {
     store: Arc<MetaStore>,
     closed: std::sync::atomic::AtomicBool,
     streams: RwLock<BTreeMap<String, Arc<Stream>>>,
+    /// SubscribeToShard bookkeeping, by consumer ARN and shard.
+    pub subscriptions: super::subscribe::Subscriptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,8 +115,14 @@ pub fn open_shard(stream_dir: &Path, meta: &StreamMeta, index: u32) -> Result<Ar
 impl State {
     pub fn open(dir: &Path, opts: Options) -> Result<State, OpenError> {
         let store = MetaStore::shared(dir)?;
-        let state =
-            State { dir: dir.to_path_buf(), opts, store, closed: Default::default(), streams: RwLock::default() };
+        let state = State {
+            dir: dir.to_path_buf(),
+            opts,
+            store,
+            closed: Default::default(),
+            streams: RwLock::default(),
+            subscriptions: Default::default(),
+        };
         for meta in state.store.load_all()? {
             state.insert(meta)?;
         }
