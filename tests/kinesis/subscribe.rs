@@ -86,10 +86,19 @@ async fn a_consumer_receives_records_as_they_arrive_and_continues_where_it_left_
     cloud.advance(Duration::from_secs(5));
     let after = position(ShardIteratorType::AfterSequenceNumber, Some(&continuation));
     let mut second = subscribe(&k, &consumer, shard, after).await;
-    // A newer subscription ends the older one (after at most a heartbeat it was already sending).
-    while let Some(e) = next_event(&mut first).await {
-        assert!(e.records().is_empty(), "the ended subscription delivers nothing new: {e:?}");
-    }
+    // A newer subscription takes over; the older one ends with ResourceInUseException (after at most
+    // a heartbeat it was already sending).
+    let ended = loop {
+        let got = tokio::time::timeout(Duration::from_secs(10), first.recv()).await.expect("an answer within 10 s");
+        match got {
+            Ok(Some(SubscribeToShardEventStream::SubscribeToShardEvent(e))) => {
+                assert!(e.records().is_empty(), "the ended subscription delivers nothing new: {e:?}");
+            }
+            other => break other,
+        }
+    };
+    let err = ended.expect_err("the old subscription ends with an error");
+    assert!(matches!(err.as_service_error(), Some(e) if e.is_resource_in_use_exception()), "{err:?}");
     put(&k, "fan", &["f"]).await;
     let (got, _) = records(&mut second, 1).await;
     assert_eq!(got, ["f"], "continuing after the last record delivered skips nothing and repeats nothing");

@@ -3,7 +3,7 @@
 //! clock: first an `initial-response`, then a SubscribeToShardEvent whenever records arrive and at
 //! least every 5 s, each with ContinuationSequenceNumber and MillisBehindLatest. At the end of a
 //! closed shard one last event names the children. A consumer may subscribe to a shard at most once
-//! per 5 s, and a new subscription ends the one before it.
+//! per 5 s; a newer subscription takes over, ending the one before it with a ResourceInUseException.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -192,8 +192,16 @@ async fn run(mut sub: Subscription, state: Arc<State>, ctx: Arc<CloudContext>, t
     let mut last_event = ctx.clock.now_ms();
     loop {
         let now = ctx.clock.now_ms();
-        let over = now >= sub.until_ms || state.is_closed() || ctx.is_shutting_down();
-        if over || !state.subscriptions.is_current(&sub.consumer_arn, sub.shard, sub.id) {
+        if now >= sub.until_ms || state.is_closed() || ctx.is_shutting_down() {
+            return;
+        }
+        if !state.subscriptions.is_current(&sub.consumer_arn, sub.shard, sub.id) {
+            let taken = in_use(format!(
+                "The subscription of consumer {} to shard {} was taken over by a newer one.",
+                sub.consumer_arn,
+                shard_id(sub.shard)
+            ));
+            let _ = tx.send(exception(&taken)).await;
             return;
         }
         let heartbeat = now - last_event >= HEARTBEAT_MS;
