@@ -109,6 +109,40 @@ async fn a_consumer_receives_records_as_they_arrive_and_continues_where_it_left_
             break; // heartbeats may come first; the subscription ends after five minutes
         }
     }
+
+    cloud.advance(Duration::from_secs(1));
+    let cw = aws_sdk_cloudwatch::Client::new(&cloud.sdk_config().await);
+    let now = cloud.cloud.ctx.clock.now();
+    let sum = |metric: &'static str| {
+        let cw = cw.clone();
+        async move {
+            let out = cw
+                .get_metric_statistics()
+                .namespace("AWS/Kinesis")
+                .metric_name(metric)
+                .dimensions(aws_sdk_cloudwatch::types::Dimension::builder().name("StreamName").value("fan").build())
+                .dimensions(
+                    aws_sdk_cloudwatch::types::Dimension::builder().name("ConsumerName").value("reader").build(),
+                )
+                .start_time(now.checked_sub(Duration::from_secs(3600)).unwrap().into())
+                .end_time(now.into())
+                .period(3600)
+                .statistics(aws_sdk_cloudwatch::types::Statistic::Sum)
+                .send()
+                .await
+                .expect("GetMetricStatistics");
+            out.datapoints().iter().filter_map(|p| p.sum()).sum::<f64>()
+        }
+    };
+    let records = support::eventually(Duration::from_secs(10), "the event metrics", || async {
+        let n = sum("SubscribeToShardEvent.Records").await;
+        (n >= 6.0).then_some(n)
+    })
+    .await;
+    assert_eq!(records, 6.0, "every record delivered once: a b c d e f");
+    assert_eq!(sum("SubscribeToShard.Success").await, 2.0);
+    assert_eq!(sum("SubscribeToShard.RateExceeded").await, 1.0);
+    assert_eq!(sum("SubscribeToShardEvent.Bytes").await, 12.0, "one byte of data and one of key per record");
 }
 
 #[tokio::test]

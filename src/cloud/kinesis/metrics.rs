@@ -1,5 +1,5 @@
-//! The AWS/Kinesis metrics: stream-level ones always, shard-level ones for the metrics enhanced
-//! monitoring enabled, published each second into the local CloudWatch.
+//! The AWS/Kinesis metrics: stream-level ones always, per-consumer ones for enhanced fan-out, shard-level
+//! ones for the metrics enhanced monitoring enabled, published each second into the local CloudWatch.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use crate::cloud::metrics::{Datum, Sample};
 
 use super::keys::shard_id;
 use super::state::{State, Stream};
-use super::stats::{CallStats, Stats};
+use super::stats::{CallStats, ConsumerStats, Stats};
 
 pub const NAMESPACE: &str = "AWS/Kinesis";
 
@@ -82,6 +82,19 @@ fn stream_datums(out: &mut Out, s: &Stats, incoming: &Stats) {
     out.count("WriteProvisionedThroughputExceeded", "Count", s.write_exceeded);
 }
 
+fn consumer_datums(out: &mut Out, c: &ConsumerStats) {
+    if c.subscribed + c.rate_exceeded > 0 {
+        out.count("SubscribeToShard.Success", "Count", c.subscribed);
+        out.count("SubscribeToShard.RateExceeded", "Count", c.rate_exceeded);
+    }
+    if c.events > 0 {
+        out.count("SubscribeToShardEvent.Bytes", "Bytes", c.event_bytes);
+        out.count("SubscribeToShardEvent.Records", "Count", c.event_records);
+        out.add("SubscribeToShardEvent.MillisBehindLatest", "Milliseconds", stats_of(&c.millis_behind));
+        out.count("SubscribeToShardEvent.Success", "Count", c.events);
+    }
+}
+
 fn shard_datums(out: &mut Out, s: &Stats, enabled: &[String]) {
     let on = |m: &str| enabled.iter().any(|e| e == m);
     let counts = [
@@ -119,6 +132,13 @@ pub fn publish(state: &State, ctx: &CloudContext, now: i64) -> Vec<Written> {
         let s = stream.stats.lock().unwrap_or_else(|p| p.into_inner()).take();
         let inner = stream.read();
         let name = inner.meta.name.clone();
+        let consumers = std::mem::take(&mut *stream.consumer_stats.lock().unwrap_or_else(|p| p.into_inner()));
+        for (consumer, c) in consumers {
+            let dims = vec![("StreamName".to_string(), name.clone()), ("ConsumerName".to_string(), consumer)];
+            let mut out = Out { datums: std::mem::take(&mut datums), dims: &dims, ts };
+            consumer_datums(&mut out, &c);
+            datums = out.datums;
+        }
         let mut incoming = Stats::default();
         let mut shard_stats = Vec::new();
         for rt in inner.shards.iter().flatten() {

@@ -64,6 +64,8 @@ impl StreamInner {
 pub struct Stream {
     pub dir: PathBuf,
     pub stats: Mutex<Stats>,
+    /// Enhanced fan-out counters by consumer name.
+    pub consumer_stats: Mutex<BTreeMap<String, super::stats::ConsumerStats>>,
     inner: RwLock<StreamInner>,
 }
 
@@ -141,8 +143,12 @@ impl State {
             shards.push(if s.gone { None } else { Some(open_shard(&dir, &meta, s.index)?) });
         }
         let name = meta.name.clone();
-        let stream =
-            Arc::new(Stream { dir, stats: Mutex::default(), inner: RwLock::new(StreamInner { meta, shards }) });
+        let stream = Arc::new(Stream {
+            dir,
+            stats: Mutex::default(),
+            consumer_stats: Mutex::default(),
+            inner: RwLock::new(StreamInner { meta, shards }),
+        });
         self.map_write().insert(name, stream.clone());
         Ok(stream)
     }

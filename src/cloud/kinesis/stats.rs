@@ -1,6 +1,8 @@
 //! Counters the operations keep for the AWS/Kinesis metrics, per stream and per shard, drained
 //! once a second by the metrics publisher.
 
+use super::state::Stream;
+
 #[derive(Debug, Default, Clone)]
 pub struct CallStats {
     pub calls: u64,
@@ -51,5 +53,24 @@ impl Stats {
             && self.get_records.calls == 0
             && self.write_exceeded == 0
             && self.read_exceeded == 0
+    }
+}
+
+/// One enhanced fan-out consumer's subscriptions and events in the current second.
+#[derive(Debug, Default, Clone)]
+pub struct ConsumerStats {
+    pub subscribed: u64,
+    pub rate_exceeded: u64,
+    pub events: u64,
+    pub event_bytes: u64,
+    pub event_records: u64,
+    pub millis_behind: Vec<f64>,
+}
+
+impl Stream {
+    /// Updates the counters of consumer `name`.
+    pub fn count_consumer(&self, name: &str, f: impl FnOnce(&mut ConsumerStats)) {
+        let mut all = self.consumer_stats.lock().unwrap_or_else(|p| p.into_inner());
+        f(all.entry(name.to_string()).or_default());
     }
 }

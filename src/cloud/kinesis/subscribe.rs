@@ -153,7 +153,14 @@ pub fn subscribe_to_shard(
         operation: "SubscribeToShard",
     }
     .position(op, m, shard, rt)?;
-    let id = state.subscriptions.begin(&arn, shard.index, op.now)?;
+    let id = match state.subscriptions.begin(&arn, shard.index, op.now) {
+        Ok(id) => id,
+        Err(e) => {
+            stream.count_consumer(&consumer_name, |c| c.rate_exceeded += 1);
+            return Err(e);
+        }
+    };
+    stream.count_consumer(&consumer_name, |c| c.subscribed += 1);
     let sub = Subscription {
         id,
         consumer_arn: arn,
@@ -280,6 +287,12 @@ fn look(sub: &mut Subscription, state: &State, now: i64, heartbeat: bool) -> Ste
         s.outgoing_bytes += bytes;
         s.outgoing_records += records.len() as u64;
     }
+    stream.count_consumer(&sub.consumer_name, |c| {
+        c.events += 1;
+        c.event_bytes += bytes;
+        c.event_records += records.len() as u64;
+        c.millis_behind.push(behind as f64);
+    });
     sub.position = next;
     Step::Read { event: Some(frame("event", "SubscribeToShardEvent", body.into_bytes())), ended, full }
 }
