@@ -164,3 +164,34 @@ async fn show_and_health_read_a_pattern_dashboard_in_one_call() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("GetDashboard no-such-dashboard failed"));
 }
+
+/// A widget in another region than the client's is fetched through a client for that region; the
+/// local cloud answers every region from one metric store.
+#[tokio::test]
+async fn widgets_of_another_region_are_fetched_there() {
+    use kinesis_console::control::dashboard::alarms::AlarmBook;
+    use kinesis_console::control::dashboard::fetch::run_plan;
+    use kinesis_console::control::dashboard::model::Dashboard;
+    use kinesis_console::control::dashboard::period::TargetKind;
+    use kinesis_console::control::dashboard::plan::{TimeRange, call_region, plan};
+
+    let cloud = TestCloud::start_virtual().await;
+    publish_load(&cloud);
+    let body = serde_json::json!({"widgets": [{"type": "metric", "properties": {
+        "region": "eu-west-1", "stat": "Sum", "period": 60,
+        "metrics": [["AWS/Kinesis", "IncomingRecords", "StreamName", "demo-DataStream"]]
+    }}]});
+    let d = Dashboard::parse(&body.to_string()).unwrap();
+    let now = cloud.cloud.ctx.clock.now_ms();
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(600, now), TargetKind::Aws);
+    assert_eq!(p.calls.iter().map(|c| call_region(c)).collect::<Vec<_>>(), [Some("eu-west-1")]);
+    let cw = Client::new(&cloud.sdk_config().await);
+    assert_eq!(cw.config().region().map(|r| r.as_ref()), Some("us-east-1"));
+    let total = crate::support::eventually(std::time::Duration::from_secs(10), "the load to be stored", || async {
+        let results = run_plan(&cw, &p).await.expect("the eu-west-1 call is signed for eu-west-1 and answered");
+        let total: f64 = results.iter().flat_map(|r| r.values.iter()).sum();
+        (total >= 1200.0).then_some(total)
+    })
+    .await;
+    assert_eq!(total, 1200.0, "two minutes of 10 records a second");
+}

@@ -7,7 +7,9 @@ use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMet
 use kinesis_console::control::dashboard::map::{MetricResult, map};
 use kinesis_console::control::dashboard::model::Dashboard;
 use kinesis_console::control::dashboard::period::TargetKind;
-use kinesis_console::control::dashboard::plan::{MAX_QUERIES_PER_CALL, Plan, Query, QueryBody, TimeRange, plan};
+use kinesis_console::control::dashboard::plan::{
+    MAX_QUERIES_PER_CALL, Plan, Query, QueryBody, TimeRange, call_region, plan,
+};
 use serde_json::json;
 
 use crate::templates::{self, PATTERNS};
@@ -276,4 +278,59 @@ fn answers_map_back_to_series_with_labels_hidden_rows_and_the_partial_bucket() {
     assert_eq!(view.widgets[3].markdown.as_deref(), Some("# Notes"));
     assert_eq!(view.alarms().len(), 2);
     assert_eq!((view.calls, view.metrics_requested), (1, 3));
+}
+
+#[test]
+fn each_call_asks_one_region_on_aws_and_the_local_cloud_takes_them_all() {
+    let in_region = |region: &str, rows: serde_json::Value| json!({"type": "metric", "properties": {"metrics": rows, "region": region, "stat": "Sum", "period": 60}});
+    let d = Dashboard::parse(
+        &json!({"widgets": [
+            in_region("us-east-1", json!([["AWS/Kinesis", "IncomingRecords", "StreamName", "a"]])),
+            in_region("eu-west-1", json!([
+                ["AWS/Kinesis", "IncomingRecords", "StreamName", "a"],
+                ["AWS/Kinesis", "IncomingBytes", "StreamName", "a", {"region": "us-east-1"}]
+            ])),
+            in_region("eu-west-1", json!([
+                ["AWS/Kinesis", "IncomingRecords", "StreamName", "a", {"id": "m1", "region": "us-east-1"}],
+                [{"expression": "m1 * 2", "id": "e1"}]
+            ]))
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    assert_well_formed(&p);
+    let mut regions: Vec<(Option<&str>, usize)> = p.calls.iter().map(|c| (call_region(c), c.len())).collect();
+    regions.sort();
+    assert_eq!(
+        regions,
+        [(Some("eu-west-1"), 1), (Some("us-east-1"), 2)],
+        "the same metric in two regions is two queries"
+    );
+    for call in &p.calls {
+        assert!(call.iter().all(|q| q.region.as_deref() == call_region(call)), "one region per call");
+    }
+    assert_eq!(p.widgets[2].problems.len(), 1, "math cannot reach across regions: {:?}", p.widgets[2].problems);
+    assert_eq!(p.widgets[2].series.len(), 1, "m1 is drawn, e1 is not");
+
+    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Local);
+    assert_eq!(local.calls.len(), 1);
+    assert!(local.calls[0].iter().all(|q| q.region.is_none()));
+}
+
+#[test]
+fn cross_account_rows_name_their_account_on_aws() {
+    let d = Dashboard::parse(
+        &json!({"widgets": [widget(json!([
+            ["AWS/Kinesis", "IncomingRecords", "StreamName", "a", {"accountId": "111122223333"}],
+            ["AWS/Kinesis", "IncomingRecords", "StreamName", "a"]
+        ]))]})
+        .to_string(),
+    )
+    .unwrap();
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let accounts: Vec<Option<&str>> = p.calls[0].iter().map(|q| q.account_id.as_deref()).collect();
+    assert_eq!(accounts, [Some("111122223333"), None], "the same metric of two accounts is two queries");
+    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Local);
+    assert_eq!(local.calls[0].len(), 1, "the local cloud has one account");
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use aws_sdk_cloudwatch::Client;
+use aws_sdk_cloudwatch::config::Region;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     AlarmType, CompositeAlarm, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat, ScanBy,
@@ -16,7 +17,7 @@ use super::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmQuery, AlarmWatc
 use super::map::{DashboardView, MetricResult, map};
 use super::model::Dashboard;
 use super::period::TargetKind;
-use super::plan::{Plan, Query, QueryBody, TimeRange, plan};
+use super::plan::{Plan, Query, QueryBody, TimeRange, call_region, plan};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DashboardEntry {
@@ -145,7 +146,11 @@ fn composite_alarm(a: &CompositeAlarm) -> Option<AlarmInfo> {
 }
 
 fn sdk_query(q: &Query) -> MetricDataQuery {
-    let b = MetricDataQuery::builder().id(&q.id).return_data(q.return_data).set_label(q.label.clone());
+    let b = MetricDataQuery::builder()
+        .id(&q.id)
+        .return_data(q.return_data)
+        .set_label(q.label.clone())
+        .set_account_id(q.account_id.clone());
     match &q.body {
         QueryBody::Metric(m) => {
             let metric = Metric::builder()
@@ -198,11 +203,27 @@ pub async fn run_call(client: &Client, range: TimeRange, queries: &[Query]) -> a
     Ok(order.into_iter().filter_map(|k| merged.remove(&k)).collect())
 }
 
-/// Every planned call, in turn.
+/// Every planned call, in turn; a call for another region than the client's goes through a client
+/// for that region, with the same credentials and endpoint.
 pub async fn run_plan(client: &Client, plan: &Plan) -> anyhow::Result<Vec<MetricResult>> {
+    let home = client.config().region().map(|r| r.as_ref().to_string());
+    let mut regional: HashMap<String, Client> = HashMap::new();
     let mut out = Vec::new();
     for call in &plan.calls {
-        out.extend(run_call(client, plan.range, call).await?);
+        let client = match call_region(call) {
+            Some(region) if Some(region) != home.as_deref() => {
+                regional.entry(region.to_string()).or_insert_with(|| {
+                    let conf = client.config().to_builder().region(Region::new(region.to_string())).build();
+                    Client::from_conf(conf)
+                })
+            }
+            _ => client,
+        };
+        let results = run_call(client, plan.range, call).await;
+        out.extend(results.with_context(|| match call_region(call) {
+            Some(region) => format!("fetching the metrics of region {region}"),
+            None => "fetching the metrics".to_string(),
+        })?);
     }
     Ok(out)
 }

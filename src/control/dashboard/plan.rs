@@ -2,6 +2,8 @@
 //! the fewest GetMetricData calls. Each widget's ids are renamed into one call-wide id space; the
 //! same metric with the same statistic and period is asked for once however many widgets draw it;
 //! an expression travels in the same call as every query it refers to; calls hold ≤ 500 queries.
+//! GetMetricData is regional, so on AWS each call asks one region (a row's `region`, else its
+//! widget's) and a row's `accountId` travels with its query.
 
 use std::collections::{HashMap, HashSet};
 
@@ -62,6 +64,12 @@ pub struct Query {
     pub label: Option<String>,
     /// Whether some widget draws it; queries only an expression needs are not returned.
     pub return_data: bool,
+    /// The region to ask, when the dashboard names one (on AWS; the local cloud is one region).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The account a metric belongs to, for cross-account dashboards (on AWS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,12 +146,20 @@ pub fn plan_widgets(
     Plan { range, target, calls, widgets: plans }
 }
 
+/// Where a metric lives, when the dashboard says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct Where {
+    region: Option<String>,
+    account_id: Option<String>,
+}
+
 #[derive(Default)]
 struct Builder {
     target: Option<TargetKind>,
     range_secs: i64,
     queries: Vec<Query>,
-    by_metric: HashMap<(MetricSpec, Option<String>), usize>,
+    /// Metric, dynamic label, region and account → the query that asks for it.
+    by_metric: HashMap<(MetricSpec, Option<String>, Where), usize>,
     /// Groups of query indexes that must share a call.
     units: Vec<Vec<usize>>,
 }
@@ -174,6 +190,10 @@ impl Builder {
         let mut units: Vec<Vec<usize>> = Vec::new();
         for (r, q) in rows.iter().zip(&slots) {
             let Some(unit) = closure(*q, &deps) else { continue };
+            if unit.iter().any(|u| self.queries[*u].region != self.queries[*q].region) {
+                plan.problems.push(format!("{}: math cannot combine metrics of different regions", r.local));
+                continue;
+            }
             if r.row.visible() {
                 self.queries[*q].return_data = true;
             }
@@ -194,7 +214,7 @@ impl Builder {
                 MetricRow::Metric { namespace, metric_name, dimensions, props } => {
                     metric_ids.push(r.local.clone());
                     let spec = self.spec(w, namespace, metric_name, dimensions, props);
-                    self.metric_query(spec, dynamic_label(props))
+                    self.metric_query(spec, dynamic_label(props), self.place(w, props))
                 }
                 MetricRow::Expression { props, .. } => {
                     self.queries.push(Query {
@@ -202,6 +222,8 @@ impl Builder {
                         body: QueryBody::Expression { expression: String::new() },
                         label: dynamic_label(props),
                         return_data: false,
+                        region: self.place(w, props).region,
+                        account_id: None,
                     });
                     self.queries.len() - 1
                 }
@@ -280,18 +302,32 @@ impl Builder {
         row_period(self.target.unwrap_or(TargetKind::Aws), self.range_secs, props.period, w.settings.period)
     }
 
-    fn metric_query(&mut self, spec: MetricSpec, label: Option<String>) -> usize {
-        let key = (spec, label);
+    /// The region and account a row names (its own, else its widget's). The local cloud keeps one
+    /// metric store for every region and account, so locally neither splits or marks anything.
+    fn place(&self, w: &MetricWidget, props: &RenderProps) -> Where {
+        if self.target == Some(TargetKind::Local) {
+            return Where::default();
+        }
+        Where {
+            region: props.region.clone().or_else(|| w.settings.region.clone()),
+            account_id: props.account_id.clone().or_else(|| w.settings.account_id.clone()),
+        }
+    }
+
+    fn metric_query(&mut self, spec: MetricSpec, label: Option<String>, place: Where) -> usize {
+        let key = (spec, label, place);
         if let Some(q) = self.by_metric.get(&key) {
             return *q;
         }
         let q = self.queries.len();
-        let (spec, label) = key.clone();
+        let (spec, label, Where { region, account_id }) = key.clone();
         self.queries.push(Query {
             id: format!("m{}", q + 1),
             body: QueryBody::Metric(spec),
             label,
             return_data: false,
+            region,
+            account_id,
         });
         self.by_metric.insert(key, q);
         q
@@ -402,27 +438,40 @@ fn alarm_rows(arns: &[String], alarms: &AlarmBook, problems: &mut Vec<String>) -
 }
 
 /// Packs the units into calls of ≤ 500 queries, first fit decreasing, a query shared by units in one call
-/// counted once. A unit larger than a call (an expression over more than 499 metrics) cannot be
-/// asked for in one call on AWS either; it gets a call of its own and GetMetricData says why.
+/// counted once, each call asking one region. A unit larger than a call (an expression over more than
+/// 499 metrics) cannot be asked for in one call on AWS either; it gets a call of its own and
+/// GetMetricData says why.
 fn pack(queries: &[Query], units: &[Vec<usize>]) -> Vec<Vec<Query>> {
-    let mut calls: Vec<(Vec<usize>, HashSet<usize>)> = Vec::new();
+    struct Call<'a> {
+        region: Option<&'a str>,
+        queries: Vec<usize>,
+        seen: HashSet<usize>,
+    }
+    let mut calls: Vec<Call> = Vec::new();
     let mut order: Vec<&Vec<usize>> = units.iter().collect();
     // First fit, largest first: the big units place while there is room.
     order.sort_by_key(|u| std::cmp::Reverse(u.len()));
     for unit in order {
-        let fits = calls
-            .iter()
-            .position(|(c, seen)| c.len() + unit.iter().filter(|q| !seen.contains(q)).count() <= MAX_QUERIES_PER_CALL);
+        let region = unit.first().and_then(|q| queries[*q].region.as_deref());
+        let fits = calls.iter().position(|c| {
+            c.region == region
+                && c.queries.len() + unit.iter().filter(|q| !c.seen.contains(q)).count() <= MAX_QUERIES_PER_CALL
+        });
         let i = fits.unwrap_or_else(|| {
-            calls.push((Vec::new(), HashSet::new()));
+            calls.push(Call { region, queries: Vec::new(), seen: HashSet::new() });
             calls.len() - 1
         });
-        let (call, seen) = &mut calls[i];
+        let call = &mut calls[i];
         for q in unit {
-            if seen.insert(*q) {
-                call.push(*q);
+            if call.seen.insert(*q) {
+                call.queries.push(*q);
             }
         }
     }
-    calls.into_iter().map(|(c, _)| c.into_iter().map(|q| queries[q].clone()).collect()).collect()
+    calls.into_iter().map(|c| c.queries.into_iter().map(|q| queries[q].clone()).collect()).collect()
+}
+
+/// The region a planned call asks, when the dashboard named one.
+pub fn call_region(call: &[Query]) -> Option<&str> {
+    call.first().and_then(|q| q.region.as_deref())
 }
