@@ -1,7 +1,6 @@
 //! Resharding: UpdateShardCount (uniform scaling, done as splits and merges), SplitShard and
-//! MergeShards. Parents are closed
-//! (after in-flight appends finish), children take over their hash ranges, and the lineage is kept
-//! so readers can go from a parent's last record to its children.
+//! MergeShards. Parents are closed (after in-flight appends finish), children take over their hash
+//! ranges, and the lineage is kept so readers can go from a parent's last record to its children.
 
 use std::sync::Arc;
 
