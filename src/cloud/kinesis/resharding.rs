@@ -182,32 +182,26 @@ pub async fn uniform(op: &Op<'_>, target: &Target, target_count: usize, caller: 
 
 /// The existing shards the children replace.
 fn closed_by(children: &[Child]) -> Vec<u32> {
-    let mut old: Vec<u32> = children
-        .iter()
-        .flat_map(|c| &c.parents)
-        .filter_map(|p| match p {
-            Parent::Old(i) => Some(*i),
-            Parent::New(_) => None,
-        })
-        .collect();
-    old.sort_unstable();
-    old.dedup();
-    old
+    replaced(children, |p| match p {
+        Parent::Old(i) => Some(i),
+        Parent::New(_) => None,
+    })
 }
 
 /// Positions of the children that later children replace.
 fn superseded(children: &[Child]) -> Vec<usize> {
-    let mut new: Vec<usize> = children
-        .iter()
-        .flat_map(|c| &c.parents)
-        .filter_map(|p| match p {
-            Parent::New(j) => Some(*j),
-            Parent::Old(_) => None,
-        })
-        .collect();
-    new.sort_unstable();
-    new.dedup();
-    new
+    replaced(children, |p| match p {
+        Parent::New(j) => Some(j),
+        Parent::Old(_) => None,
+    })
+}
+
+/// The parents `pick` keeps, each once, in order.
+fn replaced<T: Ord>(children: &[Child], pick: impl Fn(Parent) -> Option<T>) -> Vec<T> {
+    let mut out: Vec<T> = children.iter().flat_map(|c| c.parents.iter().copied()).filter_map(pick).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Uniform scaling as AWS performs it, by splits and merges, so every child has at most two
