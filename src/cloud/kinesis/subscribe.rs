@@ -101,14 +101,7 @@ struct Subscription {
     until_ms: i64,
 }
 
-pub fn subscribe_to_shard(
-    op: &Op,
-    input: Value,
-    state: Arc<State>,
-    ctx: Arc<CloudContext>,
-) -> Result<Response<ChannelBody>, ApiError> {
-    let i: SubscribeInput = parse(input)?;
-    let start = i.starting_position.as_ref();
+fn check(i: &SubscribeInput) -> Result<(), ApiError> {
     let mut c = Checks::new();
     c.required("consumerARN", &i.consumer_arn).len("consumerARN", i.consumer_arn.as_deref(), 1, 2048).pattern(
         "consumerARN",
@@ -123,11 +116,22 @@ pub fn subscribe_to_shard(
         NAME_PATTERN,
     );
     c.required("startingPosition", &i.starting_position);
-    if let Some(p) = start {
+    if let Some(p) = &i.starting_position {
         c.required("startingPosition.type", &p.kind).one_of("startingPosition.type", p.kind.as_deref(), TYPES);
         c.pattern("startingPosition.sequenceNumber", p.sequence_number.as_deref(), is_seq_pattern, SEQ_PATTERN);
     }
-    c.finish()?;
+    c.finish()
+}
+
+pub fn subscribe_to_shard(
+    op: &Op,
+    input: Value,
+    state: Arc<State>,
+    ctx: Arc<CloudContext>,
+) -> Result<Response<ChannelBody>, ApiError> {
+    let i: SubscribeInput = parse(input)?;
+    check(&i)?;
+    let start = i.starting_position.as_ref();
     let arn = i.consumer_arn.unwrap_or_default();
     let (target, consumer_name) = consumers::by_arn(&arn)?;
     let stream = op.stream(&target)?;
