@@ -1,5 +1,6 @@
 //! Client input never breaks the local cloud: arbitrary bytes and arbitrary JSON (or CBOR) shaped
-//! like the operations' inputs get AWS-shaped 4xx answers, never a 5xx, and the host keeps serving.
+//! like the operations' inputs (awsJson, RPC v2 CBOR, awsQuery forms) get AWS-shaped answers, never a
+//! 5xx, and the host keeps serving.
 //! The decoders and parsers that read client text are also driven directly.
 
 mod support;
@@ -225,6 +226,8 @@ fn body() -> impl Strategy<Value = Body> {
 enum Wire {
     AwsJson(&'static str, &'static str),
     Cbor(&'static str),
+    /// An awsQuery form (STS); a document's members become its fields.
+    Query,
 }
 
 const KINESIS: &[&str] = &[
@@ -262,7 +265,21 @@ fn wire() -> impl Strategy<Value = Wire> {
         prop::sample::select(KINESIS).prop_map(|op| Wire::AwsJson("Kinesis_20131202", op)),
         prop::sample::select(CLOUDWATCH).prop_map(|op| Wire::AwsJson("GraniteServiceVersion20100801", op)),
         prop::sample::select(CLOUDWATCH).prop_map(Wire::Cbor),
+        Just(Wire::Query),
     ]
+}
+
+/// A form whose fields are a document's members (nested values flattened as JSON text).
+fn form(v: &Value) -> Vec<u8> {
+    let mut out = String::from("Action=GetCallerIdentity&Version=2011-06-15");
+    if let Value::Object(members) = v {
+        for (k, v) in members {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let escaped: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+            out.push_str(&format!("&{k}={escaped}"));
+        }
+    }
+    out.into_bytes()
 }
 
 fn request(wire: Wire, body: &Body) -> Raw {
@@ -277,6 +294,10 @@ fn request(wire: Wire, body: &Body) -> Raw {
             let target = format!("{prefix}.{op}");
             let b = bytes(|v| v.to_string().into_bytes());
             Raw::post("/", &[("x-amz-target", target.as_str()), ("content-type", content_type)], b)
+        }
+        Wire::Query => {
+            let b = bytes(form);
+            Raw::post("/", &[("content-type", "application/x-www-form-urlencoded")], b)
         }
         Wire::Cbor(op) => {
             let b = bytes(|v| {
