@@ -218,3 +218,63 @@ fn units_are_kept_per_datum() {
     let bytes = run_queries(&f.store, &[q], T0, T0 + 60_000).unwrap();
     assert_eq!(bytes[0].values, vec![100.0]);
 }
+
+/// What GetMetricData should answer, computed directly: the datums of each period, by statistic.
+/// Standard-resolution datums count at their minute, as CloudWatch stores them.
+fn direct(datums: &[(i64, f64, bool)], period: i64, stat: &str) -> Vec<(i64, f64)> {
+    let mut buckets: std::collections::BTreeMap<i64, Vec<f64>> = std::collections::BTreeMap::new();
+    for &(sec, v, high_resolution) in datums {
+        let at = if high_resolution { sec } else { sec - sec % 60 };
+        buckets.entry(T0 + (at - at % period) * 1000).or_default().push(v);
+    }
+    buckets
+        .into_iter()
+        .map(|(t, mut vs)| {
+            vs.sort_by(f64::total_cmp);
+            let n = vs.len() as f64;
+            let value = match stat {
+                "Sum" => vs.iter().sum(),
+                "SampleCount" => n,
+                "Average" => vs.iter().sum::<f64>() / n,
+                "Minimum" => vs[0],
+                "Maximum" => vs[vs.len() - 1],
+                p => {
+                    // Nearest rank: the smallest value with at least p % of the samples at or below it.
+                    let p: f64 = p[1..].parse().unwrap();
+                    let rank = ((p / 100.0 * n).ceil() as usize).max(1);
+                    vs[rank - 1]
+                }
+            };
+            (t, value)
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 32, failure_persistence: None, ..Default::default() })]
+
+    /// Any datums, any period: every statistic equals the direct computation (percentiles within the
+    /// sketch's 1 % once a period holds more than 64 distinct values).
+    #[test]
+    fn statistics_match_a_direct_computation(
+        datums in proptest::collection::vec((0i64..3600, -1000i32..1000, proptest::bool::ANY), 1..400),
+        period in proptest::sample::select(vec![1i64, 5, 10, 30, 60, 300]),
+    ) {
+        let datums: Vec<(i64, f64, bool)> = datums.into_iter().map(|(s, v, h)| (s, f64::from(v) / 8.0, h)).collect();
+        let f = fixture();
+        for &(sec, v, high_resolution) in &datums {
+            put(&f.store, "M", T0 + sec * 1000, Agg::value(v), high_resolution);
+        }
+        for stat in ["Sum", "SampleCount", "Average", "Minimum", "Maximum", "p50", "p90", "p99"] {
+            let r = run_queries(&f.store, &[stat_query("a", "M", period, stat)], T0, T0 + 3_600_000).unwrap();
+            let got: Vec<(i64, f64)> = r[0].timestamps_ms.iter().copied().zip(r[0].values.iter().copied()).collect();
+            let want = direct(&datums, period, stat);
+            proptest::prop_assert_eq!(got.len(), want.len(), "{} at {} s: periods with data", stat, period);
+            for ((t, g), (wt, w)) in got.iter().zip(&want) {
+                proptest::prop_assert_eq!(t, wt);
+                let tolerance = if stat.starts_with('p') { w.abs() * 0.01 + 1e-9 } else { w.abs() * 1e-9 + 1e-9 };
+                proptest::prop_assert!((g - w).abs() <= tolerance, "{} at {} s, the period from {}: got {}, want {}", stat, period, t, g, w);
+            }
+        }
+    }
+}
