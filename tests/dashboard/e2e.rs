@@ -195,3 +195,66 @@ async fn widgets_of_another_region_are_fetched_there() {
     .await;
     assert_eq!(total, 1200.0, "two minutes of 10 records a second");
 }
+
+/// Every pattern dashboard, and one made by hand, is shown from the local CloudWatch in one call, with
+/// every widget of its body, every series named and no problem once its alarms exist.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
+    let cloud = TestCloud::start_virtual().await;
+    let cw = Client::new(&cloud.sdk_config().await);
+    publish_load(&cloud);
+    let hand_made = serde_json::json!({"widgets": [
+        {"type": "text", "x": 0, "y": 0, "width": 24, "height": 2, "properties": {"markdown": "# Ingest"}},
+        {"type": "metric", "x": 0, "y": 2, "width": 12, "height": 6, "properties": {
+            "title": "Records in and their rate", "region": "us-east-1", "stat": "Sum", "period": 60, "view": "timeSeries",
+            "metrics": [
+                ["AWS/Kinesis", "IncomingRecords", "StreamName", "demo-DataStream", {"id": "m1"}],
+                [{"expression": "m1 / PERIOD(m1)", "label": "per second", "id": "e1"}]
+            ]}},
+        {"type": "metric", "x": 12, "y": 2, "width": 12, "height": 6, "properties": {
+            "title": "Delivery", "region": "us-east-1", "stat": "Sum", "period": 60, "view": "singleValue",
+            "metrics": [["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", "demo-DeliveryStream"]]}}
+    ]});
+    let mut dashboards: Vec<(String, String)> =
+        templates::PATTERNS.iter().map(|p| (format!("demo-{p}"), templates::body(p))).collect();
+    dashboards.push(("by-hand".to_string(), hand_made.to_string()));
+    for pattern in templates::PATTERNS {
+        for logical in templates::alarm_logical_ids(pattern) {
+            cw.put_metric_alarm()
+                .alarm_name(templates::alarm_name(&logical))
+                .namespace("AWS/Kinesis")
+                .metric_name("IncomingRecords")
+                .dimensions(Dimension::builder().name("StreamName").value("demo-DataStream").build())
+                .statistic(Statistic::Sum)
+                .period(60)
+                .evaluation_periods(1)
+                .threshold(1.0)
+                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+                .send()
+                .await
+                .expect("PutMetricAlarm");
+        }
+    }
+    for (name, body) in &dashboards {
+        cw.put_dashboard().dashboard_name(name).dashboard_body(body).send().await.expect("PutDashboard");
+        let out = console(&cloud, &["dashboard", "show", name, "--since", "10m", "--output", "json"]);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let view = &json_of(&out)["view"];
+        assert_eq!(view["calls"], 1, "{name}: one GetMetricData call per refresh");
+        let body: Value = serde_json::from_str(body).unwrap();
+        let widgets = view["widgets"].as_array().unwrap();
+        assert_eq!(widgets.len(), body["widgets"].as_array().unwrap().len(), "{name}: every widget is shown");
+        for w in widgets {
+            assert_eq!(w["problems"], serde_json::json!([]), "{name}: {w:#}");
+            for s in w["series"].as_array().unwrap() {
+                assert!(s["label"].as_str().is_some_and(|l| !l.is_empty()), "{name}: a series without a name: {s:#}");
+            }
+        }
+    }
+    let hand =
+        console(&cloud, &["dashboard", "show", "by-hand", "--since", "10m", "--period", "60", "--output", "json"]);
+    let view = &json_of(&hand)["view"];
+    let rate = widget(view, "Records in and their rate");
+    let per_second = rate["series"].as_array().unwrap().iter().find(|s| s["label"] == "per second").unwrap();
+    assert_eq!(per_second["values"], serde_json::json!([10.0, 10.0]), "600 a minute is 10 a second");
+}

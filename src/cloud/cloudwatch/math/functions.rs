@@ -1,5 +1,6 @@
-//! The metric math functions: METRICS, RATE, DIFF, MAX, MIN, SUM, AVG, FILL, IF and a few
-//! single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
+//! The metric math functions: METRICS, RATE, DIFF, DIFF_TIME, RUNNING_SUM, EPOCH, MAX, MIN, SUM,
+//! AVG, FILL, IF, PERIOD, DATAPOINT_COUNT, METRIC_COUNT, FIRST, LAST, REMOVE_EMPTY, TIME_SERIES and
+//! the single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
 
 use std::collections::BTreeMap;
 
@@ -69,6 +70,54 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
             };
             if_else(cond, then, otherwise, &scope.grid().timestamps().collect::<Vec<_>>())
         }
+        "DIFF_TIME" | "RUNNING_SUM" | "EPOCH" => {
+            arity(1..=1)?;
+            let f = match name {
+                "DIFF_TIME" => diff_time,
+                "RUNNING_SUM" => running_sum,
+                _ => epoch,
+            };
+            per_series(eval(&args[0], scope)?, name, f)
+        }
+        "PERIOD" => {
+            arity(1..=1)?;
+            match eval(&args[0], scope)? {
+                Val::Series(_) | Val::Array(_) => Ok(Val::Scalar(scope.grid().period_ms as f64 / 1000.0)),
+                _ => Err("PERIOD takes a metric".into()),
+            }
+        }
+        "DATAPOINT_COUNT" => {
+            arity(1..=1)?;
+            match eval(&args[0], scope)? {
+                Val::Series(s) => Ok(Val::Scalar(s.points.len() as f64)),
+                _ => Err("DATAPOINT_COUNT takes a time series".into()),
+            }
+        }
+        "METRIC_COUNT" | "FIRST" | "LAST" | "REMOVE_EMPTY" => {
+            arity(1..=1)?;
+            let series = match eval(&args[0], scope)? {
+                Val::Array(a) => a,
+                Val::Series(s) => vec![s],
+                _ => return Err(format!("{name} takes an array of time series")),
+            };
+            Ok(match name {
+                "METRIC_COUNT" => Val::Scalar(series.len() as f64),
+                "REMOVE_EMPTY" => Val::Array(series.into_iter().filter(|s| !s.points.is_empty()).collect()),
+                "FIRST" => series.into_iter().next().map_or(Val::Array(Vec::new()), Val::Series),
+                _ => series.into_iter().last().map_or(Val::Array(Vec::new()), Val::Series),
+            })
+        }
+        "TIME_SERIES" => {
+            arity(1..=1)?;
+            match eval(&args[0], scope)? {
+                Val::Scalar(x) => {
+                    let points = scope.grid().timestamps().map(|t| (t, x)).collect();
+                    Ok(Val::Series(Series { label: String::new(), points }))
+                }
+                v @ (Val::Series(_) | Val::Array(_)) => Ok(v),
+                Val::Str(_) => Err("TIME_SERIES takes a number or a time series".into()),
+            }
+        }
         "ABS" => one(args, scope, f64::abs),
         "CEIL" => one(args, scope, f64::ceil),
         "FLOOR" => one(args, scope, f64::floor),
@@ -110,6 +159,30 @@ fn differences(s: Series, per_second: bool) -> Series {
         })
         .collect();
     Series { label: s.label, points }
+}
+
+/// DIFF_TIME: seconds since the previous point.
+fn diff_time(s: Series) -> Series {
+    let points = s.points.windows(2).map(|w| (w[1].0, (w[1].0 - w[0].0) as f64 / 1000.0)).collect();
+    Series { label: s.label, points }
+}
+
+fn running_sum(s: Series) -> Series {
+    let mut total = 0.0;
+    let points = s
+        .points
+        .into_iter()
+        .map(|(t, x)| {
+            total += x;
+            (t, total)
+        })
+        .collect();
+    Series { label: s.label, points }
+}
+
+/// EPOCH: each point's time, in seconds since 1970.
+fn epoch(s: Series) -> Series {
+    Series { label: s.label, points: s.points.into_iter().map(|(t, _)| (t, (t / 1000) as f64)).collect() }
 }
 
 /// A series reduces to one number; an array to one series holding, per timestamp, the

@@ -117,3 +117,29 @@ fn errors_are_explained() {
     assert!(err("FILL(m1)").contains("FILL"));
     assert!(err("RATE(3)").contains("RATE"));
 }
+
+#[test]
+fn time_and_count_functions() {
+    assert_eq!(run("PERIOD(m1)"), Val::Scalar(60.0));
+    assert_eq!(
+        points("m2 / PERIOD(m2)"),
+        vec![(0, 10.0 / 60.0), (60_000, 20.0 / 60.0), (120_000, 0.5), (180_000, 8.0 / 60.0)]
+    );
+    assert_eq!(points("DIFF_TIME(m1)"), vec![(60_000, 60.0), (180_000, 120.0)]);
+    assert_eq!(points("RUNNING_SUM(m1)"), vec![(0, 1.0), (60_000, 3.0), (180_000, 7.0)]);
+    assert_eq!(points("EPOCH(m1)"), vec![(0, 0.0), (60_000, 60.0), (180_000, 180.0)]);
+    assert_eq!(run("DATAPOINT_COUNT(m2)"), Val::Scalar(4.0));
+    assert_eq!(points("TIME_SERIES(7)"), vec![(0, 7.0), (60_000, 7.0), (120_000, 7.0), (180_000, 7.0)]);
+}
+
+#[test]
+fn array_functions() {
+    assert_eq!(run("METRIC_COUNT(METRICS())"), Val::Scalar(2.0));
+    assert_eq!(points("FIRST(METRICS())"), points("m1"));
+    assert_eq!(points("LAST(METRICS())"), points("m2"));
+    let mut sc = scope();
+    sc.series.insert("m3".into(), s("Empty", &[]));
+    let kept = eval(&parse::parse("REMOVE_EMPTY(METRICS())").unwrap(), &mut sc).unwrap();
+    assert!(matches!(kept, Val::Array(a) if a.len() == 2), "the empty series is gone");
+    assert!(eval(&parse::parse("PERIOD(3)").unwrap(), &mut scope()).is_err());
+}
