@@ -358,6 +358,23 @@ async fn put_metric_alarm_validates_like_aws() {
         .expect_err("an alarm watches one series");
     assert_eq!(several.code(), Some("ValidationError"));
     assert!(several.message().unwrap_or_default().contains("single time series"), "{several:?}");
+    let search = cw
+        .put_metric_alarm()
+        .alarm_name("v")
+        .metrics(
+            MetricDataQuery::builder()
+                .id("s")
+                .expression("SUM(SEARCH('{Test} Lag', 'Maximum', 60))")
+                .period(60)
+                .build(),
+        )
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .expect_err("alarms cannot search");
+    assert!(search.message().unwrap_or_default().contains("SEARCH"), "{search:?}");
     let high_res = alarm_on(&cw, "high-res", "Lag").period(10).evaluation_periods(3).send().await;
     assert!(high_res.is_ok(), "10-second alarms are high-resolution alarms: {high_res:?}");
     let listed = cw.describe_alarms().send().await.expect("DescribeAlarms");

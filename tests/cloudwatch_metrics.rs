@@ -379,3 +379,60 @@ async fn metrics_and_dashboards_survive_a_restart() {
     assert_eq!(listed.metrics().len(), 1);
     cw.get_dashboard().dashboard_name("Kept").send().await.expect("dashboard after restart");
 }
+
+#[tokio::test]
+async fn search_expressions_find_metrics_by_schema_and_terms() {
+    let cloud = TestCloud::start_virtual().await;
+    let cw = client(&cloud).await;
+    let t0 = minute_start(&cloud);
+    let put = |name: &str, dims: Vec<Dimension>, value: f64| {
+        MetricDatum::builder()
+            .metric_name(name)
+            .set_dimensions(Some(dims))
+            .timestamp(DateTime::from_millis(t0))
+            .value(value)
+            .unit(StandardUnit::Count)
+            .build()
+    };
+    let data = vec![
+        put("IncomingRecords", vec![dim("StreamName", "orders")], 5.0),
+        put("IncomingRecords", vec![dim("StreamName", "clicks")], 7.0),
+        put("IncomingRecords", vec![dim("StreamName", "orders"), dim("ShardId", "shardId-000000000000")], 5.0),
+        put("IncomingBytes", vec![dim("StreamName", "orders")], 500.0),
+    ];
+    cw.put_metric_data().namespace("Shop").set_metric_data(Some(data)).send().await.expect("PutMetricData");
+    let search = r#"SEARCH('{Shop,StreamName} MetricName="IncomingRecords"', 'Sum', 60)"#;
+    let out = cw
+        .get_metric_data()
+        .metric_data_queries(MetricDataQuery::builder().id("found").expression(search).build())
+        .metric_data_queries(MetricDataQuery::builder().id("total").expression(format!("SUM({search})")).build())
+        .start_time(DateTime::from_millis(t0))
+        .end_time(DateTime::from_millis(t0 + 60_000))
+        .send()
+        .await
+        .expect("GetMetricData with SEARCH");
+    let mut found: Vec<(&str, &[f64])> = out
+        .metric_data_results()
+        .iter()
+        .filter(|r| r.id() == Some("found"))
+        .map(|r| (r.label().unwrap_or_default(), r.values()))
+        .collect();
+    found.sort_by_key(|(label, _)| *label);
+    assert_eq!(
+        found,
+        vec![("clicks IncomingRecords", &[7.0][..]), ("orders IncomingRecords", &[5.0][..])],
+        "the schema keeps stream-level metrics and leaves the shard-level one out"
+    );
+    let total = out.metric_data_results().iter().find(|r| r.id() == Some("total")).unwrap();
+    assert_eq!(total.values(), &[12.0]);
+
+    let bad = cw
+        .get_metric_data()
+        .metric_data_queries(MetricDataQuery::builder().id("bad").expression("SEARCH('{Shop', 'Sum')").build())
+        .start_time(DateTime::from_millis(t0))
+        .end_time(DateTime::from_millis(t0 + 60_000))
+        .send()
+        .await
+        .expect_err("an unclosed schema");
+    assert!(bad.into_service_error().meta().message().unwrap_or_default().contains("schema"));
+}

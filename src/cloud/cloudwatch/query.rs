@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::math::search::{self, Search};
 use super::math::{self, Grid, Scope, Series, Val};
 use super::model::{Metric, MetricDataQuery, MetricStat, QueryResult};
 use super::store::agg::Agg;
@@ -10,6 +11,9 @@ use super::store::{HIGH_RES_MS, MetricStore};
 use crate::cloud::error::ApiError;
 
 pub const MAX_QUERIES: usize = 500;
+
+/// Namespace, metric name and dimensions: a metric whatever the units of its datums.
+type MetricIdentity = (String, String, Vec<(String, String)>);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stat {
@@ -264,6 +268,29 @@ impl Scope for Evaluation<'_> {
 
     fn grid(&self) -> Grid {
         self.grid
+    }
+
+    fn search(&mut self, search: &Search, stat: &str, period_s: Option<i64>) -> Result<Vec<Series>, String> {
+        let parsed = Stat::parse(stat).ok_or_else(|| format!("Invalid statistic {stat} in SEARCH"))?;
+        let period_s = period_s.unwrap_or(self.grid.period_ms / 1000);
+        if !valid_period(period_s) {
+            return Err(format!("The period of SEARCH must be 1, 5, 10, 30 or a multiple of 60, not {period_s}"));
+        }
+        // One series per metric, whatever units its datums came with.
+        let mut metrics: BTreeMap<MetricIdentity, Vec<u32>> = BTreeMap::new();
+        for info in self.store.series(|k| search.matches(k)) {
+            let k = info.key;
+            metrics.entry((k.namespace, k.name, k.dimensions)).or_default().push(info.id);
+        }
+        let mut out = Vec::new();
+        for ((_, name, dims), ids) in metrics.into_iter().take(search::MAX_RESULTS) {
+            let buckets = period_buckets(self.store, &ids, self.start_ms, self.end_ms, period_s, parsed.needs_values());
+            let points = buckets.iter().filter_map(|(t, agg)| Some((*t, parsed.of(agg)?))).collect();
+            let mut label: Vec<&str> = dims.iter().map(|(_, v)| v.as_str()).collect();
+            label.push(&name);
+            out.push(Series { label: label.join(" "), points });
+        }
+        Ok(out)
     }
 }
 

@@ -232,6 +232,14 @@ impl Shared {
             return Ok(());
         }
         let (queries, returned) = alarm_queries(alarm);
+        let searches =
+            queries.iter().filter_map(|q| q.expression.as_deref()).any(|e| e.to_uppercase().contains("SEARCH("));
+        if searches {
+            return Err(ApiError::bad_request(
+                "ValidationError",
+                "Invalid metrics list: an alarm cannot watch a SEARCH expression",
+            ));
+        }
         let range = evaluation_range(alarm, now);
         let results = self
             .source

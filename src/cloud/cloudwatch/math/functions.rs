@@ -1,5 +1,5 @@
 //! The metric math functions: METRICS, RATE, DIFF, DIFF_TIME, RUNNING_SUM, EPOCH, MAX, MIN, SUM,
-//! AVG, FILL, IF, PERIOD, DATAPOINT_COUNT, METRIC_COUNT, FIRST, LAST, REMOVE_EMPTY, TIME_SERIES and
+//! AVG, FILL, IF, SEARCH, PERIOD, DATAPOINT_COUNT, METRIC_COUNT, FIRST, LAST, REMOVE_EMPTY, TIME_SERIES and
 //! the single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
 
 use std::collections::BTreeMap;
@@ -117,6 +117,19 @@ pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, Str
                 v @ (Val::Series(_) | Val::Array(_)) => Ok(v),
                 Val::Str(_) => Err("TIME_SERIES takes a number or a time series".into()),
             }
+        }
+        "SEARCH" => {
+            arity(2..=3)?;
+            let (Val::Str(text), Val::Str(stat)) = (eval(&args[0], scope)?, eval(&args[1], scope)?) else {
+                return Err("SEARCH takes a search string and a statistic".into());
+            };
+            let period = match args.get(2).map(|a| eval(a, scope)).transpose()? {
+                None => None,
+                Some(Val::Scalar(p)) if p >= 1.0 => Some(p as i64),
+                Some(_) => return Err("The period of SEARCH is a number of seconds".into()),
+            };
+            let search = super::search::Search::parse(&text)?;
+            Ok(Val::Array(scope.search(&search, &stat, period)?))
         }
         "ABS" => one(args, scope, f64::abs),
         "CEIL" => one(args, scope, f64::ceil),

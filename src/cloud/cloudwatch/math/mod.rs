@@ -5,6 +5,7 @@
 
 mod functions;
 pub mod parse;
+pub mod search;
 
 use self::parse::{Expr, Op};
 
@@ -44,6 +45,10 @@ pub trait Scope {
     /// The metric (not expression) queries of the request, with their labels and ids.
     fn metrics(&mut self) -> Result<Vec<(String, Series)>, String>;
     fn grid(&self) -> Grid;
+    /// The series every metric `search` finds, as `stat` over `period_s` (the expression's by default).
+    fn search(&mut self, _search: &search::Search, _stat: &str, _period_s: Option<i64>) -> Result<Vec<Series>, String> {
+        Err("SEARCH is not available here".into())
+    }
 }
 
 pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Val, String> {
