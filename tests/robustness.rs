@@ -6,6 +6,7 @@
 mod support;
 
 use kinesis_console::cloud::cloudwatch::math::parse::parse as parse_math;
+use kinesis_console::cloud::cloudwatch::math::search::Search;
 use kinesis_console::cloud::kinesis::keys::{Iter, SeqNo};
 use kinesis_console::cloud::protocol::{cbor, json};
 use kinesis_console::control::dashboard::model::Dashboard;
@@ -355,6 +356,11 @@ proptest! {
     #[test]
     fn math_expressions_parse_or_say_why(text in "[a-zA-Z0-9_ ()\\[\\],.'\"{}+*/^<>=!&|-]{0,48}") {
         let _ = parse_math(&text);
+    }
+
+    #[test]
+    fn searches_parse_or_say_why(text in "[a-zA-Z0-9_ {}(),=\"/.-]{0,48}") {
+        let _ = Search::parse(&text);
     }
 
     #[test]
