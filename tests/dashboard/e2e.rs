@@ -213,7 +213,10 @@ async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
             ]}},
         {"type": "metric", "x": 12, "y": 2, "width": 12, "height": 6, "properties": {
             "title": "Delivery", "region": "us-east-1", "stat": "Sum", "period": 60, "view": "singleValue",
-            "metrics": [["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", "demo-DeliveryStream"]]}}
+            "metrics": [["AWS/Firehose", "DeliveryToS3.Records", "DeliveryStreamName", "demo-DeliveryStream"]]}},
+        {"type": "metric", "x": 0, "y": 8, "width": 24, "height": 6, "properties": {
+            "title": "Every Firehose record count", "region": "us-east-1", "period": 60,
+            "metrics": [[{"expression": "SEARCH('{AWS/Firehose,DeliveryStreamName} Records', 'Sum', 60)", "id": "s1"}]]}}
     ]});
     let mut dashboards: Vec<(String, String)> =
         templates::PATTERNS.iter().map(|p| (format!("demo-{p}"), templates::body(p))).collect();
@@ -257,4 +260,13 @@ async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
     let rate = widget(view, "Records in and their rate");
     let per_second = rate["series"].as_array().unwrap().iter().find(|s| s["label"] == "per second").unwrap();
     assert_eq!(per_second["values"], serde_json::json!([10.0, 10.0]), "600 a minute is 10 a second");
+    let found = widget(view, "Every Firehose record count");
+    let mut labels: Vec<&str> =
+        found["series"].as_array().unwrap().iter().map(|s| s["label"].as_str().unwrap()).collect();
+    labels.sort_unstable();
+    assert_eq!(
+        labels,
+        ["demo-DeliveryStream DataReadFromKinesisStream.Records", "demo-DeliveryStream DeliveryToS3.Records"],
+        "SEARCH finds both record counts"
+    );
 }
