@@ -69,22 +69,27 @@ fn publish_load(cloud: &TestCloud) {
     cloud.cloud.ctx.metrics.publish(datums);
 }
 
-async fn put_dashboard_and_alarms(cw: &Client) {
-    for logical in templates::alarm_logical_ids(PATTERN) {
+/// The alarms a pattern's dashboard names, all watching one stream metric.
+async fn put_alarms(cw: &Client, pattern: &str, metric: &str, statistic: Statistic, threshold: f64) {
+    for logical in templates::alarm_logical_ids(pattern) {
         cw.put_metric_alarm()
             .alarm_name(templates::alarm_name(&logical))
             .namespace("AWS/Kinesis")
-            .metric_name("GetRecords.IteratorAgeMilliseconds")
+            .metric_name(metric)
             .dimensions(Dimension::builder().name("StreamName").value("demo-DataStream").build())
-            .statistic(Statistic::Maximum)
+            .statistic(statistic.clone())
             .period(60)
             .evaluation_periods(1)
-            .threshold(60_000.0)
+            .threshold(threshold)
             .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
             .send()
             .await
             .expect("PutMetricAlarm");
     }
+}
+
+async fn put_dashboard_and_alarms(cw: &Client) {
+    put_alarms(cw, PATTERN, "GetRecords.IteratorAgeMilliseconds", Statistic::Maximum, 60_000.0).await;
     cw.put_dashboard()
         .dashboard_name(DASHBOARD)
         .dashboard_body(templates::body(PATTERN))
@@ -222,21 +227,7 @@ async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
         templates::PATTERNS.iter().map(|p| (format!("demo-{p}"), templates::body(p))).collect();
     dashboards.push(("by-hand".to_string(), hand_made.to_string()));
     for pattern in templates::PATTERNS {
-        for logical in templates::alarm_logical_ids(pattern) {
-            cw.put_metric_alarm()
-                .alarm_name(templates::alarm_name(&logical))
-                .namespace("AWS/Kinesis")
-                .metric_name("IncomingRecords")
-                .dimensions(Dimension::builder().name("StreamName").value("demo-DataStream").build())
-                .statistic(Statistic::Sum)
-                .period(60)
-                .evaluation_periods(1)
-                .threshold(1.0)
-                .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-                .send()
-                .await
-                .expect("PutMetricAlarm");
-        }
+        put_alarms(&cw, pattern, "IncomingRecords", Statistic::Sum, 1.0).await;
     }
     for (name, body) in &dashboards {
         cw.put_dashboard().dashboard_name(name).dashboard_body(body).send().await.expect("PutDashboard");
