@@ -144,24 +144,6 @@ async fn aws_cli_puts_and_describes_alarms() {
     );
 }
 
-/// The binary with `--endpoint-url` at the cloud, its credentials from the environment.
-fn console(cloud: &TestCloud, args: &[&str]) -> Output {
-    let c = cloud.cloud.credentials();
-    let data_dir = cloud.data_dir().join("console");
-    support::bin()
-        .args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "--data-dir"])
-        .arg(&data_dir)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("kinesis-console runs")
-}
-
 fn stdout_of(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -198,13 +180,12 @@ async fn alarms_command_lists_states_as_a_table_and_as_json() {
         .await
         .expect("SetAlarmState");
 
-    let json: Value =
-        serde_json::from_str(&stdout_of(&console(&cloud, &["--output", "json", "alarms"]))).expect("JSON");
+    let json: Value = serde_json::from_str(&stdout_of(&cloud.console(&["--output", "json", "alarms"]))).expect("JSON");
     let names: Vec<&str> =
         json["alarms"].as_array().expect("alarms").iter().filter_map(|a| a["name"].as_str()).collect();
     assert_eq!(names, vec!["ingest-lag", "ingest-throttled", "other"]);
 
-    let only_alarm = console(&cloud, &["--output", "json", "alarms", "--state", "ALARM", "--prefix", "ingest-"]);
+    let only_alarm = cloud.console(&["--output", "json", "alarms", "--state", "ALARM", "--prefix", "ingest-"]);
     let json: Value = serde_json::from_str(&stdout_of(&only_alarm)).expect("JSON");
     let alarms = json["alarms"].as_array().expect("alarms");
     assert_eq!(alarms.len(), 1);
@@ -212,7 +193,7 @@ async fn alarms_command_lists_states_as_a_table_and_as_json() {
     assert_eq!(alarms[0]["state"], "ALARM");
     assert!(alarms[0]["since"].as_str().is_some_and(|s| s.ends_with('Z')));
 
-    let text = stdout_of(&console(&cloud, &["alarms", "--prefix", "ingest-"]));
+    let text = stdout_of(&cloud.console(&["alarms", "--prefix", "ingest-"]));
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("NAME") && lines[0].contains("STATE") && lines[0].contains("REASON"), "{text}");
     assert!(lines[1].starts_with("ingest-lag") && lines[1].contains("INSUFFICIENT_DATA"), "{text}");
@@ -248,7 +229,7 @@ async fn metrics_command_shows_a_streams_figures_per_period() {
     datums.push(datum("IncomingRecords", "Count", now - 60_000, 5.0));
     cloud.cloud.ctx.metrics.publish(datums);
 
-    let out = console(&cloud, &["--output", "json", "metrics", "--stream", "ticker", "--since", "15m"]);
+    let out = cloud.console(&["--output", "json", "metrics", "--stream", "ticker", "--since", "15m"]);
     let json: Value = serde_json::from_str(&stdout_of(&out)).expect("JSON");
     assert_eq!(json["period_seconds"], 10);
     assert_eq!(json["namespace"], "AWS/Kinesis");
@@ -261,7 +242,7 @@ async fn metrics_command_shows_a_streams_figures_per_period() {
     let age_max = rows.iter().filter_map(|r| r["GetRecords.IteratorAgeMilliseconds"].as_f64()).fold(0.0, f64::max);
     assert_eq!(age_max, 3_000.0);
 
-    let text = stdout_of(&console(&cloud, &["metrics", "--stream", "ticker", "--since", "15m"]));
+    let text = stdout_of(&cloud.console(&["metrics", "--stream", "ticker", "--since", "15m"]));
     assert!(text.starts_with("stream ticker (AWS/Kinesis), 10-second periods"), "{text}");
     assert!(text.lines().nth(1).is_some_and(|l| l.contains("IN RECORDS") && l.contains("ITERATOR AGE MAX")), "{text}");
 }

@@ -1,7 +1,7 @@
 //! `dashboard list|show` and `health` as processes against the local cloud: a dashboard put from
 //! the pattern 3 template, its alarms, and a known load of AWS/Kinesis and AWS/Firehose metrics.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
@@ -13,22 +13,6 @@ use crate::templates;
 
 const PATTERN: &str = "kds-kdf-s3";
 const DASHBOARD: &str = "demo-dashboard";
-
-fn console(cloud: &TestCloud, args: &[&str]) -> Output {
-    let e = cloud.endpoint();
-    Command::new(env!("CARGO_BIN_EXE_kinesis-console"))
-        .args(["--endpoint-url", &e.url, "--region", &e.region, "--data-dir"])
-        .arg(cloud.data_dir().join("cli"))
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", &e.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &e.secret_access_key)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("the console runs")
-}
 
 fn json_of(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -120,12 +104,12 @@ async fn show_and_health_read_a_pattern_dashboard_in_one_call() {
     put_dashboard_and_alarms(&cw).await;
     publish_load(&cloud);
 
-    let list = console(&cloud, &["dashboard", "list", "--output", "json"]);
+    let list = cloud.console(&["dashboard", "list", "--output", "json"]);
     assert_eq!(json_of(&list)["dashboards"][0]["name"], DASHBOARD);
 
     // The template's widgets use 5-minute periods; one-minute ones make the buckets known.
     let args = ["dashboard", "show", DASHBOARD, "--since", "10m", "--period", "60", "--output", "json"];
-    let out = console(&cloud, &args);
+    let out = cloud.console(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let shown = json_of(&out);
     let view = &shown["view"];
@@ -142,30 +126,30 @@ async fn show_and_health_read_a_pattern_dashboard_in_one_call() {
     let success = widget(view, "Delivery to Amazon S3 success");
     assert_eq!(success["series"][0]["values"][0], 100.0, "the expression ran server-side");
 
-    let text = console(&cloud, &["dashboard", "show", DASHBOARD, "--since", "10m"]);
+    let text = cloud.console(&["dashboard", "show", DASHBOARD, "--since", "10m"]);
     let text = String::from_utf8_lossy(&text.stdout).to_string();
     assert!(text.contains("1 GetMetricData call,"), "{text}");
     assert!(text.contains("Records read from Kinesis Data Streams (Sum)"), "{text}");
     assert!(text.contains('█'), "a sparkline: {text}");
 
-    let healthy = console(&cloud, &["health", DASHBOARD, "--output", "json"]);
+    let healthy = cloud.console(&["health", DASHBOARD, "--output", "json"]);
     assert_eq!(healthy.status.code(), Some(0), "{}", String::from_utf8_lossy(&healthy.stdout));
     assert_eq!(json_of(&healthy)["status"], "OK");
 
     set_state(&cw, "IteratorAgeAlarm", StateValue::Alarm).await;
-    let firing = console(&cloud, &["health", DASHBOARD, "--output", "json"]);
+    let firing = cloud.console(&["health", DASHBOARD, "--output", "json"]);
     assert_eq!(firing.status.code(), Some(3));
     let report = json_of(&firing);
     assert_eq!((report["status"].as_str(), report["counts"]["ALARM"].as_u64()), (Some("ALARM"), Some(1)));
-    let text = console(&cloud, &["health", DASHBOARD]);
+    let text = cloud.console(&["health", DASHBOARD]);
     assert_eq!(text.status.code(), Some(3));
     assert!(
         String::from_utf8_lossy(&text.stdout).contains("ALARM             demo-IteratorAgeAlarm — set by the test")
     );
 
     set_state(&cw, "IteratorAgeAlarm", StateValue::Ok).await;
-    assert_eq!(console(&cloud, &["health", DASHBOARD]).status.code(), Some(0));
-    let missing = console(&cloud, &["health", "no-such-dashboard"]);
+    assert_eq!(cloud.console(&["health", DASHBOARD]).status.code(), Some(0));
+    let missing = cloud.console(&["health", "no-such-dashboard"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("GetDashboard no-such-dashboard failed"));
 }
@@ -231,7 +215,7 @@ async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
     }
     for (name, body) in &dashboards {
         cw.put_dashboard().dashboard_name(name).dashboard_body(body).send().await.expect("PutDashboard");
-        let out = console(&cloud, &["dashboard", "show", name, "--since", "10m", "--output", "json"]);
+        let out = cloud.console(&["dashboard", "show", name, "--since", "10m", "--output", "json"]);
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         let view = &json_of(&out)["view"];
         assert_eq!(view["calls"], 1, "{name}: one GetMetricData call per refresh");
@@ -245,8 +229,7 @@ async fn every_pattern_dashboard_and_a_hand_made_one_show_in_one_call() {
             }
         }
     }
-    let hand =
-        console(&cloud, &["dashboard", "show", "by-hand", "--since", "10m", "--period", "60", "--output", "json"]);
+    let hand = cloud.console(&["dashboard", "show", "by-hand", "--since", "10m", "--period", "60", "--output", "json"]);
     let view = &json_of(&hand)["view"];
     let rate = widget(view, "Records in and their rate");
     let per_second = rate["series"].as_array().unwrap().iter().find(|s| s["label"] == "per second").unwrap();

@@ -171,17 +171,10 @@ async fn a_closed_shard_ends_its_subscription_with_its_children() {
 
     // The aws CLI v1 has no subscribe-to-shard; botocore, which it is built on, reads event streams.
     let Some(python) = support::aws_cli().and_then(|aws| aws.parent().map(|bin| bin.join("python"))) else { return };
-    let creds = cloud.cloud.credentials();
     let other = register(&k, "split", "botocore").await;
-    let out = std::process::Command::new(python)
-        .args(["-c", BOTOCORE_SUBSCRIBE, cloud.url(), &other, "shardId-000000000000"])
-        .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("python runs");
+    let mut botocore = std::process::Command::new(python);
+    botocore.args(["-c", BOTOCORE_SUBSCRIBE, cloud.url(), &other, "shardId-000000000000"]);
+    let out = cloud.as_client(&mut botocore).output().expect("python runs");
     assert!(out.status.success(), "botocore subscribe_to_shard: {}", String::from_utf8_lossy(&out.stderr));
     let events: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the script prints JSON");
     let data: Vec<&str> = events

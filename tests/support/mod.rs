@@ -139,20 +139,30 @@ impl TestCloud {
     /// `aws` CLI with this cloud's endpoint and credentials; `None` when the CLI is not installed
     /// (outside CI only: under CI=true its absence fails the test).
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
-        let aws = aws_cli()?;
+        let mut aws = Command::new(aws_cli()?);
+        aws.args(args).args(["--endpoint-url", self.url(), "--region", "us-east-1", "--output", "json"]);
+        Some(self.as_client(&mut aws).output().expect("aws CLI runs"))
+    }
+
+    /// `kinesis-console` with `--endpoint-url` at this cloud, its credentials from the environment.
+    pub fn console(&self, args: &[&str]) -> Output {
+        let mut console = bin();
+        console
+            .args(["--endpoint-url", self.url(), "--region", "us-east-1", "--data-dir"])
+            .arg(self.data_dir().join("console"))
+            .args(args);
+        self.as_client(&mut console).output().expect("kinesis-console runs")
+    }
+
+    /// Gives a client process this cloud's credentials and nothing of the machine's AWS set-up.
+    pub fn as_client<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
         let c = self.cloud.credentials();
-        let out = Command::new(aws)
-            .args(args)
-            .args(["--endpoint-url", self.url(), "--region", "us-east-1", "--output", "json"])
-            .env("AWS_ACCESS_KEY_ID", &c.access_key_id)
+        cmd.env("AWS_ACCESS_KEY_ID", &c.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &c.secret_access_key)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env_remove("AWS_PROFILE")
-            .output()
-            .expect("aws CLI runs");
-        Some(out)
     }
 
     /// Runs the `aws` CLI and parses its JSON output, failing the test on a non-zero exit.
