@@ -136,23 +136,13 @@ fn load(cloud: &cloud::RunningCloud, store: &MetricStore, end_ms: i64) {
 
 fn queries() -> Vec<model::MetricDataQuery> {
     (0..QUERIED)
-        .map(|i| model::MetricDataQuery {
-            id: format!("m{i}"),
-            metric_stat: Some(model::MetricStat {
-                metric: model::Metric {
-                    namespace: Some("Load".into()),
-                    metric_name: Some(series_name(i)),
-                    dimensions: vec![model::Dimension { name: "Stream".into(), value: "bench".into() }],
-                },
-                period: 10,
-                stat: "Average".into(),
-                unit: None,
-            }),
-            expression: None,
-            label: None,
-            return_data: None,
-            period: None,
-            account_id: None,
+        .map(|i| {
+            let metric = model::Metric {
+                namespace: Some("Load".into()),
+                metric_name: Some(series_name(i)),
+                dimensions: vec![model::Dimension { name: "Stream".into(), value: "bench".into() }],
+            };
+            model::MetricDataQuery::of_metric(format!("m{i}"), metric, 10, "Average")
         })
         .collect()
 }

@@ -51,6 +51,31 @@ pub struct MetricDataQuery {
     pub account_id: Option<String>,
 }
 
+impl MetricDataQuery {
+    /// A query for one statistic of one metric.
+    pub fn of_metric(id: impl Into<String>, metric: Metric, period: i64, stat: impl Into<String>) -> Self {
+        let metric_stat = MetricStat { metric, period, stat: stat.into(), unit: None };
+        MetricDataQuery { metric_stat: Some(metric_stat), ..Self::empty(id.into()) }
+    }
+
+    /// A metric math query.
+    pub fn of_expression(id: impl Into<String>, expression: impl Into<String>) -> Self {
+        MetricDataQuery { expression: Some(expression.into()), ..Self::empty(id.into()) }
+    }
+
+    fn empty(id: String) -> Self {
+        MetricDataQuery {
+            id,
+            metric_stat: None,
+            expression: None,
+            label: None,
+            return_data: None,
+            period: None,
+            account_id: None,
+        }
+    }
+}
+
 /// One query's answer: values at period starts, ascending in time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryResult {

@@ -36,36 +36,13 @@ fn put(store: &MetricStore, name: &str, ts: i64, agg: Agg, high_resolution: bool
 }
 
 fn stat_query(id: &str, name: &str, period: i64, stat: &str) -> MetricDataQuery {
-    MetricDataQuery {
-        id: id.into(),
-        metric_stat: Some(MetricStat {
-            metric: Metric {
-                namespace: Some("App".into()),
-                metric_name: Some(name.into()),
-                dimensions: vec![Dimension { name: "Host".into(), value: "a".into() }],
-            },
-            period,
-            stat: stat.into(),
-            unit: None,
-        }),
-        expression: None,
-        label: None,
-        return_data: None,
-        period: None,
-        account_id: None,
-    }
+    let dimensions = vec![Dimension { name: "Host".into(), value: "a".into() }];
+    let metric = Metric { namespace: Some("App".into()), metric_name: Some(name.into()), dimensions };
+    MetricDataQuery::of_metric(id, metric, period, stat)
 }
 
 fn expr_query(id: &str, expression: &str) -> MetricDataQuery {
-    MetricDataQuery {
-        id: id.into(),
-        metric_stat: None,
-        expression: Some(expression.into()),
-        label: None,
-        return_data: None,
-        period: None,
-        account_id: None,
-    }
+    MetricDataQuery::of_expression(id, expression)
 }
 
 #[test]

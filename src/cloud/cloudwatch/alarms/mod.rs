@@ -25,7 +25,7 @@ use self::evaluate::{Evaluation, evaluation_range};
 use self::model::MetricAlarm;
 use self::source::MetricSource;
 use self::storage::Book;
-use crate::cloud::cloudwatch::model::{MetricDataQuery, MetricStat};
+use crate::cloud::cloudwatch::model::{Metric, MetricDataQuery};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Input;
@@ -165,23 +165,18 @@ pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
         let id = metrics.iter().find(|q| q.return_data.unwrap_or(true)).map(|q| q.id.clone()).unwrap_or_default();
         return (metrics.clone(), id);
     }
-    let stat_query = |id: &str, stat: &str| MetricDataQuery {
-        id: id.to_string(),
-        metric_stat: Some(MetricStat {
-            metric: crate::cloud::cloudwatch::model::Metric {
-                namespace: alarm.namespace.clone(),
-                metric_name: alarm.metric_name.clone(),
-                dimensions: alarm.dimensions.clone(),
-            },
-            period: alarm.evaluation_period(),
-            stat: stat.to_string(),
-            unit: alarm.unit.clone(),
-        }),
-        expression: None,
-        label: None,
-        return_data: Some(id != SAMPLES_ID),
-        period: None,
-        account_id: None,
+    let stat_query = |id: &str, stat: &str| {
+        let metric = Metric {
+            namespace: alarm.namespace.clone(),
+            metric_name: alarm.metric_name.clone(),
+            dimensions: alarm.dimensions.clone(),
+        };
+        let mut q = MetricDataQuery::of_metric(id, metric, alarm.evaluation_period(), stat);
+        if let Some(ms) = q.metric_stat.as_mut() {
+            ms.unit = alarm.unit.clone();
+        }
+        q.return_data = Some(id != SAMPLES_ID);
+        q
     };
     let mut queries = vec![stat_query("alarm", alarm.stat_name().unwrap_or("Average"))];
     if alarm.low_sample_minimum().is_some() {
