@@ -28,13 +28,23 @@ fn consumer_json(stream: &StreamMeta, c: &ConsumerMeta, with_stream: bool) -> Va
     v
 }
 
+/// Whether a consumer's current transition is over at `now`.
+fn due(c: &ConsumerMeta, now: i64) -> bool {
+    c.transition_at_ms.is_none_or(|t| t <= now)
+}
+
+/// Whether a consumer can read at `now`: ACTIVE, or CREATING with its creation over.
+pub fn is_active(c: &ConsumerMeta, now: i64) -> bool {
+    c.status == Status::Active || (c.status == Status::Creating && due(c, now))
+}
+
 /// Ends due consumer transitions; returns whether anything changed.
 pub fn settle(meta: &mut StreamMeta, now: i64) -> bool {
     let before = meta.consumers.len();
     let mut changed = false;
-    meta.consumers.retain(|c| !(c.status == Status::Deleting && c.transition_at_ms.is_none_or(|t| t <= now)));
+    meta.consumers.retain(|c| !(c.status == Status::Deleting && due(c, now)));
     for c in &mut meta.consumers {
-        if c.status == Status::Creating && c.transition_at_ms.is_none_or(|t| t <= now) {
+        if c.status == Status::Creating && due(c, now) {
             c.status = Status::Active;
             c.transition_at_ms = None;
             changed = true;

@@ -22,7 +22,7 @@ use super::keys::shard_id;
 use super::model::Status;
 use super::op::{Op, parse};
 use super::reading::{Start, TYPES, horizon, render_records};
-use super::state::State;
+use super::state::{State, Stream};
 use super::validate::{Checks, NAME_PATTERN, SEQ_PATTERN, in_use, is_name, is_seq_pattern, not_found};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
@@ -131,10 +131,28 @@ pub fn subscribe_to_shard(
 ) -> Result<Response<ChannelBody>, ApiError> {
     let i: SubscribeInput = parse(input)?;
     check(&i)?;
-    let start = i.starting_position.as_ref();
-    let arn = i.consumer_arn.unwrap_or_default();
+    let arn = i.consumer_arn.clone().unwrap_or_default();
     let (target, consumer_name) = consumers::by_arn(&arn)?;
     let stream = op.stream(&target)?;
+    let sub = open(op, &state, &stream, &i, arn, consumer_name)?;
+    let (tx, body) = ChannelBody::channel(4);
+    tokio::spawn(run(sub, state, ctx, tx));
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/vnd.amazon.eventstream"));
+    Ok(response)
+}
+
+/// Checks the consumer and the shard, resolves the starting position and claims the subscription.
+fn open(
+    op: &Op,
+    state: &State,
+    stream: &Stream,
+    i: &SubscribeInput,
+    arn: String,
+    consumer_name: String,
+) -> Result<Subscription, ApiError> {
     let inner = stream.read();
     let m = &inner.meta;
     if !matches!(m.status, Status::Active | Status::Updating) {
@@ -145,11 +163,11 @@ pub fn subscribe_to_shard(
         .iter()
         .find(|c| c.name == consumer_name && consumers::consumer_arn(m, c) == arn)
         .ok_or_else(|| consumers::missing(&consumer_name, &m.name))?;
-    let settled_active = consumer.status == Status::Creating && consumer.transition_at_ms.is_none_or(|t| t <= op.now);
-    if consumer.status != Status::Active && !settled_active {
+    if !consumers::is_active(consumer, op.now) {
         return Err(in_use(format!("Consumer {arn} is not in ACTIVE state (it is {}).", consumer.status.as_str())));
     }
     let (shard, rt) = inner.shard_by_id(i.shard_id.as_deref().unwrap_or_default())?;
+    let start = i.starting_position.as_ref();
     let position = Start {
         kind: start.and_then(|p| p.kind.as_deref()).unwrap_or_default(),
         sequence_number: start.and_then(|p| p.sequence_number.as_deref()),
@@ -165,7 +183,7 @@ pub fn subscribe_to_shard(
         }
     };
     stream.count_consumer(&consumer_name, |c| c.subscribed += 1);
-    let sub = Subscription {
+    Ok(Subscription {
         id,
         consumer_arn: arn,
         consumer_name,
@@ -174,15 +192,7 @@ pub fn subscribe_to_shard(
         shard: shard.index,
         position,
         until_ms: op.now + SUBSCRIPTION_MS,
-    };
-    drop(inner);
-    let (tx, body) = ChannelBody::channel(4);
-    tokio::spawn(run(sub, state, ctx, tx));
-    let mut response = Response::new(body);
-    response
-        .headers_mut()
-        .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/vnd.amazon.eventstream"));
-    Ok(response)
+    })
 }
 
 /// What one look at the shard found.
