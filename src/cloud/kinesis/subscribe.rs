@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,16 +39,19 @@ const MAX_EVENT_BYTES: usize = 1024 * 1024;
 const CONSUMER_ARN_PATTERN: &str =
     "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+";
 
-/// The newest subscription of each consumer to each shard: when it started, and its number.
+/// The newest subscription of each consumer to each shard: when it started, and the flag that tells
+/// it a newer one took over (read by its task on every look, so without a lock).
 #[derive(Default)]
 pub struct Subscriptions {
-    latest: Mutex<HashMap<(String, u32), (i64, u64)>>,
-    counter: std::sync::atomic::AtomicU64,
+    latest: Mutex<HashMap<(String, u32), Latest>>,
 }
 
+/// When the newest subscription started, and its taken-over flag.
+type Latest = (i64, Arc<AtomicBool>);
+
 impl Subscriptions {
-    /// Starts a subscription, or refuses one within 5 s of the last.
-    fn begin(&self, consumer: &str, shard: u32, now: i64) -> Result<u64, ApiError> {
+    /// Starts a subscription, ending the one before it, or refuses one within 5 s of the last.
+    fn begin(&self, consumer: &str, shard: u32, now: i64) -> Result<Arc<AtomicBool>, ApiError> {
         let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
         let key = (consumer.to_string(), shard);
         if latest.get(&key).is_some_and(|(at, _)| now - at < RESUBSCRIBE_MS) {
@@ -56,14 +60,11 @@ impl Subscriptions {
                 shard_id(shard)
             )));
         }
-        let id = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        latest.insert(key, (now, id));
-        Ok(id)
-    }
-
-    fn is_current(&self, consumer: &str, shard: u32, id: u64) -> bool {
-        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        latest.get(&(consumer.to_string(), shard)).is_some_and(|(_, current)| *current == id)
+        let taken_over = Arc::new(AtomicBool::new(false));
+        if let Some((_, older)) = latest.insert(key, (now, taken_over.clone())) {
+            older.store(true, Ordering::Relaxed);
+        }
+        Ok(taken_over)
     }
 }
 
@@ -91,7 +92,8 @@ fn is_consumer_arn(s: &str) -> bool {
 
 /// One running subscription: what it reads and until when.
 struct Subscription {
-    id: u64,
+    /// Set when a newer subscription of the same consumer to the same shard took over.
+    taken_over: Arc<AtomicBool>,
     consumer_arn: String,
     consumer_name: String,
     stream: String,
@@ -175,8 +177,8 @@ fn open(
         operation: "SubscribeToShard",
     }
     .position(op, m, shard, rt)?;
-    let id = match state.subscriptions.begin(&arn, shard.index, op.now) {
-        Ok(id) => id,
+    let taken_over = match state.subscriptions.begin(&arn, shard.index, op.now) {
+        Ok(flag) => flag,
         Err(e) => {
             stream.count_consumer(&consumer_name, |c| c.rate_exceeded += 1);
             return Err(e);
@@ -184,7 +186,7 @@ fn open(
     };
     stream.count_consumer(&consumer_name, |c| c.subscribed += 1);
     Ok(Subscription {
-        id,
+        taken_over,
         consumer_arn: arn,
         consumer_name,
         stream: m.name.clone(),
@@ -216,7 +218,7 @@ async fn run(mut sub: Subscription, state: Arc<State>, ctx: Arc<CloudContext>, t
         if now >= sub.until_ms || state.is_closed() || ctx.is_shutting_down() {
             return;
         }
-        if !state.subscriptions.is_current(&sub.consumer_arn, sub.shard, sub.id) {
+        if sub.taken_over.load(Ordering::Relaxed) {
             let taken = in_use(format!(
                 "The subscription of consumer {} to shard {} was taken over by a newer one.",
                 sub.consumer_arn,
@@ -360,9 +362,10 @@ mod tests {
         let subs = Subscriptions::default();
         let first = subs.begin("arn", 0, 1_000).unwrap();
         assert_eq!(subs.begin("arn", 0, 5_999).unwrap_err().code, "ResourceInUseException");
-        assert!(subs.begin("arn", 1, 2_000).is_ok(), "other shards are separate");
+        let other_shard = subs.begin("arn", 1, 2_000).expect("other shards are separate");
         let second = subs.begin("arn", 0, 6_000).unwrap();
-        assert!(!subs.is_current("arn", 0, first));
-        assert!(subs.is_current("arn", 0, second));
+        assert!(first.load(Ordering::Relaxed), "the newer subscription took over");
+        assert!(!second.load(Ordering::Relaxed));
+        assert!(!other_shard.load(Ordering::Relaxed));
     }
 }
