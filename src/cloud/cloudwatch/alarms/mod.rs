@@ -25,6 +25,7 @@ use self::evaluate::{Evaluation, evaluation_range};
 use self::model::MetricAlarm;
 use self::source::MetricSource;
 use self::storage::Book;
+use crate::cloud::cloudwatch::math::parse::parse;
 use crate::cloud::cloudwatch::model::{Metric, MetricDataQuery};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
@@ -227,8 +228,11 @@ impl Shared {
             return Ok(());
         }
         let (queries, returned) = alarm_queries(alarm);
-        let searches =
-            queries.iter().filter_map(|q| q.expression.as_deref()).any(|e| e.to_uppercase().contains("SEARCH("));
+        let searches = queries
+            .iter()
+            .filter_map(|q| q.expression.as_deref())
+            .filter_map(|e| parse(e).ok())
+            .any(|e| e.calls("SEARCH"));
         if searches {
             return Err(ApiError::bad_request(
                 "ValidationError",

@@ -15,6 +15,19 @@ pub enum Expr {
     Binary(Op, Box<Expr>, Box<Expr>),
 }
 
+impl Expr {
+    /// Whether the expression calls the function `name` anywhere.
+    pub fn calls(&self, name: &str) -> bool {
+        match self {
+            Expr::Number(_) | Expr::Str(_) | Expr::Name(_) => false,
+            Expr::Call(f, args) => f.eq_ignore_ascii_case(name) || args.iter().any(|a| a.calls(name)),
+            Expr::Array(items) => items.iter().any(|a| a.calls(name)),
+            Expr::Neg(e) | Expr::Not(e) => e.calls(name),
+            Expr::Binary(_, l, r) => l.calls(name) || r.calls(name),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Add,
