@@ -91,6 +91,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             "auth": ctx.config.auth,
             "clock": { "mode": ctx.clock.mode(), "now_ms": ctx.clock.now_ms() },
             "services": host.registry.all().iter().map(|s| s.descriptor().id).collect::<Vec<_>>(),
+            "damaged": ctx.damage.list(),
         })),
         (&Method::GET, "/_kc/clock") => clock_state(host),
         (&Method::POST, "/_kc/clock") => {

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::auth::LocalCredentials;
 use super::clock::{Clock, ClockMode};
+use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
 use super::metrics::Metrics;
 
@@ -102,6 +103,8 @@ pub struct CloudContext {
     pub limits: Limits,
     /// Service metrics published into the local CloudWatch.
     pub metrics: Metrics,
+    /// Damaged state set aside instead of stopping the cloud.
+    pub damage: Damage,
     pub started: Instant,
     /// The URL the host serves on, known once bound.
     pub endpoint_url: OnceLock<String>,
@@ -121,6 +124,7 @@ impl CloudContext {
         CloudContext {
             limits: Limits::new(config.limits),
             metrics: Metrics::default(),
+            damage: Damage::default(),
             config,
             clock,
             credentials,

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod cloudwatch;
 pub mod context;
+pub mod damage;
 pub mod error;
 pub mod faults;
 pub mod host;

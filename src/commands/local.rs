@@ -116,7 +116,7 @@ async fn status(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> 
     let health = AdminClient::new(info.clone()).get("health").await?;
     let value = json!({ "running": true, "url": info.url, "pid": info.pid, "data_dir": dir.root(), "health": health });
     emit(global.output, &value, || {
-        format!(
+        let mut s = format!(
             "local cloud running at {} (pid {}, version {}, up {}s, clock {})\ndata dir: {}",
             info.url,
             info.pid,
@@ -124,7 +124,16 @@ async fn status(global: &GlobalArgs, dir: &DataDir) -> anyhow::Result<ExitCode> 
             health["uptime_ms"].as_u64().unwrap_or(0) / 1000,
             health["clock"]["mode"].as_str().unwrap_or("?"),
             dir.root().display()
-        )
+        );
+        for d in health["damaged"].as_array().into_iter().flatten() {
+            s.push_str(&format!(
+                "\nDAMAGED {} {}: {}",
+                d["service"].as_str().unwrap_or("?"),
+                d["resource"].as_str().unwrap_or("?"),
+                d["reason"].as_str().unwrap_or("?")
+            ));
+        }
+        s
     });
     Ok(ExitCode::SUCCESS)
 }
