@@ -10,6 +10,7 @@ pub mod context;
 pub mod damage;
 pub mod error;
 pub mod faults;
+pub mod files;
 pub mod host;
 pub mod kinesis;
 pub mod metrics;
