@@ -22,7 +22,7 @@ use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMet
 use kinesis_console::control::dashboard::fetch::run_plan;
 use kinesis_console::control::dashboard::map::map;
 use kinesis_console::control::dashboard::plan::{QueryBody, plan};
-use kinesis_console::control::dashboard::{Dashboard, TargetKind, TimeRange};
+use kinesis_console::control::dashboard::{Dashboard, PeriodRule, TimeRange};
 
 const RUNS: usize = 9;
 const PATTERN: &str = "kpl-kds-kda";
@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let range = TimeRange::last(SECS, now);
 
     let loaded = Instant::now();
-    let probe = plan(&dashboard, &alarms, range, TargetKind::Local);
+    let probe = plan(&dashboard, &alarms, range, PeriodRule::Local);
     let mut points = 0;
     for q in probe.calls.iter().flatten() {
         let QueryBody::Metric(m) = &q.body else { continue };
@@ -100,7 +100,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("loaded {points} datums for {} metrics in {:?}", probe.metrics_requested(), loaded.elapsed());
 
-    for (name, target) in [("auto period (60 s)", TargetKind::Local), ("1-second period", TargetKind::Fixed(1))] {
+    for (name, target) in [("auto period (60 s)", PeriodRule::Local), ("1-second period", PeriodRule::Fixed(1))] {
         let planned = plan(&dashboard, &alarms, range, target);
         let results = run_plan(&client, &planned).await?;
         let returned: usize = results.iter().map(|r| r.values.len()).sum();

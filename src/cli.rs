@@ -2,8 +2,15 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::commands::output::OutputFormat;
+use crate::duration;
+use crate::paths::Paths;
+pub use crate::target::TargetKind;
+use crate::target::Target;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,16 +56,11 @@ pub struct GlobalArgs {
     pub log_level: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetKind {
-    Local,
-    Aws,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
+impl GlobalArgs {
+    /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`.
+    pub fn target(&self, paths: &Paths) -> Target {
+        Target::choose(self.target, self.endpoint_url.as_deref(), self.profile.as_deref(), self.region.as_deref(), paths)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -174,9 +176,9 @@ pub enum DashboardCommand {
 pub struct ShowArgs {
     /// The dashboard's name.
     pub name: String,
-    /// How far back to look: 90s, 15m, 1h, 3h, 1d, …
-    #[arg(long, default_value = "1h", value_parser = parse_duration_secs)]
-    pub since: i64,
+    /// How far back to look: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 1d); a bare number is refused.
+    #[arg(long, default_value = "1h", value_parser = duration::parse)]
+    pub since: Duration,
     /// The period in seconds, instead of the dashboard's (AWS) or one chosen from --since (local).
     #[arg(long, value_name = "SECONDS")]
     pub period: Option<i64>,
@@ -186,29 +188,9 @@ pub struct ShowArgs {
 pub struct HealthArgs {
     /// The dashboard's name.
     pub name: String,
-    /// How far back the latest values look.
-    #[arg(long, default_value = "15m", value_parser = parse_duration_secs)]
-    pub since: i64,
-}
-
-/// `90s`, `15m`, `1h`, `1d`, `2w`, or plain seconds.
-pub fn parse_duration_secs(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: i64 = digits.parse().map_err(|_| format!("'{s}' is not a duration such as 90s, 15m, 1h or 1d"))?;
-    let scale = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(format!("'{s}' has an unknown unit '{unit}' (use s, m, h, d or w)")),
-    };
-    match n.checked_mul(scale) {
-        Some(secs) if secs > 0 => Ok(secs),
-        _ => Err(format!("'{s}' must be a positive duration")),
-    }
+    /// How far back the latest values look: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 1d); a bare number is refused.
+    #[arg(long, default_value = "15m", value_parser = duration::parse)]
+    pub since: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -236,7 +218,62 @@ pub struct MetricsArgs {
     /// The Kinesis stream.
     #[arg(long, value_name = "NAME")]
     pub stream: String,
-    /// How far back: 90s, 15m, 3h, 2d.
-    #[arg(long, default_value = "15m", value_parser = crate::commands::metrics::parse_since)]
-    pub since: std::time::Duration,
+    /// How far back, at most 15 days: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d); a bare number is refused.
+    #[arg(long, default_value = "15m", value_parser = metrics_range)]
+    pub since: Duration,
+}
+
+/// The longest `metrics --since`: CloudWatch keeps one-minute data points for 15 days.
+pub const METRICS_MAX_RANGE: Duration = Duration::from_secs(15 * 86_400);
+
+/// `metrics --since`: the crate's one duration rule, bounded by [`METRICS_MAX_RANGE`].
+pub fn metrics_range(text: &str) -> Result<Duration, String> {
+    duration::parse_at_most(text, METRICS_MAX_RANGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn since_of(args: &[&str]) -> Result<Duration, String> {
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        match cli.command {
+            Some(Command::Metrics(m)) => Ok(m.since),
+            Some(Command::Dashboard(DashboardCommand::Show(s))) => Ok(s.since),
+            Some(Command::Health(h)) => Ok(h.since),
+            other => Err(format!("unexpected command {other:?}")),
+        }
+    }
+
+    #[test]
+    fn every_since_flag_reads_a_duration_the_same_way() {
+        for text in ["90s", "15m", "3h", "2d", "15", "0m", "15x"] {
+            let metrics = since_of(&["kc", "metrics", "--stream", "s", "--since", text]);
+            let show = since_of(&["kc", "dashboard", "show", "d", "--since", text]);
+            let health = since_of(&["kc", "health", "d", "--since", text]);
+            assert_eq!(metrics.is_ok(), show.is_ok(), "{text}: {metrics:?} vs {show:?}");
+            assert_eq!(show.is_ok(), health.is_ok(), "{text}: {show:?} vs {health:?}");
+            if let (Ok(m), Ok(s), Ok(h)) = (&metrics, &show, &health) {
+                assert!(m == s && s == h, "{text}: {m:?} {s:?} {h:?}");
+            }
+        }
+        assert!(since_of(&["kc", "metrics", "--stream", "s", "--since", "15"]).is_err_and(|e| e.contains("needs a unit")));
+    }
+
+    #[test]
+    fn metrics_keeps_its_fifteen_day_bound_and_the_dashboard_reaches_further() {
+        assert!(since_of(&["kc", "metrics", "--stream", "s", "--since", "16d"]).is_err());
+        assert_eq!(since_of(&["kc", "dashboard", "show", "d", "--since", "2w"]), Ok(Duration::from_secs(14 * 86_400)));
+    }
+
+    #[test]
+    fn help_states_the_duration_rule() {
+        use clap::CommandFactory;
+        let mut cmd = Cli::command();
+        for path in [&["metrics"][..], &["dashboard", "show"], &["health"]] {
+            let sub = path.iter().fold(&mut cmd, |c, name| c.find_subcommand_mut(name).expect("subcommand"));
+            let help = sub.render_long_help().to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(help.contains("a bare number is refused"), "{path:?}: {help}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod control;
+pub mod duration;
 pub mod logging;
 pub mod paths;
 pub mod patterns;

@@ -10,12 +10,18 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::Region;
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, TargetKind};
 use crate::cloud::CloudConfig;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::clock::wall_ms;
 use crate::cloud::host::{AdminClient, DataDir, EndpointInfo};
 use crate::paths::Paths;
+
+/// The `--target` flag: the embedded local cloud or real AWS (`--endpoint-url` makes a third).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetKind {
+    Local,
+    Aws,
+}
 
 /// What the console talks to, as the header and `info` show it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -27,17 +33,24 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn from_args(args: &GlobalArgs, paths: &Paths) -> Self {
-        if let Some(url) = &args.endpoint_url {
-            return Target::Endpoint { url: url.clone(), region: args.region.clone() };
+    /// The target the flags name: an endpoint URL wins over `kind`; on AWS, the profile and
+    /// region fall back to the SDK's environment variables so the header shows what is used.
+    pub fn choose(
+        kind: TargetKind,
+        endpoint_url: Option<&str>,
+        profile: Option<&str>,
+        region: Option<&str>,
+        paths: &Paths,
+    ) -> Self {
+        let region = region.map(str::to_string);
+        if let Some(url) = endpoint_url {
+            return Target::Endpoint { url: url.to_string(), region };
         }
-        match args.target {
+        match kind {
             TargetKind::Local => Target::Local { data_dir: paths.data_dir.clone() },
             TargetKind::Aws => Target::Aws {
-                profile: args.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()),
-                region: args
-                    .region
-                    .clone()
+                profile: profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok()),
+                region: region
                     .or_else(|| std::env::var("AWS_REGION").ok())
                     .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
             },

@@ -11,10 +11,10 @@ use serde_json::{Value, json};
 use super::output::emit;
 use crate::cli::{AlarmState, AlarmsArgs, GlobalArgs};
 use crate::paths::Paths;
-use crate::target::{Target, connect};
+use crate::target::connect;
 
 pub async fn run(args: AlarmsArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let conn = connect(Target::from_args(global, paths)).await?;
+    let conn = connect(global.target(paths)).await?;
     let client = aws_sdk_cloudwatch::Client::new(&conn.sdk);
     let result = fetch(&client, &args).await;
     conn.close().await;

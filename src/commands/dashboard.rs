@@ -12,14 +12,14 @@ use crate::cli::{DashboardCommand, GlobalArgs, ShowArgs};
 use crate::control::dashboard::fetch::{self, DashboardEntry};
 use crate::control::dashboard::map::{DashboardView, Series, WidgetView};
 use crate::control::dashboard::sparkline::sparkline;
-use crate::control::dashboard::{AlarmBook, Dashboard, Plan, TargetKind, TimeRange};
+use crate::control::dashboard::{AlarmBook, Dashboard, Plan, PeriodRule, TimeRange};
 use crate::paths::Paths;
 use crate::target::{self, Connection, Target};
 
 const SPARK_WIDTH: usize = 24;
 
 pub async fn run(cmd: DashboardCommand, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let conn = target::connect(Target::from_args(global, paths)).await?;
+    let conn = target::connect(global.target(paths)).await?;
     let client = Client::new(&conn.sdk);
     let result = match cmd {
         DashboardCommand::List => list(&client, global).await,
@@ -55,13 +55,18 @@ fn rfc3339(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// How periods are chosen for the connection: 1-second data locally, the dashboard's elsewhere.
-pub fn target_kind(conn: &Connection, period: Option<i64>) -> TargetKind {
+/// The period rule for the connection: 1-second data locally, the dashboard's elsewhere.
+pub fn period_rule(conn: &Connection, period: Option<i64>) -> PeriodRule {
     match (period, &conn.target) {
-        (Some(p), _) => TargetKind::Fixed(p),
-        (None, Target::Local { .. }) => TargetKind::Local,
-        (None, _) => TargetKind::Aws,
+        (Some(p), _) => PeriodRule::Fixed(p),
+        (None, Target::Local { .. }) => PeriodRule::Local,
+        (None, _) => PeriodRule::Aws,
     }
+}
+
+/// A `--since` span in whole seconds (the duration parser bounds it far below `i64::MAX`).
+pub fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// The range ending now, by the target's clock (see [`Connection::now_ms`]).
@@ -74,25 +79,25 @@ pub async fn load(
     client: &Client,
     name: &str,
     range: TimeRange,
-    kind: TargetKind,
+    rule: PeriodRule,
 ) -> anyhow::Result<(Dashboard, Plan, AlarmBook, DashboardView)> {
     let dashboard = fetch::get_dashboard(client, name).await?;
-    let (plan, alarms, view) = fetch::refresh(client, &dashboard, range, kind).await?;
+    let (plan, alarms, view) = fetch::refresh(client, &dashboard, range, rule).await?;
     Ok((dashboard, plan, alarms, view))
 }
 
 async fn show(client: &Client, conn: &Connection, args: &ShowArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let range = range_ending_now(conn, args.since).await;
-    let (_, plan, _, view) = load(client, &args.name, range, target_kind(conn, args.period)).await?;
+    let range = range_ending_now(conn, secs(args.since)).await;
+    let (_, plan, _, view) = load(client, &args.name, range, period_rule(conn, args.period)).await?;
     let value = json!({
         "dashboard": args.name,
         "target": conn.target,
         "range": range,
-        "since_secs": args.since,
+        "since_secs": secs(args.since),
         "queries": plan.queries(),
         "view": view,
     });
-    emit(global.output, &value, || show_text(&args.name, conn, args.since, &view));
+    emit(global.output, &value, || show_text(&args.name, conn, secs(args.since), &view));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,20 +7,20 @@ use std::process::ExitCode;
 use aws_sdk_cloudwatch::Client;
 use serde_json::json;
 
-use super::dashboard::{human_secs, load, number, range_ending_now, target_kind, truncate};
+use super::dashboard::{human_secs, load, number, range_ending_now, period_rule, secs, truncate};
 use super::output::emit;
 use crate::cli::{GlobalArgs, HealthArgs};
 use crate::control::dashboard::map::{AlarmView, DashboardView};
 use crate::paths::Paths;
-use crate::target::{self, Target};
+use crate::target;
 
 /// The exit code when an alarm is in ALARM.
 pub const IN_ALARM: u8 = 3;
 
 pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let conn = target::connect(Target::from_args(global, paths)).await?;
+    let conn = target::connect(global.target(paths)).await?;
     let client = Client::new(&conn.sdk);
-    let loaded = load(&client, &args.name, range_ending_now(&conn, args.since).await, target_kind(&conn, None)).await;
+    let loaded = load(&client, &args.name, range_ending_now(&conn, secs(args.since)).await, period_rule(&conn, None)).await;
     conn.close().await;
     let (_, _, _, view) = loaded?;
     let alarms = view.alarms();
@@ -54,7 +54,7 @@ pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow
             let reason = a.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
             let _ = writeln!(s, "  {:<17} {}{reason}", a.state, a.name);
         }
-        let _ = writeln!(s, "latest (last {}):", human_secs(args.since));
+        let _ = writeln!(s, "latest (last {}):", human_secs(secs(args.since)));
         for (title, label, value, unit) in latest_rows(&view) {
             let _ = writeln!(s, "  {:<40} {:<28} {value:>12} {unit}", truncate(&title, 40), truncate(&label, 28));
         }

@@ -12,7 +12,7 @@ use crate::paths::Paths;
 use crate::target::Target;
 
 pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let target = Target::from_args(global, paths);
+    let target = global.target(paths);
     let dir = DataDir::new(&paths.data_dir);
     let host = match &target {
         Target::Local { .. } => dir.live_endpoint().ok().flatten(),

@@ -25,24 +25,6 @@ const FIGURES: [(&str, &str, &str, &str); 5] = [
     ("iterator_age_max", "ITERATOR AGE MAX (ms)", "GetRecords.IteratorAgeMilliseconds", "Maximum"),
 ];
 
-/// `90s`, `15m`, `3h`, `2d`.
-pub fn parse_since(s: &str) -> Result<Duration, String> {
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("'{s}' is not a duration such as 90s, 15m, 3h or 2d"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" | "" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(format!("'{s}': the unit must be s, m, h or d")),
-    };
-    if secs == 0 || secs > 15 * 86_400 {
-        return Err(format!("'{s}': the range must be between 1 second and 15 days"));
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 /// About 90 rows at most: local data has 1-second resolution (a 15-minute view uses 10-second
 /// periods); on AWS the stream metrics are per minute.
 pub fn choose_period(range: Duration, local: bool) -> i64 {
@@ -56,7 +38,7 @@ pub fn choose_period(range: Duration, local: bool) -> i64 {
 }
 
 pub async fn run(args: MetricsArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let target = Target::from_args(global, paths);
+    let target = global.target(paths);
     let period = choose_period(args.since, !matches!(target, Target::Aws { .. }));
     let conn = connect(target).await?;
     let client = aws_sdk_cloudwatch::Client::new(&conn.sdk);
@@ -172,10 +154,13 @@ mod tests {
 
     #[test]
     fn durations_parse_with_units() {
+        // `--since` goes through the crate's one duration rule, bounded to 15 days.
+        let parse_since = crate::cli::metrics_range;
         assert_eq!(parse_since("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_since("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_since("3h"), Ok(Duration::from_secs(10_800)));
         assert!(parse_since("15x").is_err());
         assert!(parse_since("0m").is_err());
+        assert!(parse_since("16d").is_err());
     }
 }

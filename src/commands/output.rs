@@ -1,6 +1,11 @@
 //! Prints a command's result as text for people or JSON for scripts.
 
-use crate::cli::OutputFormat;
+/// The `--output` flag: text for people, JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
 
 pub fn emit(format: OutputFormat, json: &serde_json::Value, text: impl FnOnce() -> String) {
     match format {

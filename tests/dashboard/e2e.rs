@@ -161,7 +161,7 @@ async fn widgets_of_another_region_are_fetched_there() {
     use kinesis_console::control::dashboard::alarms::AlarmBook;
     use kinesis_console::control::dashboard::fetch::run_plan;
     use kinesis_console::control::dashboard::model::Dashboard;
-    use kinesis_console::control::dashboard::period::TargetKind;
+    use kinesis_console::control::dashboard::period::PeriodRule;
     use kinesis_console::control::dashboard::plan::{TimeRange, call_region, plan};
 
     let cloud = TestCloud::start_virtual().await;
@@ -172,7 +172,7 @@ async fn widgets_of_another_region_are_fetched_there() {
     }}]});
     let d = Dashboard::parse(&body.to_string()).unwrap();
     let now = cloud.cloud.ctx.clock.now_ms();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(600, now), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(600, now), PeriodRule::Aws);
     assert_eq!(p.calls.iter().map(|c| call_region(c)).collect::<Vec<_>>(), [Some("eu-west-1")]);
     let cw = Client::new(&cloud.sdk_config().await);
     assert_eq!(cw.config().region().map(|r| r.as_ref()), Some("us-east-1"));

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmWatches};
 use kinesis_console::control::dashboard::map::{MetricResult, map};
 use kinesis_console::control::dashboard::model::Dashboard;
-use kinesis_console::control::dashboard::period::TargetKind;
+use kinesis_console::control::dashboard::period::PeriodRule;
 use kinesis_console::control::dashboard::plan::{
     MAX_QUERIES_PER_CALL, Plan, Query, QueryBody, TimeRange, call_region, plan,
 };
@@ -66,7 +66,7 @@ fn assert_well_formed(p: &Plan) {
 fn each_pattern_dashboard_is_one_call() {
     for pattern in PATTERNS {
         let d = Dashboard::parse(&templates::body(pattern)).unwrap();
-        for target in [TargetKind::Local, TargetKind::Aws] {
+        for target in [PeriodRule::Local, PeriodRule::Aws] {
             let p = plan(&d, &book(pattern), TimeRange::last(3600, NOW), target);
             assert_eq!(p.calls.len(), 1, "{pattern} {target:?}");
             assert_well_formed(&p);
@@ -83,7 +83,7 @@ fn each_pattern_dashboard_is_one_call() {
 fn identical_metrics_are_asked_for_once() {
     // Pattern 1's Lambda widgets ask for Invocations (Sum) twice and Duration three ways.
     let d = Dashboard::parse(&templates::body("apigw-kds-lambda")).unwrap();
-    let p = plan(&d, &book("apigw-kds-lambda"), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &book("apigw-kds-lambda"), TimeRange::last(3600, NOW), PeriodRule::Aws);
     let metrics: Vec<_> = p.calls[0]
         .iter()
         .filter_map(|q| match &q.body {
@@ -122,7 +122,7 @@ fn widgets_reusing_ids_are_renamed_consistently() {
         ]))
     };
     let d = Dashboard::parse(&json!({"widgets": [pair("a"), pair("b")]}).to_string()).unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(900, NOW), TargetKind::Local);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(900, NOW), PeriodRule::Local);
     assert_eq!(p.calls.len(), 1);
     assert_well_formed(&p);
     let by_id = |id: &str| p.calls[0].iter().find(|q| q.id == id).unwrap().clone();
@@ -151,7 +151,7 @@ fn six_hundred_queries_take_two_calls() {
         })
         .collect();
     let d = Dashboard::parse(&json!({ "widgets": widgets }).to_string()).unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     assert_eq!(p.calls.iter().map(Vec::len).collect::<Vec<_>>(), vec![500, 100]);
     assert_eq!(p.metrics_requested(), 600);
     assert!((p.cost_per_refresh_usd() - 0.006).abs() < 1e-12);
@@ -165,7 +165,7 @@ fn six_hundred_queries_take_two_calls() {
         rows.push(json!([{"expression": "SUM(METRICS())", "id": "total"}]));
     }
     let d = Dashboard::parse(&json!({ "widgets": with_sum }).to_string()).unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     assert_eq!(p.calls.iter().map(Vec::len).collect::<Vec<_>>(), vec![404, 202]);
     assert_well_formed(&p);
 }
@@ -183,15 +183,15 @@ fn periods_follow_the_target() {
             })
             .collect::<HashSet<_>>()
     };
-    assert_eq!(periods(TargetKind::Local, 15 * 60), HashSet::from([10]));
-    assert_eq!(periods(TargetKind::Local, 3 * 3600), HashSet::from([60]));
-    assert_eq!(periods(TargetKind::Local, 86_400), HashSet::from([300]));
-    assert_eq!(periods(TargetKind::Aws, 15 * 60), HashSet::from([60]), "the dashboard's and the alarms' own");
+    assert_eq!(periods(PeriodRule::Local, 15 * 60), HashSet::from([10]));
+    assert_eq!(periods(PeriodRule::Local, 3 * 3600), HashSet::from([60]));
+    assert_eq!(periods(PeriodRule::Local, 86_400), HashSet::from([300]));
+    assert_eq!(periods(PeriodRule::Aws, 15 * 60), HashSet::from([60]), "the dashboard's and the alarms' own");
     let d = Dashboard::parse(
         &json!({"widgets": [{"type": "metric", "properties": {"metrics": [["A", "B"]]}}]}).to_string(),
     )
     .unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     assert!(matches!(&p.calls[0][0].body, QueryBody::Metric(m) if m.period == 300 && m.stat == "Average"));
 }
 
@@ -205,7 +205,7 @@ fn unknown_ids_and_missing_alarms_are_reported_not_sent() {
         .to_string(),
     )
     .unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     assert_eq!(p.calls.len(), 1);
     assert_eq!(p.calls[0].len(), 1, "only m1 is asked for");
     assert_eq!(p.widgets[0].series.len(), 1);
@@ -244,7 +244,7 @@ fn answers_map_back_to_series_with_labels_hidden_rows_and_the_partial_bucket() {
     .unwrap();
     let alarms: AlarmBook = [("age".to_string(), alarm("age", "ALARM", 60_000.0))].into();
     let range = TimeRange { start_ms: NOW - 600_000, end_ms: NOW - 5_000 };
-    let p = plan(&d, &alarms, range, TargetKind::Local);
+    let p = plan(&d, &alarms, range, PeriodRule::Local);
     assert_eq!(p.calls.len(), 1);
     let ids: Vec<String> = p.widgets[0].series.iter().map(|s| s.query_id.clone()).collect();
     let age_id = p.widgets[1].series[0].query_id.clone();
@@ -298,7 +298,7 @@ fn each_call_asks_one_region_on_aws_and_the_local_cloud_takes_them_all() {
         .to_string(),
     )
     .unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     assert_well_formed(&p);
     let mut regions: Vec<(Option<&str>, usize)> = p.calls.iter().map(|c| (call_region(c), c.len())).collect();
     regions.sort();
@@ -313,7 +313,7 @@ fn each_call_asks_one_region_on_aws_and_the_local_cloud_takes_them_all() {
     assert_eq!(p.widgets[2].problems.len(), 1, "math cannot reach across regions: {:?}", p.widgets[2].problems);
     assert_eq!(p.widgets[2].series.len(), 1, "m1 is drawn, e1 is not");
 
-    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Local);
+    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Local);
     assert_eq!(local.calls.len(), 1);
     assert!(local.calls[0].iter().all(|q| q.region.is_none()));
 }
@@ -328,9 +328,9 @@ fn cross_account_rows_name_their_account_on_aws() {
         .to_string(),
     )
     .unwrap();
-    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Aws);
+    let p = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Aws);
     let accounts: Vec<Option<&str>> = p.calls[0].iter().map(|q| q.account_id.as_deref()).collect();
     assert_eq!(accounts, [Some("111122223333"), None], "the same metric of two accounts is two queries");
-    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), TargetKind::Local);
+    let local = plan(&d, &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Local);
     assert_eq!(local.calls[0].len(), 1, "the local cloud has one account");
 }

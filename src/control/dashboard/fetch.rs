@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmQuery, AlarmWatches, describe_batches};
 use super::map::{DashboardView, MetricResult, map};
 use super::model::Dashboard;
-use super::period::TargetKind;
+use super::period::PeriodRule;
 use super::plan::{Plan, Query, QueryBody, TimeRange, call_region, plan};
 
 #[derive(Debug, Clone, Serialize)]
@@ -233,10 +233,10 @@ pub async fn refresh(
     client: &Client,
     dashboard: &Dashboard,
     range: TimeRange,
-    target: TargetKind,
+    rule: PeriodRule,
 ) -> anyhow::Result<(Plan, AlarmBook, DashboardView)> {
     let alarms = describe_alarms(client, &dashboard.alarm_arns()).await?;
-    let plan = plan(dashboard, &alarms, range, target);
+    let plan = plan(dashboard, &alarms, range, rule);
     let results = run_plan(client, &plan).await?;
     let view = map(dashboard, &plan, &results, &alarms);
     Ok((plan, alarms, view))

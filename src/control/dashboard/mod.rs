@@ -16,5 +16,5 @@ pub mod units;
 pub use alarms::{AlarmBook, AlarmInfo};
 pub use map::{DashboardView, MetricResult, Series, WidgetView};
 pub use model::{Dashboard, Widget, WidgetKind};
-pub use period::TargetKind;
+pub use period::PeriodRule;
 pub use plan::{Plan, TimeRange};

@@ -16,10 +16,10 @@
 
 use serde::Serialize;
 
-/// Where the metrics live: it decides the period rule.
+/// How a refresh picks its periods; where the metrics live decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TargetKind {
+pub enum PeriodRule {
     /// The embedded local cloud: 1-second data.
     Local,
     /// Real AWS (or any other endpoint): the dashboard's periods.
@@ -56,11 +56,11 @@ pub fn auto_period(range_secs: i64) -> i64 {
 }
 
 /// The period of one row: the local rule ignores the dashboard's periods, AWS honours them.
-pub fn row_period(target: TargetKind, range_secs: i64, row: Option<i64>, widget: Option<i64>) -> i64 {
-    match target {
-        TargetKind::Local => auto_period(range_secs),
-        TargetKind::Aws => row.or(widget).filter(|p| *p > 0).unwrap_or(300),
-        TargetKind::Fixed(p) => p.max(1),
+pub fn row_period(rule: PeriodRule, range_secs: i64, row: Option<i64>, widget: Option<i64>) -> i64 {
+    match rule {
+        PeriodRule::Local => auto_period(range_secs),
+        PeriodRule::Aws => row.or(widget).filter(|p| *p > 0).unwrap_or(300),
+        PeriodRule::Fixed(p) => p.max(1),
     }
 }
 
@@ -84,10 +84,10 @@ mod tests {
 
     #[test]
     fn aws_periods_are_the_dashboards() {
-        assert_eq!(row_period(TargetKind::Aws, HOUR, Some(60), Some(300)), 60);
-        assert_eq!(row_period(TargetKind::Aws, HOUR, None, Some(120)), 120);
-        assert_eq!(row_period(TargetKind::Aws, HOUR, None, None), 300);
-        assert_eq!(row_period(TargetKind::Local, 15 * MINUTE, Some(60), Some(300)), 10);
-        assert_eq!(row_period(TargetKind::Fixed(5), DAY, Some(60), Some(300)), 5);
+        assert_eq!(row_period(PeriodRule::Aws, HOUR, Some(60), Some(300)), 60);
+        assert_eq!(row_period(PeriodRule::Aws, HOUR, None, Some(120)), 120);
+        assert_eq!(row_period(PeriodRule::Aws, HOUR, None, None), 300);
+        assert_eq!(row_period(PeriodRule::Local, 15 * MINUTE, Some(60), Some(300)), 10);
+        assert_eq!(row_period(PeriodRule::Fixed(5), DAY, Some(60), Some(300)), 5);
     }
 }

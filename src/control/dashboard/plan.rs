@@ -13,7 +13,7 @@ use super::alarms::{AlarmBook, AlarmWatches, lookup};
 use super::expr_ids::{IdScope, rewrite};
 use super::metrics_array::{MetricRow, RenderProps};
 use super::model::{Axis, Dashboard, MetricWidget};
-use super::period::{TargetKind, row_period};
+use super::period::{PeriodRule, row_period};
 use super::units::unit_of;
 
 /// GetMetricData accepts at most 500 queries per call.
@@ -101,7 +101,7 @@ pub struct WidgetPlan {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub range: TimeRange,
-    pub target: TargetKind,
+    pub period_rule: PeriodRule,
     pub calls: Vec<Vec<Query>>,
     pub widgets: Vec<WidgetPlan>,
 }
@@ -128,9 +128,9 @@ impl Plan {
 }
 
 /// Plans every metric widget of a dashboard.
-pub fn plan(dashboard: &Dashboard, alarms: &AlarmBook, range: TimeRange, target: TargetKind) -> Plan {
+pub fn plan(dashboard: &Dashboard, alarms: &AlarmBook, range: TimeRange, rule: PeriodRule) -> Plan {
     let widgets: Vec<(usize, &MetricWidget)> = dashboard.metric_widgets().collect();
-    plan_widgets(&widgets, alarms, range, target)
+    plan_widgets(&widgets, alarms, range, rule)
 }
 
 /// Plans the given metric widgets (index in the dashboard, widget).
@@ -138,12 +138,12 @@ pub fn plan_widgets(
     widgets: &[(usize, &MetricWidget)],
     alarms: &AlarmBook,
     range: TimeRange,
-    target: TargetKind,
+    rule: PeriodRule,
 ) -> Plan {
-    let mut b = Builder { target: Some(target), range_secs: range.secs(), ..Builder::default() };
+    let mut b = Builder { period_rule: Some(rule), range_secs: range.secs(), ..Builder::default() };
     let plans = widgets.iter().map(|(i, w)| b.widget(*i, w, alarms)).collect();
     let calls = pack(&b.queries, &b.units);
-    Plan { range, target, calls, widgets: plans }
+    Plan { range, period_rule: rule, calls, widgets: plans }
 }
 
 /// Where a metric lives, when the dashboard says.
@@ -155,7 +155,7 @@ struct Where {
 
 #[derive(Default)]
 struct Builder {
-    target: Option<TargetKind>,
+    period_rule: Option<PeriodRule>,
     range_secs: i64,
     queries: Vec<Query>,
     /// Metric, dynamic label, region and account → the query that asks for it.
@@ -299,13 +299,13 @@ impl Builder {
     }
 
     fn period(&self, w: &MetricWidget, props: &RenderProps) -> i64 {
-        row_period(self.target.unwrap_or(TargetKind::Aws), self.range_secs, props.period, w.settings.period)
+        row_period(self.period_rule.unwrap_or(PeriodRule::Aws), self.range_secs, props.period, w.settings.period)
     }
 
     /// The region and account a row names (its own, else its widget's). The local cloud keeps one
     /// metric store for every region and account, so locally neither splits or marks anything.
     fn place(&self, w: &MetricWidget, props: &RenderProps) -> Where {
-        if self.target == Some(TargetKind::Local) {
+        if self.period_rule == Some(PeriodRule::Local) {
             return Where::default();
         }
         Where {
