@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudwatch::Client;
 use kinesis_console::cloud::metrics::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
-use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmWatches};
+use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmWatches};
+use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::fetch::run_plan;
 use kinesis_console::control::dashboard::map::map;
 use kinesis_console::control::dashboard::plan::{QueryBody, plan};
@@ -40,7 +41,7 @@ fn book() -> AlarmBook {
                 reason: None,
                 threshold: Some(1.0),
                 comparison: None,
-                watches: AlarmWatches::Metric(AlarmMetricStat {
+                watches: AlarmWatches::Metric(MetricSpec {
                     namespace: "AWS/KinesisAnalytics".into(),
                     metric_name: l.clone(),
                     dimensions: vec![("Application".into(), "demo-App".into())],

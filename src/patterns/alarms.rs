@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
 use super::intrinsic::Expr;
-use super::template::{TemplateError, get, resources_of_type, scalar};
+use super::yaml::{TemplateError, get, resources_of_type, scalar};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alarm {

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::template::{Template, TemplateError};
+use super::template::Template;
+use super::yaml::TemplateError;
 
 macro_rules! asset {
     ($path:literal) => {

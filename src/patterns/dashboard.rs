@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_yaml::Mapping;
 
 use super::intrinsic::{self, Expr, ResolveError, Values};
-use super::template::{TemplateError, get, resources_of_type};
+use super::yaml::{TemplateError, get, resources_of_type};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dashboard {

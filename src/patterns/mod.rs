@@ -11,7 +11,9 @@ pub mod outputs;
 pub mod parameters;
 pub mod template;
 pub mod validate;
+pub mod yaml;
 
 pub use catalogue::{Catalogue, CatalogueError, Pattern, UnknownPattern, catalogue};
-pub use template::{Template, TemplateError};
+pub use template::Template;
 pub use validate::{Problem, Rule, validate, validate_pairs};
+pub use yaml::TemplateError;

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
 use super::intrinsic::Expr;
-use super::template::{TemplateError, get, scalar};
+use super::yaml::{TemplateError, get, scalar};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Output {

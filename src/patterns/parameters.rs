@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
-use super::template::{TemplateError, get, scalar, string_list};
+use super::yaml::{TemplateError, get, scalar, string_list};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parameter {

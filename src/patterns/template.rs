@@ -8,20 +8,7 @@ use super::alarms::{self, Alarm};
 use super::dashboard::{self, Dashboard};
 use super::outputs::{self, Output};
 use super::parameters::{self, Parameter};
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct TemplateError {
-    /// Where in the template, e.g. `Resources.IteratorAgeAlarm.Properties.Threshold`.
-    pub path: String,
-    pub message: String,
-}
-
-impl TemplateError {
-    pub fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
-        TemplateError { path: path.into(), message: message.into() }
-    }
-}
+use super::yaml::{TemplateError, get, resource_entries, scalar};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Template {
@@ -74,61 +61,4 @@ fn resources(root: &Mapping) -> Result<Vec<Resource>, TemplateError> {
         out.push(Resource { logical_id: id.to_string(), type_name });
     }
     Ok(out)
-}
-
-/// `(logical id, body)` of every resource, in template order.
-pub(super) fn resource_entries(root: &Mapping) -> Result<Vec<(&str, &Value)>, TemplateError> {
-    let Some(Value::Mapping(resources)) = get(root, "Resources") else {
-        return Err(TemplateError::at("Resources", "missing or not a mapping"));
-    };
-    resources
-        .iter()
-        .map(|(k, v)| {
-            k.as_str().map(|k| (k, v)).ok_or_else(|| TemplateError::at("Resources", "logical ids are strings"))
-        })
-        .collect()
-}
-
-/// The `Properties` of each resource of one type.
-pub(super) fn resources_of_type<'a>(
-    root: &'a Mapping,
-    type_name: &str,
-) -> Result<Vec<(&'a str, &'a Mapping)>, TemplateError> {
-    let mut out = Vec::new();
-    for (id, body) in resource_entries(root)? {
-        let Some(body) = body.as_mapping() else { continue };
-        if get(body, "Type").and_then(scalar).as_deref() != Some(type_name) {
-            continue;
-        }
-        let props = get(body, "Properties")
-            .and_then(Value::as_mapping)
-            .ok_or_else(|| TemplateError::at(format!("Resources.{id}"), "Properties are missing"))?;
-        out.push((id, props));
-    }
-    Ok(out)
-}
-
-pub(super) fn get<'a>(map: &'a Mapping, key: &str) -> Option<&'a Value> {
-    map.get(key)
-}
-
-/// A scalar as text (YAML numbers and booleans rendered as CloudFormation sees them).
-pub(super) fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-pub(super) fn string_list(v: Option<&Value>, here: &str) -> Result<Vec<String>, TemplateError> {
-    match v {
-        None => Ok(Vec::new()),
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .map(|i| scalar(i).ok_or_else(|| TemplateError::at(here, "expected a list of scalars")))
-            .collect(),
-        Some(_) => Err(TemplateError::at(here, "expected a list")),
-    }
 }

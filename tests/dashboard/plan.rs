@@ -3,7 +3,8 @@
 
 use std::collections::HashSet;
 
-use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmWatches};
+use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmWatches};
+use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::map::{MetricResult, map};
 use kinesis_console::control::dashboard::model::Dashboard;
 use kinesis_console::control::dashboard::period::PeriodRule;
@@ -24,7 +25,7 @@ fn alarm(name: &str, state: &str, threshold: f64) -> AlarmInfo {
         reason: None,
         threshold: Some(threshold),
         comparison: Some("GreaterThanOrEqualToThreshold".to_string()),
-        watches: AlarmWatches::Metric(AlarmMetricStat {
+        watches: AlarmWatches::Metric(MetricSpec {
             namespace: "AWS/Kinesis".to_string(),
             metric_name: format!("{name}-metric"),
             dimensions: vec![("StreamName".to_string(), "demo-DataStream".to_string())],

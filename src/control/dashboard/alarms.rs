@@ -5,19 +5,16 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::plan::MetricSpec;
+use super::metric::MetricSpec;
 
 /// DescribeAlarms takes at most 100 names per call.
 pub const DESCRIBE_BATCH: usize = 100;
-
-/// An alarm names the metric it watches the way a dashboard query does.
-pub type AlarmMetricStat = MetricSpec;
 
 /// One query of a metric math alarm.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmQuery {
     pub id: String,
-    pub metric: Option<AlarmMetricStat>,
+    pub metric: Option<MetricSpec>,
     pub expression: Option<String>,
     pub label: Option<String>,
     pub return_data: bool,
@@ -26,7 +23,7 @@ pub struct AlarmQuery {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum AlarmWatches {
-    Metric(AlarmMetricStat),
+    Metric(MetricSpec),
     Math {
         queries: Vec<AlarmQuery>,
     },

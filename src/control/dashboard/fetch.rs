@@ -13,7 +13,8 @@ use aws_sdk_cloudwatch::types::{
 };
 use serde::Serialize;
 
-use super::alarms::{AlarmBook, AlarmInfo, AlarmMetricStat, AlarmQuery, AlarmWatches, describe_batches};
+use super::alarms::{AlarmBook, AlarmInfo, AlarmQuery, AlarmWatches, describe_batches};
+use super::metric::MetricSpec;
 use super::map::{DashboardView, MetricResult, map};
 use super::model::Dashboard;
 use super::period::PeriodRule;
@@ -77,7 +78,7 @@ pub async fn describe_alarms(client: &Client, arns: &[String]) -> anyhow::Result
     Ok(book)
 }
 
-/// Sorted by name, as a [`MetricSpec`](super::plan::MetricSpec) keeps them.
+/// Sorted by name, as a [`MetricSpec`](super::metric::MetricSpec) keeps them.
 fn dims(ds: &[Dimension]) -> Vec<(String, String)> {
     let mut dims: Vec<(String, String)> = ds
         .iter()
@@ -89,7 +90,7 @@ fn dims(ds: &[Dimension]) -> Vec<(String, String)> {
 
 fn metric_alarm(a: &MetricAlarm) -> Option<AlarmInfo> {
     let watches = if a.metrics().is_empty() {
-        AlarmWatches::Metric(AlarmMetricStat {
+        AlarmWatches::Metric(MetricSpec {
             namespace: a.namespace()?.to_string(),
             metric_name: a.metric_name()?.to_string(),
             dimensions: dims(a.dimensions()),
@@ -107,7 +108,7 @@ fn metric_alarm(a: &MetricAlarm) -> Option<AlarmInfo> {
                 id: q.id().unwrap_or_default().to_string(),
                 metric: q.metric_stat().and_then(|s| {
                     let m = s.metric()?;
-                    Some(AlarmMetricStat {
+                    Some(MetricSpec {
                         namespace: m.namespace()?.to_string(),
                         metric_name: m.metric_name()?.to_string(),
                         dimensions: dims(m.dimensions()),

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::alarms::{AlarmBook, AlarmInfo, lookup};
-use super::model::{Axis, Dashboard, WidgetKind};
+use super::axis::Axis;
+use super::model::{Dashboard, WidgetKind};
 use super::plan::{Plan, SeriesPlan};
 
 /// One MetricDataResult, pages merged, points ascending in time.

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::model::Axis;
+use super::axis::Axis;
 
 /// The rendering-properties object that may end a row.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

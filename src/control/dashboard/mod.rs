@@ -3,9 +3,11 @@
 //! `dashboard`/`health` commands share it.
 
 pub mod alarms;
+pub mod axis;
 pub mod expr_ids;
 pub mod fetch;
 pub mod map;
+pub mod metric;
 pub mod metrics_array;
 pub mod model;
 pub mod period;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::axis::{Axis, YAxes};
 use super::metrics_array::{MetricRow, parse_rows};
 
 /// The dashboard grid is 24 columns wide; a widget's default size is 6 × 6.
@@ -78,33 +79,6 @@ pub enum View {
     Table,
     #[serde(other)]
     Unknown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Axis {
-    #[default]
-    Left,
-    Right,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AxisProps {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub label: Option<String>,
-    pub show_units: Option<bool>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct YAxes {
-    pub left: Option<AxisProps>,
-    pub right: Option<AxisProps>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 /// A horizontal line (or, written as a pair, a band) at a value on one y axis.

@@ -10,9 +10,11 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::alarms::{AlarmBook, AlarmWatches, lookup};
+use super::axis::Axis;
 use super::expr_ids::{IdScope, rewrite};
+use super::metric::MetricSpec;
 use super::metrics_array::{MetricRow, RenderProps};
-use super::model::{Axis, Dashboard, MetricWidget};
+use super::model::{Dashboard, MetricWidget};
 use super::period::{PeriodRule, row_period};
 use super::units::unit_of;
 
@@ -36,16 +38,6 @@ impl TimeRange {
     pub fn secs(&self) -> i64 {
         ((self.end_ms - self.start_ms) / 1000).max(1)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct MetricSpec {
-    pub namespace: String,
-    pub metric_name: String,
-    /// Sorted by name: a metric's identity does not depend on the order written.
-    pub dimensions: Vec<(String, String)>,
-    pub stat: String,
-    pub period: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

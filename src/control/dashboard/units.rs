@@ -2,7 +2,7 @@
 //! console knows the units AWS publishes for the services it deploys (their documentation's
 //! metric tables); other metrics show no unit.
 
-use super::plan::MetricSpec;
+use super::metric::MetricSpec;
 
 const KNOWN: &[(&str, &str, &str)] = &[
     ("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "Milliseconds"),
