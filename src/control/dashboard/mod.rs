@@ -8,7 +8,7 @@ pub mod expr_ids;
 pub mod fetch;
 pub mod map;
 pub mod metric;
-pub mod metrics_array;
+pub mod metric_rows;
 pub mod model;
 pub mod period;
 pub mod plan;

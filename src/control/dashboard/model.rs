@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::axis::{Axis, YAxes};
-use super::metrics_array::{MetricRow, parse_rows};
+use super::metric_rows::{MetricRow, parse_rows};
 
 /// The dashboard grid is 24 columns wide; a widget's default size is 6 × 6.
 pub const GRID_COLUMNS: u32 = 24;

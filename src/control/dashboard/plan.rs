@@ -13,7 +13,7 @@ use super::alarms::{AlarmBook, AlarmWatches, lookup};
 use super::axis::Axis;
 use super::expr_ids::{IdScope, rewrite};
 use super::metric::MetricSpec;
-use super::metrics_array::{MetricRow, RenderProps};
+use super::metric_rows::{MetricRow, RenderProps};
 use super::model::{Dashboard, MetricWidget};
 use super::period::{PeriodRule, row_period};
 use super::units::unit_of;
