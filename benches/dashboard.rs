@@ -19,9 +19,9 @@ use aws_sdk_cloudwatch::Client;
 use kinesis_console::cloud::metrics::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmWatches};
-use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::fetch::run_plan;
 use kinesis_console::control::dashboard::map::map;
+use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::plan::{QueryBody, plan};
 use kinesis_console::control::dashboard::{Dashboard, PeriodRule, TimeRange};
 

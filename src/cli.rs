@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::commands::output::OutputFormat;
 use crate::duration;
 use crate::paths::Paths;
-pub use crate::target::TargetKind;
 use crate::target::Target;
+pub use crate::target::TargetKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,7 +59,13 @@ pub struct GlobalArgs {
 impl GlobalArgs {
     /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`.
     pub fn target(&self, paths: &Paths) -> Target {
-        Target::choose(self.target, self.endpoint_url.as_deref(), self.profile.as_deref(), self.region.as_deref(), paths)
+        Target::choose(
+            self.target,
+            self.endpoint_url.as_deref(),
+            self.profile.as_deref(),
+            self.region.as_deref(),
+            paths,
+        )
     }
 }
 
@@ -257,7 +263,9 @@ mod tests {
                 assert!(m == s && s == h, "{text}: {m:?} {s:?} {h:?}");
             }
         }
-        assert!(since_of(&["kc", "metrics", "--stream", "s", "--since", "15"]).is_err_and(|e| e.contains("needs a unit")));
+        assert!(
+            since_of(&["kc", "metrics", "--stream", "s", "--since", "15"]).is_err_and(|e| e.contains("needs a unit"))
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Client input never breaks the local cloud: arbitrary bytes and arbitrary JSON (or CBOR) shaped
 //! like the operations' inputs (awsJson, RPC v2 CBOR, awsQuery forms) get AWS-shaped answers, never a
 //! 5xx, and the host keeps serving.
-//! The decoders and parsers that read client text are also driven directly.
+//! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
+//! long and deeply nested inputs up to the body limits through signed requests.
 
+#[path = "robustness/large_inputs.rs"]
+mod large_inputs;
 mod support;
 
 use kinesis_console::cloud::cloudwatch::math::parse::parse as parse_math;

@@ -12,7 +12,7 @@ use crate::cli::{DashboardCommand, GlobalArgs, ShowArgs};
 use crate::control::dashboard::fetch::{self, DashboardEntry};
 use crate::control::dashboard::map::{DashboardView, Series, WidgetView};
 use crate::control::dashboard::sparkline::sparkline;
-use crate::control::dashboard::{AlarmBook, Dashboard, Plan, PeriodRule, TimeRange};
+use crate::control::dashboard::{AlarmBook, Dashboard, PeriodRule, Plan, TimeRange};
 use crate::paths::Paths;
 use crate::target::{self, Connection, Target};
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use aws_sdk_cloudwatch::Client;
 use serde_json::json;
 
-use super::dashboard::{human_secs, load, number, range_ending_now, period_rule, secs, truncate};
+use super::dashboard::{human_secs, load, number, period_rule, range_ending_now, secs, truncate};
 use super::output::emit;
 use crate::cli::{GlobalArgs, HealthArgs};
 use crate::control::dashboard::map::{AlarmView, DashboardView};
@@ -20,7 +20,8 @@ pub const IN_ALARM: u8 = 3;
 pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let conn = target::connect(global.target(paths)).await?;
     let client = Client::new(&conn.sdk);
-    let loaded = load(&client, &args.name, range_ending_now(&conn, secs(args.since)).await, period_rule(&conn, None)).await;
+    let loaded =
+        load(&client, &args.name, range_ending_now(&conn, secs(args.since)).await, period_rule(&conn, None)).await;
     conn.close().await;
     let (_, _, _, view) = loaded?;
     let alarms = view.alarms();

@@ -32,10 +32,7 @@ pub fn resource_entries(root: &Mapping) -> Result<Vec<(&str, &Value)>, TemplateE
 }
 
 /// The `Properties` of each resource of one type.
-pub fn resources_of_type<'a>(
-    root: &'a Mapping,
-    type_name: &str,
-) -> Result<Vec<(&'a str, &'a Mapping)>, TemplateError> {
+pub fn resources_of_type<'a>(root: &'a Mapping, type_name: &str) -> Result<Vec<(&'a str, &'a Mapping)>, TemplateError> {
     let mut out = Vec::new();
     for (id, body) in resource_entries(root)? {
         let Some(body) = body.as_mapping() else { continue };

@@ -1,7 +1,7 @@
 //! The dashboard model on the four pattern dashboards and on hand-written bodies.
 
-use kinesis_console::control::dashboard::metric_rows::MetricRow;
 use kinesis_console::control::dashboard::axis::Axis;
+use kinesis_console::control::dashboard::metric_rows::MetricRow;
 use kinesis_console::control::dashboard::model::{Annotation, Dashboard, View, WidgetKind};
 use serde_json::json;
 

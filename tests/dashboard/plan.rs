@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmWatches};
-use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::map::{MetricResult, map};
+use kinesis_console::control::dashboard::metric::MetricSpec;
 use kinesis_console::control::dashboard::model::Dashboard;
 use kinesis_console::control::dashboard::period::PeriodRule;
 use kinesis_console::control::dashboard::plan::{

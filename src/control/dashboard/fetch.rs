@@ -14,8 +14,8 @@ use aws_sdk_cloudwatch::types::{
 use serde::Serialize;
 
 use super::alarms::{AlarmBook, AlarmInfo, AlarmQuery, AlarmWatches, describe_batches};
-use super::metric::MetricSpec;
 use super::map::{DashboardView, MetricResult, map};
+use super::metric::MetricSpec;
 use super::model::Dashboard;
 use super::period::PeriodRule;
 use super::plan::{Plan, Query, QueryBody, TimeRange, call_region, plan};
