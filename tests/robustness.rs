@@ -4,6 +4,8 @@
 //! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
 //! long and deeply nested inputs up to the body limits through signed requests.
 
+#[path = "robustness/large_cases.rs"]
+mod large_cases;
 #[path = "robustness/large_inputs.rs"]
 mod large_inputs;
 mod support;
