@@ -1,7 +1,7 @@
 //! CloudWatch alarms through the Rust SDK (RPC v2 CBOR) on the virtual clock: every missing-data
 //! mode through its transitions, M of N, metric math, SetAlarmState, validation, restarts.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

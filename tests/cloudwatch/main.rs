@@ -1,0 +1,8 @@
+//! CloudWatch in the local cloud: metrics, dashboards and alarms through aws-sdk-cloudwatch and the aws CLI.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod alarms;
+mod cli;
+mod metrics;
