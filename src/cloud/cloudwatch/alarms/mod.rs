@@ -15,11 +15,11 @@ pub mod source;
 pub mod storage;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use serde_json::{Value, json};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use self::evaluate::{Evaluation, evaluation_range};
 use self::model::MetricAlarm;
@@ -56,6 +56,20 @@ pub struct State {
     changed: Notify,
     /// Alarms at most (CloudWatch's own settings).
     max_alarms: usize,
+    /// The cloud time up to which every due evaluation is done and written.
+    evaluated: watch::Sender<i64>,
+}
+
+fn evaluators() -> &'static Mutex<HashMap<PathBuf, Weak<State>>> {
+    static EVALUATORS: OnceLock<Mutex<HashMap<PathBuf, Weak<State>>>> = OnceLock::new();
+    EVALUATORS.get_or_init(Default::default)
+}
+
+/// The cloud time up to which the alarms of a data dir live in this process are evaluated, for
+/// tests and tools that advance a virtual clock and then wait for the background evaluator.
+pub fn evaluated_through(data_dir: &Path) -> Option<watch::Receiver<i64>> {
+    let state = lock(evaluators()).get(data_dir).and_then(Weak::upgrade)?;
+    Some(state.evaluated.subscribe())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -84,7 +98,9 @@ impl Alarms {
             ctx: Arc::downgrade(ctx),
             changed: Notify::new(),
             max_alarms,
+            evaluated: watch::Sender::new(now),
         });
+        lock(evaluators()).insert(ctx.config.data_dir.clone(), Arc::downgrade(&state));
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(run_evaluator(state.clone(), ctx.clone()));
         }
@@ -279,6 +295,11 @@ impl State {
             }
             lock(&self.next_eval).insert(name, at);
         }
+        self.evaluated.send_if_modified(|through| {
+            let later = now > *through;
+            *through = (*through).max(now);
+            later
+        });
     }
 
     fn evaluate_at(&self, name: &str, at_ms: i64) {

@@ -48,7 +48,7 @@ pub fn open(path: &Path) -> anyhow::Result<Database> {
     ensure_private_file(path).with_context(|| format!("creating {}", path.display()))?;
     let db = match Database::builder().set_cache_size(4 * 1024 * 1024).create(path) {
         Ok(db) => db,
-        Err(e @ (DatabaseError::Storage(StorageError::Corrupted(_)) | DatabaseError::UpgradeRequired(_))) => {
+        Err(e) if unreadable(&e) => {
             return Err(Damaged(format!("the metric store {} cannot be read: {e}", path.display())).into());
         }
         Err(e) => return Err(e).with_context(|| format!("opening the metric store {}", path.display())),
@@ -58,6 +58,15 @@ pub fn open(path: &Path) -> anyhow::Result<Database> {
     tx.open_table(SERIES)?;
     tx.commit()?;
     Ok(db)
+}
+
+/// Errors that mean the file's content is bad, as opposed to the file being busy or out of reach.
+fn unreadable(e: &DatabaseError) -> bool {
+    match e {
+        DatabaseError::Storage(StorageError::Corrupted(_)) | DatabaseError::UpgradeRequired(_) => true,
+        DatabaseError::Storage(StorageError::Io(io)) => io.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
 }
 
 pub fn register(path: &Path, holder: Weak<dyn Handoff>) {

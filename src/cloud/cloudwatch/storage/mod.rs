@@ -475,3 +475,75 @@ fn observation_of(d: Datum) -> Option<Observation> {
     let key = SeriesKey { namespace: d.namespace, name: d.name, dimensions, unit };
     Some(Observation { key, timestamp_ms: d.timestamp_ms, agg, high_resolution: true })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-01-01T00:00:00Z, a whole hour.
+    const T0: i64 = 1_767_225_600_000;
+
+    fn open(dir: &Path) -> Arc<MetricStore> {
+        MetricStore::open(dir, Arc::new(|| T0)).unwrap()
+    }
+
+    fn obs(host: &str, timestamp_ms: i64) -> Observation {
+        let key = SeriesKey {
+            namespace: "App".into(),
+            name: "Requests".into(),
+            dimensions: vec![("Host".into(), host.into())],
+            unit: "Count".into(),
+        };
+        Observation { key, timestamp_ms, agg: Agg::value(1.0), high_resolution: true }
+    }
+
+    fn sum(store: &MetricStore, host: &str) -> f64 {
+        let ids: Vec<u32> = store.series(|k| k.dimensions[0].1 == host).iter().map(|s| s.id).collect();
+        let mut total = 0.0;
+        store.scan(&ids, T0 - 3_600_000, T0 + 3_600_000, false, |_, a| total += a.sum);
+        total
+    }
+
+    /// What a crash does: the file is let go without the flush a shutdown makes.
+    fn crash(store: Arc<MetricStore>) {
+        store.db.lock().unwrap().take();
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_its_blocks_dirty_and_the_next_one_writes_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = open(tmp.path());
+        store.ingest(vec![obs("a", T0 - 5_000), obs("b", T0 - 4_000)]);
+        faults::fail_writes(tmp.path(), true);
+        assert!(store.flush(T0).is_err());
+        assert_eq!((store.read().dirty.len(), store.read().dirty_series.len()), (2, 2), "still to be written");
+        faults::fail_writes(tmp.path(), false);
+        store.flush(T0).expect("the next flush writes");
+        assert!(store.read().dirty.is_empty());
+        crash(store);
+        let reopened = open(tmp.path());
+        assert_eq!((sum(&reopened, "a"), sum(&reopened, "b")), (1.0, 1.0), "a restart has every datum");
+    }
+
+    #[test]
+    fn a_corrupt_block_is_reported_and_the_rest_is_served() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = open(tmp.path());
+        store.ingest(vec![obs("a", T0 - 120_000), obs("a", T0 - 5_000), obs("b", T0 - 5_000)]);
+        let a = store.series(|k| k.dimensions[0].1 == "a")[0].id;
+        store.close();
+        drop(store);
+        let db = Database::open(disk::file_path(tmp.path())).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(disk::BLOCKS).unwrap().insert((a, (T0 - 120_000) / MINUTE_MS), b"garbage".as_slice()).unwrap();
+        tx.commit().unwrap();
+        drop(db);
+
+        let store = open(tmp.path());
+        let damage = store.take_damage();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(damage[0].0.ends_with(&format!("series {a} minute {}", (T0 - 120_000) / MINUTE_MS)));
+        assert_eq!((sum(&store, "a"), sum(&store, "b")), (1.0, 1.0), "the other minute and series are served");
+        assert!(store.take_damage().is_empty(), "damage is handed over once");
+    }
+}
