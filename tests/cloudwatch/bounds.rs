@@ -100,3 +100,27 @@ async fn an_alarm_expression_over_2048_characters_is_refused() {
     assert!(message(&refused).contains("metrics.2.member.expression"), "{}", message(&refused));
     put(format!("{:<2048}", "m1 * 2")).await.expect("2,048 characters are accepted");
 }
+
+#[tokio::test]
+async fn a_long_chain_of_expressions_referring_to_each_other_is_refused() {
+    let cloud = TestCloud::start_virtual().await;
+    let cw = client(&cloud).await;
+    let now = cloud.cloud.ctx.clock.now_ms();
+    let chain = |n: usize| {
+        let mut queries = vec![m1()];
+        for i in 0..n {
+            let refers = if i + 1 == n { "m1".to_string() } else { format!("e{}", i + 1) };
+            queries.push(MetricDataQuery::builder().id(format!("e{i}")).expression(format!("{refers} + 1")).build());
+        }
+        cw.get_metric_data()
+            .set_metric_data_queries(Some(queries))
+            .start_time(DateTime::from_millis(now - 600_000))
+            .end_time(DateTime::from_millis(now))
+            .send()
+    };
+    chain(MAX_DEPTH).await.expect("64 expressions deep are answered");
+    let refused = chain(499).await.expect_err("499 are refused").into_service_error();
+    assert_eq!(code(&refused), "ValidationError");
+    assert!(message(&refused).contains("nested more than 64"), "{}", message(&refused));
+    query(&cw, &cloud, "m1 * 2").await.expect("the host still serves");
+}

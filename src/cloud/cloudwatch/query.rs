@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::math::parse::MAX_EXPRESSION_CHARS;
+use super::math::parse::{MAX_DEPTH, MAX_EXPRESSION_CHARS};
 use super::math::search::{self, Search};
 use super::math::{self, Grid, Scope, Series, Val};
 use super::model::{Metric, MetricDataQuery, MetricStat, QueryResult};
@@ -205,6 +205,10 @@ struct Evaluation<'a> {
     end_ms: i64,
     done: HashMap<String, Val>,
     in_progress: Vec<String>,
+    /// Nesting of the expressions being evaluated, each counting its own depth (at least one): an
+    /// expression evaluates the ones it refers to inside itself, so a chain of references nests as
+    /// deeply as one long expression would, and is bounded the same way.
+    depth: usize,
     grid: Grid,
 }
 
@@ -230,14 +234,22 @@ impl Evaluation<'_> {
                 if self.in_progress.contains(&q.id) {
                     return Err(format!("Circular reference to {}", q.id));
                 }
-                self.in_progress.push(q.id.clone());
                 let parsed = math::parse::parse(expr)?;
+                let weight = parsed.depth().max(1);
+                if self.depth + weight > MAX_DEPTH {
+                    return Err(format!(
+                        "The expression is nested more than {MAX_DEPTH} levels deep, counting the expressions it refers to"
+                    ));
+                }
+                self.in_progress.push(q.id.clone());
+                self.depth += weight;
                 let saved = self.grid;
                 self.grid.period_ms = expression_period(q, self.queries) * 1000;
                 self.grid.start_ms = aligned_start(self.start_ms, self.grid.period_ms / 1000);
                 let v = math::eval(&parsed, self);
                 self.grid = saved;
                 self.in_progress.pop();
+                self.depth -= weight;
                 relabel(v?, &label)
             }
             (None, None) => {
@@ -316,7 +328,8 @@ pub fn run_queries(
 ) -> Result<Vec<QueryResult>, ApiError> {
     validate(queries, start_ms, end_ms)?;
     let grid = Grid { start_ms, end_ms, period_ms: 60_000 };
-    let mut ev = Evaluation { store, queries, start_ms, end_ms, done: HashMap::new(), in_progress: Vec::new(), grid };
+    let mut ev =
+        Evaluation { store, queries, start_ms, end_ms, done: HashMap::new(), in_progress: Vec::new(), depth: 0, grid };
     let mut out = Vec::with_capacity(queries.len());
     for q in queries {
         let label = ev.label(q);
