@@ -12,6 +12,7 @@ pub mod model;
 pub mod put_metric_data;
 pub mod query;
 pub mod settings;
+pub mod stat;
 pub mod storage;
 
 use std::sync::{Arc, Weak};
@@ -28,7 +29,7 @@ use super::error::ApiError;
 use super::metrics::MetricSink;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, Service};
 
-pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
+pub use self::put_metric_data::NAMESPACE_PREFIX_RESERVED;
 
 /// Output members the SDK models as timestamps (tagged in CBOR, epoch seconds in JSON).
 pub fn is_timestamp_member(name: &str) -> bool {

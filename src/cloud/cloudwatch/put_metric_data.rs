@@ -3,12 +3,13 @@
 
 use serde::Deserialize;
 
-use super::NAMESPACE_PREFIX_RESERVED;
 use super::model::Dimension;
 use super::storage::agg::Agg;
 use super::storage::{MetricStore, Observation, SeriesKey, units};
 use crate::cloud::error::ApiError;
 
+/// Namespaces only AWS (here, the local services through the metric sink) may publish into.
+pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
 pub const MAX_DATUMS: usize = 1000;
 pub const MAX_DIMENSIONS: usize = 30;
 pub const MAX_VALUES: usize = 150;

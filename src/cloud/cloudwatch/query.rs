@@ -7,6 +7,7 @@ use super::math::parse::{MAX_DEPTH, MAX_EXPRESSION_CHARS};
 use super::math::search::{self, Search};
 use super::math::{self, Grid, Scope, Series, Val};
 use super::model::{Metric, MetricDataQuery, MetricStat, QueryResult};
+use super::stat::Stat;
 use super::storage::agg::Agg;
 use super::storage::{HIGH_RES_MS, MetricStore};
 use crate::cloud::error::ApiError;
@@ -15,55 +16,6 @@ pub const MAX_QUERIES: usize = 500;
 
 /// Namespace, metric name and dimensions: a metric whatever the units of its datums.
 type MetricIdentity = (String, String, Vec<(String, String)>);
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Stat {
-    Sum,
-    Average,
-    Minimum,
-    Maximum,
-    SampleCount,
-    Percentile(f64),
-}
-
-impl Stat {
-    pub fn parse(s: &str) -> Option<Stat> {
-        Some(match s {
-            "Sum" => Stat::Sum,
-            "Average" => Stat::Average,
-            "Minimum" => Stat::Minimum,
-            "Maximum" => Stat::Maximum,
-            "SampleCount" => Stat::SampleCount,
-            _ => return parse_percentile(s).map(Stat::Percentile),
-        })
-    }
-
-    pub fn needs_values(self) -> bool {
-        matches!(self, Stat::Percentile(_))
-    }
-
-    pub fn of(self, agg: &Agg) -> Option<f64> {
-        let v = match self {
-            Stat::Sum => agg.sum,
-            Stat::Average => agg.average()?,
-            Stat::Minimum => agg.min,
-            Stat::Maximum => agg.max,
-            Stat::SampleCount => agg.count,
-            Stat::Percentile(p) => agg.percentile(p)?,
-        };
-        v.is_finite().then_some(v)
-    }
-}
-
-/// `pNN` or `pNN.NN`, 0–100.
-pub fn parse_percentile(s: &str) -> Option<f64> {
-    let digits = s.strip_prefix('p')?;
-    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let valid = !whole.is_empty() && whole.len() <= 3 && frac.len() <= 2 && (digits.contains('.') <= !frac.is_empty());
-    let all_digits = whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit());
-    let p: f64 = digits.parse().ok()?;
-    (valid && all_digits && (0.0..=100.0).contains(&p)).then_some(p)
-}
 
 pub fn valid_period(period: i64) -> bool {
     matches!(period, 1 | 5 | 10 | 30) || (period >= 60 && period % 60 == 0)

@@ -380,15 +380,16 @@ impl MetricStore {
         self.db.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
-    /// Drops every series (admin reset).
+    /// Drops every series (admin reset): from disk first, so a failed clear leaves memory as it was.
     pub fn clear(&self) -> anyhow::Result<()> {
         let db = self.database();
         let mut inner = self.write();
-        let evicted_below = hot_start(self.now_ms());
-        *inner = Inner { evicted_below, ..Inner::default() };
         if let Some(db) = db {
+            faults::check(&self.path)?;
             disk::clear(&db)?;
         }
+        let evicted_below = hot_start(self.now_ms());
+        *inner = Inner { evicted_below, ..Inner::default() };
         Ok(())
     }
 
