@@ -110,3 +110,43 @@ async fn cloudwatch_files_are_private() {
     assert_eq!(mode(&dir.join("dashboards.json")), 0o600);
     assert_eq!(mode(&dir.join("metrics.redb")), 0o600);
 }
+
+#[tokio::test]
+async fn an_evaluation_that_cannot_be_written_changes_no_state_and_is_made_once_it_can() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
+
+    let cloud = TestCloud::start_virtual().await;
+    let cw = client(&cloud).await;
+    put_alarm(&cw, "lag", "Lag", 3.0).await.expect("PutMetricAlarm");
+    let state = |cw: aws_sdk_cloudwatch::Client| async move {
+        let out = cw.describe_alarms().alarm_names("lag").send().await.expect("DescribeAlarms");
+        out.metric_alarms()[0].state_value().cloned()
+    };
+    let breach = |at_ms: i64| {
+        let datum = MetricDatum::builder()
+            .metric_name("Lag")
+            .dimensions(Dimension::builder().name("Stream").value("s1").build())
+            .timestamp(DateTime::from_millis(at_ms))
+            .value(7.0)
+            .build();
+        cw.put_metric_data().namespace("Test").metric_data(datum).send()
+    };
+    let next_minute = || {
+        let now = cloud.cloud.ctx.clock.now_ms();
+        let target = (now.div_euclid(60_000) + 1) * 60_000 + 1_000;
+        cloud.advance(std::time::Duration::from_millis((target - now) as u64));
+    };
+
+    breach(cloud.cloud.ctx.clock.now_ms()).await.expect("PutMetricData");
+    faults::fail_writes(cloud.data_dir(), true);
+    next_minute();
+    assert_eq!(state(cw.clone()).await, Some(StateValue::InsufficientData), "an unwritten transition is not made");
+    faults::fail_writes(cloud.data_dir(), false);
+    breach(cloud.cloud.ctx.clock.now_ms()).await.expect("PutMetricData");
+    next_minute();
+    assert_eq!(state(cw.clone()).await, Some(StateValue::Alarm));
+    let cloud = cloud.restart().await;
+    let cw = client(&cloud).await;
+    assert_eq!(state(cw).await, Some(StateValue::Alarm), "and it was written");
+}
