@@ -19,8 +19,8 @@ use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricDatum, MetricStat};
 use kinesis_console::cloud::cloudwatch::model;
 use kinesis_console::cloud::cloudwatch::query::run_queries;
-use kinesis_console::cloud::cloudwatch::store::agg::Agg;
-use kinesis_console::cloud::cloudwatch::store::{self, MetricStore, Observation, SeriesKey};
+use kinesis_console::cloud::cloudwatch::storage::agg::Agg;
+use kinesis_console::cloud::cloudwatch::storage::{self, MetricStore, Observation, SeriesKey};
 use kinesis_console::cloud::metrics::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 
@@ -189,7 +189,7 @@ async fn main() -> anyhow::Result<()> {
     load(&running, &store, end_ms);
     let rss_after = rss_mb();
     // Let the host's periodic flush write the backlog out, as it would in steady state.
-    tokio::time::sleep(store::FLUSH_EVERY + Duration::from_secs(2)).await;
+    tokio::time::sleep(storage::FLUSH_EVERY + Duration::from_secs(2)).await;
     let rss_flushed = rss_mb();
     println!(
         "Memory for {METRICS} metrics × 3 h of 1-second data ({} datums, loaded in {:.1} s):",

@@ -33,6 +33,8 @@ pub struct CloudConfig {
     pub faults: Vec<(String, FaultRates)>,
     /// How long Kinesis streams stay CREATING, UPDATING or DELETING, on the cloud clock (0: instant).
     pub kinesis_transition_ms: i64,
+    /// CloudWatch's limits on what clients can create.
+    pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
 }
 
 impl CloudConfig {
@@ -46,6 +48,7 @@ impl CloudConfig {
             clock: ClockMode::Real,
             faults: Vec::new(),
             kinesis_transition_ms: 500,
+            cloudwatch: Default::default(),
         }
     }
 

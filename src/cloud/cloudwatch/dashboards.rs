@@ -1,15 +1,19 @@
 //! Dashboards: PutDashboard (with CloudWatch's body validation), GetDashboard, ListDashboards,
-//! DeleteDashboards. Kept in `<data_dir>/cloudwatch/dashboards.json`, rewritten on every change.
+//! DeleteDashboards. Kept in `<data_dir>/cloudwatch/dashboards.json`, replaced durably on every
+//! change; a change is written before it is made in memory, so a failed write changes nothing.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::get_metric_data::epoch_seconds;
+use super::storage::{faults, quarantine};
+use crate::cloud::damage::Damage;
 use crate::cloud::error::ApiError;
+use crate::cloud::files::write_atomic;
 
 const WIDGET_TYPES: [&str; 6] = ["metric", "text", "alarm", "log", "explorer", "custom"];
 const VIEWS: [&str; 6] = ["timeSeries", "singleValue", "gauge", "bar", "pie", "table"];
@@ -20,9 +24,13 @@ struct Dashboard {
     last_modified_ms: i64,
 }
 
+type All = BTreeMap<String, Dashboard>;
+
 pub struct Dashboards {
     path: PathBuf,
-    all: Mutex<BTreeMap<String, Dashboard>>,
+    all: Mutex<All>,
+    /// Dashboards at most (CloudWatch's own settings).
+    max_dashboards: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,38 +73,54 @@ fn missing(p: &str) -> ApiError {
 }
 
 impl Dashboards {
-    pub fn open(data_dir: &std::path::Path) -> anyhow::Result<Dashboards> {
+    /// Loads the dashboards of the data dir. A file that cannot be read or parsed is set aside and
+    /// reported, and the dashboards start empty.
+    pub fn open(data_dir: &Path, damage: &Damage, max_dashboards: usize) -> Dashboards {
         let path = data_dir.join("cloudwatch").join("dashboards.json");
-        let all = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| anyhow::anyhow!("{} is not a dashboards file: {e}", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(anyhow::anyhow!("reading {}: {e}", path.display())),
+        let problem = match std::fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(all) => return Dashboards { path, all: Mutex::new(all), max_dashboards },
+                Err(e) => format!("{} is not a dashboards file: {e}", path.display()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => format!("reading {} failed: {e}", path.display()),
         };
-        Ok(Dashboards { path, all: Mutex::new(all) })
+        if !problem.is_empty() {
+            let reason = quarantine::reason(&problem, quarantine::set_aside(&path));
+            damage.report("cloudwatch", path.display().to_string(), reason);
+        }
+        Dashboards { path, all: Mutex::new(BTreeMap::new()), max_dashboards }
     }
 
-    fn save(&self, all: &BTreeMap<String, Dashboard>) -> Result<(), ApiError> {
-        let write = || -> anyhow::Result<()> {
-            if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = self.path.with_extension("json.tmp");
-            std::fs::write(&tmp, serde_json::to_vec(all)?)?;
-            std::fs::rename(&tmp, &self.path)?;
-            Ok(())
-        };
-        write().map_err(|e| ApiError::internal(format!("could not save dashboards to {}: {e}", self.path.display())))
+    fn save(&self, all: &All) -> Result<(), ApiError> {
+        let written = serde_json::to_vec(all)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| faults::check(&self.path).and_then(|()| write_atomic(&self.path, &bytes)));
+        written.map_err(|e| {
+            tracing::error!(path = %self.path.display(), error = %e, "writing the dashboards failed");
+            ApiError::internal(format!("could not save dashboards to {}: {e}", self.path.display()))
+        })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Dashboard>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, All> {
         self.all.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn clear(&self) -> Result<(), ApiError> {
+    /// Applies `change` to a copy, writes the copy, and only then makes it current.
+    fn change<T>(&self, change: impl FnOnce(&mut All) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let mut all = self.lock();
-        all.clear();
-        self.save(&all)
+        let mut next = all.clone();
+        let out = change(&mut next)?;
+        self.save(&next)?;
+        *all = next;
+        Ok(out)
+    }
+
+    pub fn clear(&self) -> Result<(), ApiError> {
+        self.change(|all| {
+            all.clear();
+            Ok(())
+        })
     }
 
     pub fn put(&self, input: PutInput, now_ms: i64) -> Result<Value, ApiError> {
@@ -120,10 +144,19 @@ impl Dashboards {
                 format!("The dashboard body is invalid, there are {} validation errors:\n{pretty}", problems.len()),
             ));
         }
-        let mut all = self.lock();
-        all.insert(name, Dashboard { body, last_modified_ms: now_ms });
-        self.save(&all)?;
-        Ok(json!({ "DashboardValidationMessages": [] }))
+        self.change(|all| {
+            if !all.contains_key(&name) && all.len() >= self.max_dashboards {
+                return Err(ApiError::bad_request(
+                    "LimitExceeded",
+                    format!(
+                        "Dashboard {name} was not created: this local cloud keeps at most {} dashboards.",
+                        self.max_dashboards
+                    ),
+                ));
+            }
+            all.insert(name, Dashboard { body, last_modified_ms: now_ms });
+            Ok(json!({ "DashboardValidationMessages": [] }))
+        })
     }
 
     pub fn get(&self, input: GetInput) -> Result<Value, ApiError> {
@@ -155,17 +188,17 @@ impl Dashboards {
         if input.dashboard_names.is_empty() {
             return Err(missing("DashboardNames"));
         }
-        let mut all = self.lock();
-        let absent: Vec<&str> =
-            input.dashboard_names.iter().filter(|n| !all.contains_key(*n)).map(String::as_str).collect();
-        if !absent.is_empty() {
-            return Err(not_found(format!("Dashboard(s) [{}] does not exist", absent.join(", "))));
-        }
-        for n in &input.dashboard_names {
-            all.remove(n);
-        }
-        self.save(&all)?;
-        Ok(json!({}))
+        self.change(|all| {
+            let absent: Vec<&str> =
+                input.dashboard_names.iter().filter(|n| !all.contains_key(*n)).map(String::as_str).collect();
+            if !absent.is_empty() {
+                return Err(not_found(format!("Dashboard(s) [{}] does not exist", absent.join(", "))));
+            }
+            for n in &input.dashboard_names {
+                all.remove(n);
+            }
+            Ok(json!({}))
+        })
     }
 }
 

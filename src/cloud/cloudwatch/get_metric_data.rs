@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::model::{MetricDataQuery, QueryResult};
 use super::query::run_queries;
-use super::store::MetricStore;
+use super::storage::MetricStore;
 use crate::cloud::error::ApiError;
 
 pub const DEFAULT_MAX_DATAPOINTS: usize = 100_800;

@@ -5,8 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::get_metric_data::{epoch_seconds, time_ms};
 use super::model::{Dimension, Metric, STATISTICS};
-use super::query::{Stat, parse_percentile, period_buckets, series_ids, valid_period};
-use super::store::MetricStore;
+use super::query::{period_buckets, series_ids, valid_period};
+use super::stat::{Stat, parse_percentile};
+use super::storage::MetricStore;
 use crate::cloud::error::ApiError;
 
 const MAX_DATAPOINTS: i64 = 1440;

@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::store::MetricStore;
+use super::storage::MetricStore;
 use crate::cloud::error::ApiError;
 
 pub const PAGE: usize = 500;

@@ -11,20 +11,25 @@ pub mod math;
 pub mod model;
 pub mod put_metric_data;
 pub mod query;
-pub mod store;
+pub mod settings;
+pub mod stat;
+pub mod storage;
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use self::dashboards::Dashboards;
-use self::store::{FLUSH_EVERY, MetricStore};
-use super::metrics::MetricSink;
+use serde_json::Value;
 
+use self::alarms::{describe, history, manage};
+use self::dashboards::Dashboards;
+use self::settings::CloudWatchSettings;
+use self::storage::{FLUSH_EVERY, MetricStore};
 use super::context::CloudContext;
 use super::error::ApiError;
+use super::metrics::MetricSink;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, Service};
 
-pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
+pub use self::put_metric_data::NAMESPACE_PREFIX_RESERVED;
 
 /// Output members the SDK models as timestamps (tagged in CBOR, epoch seconds in JSON).
 pub fn is_timestamp_member(name: &str) -> bool {
@@ -39,18 +44,24 @@ pub struct CloudWatch {
     /// Every metric: what the operations, the alarms and the local services' publishing share.
     pub metrics: Arc<MetricStore>,
     pub dashboards: Dashboards,
+    settings: CloudWatchSettings,
 }
 
 impl CloudWatch {
     pub fn new(ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
         let clock: Weak<CloudContext> = Arc::downgrade(ctx);
         let now = Arc::new(move || clock.upgrade().map_or_else(super::clock::wall_ms, |c| c.clock.now_ms()));
+        let settings = ctx.config.cloudwatch.clone();
         let metrics = MetricStore::open(&ctx.config.data_dir, now)?;
+        for (resource, reason) in metrics.take_damage() {
+            ctx.damage.report("cloudwatch", resource, reason);
+        }
         ctx.metrics.install(metrics.clone() as Arc<dyn MetricSink>);
-        let alarms = alarms::Alarms::new(ctx, metrics.clone())?;
+        let alarms = alarms::Alarms::new(ctx, metrics.clone(), settings.max_alarms);
         Ok(CloudWatch {
             metrics,
-            dashboards: Dashboards::open(&ctx.config.data_dir)?,
+            dashboards: Dashboards::open(&ctx.config.data_dir, &ctx.damage, settings.max_dashboards),
+            settings,
             descriptor: Descriptor {
                 id: "cloudwatch",
                 signing_name: "monitoring",
@@ -74,24 +85,7 @@ impl Service for CloudWatch {
     }
 
     fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
-        Box::pin(async move {
-            let op = call.operation.clone();
-            let input = match op.as_str() {
-                "PutMetricData"
-                | "GetMetricData"
-                | "GetMetricStatistics"
-                | "ListMetrics"
-                | "PutDashboard"
-                | "GetDashboard"
-                | "ListDashboards"
-                | "DeleteDashboards" => call.input,
-                _ => match self.alarms.call(ctx, &op, call.input) {
-                    Some(result) => return result.map(Output::Json),
-                    None => return Err(ApiError::unknown_operation(&op)),
-                },
-            };
-            self.metrics_call(ctx, &op, input).map(Output::Json)
-        })
+        Box::pin(async move { self.dispatch(&call.operation, call.input, ctx.clock.now_ms()).map(Output::Json) })
     }
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
@@ -125,17 +119,36 @@ impl Service for CloudWatch {
 }
 
 impl CloudWatch {
-    fn metrics_call(&self, ctx: &Arc<CloudContext>, op: &str, input: Input) -> Result<serde_json::Value, ApiError> {
-        match op {
-            "PutMetricData" => put_metric_data::put_metric_data(&self.metrics, input.parse()?),
+    /// Every CloudWatch operation, one line each. Alarm operations first evaluate every alarm due
+    /// by `now` (`alarms.at(now)`), so they answer as AWS would at that instant.
+    fn dispatch(&self, operation: &str, input: Input, now: i64) -> Result<Value, ApiError> {
+        let max_series = self.settings.max_series;
+        let alarms = &self.alarms;
+        match operation {
+            "PutMetricData" => put_metric_data::put_metric_data(&self.metrics, input.parse()?, max_series),
             "GetMetricData" => get_metric_data::get_metric_data(&self.metrics, input.parse()?),
             "GetMetricStatistics" => get_metric_statistics::get_metric_statistics(&self.metrics, input.parse()?),
             "ListMetrics" => list_metrics::list_metrics(&self.metrics, input.parse()?),
-            "PutDashboard" => self.dashboards.put(input.parse()?, ctx.clock.now_ms()),
+            "PutDashboard" => self.dashboards.put(input.parse()?, now),
             "GetDashboard" => self.dashboards.get(input.parse()?),
             "ListDashboards" => self.dashboards.list(input.parse()?),
             "DeleteDashboards" => self.dashboards.delete(input.parse()?),
-            _ => Err(ApiError::unknown_operation(op)),
+            "PutMetricAlarm" => alarms.at(now).put_metric_alarm(input.parse()?, now),
+            "DescribeAlarms" => describe::describe_alarms(&alarms.at(now).book(), input.parse()?),
+            "DescribeAlarmsForMetric" => describe::describe_alarms_for_metric(&alarms.at(now).book(), input.parse()?),
+            "DescribeAlarmHistory" => history::describe_alarm_history(&alarms.at(now).book(), input.parse()?),
+            "SetAlarmState" => alarms.at(now).set_alarm_state(input.parse()?, now),
+            "DeleteAlarms" => alarms.at(now).mutate(|book| manage::delete_alarms(book, input.parse()?, now)),
+            "EnableAlarmActions" => {
+                alarms.at(now).mutate(|book| manage::set_actions_enabled(book, input.parse()?, true))
+            }
+            "DisableAlarmActions" => {
+                alarms.at(now).mutate(|book| manage::set_actions_enabled(book, input.parse()?, false))
+            }
+            "TagResource" => alarms.at(now).mutate(|book| manage::tag_resource(book, input.parse()?)),
+            "UntagResource" => alarms.at(now).mutate(|book| manage::untag_resource(book, input.parse()?)),
+            "ListTagsForResource" => manage::list_tags(&alarms.at(now).book(), input.parse()?),
+            other => Err(ApiError::unknown_operation(other)),
         }
     }
 }

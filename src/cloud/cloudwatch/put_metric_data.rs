@@ -3,12 +3,13 @@
 
 use serde::Deserialize;
 
-use super::NAMESPACE_PREFIX_RESERVED;
 use super::model::Dimension;
-use super::store::agg::Agg;
-use super::store::{MetricStore, Observation, SeriesKey, units};
+use super::storage::agg::Agg;
+use super::storage::{MetricStore, Observation, SeriesKey, units};
 use crate::cloud::error::ApiError;
 
+/// Namespaces only AWS (here, the local services through the metric sink) may publish into.
+pub const NAMESPACE_PREFIX_RESERVED: &str = "AWS/";
 pub const MAX_DATUMS: usize = 1000;
 pub const MAX_DIMENSIONS: usize = 30;
 pub const MAX_VALUES: usize = 150;
@@ -70,7 +71,9 @@ pub fn validate_namespace(namespace: Option<&str>) -> Result<&str, ApiError> {
     Ok(ns)
 }
 
-pub fn put_metric_data(store: &MetricStore, input: Input) -> Result<serde_json::Value, ApiError> {
+/// Stores the datums, refusing the whole request if it would take the store past `max_series`
+/// distinct series (a local limit: AWS documents none).
+pub fn put_metric_data(store: &MetricStore, input: Input, max_series: usize) -> Result<serde_json::Value, ApiError> {
     let ns = validate_namespace(input.namespace.as_deref())?.to_string();
     if input.metric_data.is_empty() {
         return Err(missing("The parameter MetricData is required.".into()));
@@ -85,7 +88,15 @@ pub fn put_metric_data(store: &MetricStore, input: Input) -> Result<serde_json::
         .enumerate()
         .map(|(i, d)| observation(&ns, d, &format!("MetricData.member.{}", i + 1), now))
         .collect::<Result<Vec<_>, _>>()?;
-    store.ingest(observations);
+    store.ingest_within(observations, max_series).map_err(|held| {
+        ApiError::bad_request(
+            "LimitExceeded",
+            format!(
+                "The metric data was not stored: this local cloud keeps at most {max_series} metric series and holds \
+                 {held}; the request would add new ones."
+            ),
+        )
+    })?;
     Ok(serde_json::json!({}))
 }
 

@@ -15,11 +15,11 @@ pub mod source;
 pub mod storage;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use serde_json::{Value, json};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use self::evaluate::{Evaluation, evaluation_range};
 use self::model::MetricAlarm;
@@ -29,7 +29,6 @@ use crate::cloud::cloudwatch::math::parse::parse;
 use crate::cloud::cloudwatch::model::{Metric, MetricDataQuery};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
-use crate::cloud::service::Input;
 
 pub use self::model::{HistoryItem, MetricAlarm as Alarm};
 
@@ -38,10 +37,11 @@ pub use self::model::{HistoryItem, MetricAlarm as Alarm};
 const MAX_CATCH_UP: i64 = 64;
 
 pub struct Alarms {
-    shared: Arc<Shared>,
+    state: Arc<State>,
 }
 
-struct Shared {
+/// The alarms as the operations and the evaluator share them.
+pub struct State {
     book: Mutex<Book>,
     /// Next evaluation time of each alarm (cloud ms), not persisted: after a restart the alarm is
     /// evaluated from the next boundary on.
@@ -54,6 +54,22 @@ struct Shared {
     account: String,
     ctx: Weak<CloudContext>,
     changed: Notify,
+    /// Alarms at most (CloudWatch's own settings).
+    max_alarms: usize,
+    /// The cloud time up to which every due evaluation is done and written.
+    evaluated: watch::Sender<i64>,
+}
+
+fn evaluators() -> &'static Mutex<HashMap<PathBuf, Weak<State>>> {
+    static EVALUATORS: OnceLock<Mutex<HashMap<PathBuf, Weak<State>>>> = OnceLock::new();
+    EVALUATORS.get_or_init(Default::default)
+}
+
+/// The cloud time up to which the alarms of a data dir live in this process are evaluated, for
+/// tests and tools that advance a virtual clock and then wait for the background evaluator.
+pub fn evaluated_through(data_dir: &Path) -> Option<watch::Receiver<i64>> {
+    let state = lock(evaluators()).get(data_dir).and_then(Weak::upgrade)?;
+    Some(state.evaluated.subscribe())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -61,13 +77,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Alarms {
-    /// Loads the alarms of the data dir and starts evaluating them on the cloud clock.
-    pub fn new(ctx: &Arc<CloudContext>, source: Arc<dyn MetricSource>) -> anyhow::Result<Self> {
+    /// Loads the alarms of the data dir and starts evaluating them on the cloud clock. A damaged
+    /// alarms file is set aside and reported; the alarms start empty.
+    pub fn new(ctx: &Arc<CloudContext>, source: Arc<dyn MetricSource>, max_alarms: usize) -> Self {
         let path = storage::file_path(&ctx.config.data_dir);
-        let book = storage::load(&path)?;
+        let (book, damaged) = storage::load(&path);
+        if let Some(d) = damaged {
+            ctx.damage.report("cloudwatch", path.display().to_string(), d.reason);
+        }
         let now = ctx.clock.now_ms();
         let next_eval = book.alarms.values().map(|a| (a.alarm_name.clone(), next_boundary(a, now))).collect();
-        let shared = Arc::new(Shared {
+        let state = Arc::new(State {
             book: Mutex::new(book),
             next_eval: Mutex::new(next_eval),
             evaluating: Mutex::new(()),
@@ -77,63 +97,31 @@ impl Alarms {
             account: ctx.account_id().to_string(),
             ctx: Arc::downgrade(ctx),
             changed: Notify::new(),
+            max_alarms,
+            evaluated: watch::Sender::new(now),
         });
+        lock(evaluators()).insert(ctx.config.data_dir.clone(), Arc::downgrade(&state));
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            handle.spawn(run_evaluator(shared.clone(), ctx.clone()));
+            handle.spawn(run_evaluator(state.clone(), ctx.clone()));
         }
-        Ok(Alarms { shared })
+        Alarms { state }
     }
 
-    /// Handles the alarm operations; `None` for any other operation.
-    pub fn call(&self, ctx: &Arc<CloudContext>, operation: &str, input: Input) -> Option<Result<Value, ApiError>> {
-        const OPS: [&str; 11] = [
-            "PutMetricAlarm",
-            "DescribeAlarms",
-            "DescribeAlarmsForMetric",
-            "DescribeAlarmHistory",
-            "SetAlarmState",
-            "DeleteAlarms",
-            "EnableAlarmActions",
-            "DisableAlarmActions",
-            "TagResource",
-            "UntagResource",
-            "ListTagsForResource",
-        ];
-        if !OPS.contains(&operation) {
-            return None;
-        }
-        let now = ctx.clock.now_ms();
-        self.shared.catch_up(now);
-        Some(self.dispatch(operation, input, now))
-    }
-
-    fn dispatch(&self, operation: &str, input: Input, now: i64) -> Result<Value, ApiError> {
-        let s = &self.shared;
-        match operation {
-            "PutMetricAlarm" => s.put_metric_alarm(input.parse()?, now),
-            "DescribeAlarms" => describe::describe_alarms(&lock(&s.book), input.parse()?),
-            "DescribeAlarmsForMetric" => describe::describe_alarms_for_metric(&lock(&s.book), input.parse()?),
-            "DescribeAlarmHistory" => history::describe_alarm_history(&lock(&s.book), input.parse()?),
-            "SetAlarmState" => s.set_alarm_state(input.parse()?, now),
-            "DeleteAlarms" => s.mutate(|book| manage::delete_alarms(book, input.parse()?, now)),
-            "EnableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, true)),
-            "DisableAlarmActions" => s.mutate(|book| manage::set_actions_enabled(book, input.parse()?, false)),
-            "TagResource" => s.mutate(|book| manage::tag_resource(book, input.parse()?)),
-            "UntagResource" => s.mutate(|book| manage::untag_resource(book, input.parse()?)),
-            "ListTagsForResource" => manage::list_tags(&lock(&s.book), input.parse()?),
-            _ => Err(ApiError::unknown_operation(operation)),
-        }
+    /// The alarms with every evaluation due by `now` done, so a caller that advanced a virtual
+    /// clock sees exactly the states AWS's rules give at that instant.
+    pub fn at(&self, now: i64) -> &State {
+        self.state.catch_up(now);
+        &self.state
     }
 
     /// Every alarm as DescribeAlarms shows it, evaluated up to `now_ms` (for the console).
     pub fn list(&self, now_ms: i64) -> Vec<MetricAlarm> {
-        self.shared.catch_up(now_ms);
-        lock(&self.shared.book).alarms.values().cloned().collect()
+        self.at(now_ms).book().alarms.values().cloned().collect()
     }
 
     /// History items of one alarm (or all), newest first.
     pub fn history(&self, alarm_name: Option<&str>) -> Vec<HistoryItem> {
-        let book = lock(&self.shared.book);
+        let book = self.state.book();
         book.history
             .iter()
             .rev()
@@ -144,10 +132,12 @@ impl Alarms {
 
     /// Drops every alarm and its history (admin reset).
     pub fn clear(&self) -> anyhow::Result<()> {
-        let mut book = lock(&self.shared.book);
-        *book = Book { version: storage::FORMAT_VERSION, ..Book::default() };
-        lock(&self.shared.next_eval).clear();
-        storage::save(&self.shared.path, &book)
+        let mut book = self.state.book();
+        let empty = Book { version: storage::FORMAT_VERSION, ..Book::default() };
+        storage::save(&self.state.path, &empty)?;
+        *book = empty;
+        lock(&self.state.next_eval).clear();
+        Ok(())
     }
 }
 
@@ -186,16 +176,24 @@ pub fn alarm_queries(alarm: &MetricAlarm) -> (Vec<MetricDataQuery>, String) {
     (queries, "alarm".to_string())
 }
 
-impl Shared {
+impl State {
+    /// The book as it stands (callers that need evaluations done first go through [`Alarms::at`]).
+    pub fn book(&self) -> MutexGuard<'_, Book> {
+        lock(&self.book)
+    }
+
     fn arn_prefix(&self) -> String {
         format!("arn:aws:cloudwatch:{}:{}:alarm:", self.region, self.account)
     }
 
-    /// Applies a change to the book and writes it out; the write failing fails the request.
-    fn mutate(&self, change: impl FnOnce(&mut Book) -> Result<Value, ApiError>) -> Result<Value, ApiError> {
+    /// Applies a change to a copy of the book, writes the copy out, and only then makes it the
+    /// book: a change that fails, or whose write fails, leaves the alarms as they were.
+    pub fn mutate(&self, change: impl FnOnce(&mut Book) -> Result<Value, ApiError>) -> Result<Value, ApiError> {
         let mut book = lock(&self.book);
-        let out = change(&mut book)?;
-        self.persist(&book)?;
+        let mut next = book.clone();
+        let out = change(&mut next)?;
+        self.persist(&next)?;
+        *book = next;
         drop(book);
         self.changed.notify_one();
         Ok(out)
@@ -208,11 +206,22 @@ impl Shared {
         })
     }
 
-    fn put_metric_alarm(&self, input: put::PutMetricAlarmInput, now: i64) -> Result<Value, ApiError> {
+    pub fn put_metric_alarm(&self, input: put::PutMetricAlarmInput, now: i64) -> Result<Value, ApiError> {
         let alarm = input.into_alarm(&self.arn_prefix(), now)?;
         self.check_queries(&alarm, now)?;
         let name = alarm.alarm_name.clone();
         let out = self.mutate(|book| {
+            if !book.alarms.contains_key(&name) && book.alarms.len() >= self.max_alarms {
+                // PutMetricAlarm's modelled error (LimitExceededFault, awsQuery code LimitExceeded).
+                return Err(ApiError::bad_request(
+                    "LimitExceeded",
+                    format!(
+                        "The quota for alarms for this customer has already been reached: this local cloud keeps \
+                         at most {} alarms.",
+                        self.max_alarms
+                    ),
+                ));
+            }
             history::record_put(book, alarm, now);
             Ok(json!({}))
         })?;
@@ -253,7 +262,7 @@ impl Shared {
         Ok(())
     }
 
-    fn set_alarm_state(&self, input: manage::SetAlarmStateInput, now: i64) -> Result<Value, ApiError> {
+    pub fn set_alarm_state(&self, input: manage::SetAlarmStateInput, now: i64) -> Result<Value, ApiError> {
         let verdict = input.validate()?;
         self.mutate(|book| {
             let name = input.alarm_name.clone().unwrap_or_default();
@@ -286,6 +295,11 @@ impl Shared {
             }
             lock(&self.next_eval).insert(name, at);
         }
+        self.evaluated.send_if_modified(|through| {
+            let later = now > *through;
+            *through = (*through).max(now);
+            later
+        });
     }
 
     fn evaluate_at(&self, name: &str, at_ms: i64) {
@@ -318,8 +332,13 @@ impl Shared {
                 && a.state_value == alarm.state_value
         });
         if unchanged {
-            history::transition(&mut book, name, verdict, at_ms);
-            let _ = self.persist(&book);
+            // Persisted first: if the write fails the transition is not made, and the next
+            // evaluation, reaching the same verdict, tries again.
+            let mut next = book.clone();
+            history::transition(&mut next, name, verdict, at_ms);
+            if self.persist(&next).is_ok() {
+                *book = next;
+            }
         }
     }
 
@@ -329,12 +348,12 @@ impl Shared {
 }
 
 /// Sleeps on the cloud clock until the next boundary (or a change), evaluates, repeats.
-async fn run_evaluator(shared: Arc<Shared>, ctx: Arc<CloudContext>) {
+async fn run_evaluator(state: Arc<State>, ctx: Arc<CloudContext>) {
     loop {
-        let next = shared.next_wake();
+        let next = state.next_wake();
         tokio::select! {
             _ = ctx.shutdown_requested() => return,
-            _ = shared.changed.notified() => continue,
+            _ = state.changed.notified() => continue,
             _ = async {
                 match next {
                     Some(t) => ctx.clock.sleep_until(t).await,
@@ -343,7 +362,7 @@ async fn run_evaluator(shared: Arc<Shared>, ctx: Arc<CloudContext>) {
             } => {}
         }
         let now = ctx.clock.now_ms();
-        let s = shared.clone();
+        let s = state.clone();
         if tokio::task::spawn_blocking(move || s.catch_up(now)).await.is_err() {
             tracing::error!("alarm evaluation panicked");
         }

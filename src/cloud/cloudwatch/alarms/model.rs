@@ -183,7 +183,7 @@ impl MetricAlarm {
         if self.evaluate_low_sample_count_percentile.as_deref() != Some("ignore") {
             return None;
         }
-        let percent = crate::cloud::cloudwatch::query::parse_percentile(self.extended_statistic.as_deref()?)?;
+        let percent = crate::cloud::cloudwatch::stat::parse_percentile(self.extended_statistic.as_deref()?)?;
         let minimum = match percent {
             p if (50.0..100.0).contains(&p) => 1000.0 / (100.0 - p),
             p if p > 0.0 && p < 50.0 => 1000.0 / p,

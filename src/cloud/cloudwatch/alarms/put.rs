@@ -3,8 +3,9 @@
 use serde::Deserialize;
 
 use super::model::{Comparison, MetricAlarm, MissingData, StateValue, Tag, seconds};
+use crate::cloud::cloudwatch::math::parse::MAX_EXPRESSION_CHARS;
 use crate::cloud::cloudwatch::model::{Dimension, MetricDataQuery, STATISTICS};
-use crate::cloud::cloudwatch::store::units::UNITS;
+use crate::cloud::cloudwatch::storage::units::UNITS;
 use crate::cloud::error::ApiError;
 
 const ANOMALY_OPERATORS: [&str; 3] =
@@ -301,6 +302,14 @@ impl PutMetricAlarmInput {
             return Err(validation("Exactly one element of the metrics list should return data."));
         }
         for (i, q) in metrics.iter().enumerate() {
+            // The value is not echoed: it may be megabytes long.
+            if q.expression.as_ref().is_some_and(|e| e.chars().count() > MAX_EXPRESSION_CHARS) {
+                return Err(validation(format!(
+                    "1 validation error detected: Value at 'metrics.{}.member.expression' failed to satisfy \
+                     constraint: Member must have length less than or equal to {MAX_EXPRESSION_CHARS}",
+                    i + 1
+                )));
+            }
             let period = q.period.or_else(|| q.metric_stat.as_ref().map(|m| m.period));
             if let Some(p) = period.filter(|p| !valid_alarm_period(*p)) {
                 return Err(validation(format!(

@@ -2,7 +2,7 @@
 
 use crate::cloud::cloudwatch::model::{MetricDataQuery, QueryResult};
 use crate::cloud::cloudwatch::query::run_queries;
-use crate::cloud::cloudwatch::store::MetricStore;
+use crate::cloud::cloudwatch::storage::MetricStore;
 use crate::cloud::error::ApiError;
 
 pub trait MetricSource: Send + Sync {

@@ -1,6 +1,6 @@
 //! The alarms' file: `<data_dir>/cloudwatch/alarms/alarms.json`, every alarm and its history,
-//! rewritten whole (through a temporary file and a rename) after each change. Alarms change
-//! rarely (a definition, a state transition), so whole-file writes stay cheap.
+//! rewritten whole (a synced temporary file renamed over it, private to the user) after each
+//! change. Alarms change rarely (a definition, a state transition), so whole-file writes stay cheap.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,8 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::model::{HistoryItem, MetricAlarm};
+use crate::cloud::cloudwatch::storage::{faults, quarantine};
+use crate::cloud::files::write_atomic;
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -17,7 +19,7 @@ pub const HISTORY_MS: i64 = 14 * 86_400_000;
 /// History items kept at most, oldest dropped first.
 pub const HISTORY_MAX: usize = 20_000;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Book {
     pub version: u32,
     pub alarms: BTreeMap<String, MetricAlarm>,
@@ -41,30 +43,51 @@ pub fn file_path(data_dir: &Path) -> PathBuf {
     data_dir.join("cloudwatch").join("alarms").join("alarms.json")
 }
 
-pub fn load(path: &Path) -> anyhow::Result<Book> {
+/// The alarms file could not be used: what was wrong and what was done with it.
+#[derive(Debug)]
+pub struct Damaged {
+    pub reason: String,
+}
+
+/// Reads the alarms file. A file that cannot be read or parsed is set aside and an empty book
+/// returned with the reason, so one damaged file never keeps the cloud from starting.
+pub fn load(path: &Path) -> (Book, Option<Damaged>) {
+    let empty = || Book { version: FORMAT_VERSION, ..Book::default() };
+    match read(path) {
+        Ok(book) => (book, None),
+        Err(Problem::Missing) => (empty(), None),
+        Err(Problem::Damaged(problem)) => {
+            let reason = quarantine::reason(&problem, quarantine::set_aside(path));
+            (empty(), Some(Damaged { reason }))
+        }
+    }
+}
+
+enum Problem {
+    Missing,
+    Damaged(String),
+}
+
+fn read(path: &Path) -> Result<Book, Problem> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Book { version: FORMAT_VERSION, ..Book::default() });
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Problem::Missing),
+        Err(e) => return Err(Problem::Damaged(format!("reading {} failed: {e}", path.display()))),
     };
-    let book: Book = serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
-    anyhow::ensure!(
-        book.version == FORMAT_VERSION,
-        "{} has format version {}, this build reads version {FORMAT_VERSION}",
-        path.display(),
-        book.version
-    );
+    let book: Book = serde_json::from_slice(&bytes)
+        .map_err(|e| Problem::Damaged(format!("{} is not an alarms file: {e}", path.display())))?;
+    if book.version != FORMAT_VERSION {
+        return Err(Problem::Damaged(format!(
+            "{} has format version {}, this build reads version {FORMAT_VERSION}",
+            path.display(),
+            book.version
+        )));
+    }
     Ok(book)
 }
 
+/// Replaces the file durably (synced, renamed, directory synced); on error the old file stays.
 pub fn save(path: &Path, book: &Book) -> anyhow::Result<()> {
-    let dir = path.parent().context("the alarms file has no folder")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = path.with_extension("json.tmp");
     let bytes = serde_json::to_vec(book).context("serializing the alarms")?;
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+    faults::check(path).and_then(|()| write_atomic(path, &bytes)).with_context(|| format!("writing {}", path.display()))
 }

@@ -2,145 +2,166 @@
 //!
 //! Series are sparse (only timestamps with data); arithmetic between two series keeps the
 //! timestamps both have, a scalar applies to every point, an array applies element-wise.
+//!
+//! `value` holds the values and their arithmetic, `eval` the evaluator and its functions, `parse`
+//! the grammar, `search` the SEARCH expressions; each depends only on the ones below it.
 
-mod functions;
+mod eval;
 pub mod parse;
 pub mod search;
+mod value;
 
-use self::parse::{Expr, Op};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    pub label: String,
-    /// Ascending by timestamp.
-    pub points: Vec<(i64, f64)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Val {
-    Scalar(f64),
-    Series(Series),
-    Array(Vec<Series>),
-    Str(String),
-}
-
-/// The period grid expressions fill and broadcast onto.
-#[derive(Debug, Clone, Copy)]
-pub struct Grid {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub period_ms: i64,
-}
-
-impl Grid {
-    pub fn timestamps(&self) -> impl Iterator<Item = i64> + '_ {
-        (0..).map(|i| self.start_ms + i * self.period_ms).take_while(|t| *t < self.end_ms)
-    }
-}
-
-/// What an expression can refer to.
-pub trait Scope {
-    /// The value of another query by id.
-    fn lookup(&mut self, id: &str) -> Result<Val, String>;
-    /// The metric (not expression) queries of the request, with their labels and ids.
-    fn metrics(&mut self) -> Result<Vec<(String, Series)>, String>;
-    fn grid(&self) -> Grid;
-    /// The series every metric `search` finds, as `stat` over `period_s` (the expression's by default).
-    fn search(&mut self, _search: &search::Search, _stat: &str, _period_s: Option<i64>) -> Result<Vec<Series>, String> {
-        Err("SEARCH is not available here".into())
-    }
-}
-
-pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Val, String> {
-    match expr {
-        Expr::Number(n) => Ok(Val::Scalar(*n)),
-        Expr::Str(s) => Ok(Val::Str(s.clone())),
-        Expr::Name(id) => scope.lookup(id),
-        Expr::Array(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                match eval(item, scope)? {
-                    Val::Series(s) => out.push(s),
-                    Val::Array(v) => out.extend(v),
-                    _ => return Err("Arrays can only hold time series".into()),
-                }
-            }
-            Ok(Val::Array(out))
-        }
-        Expr::Neg(inner) => map(eval(inner, scope)?, |v| -v),
-        Expr::Not(inner) => map(eval(inner, scope)?, |v| f64::from(v == 0.0)),
-        Expr::Binary(op, l, r) => binary(*op, eval(l, scope)?, eval(r, scope)?),
-        Expr::Call(name, args) => functions::call(name, args, scope),
-    }
-}
-
-pub fn map(v: Val, f: impl Fn(f64) -> f64 + Copy) -> Result<Val, String> {
-    let series = |s: Series| Series {
-        points: s.points.into_iter().map(|(t, x)| (t, f(x))).filter(|(_, x)| x.is_finite()).collect(),
-        label: s.label,
-    };
-    Ok(match v {
-        Val::Scalar(x) => Val::Scalar(f(x)),
-        Val::Series(s) => Val::Series(series(s)),
-        Val::Array(a) => Val::Array(a.into_iter().map(series).collect()),
-        Val::Str(_) => return Err("A string cannot be used in arithmetic".into()),
-    })
-}
-
-fn apply(op: Op, a: f64, b: f64) -> f64 {
-    let truth = |c: bool| f64::from(c);
-    match op {
-        Op::Add => a + b,
-        Op::Sub => a - b,
-        Op::Mul => a * b,
-        Op::Div => a / b,
-        Op::Pow => a.powf(b),
-        Op::Eq => truth(a == b),
-        Op::Ne => truth(a != b),
-        Op::Lt => truth(a < b),
-        Op::Le => truth(a <= b),
-        Op::Gt => truth(a > b),
-        Op::Ge => truth(a >= b),
-        Op::And => truth(a != 0.0 && b != 0.0),
-        Op::Or => truth(a != 0.0 || b != 0.0),
-    }
-}
-
-/// Points of two series at the timestamps both hold.
-fn zip(op: Op, a: &Series, b: &Series) -> Series {
-    let (mut i, mut j, mut points) = (0, 0, Vec::with_capacity(a.points.len().min(b.points.len())));
-    while i < a.points.len() && j < b.points.len() {
-        let ((ta, va), (tb, vb)) = (a.points[i], b.points[j]);
-        match ta.cmp(&tb) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                let v = apply(op, va, vb);
-                if v.is_finite() {
-                    points.push((ta, v));
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    Series { label: a.label.clone(), points }
-}
-
-pub fn binary(op: Op, l: Val, r: Val) -> Result<Val, String> {
-    use Val::*;
-    Ok(match (l, r) {
-        (Scalar(a), Scalar(b)) => Scalar(apply(op, a, b)),
-        (Scalar(a), other) => map(other, move |b| apply(op, a, b))?,
-        (other, Scalar(b)) => map(other, move |a| apply(op, a, b))?,
-        (Series(a), Series(b)) => Series(zip(op, &a, &b)),
-        (Array(v), Series(b)) => Array(v.iter().map(|a| zip(op, a, &b)).collect()),
-        (Series(a), Array(v)) => Array(v.iter().map(|b| zip(op, &a, b)).collect()),
-        (Array(x), Array(y)) if x.len() == y.len() => Array(x.iter().zip(&y).map(|(a, b)| zip(op, a, b)).collect()),
-        (Array(_), Array(_)) => return Err("Arrays of different sizes cannot be combined".into()),
-        (Str(_), _) | (_, Str(_)) => return Err("A string cannot be used in arithmetic".into()),
-    })
-}
+pub use self::eval::eval;
+pub use self::value::{Grid, Scope, Series, Val, binary, map};
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct TestScope {
+        series: HashMap<String, Series>,
+        grid: Grid,
+    }
+
+    fn s(label: &str, points: &[(i64, f64)]) -> Series {
+        Series { label: label.into(), points: points.to_vec() }
+    }
+
+    impl Scope for TestScope {
+        fn lookup(&mut self, id: &str) -> Result<Val, String> {
+            self.series.get(id).cloned().map(Val::Series).ok_or_else(|| format!("Unrecognized identifier \"{id}\""))
+        }
+        fn metrics(&mut self) -> Result<Vec<(String, Series)>, String> {
+            let mut all: Vec<_> = self.series.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            all.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(all)
+        }
+        fn grid(&self) -> Grid {
+            self.grid
+        }
+    }
+
+    fn scope() -> TestScope {
+        let mut series = HashMap::new();
+        series.insert("m1".into(), s("Errors", &[(0, 1.0), (60_000, 2.0), (180_000, 4.0)]));
+        series.insert("m2".into(), s("Invocations", &[(0, 10.0), (60_000, 20.0), (120_000, 30.0), (180_000, 8.0)]));
+        TestScope { series, grid: Grid { start_ms: 0, end_ms: 240_000, period_ms: 60_000 } }
+    }
+
+    fn run(expr: &str) -> Val {
+        eval(&parse::parse(expr).unwrap(), &mut scope()).unwrap()
+    }
+
+    fn points(expr: &str) -> Vec<(i64, f64)> {
+        match run(expr) {
+            Val::Series(s) => s.points,
+            other => panic!("{expr} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn arithmetic_broadcasts_scalars_and_intersects_series() {
+        assert_eq!(run("1 + 2 * 3 ^ 2"), Val::Scalar(19.0));
+        assert_eq!(points("m1 * 100"), vec![(0, 100.0), (60_000, 200.0), (180_000, 400.0)]);
+        assert_eq!(points("100 - m1"), vec![(0, 99.0), (60_000, 98.0), (180_000, 96.0)]);
+        assert_eq!(points("m2 / m1"), vec![(0, 10.0), (60_000, 10.0), (180_000, 2.0)]);
+        assert_eq!(points("-m1 + m2"), vec![(0, 9.0), (60_000, 18.0), (180_000, 4.0)]);
+        assert_eq!(points("m1 ^ 2"), vec![(0, 1.0), (60_000, 4.0), (180_000, 16.0)]);
+        assert_eq!(points("100*(m1/m2)"), vec![(0, 10.0), (60_000, 10.0), (180_000, 50.0)]);
+        assert_eq!(points("(m1 * 100)/60000")[0], (0, 1.0 / 600.0));
+        assert_eq!(points("m2 - m1"), vec![(0, 9.0), (60_000, 18.0), (180_000, 4.0)]);
+        assert_eq!(points("m1 / 0"), vec![], "division by zero gives no points");
+    }
+
+    #[test]
+    fn metrics_selects_all_or_by_label() {
+        let Val::Array(all) = run("METRICS()") else { panic!("not an array") };
+        assert_eq!(all.len(), 2);
+        let Val::Array(some) = run("METRICS(\"Invoc\")") else { panic!("not an array") };
+        assert_eq!(some.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), vec!["Invocations"]);
+        let Val::Array(by_id) = run("METRICS(\"m1\") * 100") else { panic!("not an array") };
+        assert_eq!(by_id[0].points[0], (0, 100.0));
+    }
+
+    #[test]
+    fn rate_and_diff() {
+        assert_eq!(points("DIFF(m2)"), vec![(60_000, 10.0), (120_000, 10.0), (180_000, -22.0)]);
+        assert_eq!(points("RATE(m1)"), vec![(60_000, 1.0 / 60.0), (180_000, 2.0 / 120.0)]);
+        let Val::Array(rates) = run("RATE(METRICS()) * 60") else { panic!("not an array") };
+        assert_eq!(rates[0].points, vec![(60_000, 1.0), (180_000, 1.0)]);
+    }
+
+    #[test]
+    fn reductions_over_a_series_and_an_array() {
+        assert_eq!(run("MAX(m2)"), Val::Scalar(30.0));
+        assert_eq!(run("MIN(m2)"), Val::Scalar(8.0));
+        assert_eq!(run("SUM(m1)"), Val::Scalar(7.0));
+        assert_eq!(run("AVG(m2)"), Val::Scalar(17.0));
+        assert_eq!(points("MAX([m1, m2])"), vec![(0, 10.0), (60_000, 20.0), (120_000, 30.0), (180_000, 8.0)]);
+        assert_eq!(points("MIN([m1, m2])"), vec![(0, 1.0), (60_000, 2.0), (120_000, 30.0), (180_000, 4.0)]);
+        assert_eq!(points("SUM(METRICS())")[0], (0, 11.0));
+        assert_eq!(points("AVG([m1, m2])")[0], (0, 5.5));
+        let success = points("100 - 100 * m1 / MAX([m1, m2])");
+        assert_eq!(success, vec![(0, 90.0), (60_000, 90.0), (180_000, 50.0)], "m1 has no point at 120 s");
+    }
+
+    #[test]
+    fn fill_with_a_value_repeat_and_linear() {
+        assert_eq!(points("FILL(m1, 0)"), vec![(0, 1.0), (60_000, 2.0), (120_000, 0.0), (180_000, 4.0)]);
+        assert_eq!(points("FILL(m1, REPEAT)")[2], (120_000, 2.0));
+        assert_eq!(points("FILL(m1, LINEAR)")[2], (120_000, 3.0));
+    }
+
+    #[test]
+    fn if_with_comparisons_and_logic() {
+        assert_eq!(points("IF(m2 > 15, m2, 0)"), vec![(0, 0.0), (60_000, 20.0), (120_000, 30.0), (180_000, 0.0)]);
+        assert_eq!(points("IF(m2 > 15, m2)"), vec![(60_000, 20.0), (120_000, 30.0)]);
+        assert_eq!(
+            points("IF(m2 >= 20 AND m2 <= 20, 1, 0)"),
+            vec![(0, 0.0), (60_000, 1.0), (120_000, 0.0), (180_000, 0.0)]
+        );
+        assert_eq!(
+            points("IF(m2 < 10 || m2 == 30, 1, 0)"),
+            vec![(0, 0.0), (60_000, 0.0), (120_000, 1.0), (180_000, 1.0)]
+        );
+        assert_eq!(points("IF(!(m2 != 10), m2, m1)"), vec![(0, 10.0), (60_000, 2.0), (180_000, 4.0)]);
+        assert_eq!(points("m1 - m2 < 0"), vec![(0, 1.0), (60_000, 1.0), (180_000, 1.0)]);
+    }
+
+    #[test]
+    fn errors_are_explained() {
+        let err = |e: &str| eval(&parse::parse(e).unwrap(), &mut scope()).unwrap_err();
+        assert!(err("m9 + 1").contains("m9"));
+        assert!(err("NOPE(m1)").contains("NOPE"));
+        assert!(err("FILL(m1)").contains("FILL"));
+        assert!(err("RATE(3)").contains("RATE"));
+    }
+
+    #[test]
+    fn time_and_count_functions() {
+        assert_eq!(run("PERIOD(m1)"), Val::Scalar(60.0));
+        assert_eq!(
+            points("m2 / PERIOD(m2)"),
+            vec![(0, 10.0 / 60.0), (60_000, 20.0 / 60.0), (120_000, 0.5), (180_000, 8.0 / 60.0)]
+        );
+        assert_eq!(points("DIFF_TIME(m1)"), vec![(60_000, 60.0), (180_000, 120.0)]);
+        assert_eq!(points("RUNNING_SUM(m1)"), vec![(0, 1.0), (60_000, 3.0), (180_000, 7.0)]);
+        assert_eq!(points("EPOCH(m1)"), vec![(0, 0.0), (60_000, 60.0), (180_000, 180.0)]);
+        assert_eq!(run("DATAPOINT_COUNT(m2)"), Val::Scalar(4.0));
+        assert_eq!(points("TIME_SERIES(7)"), vec![(0, 7.0), (60_000, 7.0), (120_000, 7.0), (180_000, 7.0)]);
+    }
+
+    #[test]
+    fn array_functions() {
+        assert_eq!(run("METRIC_COUNT(METRICS())"), Val::Scalar(2.0));
+        assert_eq!(points("FIRST(METRICS())"), points("m1"));
+        assert_eq!(points("LAST(METRICS())"), points("m2"));
+        let mut sc = scope();
+        sc.series.insert("m3".into(), s("Empty", &[]));
+        let kept = eval(&parse::parse("REMOVE_EMPTY(METRICS())").unwrap(), &mut sc).unwrap();
+        assert!(matches!(kept, Val::Array(a) if a.len() == 2), "the empty series is gone");
+        assert!(eval(&parse::parse("PERIOD(3)").unwrap(), &mut scope()).is_err());
+    }
+}

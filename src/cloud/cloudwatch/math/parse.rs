@@ -1,6 +1,16 @@
 //! The metric math grammar: numbers, strings, query ids, function calls, `[a, b]` arrays,
 //! `+ - * / ^`, comparisons (`== != < <= > >=`) and logic (`AND`/`&&`, `OR`/`||`, `NOT`/`!`).
 //! Precedence, loosest first: OR, AND, comparison, `+ -`, `* /`, `^` (right-associative), unary.
+//!
+//! Input comes from clients, so the parser bounds what it takes: an expression longer than
+//! CloudWatch's 2,048 characters is refused before it is read, and every construct that makes the
+//! parser recurse (brackets, calls, arrays, unary operators, powers) counts towards [`MAX_DEPTH`];
+//! the tree it builds is bounded the same way, so evaluating it cannot exhaust the stack either.
+
+/// CloudWatch's limit on `Expression` (the service model's length constraint on MetricDataQuery).
+pub const MAX_EXPRESSION_CHARS: usize = 2048;
+/// How deeply an expression may nest.
+pub const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -17,6 +27,23 @@ pub enum Expr {
 
 impl Expr {
     /// Whether the expression calls the function `name` anywhere.
+    /// How many levels of operators and calls the tree has (an operand alone has none), counted
+    /// without recursion so that a tree of any shape can be measured.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut todo = vec![(self, 0)];
+        while let Some((e, d)) = todo.pop() {
+            deepest = deepest.max(d);
+            match e {
+                Expr::Number(_) | Expr::Str(_) | Expr::Name(_) => {}
+                Expr::Call(_, items) | Expr::Array(items) => todo.extend(items.iter().map(|i| (i, d + 1))),
+                Expr::Neg(inner) | Expr::Not(inner) => todo.push((inner, d + 1)),
+                Expr::Binary(_, l, r) => todo.extend([(&**l, d + 1), (&**r, d + 1)]),
+            }
+        }
+        deepest
+    }
+
     pub fn calls(&self, name: &str) -> bool {
         match self {
             Expr::Number(_) | Expr::Str(_) | Expr::Name(_) => false,
@@ -95,16 +122,27 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
 }
 
 pub fn parse(src: &str) -> Result<Expr, String> {
+    if src.chars().count() > MAX_EXPRESSION_CHARS {
+        return Err(format!("The expression is longer than {MAX_EXPRESSION_CHARS} characters"));
+    }
     let toks = lex(src)?;
     if toks.is_empty() {
         return Err("Empty expression".into());
     }
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser { toks, pos: 0, depth: 0 };
     let e = p.or()?;
-    match p.toks.get(p.pos) {
-        None => Ok(e),
-        Some(t) => Err(format!("Unexpected token {}", show(t))),
+    if let Some(t) = p.toks.get(p.pos) {
+        return Err(format!("Unexpected token {}", show(t)));
     }
+    // Chains such as `a + b + c` are built by loops, not recursion, yet still deepen the tree.
+    if e.depth() > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(e)
+}
+
+fn too_deep() -> String {
+    format!("The expression is nested more than {MAX_DEPTH} levels deep")
 }
 
 fn show(t: &Tok) -> String {
@@ -119,9 +157,22 @@ fn show(t: &Tok) -> String {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Levels of recursion entered, bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
 
 impl Parser {
+    /// Runs `f` one level deeper, refusing to go past [`MAX_DEPTH`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, String>) -> Result<T, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(too_deep());
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
     fn peek_sym(&self, options: &[&str]) -> Option<&'static str> {
         match self.toks.get(self.pos) {
             Some(Tok::Sym(s)) if options.contains(s) => Some(s),
@@ -201,7 +252,8 @@ impl Parser {
         let base = self.unary()?;
         if self.peek_sym(&["^"]).is_some() {
             self.pos += 1;
-            return Ok(Expr::Binary(Op::Pow, Box::new(base), Box::new(self.pow()?)));
+            let exponent = self.nested(Self::pow)?;
+            return Ok(Expr::Binary(Op::Pow, Box::new(base), Box::new(exponent)));
         }
         Ok(base)
     }
@@ -209,11 +261,11 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, String> {
         if self.peek_sym(&["-"]).is_some() {
             self.pos += 1;
-            return Ok(Expr::Neg(Box::new(self.unary()?)));
+            return Ok(Expr::Neg(Box::new(self.nested(Self::unary)?)));
         }
         if self.peek_sym(&["!"]).is_some() || self.peek_word("NOT") {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            return Ok(Expr::Not(Box::new(self.nested(Self::unary)?)));
         }
         self.primary()
     }
@@ -241,15 +293,15 @@ impl Parser {
         match tok {
             Tok::Num(n) => Ok(Expr::Number(n)),
             Tok::Str(s) => Ok(Expr::Str(s)),
-            Tok::Sym("(") => {
-                let e = self.or()?;
-                self.expect(")")?;
+            Tok::Sym("(") => self.nested(|p| {
+                let e = p.or()?;
+                p.expect(")")?;
                 Ok(e)
-            }
-            Tok::Sym("[") => Ok(Expr::Array(self.list("]")?)),
+            }),
+            Tok::Sym("[") => Ok(Expr::Array(self.nested(|p| p.list("]"))?)),
             Tok::Ident(name) if self.peek_sym(&["("]).is_some() => {
                 self.pos += 1;
-                Ok(Expr::Call(name.to_ascii_uppercase(), self.list(")")?))
+                Ok(Expr::Call(name.to_ascii_uppercase(), self.nested(|p| p.list(")"))?))
             }
             Tok::Ident(name) => Ok(Expr::Name(name)),
             other => Err(format!("Unexpected token {}", show(&other))),
@@ -287,5 +339,35 @@ mod tests {
         assert!(parse("m1 $ 2").unwrap_err().contains('$'));
         assert!(parse("(m1").unwrap_err().contains(')'));
         assert!(parse("").is_err());
+    }
+
+    /// `n` levels of each construct that recurses, around `m1`.
+    fn nested_forms(n: usize) -> Vec<String> {
+        vec![
+            format!("{}m1{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}m1{}", "ABS(".repeat(n), ")".repeat(n)),
+            format!("{}m1{}", "[".repeat(n), "]".repeat(n)),
+            format!("{}m1", "-".repeat(n)),
+            format!("{}m1", "NOT ".repeat(n)),
+            format!("{}2", "2^".repeat(n)),
+            std::iter::repeat_n("m1", n + 1).collect::<Vec<_>>().join("+"),
+        ]
+    }
+
+    #[test]
+    fn nesting_is_bounded_through_every_path() {
+        for (deep, shallow) in nested_forms(MAX_DEPTH + 1).into_iter().zip(nested_forms(MAX_DEPTH)) {
+            assert_eq!(parse(&deep).unwrap_err(), too_deep(), "{deep}");
+            assert!(parse(&shallow).is_ok(), "{shallow}");
+        }
+    }
+
+    #[test]
+    fn length_is_bounded_before_lexing() {
+        let at_limit = format!("m1{}", " ".repeat(MAX_EXPRESSION_CHARS - 2));
+        assert!(parse(&at_limit).is_ok());
+        let over = format!("{at_limit} ");
+        assert!(parse(&over).unwrap_err().contains("2048 characters"));
+        assert!(parse(&"(".repeat(2 << 20)).unwrap_err().contains("2048 characters"));
     }
 }

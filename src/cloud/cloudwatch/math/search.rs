@@ -4,7 +4,8 @@
 //! part of the metric's name, namespace, or a dimension's name or value; a quoted term must equal one
 //! of them. `MetricName=…`, `Namespace=…` and `DimensionName=…` look at that field only.
 
-use crate::cloud::cloudwatch::store::SeriesKey;
+use super::parse::MAX_DEPTH;
+use crate::cloud::cloudwatch::storage::SeriesKey;
 
 /// At most this many series answer one SEARCH, as on CloudWatch.
 pub const MAX_RESULTS: usize = 500;
@@ -82,7 +83,7 @@ impl Search {
             None => (None, text),
         };
         let toks = lex(rest)?;
-        let mut p = Parser { toks, pos: 0 };
+        let mut p = Parser { toks, pos: 0, depth: 0 };
         let term = if p.toks.is_empty() { Term::All } else { p.or()? };
         if p.pos < p.toks.len() {
             return Err("Unexpected ')' in the search".into());
@@ -134,9 +135,21 @@ impl Term {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Levels of `NOT` and `(` entered, bounded by [`MAX_DEPTH`] so a client cannot exhaust the stack.
+    depth: usize,
 }
 
 impl Parser {
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, String>) -> Result<T, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("The search is nested more than {MAX_DEPTH} levels deep"));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
     fn keyword(&self, word: &str) -> bool {
         matches!(self.toks.get(self.pos), Some(Tok::Word(w, false)) if w == word)
     }
@@ -166,17 +179,19 @@ impl Parser {
     fn unary(&mut self) -> Result<Term, String> {
         if self.keyword("NOT") {
             self.pos += 1;
-            return Ok(Term::Not(Box::new(self.unary()?)));
+            return Ok(Term::Not(Box::new(self.nested(Self::unary)?)));
         }
         match self.toks.get(self.pos).cloned() {
             Some(Tok::Open) => {
                 self.pos += 1;
-                let inner = self.or()?;
-                if self.toks.get(self.pos) != Some(&Tok::Close) {
-                    return Err("A '(' in the search is not closed".into());
-                }
-                self.pos += 1;
-                Ok(inner)
+                self.nested(|p| {
+                    let inner = p.or()?;
+                    if p.toks.get(p.pos) != Some(&Tok::Close) {
+                        return Err("A '(' in the search is not closed".into());
+                    }
+                    p.pos += 1;
+                    Ok(inner)
+                })
             }
             Some(Tok::Word(text, exact)) => {
                 self.pos += 1;
@@ -243,5 +258,17 @@ mod tests {
         for bad in ["", "{", "{}", "{AWS/Kinesis} (a", "a )", "= x", "MetricName="] {
             assert!(Search::parse(bad).is_err(), "{bad:?} is refused");
         }
+    }
+
+    #[test]
+    fn nesting_in_a_search_is_bounded() {
+        let deep = |n: usize| [format!("{}a{}", "(".repeat(n), ")".repeat(n)), format!("{}a", "NOT ".repeat(n))];
+        for s in deep(MAX_DEPTH + 1) {
+            assert!(Search::parse(&s).unwrap_err().contains("nested"), "{s}");
+        }
+        for s in deep(MAX_DEPTH - 1) {
+            assert!(Search::parse(&s).is_ok(), "{s}");
+        }
+        assert!(Search::parse(&"(".repeat(1 << 20)).is_err(), "a megabyte of brackets is refused, not a crash");
     }
 }

@@ -10,6 +10,8 @@
 pub mod agg;
 pub mod block;
 mod disk;
+pub mod faults;
+pub mod quarantine;
 pub mod units;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -79,6 +81,8 @@ pub struct MetricStore {
     db: Mutex<Option<Arc<Database>>>,
     path: PathBuf,
     now: Now,
+    /// Damage found while opening, as (resource, reason), until the service reports it.
+    damage: Mutex<Vec<(String, String)>>,
 }
 
 /// What one datum adds: a high-resolution datum goes to its second, a standard one to its minute.
@@ -91,21 +95,37 @@ pub struct Observation {
 
 impl MetricStore {
     /// Opens the store in `data_dir`, loading the last three hours into memory.
+    /// A metric file that cannot be opened is set aside and the store starts empty; a corrupt
+    /// block is skipped. Either is kept for [`MetricStore::take_damage`].
     pub fn open(data_dir: &Path, now: Now) -> anyhow::Result<Arc<MetricStore>> {
         let path = disk::file_path(data_dir);
-        let db = disk::open(&path)?;
+        let mut damage = Vec::new();
+        let db = match disk::open(&path) {
+            Ok(db) => db,
+            Err(e) if e.downcast_ref::<disk::Damaged>().is_some() => {
+                let reason = quarantine::reason(&format!("{e:#}"), quarantine::set_aside(&path));
+                damage.push((path.display().to_string(), reason));
+                disk::open(&path)?
+            }
+            Err(e) => return Err(e),
+        };
         let mut inner = Inner { evicted_below: hot_start(now()), ..Inner::default() };
         for (id, bytes) in disk::load_series(&db)? {
             let Ok(rec) = serde_json::from_slice::<SeriesRecord>(&bytes) else {
+                damage.push((
+                    format!("{} series {id}", path.display()),
+                    "its identity record is corrupt; skipped".into(),
+                ));
                 continue;
             };
             let mut blocks = BTreeMap::new();
             for (minute, raw) in disk::read_blocks(&db, id, inner.evicted_below, i64::MAX)? {
                 match Block::decode(&raw) {
                     Ok(b) => drop(blocks.insert(minute, b)),
-                    Err(e) => {
-                        tracing::warn!(series = id, minute, error = %e, "skipping a corrupt metric block")
-                    }
+                    Err(e) => damage.push((
+                        format!("{} series {id} minute {minute}", path.display()),
+                        format!("corrupt metric block ({e}); skipped, the rest of the series is served"),
+                    )),
                 }
             }
             let index = id as usize;
@@ -115,7 +135,13 @@ impl MetricStore {
             inner.ids.insert(rec.key.clone(), id);
             inner.series[index] = Series { key: rec.key, last_ms: rec.last_ms, blocks };
         }
-        let store = Arc::new(MetricStore { inner: RwLock::new(inner), db: Mutex::new(Some(Arc::new(db))), path, now });
+        let store = Arc::new(MetricStore {
+            inner: RwLock::new(inner),
+            db: Mutex::new(Some(Arc::new(db))),
+            path,
+            now,
+            damage: Mutex::new(damage),
+        });
         let weak: Weak<dyn disk::Handoff> = Arc::downgrade(&(store.clone() as Arc<dyn disk::Handoff>));
         disk::register(&store.path, weak);
         open_stores().lock().unwrap_or_else(|p| p.into_inner()).insert(data_dir.to_path_buf(), Arc::downgrade(&store));
@@ -125,6 +151,11 @@ impl MetricStore {
     /// The live store of a data dir in this process (tools and benchmarks inspect it directly).
     pub fn find(data_dir: &Path) -> Option<Arc<MetricStore>> {
         open_stores().lock().unwrap_or_else(|p| p.into_inner()).get(data_dir).and_then(Weak::upgrade)
+    }
+
+    /// The damage found while opening, once.
+    pub fn take_damage(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.damage.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -144,9 +175,21 @@ impl MetricStore {
     }
 
     pub fn ingest(&self, observations: Vec<Observation>) {
+        let _ = self.ingest_within(observations, usize::MAX);
+    }
+
+    /// Ingests, unless that would take the store past `max_series` series: then nothing is stored
+    /// and the error holds the number of series held.
+    pub fn ingest_within(&self, observations: Vec<Observation>, max_series: usize) -> Result<(), usize> {
         let mut cold = Vec::new();
         {
             let mut inner = self.write();
+            let held = inner.ids.len();
+            let new: HashSet<&SeriesKey> =
+                observations.iter().map(|o| &o.key).filter(|k| !inner.ids.contains_key(*k)).collect();
+            if !new.is_empty() && held.saturating_add(new.len()) > max_series {
+                return Err(held);
+            }
             for obs in observations {
                 let id = inner.id_for(&obs.key);
                 let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
@@ -160,6 +203,7 @@ impl MetricStore {
         if !cold.is_empty() {
             self.ingest_cold(cold);
         }
+        Ok(())
     }
 
     /// Datums for minutes already on disk: their block is loaded, merged and kept until flushed.
@@ -256,18 +300,41 @@ impl MetricStore {
         };
         let hot = hot_start(now);
         let expire = (now - RETENTION_MS).div_euclid(MINUTE_MS);
-        let (dirty, aged, series, series_ids) = {
+        // The dirty lists are taken now, so writes arriving during the flush mark blocks for the
+        // next one; if this flush fails they are put back, so no block is left unwritten.
+        let (taken, taken_series) = {
             let mut inner = self.write();
-            let dirty: Vec<(u32, i64)> = inner.dirty.drain().filter(|(_, m)| *m >= hot).collect();
+            (std::mem::take(&mut inner.dirty), std::mem::take(&mut inner.dirty_series))
+        };
+        let written = self.write_out(&db, &taken, &taken_series, hot, expire);
+        if written.is_err() {
+            let mut inner = self.write();
+            inner.dirty.extend(taken);
+            inner.dirty_series.extend(taken_series);
+        }
+        written
+    }
+
+    fn write_out(
+        &self,
+        db: &Arc<Database>,
+        taken: &HashSet<(u32, i64)>,
+        taken_series: &HashSet<u32>,
+        hot: i64,
+        expire: i64,
+    ) -> anyhow::Result<()> {
+        let (dirty, aged, series, series_ids) = {
+            let inner = self.read();
+            let dirty: Vec<(u32, i64)> = taken.iter().copied().filter(|(_, m)| *m >= hot).collect();
             let aged: Vec<(u32, i64)> = inner
                 .series
                 .iter()
                 .enumerate()
                 .flat_map(|(id, s)| s.blocks.range(..hot).map(move |(m, _)| (id as u32, *m)))
                 .collect();
-            let ids: Vec<u32> = inner.dirty_series.drain().collect();
-            let series = ids
-                .into_iter()
+            let series = taken_series
+                .iter()
+                .copied()
                 .filter_map(|id| {
                     let s = inner.series.get(id as usize)?;
                     let rec = SeriesRecord { key: s.key.clone(), last_ms: s.last_ms };
@@ -276,15 +343,15 @@ impl MetricStore {
                 .collect();
             (dirty, aged, series, (0..inner.series.len() as u32).collect())
         };
-        disk::write(&db, disk::Batch { series, expire_before: Some(expire), series_ids, ..Default::default() })?;
+        self.write_batch(db, disk::Batch { series, expire_before: Some(expire), series_ids, ..Default::default() })?;
         for chunk in dirty.chunks(FLUSH_CHUNK) {
             let blocks = self.encode(chunk, |b| b.encode());
-            disk::write(&db, disk::Batch { blocks, ..Default::default() })?;
+            self.write_batch(db, disk::Batch { blocks, ..Default::default() })?;
         }
         for chunk in aged.chunks(FLUSH_CHUNK) {
             let kept: Vec<(u32, i64)> = chunk.iter().copied().filter(|(_, m)| *m >= expire).collect();
             let blocks = self.encode(&kept, |b| b.rolled_up().encode());
-            disk::write(&db, disk::Batch { blocks, ..Default::default() })?;
+            self.write_batch(db, disk::Batch { blocks, ..Default::default() })?;
         }
         let mut inner = self.write();
         inner.evicted_below = inner.evicted_below.max(hot);
@@ -295,6 +362,11 @@ impl MetricStore {
             }
         }
         Ok(())
+    }
+
+    fn write_batch(&self, db: &Arc<Database>, batch: disk::Batch) -> anyhow::Result<()> {
+        faults::check(&self.path)?;
+        disk::write(db, batch)
     }
 
     fn encode(&self, keys: &[(u32, i64)], f: impl Fn(&Block) -> Vec<u8>) -> Vec<((u32, i64), Vec<u8>)> {
@@ -308,15 +380,16 @@ impl MetricStore {
         self.db.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
-    /// Drops every series (admin reset).
+    /// Drops every series (admin reset): from disk first, so a failed clear leaves memory as it was.
     pub fn clear(&self) -> anyhow::Result<()> {
         let db = self.database();
         let mut inner = self.write();
-        let evicted_below = hot_start(self.now_ms());
-        *inner = Inner { evicted_below, ..Inner::default() };
         if let Some(db) = db {
+            faults::check(&self.path)?;
             disk::clear(&db)?;
         }
+        let evicted_below = hot_start(self.now_ms());
+        *inner = Inner { evicted_below, ..Inner::default() };
         Ok(())
     }
 
@@ -402,4 +475,76 @@ fn observation_of(d: Datum) -> Option<Observation> {
     let unit = if units::is_unit(&d.unit) { d.unit } else { "None".to_string() };
     let key = SeriesKey { namespace: d.namespace, name: d.name, dimensions, unit };
     Some(Observation { key, timestamp_ms: d.timestamp_ms, agg, high_resolution: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-01-01T00:00:00Z, a whole hour.
+    const T0: i64 = 1_767_225_600_000;
+
+    fn open(dir: &Path) -> Arc<MetricStore> {
+        MetricStore::open(dir, Arc::new(|| T0)).unwrap()
+    }
+
+    fn obs(host: &str, timestamp_ms: i64) -> Observation {
+        let key = SeriesKey {
+            namespace: "App".into(),
+            name: "Requests".into(),
+            dimensions: vec![("Host".into(), host.into())],
+            unit: "Count".into(),
+        };
+        Observation { key, timestamp_ms, agg: Agg::value(1.0), high_resolution: true }
+    }
+
+    fn sum(store: &MetricStore, host: &str) -> f64 {
+        let ids: Vec<u32> = store.series(|k| k.dimensions[0].1 == host).iter().map(|s| s.id).collect();
+        let mut total = 0.0;
+        store.scan(&ids, T0 - 3_600_000, T0 + 3_600_000, false, |_, a| total += a.sum);
+        total
+    }
+
+    /// What a crash does: the file is let go without the flush a shutdown makes.
+    fn crash(store: Arc<MetricStore>) {
+        store.db.lock().unwrap().take();
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_its_blocks_dirty_and_the_next_one_writes_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = open(tmp.path());
+        store.ingest(vec![obs("a", T0 - 5_000), obs("b", T0 - 4_000)]);
+        faults::fail_writes(tmp.path(), true);
+        assert!(store.flush(T0).is_err());
+        assert_eq!((store.read().dirty.len(), store.read().dirty_series.len()), (2, 2), "still to be written");
+        faults::fail_writes(tmp.path(), false);
+        store.flush(T0).expect("the next flush writes");
+        assert!(store.read().dirty.is_empty());
+        crash(store);
+        let reopened = open(tmp.path());
+        assert_eq!((sum(&reopened, "a"), sum(&reopened, "b")), (1.0, 1.0), "a restart has every datum");
+    }
+
+    #[test]
+    fn a_corrupt_block_is_reported_and_the_rest_is_served() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = open(tmp.path());
+        store.ingest(vec![obs("a", T0 - 120_000), obs("a", T0 - 5_000), obs("b", T0 - 5_000)]);
+        let a = store.series(|k| k.dimensions[0].1 == "a")[0].id;
+        store.close();
+        drop(store);
+        let db = Database::open(disk::file_path(tmp.path())).unwrap();
+        let tx = db.begin_write().unwrap();
+        tx.open_table(disk::BLOCKS).unwrap().insert((a, (T0 - 120_000) / MINUTE_MS), b"garbage".as_slice()).unwrap();
+        tx.commit().unwrap();
+        drop(db);
+
+        let store = open(tmp.path());
+        let damage = store.take_damage();
+        assert_eq!(damage.len(), 1, "{damage:?}");
+        assert!(damage[0].0.ends_with(&format!("series {a} minute {}", (T0 - 120_000) / MINUTE_MS)));
+        assert_eq!((sum(&store, "a"), sum(&store, "b")), (1.0, 1.0), "the other minute and series are served");
+        assert!(store.take_damage().is_empty(), "damage is handed over once");
+    }
 }

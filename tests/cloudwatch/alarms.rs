@@ -1,7 +1,7 @@
 //! CloudWatch alarms through the Rust SDK (RPC v2 CBOR) on the virtual clock: every missing-data
 //! mode through its transitions, M of N, metric math, SetAlarmState, validation, restarts.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, HistoryItemType, Metric, MetricAlarm, MetricDataQuery, MetricDatum, MetricStat,
     StandardUnit, StateValue, Statistic,
 };
+use kinesis_console::cloud::cloudwatch;
 use support::TestCloud;
 
 const MIN: i64 = 60_000;
@@ -439,17 +440,16 @@ async fn the_background_evaluator_follows_the_clock() {
     let cw = client(&cloud).await;
     alarm_on(&cw, "watched", "Lag").send().await.expect("PutMetricAlarm");
     put(&cw, "Lag", 7.0, now(&cloud)).await;
+    let mut evaluated = cloudwatch::alarms::evaluated_through(cloud.data_dir()).expect("the alarms are live");
     next_minute(&cloud);
-    // Read the history (which does not evaluate) until the background task has evaluated.
-    let alarms = kinesis_console::cloud::cloudwatch::alarms::storage::file_path(cloud.data_dir());
-    support::eventually(Duration::from_secs(10), "the evaluator to move the alarm to ALARM", || {
-        let alarms = alarms.clone();
-        async move {
-            let text = std::fs::read_to_string(&alarms).ok()?;
-            text.contains("\"StateValue\":\"ALARM\"").then_some(())
-        }
-    })
-    .await;
+    // No request is made (requests evaluate too): wait for the background task to reach the new time,
+    // then read the file it writes.
+    let target = now(&cloud);
+    let reached = tokio::time::timeout(Duration::from_secs(30), evaluated.wait_for(|t| *t >= target));
+    assert!(matches!(reached.await, Ok(Ok(_))), "the background evaluator reaches the advanced clock");
+    let alarms = cloudwatch::alarms::storage::file_path(cloud.data_dir());
+    let text = std::fs::read_to_string(&alarms).expect("the alarms file");
+    assert!(text.contains("\"StateValue\":\"ALARM\""), "the evaluator moved the alarm to ALARM");
 }
 
 #[tokio::test]

@@ -9,10 +9,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use anyhow::Context as _;
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, DatabaseError, ReadableTable, StorageError, TableDefinition};
+
+use crate::cloud::files::{create_private_dir_all, ensure_private_file};
 
 pub const BLOCKS: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("blocks");
 pub const SERIES: TableDefinition<u32, &[u8]> = TableDefinition::new("series");
+
+/// The metric file is not a store this build can read (corrupt, or another format): unlike a
+/// file another process holds, it is safe to set aside.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Damaged(pub String);
 
 /// Something holding a data dir's metric file that can be asked to write out and close it.
 pub trait Handoff: Send + Sync {
@@ -31,20 +39,34 @@ pub fn file_path(data_dir: &Path) -> PathBuf {
 /// Opens (creating) the file, first asking any live previous holder to close it.
 pub fn open(path: &Path) -> anyhow::Result<Database> {
     let dir = path.parent().context("metric file path has no parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_private_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let previous = holders().lock().unwrap_or_else(|p| p.into_inner()).remove(path);
     if let Some(prev) = previous.and_then(|w| w.upgrade()) {
         prev.flush_and_close();
     }
-    let db = Database::builder()
-        .set_cache_size(4 * 1024 * 1024)
-        .create(path)
-        .with_context(|| format!("opening the metric store {}", path.display()))?;
+    // redb would create the file with the umask's mode; it holds the user's metrics, so 0600.
+    ensure_private_file(path).with_context(|| format!("creating {}", path.display()))?;
+    let db = match Database::builder().set_cache_size(4 * 1024 * 1024).create(path) {
+        Ok(db) => db,
+        Err(e) if unreadable(&e) => {
+            return Err(Damaged(format!("the metric store {} cannot be read: {e}", path.display())).into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening the metric store {}", path.display())),
+    };
     let tx = db.begin_write()?;
     tx.open_table(BLOCKS)?;
     tx.open_table(SERIES)?;
     tx.commit()?;
     Ok(db)
+}
+
+/// Errors that mean the file's content is bad, as opposed to the file being busy or out of reach.
+fn unreadable(e: &DatabaseError) -> bool {
+    match e {
+        DatabaseError::Storage(StorageError::Corrupted(_)) | DatabaseError::UpgradeRequired(_) => true,
+        DatabaseError::Storage(StorageError::Io(io)) => io.kind() == std::io::ErrorKind::InvalidData,
+        _ => false,
+    }
 }
 
 pub fn register(path: &Path, holder: Weak<dyn Handoff>) {

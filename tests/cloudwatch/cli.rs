@@ -1,6 +1,6 @@
 //! CloudWatch metrics and dashboards through the aws CLI (awsJson 1.0), checking its JSON.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use support::TestCloud;

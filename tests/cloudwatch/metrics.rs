@@ -1,6 +1,6 @@
 //! CloudWatch metrics and dashboards through the Rust SDK (RPC v2 CBOR).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,11 +1,34 @@
-//! The metric math functions: METRICS, RATE, DIFF, DIFF_TIME, RUNNING_SUM, EPOCH, MAX, MIN, SUM,
-//! AVG, FILL, IF, SEARCH, PERIOD, DATAPOINT_COUNT, METRIC_COUNT, FIRST, LAST, REMOVE_EMPTY, TIME_SERIES and
-//! the single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
+//! The metric math evaluator and its functions: METRICS, RATE, DIFF, DIFF_TIME, RUNNING_SUM, EPOCH,
+//! MAX, MIN, SUM, AVG, FILL, IF, SEARCH, PERIOD, DATAPOINT_COUNT, METRIC_COUNT, FIRST, LAST,
+//! REMOVE_EMPTY, TIME_SERIES and the single-value ones (ABS, CEIL, FLOOR, SQRT, LOG, LOG10).
 
 use std::collections::BTreeMap;
 
 use super::parse::Expr;
-use super::{Scope, Series, Val, eval, map};
+use super::value::{Scope, Series, Val, binary, map};
+
+pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Val, String> {
+    match expr {
+        Expr::Number(n) => Ok(Val::Scalar(*n)),
+        Expr::Str(s) => Ok(Val::Str(s.clone())),
+        Expr::Name(id) => scope.lookup(id),
+        Expr::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                match eval(item, scope)? {
+                    Val::Series(s) => out.push(s),
+                    Val::Array(v) => out.extend(v),
+                    _ => return Err("Arrays can only hold time series".into()),
+                }
+            }
+            Ok(Val::Array(out))
+        }
+        Expr::Neg(inner) => map(eval(inner, scope)?, |v| -v),
+        Expr::Not(inner) => map(eval(inner, scope)?, |v| f64::from(v == 0.0)),
+        Expr::Binary(op, l, r) => binary(*op, eval(l, scope)?, eval(r, scope)?),
+        Expr::Call(name, args) => call(name, args, scope),
+    }
+}
 
 pub fn call(name: &str, args: &[Expr], scope: &mut dyn Scope) -> Result<Val, String> {
     let arity = |n: std::ops::RangeInclusive<usize>| {
