@@ -12,7 +12,7 @@ use http_body_util::Full;
 
 use super::context::CloudContext;
 use super::error::ApiError;
-use super::protocol::query::QueryParams;
+use super::protocol::query_params::QueryParams;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
