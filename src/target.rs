@@ -12,9 +12,10 @@ use serde::Serialize;
 
 use crate::cli::{GlobalArgs, TargetKind};
 use crate::cloud::CloudConfig;
+use crate::cloud::admin_client::AdminClient;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::clock::wall_ms;
-use crate::cloud::host::{AdminClient, DataDir, EndpointInfo};
+use crate::cloud::host::{DataDir, EndpointInfo};
 use crate::paths::Paths;
 
 /// What the console talks to, as the header and `info` show it.

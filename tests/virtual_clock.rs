@@ -16,7 +16,7 @@ async fn metrics_of_a_virtual_day_ahead_show_in_the_metrics_command() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve_with(dir.path(), &["--virtual-clock"]);
     let endpoint = served.endpoint();
-    let admin = kinesis_console::cloud::host::AdminClient::new(endpoint.clone());
+    let admin = kinesis_console::cloud::admin_client::AdminClient::new(endpoint.clone());
     admin.post("clock", json!({ "advance_ms": 86_400_000 })).await.unwrap();
 
     let kinesis = aws_sdk_kinesis::Client::new(&kinesis_console::target::local_sdk_config(&endpoint).await);

@@ -1,6 +1,7 @@
 //! The admin API under `/_kc/`: health, clock, faults, limit switches, reset and shutdown.
-//! Loopback callers only, authenticated with the local secret (`Authorization: Bearer <secret>`)
-//! unless the cloud runs with `--no-auth`.
+//! Loopback callers only, always authenticated with the local secret (`Authorization: Bearer <secret>`),
+//! also under `--no-auth`: that flag is about SigV4 for SDK clients, and reset or shutdown must never
+//! be one unauthenticated request away.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,10 +12,12 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::auth::secrets_equal;
 use super::clock::ClockMode;
+use super::context::CloudContext;
 use super::faults::{ALL, FaultRates};
 use super::protocol::{HttpResponse, response};
-use super::server::Host;
+use super::registry::Registry;
 
 pub fn error(status: StatusCode, message: &str) -> HttpResponse {
     response(status, "application/json", json!({ "error": message }).to_string().into_bytes())
@@ -32,16 +35,17 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(body: &Bytes) -> Result<T, Box<
         .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {e}"))))
 }
 
-fn authorized(host: &Host, parts: &Parts, peer: SocketAddr) -> Result<(), Box<HttpResponse>> {
+/// Proof that a request passed [`authorize`]; [`handle`] takes nothing without it.
+pub struct Authorized(());
+
+/// Checks the caller before its body is read: loopback, and the local secret as a Bearer token.
+pub fn authorize(ctx: &CloudContext, parts: &Parts, peer: SocketAddr) -> Result<Authorized, Box<HttpResponse>> {
     if !peer.ip().is_loopback() {
         return Err(Box::new(error(StatusCode::FORBIDDEN, "the admin API answers loopback callers only")));
     }
-    if !host.ctx.config.auth {
-        return Ok(());
-    }
-    let expected = format!("Bearer {}", host.ctx.credentials.secret_access_key);
+    let expected = format!("Bearer {}", ctx.credentials.secret_access_key);
     match parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        Some(given) if given == expected => Ok(()),
+        Some(given) if secrets_equal(given, &expected) => Ok(Authorized(())),
         _ => Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "admin requests need 'Authorization: Bearer <local secret access key>'",
@@ -73,11 +77,13 @@ struct LimitsRequest {
     resource: Option<String>,
 }
 
-pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -> HttpResponse {
-    if let Err(refused) = authorized(host, parts, peer) {
-        return *refused;
-    }
-    let ctx = &host.ctx;
+pub async fn handle(
+    ctx: &CloudContext,
+    registry: &Registry,
+    _: Authorized,
+    parts: &Parts,
+    body: Bytes,
+) -> HttpResponse {
     let path = parts.uri.path().trim_end_matches('/');
     match (&parts.method, path) {
         (&Method::GET, "/_kc/health") => ok(json!({
@@ -90,10 +96,10 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             "region": ctx.config.region,
             "auth": ctx.config.auth,
             "clock": { "mode": ctx.clock.mode(), "now_ms": ctx.clock.now_ms() },
-            "services": host.registry.all().iter().map(|s| s.descriptor().id).collect::<Vec<_>>(),
+            "services": registry.all().iter().map(|s| s.descriptor().id).collect::<Vec<_>>(),
             "damaged": ctx.damage.list(),
         })),
-        (&Method::GET, "/_kc/clock") => clock_state(host),
+        (&Method::GET, "/_kc/clock") => clock_state(ctx),
         (&Method::POST, "/_kc/clock") => {
             let req: ClockRequest = match parse(&body) {
                 Ok(r) => r,
@@ -109,9 +115,9 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             {
                 return error(StatusCode::CONFLICT, &e.to_string());
             }
-            clock_state(host)
+            clock_state(ctx)
         }
-        (&Method::GET, "/_kc/faults") => faults_state(host),
+        (&Method::GET, "/_kc/faults") => faults_state(ctx),
         (&Method::POST, "/_kc/faults") => {
             let req: FaultRequest = match parse(&body) {
                 Ok(r) => r,
@@ -121,11 +127,11 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
                 return error(StatusCode::BAD_REQUEST, &e.to_string());
             }
             let service = req.service.unwrap_or_else(|| ALL.to_string());
-            if service != ALL && !host.registry.all().iter().any(|s| s.descriptor().id == service) {
+            if service != ALL && !registry.all().iter().any(|s| s.descriptor().id == service) {
                 return error(StatusCode::BAD_REQUEST, &format!("no service '{service}' in the local cloud"));
             }
             ctx.faults.set(&service, req.rates);
-            faults_state(host)
+            faults_state(ctx)
         }
         (&Method::DELETE, "/_kc/faults") => {
             ctx.faults.clear();
@@ -147,7 +153,7 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
             ok(json!({ "enforce": ctx.limits.global(), "resources": ctx.limits.overrides() }))
         }
         (&Method::POST, "/_kc/reset") => {
-            for service in host.registry.all() {
+            for service in registry.all() {
                 if let Err(e) = service.reset().await {
                     return error(
                         StatusCode::INTERNAL_SERVER_ERROR,
@@ -166,10 +172,10 @@ pub async fn handle(host: &Host, parts: &Parts, peer: SocketAddr, body: Bytes) -
     }
 }
 
-fn faults_state(host: &Host) -> HttpResponse {
-    ok(json!({ "rates": host.ctx.faults.snapshot(), "injected": host.ctx.faults.injected() }))
+fn faults_state(ctx: &CloudContext) -> HttpResponse {
+    ok(json!({ "rates": ctx.faults.snapshot(), "injected": ctx.faults.injected() }))
 }
 
-fn clock_state(host: &Host) -> HttpResponse {
-    ok(json!({ "mode": host.ctx.clock.mode(), "now_ms": host.ctx.clock.now_ms() }))
+fn clock_state(ctx: &CloudContext) -> HttpResponse {
+    ok(json!({ "mode": ctx.clock.mode(), "now_ms": ctx.clock.now_ms() }))
 }

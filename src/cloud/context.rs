@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -33,6 +33,14 @@ pub struct CloudConfig {
     pub faults: Vec<(String, FaultRates)>,
     /// How long Kinesis streams stay CREATING, UPDATING or DELETING, on the cloud clock (0: instant).
     pub kinesis_transition_ms: i64,
+    /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
+    pub allowed_origins: Vec<String>,
+    /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
+    pub header_read_timeout: Duration,
+    /// A connection with no bytes in or out for this long is closed, once no response is in flight.
+    pub idle_timeout: Duration,
+    /// Connections served at once; further ones are answered 503 and closed, so clients retry.
+    pub max_connections: usize,
 }
 
 impl CloudConfig {
@@ -46,6 +54,10 @@ impl CloudConfig {
             clock: ClockMode::Real,
             faults: Vec::new(),
             kinesis_transition_ms: 500,
+            allowed_origins: Vec::new(),
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_connections: 512,
         }
     }
 

@@ -11,8 +11,9 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use kinesis_console::cloud::admin_client::AdminClient;
 use kinesis_console::cloud::clock::ClockMode;
-use kinesis_console::cloud::host::{AdminClient, EndpointInfo};
+use kinesis_console::cloud::host::EndpointInfo;
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials, RunningCloud};
 
 /// A local cloud for one test. It runs on a runtime of its own, so a test may block (run the `aws`
