@@ -239,3 +239,34 @@ pub fn query_error_code(json_code: &str) -> String {
     }
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_credentials_are_random_and_shaped_like_aws() {
+        let a = LocalCredentials::generate();
+        let b = LocalCredentials::generate();
+        assert_ne!(a.access_key_id, b.access_key_id);
+        assert_ne!(a.secret_access_key, b.secret_access_key);
+        for c in [&a, &b] {
+            let id = c.access_key_id.strip_prefix("AKLC").expect("AKLC prefix");
+            assert_eq!(id.len(), 16);
+            assert!(id.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)), "{id}");
+            assert_eq!(c.secret_access_key.len(), 40);
+            assert!(c.secret_access_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+        }
+        // 40 draws from 64 symbols: a generator stuck on a few values would show as repeats.
+        let distinct: std::collections::HashSet<char> = a.secret_access_key.chars().collect();
+        assert!(distinct.len() > 15, "{distinct:?}");
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(secrets_equal("Bearer abc", "Bearer abc"));
+        assert!(!secrets_equal("Bearer abd", "Bearer abc"));
+        assert!(!secrets_equal("Bearer ab", "Bearer abc"));
+        assert!(!secrets_equal("", "Bearer abc"));
+    }
+}
