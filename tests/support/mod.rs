@@ -137,6 +137,15 @@ impl TestCloud {
         self.cloud.ctx.clock.advance(by).expect("clock is virtual");
     }
 
+    /// Moves the virtual clock forward and waits until the cloud's background loops have run what
+    /// fell due (the wall-clock bound only catches a stuck loop).
+    pub async fn advance_settled(&self, by: Duration) {
+        self.advance(by);
+        tokio::time::timeout(Duration::from_secs(10), self.cloud.ctx.clock.settled())
+            .await
+            .expect("the cloud's background work catches up with the clock within 10 s");
+    }
+
     /// `aws` CLI with this cloud's endpoint and credentials; `None` when the CLI is not installed
     /// (outside CI only: under CI=true its absence fails the test).
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
