@@ -328,3 +328,20 @@ async fn connections_beyond_the_cap_are_answered_503_and_freed_slots_serve_again
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_serve_allow_origin_lets_one_web_origin_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = support::served::serve_with(dir.path(), &["--allow-origin", "http://localhost:3000"]);
+    let endpoint = served.endpoint();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let health = |origin: &'static str| {
+        client
+            .get(format!("{}/_kc/health", endpoint.url))
+            .bearer_auth(&endpoint.secret_access_key)
+            .header("origin", origin)
+            .send()
+    };
+    assert_eq!(health("http://localhost:3000").await.unwrap().status(), 200);
+    assert_eq!(health("https://evil.example").await.unwrap().status(), 403);
+}
