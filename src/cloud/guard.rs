@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, Uri};
 
 use super::error::ApiError;
 
@@ -44,6 +44,19 @@ impl Guard<'_> {
             }
         }
         Ok(())
+    }
+
+    /// As [`check`](Self::check), and the authority of an absolute-form request target
+    /// (`POST http://name/ HTTP/1.1`) must pass as a `Host` would.
+    pub fn check_request(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), ApiError> {
+        if let Some(authority) = uri.authority()
+            && !self.host_allowed(authority.as_str())
+        {
+            return Err(refused(format!(
+                "request target authority '{authority}' is not a loopback name or address of the local cloud"
+            )));
+        }
+        self.check(headers)
     }
 
     fn host_allowed(&self, host: &str) -> bool {
@@ -147,6 +160,15 @@ mod tests {
         assert!(g.check(&headers(&[("host", "10.0.0.8:4599")])).is_err());
         let wildcard = Guard { bind: IpAddr::from([0, 0, 0, 0]), local: None, allowed_origins: &[] };
         assert!(wildcard.check(&headers(&[("host", "0.0.0.0:4599")])).is_err());
+    }
+
+    #[test]
+    fn an_absolute_form_target_must_name_loopback_too() {
+        let g = guard(&[]);
+        let h = headers(&[("host", "localhost:4599")]);
+        assert!(g.check_request(&"/".parse().unwrap(), &h).is_ok());
+        assert!(g.check_request(&"http://localhost:4599/".parse().unwrap(), &h).is_ok());
+        assert!(g.check_request(&"http://evil.example:4599/".parse().unwrap(), &h).is_err());
     }
 
     #[test]

@@ -117,7 +117,7 @@ fn guard(ctx: &CloudContext, parts: &Parts, conn: Conn) -> Result<(), ApiError> 
         local: conn.local.map(|a| a.ip()),
         allowed_origins: &ctx.config.allowed_origins,
     };
-    guard.check(&parts.headers)
+    guard.check_request(&parts.uri, &parts.headers)
 }
 
 fn protocol_of(route: &Route) -> Protocol {
@@ -177,11 +177,11 @@ async fn service_request(
     if ctx.config.auth {
         authenticate(ctx, auth, &parts, &body, target.protocol).map_err(|e| Refused::by(target.service.as_ref(), e))?;
     }
-    let (service, operation, input) = decode(registry, target, &parts, body, max_body)?;
+    let Decoded { service, operation, protocol, input } = decode(registry, target, &parts, body, max_body)?;
     if let Some(dropped) = inject_fault(ctx, &service).await? {
         return Ok(dropped);
     }
-    let call = Call { operation, protocol: input.1, input: input.0, request_id: request_id.to_string(), region };
+    let call = Call { operation, protocol, input, request_id: request_id.to_string(), region };
     Ok(Ok(dispatch(ctx, &service, call, started).await))
 }
 
@@ -229,7 +229,13 @@ async fn inject_fault(ctx: &CloudContext, service: &Arc<dyn Service>) -> Result<
     }
 }
 
-type Decoded = (Arc<dyn Service>, String, (Input, Protocol));
+/// A request decoded for its service.
+struct Decoded {
+    service: Arc<dyn Service>,
+    operation: String,
+    protocol: Protocol,
+    input: Input,
+}
 
 /// Stage 5: the body as the protocol's input, after any `Content-Encoding: gzip` is undone.
 fn decode(
@@ -261,7 +267,7 @@ fn decode(
         Protocol::Rest => format!("{} {}", parts.method, parts.uri.path()),
         _ => operation.unwrap_or_default(),
     };
-    Ok((service, operation, (input, protocol)))
+    Ok(Decoded { service, operation, protocol, input })
 }
 
 /// awsQuery names its operation (and, unsigned, its service) inside the form.
@@ -285,7 +291,7 @@ fn decode_query(
             ApiError::bad_request("MissingAction", "The request must contain the parameter Action"),
         ));
     };
-    Ok((service, action, (Input::Query(params), Protocol::AwsQuery)))
+    Ok(Decoded { service, operation: action, protocol: Protocol::AwsQuery, input: Input::Query(params) })
 }
 
 /// Stages 7 and 8: the service's answer, framed in the request's protocol (or streamed as it is).
