@@ -168,6 +168,9 @@ pub struct ServeArgs {
     /// Start with the clock in virtual mode (time moves only through the admin API).
     #[arg(long)]
     pub virtual_clock: bool,
+    /// Serve requests from this web origin (e.g. http://localhost:3000); any other Origin is refused (repeatable).
+    #[arg(long, value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,9 +11,10 @@ use aws_sdk_sts::config::Region;
 use serde::Serialize;
 
 use crate::cloud::CloudConfig;
+use crate::cloud::admin_client::AdminClient;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::clock::wall_ms;
-use crate::cloud::host::{AdminClient, DataDir, EndpointInfo};
+use crate::cloud::host::{DataDir, EndpointInfo};
 use crate::paths::Paths;
 
 /// The `--target` flag: the embedded local cloud or real AWS (`--endpoint-url` makes a third).

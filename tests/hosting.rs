@@ -161,3 +161,44 @@ fn cli_basics_help_usage_info_completion() {
     assert_eq!(code, 1);
     assert!(err.contains("invalid --faults"), "{err}");
 }
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn the_data_dir_and_the_hosts_files_are_private_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("new/data");
+    let dir = DataDir::new(&root);
+    let hosted = attach::host(&dir, CloudConfig::ephemeral(&root), false).await.unwrap().expect("hosts");
+    assert_eq!(mode(&root), 0o700, "data dir");
+    assert_eq!(mode(&tmp.path().join("new")), 0o700, "a parent it created");
+    for file in [dir.lock_path(), dir.endpoint_path(), dir.credentials_path()] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    hosted.shutdown().await;
+}
+
+#[test]
+fn serve_warns_when_the_data_dir_is_open_to_other_users() {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut served = serve(dir.path());
+    let mut stderr = served.child.stderr.take().unwrap();
+    served.child.kill().unwrap();
+    served.child.wait().unwrap();
+    let mut text = String::new();
+    stderr.read_to_string(&mut text).unwrap();
+    assert!(text.contains("warning:") && text.contains("chmod 700"), "{text}");
+    assert_eq!(mode(dir.path()), 0o755, "an existing dir's mode is the user's to change");
+}

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use super::host::{AdminClient, DataDir, EndpointInfo, HostLock};
+use super::admin_client::AdminClient;
+use super::host::{DataDir, EndpointInfo, HostLock};
 use super::{CloudConfig, RunningCloud, start};
 
 /// This process serves the local cloud.

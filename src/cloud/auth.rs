@@ -36,15 +36,33 @@ impl std::fmt::Debug for LocalCredentials {
 }
 
 impl LocalCredentials {
-    /// Fresh random credentials shaped like AWS's (20-character key id, 40-character secret).
+    /// Fresh random credentials shaped like AWS's (20-character key id, 40-character secret), drawn
+    /// from the OS's cryptographic RNG: the secret guards every record of the data dir.
     pub fn generate() -> Self {
+        Self::try_generate().expect("the OS random number generator is available")
+    }
+
+    /// As [`generate`](Self::generate), saying why when the OS RNG cannot be read.
+    pub fn try_generate() -> Result<Self, getrandom::Error> {
         const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
         const SECRET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let pick = |alphabet: &[u8], n: usize| -> String {
-            (0..n).map(|_| alphabet[fastrand::usize(..alphabet.len())] as char).collect()
+        // Both alphabets have a power-of-two size that divides 256, so `byte % len` is unbiased.
+        let pick = |alphabet: &[u8], n: usize| -> Result<String, getrandom::Error> {
+            let mut bytes = vec![0u8; n];
+            getrandom::getrandom(&mut bytes)?;
+            Ok(bytes.iter().map(|b| alphabet[*b as usize % alphabet.len()] as char).collect())
         };
-        LocalCredentials { access_key_id: format!("AKLC{}", pick(UPPER, 16)), secret_access_key: pick(SECRET, 40) }
+        Ok(LocalCredentials {
+            access_key_id: format!("AKLC{}", pick(UPPER, 16)?),
+            secret_access_key: pick(SECRET, 40)?,
+        })
     }
+}
+
+/// Compares two secrets (signatures, bearer tokens) in time independent of where they differ.
+pub fn secrets_equal(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 /// The parts of an `Authorization: AWS4-HMAC-SHA256 …` header.
@@ -152,6 +170,17 @@ pub fn verify(
     let content_sha = headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok());
     if let Some(hash) = content_sha {
         let literal = hash == "UNSIGNED-PAYLOAD" || hash.starts_with("STREAMING-");
+        // Only S3 lets a client leave its payload out of the signature; everywhere else the
+        // signature must cover the body, or a captured signature would carry any payload.
+        if literal && !is_s3 {
+            return Err(forbidden(
+                "InvalidSignatureException",
+                format!(
+                    "x-amz-content-sha256: {hash} is accepted by S3 only; service {} needs the payload's SHA-256",
+                    auth.service
+                ),
+            ));
+        }
         if !literal && !hash.eq_ignore_ascii_case(&hex::encode(Sha256::digest(body))) {
             return Err(forbidden(
                 "XAmzContentSHA256Mismatch",
@@ -190,7 +219,7 @@ pub fn verify(
     let (_, expected) = sign(signable, &params)
         .map_err(|e| forbidden("InvalidSignatureException", format!("request cannot be signed: {e}")))?
         .into_parts();
-    if expected != auth.signature {
+    if !secrets_equal(&auth.signature, &expected) {
         return Err(forbidden(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.".into(),
@@ -209,4 +238,35 @@ pub fn query_error_code(json_code: &str) -> String {
         other => other,
     }
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_credentials_are_random_and_shaped_like_aws() {
+        let a = LocalCredentials::generate();
+        let b = LocalCredentials::generate();
+        assert_ne!(a.access_key_id, b.access_key_id);
+        assert_ne!(a.secret_access_key, b.secret_access_key);
+        for c in [&a, &b] {
+            let id = c.access_key_id.strip_prefix("AKLC").expect("AKLC prefix");
+            assert_eq!(id.len(), 16);
+            assert!(id.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)), "{id}");
+            assert_eq!(c.secret_access_key.len(), 40);
+            assert!(c.secret_access_key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/'));
+        }
+        // 40 draws from 64 symbols: a generator stuck on a few values would show as repeats.
+        let distinct: std::collections::HashSet<char> = a.secret_access_key.chars().collect();
+        assert!(distinct.len() > 15, "{distinct:?}");
+    }
+
+    #[test]
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(secrets_equal("Bearer abc", "Bearer abc"));
+        assert!(!secrets_equal("Bearer abd", "Bearer abc"));
+        assert!(!secrets_equal("Bearer ab", "Bearer abc"));
+        assert!(!secrets_equal("", "Bearer abc"));
+    }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -35,6 +35,14 @@ pub struct CloudConfig {
     pub kinesis_transition_ms: i64,
     /// CloudWatch's limits on what clients can create.
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
+    /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
+    pub allowed_origins: Vec<String>,
+    /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
+    pub header_read_timeout: Duration,
+    /// A connection with no bytes in or out for this long is closed, once no response is in flight.
+    pub idle_timeout: Duration,
+    /// Connections served at once; further ones are answered 503 and closed, so clients retry.
+    pub max_connections: usize,
 }
 
 impl CloudConfig {
@@ -49,6 +57,10 @@ impl CloudConfig {
             faults: Vec::new(),
             kinesis_transition_ms: 500,
             cloudwatch: Default::default(),
+            allowed_origins: Vec::new(),
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(120),
+            max_connections: 512,
         }
     }
 

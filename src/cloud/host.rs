@@ -4,15 +4,13 @@
 //! leaves no lock behind; its stale `endpoint.json` (dead pid) is replaced by the next host.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use super::auth::LocalCredentials;
+use super::files;
 
 /// What a running host publishes for other processes (mode 0600: it holds the secret).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -79,15 +77,21 @@ impl DataDir {
         self.root.join("credentials.json")
     }
 
+    /// Creates the data dir owner-only (0700); an existing one keeps its mode (see [`Self::permission_warning`]).
     fn ensure(&self) -> anyhow::Result<()> {
-        fs::create_dir_all(&self.root).with_context(|| format!("creating data dir {}", self.root.display()))
+        files::create_private_dir_all(&self.root).with_context(|| format!("creating data dir {}", self.root.display()))
+    }
+
+    /// What is wrong when the data dir is open to other users.
+    pub fn permission_warning(&self) -> Option<String> {
+        files::permission_warning(&self.root)
     }
 
     /// Takes the host lock if no live process holds it.
     pub fn try_lock(&self) -> anyhow::Result<Option<HostLock>> {
         self.ensure()?;
         let path = self.lock_path();
-        let file = OpenOptions::new()
+        let file = files::private_options()
             .create(true)
             .truncate(false)
             .write(true)
@@ -133,7 +137,9 @@ impl DataDir {
     }
 
     pub fn write_endpoint(&self, _lock: &HostLock, info: &EndpointInfo) -> anyhow::Result<()> {
-        write_private(&self.endpoint_path(), &serde_json::to_vec_pretty(info)?)
+        let path = self.endpoint_path();
+        files::write_atomic(&path, &serde_json::to_vec_pretty(info)?)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     /// The local credentials, generated on first use and kept with mode 0600.
@@ -144,8 +150,9 @@ impl DataDir {
             Ok(text) => serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a valid credentials file", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let creds = LocalCredentials::generate();
-                write_private(&path, &serde_json::to_vec_pretty(&creds)?)?;
+                let creds = LocalCredentials::try_generate().context("reading the OS random number generator")?;
+                files::write_atomic(&path, &serde_json::to_vec_pretty(&creds)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
                 Ok(creds)
             }
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
@@ -153,70 +160,9 @@ impl DataDir {
     }
 }
 
-/// Writes a file readable by its owner only, atomically (temp file + rename).
-pub fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let mut f = OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
 pub fn pid_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
     // SAFETY: kill with signal 0 only checks that the process exists; it sends nothing.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-/// Asks a host over its admin API; errors say which URL did not answer.
-pub struct AdminClient {
-    http: reqwest::Client,
-    info: EndpointInfo,
-}
-
-impl AdminClient {
-    pub fn new(info: EndpointInfo) -> Self {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).no_proxy().build().unwrap_or_default();
-        AdminClient { http, info }
-    }
-
-    pub fn info(&self) -> &EndpointInfo {
-        &self.info
-    }
-
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        let url = format!("{}/_kc/{path}", self.info.url);
-        let mut req = self.http.request(method, &url).bearer_auth(&self.info.secret_access_key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.with_context(|| format!("the local cloud at {} did not answer", self.info.url))?;
-        let status = resp.status();
-        let value: serde_json::Value = resp.json().await.with_context(|| format!("reading the answer of {url}"))?;
-        if !status.is_success() {
-            let msg = value.get("error").and_then(|v| v.as_str()).unwrap_or("unknown error");
-            anyhow::bail!("{url} answered {status}: {msg}");
-        }
-        Ok(value)
-    }
-
-    pub async fn get(&self, path: &str) -> anyhow::Result<serde_json::Value> {
-        self.send(reqwest::Method::GET, path, None).await
-    }
-
-    pub async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
-        self.send(reqwest::Method::POST, path, Some(body)).await
-    }
 }

@@ -2,6 +2,7 @@
 //! served on one loopback port in the wire protocols of the official clients.
 
 pub mod admin;
+pub mod admin_client;
 pub mod attach;
 pub mod auth;
 pub mod clock;
@@ -11,9 +12,11 @@ pub mod damage;
 pub mod error;
 pub mod faults;
 pub mod files;
+pub mod guard;
 pub mod host;
 pub mod kinesis;
 pub mod metrics;
+pub mod pipeline;
 pub mod protocol;
 pub mod registry;
 pub mod router;
@@ -43,7 +46,10 @@ pub struct RunningCloud {
 
 /// Starts the cloud on `config.bind` with the given credentials. Returns once it accepts connections.
 pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow::Result<RunningCloud> {
-    std::fs::create_dir_all(&config.data_dir)
+    if let Some(warning) = files::permission_warning(&config.data_dir) {
+        tracing::warn!("{warning}");
+    }
+    files::create_private_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data dir {}", config.data_dir.display()))?;
     let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;

@@ -1,48 +1,35 @@
-//! The HTTP host: accepts connections on one port and runs each request through
-//! route → body limit → signature → faults → decode → service → encode.
+//! The HTTP host: accepts connections on one port, bounded in number and in how long they may stall,
+//! and runs each request through the stages of [`super::pipeline`].
 
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Either, Limited};
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::admin;
-use super::auth::{self, Authorization};
 use super::context::CloudContext;
-use super::error::ApiError;
-use super::faults::Fault;
-use super::protocol::{self, HttpResponse, cbor, json, query::QueryParams};
+use super::pipeline::{self, Conn};
 use super::registry::Registry;
-use super::router::{self, Route, Unroutable};
-use super::service::{Call, Input, Output, Protocol, RestRequest, Service};
-use super::streaming::HostBody;
+
+pub use super::pipeline::DroppedConnection;
 
 pub struct Host {
     pub ctx: Arc<CloudContext>,
     pub registry: Registry,
 }
 
-/// Returned instead of a response when a fault drops the connection.
-#[derive(Debug)]
-pub struct DroppedConnection;
-
-impl std::fmt::Display for DroppedConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by fault injection")
-    }
-}
-
-impl std::error::Error for DroppedConnection {}
-
 pub async fn serve(host: Arc<Host>, listener: TcpListener) {
+    let slots = Arc::new(Semaphore::new(host.ctx.config.max_connections));
+    let mut backoff = Backoff::default();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -51,229 +38,181 @@ pub async fn serve(host: Arc<Host>, listener: TcpListener) {
         let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
+                // Out of file descriptors (EMFILE) and the like: retrying at once would spin.
+                let wait = backoff.failed();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "accept failed");
+                tokio::time::sleep(wait).await;
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
-        let host = host.clone();
-        tokio::spawn(async move {
-            let svc = service_fn(move |req| {
-                let host = host.clone();
-                async move { host.handle(req, peer).await }
-            });
-            if let Err(e) = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc).await {
-                tracing::debug!(error = %e, %peer, "connection ended");
-            }
-        });
+        backoff.reset();
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, max = host.ctx.config.max_connections, "connection limit reached; answering 503");
+            tokio::spawn(refuse_busy(stream));
+            continue;
+        };
+        tokio::spawn(serve_connection(host.clone(), stream, peer, slot));
     }
 }
 
-fn whole(r: HttpResponse) -> Response<HostBody> {
-    r.map(Either::Left)
-}
-
-impl Host {
-    pub async fn handle(
-        &self,
-        req: Request<Incoming>,
-        peer: SocketAddr,
-    ) -> Result<Response<HostBody>, DroppedConnection> {
-        let started = Instant::now();
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let (parts, body) = req.into_parts();
-        let auth = Authorization::from_headers(&parts.headers);
-        let (signing_name, region) = match &auth {
-            Some(Ok(a)) => (Some(a.service.clone()), a.region.clone()),
-            _ => (None, self.ctx.config.region.clone()),
-        };
-        let route = match router::classify(
-            &self.registry,
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            signing_name.as_deref(),
-        ) {
-            Ok(r) => r,
-            Err(Unroutable { protocol, error }) => {
-                return Ok(whole(protocol::error_response(protocol, None, &error, &request_id)));
-            }
-        };
-        if let Route::Admin = route {
-            let body = match read_body(body, &parts.headers, 1024 * 1024).await {
-                Ok(b) => b,
-                Err(e) => return Ok(whole(admin::error(e.status, &e.message))),
-            };
-            return Ok(whole(admin::handle(self, &parts, peer, body).await));
+async fn serve_connection(host: Arc<Host>, stream: TcpStream, peer: SocketAddr, _slot: OwnedSemaphorePermit) {
+    let _ = stream.set_nodelay(true);
+    let conn = Conn { peer, local: stream.local_addr().ok() };
+    let activity = Activity::new();
+    let io = TokioIo::new(Tracked { inner: stream, activity: activity.clone() });
+    let svc_host = host.clone();
+    let svc = service_fn(move |req| {
+        let host = svc_host.clone();
+        async move { pipeline::handle(&host.ctx, &host.registry, req, conn).await }
+    });
+    let config = &host.ctx.config;
+    let mut builder = http1::Builder::new();
+    // hyper runs this timer from the moment it waits for a request head, so it also closes a
+    // kept-alive connection that sends nothing, and cuts off a client trickling its headers.
+    builder.keep_alive(true).timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+    let connection = builder.serve_connection(io, svc);
+    tokio::pin!(connection);
+    let idle_limit = config.idle_timeout;
+    loop {
+        let idle = activity.idle_for();
+        if idle >= idle_limit {
+            tracing::debug!(%peer, "closing a connection idle for {idle:?}");
+            return;
         }
-
-        let (service, protocol, operation) = match route {
-            Route::Rpc { service, protocol, operation } => (Some(service), protocol, Some(operation)),
-            Route::Query { service } => (service, Protocol::AwsQuery, None),
-            Route::Rest { service } => (Some(service), Protocol::Rest, None),
-            Route::Admin => unreachable!("admin requests returned above"),
-        };
-        let max_body = service.as_ref().map(|s| s.descriptor().max_body).unwrap_or(1024 * 1024);
-        let fail = |service: Option<&Arc<dyn Service>>, err: ApiError| {
-            Ok(whole(protocol::error_response(protocol, service.map(|s| s.descriptor()), &err, &request_id)))
-        };
-        let body = match read_body(body, &parts.headers, max_body).await {
-            Ok(b) => b,
-            Err(e) => return fail(service.as_ref(), e),
-        };
-        // The SDKs gzip large bodies of operations marked for request compression (PutMetricData);
-        // the signature covers the compressed bytes, so only decoding sees the inflated ones.
-        let payload = match inflate(&parts.headers, &body, max_body) {
-            Ok(p) => p,
-            Err(e) => return fail(service.as_ref(), e),
-        };
-
-        // awsQuery names its operation (and, unsigned, its service) inside the form.
-        let (service, operation, input) = match protocol {
-            Protocol::AwsQuery => {
-                let form = if parts.method == http::Method::GET {
-                    parts.uri.query().unwrap_or("").as_bytes().to_vec()
-                } else {
-                    body.to_vec()
-                };
-                let params = QueryParams::parse(&form);
-                let service = service.or_else(|| self.registry.by_query(None, params.get("Version")).cloned());
-                let Some(service) = service else {
-                    return fail(
-                        None,
-                        ApiError::bad_request(
-                            "InvalidAction",
-                            "No awsQuery service of the local cloud matches this request",
-                        ),
-                    );
-                };
-                let Some(action) = params.action().map(str::to_string) else {
-                    return fail(
-                        Some(&service),
-                        ApiError::bad_request("MissingAction", "The request must contain the parameter Action"),
-                    );
-                };
-                (service, action, Ok(Input::Query(params)))
-            }
-            Protocol::Rest => {
-                let service = service.expect("REST routes carry their service");
-                let op = format!("{} {}", parts.method, parts.uri.path());
-                let input = Input::Rest(Box::new(RestRequest {
-                    method: parts.method.clone(),
-                    uri: parts.uri.clone(),
-                    headers: parts.headers.clone(),
-                    body: body.clone(),
-                }));
-                (service, op, Ok(input))
-            }
-            Protocol::RpcV2Cbor => (
-                service.expect("rpc routes carry their service"),
-                operation.unwrap_or_default(),
-                cbor::decode(&payload).map(Input::Json),
-            ),
-            Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (
-                service.expect("rpc routes carry their service"),
-                operation.unwrap_or_default(),
-                json::decode(&payload).map(Input::Json),
-            ),
-        };
-        let desc = service.descriptor();
-
-        if self.ctx.config.auth {
-            let checked = match auth {
-                None => Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "MissingAuthenticationTokenException",
-                    "Missing Authentication Token",
-                )),
-                Some(Err(e)) => Err(e),
-                Some(Ok(a)) => auth::verify(
-                    &self.ctx.credentials,
-                    &a,
-                    &parts.method,
-                    &parts.uri,
-                    &parts.headers,
-                    &body,
-                    SystemTime::now(),
-                ),
-            };
-            if let Err(mut e) = checked {
-                if protocol == Protocol::AwsQuery {
-                    e.code = auth::query_error_code(&e.code).into();
+        tokio::select! {
+            ended = connection.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!(error = %e, %peer, "connection ended");
                 }
-                tracing::debug!(service = desc.id, %operation, code = %e.code, "request refused");
-                return fail(Some(&service), e);
+                return;
             }
+            _ = tokio::time::sleep(idle_limit - idle) => {}
         }
-
-        let (latency, fault) = self.ctx.faults.roll(desc.id);
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-        match fault {
-            Some(Fault::Reset) => return Err(DroppedConnection),
-            Some(Fault::Throttle) => {
-                return fail(Some(&service), ApiError::throttling("Rate exceeded (injected fault)"));
-            }
-            Some(Fault::Error) => return fail(Some(&service), ApiError::internal("Internal failure (injected fault)")),
-            None => {}
-        }
-
-        let input = match input {
-            Ok(i) => i,
-            Err(e) => return fail(Some(&service), e),
-        };
-        let call = Call { operation: operation.clone(), protocol, input, request_id: request_id.clone(), region };
-        let result = service.call(&self.ctx, call).await;
-        if let Ok(Output::Stream(mut response)) = result {
-            if let Ok(id) = http::HeaderValue::from_str(&request_id) {
-                response.headers_mut().insert("x-amzn-requestid", id);
-            }
-            tracing::debug!(service = desc.id, %operation, "streaming response");
-            return Ok(response.map(Either::Right));
-        }
-        let response =
-            match result.and_then(|out| protocol::output_response(protocol, desc, &operation, out, &request_id)) {
-                Ok(r) => whole(r),
-                Err(e) => whole(protocol::error_response(protocol, Some(desc), &e, &request_id)),
-            };
-        tracing::debug!(service = desc.id, %operation, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
-        Ok(response)
     }
 }
 
-/// Reads a body no larger than `limit`, refusing by `Content-Length` before reading when it can.
-async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
-    let declared =
-        headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::too_large(limit));
+/// Over the connection limit: a 503 the SDKs retry, then close.
+async fn refuse_busy(mut stream: TcpStream) {
+    let body = r#"{"__type":"ServiceUnavailableException","message":"the local cloud serves its maximum number of connections; retry shortly"}"#;
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\nretry-after: 1\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let _ = stream.write_all(body.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Doubling waits between failed accepts: 10 ms, 20 ms, … up to 1 s; reset by a success.
+#[derive(Debug)]
+struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    fn failed(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (wait * 2).min(Self::MAX);
+        wait
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::too_large(limit)),
-        Err(e) => Err(ApiError::serialization(format!("could not read the request body: {e}"))),
+
+    fn reset(&mut self) {
+        self.next = Self::FIRST;
     }
 }
 
-/// The body with any `Content-Encoding: gzip` undone, refusing to inflate past `limit`.
-fn inflate(headers: &http::HeaderMap, body: &Bytes, limit: usize) -> Result<Bytes, ApiError> {
-    use std::io::Read;
-    let gzip = headers
-        .get_all(http::header::CONTENT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("gzip")));
-    if !gzip {
-        return Ok(body.clone());
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { next: Self::FIRST }
     }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&body[..])
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| ApiError::serialization(format!("could not inflate the gzip request body: {e}")))?;
-    if out.len() > limit {
-        return Err(ApiError::too_large(limit));
+}
+
+/// When a connection last moved a byte, in milliseconds since it opened.
+#[derive(Clone)]
+struct Activity {
+    opened: Instant,
+    last_ms: Arc<AtomicU64>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity { opened: Instant::now(), last_ms: Arc::new(AtomicU64::new(0)) }
     }
-    Ok(Bytes::from(out))
+
+    fn touch(&self) {
+        self.last_ms.store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        self.opened.elapsed().saturating_sub(last)
+    }
+}
+
+/// A socket that records its activity for the idle timeout.
+struct Tracked {
+    inner: TcpStream,
+    activity: Activity,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_back_off_doubling_to_a_second_and_a_success_resets() {
+        let mut b = Backoff::default();
+        let waits: Vec<u64> = (0..9).map(|_| b.failed().as_millis() as u64).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        b.reset();
+        assert_eq!(b.failed(), Duration::from_millis(10));
+    }
 }

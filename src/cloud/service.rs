@@ -1,6 +1,6 @@
 //! What a local service is to the host: a descriptor the router matches requests against, and one
 //! async entry point that receives decoded input and returns output for the protocol that was used.
-//! A new service is a new folder under `src/cloud/` plus one line in [`crate::cloud::registry`].
+//! A new service is a new folder under `src/cloud/` plus one line in the registry (`registry.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +12,7 @@ use http_body_util::Full;
 
 use super::context::CloudContext;
 use super::error::ApiError;
-use super::protocol::query::QueryParams;
+use super::protocol::query_params::QueryParams;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

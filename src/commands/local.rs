@@ -11,10 +11,11 @@ use serde_json::json;
 use super::output::emit;
 use crate::cli::{GlobalArgs, LocalCommand, OutputFormat, ServeArgs};
 use crate::cloud::CloudConfig;
+use crate::cloud::admin_client::AdminClient;
 use crate::cloud::attach;
 use crate::cloud::clock::ClockMode;
 use crate::cloud::faults::parse_spec;
-use crate::cloud::host::{AdminClient, DataDir};
+use crate::cloud::host::DataDir;
 use crate::control::Access;
 use crate::paths::Paths;
 
@@ -47,6 +48,7 @@ async fn serve(args: ServeArgs, global: &GlobalArgs, dir: &DataDir) -> anyhow::R
     if let Some(region) = &global.region {
         config.region = region.clone();
     }
+    config.allowed_origins = args.allow_origin.clone();
     for spec in &args.faults {
         config.faults.push(parse_spec(spec).with_context(|| format!("invalid --faults '{spec}'"))?);
     }
@@ -56,6 +58,9 @@ async fn serve(args: ServeArgs, global: &GlobalArgs, dir: &DataDir) -> anyhow::R
             args.bind,
             if args.no_auth { " without credentials" } else { "" }
         );
+    }
+    if let Some(warning) = dir.permission_warning() {
+        eprintln!("warning: {warning}");
     }
     let Some(hosted) = attach::host(dir, config, false).await? else {
         let at =

@@ -11,8 +11,9 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use kinesis_console::cloud::admin_client::AdminClient;
 use kinesis_console::cloud::clock::ClockMode;
-use kinesis_console::cloud::host::{AdminClient, EndpointInfo};
+use kinesis_console::cloud::host::EndpointInfo;
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials, RunningCloud};
 
 /// A local cloud for one test. It runs on a runtime of its own, so a test may block (run the `aws`
@@ -134,6 +135,15 @@ impl TestCloud {
     /// Moves the virtual clock forward.
     pub fn advance(&self, by: Duration) {
         self.cloud.ctx.clock.advance(by).expect("clock is virtual");
+    }
+
+    /// Moves the virtual clock forward and waits until the cloud's background loops have run what
+    /// fell due (the wall-clock bound only catches a stuck loop).
+    pub async fn advance_settled(&self, by: Duration) {
+        self.advance(by);
+        tokio::time::timeout(Duration::from_secs(10), self.cloud.ctx.clock.settled())
+            .await
+            .expect("the cloud's background work catches up with the clock within 10 s");
     }
 
     /// `aws` CLI with this cloud's endpoint and credentials; `None` when the CLI is not installed

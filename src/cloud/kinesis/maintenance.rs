@@ -11,10 +11,11 @@ use crate::cloud::context::CloudContext;
 const TICK_MS: i64 = 1000;
 
 pub async fn run(state: Arc<State>, ctx: Arc<CloudContext>) {
+    let ticker = ctx.clock.ticker();
     let mut next = (ctx.clock.now_ms() / TICK_MS + 1) * TICK_MS;
     loop {
         tokio::select! {
-            _ = ctx.clock.sleep_until(next) => {}
+            _ = ticker.sleep_until(next) => {}
             _ = ctx.shutdown_requested() => break,
         }
         let now = ctx.clock.now_ms();

@@ -4,6 +4,7 @@
 pub mod cbor;
 pub mod json;
 pub mod query;
+pub mod query_params;
 pub mod xml;
 
 use bytes::Bytes;
