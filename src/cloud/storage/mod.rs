@@ -2,6 +2,7 @@
 
 mod error;
 mod index;
+mod record;
 mod segment;
 pub mod shard_log;
 mod writer;

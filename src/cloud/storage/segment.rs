@@ -12,7 +12,7 @@ use std::io::{self, BufReader, Read};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::StorageError;
+use super::error::StorageError;
 
 pub(crate) const MAGIC: [u8; 4] = *b"KCSL";
 pub(crate) const FORMAT_VERSION: u16 = 1;

@@ -8,23 +8,11 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-pub use super::StorageError;
+pub use super::error::StorageError;
 use super::index::{Index, ReadPlan, Segment};
+pub use super::record::{NewRecord, StoredRecord};
 use super::segment::{self, Header};
-use super::writer::{self, Active, Pending, Queue, Writer};
-
-pub struct NewRecord {
-    pub partition_key: String,
-    pub data: Bytes,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredRecord {
-    pub seq: u64,
-    pub arrival_ms: i64,
-    pub partition_key: String,
-    pub data: Bytes,
-}
+use super::writer::{self, Active, Inner, Pending, Queue, Writer};
 
 #[derive(Clone, Debug)]
 pub struct LogOptions {
@@ -38,13 +26,6 @@ impl Default for LogOptions {
     fn default() -> Self {
         LogOptions { segment_bytes: 64 << 20, sync: true }
     }
-}
-
-pub(crate) struct Inner {
-    pub dir: PathBuf,
-    pub index: RwLock<Index>,
-    pub writer: Mutex<Writer>,
-    pub queue: Mutex<Queue>,
 }
 
 /// One shard's log. Cheap to share behind an `Arc`; reads never wait for a sync in progress.

@@ -7,17 +7,25 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::oneshot;
 
-use super::StorageError;
+use super::error::StorageError;
 use super::index::{Index, Segment};
+use super::record::NewRecord;
 use super::segment::{self, HEADER_LEN, Header};
-use super::shard_log::{Inner, NewRecord};
 
 /// A write buffer past this size goes to the file before the batch ends.
 const FLUSH_BYTES: usize = 8 << 20;
+
+/// A shard log's shared state: what readers see (the index) and the write path behind it.
+pub(crate) struct Inner {
+    pub dir: PathBuf,
+    pub index: RwLock<Index>,
+    pub writer: Mutex<Writer>,
+    pub queue: Mutex<Queue>,
+}
 
 pub(crate) struct Pending {
     pub records: Vec<NewRecord>,
