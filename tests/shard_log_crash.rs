@@ -285,7 +285,8 @@ mod full_disk {
     const SHARD: &str = "/data/streams/orders-1/shardId-000000000000";
 
     fn batch(tag: &str, n: usize, size: usize) -> Vec<NewRecord> {
-        let record = |k| NewRecord { partition_key: "pk".into(), data: Bytes::from(format!("{tag}-{k}-{}", "d".repeat(size))) };
+        let record =
+            |k| NewRecord { partition_key: "pk".into(), data: Bytes::from(format!("{tag}-{k}-{}", "d".repeat(size))) };
         (0..n).map(record).collect()
     }
 
@@ -304,7 +305,13 @@ mod full_disk {
 
     /// Runs the scenario with `fail` switching the fault on or off.
     async fn refuse_then_recover(disk: &SimDisk, fail: impl Fn(bool)) {
-        let log = ShardLog::open_on(&Disk::Sim(disk.clone()), Path::new(SHARD), LogOptions { segment_bytes: 4096, sync: true }, OpenMode::New).unwrap();
+        let log = ShardLog::open_on(
+            &Disk::Sim(disk.clone()),
+            Path::new(SHARD),
+            LogOptions { segment_bytes: 4096, sync: true },
+            OpenMode::New,
+        )
+        .unwrap();
         let mut acked = Vec::new();
         for tag in ["a", "b", "c"] {
             acked.push((log.append(batch(tag, 4, 100), 10).await.unwrap(), tag, 4, 100));
@@ -333,7 +340,13 @@ mod full_disk {
         // Nothing of the refused appends comes back after a crash either, whatever the crash keeps.
         for seed in 0..8 {
             disk.crash(seed);
-            let log = ShardLog::open_on(&Disk::Sim(disk.clone()), Path::new(SHARD), LogOptions::default(), OpenMode::Existing).unwrap();
+            let log = ShardLog::open_on(
+                &Disk::Sim(disk.clone()),
+                Path::new(SHARD),
+                LogOptions::default(),
+                OpenMode::Existing,
+            )
+            .unwrap();
             assert_eq!(contents(&log), expected(&acked), "crash seed {seed}");
         }
     }

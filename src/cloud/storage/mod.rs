@@ -5,11 +5,11 @@ mod error;
 mod index;
 mod record;
 mod segment;
-mod sim_disk;
 pub mod shard_log;
+mod sim_disk;
 mod writer;
 
 pub use disk::Disk;
 pub use error::StorageError;
-pub use sim_disk::SimDisk;
 pub use shard_log::*;
+pub use sim_disk::SimDisk;

@@ -176,8 +176,10 @@ impl State {
                     Node::File(id) => live.push(*id),
                 }
             }
-            let kept: BTreeMap<_, _> =
-                durable.into_iter().filter(|(n, node)| *node != Node::Dir || self.dirs.contains_key(&path.join(n))).collect();
+            let kept: BTreeMap<_, _> = durable
+                .into_iter()
+                .filter(|(n, node)| *node != Node::Dir || self.dirs.contains_key(&path.join(n)))
+                .collect();
             dirs.insert(path, DirNode { entries: kept.clone(), durable: kept });
         }
         let mut inodes = HashMap::new();
@@ -186,7 +188,7 @@ impl State {
             let keep = (next_random(&mut rng) % (old.pending.len() as u64 + 1)) as usize;
             let mut data = old.durable;
             for (i, change) in old.pending.into_iter().take(keep).enumerate() {
-                let cut = i + 1 == keep && next_random(&mut rng) % 2 == 0;
+                let cut = i + 1 == keep && next_random(&mut rng).is_multiple_of(2);
                 apply(&mut data, change, cut.then(|| next_random(&mut rng)));
             }
             inodes.insert(id, Inode { durable: data.clone(), data, pending: Vec::new() });
