@@ -194,9 +194,29 @@ mod simulated {
         Ok(())
     }
 
-    /// Rounds of concurrent appends on a disk whose power goes after `cut` changes; then a crash
-    /// keeping, by `seed`, part of what was not synced; then recovery.
-    fn crash_case(cut: u64, seed: u64, rounds: &[Vec<Vec<usize>>]) -> Result<(), TestCaseError> {
+    /// A transient fault during one round of appends, cleared before the next round.
+    #[derive(Clone, Copy, Debug)]
+    enum Fault {
+        None,
+        /// Room for this many more bytes: the write that passes it is cut short with ENOSPC.
+        Full(u64),
+        FailingSyncs,
+    }
+
+    type Round = (Vec<Vec<usize>>, Fault);
+
+    fn set_fault(disk: &SimDisk, fault: Fault) {
+        disk.set_capacity(match fault {
+            Fault::Full(room) => Some(disk.bytes_used() + room),
+            _ => None,
+        });
+        disk.set_failing_syncs(matches!(fault, Fault::FailingSyncs));
+    }
+
+    /// Rounds of concurrent appends, some under a transient fault, on a disk whose power goes after
+    /// `cut` changes; then a crash keeping, by `seed`, part of what was not synced; then recovery.
+    /// Until the power goes, readers see exactly the acknowledged records after every round.
+    fn crash_case(cut: u64, seed: u64, rounds: &[Round]) -> Result<(), TestCaseError> {
         let disk = SimDisk::new();
         disk.cut_power_after(cut);
         let dir = Path::new(SHARD);
@@ -204,10 +224,11 @@ mod simulated {
         let mut sent = Vec::new();
         let opened = runtime().block_on(async {
             let Ok(log) = ShardLog::open_on(&Disk::Sim(disk.clone()), dir, options(), OpenMode::New) else {
-                return false;
+                return Ok(false);
             };
             let log = Arc::new(log);
-            for (round, calls) in rounds.iter().enumerate() {
+            for (round, (calls, fault)) in rounds.iter().enumerate() {
+                set_fault(&disk, *fault);
                 let mut tasks = Vec::new();
                 for (call, sizes) in calls.iter().enumerate() {
                     sent.extend(sizes.iter().enumerate().map(|(k, size)| data(round, call, k, *size)));
@@ -217,12 +238,20 @@ mod simulated {
                 }
                 for task in tasks {
                     if let (Ok(seqs), texts) = task.await.unwrap() {
-                        acked.extend(seqs.into_iter().zip(texts));
+                        for (seq, text) in seqs.into_iter().zip(texts) {
+                            prop_assert!(acked.insert(seq, text).is_none(), "seq {} acknowledged twice", seq);
+                        }
                     }
                 }
+                set_fault(&disk, Fault::None);
+                if let Ok(visible) = log.read(0, usize::MAX, usize::MAX) {
+                    let visible: HashMap<u64, String> =
+                        visible.iter().map(|r| (r.seq, String::from_utf8_lossy(&r.data).into_owned())).collect();
+                    prop_assert_eq!(&visible, &acked, "round {}: readers see exactly the acknowledged records", round);
+                }
             }
-            true
-        });
+            Ok(true)
+        })?;
         disk.crash(seed);
         // Once an open returned, the shard's directory and first segment are durable.
         let mode = if opened { OpenMode::Existing } else { OpenMode::New };
@@ -237,9 +266,14 @@ mod simulated {
         Ok(())
     }
 
-    fn rounds() -> impl Strategy<Value = Vec<Vec<Vec<usize>>>> {
+    fn rounds() -> impl Strategy<Value = Vec<Round>> {
         let call = prop::collection::vec(0usize..300, 1..6);
-        prop::collection::vec(prop::collection::vec(call, 1..4), 1..10)
+        let fault = prop_oneof![
+            6 => Just(Fault::None),
+            1 => (0u64..600).prop_map(Fault::Full),
+            1 => Just(Fault::FailingSyncs),
+        ];
+        prop::collection::vec((prop::collection::vec(call, 1..4), fault), 1..10)
     }
 
     proptest! {
@@ -253,11 +287,11 @@ mod simulated {
 
     #[test]
     fn a_crash_after_every_step_loses_no_acknowledged_append() {
-        let rounds: Vec<Vec<Vec<usize>>> = (0..6).map(|r| vec![vec![200 + r; 3], vec![50; 2]]).collect();
+        let rounds: Vec<Round> = (0..6).map(|r| (vec![vec![200 + r; 3], vec![50; 2]], Fault::None)).collect();
         let full = SimDisk::new();
         runtime().block_on(async {
             let log = ShardLog::open_on(&Disk::Sim(full.clone()), Path::new(SHARD), options(), OpenMode::New).unwrap();
-            for calls in &rounds {
+            for (calls, _) in &rounds {
                 for sizes in calls {
                     log.append(records(0, 0, sizes), 0).await.unwrap();
                 }
