@@ -189,7 +189,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
         }
         Err(e) => {
             if !matches!(e, StorageError::Failed { .. } | StorageError::Closed { .. }) {
-                tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; refusing further appends");
+                tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; append refused, the next one repairs the log first");
                 writer.failed = Some(e.to_string());
             }
             drop(writer);
