@@ -174,14 +174,16 @@ mod simulated {
         log.read(0, usize::MAX, usize::MAX).unwrap()
     }
 
-    /// Every acknowledged record is there with its seq; everything there was sent, once, in seq order.
+    /// Every acknowledged record retention has not reached is there with its seq; everything there
+    /// was sent, once, in seq order.
     fn check_recovered(
         stored: &[StoredRecord],
         acked: &HashMap<u64, String>,
+        trimmed_below: u64,
         sent: &[String],
     ) -> Result<(), TestCaseError> {
         let by_seq: HashMap<u64, &[u8]> = stored.iter().map(|r| (r.seq, r.data.as_ref())).collect();
-        for (seq, data) in acked {
+        for (seq, data) in acked.iter().filter(|(seq, _)| **seq >= trimmed_below) {
             prop_assert_eq!(by_seq.get(seq).copied(), Some(data.as_bytes()), "acknowledged seq {} is intact", seq);
         }
         prop_assert!(stored.windows(2).all(|w| w[0].seq < w[1].seq), "seqs strictly increase");
@@ -201,6 +203,8 @@ mod simulated {
         /// Room for this many more bytes: the write that passes it is cut short with ENOSPC.
         Full(u64),
         FailingSyncs,
+        /// Retention up to the round's arrival time runs beside the appends.
+        Trim,
     }
 
     type Round = (Vec<Vec<usize>>, Fault);
@@ -221,6 +225,7 @@ mod simulated {
         disk.cut_power_after(cut);
         let dir = Path::new(SHARD);
         let mut acked = HashMap::new();
+        let mut trimmed_below = 0;
         let mut sent = Vec::new();
         let opened = runtime().block_on(async {
             let Ok(log) = ShardLog::open_on(&Disk::Sim(disk.clone()), dir, options(), OpenMode::New) else {
@@ -236,6 +241,10 @@ mod simulated {
                     let texts: Vec<String> = sizes.iter().enumerate().map(|(k, s)| data(round, call, k, *s)).collect();
                     tasks.push(tokio::spawn(async move { (log.append(batch, round as i64).await, texts) }));
                 }
+                if matches!(fault, Fault::Trim) {
+                    let _ = log.trim_before(round as i64);
+                    trimmed_below = log.first_seq();
+                }
                 for task in tasks {
                     if let (Ok(seqs), texts) = task.await.unwrap() {
                         for (seq, text) in seqs.into_iter().zip(texts) {
@@ -247,7 +256,14 @@ mod simulated {
                 if let Ok(visible) = log.read(0, usize::MAX, usize::MAX) {
                     let visible: HashMap<u64, String> =
                         visible.iter().map(|r| (r.seq, String::from_utf8_lossy(&r.data).into_owned())).collect();
-                    prop_assert_eq!(&visible, &acked, "round {}: readers see exactly the acknowledged records", round);
+                    let retained: HashMap<u64, String> =
+                        acked.iter().filter(|(s, _)| **s >= log.first_seq()).map(|(s, d)| (*s, d.clone())).collect();
+                    prop_assert_eq!(
+                        &visible,
+                        &retained,
+                        "round {}: readers see exactly the acknowledged records",
+                        round
+                    );
                 }
             }
             Ok(true)
@@ -258,7 +274,7 @@ mod simulated {
         let log = ShardLog::open_on(&Disk::Sim(disk.clone()), dir, options(), mode)
             .map_err(|e| TestCaseError::fail(format!("reopening after the crash: {e}")))?;
         let stored = read_all(&log);
-        check_recovered(&stored, &acked, &sent)?;
+        check_recovered(&stored, &acked, trimmed_below, &sent)?;
         let before = stored.last().map_or(0, |r| r.seq + 1);
         prop_assert!(log.next_seq() >= before);
         let again = runtime().block_on(log.append(records(99, 0, &[3]), 1_000)).unwrap();
@@ -272,6 +288,7 @@ mod simulated {
             6 => Just(Fault::None),
             1 => (0u64..600).prop_map(Fault::Full),
             1 => Just(Fault::FailingSyncs),
+            1 => Just(Fault::Trim),
         ];
         prop::collection::vec((prop::collection::vec(call, 1..4), fault), 1..10)
     }
