@@ -93,6 +93,8 @@ impl ShardLog {
     /// contiguous within a call) once they are on disk. Concurrent callers share one write and sync.
     /// Arrival times are clamped so they never decrease along the log. Dropping the future after the
     /// call does not withdraw the records: they are still written, only the answer is lost.
+    /// A refused append (full disk, I/O error) leaves nothing readable, and the seqs it would have
+    /// had are skipped, never handed out again; the next append repairs the log first.
     pub async fn append(&self, records: Vec<NewRecord>, arrival_ms: i64) -> Result<Vec<u64>, StorageError> {
         if records.is_empty() {
             return Ok(Vec::new());
