@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kinesis_console::cloud::storage::{LogOptions, NewRecord, ShardLog, StorageError, StoredRecord};
+use kinesis_console::cloud::storage::{LogOptions, NewRecord, OpenMode, ShardLog, StorageError, StoredRecord};
 
 fn small_segments() -> LogOptions {
     LogOptions { segment_bytes: 2048, sync: true }
@@ -310,4 +310,87 @@ async fn oversized_records_are_rejected_without_harming_the_log() {
     let err = log.append(vec![record(&"k".repeat(70_000), "x")], 1).await.err().unwrap();
     assert!(matches!(err, StorageError::RecordTooLarge { .. }), "{err:?}");
     assert_eq!(append_numbered(&log, 0, 1, 1).await, vec![0]);
+}
+
+/// A log of small segments with `count` records; returns its segment files, oldest first.
+async fn log_of_segments(dir: &Path, count: u64) -> Vec<PathBuf> {
+    let log = ShardLog::open(dir, small_segments()).unwrap();
+    append_numbered(&log, 0, count, 10).await;
+    segment_files(dir)
+}
+
+#[tokio::test]
+async fn a_bad_checksum_inside_a_sealed_segment_is_a_typed_error_naming_file_and_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = log_of_segments(dir.path(), 120).await;
+    assert!(segments.len() >= 3, "{segments:?}");
+    let sealed = &segments[1];
+    let mut contents = std::fs::read(sealed).unwrap();
+    // A byte a few records in: intact records before it and after it, so not a torn tail.
+    contents[24 + 150] ^= 0x10;
+    std::fs::write(sealed, contents).unwrap();
+
+    for mode in [OpenMode::Existing, OpenMode::New] {
+        let err = ShardLog::open_with(dir.path(), small_segments(), mode).err().unwrap();
+        assert!(err.is_damage(), "{mode:?}: {err:?}");
+        match &err {
+            StorageError::Corrupt { path, offset, .. } => {
+                assert_eq!(path, sealed);
+                assert!(*offset > 24 && *offset < std::fs::metadata(sealed).unwrap().len(), "offset {offset}");
+            }
+            other => panic!("{mode:?}: expected Corrupt, got {other:?}"),
+        }
+    }
+    assert_eq!(segment_files(dir.path()), segments, "a damaged log is left as it was");
+}
+
+#[tokio::test]
+async fn a_zeroed_header_of_a_sealed_segment_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let segments = log_of_segments(dir.path(), 120).await;
+    let mut contents = std::fs::read(&segments[0]).unwrap();
+    contents[..24].fill(0);
+    std::fs::write(&segments[0], contents).unwrap();
+    let err = ShardLog::open_with(dir.path(), small_segments(), OpenMode::Existing).err().unwrap();
+    assert!(matches!(&err, StorageError::Corrupt { path, offset: 0, .. } if path == &segments[0]), "{err:?}");
+    assert!(err.is_damage());
+    assert!(err.to_string().contains("00000000000000000000.seg"), "{err}");
+}
+
+#[tokio::test]
+async fn an_existing_shard_whose_directory_is_missing_or_empty_is_an_error_not_a_new_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("stream-1").join("shardId-000000000000");
+    let err = ShardLog::open_with(&shard, LogOptions::default(), OpenMode::Existing).err().unwrap();
+    assert!(matches!(&err, StorageError::Missing { dir } if dir == &shard), "{err:?}");
+    assert!(err.is_damage());
+    assert!(!shard.exists() && !shard.parent().unwrap().exists(), "nothing is created");
+
+    std::fs::create_dir_all(&shard).unwrap();
+    let err = ShardLog::open_with(&shard, LogOptions::default(), OpenMode::Existing).err().unwrap();
+    assert!(matches!(&err, StorageError::Corrupt { path, .. } if path == &shard), "{err:?}");
+    assert!(segment_files(&shard).is_empty(), "no segment is made up");
+
+    let log = ShardLog::open_with(&shard, LogOptions::default(), OpenMode::New).unwrap();
+    append_numbered(&log, 0, 3, 1).await;
+    drop(log);
+    let log = ShardLog::open_with(&shard, LogOptions::default(), OpenMode::Existing).unwrap();
+    assert_numbered(&read_all(&log), 0);
+    assert!(!StorageError::Closed { dir: shard }.is_damage());
+}
+
+#[tokio::test]
+async fn shard_directories_and_segment_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let stream = dir.path().join("stream-1");
+    let shard = stream.join("shardId-000000000000");
+    let segments = log_of_segments(&shard, 120).await;
+    assert_eq!(mode(&stream), 0o700, "a parent the log creates");
+    assert_eq!(mode(&shard), 0o700);
+    assert!(segments.len() >= 2);
+    for segment in &segments {
+        assert_eq!(mode(segment), 0o600, "{}", segment.display());
+    }
 }

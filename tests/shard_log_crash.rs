@@ -134,3 +134,286 @@ fn record_ack(acked: &mut HashMap<u64, String>, line: &str) {
         acked.insert(seq, data.to_string());
     }
 }
+
+// On a simulated disk that drops, at a crash, everything not made durable by a file or directory
+// sync: unlike SIGKILL, these tests fail when a sync the log needs is missing.
+
+mod simulated {
+    use std::collections::HashMap;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use kinesis_console::cloud::storage::{Disk, LogOptions, NewRecord, OpenMode, ShardLog, SimDisk, StoredRecord};
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    const SHARD: &str = "/data/streams/orders-1/shardId-000000000000";
+
+    fn options() -> LogOptions {
+        LogOptions { segment_bytes: 1024, sync: true }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    fn data(round: usize, call: usize, k: usize, size: usize) -> String {
+        format!("r{round}-c{call}-k{k}-{}", "x".repeat(size))
+    }
+
+    fn records(round: usize, call: usize, sizes: &[usize]) -> Vec<NewRecord> {
+        let make = |(k, size): (usize, &usize)| NewRecord {
+            partition_key: format!("c{call}"),
+            data: Bytes::from(data(round, call, k, *size)),
+        };
+        sizes.iter().enumerate().map(make).collect()
+    }
+
+    fn read_all(log: &ShardLog) -> Vec<StoredRecord> {
+        log.read(0, usize::MAX, usize::MAX).unwrap()
+    }
+
+    /// Every acknowledged record retention has not reached is there with its seq; everything there
+    /// was sent, once, in seq order.
+    fn check_recovered(
+        stored: &[StoredRecord],
+        acked: &HashMap<u64, String>,
+        trimmed_below: u64,
+        sent: &[String],
+    ) -> Result<(), TestCaseError> {
+        let by_seq: HashMap<u64, &[u8]> = stored.iter().map(|r| (r.seq, r.data.as_ref())).collect();
+        for (seq, data) in acked.iter().filter(|(seq, _)| **seq >= trimmed_below) {
+            prop_assert_eq!(by_seq.get(seq).copied(), Some(data.as_bytes()), "acknowledged seq {} is intact", seq);
+        }
+        prop_assert!(stored.windows(2).all(|w| w[0].seq < w[1].seq), "seqs strictly increase");
+        let mut seen = std::collections::HashSet::new();
+        for r in stored {
+            let text = String::from_utf8_lossy(&r.data).into_owned();
+            prop_assert!(sent.contains(&text), "seq {} holds {:?}, which was never sent", r.seq, text);
+            prop_assert!(seen.insert(text), "a record is stored twice");
+        }
+        Ok(())
+    }
+
+    /// A transient fault during one round of appends, cleared before the next round.
+    #[derive(Clone, Copy, Debug)]
+    enum Fault {
+        None,
+        /// Room for this many more bytes: the write that passes it is cut short with ENOSPC.
+        Full(u64),
+        FailingSyncs,
+        /// Retention up to the round's arrival time runs beside the appends.
+        Trim,
+    }
+
+    type Round = (Vec<Vec<usize>>, Fault);
+
+    fn set_fault(disk: &SimDisk, fault: Fault) {
+        disk.set_capacity(match fault {
+            Fault::Full(room) => Some(disk.bytes_used() + room),
+            _ => None,
+        });
+        disk.set_failing_syncs(matches!(fault, Fault::FailingSyncs));
+    }
+
+    /// Rounds of concurrent appends, some under a transient fault, on a disk whose power goes after
+    /// `cut` changes; then a crash keeping, by `seed`, part of what was not synced; then recovery.
+    /// Until the power goes, readers see exactly the acknowledged records after every round.
+    fn crash_case(cut: u64, seed: u64, rounds: &[Round]) -> Result<(), TestCaseError> {
+        let disk = SimDisk::new();
+        disk.cut_power_after(cut);
+        let dir = Path::new(SHARD);
+        let mut acked = HashMap::new();
+        let mut trimmed_below = 0;
+        let mut sent = Vec::new();
+        let opened = runtime().block_on(async {
+            let Ok(log) = ShardLog::open_on(&Disk::Sim(disk.clone()), dir, options(), OpenMode::New) else {
+                return Ok(false);
+            };
+            let log = Arc::new(log);
+            for (round, (calls, fault)) in rounds.iter().enumerate() {
+                set_fault(&disk, *fault);
+                let mut tasks = Vec::new();
+                for (call, sizes) in calls.iter().enumerate() {
+                    sent.extend(sizes.iter().enumerate().map(|(k, size)| data(round, call, k, *size)));
+                    let (log, batch) = (log.clone(), records(round, call, sizes));
+                    let texts: Vec<String> = sizes.iter().enumerate().map(|(k, s)| data(round, call, k, *s)).collect();
+                    tasks.push(tokio::spawn(async move { (log.append(batch, round as i64).await, texts) }));
+                }
+                if matches!(fault, Fault::Trim) {
+                    let _ = log.trim_before(round as i64);
+                    trimmed_below = log.first_seq();
+                }
+                for task in tasks {
+                    if let (Ok(seqs), texts) = task.await.unwrap() {
+                        for (seq, text) in seqs.into_iter().zip(texts) {
+                            prop_assert!(acked.insert(seq, text).is_none(), "seq {} acknowledged twice", seq);
+                        }
+                    }
+                }
+                set_fault(&disk, Fault::None);
+                if let Ok(visible) = log.read(0, usize::MAX, usize::MAX) {
+                    let visible: HashMap<u64, String> =
+                        visible.iter().map(|r| (r.seq, String::from_utf8_lossy(&r.data).into_owned())).collect();
+                    let retained: HashMap<u64, String> =
+                        acked.iter().filter(|(s, _)| **s >= log.first_seq()).map(|(s, d)| (*s, d.clone())).collect();
+                    prop_assert_eq!(
+                        &visible,
+                        &retained,
+                        "round {}: readers see exactly the acknowledged records",
+                        round
+                    );
+                }
+            }
+            Ok(true)
+        })?;
+        disk.crash(seed);
+        // Once an open returned, the shard's directory and first segment are durable.
+        let mode = if opened { OpenMode::Existing } else { OpenMode::New };
+        let log = ShardLog::open_on(&Disk::Sim(disk.clone()), dir, options(), mode)
+            .map_err(|e| TestCaseError::fail(format!("reopening after the crash: {e}")))?;
+        let stored = read_all(&log);
+        check_recovered(&stored, &acked, trimmed_below, &sent)?;
+        let before = stored.last().map_or(0, |r| r.seq + 1);
+        prop_assert!(log.next_seq() >= before);
+        let again = runtime().block_on(log.append(records(99, 0, &[3]), 1_000)).unwrap();
+        prop_assert!(again[0] >= before && acked.keys().all(|s| *s < again[0]), "seqs never repeat");
+        Ok(())
+    }
+
+    fn rounds() -> impl Strategy<Value = Vec<Round>> {
+        let call = prop::collection::vec(0usize..300, 1..6);
+        let fault = prop_oneof![
+            6 => Just(Fault::None),
+            1 => (0u64..600).prop_map(Fault::Full),
+            1 => Just(Fault::FailingSyncs),
+            1 => Just(Fault::Trim),
+        ];
+        prop::collection::vec((prop::collection::vec(call, 1..4), fault), 1..10)
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
+
+        #[test]
+        fn acknowledged_appends_survive_a_crash_at_any_step(cut in 0u64..160, seed in any::<u64>(), rounds in rounds()) {
+            crash_case(cut, seed, &rounds)?;
+        }
+    }
+
+    #[test]
+    fn a_crash_after_every_step_loses_no_acknowledged_append() {
+        let rounds: Vec<Round> = (0..6).map(|r| (vec![vec![200 + r; 3], vec![50; 2]], Fault::None)).collect();
+        let full = SimDisk::new();
+        runtime().block_on(async {
+            let log = ShardLog::open_on(&Disk::Sim(full.clone()), Path::new(SHARD), options(), OpenMode::New).unwrap();
+            for (calls, _) in &rounds {
+                for sizes in calls {
+                    log.append(records(0, 0, sizes), 0).await.unwrap();
+                }
+            }
+        });
+        for cut in 0..=full.changes() {
+            for seed in 0..3 {
+                if let Err(e) = crash_case(cut, seed, &rounds) {
+                    panic!("power cut after {cut} changes, crash seed {seed}: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// A full or failing disk refuses appends, shows readers nothing of them, and the log takes appends
+/// again once the disk recovers, without reopening; seqs never repeat and a crash afterwards keeps
+/// exactly the acknowledged records.
+mod full_disk {
+    use std::path::Path;
+
+    use bytes::Bytes;
+    use kinesis_console::cloud::storage::{Disk, LogOptions, NewRecord, OpenMode, ShardLog, SimDisk};
+
+    const SHARD: &str = "/data/streams/orders-1/shardId-000000000000";
+
+    fn batch(tag: &str, n: usize, size: usize) -> Vec<NewRecord> {
+        let record =
+            |k| NewRecord { partition_key: "pk".into(), data: Bytes::from(format!("{tag}-{k}-{}", "d".repeat(size))) };
+        (0..n).map(record).collect()
+    }
+
+    fn contents(log: &ShardLog) -> Vec<(u64, String)> {
+        let records = log.read(0, usize::MAX, usize::MAX).unwrap();
+        records.into_iter().map(|r| (r.seq, String::from_utf8(r.data.to_vec()).unwrap())).collect()
+    }
+
+    fn expected(acked: &[(Vec<u64>, &str, usize, usize)]) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        for (seqs, tag, _, size) in acked {
+            out.extend(seqs.iter().enumerate().map(|(k, s)| (*s, format!("{tag}-{k}-{}", "d".repeat(*size)))));
+        }
+        out
+    }
+
+    /// Runs the scenario with `fail` switching the fault on or off.
+    async fn refuse_then_recover(disk: &SimDisk, fail: impl Fn(bool)) {
+        let log = ShardLog::open_on(
+            &Disk::Sim(disk.clone()),
+            Path::new(SHARD),
+            LogOptions { segment_bytes: 4096, sync: true },
+            OpenMode::New,
+        )
+        .unwrap();
+        let mut acked = Vec::new();
+        for tag in ["a", "b", "c"] {
+            acked.push((log.append(batch(tag, 4, 100), 10).await.unwrap(), tag, 4, 100));
+        }
+        let before = contents(&log);
+        let next_before = log.next_seq();
+
+        fail(true);
+        for attempt in 0..3 {
+            let err = log.append(batch("lost", 6, 150), 11).await.unwrap_err();
+            assert!(err.to_string().contains(SHARD), "attempt {attempt}: the error names the shard: {err}");
+            assert_eq!(contents(&log), before, "attempt {attempt}: readers see nothing of a refused append");
+            assert!(log.next_seq() >= next_before);
+        }
+        let segments = disk.list_files(Path::new(SHARD)).len();
+        assert!(segments <= 3, "refused appends do not pile up empty segments: {segments}");
+
+        fail(false);
+        let seqs = log.append(batch("d", 5, 120), 12).await.expect("the log accepts appends once the disk recovers");
+        assert!(seqs[0] >= next_before, "seqs never repeat: {seqs:?} after {next_before}");
+        acked.push((seqs, "d", 5, 120));
+        acked.push((log.append(batch("e", 40, 90), 13).await.unwrap(), "e", 40, 90));
+        assert_eq!(contents(&log), expected(&acked));
+        drop(log);
+
+        // Nothing of the refused appends comes back after a crash either, whatever the crash keeps.
+        for seed in 0..8 {
+            disk.crash(seed);
+            let log = ShardLog::open_on(
+                &Disk::Sim(disk.clone()),
+                Path::new(SHARD),
+                LogOptions::default(),
+                OpenMode::Existing,
+            )
+            .unwrap();
+            assert_eq!(contents(&log), expected(&acked), "crash seed {seed}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_disk_refuses_appends_and_the_log_recovers_when_space_returns() {
+        let disk = SimDisk::new();
+        let sized = disk.clone();
+        // Room for part of the next batch: the write is cut short, as ENOSPC does.
+        refuse_then_recover(&disk, move |full| sized.set_capacity(full.then(|| sized.bytes_used() + 300))).await;
+    }
+
+    #[tokio::test]
+    async fn failing_syncs_refuse_appends_and_the_log_recovers_when_they_succeed() {
+        let disk = SimDisk::new();
+        let faulty = disk.clone();
+        refuse_then_recover(&disk, move |failing| faulty.set_failing_syncs(failing)).await;
+    }
+}

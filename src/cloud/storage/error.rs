@@ -24,6 +24,8 @@ pub enum StorageError {
     Failed { dir: PathBuf, cause: String },
     #[error("the shard log in {} is closed", .dir.display())]
     Closed { dir: PathBuf },
+    #[error("the shard directory {} is missing; its records are lost or were moved", .dir.display())]
+    Missing { dir: PathBuf },
 }
 
 impl StorageError {
@@ -49,6 +51,19 @@ impl StorageError {
             }
             StorageError::Failed { dir, cause } => StorageError::Failed { dir: dir.clone(), cause: cause.clone() },
             StorageError::Closed { dir } => StorageError::Closed { dir: dir.clone() },
+            StorageError::Missing { dir } => StorageError::Missing { dir: dir.clone() },
         }
+    }
+
+    /// Whether the files themselves are damaged or gone (as opposed to a failing disk or a bad
+    /// request): the caller should set this shard's stream aside and keep everything else running.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            StorageError::BadMagic { .. }
+                | StorageError::UnsupportedVersion { .. }
+                | StorageError::Corrupt { .. }
+                | StorageError::Missing { .. }
+        )
     }
 }

@@ -1,14 +1,15 @@
 //! The in-memory index of a shard log: per segment its base seq, one u32 offset and one u32
 //! arrival delta per record (8 bytes a record), and the open file that reads go to.
 
-use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use super::disk::DiskFile;
 
 pub(crate) struct Segment {
     pub base: u64,
     pub path: PathBuf,
-    pub file: Arc<File>,
+    pub file: Arc<DiskFile>,
     /// Byte offset of each record's frame.
     pub offsets: Vec<u32>,
     first_arrival: i64,
@@ -19,7 +20,7 @@ pub(crate) struct Segment {
 }
 
 impl Segment {
-    pub(crate) fn new(base: u64, path: PathBuf, file: Arc<File>, end: u64) -> Self {
+    pub(crate) fn new(base: u64, path: PathBuf, file: Arc<DiskFile>, end: u64) -> Self {
         Segment { base, path, file, offsets: Vec::new(), first_arrival: 0, deltas: Vec::new(), end }
     }
 
@@ -78,7 +79,7 @@ impl Segment {
 
 /// Where a read goes next: a contiguous run of frames in one segment.
 pub(crate) struct ReadPlan {
-    pub file: Arc<File>,
+    pub file: Arc<DiskFile>,
     pub path: PathBuf,
     pub first_seq: u64,
     pub start: u64,

@@ -7,12 +7,11 @@
 //! All integers are little-endian. The checksum covers the length so a torn or zeroed tail never
 //! parses as a record.
 
-use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use super::StorageError;
+use super::disk::DiskFile;
+use super::error::StorageError;
 
 pub(crate) const MAGIC: [u8; 4] = *b"KCSL";
 pub(crate) const FORMAT_VERSION: u16 = 1;
@@ -39,7 +38,7 @@ impl Header {
     }
 
     /// `Ok(None)` when the header is missing or torn (short or all zeros): the file was being created.
-    pub(crate) fn read(file: &File, path: &Path) -> Result<Option<Header>, StorageError> {
+    pub(crate) fn read(file: &DiskFile, path: &Path) -> Result<Option<Header>, StorageError> {
         let mut raw = [0u8; HEADER_LEN as usize];
         let mut filled = 0;
         while filled < raw.len() {
@@ -151,9 +150,9 @@ pub(crate) struct Scan {
 }
 
 /// Reads a segment front to back through a bounded buffer, stopping at the first bad frame.
-pub(crate) fn scan(file: &File, path: &Path) -> Result<Scan, StorageError> {
-    let file_len = file.metadata().map_err(|e| StorageError::io("inspecting", path, e))?.len();
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+pub(crate) fn scan(file: &DiskFile, path: &Path) -> Result<Scan, StorageError> {
+    let file_len = file.len().map_err(|e| StorageError::io("inspecting", path, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file.reader_at(0));
     let mut skip = [0u8; HEADER_LEN as usize];
     reader.read_exact(&mut skip).map_err(|e| StorageError::io("reading", path, e))?;
     let mut scan = Scan { frames: Vec::new(), valid_end: HEADER_LEN, torn: None };
@@ -205,6 +204,7 @@ fn read_frame(reader: &mut impl Read, frame: &mut Vec<u8>, remaining: u64) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cloud::storage::disk::Disk;
 
     #[test]
     fn frame_round_trip_and_corruption() {
@@ -230,10 +230,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.seg");
         std::fs::write(&path, h.encode()).unwrap();
-        let file = File::open(&path).unwrap();
+        let file = Disk::Os.open(&path).unwrap();
         assert_eq!(Header::read(&file, &path).unwrap(), Some(h));
         std::fs::write(&path, &h.encode()[..10]).unwrap();
-        let file = File::open(&path).unwrap();
+        let file = Disk::Os.open(&path).unwrap();
         assert_eq!(Header::read(&file, &path).unwrap(), None);
     }
 }

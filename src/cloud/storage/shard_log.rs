@@ -1,30 +1,17 @@
 //! A shard's durable record log: append-only segment files, a compact in-memory index, group commit.
 
-use std::fs::{self, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-pub use super::StorageError;
+use super::disk::Disk;
+pub use super::error::StorageError;
 use super::index::{Index, ReadPlan, Segment};
+pub use super::record::{NewRecord, StoredRecord};
 use super::segment::{self, Header};
-use super::writer::{self, Active, Pending, Queue, Writer};
-
-pub struct NewRecord {
-    pub partition_key: String,
-    pub data: Bytes,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredRecord {
-    pub seq: u64,
-    pub arrival_ms: i64,
-    pub partition_key: String,
-    pub data: Bytes,
-}
+use super::writer::{self, Active, Inner, Pending, Queue, Writer};
 
 #[derive(Clone, Debug)]
 pub struct LogOptions {
@@ -40,11 +27,16 @@ impl Default for LogOptions {
     }
 }
 
-pub(crate) struct Inner {
-    pub dir: PathBuf,
-    pub index: RwLock<Index>,
-    pub writer: Mutex<Writer>,
-    pub queue: Mutex<Queue>,
+/// Whether opening a log may create it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// A shard being created (CreateStream, a reshard's children): makes the directory (syncing its
+    /// parent) and the first segment. A directory left by an unfinished earlier attempt is reused.
+    New,
+    /// A shard that metadata says exists (loading streams at start-up): a missing directory is
+    /// [`StorageError::Missing`] and a directory without segments is [`StorageError::Corrupt`], never
+    /// a new empty log, which would hand out its seqs again.
+    Existing,
 }
 
 /// One shard's log. Cheap to share behind an `Arc`; reads never wait for a sync in progress.
@@ -56,12 +48,29 @@ pub struct ShardLog {
 const READ_CHUNK: u64 = 1 << 20;
 
 impl ShardLog {
-    /// Creates or recovers the log in `dir` (one directory per shard). Recovery truncates a torn tail
-    /// (partial or checksum-failing last record) and keeps everything before it.
+    /// Creates or recovers the log in `dir` (one directory per shard): [`OpenMode::New`].
     pub fn open(dir: &Path, opts: LogOptions) -> Result<ShardLog, StorageError> {
-        fs::create_dir_all(dir).map_err(|e| StorageError::io("creating", dir, e))?;
-        let recovered = recover(dir, opts.sync)?;
+        Self::open_with(dir, opts, OpenMode::New)
+    }
+
+    /// Opens the log in `dir` on the real file system. Recovery truncates a torn tail (partial or
+    /// checksum-failing last record) and keeps everything before it; damage anywhere else is an error
+    /// naming the file ([`StorageError::is_damage`]).
+    pub fn open_with(dir: &Path, opts: LogOptions, mode: OpenMode) -> Result<ShardLog, StorageError> {
+        Self::open_on(&Disk::Os, dir, opts, mode)
+    }
+
+    /// Opens the log in `dir` on `disk` (a simulated one in crash tests).
+    pub fn open_on(disk: &Disk, dir: &Path, opts: LogOptions, mode: OpenMode) -> Result<ShardLog, StorageError> {
+        let exists = disk.is_dir(dir).map_err(|e| StorageError::io("inspecting", dir, e))?;
+        match mode {
+            OpenMode::Existing if !exists => return Err(StorageError::Missing { dir: dir.to_path_buf() }),
+            OpenMode::New if !exists => disk.create_dir_all(dir).map_err(|e| StorageError::io("creating", dir, e))?,
+            _ => {}
+        }
+        let recovered = recover(disk, dir, opts.sync, mode)?;
         let writer = Writer {
+            disk: disk.clone(),
             dir: dir.to_path_buf(),
             segment_limit: opts.segment_bytes.min(u64::from(u32::MAX)),
             sync: opts.sync,
@@ -84,6 +93,8 @@ impl ShardLog {
     /// contiguous within a call) once they are on disk. Concurrent callers share one write and sync.
     /// Arrival times are clamped so they never decrease along the log. Dropping the future after the
     /// call does not withdraw the records: they are still written, only the answer is lost.
+    /// A refused append (full disk, I/O error) leaves nothing readable, and the seqs it would have
+    /// had are skipped, never handed out again; the next append repairs the log first.
     pub async fn append(&self, records: Vec<NewRecord>, arrival_ms: i64) -> Result<Vec<u64>, StorageError> {
         if records.is_empty() {
             return Ok(Vec::new());
@@ -153,19 +164,20 @@ impl ShardLog {
         if all {
             // The active segment holds only expired records: start a fresh one so it can go.
             let fresh = writer.roll()?;
-            self.index_mut().segments.push(fresh);
+            writer::push_segment(&mut self.index_mut(), fresh);
         }
         let removed: Vec<Segment> = self.index_mut().segments.drain(..expired).collect();
+        let disk = writer.disk.clone();
         drop(writer);
         let mut freed = 0;
         for segment in &removed {
-            match fs::remove_file(&segment.path) {
+            match disk.remove_file(&segment.path) {
                 Ok(()) => freed += segment.end,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(StorageError::io("deleting", &segment.path, e)),
             }
         }
-        writer::sync_dir(&self.inner.dir)?;
+        writer::sync_dir(&disk, &self.inner.dir)?;
         Ok(freed)
     }
 
@@ -197,7 +209,7 @@ impl ShardLog {
         let mut writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         writer.closed = true;
         self.index_mut().segments.clear();
-        fs::remove_dir_all(&self.inner.dir).map_err(|e| StorageError::io("deleting", &self.inner.dir, e))
+        writer.disk.remove_dir_all(&self.inner.dir).map_err(|e| StorageError::io("deleting", &self.inner.dir, e))
     }
 
     fn index(&self) -> RwLockReadGuard<'_, Index> {
@@ -248,13 +260,17 @@ struct Recovered {
 }
 
 /// Rebuilds the index from the segment files in `dir`, creating the first segment of a new log.
-fn recover(dir: &Path, sync: bool) -> Result<Recovered, StorageError> {
-    let files = list_segments(dir)?;
+fn recover(disk: &Disk, dir: &Path, sync: bool, mode: OpenMode) -> Result<Recovered, StorageError> {
+    let files = list_segments(disk, dir)?;
+    if files.is_empty() && mode == OpenMode::Existing {
+        let detail = "the shard directory holds no segment file".to_string();
+        return Err(StorageError::Corrupt { path: dir.to_path_buf(), offset: 0, detail });
+    }
     let mut index = Index { segments: Vec::new(), next_seq: 0, last_arrival: None };
     let mut active = None;
     for (i, (base, path)) in files.iter().enumerate() {
         let is_last = i + 1 == files.len();
-        let (segment, seg_active) = recover_segment(dir, *base, path, is_last, &mut index, sync)?;
+        let (segment, seg_active) = recover_segment(disk, dir, *base, path, is_last, &mut index, sync)?;
         if *base < index.next_seq {
             let detail = format!("starts at seq {base}, before the previous segment ends ({})", index.next_seq);
             return Err(StorageError::Corrupt { path: path.clone(), offset: 0, detail });
@@ -264,16 +280,14 @@ fn recover(dir: &Path, sync: bool) -> Result<Recovered, StorageError> {
         }
         index.next_seq = base + segment.count();
         index.last_arrival = index.last_arrival.max(segment.last_arrival());
-        if let Some(previous) = index.segments.last_mut() {
-            previous.shrink();
-        }
-        index.segments.push(segment);
+        writer::push_segment(&mut index, segment);
         active = seg_active;
     }
     let active = match active {
         Some(active) => active,
         None => {
-            let (active, segment) = writer::create_segment(dir, Header { base_seq: 0, arrival_floor: None }, sync)?;
+            let header = Header { base_seq: 0, arrival_floor: None };
+            let (active, segment) = writer::create_segment(disk, dir, header, sync)?;
             index.segments.push(segment);
             active
         }
@@ -282,10 +296,9 @@ fn recover(dir: &Path, sync: bool) -> Result<Recovered, StorageError> {
 }
 
 /// Segment files in `dir`, by base seq. Other files are left alone.
-fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StorageError> {
+fn list_segments(disk: &Disk, dir: &Path) -> Result<Vec<(u64, PathBuf)>, StorageError> {
     let mut files = Vec::new();
-    for entry in fs::read_dir(dir).map_err(|e| StorageError::io("listing", dir, e))? {
-        let path = entry.map_err(|e| StorageError::io("listing", dir, e))?.path();
+    for path in disk.list(dir).map_err(|e| StorageError::io("listing", dir, e))? {
         let base = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -303,6 +316,7 @@ fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StorageError> {
 /// Loads one segment. The last one may have a torn tail (cut off with a warning) or a torn header
 /// (rewritten); anywhere else damage is an error, since sealed segments were synced whole.
 fn recover_segment(
+    disk: &Disk,
     dir: &Path,
     base: u64,
     path: &Path,
@@ -310,8 +324,7 @@ fn recover_segment(
     index: &mut Index,
     sync: bool,
 ) -> Result<(Segment, Option<Active>), StorageError> {
-    let file =
-        OpenOptions::new().read(true).write(true).open(path).map_err(|e| StorageError::io("opening", path, e))?;
+    let file = disk.open(path).map_err(|e| StorageError::io("opening", path, e))?;
     let header = match Header::read(&file, path)? {
         Some(header) => header,
         None if is_last => {
@@ -344,7 +357,7 @@ fn recover_segment(
     }
     if scan.torn.is_some() && sync {
         file.sync_all().map_err(|e| StorageError::io("syncing", path, e))?;
-        writer::sync_dir(dir)?;
+        writer::sync_dir(disk, dir)?;
     }
     let file = Arc::new(file);
     let mut segment = Segment::new(base, path.to_path_buf(), file.clone(), scan.valid_end);
@@ -359,6 +372,7 @@ fn recover_segment(
         path: path.to_path_buf(),
         file,
         len: scan.valid_end,
+        acked_len: scan.valid_end,
         count: segment.count(),
         first_arrival: segment.first_arrival(),
     });

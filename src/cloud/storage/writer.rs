@@ -3,21 +3,33 @@
 //! Callers queue their records and wait on a oneshot. Whoever finds no commit running starts one on
 //! the blocking pool; it drains the queue batch after batch until it is empty, so every caller that
 //! queued while a sync was in flight shares the next one.
+//!
+//! After a failed write or sync (a full disk, an I/O error) the batch is refused and nothing of it is
+//! published. The next commit first repairs the log: it cuts the active segment back to its last
+//! acknowledged byte, syncs that, and starts a fresh segment at the next unused seq, so a failure
+//! costs a gap in the seqs, never a reused one, and the log heals without a restart once the disk does.
 
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::oneshot;
 
-use super::StorageError;
+use super::disk::{Disk, DiskFile};
+use super::error::StorageError;
 use super::index::{Index, Segment};
+use super::record::NewRecord;
 use super::segment::{self, HEADER_LEN, Header};
-use super::shard_log::{Inner, NewRecord};
 
 /// A write buffer past this size goes to the file before the batch ends.
 const FLUSH_BYTES: usize = 8 << 20;
+
+/// A shard log's shared state: what readers see (the index) and the write path behind it.
+pub(crate) struct Inner {
+    pub dir: PathBuf,
+    pub index: RwLock<Index>,
+    pub writer: Mutex<Writer>,
+    pub queue: Mutex<Queue>,
+}
 
 pub(crate) struct Pending {
     pub records: Vec<NewRecord>,
@@ -34,22 +46,32 @@ pub(crate) struct Queue {
 /// The segment appends go to.
 pub(crate) struct Active {
     pub path: PathBuf,
-    pub file: Arc<File>,
+    pub file: Arc<DiskFile>,
     pub len: u64,
+    /// Where the last acknowledged record ends: what a repair after a failure cuts back to.
+    pub acked_len: u64,
     pub count: u64,
     pub first_arrival: Option<i64>,
 }
 
 pub(crate) struct Writer {
+    pub disk: Disk,
     pub dir: PathBuf,
     pub segment_limit: u64,
     pub sync: bool,
     pub active: Active,
     pub next_seq: u64,
     pub last_arrival: Option<i64>,
-    /// Set after a failed write or sync: what is on disk past the published end is unknown.
+    /// Set after a failed write or sync: what is on disk past the acknowledged end is unknown until
+    /// the next commit repairs it.
     pub failed: Option<String>,
     pub closed: bool,
+}
+
+/// What a repair changed, for the index: a new segment, and the empty one it replaced if removed.
+pub(crate) struct Repaired {
+    pub fresh: Segment,
+    pub dropped: Option<PathBuf>,
 }
 
 /// Records written to one segment in a batch, published to the index once the sync succeeded.
@@ -63,27 +85,35 @@ pub(crate) fn segment_path(dir: &Path, base: u64) -> PathBuf {
     dir.join(format!("{base:020}.seg"))
 }
 
-pub(crate) fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| StorageError::io("syncing the directory", dir, e))
+pub(crate) fn sync_dir(disk: &Disk, dir: &Path) -> Result<(), StorageError> {
+    disk.sync_dir(dir).map_err(|e| StorageError::io("syncing the directory", dir, e))
 }
 
-/// Creates an empty segment file with its header, durably (file and directory entry).
-pub(crate) fn create_segment(dir: &Path, header: Header, sync: bool) -> Result<(Active, Segment), StorageError> {
+/// Creates an empty segment file with its header, durably (file and directory entry) when `sync`.
+/// A file left half made by a failure is removed, so a later attempt can take its name.
+pub(crate) fn create_segment(
+    disk: &Disk,
+    dir: &Path,
+    header: Header,
+    sync: bool,
+) -> Result<(Active, Segment), StorageError> {
     let path = segment_path(dir, header.base_seq);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| StorageError::io("creating", &path, e))?;
-    file.write_all_at(&header.encode(), 0).map_err(|e| StorageError::io("writing the header of", &path, e))?;
-    if sync {
-        file.sync_all().map_err(|e| StorageError::io("syncing", &path, e))?;
-        sync_dir(dir)?;
+    let file = disk.create_new(&path).map_err(|e| StorageError::io("creating", &path, e))?;
+    let made = (|| {
+        file.write_all_at(&header.encode(), 0).map_err(|e| StorageError::io("writing the header of", &path, e))?;
+        if sync {
+            file.sync_all().map_err(|e| StorageError::io("syncing", &path, e))?;
+            sync_dir(disk, dir)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = made {
+        let _ = disk.remove_file(&path);
+        return Err(e);
     }
     let file = Arc::new(file);
     let segment = Segment::new(header.base_seq, path.clone(), file.clone(), HEADER_LEN);
-    let active = Active { path, file, len: HEADER_LEN, count: 0, first_arrival: None };
+    let active = Active { path, file, len: HEADER_LEN, acked_len: HEADER_LEN, count: 0, first_arrival: None };
     Ok((active, segment))
 }
 
@@ -140,7 +170,16 @@ impl Drop for CommitGuard {
 
 fn commit(inner: &Inner, batch: Vec<Pending>) {
     let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-    match writer.write_batch(&batch) {
+    let written = writer.repair().and_then(|repaired| {
+        if let Some(repaired) = repaired {
+            let mut index = inner.index.write().unwrap_or_else(|e| e.into_inner());
+            index.segments.retain(|s| Some(&s.path) != repaired.dropped.as_ref());
+            push_segment(&mut index, repaired.fresh);
+            index.next_seq = writer.next_seq;
+        }
+        writer.write_batch(&batch)
+    });
+    match written {
         Ok((staged, seqs)) => {
             publish(&mut inner.index.write().unwrap_or_else(|e| e.into_inner()), staged, &writer);
             drop(writer);
@@ -150,7 +189,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
         }
         Err(e) => {
             if !matches!(e, StorageError::Failed { .. } | StorageError::Closed { .. }) {
-                tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; refusing further appends");
+                tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; append refused, the next one repairs the log first");
                 writer.failed = Some(e.to_string());
             }
             drop(writer);
@@ -161,13 +200,18 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
     }
 }
 
+/// Adds a new segment to the index, sealing the previous one's vectors.
+pub(crate) fn push_segment(index: &mut Index, segment: Segment) {
+    if let Some(previous) = index.segments.last_mut() {
+        previous.shrink();
+    }
+    index.segments.push(segment);
+}
+
 fn publish(index: &mut Index, staged: Vec<Staged>, writer: &Writer) {
     for stage in staged {
         if let Some(segment) = stage.new_segment {
-            if let Some(previous) = index.segments.last_mut() {
-                previous.shrink();
-            }
-            index.segments.push(segment);
+            push_segment(index, segment);
         }
         let Some(segment) = index.segments.last_mut() else { continue };
         for (offset, arrival) in stage.entries {
@@ -194,9 +238,44 @@ impl Writer {
     pub(crate) fn roll(&mut self) -> Result<Segment, StorageError> {
         self.usable()?;
         let header = Header { base_seq: self.next_seq, arrival_floor: self.last_arrival };
-        let (active, segment) = create_segment(&self.dir, header, self.sync)?;
+        let (active, segment) = create_segment(&self.disk, &self.dir, header, self.sync)?;
         self.active = active;
         Ok(segment)
+    }
+
+    /// After a failure: cuts the active segment back to its acknowledged end, durably, and starts a
+    /// fresh segment at the next unused seq. `None` when nothing failed. While the disk still fails
+    /// this fails too, and the log stays refused.
+    pub(crate) fn repair(&mut self) -> Result<Option<Repaired>, StorageError> {
+        if self.closed || self.failed.is_none() {
+            return Ok(None);
+        }
+        let active = &self.active;
+        active.file.set_len(active.acked_len).map_err(|e| StorageError::io("truncating", &active.path, e))?;
+        active.file.sync_all().map_err(|e| StorageError::io("syncing", &active.path, e))?;
+        let path = segment_path(&self.dir, self.next_seq);
+        let repaired = if path == active.path {
+            // Nothing was numbered since the segment began: keep it, now back to its header.
+            self.active.len = self.active.acked_len;
+            None
+        } else {
+            match self.disk.remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StorageError::io("removing the unfinished", &path, e)),
+            }
+            let header = Header { base_seq: self.next_seq, arrival_floor: self.last_arrival };
+            let (active, fresh) = create_segment(&self.disk, &self.dir, header, self.sync)?;
+            let old = std::mem::replace(&mut self.active, active);
+            // An old segment without acknowledged records goes, or a disk that stays full would
+            // collect an empty segment per refused append. Only now: the fresh one is durable, so
+            // the directory never lacks a segment.
+            let dropped = (old.acked_len == HEADER_LEN && self.disk.remove_file(&old.path).is_ok()).then_some(old.path);
+            Some(Repaired { fresh, dropped })
+        };
+        tracing::info!(dir = %self.dir.display(), next_seq = self.next_seq, "shard log repaired after a failure; accepting appends again");
+        self.failed = None;
+        Ok(repaired)
     }
 
     fn write_batch(&mut self, batch: &[Pending]) -> Result<(Vec<Staged>, Vec<Vec<u64>>), StorageError> {
@@ -238,6 +317,7 @@ impl Writer {
         if let Some(stage) = staged.last_mut() {
             stage.end = self.active.len;
         }
+        self.active.acked_len = self.active.len;
         Ok((staged, all_seqs))
     }
 
