@@ -21,10 +21,12 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{PutRecordsRequestEntry, Record, ShardIteratorType};
 use support::TestCloud;
 
-/// A cloud with instant stream transitions and no shard limits, on real or virtual time.
+/// A cloud with instant stream transitions and no shard limits, on real or virtual time. Its shard
+/// quota is 500 (AWS's default in us-east-1 is 20,000), so a quota test needs no thousands of shards.
 pub async fn cloud(virtual_clock: bool) -> TestCloud {
     TestCloud::start_with(|c| {
-        c.kinesis_transition_ms = 0;
+        c.kinesis.transition_ms = 0;
+        c.kinesis.shard_limit = Some(500);
         c.limits = false;
         if virtual_clock {
             c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
@@ -36,7 +38,7 @@ pub async fn cloud(virtual_clock: bool) -> TestCloud {
 /// A cloud on virtual time enforcing the shard limits.
 pub async fn limited_cloud() -> TestCloud {
     TestCloud::start_with(|c| {
-        c.kinesis_transition_ms = 0;
+        c.kinesis.transition_ms = 0;
         c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
     })
     .await

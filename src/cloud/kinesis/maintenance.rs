@@ -42,10 +42,12 @@ fn settle_consumers(state: &State, stream: &Arc<Stream>, now: i64) {
     let due = stream.read().meta.consumers.iter().any(|c| c.transition_at_ms.is_some_and(|t| t <= now));
     if due {
         let mut inner = stream.write();
-        if consumers::settle(&mut inner.meta, now)
-            && let Err(e) = state.persist(&inner.meta)
-        {
-            tracing::warn!(stream = %inner.meta.name, error = %e.message, "persisting consumer states failed");
+        let mut meta = inner.meta.clone();
+        if consumers::settle(&mut meta, now) {
+            match state.persist(&meta) {
+                Ok(()) => inner.meta = meta,
+                Err(e) => tracing::warn!(stream = %meta.name, error = %e.message, "persisting consumer states failed"),
+            }
         }
     }
 }
@@ -72,19 +74,25 @@ pub fn trim(state: &State, stream: &Arc<Stream>, now: i64) {
     if expired.is_empty() {
         return;
     }
+    // The shards are marked gone before their directories go: a crash in between leaves directories
+    // nobody names, never a shard whose records vanished while metadata still lists it.
     let mut inner = stream.write();
-    for index in expired {
-        let i = index as usize;
-        if inner.meta.shards[i].closed.is_some_and(|c| c.at_ms <= horizon) {
-            inner.meta.shards[i].gone = true;
-            inner.shards[i] = None;
-            let dir = stream.dir.join(super::keys::shard_id(index));
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
-                tracing::warn!(dir = %dir.display(), error = %e, "removing an expired shard failed");
-            }
-        }
+    let mut meta = inner.meta.clone();
+    let gone: Vec<u32> =
+        expired.into_iter().filter(|i| meta.shards[*i as usize].closed.is_some_and(|c| c.at_ms <= horizon)).collect();
+    for index in &gone {
+        meta.shards[*index as usize].gone = true;
     }
-    if let Err(e) = state.persist(&inner.meta) {
-        tracing::warn!(stream = %inner.meta.name, error = %e.message, "persisting expired shards failed");
+    if let Err(e) = state.persist(&meta) {
+        tracing::warn!(stream = %meta.name, error = %e.message, "persisting expired shards failed");
+        return;
+    }
+    inner.meta = meta;
+    for index in gone {
+        inner.shards[index as usize] = None;
+        let dir = stream.dir.join(super::keys::shard_id(index));
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            tracing::warn!(dir = %dir.display(), error = %e, "removing an expired shard failed");
+        }
     }
 }
