@@ -4,10 +4,12 @@
 mod support;
 
 mod cli;
+mod damage;
 mod durability;
 mod limits;
 mod metrics;
 mod on_demand;
+mod quotas;
 mod records;
 mod resharding;
 mod settings;

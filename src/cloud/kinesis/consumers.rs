@@ -9,7 +9,10 @@ use super::validate::{ARN_PATTERN, Checks, NAME_PATTERN, in_use, invalid, is_nam
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
+/// Consumers a stream may have registered (AWS's quota for provisioned and on-demand standard streams).
 pub const MAX_CONSUMERS: usize = 20;
+/// Consumers that may be CREATING at once: a sixth is refused until one is ACTIVE.
+pub const MAX_CREATING: usize = 5;
 
 pub fn consumer_arn(stream: &StreamMeta, c: &ConsumerMeta) -> String {
     format!("{}/consumer/{}:{}", stream.arn(), c.name, c.created_ms / 1000)
@@ -134,6 +137,14 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
         if m.consumers.len() >= MAX_CONSUMERS {
             return Err(limit_exceeded(format!(
                 "Stream {} under account {LOCAL_ACCOUNT_ID} already has {MAX_CONSUMERS} consumers.",
+                m.name
+            )));
+        }
+        let creating = m.consumers.iter().filter(|c| c.status == Status::Creating).count();
+        if creating >= MAX_CREATING {
+            return Err(limit_exceeded(format!(
+                "Stream {} under account {LOCAL_ACCOUNT_ID} already has {MAX_CREATING} consumers in CREATING status; \
+                 register more once they are ACTIVE.",
                 m.name
             )));
         }

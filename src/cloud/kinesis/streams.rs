@@ -101,6 +101,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     c.finish()?;
     let name = i.stream_name.unwrap_or_default();
+    super::tags::check_tag_count(&name, i.tags.as_ref().map_or(0, BTreeMap::len))?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
     let count = match (mode, i.shard_count) {
         (Mode::OnDemand, _) => ON_DEMAND_SHARDS,

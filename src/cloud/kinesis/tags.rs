@@ -11,27 +11,35 @@ use super::validate::{Checks, invalid};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
+/// Tags a stream may carry (AWS's quota).
 pub const MAX_TAGS: usize = 50;
+/// Tags one request may name (the service model's bound on the map).
+const MAX_REQUEST_TAGS: usize = 200;
 
 pub fn check_tags(c: &mut Checks, tags: &BTreeMap<String, String>) {
-    if tags.len() > MAX_TAGS {
-        c.custom(format!("'{}' tags", tags.len()), "tags", "have length less than or equal to 50");
+    if tags.len() > MAX_REQUEST_TAGS {
+        c.custom(format!("'{}' tags", tags.len()), "tags", "have length less than or equal to 200");
     }
     for (k, v) in tags {
         c.len("tags.key", Some(k), 1, 128).len("tags.value", Some(v), 0, 256);
     }
 }
 
+/// Refuses a stream that would carry more than AWS's 50 tags.
+pub fn check_tag_count(stream: &str, count: usize) -> Result<(), ApiError> {
+    if count > MAX_TAGS {
+        return Err(invalid(format!(
+            "Failed to add tags to stream {stream} under account {LOCAL_ACCOUNT_ID} because a given stream cannot have more than {MAX_TAGS} tags."
+        )));
+    }
+    Ok(())
+}
+
 fn add(op: &Op, stream_ref: &StreamRef, tags: BTreeMap<String, String>) -> Result<Value, ApiError> {
     op.mutate_any(stream_ref, |inner| {
         let m = &mut inner.meta;
         let new_keys = tags.keys().filter(|k| !m.tags.contains_key(*k)).count();
-        if m.tags.len() + new_keys > MAX_TAGS {
-            return Err(invalid(format!(
-                "Failed to add tags to stream {} under account {LOCAL_ACCOUNT_ID} because a given stream cannot have more than {MAX_TAGS} tags.",
-                m.name
-            )));
-        }
+        check_tag_count(&m.name, m.tags.len() + new_keys)?;
         m.tags.extend(tags);
         Ok(json!({}))
     })
