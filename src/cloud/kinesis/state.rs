@@ -455,3 +455,50 @@ pub fn stream_name(name: Option<&str>, arn: Option<&str>) -> Result<String, ApiE
         (None, None) => Err(invalid("Either StreamName or StreamARN must be provided.")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+
+    use super::*;
+
+    fn options() -> Options {
+        Options { transition_ms: 0, shard_limit: 10, on_demand_stream_limit: 1, stream_limit: 10, segment_bytes: 1 << 20 }
+    }
+
+    fn meta(name: &str) -> StreamMeta {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "region": "us-east-1", "created_ms": 1, "status": "ACTIVE", "transition_at_ms": null,
+            "mode": "PROVISIONED", "mode_changed_ms": null, "retention_hours": 24,
+            "shards": [{ "index": 0, "parent": null, "adjacent_parent": null, "start_hash": 0,
+                         "end_hash": 1000, "created_ms": 1, "first_log_seq": 0, "closed": null }],
+            "enhanced_metrics": [], "encryption_key": null, "tags": {}, "consumers": []
+        }))
+        .unwrap()
+    }
+
+    /// Threads released at once: without the create being one step, every one of them passes the
+    /// name check before any inserts.
+    #[test]
+    fn concurrent_creates_of_one_name_make_one_stream() {
+        let tmp = tempfile::tempdir().unwrap();
+        let state = State::open(tmp.path(), options(), None).unwrap();
+        let barrier = Barrier::new(16);
+        let results: Vec<Result<(), ApiError>> = std::thread::scope(|s| {
+            let tasks: Vec<_> = (0..16)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        state.create(meta("race"), |_| Ok(()))
+                    })
+                })
+                .collect();
+            tasks.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+        for e in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(e.code, "ResourceInUseException", "{}", e.message);
+        }
+        assert_eq!(state.names(), ["race"]);
+    }
+}
