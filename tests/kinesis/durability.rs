@@ -146,3 +146,16 @@ async fn acknowledged_records_survive_kill_9() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn iterators_stay_valid_across_a_restart() {
+    let cloud = cloud(true).await;
+    let k = client(&cloud).await;
+    create(&k, "resume", 1).await;
+    k.put_record().stream_name("resume").partition_key("k").data(Blob::new("kept")).send().await.unwrap();
+    let it = iterator(&k, "resume", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+    let cloud = cloud.restart().await;
+    let k = client(&cloud).await;
+    let records = k.get_records().shard_iterator(&it).send().await.expect("the iterator key is kept in the data dir");
+    assert_eq!(records.records().iter().map(text).collect::<Vec<_>>(), ["kept"]);
+}
