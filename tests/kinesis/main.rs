@@ -53,6 +53,13 @@ pub async fn client(cloud: &TestCloud) -> Client {
     Client::from_conf(conf)
 }
 
+/// Kinesis catches up with the cloud clock (status transitions, retention, metrics, on-demand
+/// scaling) before it answers any call, so after the clock moved one call brings about everything
+/// due by then; what a test checks next needs no waiting.
+pub async fn catch_up(k: &Client) {
+    k.describe_limits().send().await.expect("DescribeLimits");
+}
+
 pub async fn create(k: &Client, name: &str, shards: i32) {
     k.create_stream().stream_name(name).shard_count(shards).send().await.expect("CreateStream");
 }

@@ -1,8 +1,10 @@
-//! Background work on the cloud clock, once a second: ends due status transitions, trims records
-//! past retention (deleting closed shards whose retention has ended), publishes metrics, and sizes
-//! on-demand streams to their traffic.
+//! Work on the cloud clock, once a second: ends due status transitions, trims records past retention
+//! (deleting closed shards whose retention has ended), publishes metrics, and sizes on-demand streams
+//! to their traffic. A background task runs it as the clock passes each second, and every request
+//! first catches up with it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::consumers;
 use super::state::{State, Stream};
@@ -10,7 +12,41 @@ use crate::cloud::context::CloudContext;
 
 const TICK_MS: i64 = 1000;
 
-pub async fn run(state: Arc<State>, ctx: Arc<CloudContext>) {
+/// The second of the cloud clock whose maintenance last ran. Requests and the background task both
+/// catch up through it, so the work of each second runs once, and a request made after the clock
+/// moved (a test advancing virtual time) sees everything that was due by then.
+pub struct Ticks {
+    /// Held while a second's work runs; holds the second last completed.
+    running: tokio::sync::Mutex<i64>,
+    /// The same second, readable without waiting; set only once that second's work is done.
+    done: AtomicI64,
+}
+
+impl Ticks {
+    pub fn new(now_ms: i64) -> Self {
+        let second = now_ms.div_euclid(TICK_MS);
+        Ticks { running: tokio::sync::Mutex::new(second), done: AtomicI64::new(second) }
+    }
+}
+
+/// Runs the maintenance of the current second unless it already ran (or is running: then waits).
+pub async fn catch_up(ticks: &Ticks, state: &State, ctx: &CloudContext, now: i64) {
+    let second = now.div_euclid(TICK_MS);
+    if ticks.done.load(Ordering::Acquire) >= second {
+        return;
+    }
+    let mut last = ticks.running.lock().await;
+    if *last >= second {
+        return;
+    }
+    tick(state, ctx, now);
+    super::on_demand::scale(state, ctx, now).await;
+    *last = second;
+    ticks.done.store(second, Ordering::Release);
+}
+
+/// Catches up at every second of the cloud clock, so the work happens also when no request comes.
+pub async fn run(ticks: Arc<Ticks>, state: Arc<State>, ctx: Arc<CloudContext>) {
     let mut next = (ctx.clock.now_ms() / TICK_MS + 1) * TICK_MS;
     loop {
         tokio::select! {
@@ -18,8 +54,7 @@ pub async fn run(state: Arc<State>, ctx: Arc<CloudContext>) {
             _ = ctx.shutdown_requested() => break,
         }
         let now = ctx.clock.now_ms();
-        tick(&state, &ctx, now);
-        super::on_demand::scale(&state, &ctx, now).await;
+        catch_up(&ticks, &state, &ctx, now).await;
         next = (now / TICK_MS + 1) * TICK_MS;
     }
     state.close();

@@ -38,6 +38,7 @@ use state::{Options, State};
 pub struct Kinesis {
     descriptor: Descriptor,
     pub state: Arc<State>,
+    ticks: Arc<maintenance::Ticks>,
     ctx: Arc<CloudContext>,
 }
 
@@ -71,6 +72,7 @@ impl Kinesis {
                 is_timestamp_member: no_timestamps,
             },
             state: Arc::new(state),
+            ticks: Arc::new(maintenance::Ticks::new(ctx.clock.now_ms())),
             ctx: ctx.clone(),
         })
     }
@@ -147,7 +149,9 @@ impl Service for Kinesis {
                 ));
             }
             let input = call.input.json()?;
-            let op = Op { state: &self.state, ctx, region: &call.region, now: ctx.clock.now_ms() };
+            let now = ctx.clock.now_ms();
+            maintenance::catch_up(&self.ticks, &self.state, ctx, now).await;
+            let op = Op { state: &self.state, ctx, region: &call.region, now };
             if call.operation == "SubscribeToShard" {
                 return subscribe::subscribe_to_shard(&op, input, self.state.clone(), ctx.clone()).map(Output::Stream);
             }
@@ -168,6 +172,6 @@ impl Service for Kinesis {
     }
 
     fn start(self: Arc<Self>, ctx: Arc<CloudContext>) {
-        tokio::spawn(maintenance::run(self.state.clone(), ctx));
+        tokio::spawn(maintenance::run(self.ticks.clone(), self.state.clone(), ctx));
     }
 }
