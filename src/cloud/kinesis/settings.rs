@@ -4,10 +4,9 @@
 //! the admin API flips them at run time.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::io;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-pub use super::storage::DiskFault;
 
 /// Regions where AWS's default shard quota is 20,000 per account; elsewhere it is 1,000 (or 6,000 in a
 /// few regions, which AWS does not list; the lower figure is used).
@@ -49,6 +48,33 @@ impl KinesisSettings {
         self.shard_limit.unwrap_or(if LARGE_QUOTA_REGIONS.contains(&region) { 20_000 } else { 1_000 })
     }
 }
+
+/// A fault-injection seam for tests: while set, every write and sync of the metadata file fails with
+/// ENOSPC, as on a full disk. Reads still work. Production code never sets it.
+#[derive(Debug, Clone, Default)]
+pub struct DiskFault(Arc<AtomicBool>);
+
+impl DiskFault {
+    pub fn set(&self, failing: bool) {
+        self.0.store(failing, Ordering::SeqCst);
+    }
+
+    /// ENOSPC while the fault is set.
+    pub fn check(&self) -> io::Result<()> {
+        if self.0.load(Ordering::SeqCst) {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        Ok(())
+    }
+}
+
+impl PartialEq for DiskFault {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for DiskFault {}
 
 /// Per-stream switches for limit enforcement, over a global default.
 #[derive(Debug)]

@@ -8,13 +8,13 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use redb::backends::FileBackend;
 use redb::{Database, ReadableTable, StorageBackend, TableDefinition};
 
 use super::model::StreamMeta;
+use super::settings::DiskFault;
 use crate::cloud::files;
 
 /// Version of the Kinesis on-disk layout (metadata documents and shard directories).
@@ -30,32 +30,6 @@ pub enum MetaStorageError {
     #[error("the kinesis data in {0} has format version {1}; this build reads version {FORMAT_VERSION}")]
     Version(String, u64),
 }
-
-/// A fault-injection seam for tests: while set, every write and sync of the metadata file fails with
-/// ENOSPC, as on a full disk. Reads still work. Production code never sets it.
-#[derive(Debug, Clone, Default)]
-pub struct DiskFault(Arc<AtomicBool>);
-
-impl DiskFault {
-    pub fn set(&self, failing: bool) {
-        self.0.store(failing, Ordering::SeqCst);
-    }
-
-    fn check(&self) -> io::Result<()> {
-        if self.0.load(Ordering::SeqCst) {
-            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
-        }
-        Ok(())
-    }
-}
-
-impl PartialEq for DiskFault {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for DiskFault {}
 
 /// redb's file backend with the test's fault switch in front of its writes.
 #[derive(Debug)]
