@@ -91,9 +91,8 @@ async fn a_reshard_during_a_full_disk_changes_nothing_and_succeeds_once_space_re
         .unwrap_err();
     assert_eq!(code(&err), "InternalFailure", "{err:?}");
     assert!(err.message().unwrap().contains("stream full"), "the error names the stream: {err:?}");
-    let update = || {
-        k.update_shard_count().stream_name("full").target_shard_count(4).scaling_type(ScalingType::UniformScaling)
-    };
+    let update =
+        || k.update_shard_count().stream_name("full").target_shard_count(4).scaling_type(ScalingType::UniformScaling);
     assert_eq!(code(&update().send().await.unwrap_err()), "InternalFailure");
     let err = k.create_stream().stream_name("other").shard_count(1).send().await.unwrap_err();
     assert_eq!(code(&err), "InternalFailure");
@@ -108,7 +107,11 @@ async fn a_reshard_during_a_full_disk_changes_nothing_and_succeeds_once_space_re
     let cloud = cloud.restart().await;
     let k = client(&cloud).await;
     assert_eq!(listed(&k, "full").await, shards_before);
-    assert_eq!(described(&k, "full").await, description_before, "the restarted cloud has the state from before the fault");
+    assert_eq!(
+        described(&k, "full").await,
+        description_before,
+        "the restarted cloud has the state from before the fault"
+    );
     k.update_shard_count()
         .stream_name("full")
         .target_shard_count(4)
@@ -168,5 +171,8 @@ async fn one_damaged_stream_never_stops_the_cloud() {
         .map(|d| (d["service"].as_str().unwrap().to_string(), d["resource"].as_str().unwrap().to_string()))
         .collect();
     damaged.sort();
-    assert_eq!(damaged, [("kinesis".to_string(), "corrupt".to_string()), ("kinesis".to_string(), "missing".to_string())]);
+    assert_eq!(
+        damaged,
+        [("kinesis".to_string(), "corrupt".to_string()), ("kinesis".to_string(), "missing".to_string())]
+    );
 }

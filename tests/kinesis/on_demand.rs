@@ -40,8 +40,6 @@ async fn open_shards(k: &Client, stream: &str) -> usize {
     k.list_shards().stream_name(stream).shard_filter(open).send().await.unwrap().shards().len()
 }
 
-
-
 #[tokio::test]
 async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not() {
     let cloud = limited_cloud().await;

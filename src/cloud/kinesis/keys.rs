@@ -177,7 +177,9 @@ impl IteratorKey {
                 key.copy_from_slice(&bytes);
                 return Ok(IteratorKey(key));
             }
-            Ok(bytes) => tracing::warn!(file = %path.display(), len = bytes.len(), "replacing a malformed iterator key"),
+            Ok(bytes) => {
+                tracing::warn!(file = %path.display(), len = bytes.len(), "replacing a malformed iterator key")
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display()))),
         }

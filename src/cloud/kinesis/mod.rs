@@ -12,13 +12,13 @@ pub mod op;
 pub mod reading;
 pub mod records;
 pub mod resharding;
-pub mod stream_settings;
+pub mod settings;
 pub mod shards;
 pub mod state;
 pub mod stats;
 pub mod storage;
+pub mod stream_settings;
 pub mod streams;
-pub mod settings;
 pub mod subscribe;
 pub mod subscriptions;
 pub mod tags;
@@ -56,7 +56,11 @@ impl Kinesis {
         let state = State::open(&dir, opts, settings.disk_fault.clone())
             .with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
         for (name, q) in state.quarantined() {
-            ctx.damage.report("kinesis", name, format!("{}; the stream is refused until it is deleted by a reset", q.reason));
+            ctx.damage.report(
+                "kinesis",
+                name,
+                format!("{}; the stream is refused until it is deleted by a reset", q.reason),
+            );
         }
         Ok(Kinesis {
             descriptor: Descriptor {

@@ -164,7 +164,10 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
     c.finish()?;
     // A tag that does not match means the iterator was not made here: forged, altered, or from
     // another data dir. It is refused before its expiry is even read.
-    let it = op.state.iterator_key.open(i.shard_iterator.as_deref().unwrap_or_default())
+    let it = op
+        .state
+        .iterator_key
+        .open(i.shard_iterator.as_deref().unwrap_or_default())
         .ok_or_else(|| invalid("Invalid ShardIterator."))?;
     if op.now - it.created_ms > ITERATOR_TTL_MS {
         return Err(ApiError::bad_request(

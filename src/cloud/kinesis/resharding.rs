@@ -179,7 +179,12 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
 }
 
 /// Replaces the open shards with `target_count` shards of equal hash ranges; returns how many were open.
-pub async fn uniform(op: &Op<'_>, stream_ref: &StreamRef, target_count: usize, caller: Caller) -> Result<usize, ApiError> {
+pub async fn uniform(
+    op: &Op<'_>,
+    stream_ref: &StreamRef,
+    target_count: usize,
+    caller: Caller,
+) -> Result<usize, ApiError> {
     let mut current = 0;
     reshard(op, stream_ref, caller, |shards| {
         let mut open: Vec<&ShardMeta> = shards.iter().filter(|s| s.is_open()).collect();

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Regions where AWS's default shard quota is 20,000 per account; elsewhere it is 1,000 (or 6,000 in a
 /// few regions, which AWS does not list; the lower figure is used).

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::keys::IteratorKey;
 use super::limits::ShardLimits;
 use super::model::{ShardMeta, Status, StreamMeta};
-use super::stats::{ConsumerStats, Stats};
-use super::subscriptions::Subscriptions;
-use super::keys::IteratorKey;
 use super::settings::DiskFault;
+use super::stats::{ConsumerStats, Stats};
 use super::storage::{MetaStorage, MetaStorageError};
+use super::subscriptions::Subscriptions;
 use super::validate::{in_use, invalid, not_found};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
@@ -136,7 +136,9 @@ impl State {
     /// directory missing, a log that will not open, metadata that will not parse) is quarantined and
     /// returned with the reason; the others serve.
     pub fn open(dir: &Path, opts: Options, fault: Option<DiskFault>) -> Result<State, OpenError> {
-        let prepare = |path: &Path| files::create_private_dir_all(path).map_err(|source| OpenError::Dir { path: path.to_path_buf(), source });
+        let prepare = |path: &Path| {
+            files::create_private_dir_all(path).map_err(|source| OpenError::Dir { path: path.to_path_buf(), source })
+        };
         prepare(dir)?;
         prepare(&dir.join("streams"))?;
         let storage = MetaStorage::shared(dir, fault)?;
@@ -173,7 +175,10 @@ impl State {
     }
 
     fn quarantine(&self, name: &str, reason: String, dir: Option<PathBuf>) {
-        self.quarantined.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), Quarantined { reason, dir });
+        self.quarantined
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), Quarantined { reason, dir });
     }
 
     /// The streams set aside as damaged, by name.
@@ -312,7 +317,8 @@ impl State {
 
     /// Whether the name is taken, by a serving stream or a quarantined one.
     pub fn exists(&self, name: &str) -> bool {
-        self.map_read().contains_key(name) || self.quarantined.read().unwrap_or_else(|p| p.into_inner()).contains_key(name)
+        self.map_read().contains_key(name)
+            || self.quarantined.read().unwrap_or_else(|p| p.into_inner()).contains_key(name)
     }
 
     /// Streams of any mode, serving or quarantined.
@@ -464,7 +470,13 @@ mod tests {
     use super::*;
 
     fn options() -> Options {
-        Options { transition_ms: 0, shard_limit: 10, on_demand_stream_limit: 1, stream_limit: 10, segment_bytes: 1 << 20 }
+        Options {
+            transition_ms: 0,
+            shard_limit: 10,
+            on_demand_stream_limit: 1,
+            stream_limit: 10,
+            segment_bytes: 1 << 20,
+        }
     }
 
     fn meta(name: &str) -> StreamMeta {

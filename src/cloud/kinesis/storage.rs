@@ -63,6 +63,9 @@ impl StorageBackend for FaultyBackend {
     }
 }
 
+/// One stream's stored metadata: its name, and the document or why it does not parse.
+pub type Loaded = (String, Result<StreamMeta, serde_json::Error>);
+
 pub struct MetaStorage {
     path: PathBuf,
     fault: Option<DiskFault>,
@@ -102,7 +105,8 @@ impl MetaStorage {
     }
 
     fn open_db(&self) -> Result<Database, MetaStorageError> {
-        let file = files::private_options().read(true).write(true).create(true).open(&self.path).map_err(|e| self.err(e))?;
+        let file =
+            files::private_options().read(true).write(true).create(true).open(&self.path).map_err(|e| self.err(e))?;
         let backend = FileBackend::new(file).map_err(|e| self.err(e))?;
         // Metadata is small; a large page cache would only inflate the idle footprint.
         let mut builder = Database::builder();
@@ -151,7 +155,7 @@ impl MetaStorage {
 
     /// Every stream's metadata by name; a document that does not parse is returned as its error, so
     /// one damaged stream does not hide the others.
-    pub fn load_all(&self) -> Result<Vec<(String, Result<StreamMeta, serde_json::Error>)>, MetaStorageError> {
+    pub fn load_all(&self) -> Result<Vec<Loaded>, MetaStorageError> {
         self.with_db(|db| {
             let tx = db.begin_read().map_err(|e| self.err(e))?;
             let t = tx.open_table(STREAMS).map_err(|e| self.err(e))?;

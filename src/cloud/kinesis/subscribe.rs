@@ -6,8 +6,8 @@
 //! per 5 s; a newer subscription takes over, ending the one before it with a ResourceInUseException.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
