@@ -2,6 +2,7 @@
 //! MergeShards. Parents are closed (after in-flight appends finish), children take over their hash
 //! ranges, and the lineage is kept so readers can go from a parent's last record to its children.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use serde_json::{Value, json};
 use super::keys::{shard_id, split_range};
 use super::model::{ClosedShard, Mode, ShardMeta, Status, StreamMeta};
 use super::op::{Op, StreamRef, parse};
-use super::state::ShardRt;
+use super::state::{ShardRt, Stream};
 use super::streams::{MAX_SHARDS_PER_STREAM, check_shard_room};
 use super::validate::{
     Checks, HASH_KEY_PATTERN, NAME_PATTERN, in_use, invalid, is_hash_key, is_name, limit_exceeded, not_active,
@@ -53,24 +54,7 @@ async fn reshard(
     plan: impl FnOnce(&[ShardMeta]) -> Result<Vec<Child>, ApiError>,
 ) -> Result<(), ApiError> {
     let stream = op.stream(stream_ref)?;
-    let (closing, children): (Vec<Arc<ShardRt>>, Vec<Child>) = {
-        let inner = stream.read();
-        if let (Caller::Api(operation), Mode::OnDemand) = (caller, inner.meta.mode) {
-            return Err(ApiError::bad_request(
-                "ValidationException",
-                format!(
-                    "{operation} is only supported for streams in PROVISIONED mode; stream {} is ON_DEMAND.",
-                    inner.meta.name
-                ),
-            ));
-        }
-        if inner.meta.status != Status::Active {
-            return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
-        }
-        let children = plan(&inner.meta.shards)?;
-        let close = closed_by(&children);
-        (close.iter().filter_map(|i| inner.shard(*i).cloned()).collect(), children)
-    };
+    let (closing, children) = planned(&stream, caller, plan)?;
     let added = (children.len() - superseded(&children).len()).saturating_sub(closing.len());
     let mut gates = Vec::with_capacity(closing.len());
     for rt in &closing {
@@ -84,8 +68,50 @@ async fn reshard(
     {
         return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
     }
-    let mut meta = inner.meta.clone();
-    for rt in &closing {
+    let (meta, created) = persisted(op, &stream.dir, &inner.meta, &closing, children)?;
+    for gate in gates.iter_mut() {
+        **gate = true;
+    }
+    inner.meta = meta;
+    inner.shards.extend(created.into_iter().map(Some));
+    Ok(())
+}
+
+/// The shards a reshard closes and the children it makes, for an ACTIVE stream the caller may reshard.
+fn planned(
+    stream: &Stream,
+    caller: Caller,
+    plan: impl FnOnce(&[ShardMeta]) -> Result<Vec<Child>, ApiError>,
+) -> Result<(Vec<Arc<ShardRt>>, Vec<Child>), ApiError> {
+    let inner = stream.read();
+    if let (Caller::Api(operation), Mode::OnDemand) = (caller, inner.meta.mode) {
+        return Err(ApiError::bad_request(
+            "ValidationException",
+            format!(
+                "{operation} is only supported for streams in PROVISIONED mode; stream {} is ON_DEMAND.",
+                inner.meta.name
+            ),
+        ));
+    }
+    if inner.meta.status != Status::Active {
+        return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
+    }
+    let children = plan(&inner.meta.shards)?;
+    let closing = closed_by(&children).iter().filter_map(|i| inner.shard(*i).cloned()).collect();
+    Ok((closing, children))
+}
+
+/// The new metadata (parents closed, children added) and the children's new logs, once the metadata
+/// is persisted. On an error the new logs are removed and nothing else was touched.
+fn persisted(
+    op: &Op,
+    stream_dir: &Path,
+    current: &StreamMeta,
+    closing: &[Arc<ShardRt>],
+    children: Vec<Child>,
+) -> Result<(StreamMeta, Vec<Arc<ShardRt>>), ApiError> {
+    let mut meta = current.clone();
+    for rt in closing {
         let shard = &mut meta.shards[rt.index as usize];
         let last_log_seq = rt.log.next_seq().saturating_sub(1).max(shard.first_log_seq);
         shard.closed = Some(ClosedShard { at_ms: op.now, last_log_seq });
@@ -95,9 +121,9 @@ async fn reshard(
         meta.status = Status::Updating;
         meta.transition_at_ms = Some(end);
     }
-    let mut created = Vec::with_capacity(meta.shards.len() - inner.meta.shards.len());
-    for index in inner.meta.shards.len()..meta.shards.len() {
-        match op.state.create_shard(&stream.dir, &meta, index as u32) {
+    let mut created = Vec::with_capacity(meta.shards.len() - current.shards.len());
+    for index in current.shards.len()..meta.shards.len() {
+        match op.state.create_shard(stream_dir, &meta, index as u32) {
             Ok(rt) => created.push(rt),
             Err(e) => {
                 op.state.discard_shards(created);
@@ -109,12 +135,7 @@ async fn reshard(
         op.state.discard_shards(created);
         return Err(e);
     }
-    for gate in gates.iter_mut() {
-        **gate = true;
-    }
-    inner.meta = meta;
-    inner.shards.extend(created.into_iter().map(Some));
-    Ok(())
+    Ok((meta, created))
 }
 
 /// Appends the children to the shard list, after the existing shards; intermediates close at once.
