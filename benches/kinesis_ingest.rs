@@ -257,7 +257,7 @@ async fn main() -> anyhow::Result<()> {
             let dir = tempfile::tempdir()?;
             let mut config = CloudConfig::ephemeral(dir.path());
             config.limits = false;
-            config.kinesis_transition_ms = 0;
+            config.kinesis.transition_ms = 0;
             let running = cloud::start(config, LocalCredentials::generate()).await?;
             let info = running.endpoint_info();
             let client = Client::new(&kinesis_console::target::local_sdk_config(&info).await);

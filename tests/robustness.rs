@@ -322,7 +322,7 @@ fn any_request_body_gets_a_client_error_and_the_host_keeps_serving() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let cloud = rt.block_on(TestCloud::start_with(|c| {
         c.auth = false;
-        c.kinesis_transition_ms = 0;
+        c.kinesis.transition_ms = 0;
     }));
     let url = cloud.url().to_string();
     let create = Raw::post(

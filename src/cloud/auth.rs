@@ -49,7 +49,7 @@ impl LocalCredentials {
         // Both alphabets have a power-of-two size that divides 256, so `byte % len` is unbiased.
         let pick = |alphabet: &[u8], n: usize| -> Result<String, getrandom::Error> {
             let mut bytes = vec![0u8; n];
-            getrandom::getrandom(&mut bytes)?;
+            getrandom::fill(&mut bytes)?;
             Ok(bytes.iter().map(|b| alphabet[*b as usize % alphabet.len()] as char).collect())
         };
         Ok(LocalCredentials {

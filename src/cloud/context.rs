@@ -1,11 +1,9 @@
 //! What every part of a running local cloud shares: configuration, clock, credentials, faults,
 //! limit switches and the shutdown signal.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{OnceLock, RwLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -14,6 +12,7 @@ use super::auth::LocalCredentials;
 use super::clock::{Clock, ClockMode};
 use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
+use super::kinesis::settings::{KinesisSettings, LimitSwitches};
 use super::metrics::Metrics;
 
 pub const DEFAULT_PORT: u16 = 4599;
@@ -31,8 +30,8 @@ pub struct CloudConfig {
     pub limits: bool,
     pub clock: ClockMode,
     pub faults: Vec<(String, FaultRates)>,
-    /// How long Kinesis streams stay CREATING, UPDATING or DELETING, on the cloud clock (0: instant).
-    pub kinesis_transition_ms: i64,
+    /// The Kinesis service's own settings (transitions, quotas, segment size).
+    pub kinesis: KinesisSettings,
     /// CloudWatch's limits on what clients can create.
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
@@ -55,7 +54,7 @@ impl CloudConfig {
             limits: true,
             clock: ClockMode::Real,
             faults: Vec::new(),
-            kinesis_transition_ms: 500,
+            kinesis: KinesisSettings::default(),
             cloudwatch: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
@@ -72,50 +71,13 @@ impl CloudConfig {
     }
 }
 
-/// Per-stream switches for limit enforcement, over a global default.
-#[derive(Debug)]
-pub struct Limits {
-    enforce: AtomicBool,
-    per_stream: RwLock<HashMap<String, bool>>,
-}
-
-impl Limits {
-    pub fn new(enforce: bool) -> Self {
-        Limits { enforce: AtomicBool::new(enforce), per_stream: RwLock::default() }
-    }
-
-    pub fn set_global(&self, enforce: bool) {
-        self.enforce.store(enforce, Ordering::Relaxed);
-    }
-
-    pub fn global(&self) -> bool {
-        self.enforce.load(Ordering::Relaxed)
-    }
-
-    pub fn set_for(&self, resource: &str, enforce: Option<bool>) {
-        let mut map = self.per_stream.write().unwrap_or_else(|p| p.into_inner());
-        match enforce {
-            Some(e) => map.insert(resource.to_string(), e),
-            None => map.remove(resource),
-        };
-    }
-
-    pub fn enforced(&self, resource: &str) -> bool {
-        let map = self.per_stream.read().unwrap_or_else(|p| p.into_inner());
-        map.get(resource).copied().unwrap_or_else(|| self.global())
-    }
-
-    pub fn overrides(&self) -> HashMap<String, bool> {
-        self.per_stream.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
 pub struct CloudContext {
     pub config: CloudConfig,
     pub clock: Clock,
     pub credentials: LocalCredentials,
     pub faults: Faults,
-    pub limits: Limits,
+    /// Per-stream throughput limit switches (Kinesis), flipped at run time by the admin API.
+    pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
     pub metrics: Metrics,
     /// Damaged state set aside instead of stopping the cloud.
@@ -137,7 +99,7 @@ impl CloudContext {
             faults.set(service, *rates);
         }
         CloudContext {
-            limits: Limits::new(config.limits),
+            limits: LimitSwitches::new(config.limits),
             metrics: Metrics::default(),
             damage: Damage::default(),
             config,

@@ -50,6 +50,7 @@ struct Server {
 fn spawn_server(dir: &std::path::Path) -> Server {
     let mut child = support::bin()
         .args(["--data-dir", dir.to_str().unwrap(), "--output", "json", "local", "serve", "--port", "0", "--no-limits"])
+        .arg("--virtual-clock")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -83,15 +84,11 @@ async fn acknowledged_records_survive_kill_9() {
     let mut server = spawn_server(dir.path());
     let k = server_client(&server.info).await;
     create(&k, "crash", 2).await;
-    support::eventually(Duration::from_secs(10), "the stream to become ACTIVE", || {
-        let k = k.clone();
-        async move {
-            let d = k.describe_stream_summary().stream_name("crash").send().await.ok()?;
-            (d.stream_description_summary()?.stream_status() == &aws_sdk_kinesis::types::StreamStatus::Active)
-                .then_some(())
-        }
-    })
-    .await;
+    // The server's clock is virtual: moving it past the CREATING transition makes the stream ACTIVE.
+    let admin = kinesis_console::cloud::admin_client::AdminClient::new(server.info.clone());
+    admin.post("clock", serde_json::json!({ "advance_ms": 1000 })).await.expect("the clock advances");
+    let d = k.describe_stream_summary().stream_name("crash").send().await.unwrap();
+    assert_eq!(d.stream_description_summary().unwrap().stream_status(), &aws_sdk_kinesis::types::StreamStatus::Active);
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let mut writers = Vec::new();
     for w in 0..4 {
@@ -145,4 +142,17 @@ async fn acknowledged_records_survive_kill_9() {
     let mut child = server.child;
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[tokio::test]
+async fn iterators_stay_valid_across_a_restart() {
+    let cloud = cloud(true).await;
+    let k = client(&cloud).await;
+    create(&k, "resume", 1).await;
+    k.put_record().stream_name("resume").partition_key("k").data(Blob::new("kept")).send().await.unwrap();
+    let it = iterator(&k, "resume", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+    let cloud = cloud.restart().await;
+    let k = client(&cloud).await;
+    let records = k.get_records().shard_iterator(&it).send().await.expect("the iterator key is kept in the data dir");
+    assert_eq!(records.records().iter().map(text).collect::<Vec<_>>(), ["kept"]);
 }

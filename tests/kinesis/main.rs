@@ -4,10 +4,12 @@
 mod support;
 
 mod cli;
+mod damage;
 mod durability;
 mod limits;
 mod metrics;
 mod on_demand;
+mod quotas;
 mod records;
 mod resharding;
 mod settings;
@@ -21,10 +23,12 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{PutRecordsRequestEntry, Record, ShardIteratorType};
 use support::TestCloud;
 
-/// A cloud with instant stream transitions and no shard limits, on real or virtual time.
+/// A cloud with instant stream transitions and no shard limits, on real or virtual time. Its shard
+/// quota is 500 (AWS's default in us-east-1 is 20,000), so a quota test needs no thousands of shards.
 pub async fn cloud(virtual_clock: bool) -> TestCloud {
     TestCloud::start_with(|c| {
-        c.kinesis_transition_ms = 0;
+        c.kinesis.transition_ms = 0;
+        c.kinesis.shard_limit = Some(500);
         c.limits = false;
         if virtual_clock {
             c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
@@ -36,7 +40,7 @@ pub async fn cloud(virtual_clock: bool) -> TestCloud {
 /// A cloud on virtual time enforcing the shard limits.
 pub async fn limited_cloud() -> TestCloud {
     TestCloud::start_with(|c| {
-        c.kinesis_transition_ms = 0;
+        c.kinesis.transition_ms = 0;
         c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
     })
     .await
@@ -47,6 +51,13 @@ pub async fn client(cloud: &TestCloud) -> Client {
     let conf =
         aws_sdk_kinesis::config::Builder::from(&cloud.sdk_config().await).retry_config(RetryConfig::disabled()).build();
     Client::from_conf(conf)
+}
+
+/// Kinesis catches up with the cloud clock (status transitions, retention, metrics, on-demand
+/// scaling) before it answers any call, so after the clock moved one call brings about everything
+/// due by then; what a test checks next needs no waiting.
+pub async fn catch_up(k: &Client) {
+    k.describe_limits().send().await.expect("DescribeLimits");
 }
 
 pub async fn create(k: &Client, name: &str, shards: i32) {

@@ -5,7 +5,6 @@ use std::time::Duration;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{ShardFilter, ShardFilterType, StreamMode, StreamModeDetails};
 
-use super::support::eventually;
 use super::*;
 
 /// Records `from..from + n`, record `i` in the middle of hash range `i % ranges` of `ranges` equal
@@ -41,13 +40,6 @@ async fn open_shards(k: &Client, stream: &str) -> usize {
     k.list_shards().stream_name(stream).shard_filter(open).send().await.unwrap().shards().len()
 }
 
-async fn wait_for_open_shards(k: &Client, stream: &str, count: usize) {
-    eventually(Duration::from_secs(10), &format!("{stream} to have {count} open shards"), || async {
-        (open_shards(k, stream).await == count).then_some(())
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not() {
     let cloud = limited_cloud().await;
@@ -76,7 +68,7 @@ async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not
     }
     assert_eq!(put(&k, "allout", 9, 4).await, 0);
     cloud.advance(Duration::from_secs(1));
-    wait_for_open_shards(&k, "auto", 8).await;
+    assert_eq!(open_shards(&k, "auto").await, 8);
     assert_eq!(open_shards(&k, "fixed").await, 4, "a provisioned stream keeps its shards");
     assert_eq!(open_shards(&k, "allout").await, 4, "a stream without limits has no capacity to outgrow");
 
@@ -91,7 +83,7 @@ async fn on_demand_streams_scale_to_twice_their_peak_and_provisioned_ones_do_not
     assert_eq!(put(&k, "auto", 16, 8).await, 0, "twice the peak now fits in one second");
     assert_eq!(put(&k, "fixed", 16, 8).await, 4_000, "the provisioned stream takes only its 4,000");
     cloud.advance(Duration::from_secs(1));
-    wait_for_open_shards(&k, "auto", 16).await;
+    assert_eq!(open_shards(&k, "auto").await, 16);
 
     let it = iterator(&k, "auto", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
     let first = drain(&k, it).await;

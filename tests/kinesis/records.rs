@@ -254,3 +254,30 @@ async fn records_come_back_with_their_key_arrival_time_and_bytes_intact() {
     assert_eq!(r.approximate_arrival_timestamp(), Some(&expected));
     assert!((expected.to_millis().unwrap() - now).abs() <= 1);
 }
+
+#[tokio::test]
+async fn forged_and_altered_iterators_are_refused() {
+    use base64::Engine as _;
+    use kinesis_console::cloud::kinesis::keys::{Iter, IteratorKey};
+
+    let cloud = cloud(false).await;
+    let k = client(&cloud).await;
+    create(&k, "guarded", 1).await;
+    k.put_record().stream_name("guarded").partition_key("k").data(Blob::new("secret")).send().await.unwrap();
+    let real = iterator(&k, "guarded", "shardId-000000000000", ShardIteratorType::TrimHorizon).await;
+
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut bytes = b64.decode(&real).unwrap();
+    bytes[25] ^= 1;
+    let err = k.get_records().shard_iterator(b64.encode(&bytes)).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidArgumentException", "one flipped byte of a real iterator");
+
+    // The layout is no secret: a client can build an iterator that never expires, but not its tag.
+    let parsed = Iter::decode(&real).expect("the cloud's iterator parses");
+    let forged = Iter { created_ms: i64::MAX / 2, ..parsed }.encode(&IteratorKey::generate().unwrap());
+    let err = k.get_records().shard_iterator(forged).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidArgumentException", "an iterator built by hand");
+
+    let records = k.get_records().shard_iterator(&real).send().await.unwrap();
+    assert_eq!(records.records().iter().map(text).collect::<Vec<_>>(), ["secret"]);
+}

@@ -4,12 +4,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::model::{ConsumerMeta, Status, StreamMeta, epoch_seconds};
-use super::op::{Op, Target, is_stream_arn, parse};
+use super::op::{Op, StreamRef, is_stream_arn, parse};
 use super::validate::{ARN_PATTERN, Checks, NAME_PATTERN, in_use, invalid, is_name, limit_exceeded};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
+/// Consumers a stream may have registered (AWS's quota for provisioned and on-demand standard streams).
 pub const MAX_CONSUMERS: usize = 20;
+/// Consumers that may be CREATING at once: a sixth is refused until one is ACTIVE.
+pub const MAX_CREATING: usize = 5;
 
 pub fn consumer_arn(stream: &StreamMeta, c: &ConsumerMeta) -> String {
     format!("{}/consumer/{}:{}", stream.arn(), c.name, c.created_ms / 1000)
@@ -77,26 +80,26 @@ fn check_name(c: &mut Checks, name: &Option<String>) {
 }
 
 /// The stream and consumer name a consumer ARN (`{stream ARN}/consumer/{name}:{created}`) names.
-pub fn by_arn(arn: &str) -> Result<(Target, String), ApiError> {
+pub fn by_arn(arn: &str) -> Result<(StreamRef, String), ApiError> {
     let (stream_part, rest) =
         arn.split_once("/consumer/").ok_or_else(|| invalid(format!("Invalid ConsumerARN {arn}.")))?;
     let name = rest.rsplit_once(':').map(|(n, _)| n).unwrap_or(rest);
-    Ok((Target { stream_name: None, stream_arn: Some(stream_part.to_string()) }, name.to_string()))
+    Ok((StreamRef { stream_name: None, stream_arn: Some(stream_part.to_string()) }, name.to_string()))
 }
 
 /// The stream and consumer name a request addresses: by ConsumerARN, or by StreamARN and ConsumerName.
-fn addressed(i: &ConsumerInput) -> Result<(Target, String), ApiError> {
+fn addressed(i: &ConsumerInput) -> Result<(StreamRef, String), ApiError> {
     if let Some(arn) = &i.consumer_arn {
         return by_arn(arn);
     }
     match (&i.stream_arn, &i.consumer_name) {
-        (Some(s), Some(n)) => Ok((Target { stream_name: None, stream_arn: Some(s.clone()) }, n.clone())),
+        (Some(s), Some(n)) => Ok((StreamRef { stream_name: None, stream_arn: Some(s.clone()) }, n.clone())),
         _ => Err(invalid("Either ConsumerARN or both ConsumerName and StreamARN must be provided.")),
     }
 }
 
 /// Deregister and Describe: the input checked, and the consumer it addresses (by ARN, or stream and name).
-fn existing_consumer(input: Value) -> Result<(Target, String), ApiError> {
+fn existing_consumer(input: Value) -> Result<(StreamRef, String), ApiError> {
     let i: ConsumerInput = parse(input)?;
     let mut c = Checks::new();
     check_stream_arn(&mut c, &i.stream_arn, false);
@@ -119,10 +122,10 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.required("consumerName", &i.consumer_name);
     check_name(&mut c, &i.consumer_name);
     c.finish()?;
-    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
+    let stream_ref = StreamRef { stream_name: None, stream_arn: i.stream_arn.clone() };
     let name = i.consumer_name.unwrap_or_default();
     let end = op.transition_end();
-    op.mutate_any(&target, |inner| {
+    op.mutate_any(&stream_ref, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);
         if m.consumers.iter().any(|c| c.name == name) {
@@ -134,6 +137,14 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
         if m.consumers.len() >= MAX_CONSUMERS {
             return Err(limit_exceeded(format!(
                 "Stream {} under account {LOCAL_ACCOUNT_ID} already has {MAX_CONSUMERS} consumers.",
+                m.name
+            )));
+        }
+        let creating = m.consumers.iter().filter(|c| c.status == Status::Creating).count();
+        if creating >= MAX_CREATING {
+            return Err(limit_exceeded(format!(
+                "Stream {} under account {LOCAL_ACCOUNT_ID} already has {MAX_CREATING} consumers in CREATING status; \
+                 register more once they are ACTIVE.",
                 m.name
             )));
         }
@@ -150,9 +161,9 @@ pub fn register(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn deregister(op: &Op, input: Value) -> Result<Value, ApiError> {
-    let (target, name) = existing_consumer(input)?;
+    let (stream_ref, name) = existing_consumer(input)?;
     let end = op.transition_end();
-    op.mutate_any(&target, |inner| {
+    op.mutate_any(&stream_ref, |inner| {
         let m = &mut inner.meta;
         let stream = m.name.clone();
         let consumer = m.consumers.iter_mut().find(|c| c.name == name).ok_or_else(|| missing(&name, &stream))?;
@@ -164,8 +175,8 @@ pub fn deregister(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
-    let (target, name) = existing_consumer(input)?;
-    op.mutate_any(&target, |inner| {
+    let (stream_ref, name) = existing_consumer(input)?;
+    op.mutate_any(&stream_ref, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);
         let consumer = m.consumers.iter().find(|c| c.name == name).ok_or_else(|| missing(&name, &m.name))?;
@@ -186,9 +197,9 @@ pub fn list(op: &Op, input: Value) -> Result<Value, ApiError> {
             .ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?,
         None => 0,
     };
-    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
+    let stream_ref = StreamRef { stream_name: None, stream_arn: i.stream_arn.clone() };
     let limit = i.max_results.unwrap_or(100) as usize;
-    op.mutate_any(&target, |inner| {
+    op.mutate_any(&stream_ref, |inner| {
         let m = &mut inner.meta;
         settle(m, op.now);
         let page: Vec<Value> = m.consumers.iter().skip(skip).take(limit).map(|c| consumer_json(m, c, false)).collect();

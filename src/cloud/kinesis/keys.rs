@@ -1,7 +1,11 @@
 //! Identifiers and positions: hash keys, shard ids, sequence numbers, ARNs and shard iterators.
 
+use std::path::Path;
+
 use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
+use sha2_hmac::Sha256;
 
 /// AWS prints sequence numbers as 56 decimal digits.
 pub const SEQ_DIGITS: usize = 56;
@@ -104,37 +108,109 @@ pub struct Iter {
     pub created_ms: i64,
 }
 
-const ITER_VERSION: u8 = 1;
+const ITER_VERSION: u8 = 2;
+/// Bytes of the HMAC-SHA256 tag an iterator carries: 128 bits is beyond guessing.
+const TAG_LEN: usize = 16;
+const FIXED_LEN: usize = 29;
 
 impl Iter {
-    pub fn encode(&self) -> String {
-        let mut b = Vec::with_capacity(29 + self.stream.len() + 4);
+    fn body(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(FIXED_LEN + self.stream.len() + TAG_LEN);
         b.push(ITER_VERSION);
         b.extend_from_slice(&self.created_ms.to_be_bytes());
         b.extend_from_slice(&self.stream_ms.to_be_bytes());
         b.extend_from_slice(&self.shard.to_be_bytes());
         b.extend_from_slice(&self.log_seq.to_be_bytes());
         b.extend_from_slice(self.stream.as_bytes());
-        let sum = Md5::digest(&b);
-        b.extend_from_slice(&sum[..4]);
+        b
+    }
+
+    /// The iterator as a client sees it, tagged with `key` so it cannot be forged or altered.
+    pub fn encode(&self, key: &IteratorKey) -> String {
+        let mut b = self.body();
+        let tag = key.tag(&b);
+        b.extend_from_slice(&tag);
         base64::engine::general_purpose::STANDARD.encode(b)
     }
 
+    /// Parses an iterator's layout without checking its tag: only `IteratorKey::open` may be trusted.
     pub fn decode(s: &str) -> Option<Iter> {
-        let b = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
-        if b.len() < 29 + 1 + 4 || b[0] != ITER_VERSION {
+        Self::split(s).map(|(it, _, _)| it)
+    }
+
+    /// The iterator, its tagged bytes, and its tag.
+    fn split(s: &str) -> Option<(Iter, Vec<u8>, Vec<u8>)> {
+        let mut b = base64::engine::general_purpose::STANDARD.decode(s).ok()?;
+        if b.len() < FIXED_LEN + 1 + TAG_LEN || b[0] != ITER_VERSION {
             return None;
         }
-        let (body, sum) = b.split_at(b.len() - 4);
-        if Md5::digest(body)[..4] != *sum {
-            return None;
+        let tag = b.split_off(b.len() - TAG_LEN);
+        let created_ms = i64::from_be_bytes(b[1..9].try_into().ok()?);
+        let stream_ms = i64::from_be_bytes(b[9..17].try_into().ok()?);
+        let shard = u32::from_be_bytes(b[17..21].try_into().ok()?);
+        let log_seq = u64::from_be_bytes(b[21..29].try_into().ok()?);
+        let stream = String::from_utf8(b[FIXED_LEN..].to_vec()).ok()?;
+        Some((Iter { stream, stream_ms, shard, log_seq, created_ms }, b, tag))
+    }
+}
+
+/// The secret that tags shard iterators: 32 bytes from the OS's RNG, kept in a private file in the
+/// Kinesis data dir so iterators stay valid across a restart of the cloud.
+#[derive(Clone)]
+pub struct IteratorKey([u8; 32]);
+
+impl std::fmt::Debug for IteratorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IteratorKey(..)")
+    }
+}
+
+impl IteratorKey {
+    pub const FILE: &str = "iterator.key";
+
+    /// Reads the key in `dir`, or makes one (also in place of a file of the wrong size).
+    pub fn load_or_create(dir: &Path) -> std::io::Result<IteratorKey> {
+        let path = dir.join(Self::FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() == 32 => {
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&bytes);
+                return Ok(IteratorKey(key));
+            }
+            Ok(bytes) => {
+                tracing::warn!(file = %path.display(), len = bytes.len(), "replacing a malformed iterator key")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(std::io::Error::new(e.kind(), format!("reading {}: {e}", path.display()))),
         }
-        let created_ms = i64::from_be_bytes(body[1..9].try_into().ok()?);
-        let stream_ms = i64::from_be_bytes(body[9..17].try_into().ok()?);
-        let shard = u32::from_be_bytes(body[17..21].try_into().ok()?);
-        let log_seq = u64::from_be_bytes(body[21..29].try_into().ok()?);
-        let stream = String::from_utf8(body[29..].to_vec()).ok()?;
-        Some(Iter { stream, stream_ms, shard, log_seq, created_ms })
+        let key = Self::generate()?;
+        crate::cloud::files::write_atomic(&path, &key.0)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
+        Ok(key)
+    }
+
+    pub fn generate() -> std::io::Result<IteratorKey> {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| std::io::Error::other(format!("the OS random source failed: {e}")))?;
+        Ok(IteratorKey(key))
+    }
+
+    fn mac(&self, bytes: &[u8]) -> Hmac<Sha256> {
+        // HMAC takes a key of any length; 32 bytes cannot fail.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        mac.update(bytes);
+        mac
+    }
+
+    fn tag(&self, bytes: &[u8]) -> Vec<u8> {
+        self.mac(bytes).finalize().into_bytes()[..TAG_LEN].to_vec()
+    }
+
+    /// The iterator `s` encodes, if this key tagged it (compared in constant time).
+    pub fn open(&self, s: &str) -> Option<Iter> {
+        let (it, body, tag) = Iter::split(s)?;
+        self.mac(&body).verify_truncated_left(&tag).ok()?;
+        Some(it)
     }
 }
 
@@ -166,12 +242,41 @@ mod tests {
 
     #[test]
     fn iterators_round_trip_and_reject_tampering() {
+        let key = IteratorKey::generate().unwrap();
         let it = Iter { stream: "s".into(), stream_ms: 5, shard: 2, log_seq: 77, created_ms: 1234 };
-        let enc = it.encode();
-        assert_eq!(Iter::decode(&enc), Some(it));
-        let mut bad = enc.into_bytes();
+        let enc = it.encode(&key);
+        assert_eq!(key.open(&enc), Some(it.clone()));
+        let mut bad = enc.clone().into_bytes();
         bad[10] = if bad[10] == b'A' { b'B' } else { b'A' };
-        assert_eq!(Iter::decode(&String::from_utf8(bad).unwrap()), None);
+        assert_eq!(key.open(&String::from_utf8(bad).unwrap()), None);
+        let other = IteratorKey::generate().unwrap();
+        assert_eq!(other.open(&enc), None, "another data dir's key does not open it");
+    }
+
+    #[test]
+    fn an_iterator_built_without_the_key_is_refused() {
+        let key = IteratorKey::generate().unwrap();
+        let it = Iter { stream: "s".into(), stream_ms: 5, shard: 2, log_seq: 77, created_ms: i64::MAX / 2 };
+        // What a client could build from the layout: a fresh creation time and a guessed tag.
+        let mut forged = it.body();
+        forged.extend_from_slice(&[0u8; TAG_LEN]);
+        let forged = base64::engine::general_purpose::STANDARD.encode(forged);
+        assert_eq!(Iter::decode(&forged), Some(it), "the layout alone parses");
+        assert_eq!(key.open(&forged), None);
+    }
+
+    #[test]
+    fn the_key_is_kept_in_a_private_file_and_reused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let first = IteratorKey::load_or_create(tmp.path()).unwrap();
+        let path = tmp.path().join(IteratorKey::FILE);
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let again = IteratorKey::load_or_create(tmp.path()).unwrap();
+        assert_eq!(first.0, again.0);
+        std::fs::write(&path, b"short").unwrap();
+        let replaced = IteratorKey::load_or_create(tmp.path()).unwrap();
+        assert_ne!(replaced.0, first.0);
     }
 
     #[test]

@@ -16,9 +16,11 @@ pub mod settings;
 pub mod shards;
 pub mod state;
 pub mod stats;
-pub mod store;
+pub mod storage;
+pub mod stream_settings;
 pub mod streams;
 pub mod subscribe;
+pub mod subscriptions;
 pub mod tags;
 pub mod validate;
 
@@ -33,24 +35,33 @@ use super::service::{BoxFuture, Call, Descriptor, Output, Service, no_timestamps
 use op::Op;
 use state::{Options, State};
 
-pub const SHARD_LIMIT: usize = 500;
-pub const ON_DEMAND_STREAM_LIMIT: usize = 50;
-
 pub struct Kinesis {
     descriptor: Descriptor,
     pub state: Arc<State>,
+    ticks: Arc<maintenance::Ticks>,
+    ctx: Arc<CloudContext>,
 }
 
 impl Kinesis {
     pub fn new(ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
         let dir = ctx.config.data_dir.join("kinesis");
+        let settings = &ctx.config.kinesis;
         let opts = Options {
-            transition_ms: ctx.config.kinesis_transition_ms.max(0),
-            shard_limit: SHARD_LIMIT,
-            on_demand_stream_limit: ON_DEMAND_STREAM_LIMIT,
+            transition_ms: settings.transition_ms.max(0),
+            shard_limit: settings.shard_limit_in(&ctx.config.region),
+            on_demand_stream_limit: settings.on_demand_stream_limit,
+            stream_limit: settings.stream_limit,
+            segment_bytes: settings.segment_bytes,
         };
-        let state =
-            State::open(&dir, opts).with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
+        let state = State::open(&dir, opts, settings.disk_fault.clone())
+            .with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
+        for (name, q) in state.quarantined() {
+            ctx.damage.report(
+                "kinesis",
+                name,
+                format!("{}; the stream is refused until it is deleted by a reset", q.reason),
+            );
+        }
         Ok(Kinesis {
             descriptor: Descriptor {
                 id: "kinesis",
@@ -65,6 +76,8 @@ impl Kinesis {
                 is_timestamp_member: no_timestamps,
             },
             state: Arc::new(state),
+            ticks: Arc::new(maintenance::Ticks::new(ctx.clock.now_ms())),
+            ctx: ctx.clone(),
         })
     }
 
@@ -90,12 +103,12 @@ impl Kinesis {
             "UpdateShardCount" => resharding::update_shard_count(op, input).await,
             "SplitShard" => resharding::split_shard(op, input).await,
             "MergeShards" => resharding::merge_shards(op, input).await,
-            "IncreaseStreamRetentionPeriod" => settings::change_retention(op, input, true),
-            "DecreaseStreamRetentionPeriod" => settings::change_retention(op, input, false),
-            "StartStreamEncryption" => settings::encryption(op, input, true),
-            "StopStreamEncryption" => settings::encryption(op, input, false),
-            "EnableEnhancedMonitoring" => settings::monitoring(op, input, true),
-            "DisableEnhancedMonitoring" => settings::monitoring(op, input, false),
+            "IncreaseStreamRetentionPeriod" => stream_settings::change_retention(op, input, true),
+            "DecreaseStreamRetentionPeriod" => stream_settings::change_retention(op, input, false),
+            "StartStreamEncryption" => stream_settings::encryption(op, input, true),
+            "StopStreamEncryption" => stream_settings::encryption(op, input, false),
+            "EnableEnhancedMonitoring" => stream_settings::monitoring(op, input, true),
+            "DisableEnhancedMonitoring" => stream_settings::monitoring(op, input, false),
             "AddTagsToStream" => tags::add_to_stream(op, input),
             "RemoveTagsFromStream" => tags::remove_from_stream(op, input),
             "ListTagsForStream" => tags::list_for_stream(op, input),
@@ -140,7 +153,9 @@ impl Service for Kinesis {
                 ));
             }
             let input = call.input.json()?;
-            let op = Op { state: &self.state, ctx, region: &call.region, now: ctx.clock.now_ms() };
+            let now = ctx.clock.now_ms();
+            maintenance::catch_up(&self.ticks, &self.state, ctx, now).await;
+            let op = Op { state: &self.state, ctx, region: &call.region, now };
             if call.operation == "SubscribeToShard" {
                 return subscribe::subscribe_to_shard(&op, input, self.state.clone(), ctx.clone()).map(Output::Stream);
             }
@@ -155,11 +170,12 @@ impl Service for Kinesis {
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
             self.state.drop_all();
+            self.ctx.damage.clear("kinesis");
             Ok(())
         })
     }
 
     fn start(self: Arc<Self>, ctx: Arc<CloudContext>) {
-        tokio::spawn(maintenance::run(self.state.clone(), ctx));
+        tokio::spawn(maintenance::run(self.ticks.clone(), self.state.clone(), ctx));
     }
 }

@@ -85,6 +85,14 @@ impl ShardMeta {
     }
 }
 
+/// The most records and bytes accepted in one second during one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPeak {
+    pub day: i64,
+    pub records: u64,
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConsumerMeta {
     pub name: String,
@@ -111,7 +119,7 @@ pub struct StreamMeta {
     pub consumers: Vec<ConsumerMeta>,
     /// The busiest second of each recent day, which sizes an on-demand stream.
     #[serde(default)]
-    pub write_peaks: Vec<super::on_demand::DayPeak>,
+    pub write_peaks: Vec<DayPeak>,
 }
 
 pub fn epoch_seconds(ms: i64) -> Value {

@@ -6,11 +6,9 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
 use super::limits::{WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC};
-use super::model::{Mode, Status};
-use super::op::{Op, Target};
+use super::model::{DayPeak, Mode, Status};
+use super::op::{Op, StreamRef};
 use super::resharding::Caller;
 use super::state::{State, Stream};
 use crate::cloud::context::CloudContext;
@@ -20,14 +18,6 @@ pub const PEAK_WINDOW_DAYS: i64 = 30;
 /// 200 MiB/s and 200,000 records/s of writes: the default maximum of an on-demand stream.
 pub const MAX_ON_DEMAND_SHARDS: usize = 200;
 const DAY_MS: i64 = 86_400_000;
-
-/// The most records and bytes accepted in one second during one day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayPeak {
-    pub day: i64,
-    pub records: u64,
-    pub bytes: u64,
-}
 
 /// Folds one second of accepted writes into the daily peaks and forgets days past the window.
 /// Returns true when the peaks changed enough to be worth persisting (a new day, or 10 % more).
@@ -59,10 +49,15 @@ pub fn record_peak(state: &State, stream: &Arc<Stream>, now_ms: i64, records: u6
         return;
     }
     let mut inner = stream.write();
-    if observe(&mut inner.meta.write_peaks, now_ms, records, bytes)
-        && let Err(e) = state.persist(&inner.meta)
-    {
-        tracing::warn!(stream = %inner.meta.name, error = %e.message, "persisting the write peaks failed");
+    let mut meta = inner.meta.clone();
+    if !observe(&mut meta.write_peaks, now_ms, records, bytes) {
+        // Too small a change to be worth a write: kept in memory, persisted with the next real one.
+        inner.meta.write_peaks = meta.write_peaks;
+    } else {
+        match state.persist(&meta) {
+            Ok(()) => inner.meta = meta,
+            Err(e) => tracing::warn!(stream = %meta.name, error = %e.message, "persisting the write peaks failed"),
+        }
     }
 }
 
@@ -92,8 +87,8 @@ pub async fn scale(state: &State, ctx: &CloudContext, now: i64) {
         }
         let target_count = needed.min(open * 2);
         let op = Op { state, ctx, region: &region, now };
-        let target = Target { stream_name: Some(name.clone()), stream_arn: None };
-        match super::resharding::uniform(&op, &target, target_count, Caller::OnDemandScaling).await {
+        let stream_ref = StreamRef { stream_name: Some(name.clone()), stream_arn: None };
+        match super::resharding::uniform(&op, &stream_ref, target_count, Caller::OnDemandScaling).await {
             Ok(_) => tracing::info!(stream = %name, from = open, to = target_count, "on-demand stream scaled up"),
             Err(e) => tracing::debug!(stream = %name, error = %e.message, "on-demand stream could not scale up"),
         }

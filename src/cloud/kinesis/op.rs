@@ -25,7 +25,7 @@ pub fn parse<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
 
 /// `StreamName` and/or `StreamARN`, as most operations accept them.
 #[derive(Debug, Default, Deserialize)]
-pub struct Target {
+pub struct StreamRef {
     #[serde(rename = "StreamName")]
     pub stream_name: Option<String>,
     #[serde(rename = "StreamARN")]
@@ -36,7 +36,7 @@ pub fn is_stream_arn(s: &str) -> bool {
     s.starts_with("arn:aws") && super::keys::stream_name_from_arn(s).is_some()
 }
 
-impl Target {
+impl StreamRef {
     pub fn check(&self, c: &mut Checks) {
         c.stream_name("streamName", self.stream_name.as_deref());
         c.len("streamARN", self.stream_arn.as_deref(), 1, 2048);
@@ -49,17 +49,17 @@ impl Target {
 }
 
 impl Op<'_> {
-    pub fn stream(&self, target: &Target) -> Result<Arc<Stream>, ApiError> {
-        self.state.get(&target.name()?, self.now)
+    pub fn stream(&self, stream_ref: &StreamRef) -> Result<Arc<Stream>, ApiError> {
+        self.state.get(&stream_ref.name()?, self.now)
     }
 
     /// Applies a change to an ACTIVE stream's metadata and persists it.
     pub fn mutate<T>(
         &self,
-        target: &Target,
+        stream_ref: &StreamRef,
         f: impl FnOnce(&mut StreamInner) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        self.mutate_any(target, |inner| {
+        self.mutate_any(stream_ref, |inner| {
             if inner.meta.status != Status::Active {
                 return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
             }
@@ -67,16 +67,19 @@ impl Op<'_> {
         })
     }
 
-    /// Applies a change to the metadata of a stream in any state (tags, for instance).
+    /// Applies a change to the metadata of a stream in any state (tags, for instance): on a copy, which
+    /// replaces the stream's state only once persisted.
     pub fn mutate_any<T>(
         &self,
-        target: &Target,
+        stream_ref: &StreamRef,
         f: impl FnOnce(&mut StreamInner) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let stream = self.stream(target)?;
+        let stream = self.stream(stream_ref)?;
         let mut inner = stream.write();
-        let out = f(&mut inner)?;
-        self.state.persist(&inner.meta)?;
+        let mut draft = StreamInner { meta: inner.meta.clone(), shards: inner.shards.clone() };
+        let out = f(&mut draft)?;
+        self.state.persist(&draft.meta)?;
+        *inner = draft;
         Ok(out)
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::keys::{Iter, SeqNo, shard_id};
 use super::model::{ShardMeta, Status, StreamMeta};
-use super::op::{Op, Target, is_stream_arn, parse};
+use super::op::{Op, StreamRef, is_stream_arn, parse};
 use super::state::ShardRt;
 use super::validate::{
     ARN_PATTERN, Checks, NAME_PATTERN, SEQ_PATTERN, invalid, is_name, is_seq_pattern, not_found, throughput_exceeded,
@@ -27,7 +27,7 @@ pub const TYPES: &[&str] = &["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRI
 #[serde(rename_all = "PascalCase")]
 struct IteratorInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     shard_id: Option<String>,
     shard_iterator_type: Option<String>,
     starting_sequence_number: Option<String>,
@@ -110,7 +110,7 @@ pub fn horizon(rt: &ShardRt, retention_ms: i64, now: i64) -> u64 {
 pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: IteratorInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.required("shardId", &i.shard_id).len("shardId", i.shard_id.as_deref(), 1, 128).pattern(
         "shardId",
         i.shard_id.as_deref(),
@@ -125,7 +125,7 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.pattern("startingSequenceNumber", i.starting_sequence_number.as_deref(), is_seq_pattern, SEQ_PATTERN);
     c.finish()?;
     let kind = i.shard_iterator_type.as_deref().unwrap_or_default();
-    let stream = op.stream(&i.target)?;
+    let stream = op.stream(&i.stream_ref)?;
     let inner = stream.read();
     let m = &inner.meta;
     if !matches!(m.status, Status::Active | Status::Updating) {
@@ -141,7 +141,7 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     let pos = start.position(op, m, shard, rt)?;
     let it =
         Iter { stream: m.name.clone(), stream_ms: m.created_ms, shard: shard.index, log_seq: pos, created_ms: op.now };
-    Ok(json!({ "ShardIterator": it.encode() }))
+    Ok(json!({ "ShardIterator": it.encode(&op.state.iterator_key) }))
 }
 
 #[derive(Deserialize)]
@@ -162,7 +162,12 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
     c.range("limit", i.limit, 1, MAX_GET_RECORDS as i64);
     c.pattern("streamARN", i.stream_arn.as_deref(), is_stream_arn, ARN_PATTERN);
     c.finish()?;
-    let it = Iter::decode(i.shard_iterator.as_deref().unwrap_or_default())
+    // A tag that does not match means the iterator was not made here: forged, altered, or from
+    // another data dir. It is refused before its expiry is even read.
+    let it = op
+        .state
+        .iterator_key
+        .open(i.shard_iterator.as_deref().unwrap_or_default())
         .ok_or_else(|| invalid("Invalid ShardIterator."))?;
     if op.now - it.created_ms > ITERATOR_TTL_MS {
         return Err(ApiError::bad_request(
@@ -216,7 +221,7 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
         let _ = write!(body, r#","ChildShards":{children}}}"#);
     } else {
         let next = Iter { log_seq: next_pos, created_ms: op.now, ..it };
-        let _ = write!(body, r#","NextShardIterator":"{}"}}"#, next.encode());
+        let _ = write!(body, r#","NextShardIterator":"{}"}}"#, next.encode(&op.state.iterator_key));
     }
     let n = records.len() as u64;
     {

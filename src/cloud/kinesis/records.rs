@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::keys::{SeqNo, partition_hash, shard_id};
 use super::model::Status;
-use super::op::{Op, Target, parse};
+use super::op::{Op, StreamRef, parse};
 use super::state::{ShardRt, Stream};
 use super::validate::{Checks, HASH_KEY_PATTERN, invalid, is_hash_key, not_found, throughput_exceeded};
 use crate::cloud::error::ApiError;
@@ -32,7 +32,7 @@ struct Entry {
 }
 
 struct PutRecordsInput {
-    target: Target,
+    stream_ref: StreamRef,
     records: Option<Vec<Entry>>,
 }
 
@@ -47,8 +47,8 @@ fn take_str(map: &mut serde_json::Map<String, Value>, key: &str) -> Result<Optio
 /// Takes the request apart by hand: a derived flattening deserializer would copy every record first.
 fn put_records_input(input: Value) -> Result<PutRecordsInput, ApiError> {
     let Value::Object(mut map) = input else { return Err(ApiError::serialization("expected a JSON object")) };
-    let target =
-        Target { stream_name: take_str(&mut map, "StreamName")?, stream_arn: take_str(&mut map, "StreamARN")? };
+    let stream_ref =
+        StreamRef { stream_name: take_str(&mut map, "StreamName")?, stream_arn: take_str(&mut map, "StreamARN")? };
     let records = match map.remove("Records") {
         None | Some(Value::Null) => None,
         Some(Value::Array(items)) => Some(
@@ -68,14 +68,14 @@ fn put_records_input(input: Value) -> Result<PutRecordsInput, ApiError> {
         ),
         Some(_) => return Err(ApiError::serialization("Records must be a list")),
     };
-    Ok(PutRecordsInput { target, records })
+    Ok(PutRecordsInput { stream_ref, records })
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct PutRecordInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     #[serde(flatten)]
     entry: Entry,
     sequence_number_for_ordering: Option<String>,
@@ -145,7 +145,7 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let started = Instant::now();
     let i = put_records_input(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.required("records", &i.records);
     let entries = i.records.unwrap_or_default();
     if entries.is_empty() {
@@ -164,7 +164,7 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     if total > MAX_BATCH_BYTES {
         return Err(invalid(format!("Records size exceeds 5 MB limit: {total} bytes")));
     }
-    let stream = writable(op, &i.target)?;
+    let stream = writable(op, &i.stream_ref)?;
     let n = pending.len();
     let outcomes = store(op, &stream, pending).await?;
     let (meta_ms, name, kms) = {
@@ -210,7 +210,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let started = Instant::now();
     let i: PutRecordInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.pattern(
         "sequenceNumberForOrdering",
         i.sequence_number_for_ordering.as_deref(),
@@ -223,7 +223,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         return Err(ApiError::validation("The record is incomplete"));
     };
     let bytes = (pending.record.data.len() + pending.record.partition_key.len()) as u64;
-    let stream = writable(op, &i.target)?;
+    let stream = writable(op, &i.stream_ref)?;
     let outcome = store(op, &stream, vec![pending]).await?.pop();
     let inner = stream.read();
     let ok = matches!(outcome, Some(Outcome::Stored { .. }));
@@ -249,8 +249,8 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     }
 }
 
-fn writable(op: &Op, target: &Target) -> Result<Arc<Stream>, ApiError> {
-    let stream = op.stream(target)?;
+fn writable(op: &Op, stream_ref: &StreamRef) -> Result<Arc<Stream>, ApiError> {
+    let stream = op.stream(stream_ref)?;
     let inner = stream.read();
     if !matches!(inner.meta.status, Status::Active | Status::Updating) {
         return Err(not_found(&inner.meta.name));

@@ -2,15 +2,16 @@
 //! MergeShards. Parents are closed (after in-flight appends finish), children take over their hash
 //! ranges, and the lineage is kept so readers can go from a parent's last record to its children.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::keys::{shard_id, split_range};
-use super::model::{ClosedShard, Mode, ShardMeta, Status};
-use super::op::{Op, Target, parse};
-use super::state::{ShardRt, open_shard};
+use super::model::{ClosedShard, Mode, ShardMeta, Status, StreamMeta};
+use super::op::{Op, StreamRef, parse};
+use super::state::{ShardRt, Stream};
 use super::streams::{MAX_SHARDS_PER_STREAM, check_shard_room};
 use super::validate::{
     Checks, HASH_KEY_PATTERN, NAME_PATTERN, in_use, invalid, is_hash_key, is_name, limit_exceeded, not_active,
@@ -42,57 +43,106 @@ pub enum Caller {
     OnDemandScaling,
 }
 
-/// Closes `parents` and opens `children` atomically with respect to writers.
+/// Closes `parents` and opens `children` atomically with respect to writers. The new shard list is
+/// built on a copy of the metadata and the children's logs are created, then the metadata is
+/// persisted, and only then are the parents closed in memory; on any error the children are removed
+/// and the stream is as it was.
 async fn reshard(
     op: &Op<'_>,
-    target: &Target,
+    stream_ref: &StreamRef,
     caller: Caller,
     plan: impl FnOnce(&[ShardMeta]) -> Result<Vec<Child>, ApiError>,
 ) -> Result<(), ApiError> {
-    let stream = op.stream(target)?;
-    let (closing, children): (Vec<Arc<ShardRt>>, Vec<Child>) = {
-        let inner = stream.read();
-        if let (Caller::Api(operation), Mode::OnDemand) = (caller, inner.meta.mode) {
-            return Err(ApiError::bad_request(
-                "ValidationException",
-                format!(
-                    "{operation} is only supported for streams in PROVISIONED mode; stream {} is ON_DEMAND.",
-                    inner.meta.name
-                ),
-            ));
-        }
-        if inner.meta.status != Status::Active {
-            return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
-        }
-        let children = plan(&inner.meta.shards)?;
-        let close = closed_by(&children);
-        let added = (children.len() - superseded(&children).len()).saturating_sub(close.len());
-        drop(inner);
-        check_shard_room(op, added)?;
-        let inner = stream.read();
-        (close.iter().filter_map(|i| inner.shard(*i).cloned()).collect(), children)
-    };
+    let stream = op.stream(stream_ref)?;
+    let (closing, children) = planned(&stream, caller, plan)?;
+    let added = (children.len() - superseded(&children).len()).saturating_sub(closing.len());
     let mut gates = Vec::with_capacity(closing.len());
     for rt in &closing {
         gates.push(rt.gate.write().await);
     }
+    let _quota = op.state.quota_lock();
+    check_shard_room(op, added)?;
     let mut inner = stream.write();
     if inner.meta.status != Status::Active
         || closing.iter().any(|rt| inner.meta.shards[rt.index as usize].closed.is_some())
     {
         return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
     }
-    for (rt, gate) in closing.iter().zip(gates.iter_mut()) {
-        let shard = &mut inner.meta.shards[rt.index as usize];
-        let last_log_seq = rt.log.next_seq().saturating_sub(1).max(shard.first_log_seq);
-        shard.closed = Some(ClosedShard { at_ms: op.now, last_log_seq });
+    let (meta, created) = persisted(op, &stream.dir, &inner.meta, &closing, children)?;
+    for gate in gates.iter_mut() {
         **gate = true;
     }
-    let stream_dir = stream.dir.clone();
-    let base = inner.meta.shards.len();
+    inner.meta = meta;
+    inner.shards.extend(created.into_iter().map(Some));
+    Ok(())
+}
+
+/// The shards a reshard closes and the children it makes, for an ACTIVE stream the caller may reshard.
+fn planned(
+    stream: &Stream,
+    caller: Caller,
+    plan: impl FnOnce(&[ShardMeta]) -> Result<Vec<Child>, ApiError>,
+) -> Result<(Vec<Arc<ShardRt>>, Vec<Child>), ApiError> {
+    let inner = stream.read();
+    if let (Caller::Api(operation), Mode::OnDemand) = (caller, inner.meta.mode) {
+        return Err(ApiError::bad_request(
+            "ValidationException",
+            format!(
+                "{operation} is only supported for streams in PROVISIONED mode; stream {} is ON_DEMAND.",
+                inner.meta.name
+            ),
+        ));
+    }
+    if inner.meta.status != Status::Active {
+        return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
+    }
+    let children = plan(&inner.meta.shards)?;
+    let closing = closed_by(&children).iter().filter_map(|i| inner.shard(*i).cloned()).collect();
+    Ok((closing, children))
+}
+
+/// The new metadata (parents closed, children added) and the children's new logs, once the metadata
+/// is persisted. On an error the new logs are removed and nothing else was touched.
+fn persisted(
+    op: &Op,
+    stream_dir: &Path,
+    current: &StreamMeta,
+    closing: &[Arc<ShardRt>],
+    children: Vec<Child>,
+) -> Result<(StreamMeta, Vec<Arc<ShardRt>>), ApiError> {
+    let mut meta = current.clone();
+    for rt in closing {
+        let shard = &mut meta.shards[rt.index as usize];
+        let last_log_seq = rt.log.next_seq().saturating_sub(1).max(shard.first_log_seq);
+        shard.closed = Some(ClosedShard { at_ms: op.now, last_log_seq });
+    }
+    add_children(&mut meta, children, op.now);
+    if let Some(end) = op.transition_end() {
+        meta.status = Status::Updating;
+        meta.transition_at_ms = Some(end);
+    }
+    let mut created = Vec::with_capacity(meta.shards.len() - current.shards.len());
+    for index in current.shards.len()..meta.shards.len() {
+        match op.state.create_shard(stream_dir, &meta, index as u32) {
+            Ok(rt) => created.push(rt),
+            Err(e) => {
+                op.state.discard_shards(created);
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = op.state.persist(&meta) {
+        op.state.discard_shards(created);
+        return Err(e);
+    }
+    Ok((meta, created))
+}
+
+/// Appends the children to the shard list, after the existing shards; intermediates close at once.
+fn add_children(meta: &mut StreamMeta, children: Vec<Child>, now: i64) {
+    let base = meta.shards.len();
     let intermediate = superseded(&children);
     for (k, child) in children.into_iter().enumerate() {
-        let index = (base + k) as u32;
         let parents: Vec<u32> = child
             .parents
             .iter()
@@ -101,34 +151,27 @@ async fn reshard(
                 Parent::New(j) => (base + j) as u32,
             })
             .collect();
-        let closed = intermediate.contains(&k).then_some(ClosedShard { at_ms: op.now, last_log_seq: 0 });
-        inner.meta.shards.push(ShardMeta {
-            index,
+        let closed = intermediate.contains(&k).then_some(ClosedShard { at_ms: now, last_log_seq: 0 });
+        meta.shards.push(ShardMeta {
+            index: (base + k) as u32,
             parent: parents.first().copied(),
             adjacent_parent: parents.get(1).copied(),
             start_hash: child.start,
             end_hash: child.end,
-            created_ms: op.now,
+            created_ms: now,
             first_log_seq: 0,
             closed,
             gone: false,
             parents,
         });
-        let rt = open_shard(&stream_dir, &inner.meta, index).map_err(|e| ApiError::internal(e.to_string()))?;
-        inner.shards.push(Some(rt));
     }
-    if let Some(end) = op.transition_end() {
-        inner.meta.status = Status::Updating;
-        inner.meta.transition_at_ms = Some(end);
-    }
-    op.state.persist(&inner.meta)
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct UpdateInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     target_shard_count: Option<i64>,
     scaling_type: Option<String>,
 }
@@ -136,7 +179,7 @@ struct UpdateInput {
 pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let i: UpdateInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.required("targetShardCount", &i.target_shard_count).range(
         "targetShardCount",
         i.target_shard_count,
@@ -146,8 +189,8 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
     c.required("scalingType", &i.scaling_type).one_of("scalingType", i.scaling_type.as_deref(), &["UNIFORM_SCALING"]);
     c.finish()?;
     let target_count = i.target_shard_count.unwrap_or(1) as usize;
-    let name = i.target.name()?;
-    let current = uniform(op, &i.target, target_count, Caller::Api("UpdateShardCount")).await?;
+    let name = i.stream_ref.name()?;
+    let current = uniform(op, &i.stream_ref, target_count, Caller::Api("UpdateShardCount")).await?;
     Ok(json!({
         "StreamName": name,
         "CurrentShardCount": current,
@@ -157,9 +200,14 @@ pub async fn update_shard_count(op: &Op<'_>, input: Value) -> Result<Value, ApiE
 }
 
 /// Replaces the open shards with `target_count` shards of equal hash ranges; returns how many were open.
-pub async fn uniform(op: &Op<'_>, target: &Target, target_count: usize, caller: Caller) -> Result<usize, ApiError> {
+pub async fn uniform(
+    op: &Op<'_>,
+    stream_ref: &StreamRef,
+    target_count: usize,
+    caller: Caller,
+) -> Result<usize, ApiError> {
     let mut current = 0;
-    reshard(op, target, caller, |shards| {
+    reshard(op, stream_ref, caller, |shards| {
         let mut open: Vec<&ShardMeta> = shards.iter().filter(|s| s.is_open()).collect();
         open.sort_by_key(|s| s.start_hash);
         current = open.len();
@@ -258,7 +306,7 @@ fn check_shard_member(c: &mut Checks, member: &str, v: &Option<String>) {
 #[serde(rename_all = "PascalCase")]
 struct SplitInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     shard_to_split: Option<String>,
     new_starting_hash_key: Option<String>,
 }
@@ -266,15 +314,15 @@ struct SplitInput {
 pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let i: SplitInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     check_shard_member(&mut c, "shardToSplit", &i.shard_to_split);
     c.required("newStartingHashKey", &i.new_starting_hash_key);
     c.pattern("newStartingHashKey", i.new_starting_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
     c.finish()?;
-    let name = i.target.name()?;
+    let name = i.stream_ref.name()?;
     let id = i.shard_to_split.unwrap_or_default();
     let key_text = i.new_starting_hash_key.unwrap_or_default();
-    reshard(op, &i.target, Caller::Api("SplitShard"), |shards| {
+    reshard(op, &i.stream_ref, Caller::Api("SplitShard"), |shards| {
         let shard = open_shard_named(shards, &id, &name)?;
         let key = key_text.parse::<u128>().ok().filter(|k| *k > shard.start_hash.saturating_add(1) && *k < shard.end_hash);
         let Some(key) = key else {
@@ -298,7 +346,7 @@ pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
 #[serde(rename_all = "PascalCase")]
 struct MergeInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     shard_to_merge: Option<String>,
     adjacent_shard_to_merge: Option<String>,
 }
@@ -306,13 +354,13 @@ struct MergeInput {
 pub async fn merge_shards(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let i: MergeInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     check_shard_member(&mut c, "shardToMerge", &i.shard_to_merge);
     check_shard_member(&mut c, "adjacentShardToMerge", &i.adjacent_shard_to_merge);
     c.finish()?;
-    let name = i.target.name()?;
+    let name = i.stream_ref.name()?;
     let (a_id, b_id) = (i.shard_to_merge.unwrap_or_default(), i.adjacent_shard_to_merge.unwrap_or_default());
-    reshard(op, &i.target, Caller::Api("MergeShards"), |shards| {
+    reshard(op, &i.stream_ref, Caller::Api("MergeShards"), |shards| {
         let a = open_shard_named(shards, &a_id, &name)?;
         let b = open_shard_named(shards, &b_id, &name)?;
         let adjacent = a.index != b.index && (a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash));

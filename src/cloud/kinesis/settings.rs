@@ -1,158 +1,139 @@
-//! Stream settings: retention (Increase/DecreaseStreamRetentionPeriod), server-side encryption
-//! (Start/StopStreamEncryption) and shard-level metrics (Enable/DisableEnhancedMonitoring).
+//! The Kinesis service's own settings: how long status transitions last, the account quotas, the shard
+//! log's segment size, and the per-stream switches for the shard throughput limits. `CloudConfig`
+//! carries the settings (so the CLI flags reach them); the switches live on the cloud context because
+//! the admin API flips them at run time.
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
-use super::model::Status;
-use super::op::{Op, Target, parse};
-use super::validate::{Checks, invalid};
-use crate::cloud::error::ApiError;
+/// Regions where AWS's default shard quota is 20,000 per account; elsewhere it is 1,000 (or 6,000 in a
+/// few regions, which AWS does not list; the lower figure is used).
+const LARGE_QUOTA_REGIONS: &[&str] = &["us-east-1", "us-west-2", "eu-west-1"];
 
-pub const MIN_RETENTION_HOURS: i64 = 24;
-pub const MAX_RETENTION_HOURS: i64 = 8760;
-pub const SHARD_METRICS: &[&str] = &[
-    "IncomingBytes",
-    "IncomingRecords",
-    "OutgoingBytes",
-    "OutgoingRecords",
-    "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded",
-    "IteratorAgeMilliseconds",
-    "ALL",
-];
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct RetentionInput {
-    #[serde(flatten)]
-    target: Target,
-    retention_period_hours: Option<i64>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KinesisSettings {
+    /// How long CREATING, UPDATING and DELETING last on the cloud clock (0: instant).
+    pub transition_ms: i64,
+    /// Open shards allowed across the account (AWS's default shard quota); `None` takes the region's default.
+    pub shard_limit: Option<usize>,
+    /// Streams in ON_DEMAND mode allowed across the account (AWS: 50 by default).
+    pub on_demand_stream_limit: usize,
+    /// Streams of any mode. AWS documents no such quota for provisioned streams; this local cap keeps a
+    /// client from filling the disk with empty streams.
+    pub stream_limit: usize,
+    /// Size at which a shard log rolls to a new segment file.
+    pub segment_bytes: u64,
+    /// Fault injection for tests: fails the metadata file's writes while set.
+    pub disk_fault: Option<DiskFault>,
 }
 
-pub fn change_retention(op: &Op, input: Value, increase: bool) -> Result<Value, ApiError> {
-    let i: RetentionInput = parse(input)?;
-    let mut c = Checks::new();
-    i.target.check(&mut c);
-    c.required("retentionPeriodHours", &i.retention_period_hours).range(
-        "retentionPeriodHours",
-        i.retention_period_hours,
-        1,
-        8760 * 10,
-    );
-    c.finish()?;
-    let hours = i.retention_period_hours.unwrap_or_default();
-    if hours < MIN_RETENTION_HOURS {
-        return Err(invalid(format!(
-            "Minimum allowed retention period is {MIN_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too short."
-        )));
-    }
-    if hours > MAX_RETENTION_HOURS {
-        return Err(invalid(format!(
-            "Maximum allowed retention period is {MAX_RETENTION_HOURS} hours. Requested retention period ({hours} hours) is too long."
-        )));
-    }
-    op.mutate(&i.target, |inner| {
-        let m = &mut inner.meta;
-        let current = m.retention_hours as i64;
-        if increase && hours < current {
-            return Err(invalid(format!(
-                "Requested retention period ({hours} hours) for stream {} can not be shorter than existing retention period ({current} hours). Use DecreaseRetentionPeriod API.",
-                m.name
-            )));
+impl Default for KinesisSettings {
+    fn default() -> Self {
+        KinesisSettings {
+            transition_ms: 500,
+            shard_limit: None,
+            on_demand_stream_limit: 50,
+            stream_limit: 10_000,
+            segment_bytes: 64 << 20,
+            disk_fault: None,
         }
-        if !increase && hours > current {
-            return Err(invalid(format!(
-                "Requested retention period ({hours} hours) for stream {} can not be longer than existing retention period ({current} hours). Use IncreaseRetentionPeriod API.",
-                m.name
-            )));
-        }
-        m.retention_hours = hours as u32;
-        Ok(json!({}))
-    })
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct EncryptionInput {
-    #[serde(flatten)]
-    target: Target,
-    encryption_type: Option<String>,
-    key_id: Option<String>,
+impl KinesisSettings {
+    /// The shard quota in `region`: the configured one, or AWS's default there.
+    pub fn shard_limit_in(&self, region: &str) -> usize {
+        self.shard_limit.unwrap_or(if LARGE_QUOTA_REGIONS.contains(&region) { 20_000 } else { 1_000 })
+    }
 }
 
-pub fn encryption(op: &Op, input: Value, start: bool) -> Result<Value, ApiError> {
-    let i: EncryptionInput = parse(input)?;
-    let mut c = Checks::new();
-    i.target.check(&mut c);
-    c.required("encryptionType", &i.encryption_type).one_of(
-        "encryptionType",
-        i.encryption_type.as_deref(),
-        &["NONE", "KMS"],
-    );
-    c.required("keyId", &i.key_id).len("keyId", i.key_id.as_deref(), 1, 2048);
-    c.finish()?;
-    if i.encryption_type.as_deref() != Some("KMS") {
-        return Err(invalid("EncryptionType must be KMS."));
+/// A fault-injection seam for tests: while set, every write and sync of the metadata file fails with
+/// ENOSPC, as on a full disk. Reads still work. Production code never sets it.
+#[derive(Debug, Clone, Default)]
+pub struct DiskFault(Arc<AtomicBool>);
+
+impl DiskFault {
+    pub fn set(&self, failing: bool) {
+        self.0.store(failing, Ordering::SeqCst);
     }
-    let end = op.transition_end();
-    op.mutate(&i.target, |inner| {
-        inner.meta.encryption_key = if start { i.key_id.clone() } else { None };
-        if end.is_some() {
-            inner.meta.status = Status::Updating;
-            inner.meta.transition_at_ms = end;
+
+    /// ENOSPC while the fault is set.
+    pub fn check(&self) -> io::Result<()> {
+        if self.0.load(Ordering::SeqCst) {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
         }
-        Ok(json!({}))
-    })
+        Ok(())
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct MonitoringInput {
-    #[serde(flatten)]
-    target: Target,
-    shard_level_metrics: Option<Vec<String>>,
+impl PartialEq for DiskFault {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
-pub fn monitoring(op: &Op, input: Value, enable: bool) -> Result<Value, ApiError> {
-    let i: MonitoringInput = parse(input)?;
-    let mut c = Checks::new();
-    i.target.check(&mut c);
-    c.required("shardLevelMetrics", &i.shard_level_metrics);
-    let wanted = i.shard_level_metrics.unwrap_or_default();
-    if i.target.stream_name.is_some() || i.target.stream_arn.is_some() {
-        if wanted.is_empty() {
-            c.custom("'[]'".into(), "shardLevelMetrics", "have length greater than or equal to 1");
-        }
-        if wanted.len() > 7 {
-            c.custom(format!("'{wanted:?}'"), "shardLevelMetrics", "have length less than or equal to 7");
-        }
+impl Eq for DiskFault {}
+
+/// Per-stream switches for limit enforcement, over a global default.
+#[derive(Debug)]
+pub struct LimitSwitches {
+    enforce: AtomicBool,
+    per_stream: RwLock<HashMap<String, bool>>,
+}
+
+impl LimitSwitches {
+    pub fn new(enforce: bool) -> Self {
+        LimitSwitches { enforce: AtomicBool::new(enforce), per_stream: RwLock::default() }
     }
-    for m in &wanted {
-        c.one_of("shardLevelMetrics", Some(m), SHARD_METRICS);
+
+    pub fn set_global(&self, enforce: bool) {
+        self.enforce.store(enforce, Ordering::Relaxed);
     }
-    c.finish()?;
-    let all = wanted.iter().any(|m| m == "ALL");
-    let selected: Vec<&str> =
-        SHARD_METRICS[..7].iter().copied().filter(|m| all || wanted.iter().any(|w| w == m)).collect();
-    op.mutate_any(&i.target, |inner| {
-        let m = &mut inner.meta;
-        let current = m.enhanced_metrics.clone();
-        if enable {
-            for s in &selected {
-                if !m.enhanced_metrics.iter().any(|e| e == s) {
-                    m.enhanced_metrics.push(s.to_string());
-                }
-            }
-            m.enhanced_metrics.sort_by_key(|e| SHARD_METRICS.iter().position(|s| s == e));
-        } else {
-            m.enhanced_metrics.retain(|e| !selected.contains(&e.as_str()));
-        }
-        Ok(json!({
-            "StreamName": m.name,
-            "StreamARN": m.arn(),
-            "CurrentShardLevelMetrics": current,
-            "DesiredShardLevelMetrics": m.enhanced_metrics,
-        }))
-    })
+
+    pub fn global(&self) -> bool {
+        self.enforce.load(Ordering::Relaxed)
+    }
+
+    pub fn set_for(&self, resource: &str, enforce: Option<bool>) {
+        let mut map = self.per_stream.write().unwrap_or_else(|p| p.into_inner());
+        match enforce {
+            Some(e) => map.insert(resource.to_string(), e),
+            None => map.remove(resource),
+        };
+    }
+
+    pub fn enforced(&self, resource: &str) -> bool {
+        let map = self.per_stream.read().unwrap_or_else(|p| p.into_inner());
+        map.get(resource).copied().unwrap_or_else(|| self.global())
+    }
+
+    pub fn overrides(&self) -> HashMap<String, bool> {
+        self.per_stream.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shard_quota_follows_the_region_unless_configured() {
+        let mut s = KinesisSettings::default();
+        assert_eq!(s.shard_limit_in("us-east-1"), 20_000);
+        assert_eq!(s.shard_limit_in("ap-south-2"), 1_000);
+        s.shard_limit = Some(7);
+        assert_eq!(s.shard_limit_in("us-east-1"), 7);
+    }
+
+    #[test]
+    fn a_stream_switch_overrides_the_global_one_until_cleared() {
+        let l = LimitSwitches::new(true);
+        l.set_for("bulk", Some(false));
+        assert!(!l.enforced("bulk") && l.enforced("other"));
+        l.set_global(false);
+        l.set_for("bulk", None);
+        assert!(!l.enforced("bulk"));
+    }
 }

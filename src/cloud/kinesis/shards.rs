@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::model::{ShardMeta, StreamMeta};
-use super::op::{Op, Target, parse};
+use super::op::{Op, StreamRef, parse};
 use super::validate::{Checks, NAME_PATTERN, invalid, is_name};
 use crate::cloud::error::ApiError;
 
@@ -26,7 +26,7 @@ struct Filter {
 #[serde(rename_all = "PascalCase")]
 struct Input {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     next_token: Option<String>,
     exclusive_start_shard_id: Option<String>,
     max_results: Option<i64>,
@@ -66,7 +66,7 @@ fn keep(m: &StreamMeta, s: &ShardMeta, f: &Filter, now: i64) -> bool {
 pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: Input = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.range("maxResults", i.max_results, 1, 10_000).len("nextToken", i.next_token.as_deref(), 1, 1_048_576);
     c.len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
     c.pattern("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), is_name, NAME_PATTERN);
@@ -76,7 +76,7 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.finish()?;
     let (name, mut after, filter) = match &i.next_token {
         Some(t) => {
-            if i.target.stream_name.is_some() || i.target.stream_arn.is_some() {
+            if i.stream_ref.stream_name.is_some() || i.stream_ref.stream_arn.is_some() {
                 return Err(invalid("NextToken and StreamName cannot be provided together."));
             }
             let token = decode_token(t).ok_or_else(|| invalid(format!("Invalid NextToken: {t}.")))?;
@@ -88,7 +88,7 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
             }
             (token.stream, token.after, token.filter)
         }
-        None => (i.target.name()?, None, i.shard_filter.clone()),
+        None => (i.stream_ref.name()?, None, i.shard_filter.clone()),
     };
     let filter = filter.unwrap_or_default();
     match filter.kind.as_deref() {

@@ -1,8 +1,6 @@
 //! Counters the operations keep for the AWS/Kinesis metrics, per stream and per shard, drained
 //! once a second by the metrics publisher.
 
-use super::state::Stream;
-
 #[derive(Debug, Default, Clone)]
 pub struct CallStats {
     pub calls: u64,
@@ -65,12 +63,4 @@ pub struct ConsumerStats {
     pub event_bytes: u64,
     pub event_records: u64,
     pub millis_behind: Vec<f64>,
-}
-
-impl Stream {
-    /// Updates the counters of consumer `name`.
-    pub fn count_consumer(&self, name: &str, f: impl FnOnce(&mut ConsumerStats)) {
-        let mut all = self.consumer_stats.lock().unwrap_or_else(|p| p.into_inner());
-        f(all.entry(name.to_string()).or_default());
-    }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::keys::split_range;
 use super::model::{Mode, ShardMeta, Status, StreamMeta, epoch_seconds};
-use super::op::{Op, Target, parse};
+use super::op::{Op, StreamRef, parse};
 use super::validate::{Checks, in_use, invalid, limit_exceeded};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
@@ -59,6 +59,35 @@ pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Refuses a stream past the local stream cap (AWS has no stream quota for provisioned streams).
+fn check_stream_room(op: &Op, streams: usize) -> Result<(), ApiError> {
+    if streams >= op.state.opts.stream_limit {
+        return Err(limit_exceeded(format!(
+            "This request would exceed the local cloud's limit of {} streams for the account {LOCAL_ACCOUNT_ID} in {}. \
+             Delete streams you no longer need.",
+            op.state.opts.stream_limit, op.region
+        )));
+    }
+    Ok(())
+}
+
+fn on_demand_count(op: &Op) -> usize {
+    op.state.all().iter().filter(|s| s.read().meta.mode == Mode::OnDemand).count()
+}
+
+/// Refuses one more ON_DEMAND stream past the account's quota (AWS: 50 by default).
+fn check_on_demand_room(op: &Op) -> Result<(), ApiError> {
+    let current = on_demand_count(op);
+    if current >= op.state.opts.on_demand_stream_limit {
+        return Err(limit_exceeded(format!(
+            "This request would exceed the limit of {} streams with the ON_DEMAND capacity mode for the account \
+             {LOCAL_ACCOUNT_ID} in {}. Current ON_DEMAND stream count: {current}.",
+            op.state.opts.on_demand_stream_limit, op.region
+        )));
+    }
+    Ok(())
+}
+
 pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: CreateInput = parse(input)?;
     let mut c = Checks::new();
@@ -72,6 +101,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     c.finish()?;
     let name = i.stream_name.unwrap_or_default();
+    super::tags::check_tag_count(&name, i.tags.as_ref().map_or(0, BTreeMap::len))?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
     let count = match (mode, i.shard_count) {
         (Mode::OnDemand, _) => ON_DEMAND_SHARDS,
@@ -80,10 +110,6 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
             return Err(invalid("ShardCount is required for a stream in PROVISIONED mode."));
         }
     };
-    if op.state.exists(&name) {
-        return Err(in_use(format!("Stream {name} under account {LOCAL_ACCOUNT_ID} already exists.")));
-    }
-    check_shard_room(op, count as usize)?;
     let end = op.transition_end();
     let shards = split_range(0, u128::MAX, count)
         .into_iter()
@@ -117,15 +143,20 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         consumers: Vec::new(),
         write_peaks: Vec::new(),
     };
-    op.state.persist(&meta)?;
-    op.state.insert(meta).map_err(|e| ApiError::internal(e.to_string()))?;
+    op.state.create(meta, |state| {
+        check_stream_room(op, state.stream_count())?;
+        if mode == Mode::OnDemand {
+            check_on_demand_room(op)?;
+        }
+        check_shard_room(op, count as usize)
+    })?;
     Ok(json!({}))
 }
 
 #[derive(Deserialize)]
 struct DeleteInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     #[serde(rename = "EnforceConsumerDeletion")]
     enforce_consumer_deletion: Option<bool>,
 }
@@ -133,9 +164,9 @@ struct DeleteInput {
 pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: DeleteInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.finish()?;
-    let stream = op.stream(&i.target)?;
+    let stream = op.stream(&i.stream_ref)?;
     {
         let mut inner = stream.write();
         let name = inner.meta.name.clone();
@@ -145,12 +176,14 @@ pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
                  EnforceConsumerDeletion to true."
             )));
         }
-        inner.meta.status = Status::Deleting;
-        inner.meta.transition_at_ms = Some(op.transition_end().unwrap_or(op.now));
-        for consumer in &mut inner.meta.consumers {
+        let mut meta = inner.meta.clone();
+        meta.status = Status::Deleting;
+        meta.transition_at_ms = Some(op.transition_end().unwrap_or(op.now));
+        for consumer in &mut meta.consumers {
             consumer.status = Status::Deleting;
         }
-        op.state.persist(&inner.meta)?;
+        op.state.persist(&meta)?;
+        inner.meta = meta;
     }
     op.state.settle(&stream, op.now);
     Ok(json!({}))
@@ -160,7 +193,7 @@ pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
 #[serde(rename_all = "PascalCase")]
 struct DescribeInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     limit: Option<i64>,
     exclusive_start_shard_id: Option<String>,
 }
@@ -168,10 +201,10 @@ struct DescribeInput {
 pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: DescribeInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.range("limit", i.limit, 1, 10_000).len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
     c.finish()?;
-    let stream = op.stream(&i.target)?;
+    let stream = op.stream(&i.stream_ref)?;
     let inner = stream.read();
     let m = &inner.meta;
     let limit = i.limit.unwrap_or(100) as usize;
@@ -196,11 +229,11 @@ pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn describe_summary(op: &Op, input: Value) -> Result<Value, ApiError> {
-    let target: Target = parse(input)?;
+    let stream_ref: StreamRef = parse(input)?;
     let mut c = Checks::new();
-    target.check(&mut c);
+    stream_ref.check(&mut c);
     c.finish()?;
-    let stream = op.stream(&target)?;
+    let stream = op.stream(&stream_ref)?;
     let inner = stream.read();
     let m = &inner.meta;
     let mut d = json!({
@@ -278,17 +311,21 @@ struct ModeInput {
 
 pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ModeInput = parse(input)?;
-    let target = Target { stream_name: None, stream_arn: i.stream_arn.clone() };
+    let stream_ref = StreamRef { stream_name: None, stream_arn: i.stream_arn.clone() };
     let mut c = Checks::new();
     c.required("streamARN", &i.stream_arn).required("streamModeDetails", &i.stream_mode_details);
-    target.check(&mut c);
+    stream_ref.check(&mut c);
     if let Some(m) = &i.stream_mode_details {
         m.check(&mut c);
     }
     c.finish()?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
     let end = op.transition_end();
-    op.mutate(&target, |inner| {
+    let _quota = op.state.quota_lock();
+    if mode == Mode::OnDemand && op.stream(&stream_ref)?.read().meta.mode != Mode::OnDemand {
+        check_on_demand_room(op)?;
+    }
+    op.mutate(&stream_ref, |inner| {
         if inner.meta.mode == mode {
             return Err(invalid(format!("Stream {} is already in {} mode.", inner.meta.name, mode.as_str())));
         }
@@ -303,7 +340,7 @@ pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
 }
 
 pub fn describe_limits(op: &Op, _input: Value) -> Result<Value, ApiError> {
-    let on_demand = op.state.all().iter().filter(|s| s.read().meta.mode == Mode::OnDemand).count();
+    let on_demand = on_demand_count(op);
     Ok(json!({
         "ShardLimit": op.state.opts.shard_limit,
         "OpenShardCount": op.state.open_shard_total(),

@@ -5,10 +5,9 @@
 //! closed shard one last event names the children. A consumer may subscribe to a shard at most once
 //! per 5 s; a newer subscription takes over, ending the one before it with a ResourceInUseException.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
@@ -30,7 +29,6 @@ use crate::cloud::error::ApiError;
 use crate::cloud::streaming::ChannelBody;
 
 const SUBSCRIPTION_MS: i64 = 5 * 60_000;
-const RESUBSCRIBE_MS: i64 = 5_000;
 const HEARTBEAT_MS: i64 = 5_000;
 /// Real time between looks for new records; it only bounds delivery latency, no semantics hang on it.
 const POLL: Duration = Duration::from_millis(20);
@@ -38,35 +36,6 @@ const MAX_EVENT_RECORDS: usize = 10_000;
 const MAX_EVENT_BYTES: usize = 1024 * 1024;
 const CONSUMER_ARN_PATTERN: &str =
     "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+";
-
-/// The newest subscription of each consumer to each shard: when it started, and the flag that tells
-/// it a newer one took over (read by its task on every look, so without a lock).
-#[derive(Default)]
-pub struct Subscriptions {
-    latest: Mutex<HashMap<(String, u32), Latest>>,
-}
-
-/// When the newest subscription started, and its taken-over flag.
-type Latest = (i64, Arc<AtomicBool>);
-
-impl Subscriptions {
-    /// Starts a subscription, ending the one before it, or refuses one within 5 s of the last.
-    fn begin(&self, consumer: &str, shard: u32, now: i64) -> Result<Arc<AtomicBool>, ApiError> {
-        let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (consumer.to_string(), shard);
-        if latest.get(&key).is_some_and(|(at, _)| now - at < RESUBSCRIBE_MS) {
-            return Err(in_use(format!(
-                "Another active subscription exists for consumer {consumer} on shard {}; subscribe again at most once every 5 seconds.",
-                shard_id(shard)
-            )));
-        }
-        let taken_over = Arc::new(AtomicBool::new(false));
-        if let Some((_, older)) = latest.insert(key, (now, taken_over.clone())) {
-            older.store(true, Ordering::Relaxed);
-        }
-        Ok(taken_over)
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -134,8 +103,8 @@ pub fn subscribe_to_shard(
     let i: SubscribeInput = parse(input)?;
     check(&i)?;
     let arn = i.consumer_arn.clone().unwrap_or_default();
-    let (target, consumer_name) = consumers::by_arn(&arn)?;
-    let stream = op.stream(&target)?;
+    let (stream_ref, consumer_name) = consumers::by_arn(&arn)?;
+    let stream = op.stream(&stream_ref)?;
     let sub = open(op, &state, &stream, &i, arn, consumer_name)?;
     let (tx, body) = ChannelBody::channel(4);
     tokio::spawn(run(sub, state, ctx, tx));
@@ -355,17 +324,5 @@ mod tests {
         let e = exception(&in_use("busy"));
         let message = aws_smithy_eventstream::frame::read_message_from(e).unwrap();
         assert!(message.headers().iter().any(|h| h.name().as_str() == ":exception-type"));
-    }
-
-    #[test]
-    fn a_consumer_resubscribes_at_most_every_five_seconds_and_the_newest_wins() {
-        let subs = Subscriptions::default();
-        let first = subs.begin("arn", 0, 1_000).unwrap();
-        assert_eq!(subs.begin("arn", 0, 5_999).unwrap_err().code, "ResourceInUseException");
-        let other_shard = subs.begin("arn", 1, 2_000).expect("other shards are separate");
-        let second = subs.begin("arn", 0, 6_000).unwrap();
-        assert!(first.load(Ordering::Relaxed), "the newer subscription took over");
-        assert!(!second.load(Ordering::Relaxed));
-        assert!(!other_shard.load(Ordering::Relaxed));
     }
 }

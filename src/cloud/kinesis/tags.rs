@@ -6,39 +6,47 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::op::{Op, Target, parse};
+use super::op::{Op, StreamRef, parse};
 use super::validate::{Checks, invalid};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
+/// Tags a stream may carry (AWS's quota).
 pub const MAX_TAGS: usize = 50;
+/// Tags one request may name (the service model's bound on the map).
+const MAX_REQUEST_TAGS: usize = 200;
 
 pub fn check_tags(c: &mut Checks, tags: &BTreeMap<String, String>) {
-    if tags.len() > MAX_TAGS {
-        c.custom(format!("'{}' tags", tags.len()), "tags", "have length less than or equal to 50");
+    if tags.len() > MAX_REQUEST_TAGS {
+        c.custom(format!("'{}' tags", tags.len()), "tags", "have length less than or equal to 200");
     }
     for (k, v) in tags {
         c.len("tags.key", Some(k), 1, 128).len("tags.value", Some(v), 0, 256);
     }
 }
 
-fn add(op: &Op, target: &Target, tags: BTreeMap<String, String>) -> Result<Value, ApiError> {
-    op.mutate_any(target, |inner| {
+/// Refuses a stream that would carry more than AWS's 50 tags.
+pub fn check_tag_count(stream: &str, count: usize) -> Result<(), ApiError> {
+    if count > MAX_TAGS {
+        return Err(invalid(format!(
+            "Failed to add tags to stream {stream} under account {LOCAL_ACCOUNT_ID} because a given stream cannot have more than {MAX_TAGS} tags."
+        )));
+    }
+    Ok(())
+}
+
+fn add(op: &Op, stream_ref: &StreamRef, tags: BTreeMap<String, String>) -> Result<Value, ApiError> {
+    op.mutate_any(stream_ref, |inner| {
         let m = &mut inner.meta;
         let new_keys = tags.keys().filter(|k| !m.tags.contains_key(*k)).count();
-        if m.tags.len() + new_keys > MAX_TAGS {
-            return Err(invalid(format!(
-                "Failed to add tags to stream {} under account {LOCAL_ACCOUNT_ID} because a given stream cannot have more than {MAX_TAGS} tags.",
-                m.name
-            )));
-        }
+        check_tag_count(&m.name, m.tags.len() + new_keys)?;
         m.tags.extend(tags);
         Ok(json!({}))
     })
 }
 
-fn remove(op: &Op, target: &Target, keys: &[String]) -> Result<Value, ApiError> {
-    op.mutate_any(target, |inner| {
+fn remove(op: &Op, stream_ref: &StreamRef, keys: &[String]) -> Result<Value, ApiError> {
+    op.mutate_any(stream_ref, |inner| {
         for k in keys {
             inner.meta.tags.remove(k);
         }
@@ -62,44 +70,44 @@ fn check_keys(c: &mut Checks, keys: &Option<Vec<String>>) {
 #[serde(rename_all = "PascalCase")]
 struct AddInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     tags: Option<BTreeMap<String, String>>,
 }
 
 pub fn add_to_stream(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: AddInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.required("tags", &i.tags);
     if let Some(t) = &i.tags {
         check_tags(&mut c, t);
     }
     c.finish()?;
-    add(op, &i.target, i.tags.unwrap_or_default())
+    add(op, &i.stream_ref, i.tags.unwrap_or_default())
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct RemoveInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     tag_keys: Option<Vec<String>>,
 }
 
 pub fn remove_from_stream(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: RemoveInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     check_keys(&mut c, &i.tag_keys);
     c.finish()?;
-    remove(op, &i.target, &i.tag_keys.unwrap_or_default())
+    remove(op, &i.stream_ref, &i.tag_keys.unwrap_or_default())
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListInput {
     #[serde(flatten)]
-    target: Target,
+    stream_ref: StreamRef,
     exclusive_start_tag_key: Option<String>,
     limit: Option<i64>,
 }
@@ -111,10 +119,10 @@ fn tag_list<'a>(tags: impl Iterator<Item = (&'a String, &'a String)>) -> Vec<Val
 pub fn list_for_stream(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ListInput = parse(input)?;
     let mut c = Checks::new();
-    i.target.check(&mut c);
+    i.stream_ref.check(&mut c);
     c.range("limit", i.limit, 1, 50).len("exclusiveStartTagKey", i.exclusive_start_tag_key.as_deref(), 1, 128);
     c.finish()?;
-    let stream = op.stream(&i.target)?;
+    let stream = op.stream(&i.stream_ref)?;
     let inner = stream.read();
     let limit = i.limit.unwrap_or(10) as usize;
     let after: Vec<(&String, &String)> =
@@ -131,39 +139,39 @@ struct ResourceInput {
     tag_keys: Option<Vec<String>>,
 }
 
-fn resource_target(c: &mut Checks, arn: &Option<String>) -> Target {
+fn resource_stream_ref(c: &mut Checks, arn: &Option<String>) -> StreamRef {
     c.required("resourceARN", arn).len("resourceARN", arn.as_deref(), 1, 2048);
     // A consumer's tags live on its stream here: the consumer ARN begins with the stream ARN.
-    Target { stream_name: None, stream_arn: arn.clone() }
+    StreamRef { stream_name: None, stream_arn: arn.clone() }
 }
 
 pub fn tag_resource(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ResourceInput = parse(input)?;
     let mut c = Checks::new();
-    let target = resource_target(&mut c, &i.resource_arn);
+    let stream_ref = resource_stream_ref(&mut c, &i.resource_arn);
     c.required("tags", &i.tags);
     if let Some(t) = &i.tags {
         check_tags(&mut c, t);
     }
     c.finish()?;
-    add(op, &target, i.tags.unwrap_or_default())
+    add(op, &stream_ref, i.tags.unwrap_or_default())
 }
 
 pub fn untag_resource(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ResourceInput = parse(input)?;
     let mut c = Checks::new();
-    let target = resource_target(&mut c, &i.resource_arn);
+    let stream_ref = resource_stream_ref(&mut c, &i.resource_arn);
     check_keys(&mut c, &i.tag_keys);
     c.finish()?;
-    remove(op, &target, &i.tag_keys.unwrap_or_default())
+    remove(op, &stream_ref, &i.tag_keys.unwrap_or_default())
 }
 
 pub fn list_for_resource(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: ResourceInput = parse(input)?;
     let mut c = Checks::new();
-    let target = resource_target(&mut c, &i.resource_arn);
+    let stream_ref = resource_stream_ref(&mut c, &i.resource_arn);
     c.finish()?;
-    let stream = op.stream(&target)?;
+    let stream = op.stream(&stream_ref)?;
     let inner = stream.read();
     Ok(json!({ "Tags": tag_list(inner.meta.tags.iter()) }))
 }
