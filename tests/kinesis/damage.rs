@@ -154,7 +154,7 @@ async fn one_damaged_stream_never_stops_the_cloud() {
     let k = client(&cloud).await;
     assert_eq!(read_all(&k, "healthy").await, 100, "the undamaged stream serves");
     put_n(&k, "healthy", "again", 10).await;
-    for (name, damage) in [("corrupt", "corrupt"), ("missing", "has no directory")] {
+    for (name, damage) in [("corrupt", "corrupt"), ("missing", "is missing")] {
         let err = k.describe_stream_summary().stream_name(name).send().await.unwrap_err();
         assert_eq!(code(&err), "ResourceNotFoundException");
         let message = err.message().unwrap();

@@ -18,7 +18,7 @@ use super::validate::{in_use, invalid, not_found};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 use crate::cloud::files;
-use crate::cloud::storage::{LogOptions, ShardLog, StorageError};
+use crate::cloud::storage::{LogOptions, OpenMode, ShardLog, StorageError};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -205,10 +205,8 @@ impl State {
                 continue;
             }
             let path = shard_dir(&dir, s.index);
-            if !path.is_dir() {
-                return Err(format!("shard {} has no directory {}", s.id(), path.display()));
-            }
-            shards.push(Some(self.shard_rt(&path, &meta, s.index).map_err(|e| format!("shard {}: {e}", s.id()))?));
+            let rt = self.shard_rt(&path, &meta, s.index, OpenMode::Existing);
+            shards.push(Some(rt.map_err(|e| format!("shard {}: {e}", s.id()))?));
         }
         Ok(Arc::new(Stream {
             dir,
@@ -218,8 +216,14 @@ impl State {
         }))
     }
 
-    fn shard_rt(&self, dir: &Path, meta: &StreamMeta, index: u32) -> Result<Arc<ShardRt>, StorageError> {
-        let log = ShardLog::open(dir, self.log_options())?;
+    fn shard_rt(
+        &self,
+        dir: &Path,
+        meta: &StreamMeta,
+        index: u32,
+        mode: OpenMode,
+    ) -> Result<Arc<ShardRt>, StorageError> {
+        let log = ShardLog::open_with(dir, self.log_options(), mode)?;
         Ok(Arc::new(ShardRt {
             index,
             log,
@@ -235,8 +239,7 @@ impl State {
         let failed = |e: &dyn std::fmt::Display| {
             ApiError::internal(format!("creating shard {} of stream {}: {e}", super::keys::shard_id(index), meta.name))
         };
-        files::create_private_dir_all(&path).map_err(|e| failed(&e))?;
-        self.shard_rt(&path, meta, index).map_err(|e| failed(&e))
+        self.shard_rt(&path, meta, index, OpenMode::New).map_err(|e| failed(&e))
     }
 
     /// Removes shards created for a change that was then refused.

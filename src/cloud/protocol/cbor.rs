@@ -10,7 +10,7 @@ use ciborium::value::{Integer, Value as Cbor};
 use http::{HeaderValue, StatusCode};
 use serde_json::Value as Json;
 
-use super::{HttpResponse, response};
+use super::response::{HttpResponse, response};
 use crate::cloud::error::ApiError;
 
 pub const CONTENT_TYPE: &str = "application/cbor";

@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 
-use super::{HttpResponse, response};
+use super::response::{HttpResponse, response};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Protocol;
 

@@ -5,16 +5,15 @@ pub mod cbor;
 pub mod json;
 pub mod query;
 pub mod query_params;
+pub mod response;
 pub mod xml;
 
-use bytes::Bytes;
-use http::{HeaderValue, Response};
-use http_body_util::Full;
+pub use response::{HttpResponse, response};
+
+use http::HeaderValue;
 
 use super::error::ApiError;
 use super::service::{Descriptor, Output, Protocol};
-
-pub type HttpResponse = Response<Full<Bytes>>;
 
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
@@ -57,11 +56,4 @@ pub fn output_response(
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     Ok(response)
-}
-
-pub(crate) fn response(status: http::StatusCode, content_type: &'static str, body: Vec<u8>) -> HttpResponse {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = status;
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
 }

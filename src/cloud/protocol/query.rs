@@ -2,8 +2,8 @@
 
 use http::StatusCode;
 
+use super::response::{HttpResponse, response};
 use super::xml::XmlWriter;
-use super::{HttpResponse, response};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::Descriptor;
 
