@@ -16,7 +16,7 @@ mod templates;
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudwatch::Client;
-use kinesis_console::cloud::metrics::{Datum, Sample};
+use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 use kinesis_console::control::dashboard::alarms::{AlarmBook, AlarmInfo, AlarmWatches};
 use kinesis_console::control::dashboard::fetch::run_plan;
@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .collect();
         points += datums.len();
-        running.ctx.metrics.publish(datums);
+        running.ctx.metric_publisher.publish(datums);
     }
     println!("loaded {points} datums for {} metrics in {:?}", probe.metrics_requested(), loaded.elapsed());
 

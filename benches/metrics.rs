@@ -21,7 +21,7 @@ use kinesis_console::cloud::cloudwatch::model;
 use kinesis_console::cloud::cloudwatch::query::run_queries;
 use kinesis_console::cloud::cloudwatch::storage::agg::Agg;
 use kinesis_console::cloud::cloudwatch::storage::{self, MetricStore, Observation, SeriesKey};
-use kinesis_console::cloud::metrics::{Datum, Sample};
+use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 
 const CLIENTS: usize = 4;
@@ -127,7 +127,7 @@ fn load(cloud: &cloud::RunningCloud, store: &MetricStore, end_ms: i64) {
                 })
             })
             .collect();
-        cloud.ctx.metrics.publish(datums);
+        cloud.ctx.metric_publisher.publish(datums);
         // Seal closed minutes as the host does every second when data arrives in real time.
         store.maintain(false);
     }

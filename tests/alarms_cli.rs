@@ -7,7 +7,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use aws_sdk_cloudwatch::types::StateValue;
-use kinesis_console::cloud::metrics::{Datum, Sample};
+use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use serde_json::{Value, json};
 use support::TestCloud;
 
@@ -227,7 +227,7 @@ async fn metrics_command_shows_a_streams_figures_per_period() {
     }
     datums.push(datum("WriteProvisionedThroughputExceeded", "Count", now - 60_000, 4.0));
     datums.push(datum("IncomingRecords", "Count", now - 60_000, 5.0));
-    cloud.cloud.ctx.metrics.publish(datums);
+    cloud.cloud.ctx.metric_publisher.publish(datums);
 
     let out = cloud.console(&["--output", "json", "metrics", "--stream", "ticker", "--since", "15m"]);
     let json: Value = serde_json::from_str(&stdout_of(&out)).expect("JSON");

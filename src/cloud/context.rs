@@ -13,7 +13,7 @@ use super::clock::{Clock, ClockMode};
 use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
-use super::metrics::Metrics;
+use super::metric_sink::MetricPublisher;
 
 pub const DEFAULT_PORT: u16 = 4599;
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -79,7 +79,7 @@ pub struct CloudContext {
     /// Per-stream throughput limit switches (Kinesis), flipped at run time by the admin API.
     pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
-    pub metrics: Metrics,
+    pub metric_publisher: MetricPublisher,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -100,7 +100,7 @@ impl CloudContext {
         }
         CloudContext {
             limits: LimitSwitches::new(config.limits),
-            metrics: Metrics::default(),
+            metric_publisher: MetricPublisher::default(),
             damage: Damage::default(),
             config,
             clock,

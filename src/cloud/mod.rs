@@ -15,7 +15,7 @@ pub mod files;
 pub mod guard;
 pub mod host;
 pub mod kinesis;
-pub mod metrics;
+pub mod metric_sink;
 pub mod pipeline;
 pub mod protocol;
 pub mod registry;

@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::types::{
     Dimension, DimensionFilter, Metric, MetricDataQuery, MetricDatum, MetricStat, RecentlyActive, ScanBy, StandardUnit,
     StatisticSet, StatusCode,
 };
-use kinesis_console::cloud::metrics::{Datum, Sample};
+use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use support::TestCloud;
 
 async fn client(cloud: &TestCloud) -> Client {
@@ -286,7 +286,7 @@ async fn service_metrics_published_through_the_sink_are_queryable() {
     let cloud = TestCloud::start_virtual().await;
     let cw = client(&cloud).await;
     let t0 = minute_start(&cloud);
-    assert!(cloud.cloud.ctx.metrics.is_installed());
+    assert!(cloud.cloud.ctx.metric_publisher.is_installed());
     let published = (0..10)
         .map(|s| Datum {
             namespace: "AWS/Kinesis".into(),
@@ -297,7 +297,7 @@ async fn service_metrics_published_through_the_sink_are_queryable() {
             sample: Sample::Stats { count: 2.0, sum: 50.0, min: 20.0, max: 30.0 },
         })
         .collect();
-    cloud.cloud.ctx.metrics.publish(published);
+    cloud.cloud.ctx.metric_publisher.publish(published);
     let metric = Metric::builder()
         .namespace("AWS/Kinesis")
         .metric_name("IncomingRecords")

@@ -5,7 +5,7 @@ use std::process::Output;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, StateValue, Statistic};
-use kinesis_console::cloud::metrics::{Datum, Sample};
+use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use serde_json::Value;
 
 use crate::support::TestCloud;
@@ -50,7 +50,7 @@ fn publish_load(cloud: &TestCloud) {
         datums.push(datum("AWS/Firehose", "DeliveryToS3.Records", delivery, "Count", 10.0));
         datums.push(datum("AWS/Firehose", "DeliveryToS3.Success", delivery, "None", 1.0));
     }
-    cloud.cloud.ctx.metrics.publish(datums);
+    cloud.cloud.ctx.metric_publisher.publish(datums);
 }
 
 /// The alarms a pattern's dashboard names, all watching one stream metric.

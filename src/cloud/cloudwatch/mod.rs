@@ -15,7 +15,7 @@ pub mod settings;
 pub mod stat;
 pub mod storage;
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -26,7 +26,7 @@ use self::settings::CloudWatchSettings;
 use self::storage::{FLUSH_EVERY, MetricStore};
 use super::context::CloudContext;
 use super::error::ApiError;
-use super::metrics::MetricSink;
+use super::metric_sink::MetricSink;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, Service};
 
 pub use self::put_metric_data::NAMESPACE_PREFIX_RESERVED;
@@ -45,6 +45,9 @@ pub struct CloudWatch {
     pub metrics: Arc<MetricStore>,
     pub dashboards: Dashboards,
     settings: CloudWatchSettings,
+    /// The store's maintenance task, awaited at stop so its last flush is on disk before the host
+    /// says it has stopped (a restart in the same process then reads everything).
+    maintenance: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl CloudWatch {
@@ -56,12 +59,13 @@ impl CloudWatch {
         for (resource, reason) in metrics.take_damage() {
             ctx.damage.report("cloudwatch", resource, reason);
         }
-        ctx.metrics.install(metrics.clone() as Arc<dyn MetricSink>);
+        ctx.metric_publisher.install(metrics.clone() as Arc<dyn MetricSink>);
         let alarms = alarms::Alarms::new(ctx, metrics.clone(), settings.max_alarms);
         Ok(CloudWatch {
             metrics,
             dashboards: Dashboards::open(&ctx.config.data_dir, &ctx.damage, settings.max_dashboards),
             settings,
+            maintenance: Mutex::default(),
             descriptor: Descriptor {
                 id: "cloudwatch",
                 signing_name: "monitoring",
@@ -100,7 +104,7 @@ impl Service for CloudWatch {
     /// Seals closed minutes every second and writes the store out every [`FLUSH_EVERY`] and at shutdown.
     fn start(self: Arc<Self>, ctx: Arc<CloudContext>) {
         let store = self.metrics.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             let flush_every = FLUSH_EVERY.as_secs().max(1);
             let mut n: u64 = 0;
@@ -115,6 +119,16 @@ impl Service for CloudWatch {
             }
             let _ = tokio::task::spawn_blocking(move || store.close()).await;
         });
+        *self.maintenance.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+    }
+
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        let task = self.maintenance.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Box::pin(async move {
+            if let Some(task) = task {
+                let _ = task.await;
+            }
+        })
     }
 }
 

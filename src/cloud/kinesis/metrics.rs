@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::cloud::context::CloudContext;
-use crate::cloud::metrics::{Datum, Sample};
+use crate::cloud::metric_sink::{Datum, Sample};
 
 use super::keys::shard_id;
 use super::state::{State, Stream};
@@ -168,6 +168,6 @@ pub fn publish(state: &State, ctx: &CloudContext, now: i64) -> Vec<Written> {
             datums = out.datums;
         }
     }
-    ctx.metrics.publish(datums);
+    ctx.metric_publisher.publish(datums);
     written
 }

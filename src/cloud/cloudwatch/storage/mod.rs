@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use self::agg::Agg;
 use self::block::Block;
-use crate::cloud::metrics::{Datum, MetricSink, Sample};
+use crate::cloud::metric_sink::{Datum, MetricSink, Sample};
 
 pub const MINUTE_MS: i64 = 60_000;
 /// How long 1-second detail is kept.

@@ -37,13 +37,13 @@ pub trait MetricSink: Send + Sync {
     fn publish(&self, datums: Vec<Datum>);
 }
 
-/// The cloud's metric sink; publishing before CloudWatch is installed drops the datums.
+/// Where services publish: the sink CloudWatch installs; datums published before it is installed are dropped.
 #[derive(Default)]
-pub struct Metrics {
+pub struct MetricPublisher {
     sink: OnceLock<Arc<dyn MetricSink>>,
 }
 
-impl Metrics {
+impl MetricPublisher {
     pub fn install(&self, sink: Arc<dyn MetricSink>) {
         let _ = self.sink.set(sink);
     }
