@@ -52,7 +52,7 @@ pub struct Conn {
 }
 
 /// A request for a service, as far as its headers tell.
-struct Target {
+struct Addressed {
     service: Option<Arc<dyn Service>>,
     protocol: Protocol,
     operation: Option<String>,
@@ -93,15 +93,15 @@ pub async fn handle(ctx: &Arc<CloudContext>, registry: &Registry, req: Request<I
             Err(Unroutable { protocol, .. }) => protocol::error_response(protocol, None, &error, &request_id),
         }));
     }
-    let target = match route {
+    let addressed = match route {
         Ok(Route::Admin) => return Ok(whole(admin_request(ctx, registry, &parts, conn.peer, body).await)),
-        Ok(route) => target(route),
+        Ok(route) => addressed(route),
         Err(Unroutable { protocol, error }) => {
             return Ok(whole(protocol::error_response(protocol, None, &error, &request_id)));
         }
     };
-    let protocol = target.protocol;
-    match service_request(ctx, registry, parts, body, auth, target, &request_id).await {
+    let protocol = addressed.protocol;
+    match service_request(ctx, registry, parts, body, auth, addressed, &request_id).await {
         Ok(response) => response,
         Err(Refused { service, error }) => {
             let desc = service.as_ref().map(|s| s.descriptor());
@@ -128,14 +128,14 @@ fn protocol_of(route: &Route) -> Protocol {
     }
 }
 
-fn target(route: Route) -> Target {
+fn addressed(route: Route) -> Addressed {
     match route {
         Route::Rpc { service, protocol, operation } => {
-            Target { service: Some(service), protocol, operation: Some(operation) }
+            Addressed { service: Some(service), protocol, operation: Some(operation) }
         }
-        Route::Query { service } => Target { service, protocol: Protocol::AwsQuery, operation: None },
-        Route::Rest { service } => Target { service: Some(service), protocol: Protocol::Rest, operation: None },
-        Route::Admin => Target { service: None, protocol: Protocol::Rest, operation: None },
+        Route::Query { service } => Addressed { service, protocol: Protocol::AwsQuery, operation: None },
+        Route::Rest { service } => Addressed { service: Some(service), protocol: Protocol::Rest, operation: None },
+        Route::Admin => Addressed { service: None, protocol: Protocol::Rest, operation: None },
     }
 }
 
@@ -164,20 +164,22 @@ async fn service_request(
     parts: Parts,
     body: Incoming,
     auth: Option<Result<Authorization, ApiError>>,
-    target: Target,
+    addressed: Addressed,
     request_id: &str,
 ) -> Result<HostResponse, Refused> {
     let started = Instant::now();
-    let max_body = target.service.as_ref().map(|s| s.descriptor().max_body).unwrap_or(1024 * 1024);
-    let body = read_body(body, &parts.headers, max_body).await.map_err(|e| Refused::by(target.service.as_ref(), e))?;
+    let max_body = addressed.service.as_ref().map(|s| s.descriptor().max_body).unwrap_or(1024 * 1024);
+    let body =
+        read_body(body, &parts.headers, max_body).await.map_err(|e| Refused::by(addressed.service.as_ref(), e))?;
     let region = match &auth {
         Some(Ok(a)) => a.region.clone(),
         _ => ctx.config.region.clone(),
     };
     if ctx.config.auth {
-        authenticate(ctx, auth, &parts, &body, target.protocol).map_err(|e| Refused::by(target.service.as_ref(), e))?;
+        authenticate(ctx, auth, &parts, &body, addressed.protocol)
+            .map_err(|e| Refused::by(addressed.service.as_ref(), e))?;
     }
-    let Decoded { service, operation, protocol, input } = decode(registry, target, &parts, body, max_body)?;
+    let Decoded { service, operation, protocol, input } = decode(registry, addressed, &parts, body, max_body)?;
     if let Some(dropped) = inject_fault(ctx, &service).await? {
         return Ok(dropped);
     }
@@ -240,12 +242,12 @@ struct Decoded {
 /// Stage 5: the body as the protocol's input, after any `Content-Encoding: gzip` is undone.
 fn decode(
     registry: &Registry,
-    target: Target,
+    addressed: Addressed,
     parts: &Parts,
     body: Bytes,
     max_body: usize,
 ) -> Result<Decoded, Refused> {
-    let Target { service, protocol, operation } = target;
+    let Addressed { service, protocol, operation } = addressed;
     let input = match protocol {
         Protocol::AwsQuery => return decode_query(registry, service, parts, &body),
         Protocol::Rest => Input::Rest(Box::new(RestRequest {
