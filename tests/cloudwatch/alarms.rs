@@ -11,9 +11,11 @@ use aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFlu
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, HistoryItemType, Metric, MetricAlarm, MetricDataQuery, MetricDatum, MetricStat,
-    StandardUnit, StateValue, Statistic,
+    StandardUnit, StateValue,
 };
 use kinesis_console::cloud::cloudwatch;
+
+use crate::alarm_on;
 use support::TestCloud;
 
 const MIN: i64 = 60_000;
@@ -42,19 +44,6 @@ async fn put(cw: &Client, name: &str, value: f64, at_ms: i64) {
         .unit(StandardUnit::Count)
         .build();
     cw.put_metric_data().namespace("Test").metric_data(datum).send().await.expect("PutMetricData");
-}
-
-fn alarm_on(cw: &Client, name: &str, metric: &str) -> PutMetricAlarmFluentBuilder {
-    cw.put_metric_alarm()
-        .alarm_name(name)
-        .namespace("Test")
-        .metric_name(metric)
-        .dimensions(Dimension::builder().name("Stream").value("s1").build())
-        .statistic(Statistic::Maximum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(3.0)
-        .comparison_operator(ComparisonOperator::GreaterThanThreshold)
 }
 
 async fn describe(cw: &Client, name: &str) -> MetricAlarm {

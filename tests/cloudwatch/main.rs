@@ -13,6 +13,7 @@ mod metrics;
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::retry::RetryConfig;
 use aws_sdk_cloudwatch::error::ProvideErrorMetadata;
+use aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Dimension, Statistic};
 use support::TestCloud;
 
@@ -32,8 +33,8 @@ pub fn message<E: ProvideErrorMetadata>(e: &E) -> String {
     e.message().unwrap_or_default().to_string()
 }
 
-/// A one-minute Maximum alarm on `Test/<metric>` with dimension Stream=s1, threshold `threshold`.
-pub async fn put_alarm(cw: &Client, name: &str, metric: &str, threshold: f64) -> Result<(), String> {
+/// A one-minute Maximum alarm on `Test/<metric>` with dimension Stream=s1, threshold 3.
+pub fn alarm_on(cw: &Client, name: &str, metric: &str) -> PutMetricAlarmFluentBuilder {
     cw.put_metric_alarm()
         .alarm_name(name)
         .namespace("Test")
@@ -42,15 +43,15 @@ pub async fn put_alarm(cw: &Client, name: &str, metric: &str, threshold: f64) ->
         .statistic(Statistic::Maximum)
         .period(60)
         .evaluation_periods(1)
-        .threshold(threshold)
+        .threshold(3.0)
         .comparison_operator(ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .map(drop)
-        .map_err(|e| code(&e.into_service_error()))
 }
 
-/// The names of every alarm, sorted.
+/// [`alarm_on`] with threshold `threshold`, sent; the error code when refused.
+pub async fn put_alarm(cw: &Client, name: &str, metric: &str, threshold: f64) -> Result<(), String> {
+    alarm_on(cw, name, metric).threshold(threshold).send().await.map(drop).map_err(|e| code(&e.into_service_error()))
+}
+
 pub async fn alarm_names(cw: &Client) -> Vec<String> {
     let out = cw.describe_alarms().send().await.expect("DescribeAlarms");
     out.metric_alarms().iter().filter_map(|a| a.alarm_name().map(str::to_string)).collect()
