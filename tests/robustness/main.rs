@@ -4,10 +4,9 @@
 //! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
 //! long and deeply nested inputs up to the body limits through signed requests.
 
-#[path = "robustness/large_cases.rs"]
 mod large_cases;
-#[path = "robustness/large_inputs.rs"]
 mod large_inputs;
+#[path = "../support/mod.rs"]
 mod support;
 
 use kinesis_console::cloud::cloudwatch::math::parse::parse as parse_math;
