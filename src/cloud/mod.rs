@@ -19,6 +19,7 @@ pub mod metric_sink;
 pub mod pipeline;
 pub mod protocol;
 pub mod registry;
+pub mod resource_provider;
 pub mod router;
 pub mod server;
 pub mod service;

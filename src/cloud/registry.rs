@@ -1,25 +1,55 @@
-//! The services the local cloud hosts. Adding a service: a folder under `src/cloud/`, one line here.
+//! The services the local cloud hosts, and the CloudFormation resource types they provide. Adding a
+//! service: a folder under `src/cloud/`, one line in `build`; adding a resource type: a provider file in
+//! its service's folder, one line in the provider table below.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::context::CloudContext;
+use super::resource_provider::ResourceProvider;
 use super::service::{Descriptor, Service};
 
 pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
-    Ok(Registry::new(vec![
-        Arc::new(super::sts::Sts::new()),
-        Arc::new(super::cloudwatch::CloudWatch::new(ctx)?),
-        Arc::new(super::kinesis::Kinesis::new(ctx)?),
-    ]))
+    let sts = Arc::new(super::sts::Sts::new());
+    let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
+    let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
+    let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
+        // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
+    ]));
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
+}
+
+/// The CloudFormation resource types the local cloud can create, by type name.
+pub struct ProviderTable {
+    providers: BTreeMap<&'static str, Arc<dyn ResourceProvider>>,
+}
+
+impl ProviderTable {
+    pub fn new(providers: Vec<Arc<dyn ResourceProvider>>) -> Self {
+        ProviderTable { providers: providers.into_iter().map(|p| (p.type_name(), p)).collect() }
+    }
+
+    pub fn get(&self, type_name: &str) -> Option<&Arc<dyn ResourceProvider>> {
+        self.providers.get(type_name)
+    }
+
+    pub fn type_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.providers.keys().copied()
+    }
 }
 
 pub struct Registry {
     services: Vec<Arc<dyn Service>>,
+    providers: Arc<ProviderTable>,
 }
 
 impl Registry {
-    pub fn new(services: Vec<Arc<dyn Service>>) -> Self {
-        Registry { services }
+    pub fn new(services: Vec<Arc<dyn Service>>, providers: Arc<ProviderTable>) -> Self {
+        Registry { services, providers }
+    }
+
+    pub fn providers(&self) -> &Arc<ProviderTable> {
+        &self.providers
     }
 
     pub fn all(&self) -> &[Arc<dyn Service>] {

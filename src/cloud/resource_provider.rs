@@ -1,0 +1,147 @@
+//! The contract between the local CloudFormation and the services whose resources a template declares.
+//!
+//! One provider per resource type, living in its service's folder (`kinesis/`, `s3/`, …), calling that
+//! service's own logic in process, so what a stack creates is exactly what the service's API then
+//! describes. `registry.rs` lists the providers in one table; CloudFormation looks types up there and
+//! fails a resource whose type has no provider with "Resource type X is not supported by the local cloud".
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::error::ApiError;
+use super::service::BoxFuture;
+
+/// Properties with every intrinsic function resolved and `AWS::NoValue` removed.
+pub type Properties = Map<String, Value>;
+
+/// What a provider is asked to act on.
+#[derive(Debug, Clone)]
+pub struct ResourceRequest {
+    pub stack_name: String,
+    /// The stack's ARN.
+    pub stack_id: String,
+    pub logical_id: String,
+    pub region: String,
+    pub account_id: String,
+    pub properties: Properties,
+    /// Tags to put on a resource that takes tags: the stack's tags, then `aws:cloudformation:stack-name`,
+    /// `aws:cloudformation:stack-id` and `aws:cloudformation:logical-id`, as AWS propagates them.
+    pub tags: Vec<(String, String)>,
+}
+
+/// A resource as it exists after create or update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provisioned {
+    /// The physical id in the format AWS uses for the type (a stream's name, a bucket's name, a role's
+    /// name, an alarm's name, …). `Ref` returns it unless `ref_value` says otherwise.
+    pub physical_id: String,
+    /// What `Ref` returns when it is not the physical id.
+    pub ref_value: Option<String>,
+    /// The `Fn::GetAtt` attributes, by name (`Arn`, `StreamArn`, `RootResourceId`, …).
+    pub attributes: Map<String, Value>,
+}
+
+impl Provisioned {
+    pub fn new(physical_id: impl Into<String>) -> Self {
+        Provisioned { physical_id: physical_id.into(), ref_value: None, attributes: Map::new() }
+    }
+
+    pub fn attribute(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.attributes.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// The value `Ref` resolves to.
+    pub fn reference(&self) -> &str {
+        self.ref_value.as_deref().unwrap_or(&self.physical_id)
+    }
+}
+
+/// Why a provider could not do what it was asked, worded for the resource's `*_FAILED` stack event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderError {
+    pub reason: String,
+}
+
+impl ProviderError {
+    pub fn new(reason: impl Into<String>) -> Self {
+        ProviderError { reason: reason.into() }
+    }
+
+    /// A property value the type does not accept, named as CloudFormation's resource handlers name it.
+    pub fn invalid_property(property: &str, detail: impl fmt::Display) -> Self {
+        ProviderError::new(format!(
+            "Properties validation failed for resource: #/{property}: {detail} (HandlerErrorCode: InvalidRequest)"
+        ))
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// A service's refusal, as CloudFormation's resource handlers report it in the failed event.
+impl From<ApiError> for ProviderError {
+    fn from(e: ApiError) -> Self {
+        ProviderError::new(format!(
+            "Resource handler returned message: \"{}\" (Status Code: {}, Error Code: {})",
+            e.message,
+            e.status.as_u16(),
+            e.code
+        ))
+    }
+}
+
+pub trait ResourceProvider: Send + Sync + 'static {
+    /// The CloudFormation type, e.g. `AWS::Kinesis::Stream`.
+    fn type_name(&self) -> &'static str;
+
+    /// The names `Fn::GetAtt` may read, checked when a template is validated.
+    fn attribute_names(&self) -> &'static [&'static str];
+
+    /// Whether changing the properties from `old` to `new` replaces the resource (the type's documented
+    /// "Update requires: Replacement" properties), rather than updating it in place.
+    fn needs_replacement(&self, old: &Properties, new: &Properties) -> bool;
+
+    /// Creates the resource and returns once it is usable (a stream ACTIVE), on the cloud clock.
+    fn create(&self, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>>;
+
+    /// Updates the resource in place from `old` to `request.properties` (only called when
+    /// [`needs_replacement`](Self::needs_replacement) is false).
+    fn update(
+        &self,
+        physical_id: String,
+        old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>>;
+
+    /// Deletes the resource. A resource already gone is not an error (CloudFormation's delete is
+    /// idempotent: a rollback may delete what a crash half-created).
+    fn delete(&self, physical_id: String, request: ResourceRequest) -> BoxFuture<'_, Result<(), ProviderError>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_is_the_physical_id_unless_a_provider_says_otherwise() {
+        let p = Provisioned::new("orders").attribute("Arn", "arn:aws:kinesis:us-east-1:000000000000:stream/orders");
+        assert_eq!(p.reference(), "orders");
+        let q = Provisioned { ref_value: Some("AKIA".into()), ..p.clone() };
+        assert_eq!(q.reference(), "AKIA");
+        assert_eq!(p.attributes["Arn"], "arn:aws:kinesis:us-east-1:000000000000:stream/orders");
+    }
+
+    #[test]
+    fn a_service_refusal_reads_as_a_resource_handler_message() {
+        let e: ProviderError = ApiError::bad_request("ResourceInUseException", "Stream orders already exists").into();
+        assert!(e.reason.contains("\"Stream orders already exists\""), "{e}");
+        assert!(e.reason.contains("Error Code: ResourceInUseException"), "{e}");
+    }
+}
