@@ -13,6 +13,7 @@ use super::clock::{Clock, ClockMode};
 use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
+use super::log_sink::LogPublisher;
 use super::metric_sink::MetricPublisher;
 
 pub const DEFAULT_PORT: u16 = 4599;
@@ -34,6 +35,8 @@ pub struct CloudConfig {
     pub kinesis: KinesisSettings,
     /// CloudWatch's limits on what clients can create.
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
+    /// CloudWatch Logs' quotas.
+    pub logs: super::logs::settings::LogsSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -56,6 +59,7 @@ impl CloudConfig {
             faults: Vec::new(),
             kinesis: KinesisSettings::default(),
             cloudwatch: Default::default(),
+            logs: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
@@ -80,6 +84,8 @@ pub struct CloudContext {
     pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
     pub metric_publisher: MetricPublisher,
+    /// Log lines written into the local CloudWatch Logs by other services.
+    pub log_publisher: LogPublisher,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -101,6 +107,7 @@ impl CloudContext {
         CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
+            log_publisher: LogPublisher::default(),
             damage: Damage::default(),
             config,
             clock,

@@ -13,10 +13,13 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let sts = Arc::new(super::sts::Sts::new());
     let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
     let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
+    let logs = Arc::new(super::logs::Logs::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
+        Arc::new(super::logs::group_provider::LogGroupProvider::new(&logs, ctx)),
+        Arc::new(super::logs::stream_provider::LogStreamProvider::new(&logs, ctx)),
     ]));
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, logs], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

@@ -1,0 +1,1 @@
+//! IAM (placeholder while the service is built).
