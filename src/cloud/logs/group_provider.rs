@@ -61,7 +61,9 @@ fn retention(props: &Properties) -> Result<Option<u32>, ProviderError> {
 
 /// The template's Tags followed by the stack's, as a Logs tag map.
 pub fn tag_map(props: &Properties, stack_tags: &[(String, String)]) -> Result<BTreeMap<String, String>, ProviderError> {
-    let mut out: BTreeMap<String, String> = stack_tags.iter().cloned().collect();
+    // `aws:` keys are the service's own; callers (CloudFormation included) cannot set them.
+    let mut out: BTreeMap<String, String> =
+        stack_tags.iter().filter(|(k, _)| !k.starts_with("aws:")).cloned().collect();
     match props.get("Tags") {
         None | Some(Value::Null) => {}
         Some(Value::Array(list)) => {
