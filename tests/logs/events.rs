@@ -16,7 +16,8 @@ async fn events_read_back_in_time_order_with_forward_and_backward_tokens() {
     let back = tail.next_backward_token().unwrap();
     assert!(fwd.starts_with("f/") && back.starts_with("b/") && fwd.len() == 58, "{fwd} {back}");
 
-    let earlier = logs.get_log_events().log_group_name("g").log_stream_name("s").next_token(back).limit(2).send().await.unwrap();
+    let earlier =
+        logs.get_log_events().log_group_name("g").log_stream_name("s").next_token(back).limit(2).send().await.unwrap();
     let msgs: Vec<&str> = earlier.events().iter().filter_map(|e| e.message()).collect();
     assert_eq!(msgs, ["m1", "m2"]);
 
@@ -95,6 +96,7 @@ async fn events_outside_the_window_are_rejected_and_batch_rules_refuse_the_batch
     let e = too_big.unwrap_err().into_service_error();
     assert_eq!(code(&e), "InvalidParameterException");
     assert!(message(&e).contains("exceeds limit of 1048576"), "{}", message(&e));
-    let no_stream = logs.put_log_events().log_group_name("g").log_stream_name("x").log_events(event(t, "a")).send().await;
+    let no_stream =
+        logs.put_log_events().log_group_name("g").log_stream_name("x").log_events(event(t, "a")).send().await;
     assert_eq!(code(&no_stream.unwrap_err().into_service_error()), "ResourceNotFoundException");
 }

@@ -7,15 +7,25 @@ async fn seeded() -> (TestCloud, Client, i64) {
     logs.create_log_stream().log_group_name("app").log_stream_name("web-2").send().await.unwrap();
     logs.create_log_stream().log_group_name("app").log_stream_name("worker").send().await.unwrap();
     let t = now(&cloud);
-    put(&logs, "app", "web-1", vec![
-        event(t - 50, "ERROR disk full on /var"),
-        event(t - 40, r#"{"level":"error","latency":250,"path":"/orders"}"#),
-    ])
+    put(
+        &logs,
+        "app",
+        "web-1",
+        vec![
+            event(t - 50, "ERROR disk full on /var"),
+            event(t - 40, r#"{"level":"error","latency":250,"path":"/orders"}"#),
+        ],
+    )
     .await;
-    put(&logs, "app", "web-2", vec![
-        event(t - 45, "WARN slow request DEBUG"),
-        event(t - 30, r#"{"level":"info","latency":20,"path":"/health"}"#),
-    ])
+    put(
+        &logs,
+        "app",
+        "web-2",
+        vec![
+            event(t - 45, "WARN slow request DEBUG"),
+            event(t - 30, r#"{"level":"info","latency":20,"path":"/health"}"#),
+        ],
+    )
     .await;
     put(&logs, "app", "worker", vec![event(t - 35, "ERROR retrying DEBUG")]).await;
     (cloud, logs, t)
@@ -49,7 +59,8 @@ async fn filter_by_stream_names_prefix_time_range_and_pages() {
     assert_eq!(by_names.events()[0].log_stream_name(), Some("worker"));
     let by_prefix = logs.filter_log_events().log_group_name("app").log_stream_name_prefix("web-").send().await.unwrap();
     assert_eq!(by_prefix.events().len(), 4);
-    let ranged = logs.filter_log_events().log_group_name("app").start_time(t - 45).end_time(t - 35).send().await.unwrap();
+    let ranged =
+        logs.filter_log_events().log_group_name("app").start_time(t - 45).end_time(t - 35).send().await.unwrap();
     assert_eq!(ranged.events().len(), 3, "both ends of the range are inclusive");
     let both = logs
         .filter_log_events()

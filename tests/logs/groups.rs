@@ -11,7 +11,7 @@ async fn log_groups_are_created_described_by_prefix_and_pattern_paged_and_delete
     let names: Vec<&str> = by_prefix.log_groups().iter().filter_map(|g| g.log_group_name()).collect();
     assert_eq!(names, ["/aws/lambda/alpha", "/aws/lambda/beta"]);
     let g = &by_prefix.log_groups()[0];
-    assert_eq!(g.arn(), Some(format!("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/alpha:*").as_str()));
+    assert_eq!(g.arn(), Some("arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/alpha:*"));
     assert_eq!(g.creation_time(), Some(now(&cloud)));
     let by_pattern = logs.describe_log_groups().log_group_name_pattern("gamma").send().await.unwrap();
     assert_eq!(by_pattern.log_groups().len(), 1, "the pattern matches case-insensitively");

@@ -15,11 +15,19 @@ async fn a_log_group_is_created_updated_replaced_by_name_and_deleted() {
     assert_eq!(named.attributes["Arn"], "arn:aws:logs:us-east-1:000000000000:log-group:/demo/app:*");
     let d = logs.describe_log_groups().log_group_name_prefix("/demo/app").send().await.unwrap();
     assert_eq!(d.log_groups()[0].retention_in_days(), Some(7));
-    let tags = logs.list_tags_for_resource().resource_arn("arn:aws:logs:us-east-1:000000000000:log-group:/demo/app").send().await.unwrap();
+    let tags = logs
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:logs:us-east-1:000000000000:log-group:/demo/app")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags().and_then(|t| t.get("pattern")).map(String::as_str), Some("kds-kdf-s3"));
 
     let old = request("Logs", json!({"LogGroupName": "/demo/app", "RetentionInDays": 7})).properties;
-    let new = request("Logs", json!({"LogGroupName": "/demo/app", "RetentionInDays": 30, "Tags": [{"Key": "team", "Value": "data"}]}));
+    let new = request(
+        "Logs",
+        json!({"LogGroupName": "/demo/app", "RetentionInDays": 30, "Tags": [{"Key": "team", "Value": "data"}]}),
+    );
     assert!(!p.needs_replacement(&old, &new.properties));
     p.update("/demo/app".into(), old.clone(), new.clone()).await.unwrap();
     let d = logs.describe_log_groups().log_group_name_prefix("/demo/app").send().await.unwrap();
@@ -51,8 +59,12 @@ async fn a_log_stream_is_created_in_its_group_replaced_on_any_change_and_deleted
     let d = logs.describe_log_streams().log_group_name("g").send().await.unwrap();
     assert_eq!(d.log_streams()[0].log_stream_name(), Some("s"));
     let old = request("Stream", props.clone()).properties;
-    assert!(p.needs_replacement(&old, &request("Stream", json!({"LogGroupName": "h", "LogStreamName": "s"})).properties));
-    assert!(p.needs_replacement(&old, &request("Stream", json!({"LogGroupName": "g", "LogStreamName": "t"})).properties));
+    assert!(
+        p.needs_replacement(&old, &request("Stream", json!({"LogGroupName": "h", "LogStreamName": "s"})).properties)
+    );
+    assert!(
+        p.needs_replacement(&old, &request("Stream", json!({"LogGroupName": "g", "LogStreamName": "t"})).properties)
+    );
     assert!(!p.needs_replacement(&old, &old));
     let missing_group = p.create(request("S2", json!({"LogGroupName": "nope"}))).await.unwrap_err();
     assert!(missing_group.reason.contains("ResourceNotFoundException"), "{missing_group}");

@@ -65,7 +65,10 @@ async fn stream_errors_are_aws_shaped() {
     let logs = client(&cloud).await;
     let no_group = logs.create_log_stream().log_group_name("x").log_stream_name("s").send().await;
     let e = no_group.unwrap_err().into_service_error();
-    assert_eq!((code(&e), message(&e)), ("ResourceNotFoundException".into(), "The specified log group does not exist.".into()));
+    assert_eq!(
+        (code(&e), message(&e)),
+        ("ResourceNotFoundException".into(), "The specified log group does not exist.".into())
+    );
     group_and_stream(&logs, "x", "s").await;
     let dup = logs.create_log_stream().log_group_name("x").log_stream_name("s").send().await;
     assert_eq!(code(&dup.unwrap_err().into_service_error()), "ResourceAlreadyExistsException");

@@ -88,7 +88,10 @@ fn dispatch(op: &Op<'_>, operation: &str, q: &QueryParams) -> Result<String, Api
         "GetPolicyVersion" => policies::get_version(op, q),
         "DeletePolicyVersion" => policies::delete_version(op, q),
         "ListPolicyVersions" => policies::list_versions(op, q),
-        other => Err(ApiError::bad_request("InvalidAction", format!("Could not find operation {other} for version {VERSION}"))),
+        other => Err(ApiError::bad_request(
+            "InvalidAction",
+            format!("Could not find operation {other} for version {VERSION}"),
+        )),
     }
 }
 

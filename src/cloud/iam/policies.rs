@@ -101,7 +101,9 @@ fn write_version(w: &mut XmlWriter, p: &Policy, v: &PolicyVersion, with_document
     if with_document {
         w.elem("Document", url_encode(&v.document));
     }
-    w.elem("VersionId", &v.id).elem("IsDefaultVersion", v.id == p.default_version).elem("CreateDate", iso(v.created_ms));
+    w.elem("VersionId", &v.id)
+        .elem("IsDefaultVersion", v.id == p.default_version)
+        .elem("CreateDate", iso(v.created_ms));
 }
 
 /// Applies `change` to a copy of the policy, stores it, then publishes it.

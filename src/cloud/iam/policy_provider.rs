@@ -61,7 +61,9 @@ fn policy_name(props: &Properties) -> Result<String, ProviderError> {
 fn refuse_users_and_groups(props: &Properties) -> Result<(), ProviderError> {
     for key in ["Users", "Groups"] {
         if !strings(props, key).is_empty() {
-            return Err(ProviderError::new(format!("AWS::IAM::Policy {key} are not supported by the local cloud (it records roles only)")));
+            return Err(ProviderError::new(format!(
+                "AWS::IAM::Policy {key} are not supported by the local cloud (it records roles only)"
+            )));
         }
     }
     Ok(())

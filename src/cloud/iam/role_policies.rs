@@ -26,7 +26,10 @@ pub fn put(op: &Op<'_>, q: &QueryParams) -> Result<String, ApiError> {
         r.inline.insert(name, doc);
         let total: usize = r.inline.values().map(|d| d.chars().filter(|c| !c.is_whitespace()).count()).sum();
         if total > MAX_INLINE_TOTAL {
-            return Err(limit_exceeded(format!("Maximum policy size of {MAX_INLINE_TOTAL} bytes exceeded for role {}", r.name)));
+            return Err(limit_exceeded(format!(
+                "Maximum policy size of {MAX_INLINE_TOTAL} bytes exceeded for role {}",
+                r.name
+            )));
         }
         Ok(())
     })?;

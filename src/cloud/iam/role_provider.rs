@@ -31,6 +31,18 @@ impl RoleProvider {
     }
 }
 
+/// A name CloudFormation generates for a resource without one: `<stack>-<logical>-<13 random>`, the
+/// first two parts shortened so the whole fits `max` characters. (CloudWatch Logs' providers form theirs
+/// the same way; each service keeps its own so neither reaches into the other.)
+pub fn generated_name(stack: &str, logical: &str, max: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let suffix: String = (0..13).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect();
+    let room = max.saturating_sub(suffix.len() + 2);
+    let stack_part: String = stack.chars().take(room / 2).collect();
+    let logical_part: String = logical.chars().take(room - stack_part.chars().count()).collect();
+    format!("{stack_part}-{logical_part}-{suffix}")
+}
+
 /// An awsQuery input built from pairs, so providers go through the operations clients call.
 pub fn query(pairs: &[(String, String)]) -> QueryParams {
     let mut form = form_urlencoded::Serializer::new(String::new());
@@ -54,7 +66,11 @@ pub fn document(props: &Properties, key: &str) -> Result<String, ProviderError> 
 }
 
 pub fn strings(props: &Properties, key: &str) -> Vec<String> {
-    props.get(key).and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+    props
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The template's Tags then the stack's, leaving out `aws:` keys, which IAM refuses from callers.
@@ -71,7 +87,9 @@ pub fn tag_pairs(props: &Properties, stack_tags: &[(String, String)]) -> Vec<(St
 fn tag_params(tags: &[(String, String)]) -> Vec<(String, String)> {
     tags.iter()
         .enumerate()
-        .flat_map(|(i, (k, v))| [pair(&format!("Tags.member.{}.Key", i + 1), k), pair(&format!("Tags.member.{}.Value", i + 1), v)])
+        .flat_map(|(i, (k, v))| {
+            [pair(&format!("Tags.member.{}.Key", i + 1), k), pair(&format!("Tags.member.{}.Value", i + 1), v)]
+        })
         .collect()
 }
 
@@ -111,9 +129,12 @@ impl RoleProvider {
         let props = &request.properties;
         let name = match props.get("RoleName").and_then(Value::as_str) {
             Some(n) => n.to_string(),
-            None => crate::cloud::logs::group_provider::generated_name(&request.stack_name, &request.logical_id, 64),
+            None => generated_name(&request.stack_name, &request.logical_id, 64),
         };
-        let mut params = vec![pair("RoleName", &name), pair("AssumeRolePolicyDocument", document(props, "AssumeRolePolicyDocument")?)];
+        let mut params = vec![
+            pair("RoleName", &name),
+            pair("AssumeRolePolicyDocument", document(props, "AssumeRolePolicyDocument")?),
+        ];
         for key in ["Path", "Description"] {
             if let Some(v) = props.get(key).and_then(Value::as_str) {
                 params.push(pair(key, v));
@@ -127,7 +148,10 @@ impl RoleProvider {
         roles::create(&op, &query(&params))?;
         let attached = (|| -> Result<(), ProviderError> {
             for (policy, doc) in inline(props)? {
-                role_policies::put(&op, &query(&[pair("RoleName", &name), pair("PolicyName", policy), pair("PolicyDocument", doc)]))?;
+                role_policies::put(
+                    &op,
+                    &query(&[pair("RoleName", &name), pair("PolicyName", policy), pair("PolicyDocument", doc)]),
+                )?;
             }
             for arn in strings(props, "ManagedPolicyArns") {
                 role_policies::attach(&op, &query(&[pair("RoleName", &name), pair("PolicyArn", arn)]))?;
@@ -142,7 +166,12 @@ impl RoleProvider {
         provisioned(&op, &name)
     }
 
-    fn update_now(&self, name: &str, old: &Properties, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
+    fn update_now(
+        &self,
+        name: &str,
+        old: &Properties,
+        request: &ResourceRequest,
+    ) -> Result<Provisioned, ProviderError> {
         let props = &request.properties;
         let op = self.op();
         let role = |extra: Vec<(String, String)>| {

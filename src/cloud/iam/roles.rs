@@ -56,7 +56,13 @@ pub fn write_tags(w: &mut XmlWriter, tags: &[(String, String)]) {
 pub fn create(op: &Op<'_>, q: &QueryParams) -> Result<String, ApiError> {
     let name = validate::name(q, "RoleName", "roleName", 64)?;
     let path = validate::path(q)?;
-    let trust = validate::policy_document(q, "AssumeRolePolicyDocument", "assumeRolePolicyDocument", MAX_TRUST_POLICY, "ACLSizePerRole")?;
+    let trust = validate::policy_document(
+        q,
+        "AssumeRolePolicyDocument",
+        "assumeRolePolicyDocument",
+        MAX_TRUST_POLICY,
+        "ACLSizePerRole",
+    )?;
     let max_session_duration = max_session(q)?.unwrap_or(3600);
     let description = description(q)?;
     let tags = validate::tags(q, "Tags")?;

@@ -69,7 +69,11 @@ impl IamState {
     fn commit(&self, changes: &[Change]) -> Result<(), ApiError> {
         self.store.commit(changes).map_err(|e| {
             tracing::error!("IAM could not persist a change: {e}");
-            ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, "ServiceFailure", format!("The change could not be stored: {e}"))
+            ApiError::new(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceFailure",
+                format!("The change could not be stored: {e}"),
+            )
         })
     }
 

@@ -52,7 +52,9 @@ pub fn name<'a>(q: &'a QueryParams, key: &str, member: &str, max: usize) -> Resu
 pub fn missing(member: &str) -> ApiError {
     ApiError::bad_request(
         "ValidationError",
-        format!("1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"),
+        format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+        ),
     )
 }
 

@@ -56,7 +56,9 @@ pub fn screen(
     }
     let (min, max) = events.iter().fold((Millis::MAX, Millis::MIN), |(lo, hi), (t, _)| (lo.min(*t), hi.max(*t)));
     if max - min > DAY_MS {
-        return Err(invalid("The batch of log events in a single PutLogEvents request cannot span more than 24 hours."));
+        return Err(invalid(
+            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+        ));
     }
     let retention = group.retention_cutoff(now);
     let mut rejected = Rejected::default();

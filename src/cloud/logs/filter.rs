@@ -43,9 +43,9 @@ pub fn filter(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         .map_err(|e| invalid(format!("Invalid filter pattern: {e}")))?;
     let limit = validate::limit(&input, MAX_BATCH_EVENTS as i64)?;
     let after: Option<(Millis, String, u64)> = match opt_str(&input, "nextToken")? {
-        Some(t) => Some(
-            serde_json::from_str(&decode_token(t)?).map_err(|_| invalid("The specified nextToken is invalid."))?,
-        ),
+        Some(t) => {
+            Some(serde_json::from_str(&decode_token(t)?).map_err(|_| invalid("The specified nextToken is invalid."))?)
+        }
         None => None,
     };
     let groups = op.state.lock();

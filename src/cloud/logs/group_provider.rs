@@ -12,9 +12,7 @@ use super::state::LogState;
 use super::{Op, groups};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
-use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest,
-};
+use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
 use crate::cloud::service::BoxFuture;
 
 pub struct LogGroupProvider {
@@ -50,10 +48,9 @@ fn retention(props: &Properties) -> Result<Option<u32>, ProviderError> {
             let days = v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
             match days.and_then(|d| u32::try_from(d).ok()).filter(|d| RETENTION_DAYS.contains(d)) {
                 Some(d) => Ok(Some(d)),
-                None => Err(ProviderError::invalid_property(
-                    "RetentionInDays",
-                    format!("{v} is not a valid enum value"),
-                )),
+                None => {
+                    Err(ProviderError::invalid_property("RetentionInDays", format!("{v} is not a valid enum value")))
+                }
             }
         }
     }
@@ -110,7 +107,12 @@ impl LogGroupProvider {
         Ok(provisioned(request, &name))
     }
 
-    fn update_now(&self, name: &str, old: &Properties, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
+    fn update_now(
+        &self,
+        name: &str,
+        old: &Properties,
+        request: &ResourceRequest,
+    ) -> Result<Provisioned, ProviderError> {
         let op = self.op(&request.region);
         let days = retention(&request.properties)?;
         if days != retention(old).unwrap_or(None) {

@@ -26,8 +26,12 @@ pub fn create(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     if groups.len() >= op.ctx.config.logs.log_group_limit {
         return Err(ApiError::bad_request("LimitExceededException", "Resource limit exceeded."));
     }
-    let meta =
-        GroupMeta { name: name.to_string(), created_ms: op.now, retention_days: None, tags: tags.into_iter().collect() };
+    let meta = GroupMeta {
+        name: name.to_string(),
+        created_ms: op.now,
+        retention_days: None,
+        tags: tags.into_iter().collect(),
+    };
     op.state.create_group(&mut groups, meta)?;
     Ok(json!({}))
 }
@@ -49,7 +53,7 @@ pub fn describe(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         return Err(invalid("LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters."));
     }
     let limit = validate::limit(&input, 50)?;
-    let after = opt_str(&input, "nextToken")?.map(|t| decode_token(t)).transpose()?;
+    let after = opt_str(&input, "nextToken")?.map(decode_token).transpose()?;
     let groups = op.state.lock();
     let pattern = pattern.map(str::to_lowercase);
     let mut matching = groups
@@ -170,7 +174,9 @@ fn string_list(input: &Value, member: &str) -> Result<Vec<String>, ApiError> {
         )));
     };
     list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ApiError::serialization(format!("{member} holds strings"))))
+        .map(|v| {
+            v.as_str().map(str::to_string).ok_or_else(|| ApiError::serialization(format!("{member} holds strings")))
+        })
         .collect()
 }
 
@@ -182,7 +188,10 @@ fn change_tags(op: &Op<'_>, name: &str, add: Vec<(String, String)>, remove: &[St
         meta.tags.remove(key);
     }
     if meta.tags.len() > 50 {
-        return Err(ApiError::bad_request("TooManyTagsException", format!("A resource can have no more than 50 tags: {name}")));
+        return Err(ApiError::bad_request(
+            "TooManyTagsException",
+            format!("A resource can have no more than 50 tags: {name}"),
+        ));
     }
     op.state.update_group(&mut groups, meta)?;
     Ok(json!({}))

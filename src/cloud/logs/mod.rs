@@ -100,7 +100,9 @@ impl Logs {
 /// (reads hide expired events regardless).
 pub fn catch_up(state: &LogState, last_trim: &AtomicI64, now: Millis) {
     let last = last_trim.load(Ordering::Relaxed);
-    if now.saturating_sub(last) < 1000 || last_trim.compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+    if now.saturating_sub(last) < 1000
+        || last_trim.compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed).is_err()
+    {
         return;
     }
     if let Err(e) = state.trim(now) {

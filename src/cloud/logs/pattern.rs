@@ -212,7 +212,8 @@ impl Parser<'_> {
     }
 
     fn op(&mut self) -> Result<Op, String> {
-        for (token, op) in [("!=", Op::Ne), ("<=", Op::Le), (">=", Op::Ge), ("=", Op::Eq), ("<", Op::Lt), (">", Op::Gt)] {
+        for (token, op) in [("!=", Op::Ne), ("<=", Op::Le), (">=", Op::Ge), ("=", Op::Eq), ("<", Op::Lt), (">", Op::Gt)]
+        {
             if self.eat(token) {
                 return Ok(op);
             }

@@ -39,7 +39,8 @@ impl LogSink for LogsSink {
         let now = self.now()?;
         let mut groups = self.state.lock();
         if !groups.contains_key(group) {
-            let meta = GroupMeta { name: group.into(), created_ms: now, retention_days: None, tags: Default::default() };
+            let meta =
+                GroupMeta { name: group.into(), created_ms: now, retention_days: None, tags: Default::default() };
             self.state.create_group(&mut groups, meta).map_err(|e| refused(group, stream, e))?;
         }
         let Some(g) = groups.get_mut(group) else { return Err(refused(group, stream, "the group vanished")) };
@@ -58,7 +59,8 @@ impl LogSink for LogsSink {
             let g = groups.get_mut(group).ok_or_else(|| refused(group, stream, "the log group does not exist"))?;
             let events: Vec<(i64, String)> = batch.into_iter().map(|l| (l.timestamp_ms, l.message)).collect();
             let (accepted, _) = screen(g, now, &events).map_err(|e| refused(group, stream, e))?;
-            let accepted = accepted.into_iter().map(|(ts, message)| (ts, Event { message, ingestion_ms: now })).collect();
+            let accepted =
+                accepted.into_iter().map(|(ts, message)| (ts, Event { message, ingestion_ms: now })).collect();
             self.state.append(g, stream, accepted).map_err(|e| refused(group, stream, e))?;
         }
         Ok(())

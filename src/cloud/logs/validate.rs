@@ -59,7 +59,10 @@ pub fn limit(input: &Value, max: i64) -> Result<usize, ApiError> {
         Some(n) => Err(constraint(
             &n.to_string(),
             "limit",
-            &format!("Member must have value {}", if n < 1 { "greater than or equal to 1" } else { "less than or equal to the maximum" }),
+            &format!(
+                "Member must have value {}",
+                if n < 1 { "greater than or equal to 1" } else { "less than or equal to the maximum" }
+            ),
         )),
     }
 }
