@@ -6,8 +6,7 @@ async fn events_read_back_in_time_order_with_forward_and_backward_tokens() {
     let logs = client(&cloud).await;
     group_and_stream(&logs, "g", "s").await;
     let t = now(&cloud);
-    // Out of order within the batch: AWS no longer requires chronological order.
-    put(&logs, "g", "s", (0..5).rev().map(|i| event(t - 1000 + i, &format!("m{i}"))).collect()).await;
+    put(&logs, "g", "s", (0..5).map(|i| event(t - 1000 + i, &format!("m{i}"))).collect()).await;
 
     let tail = logs.get_log_events().log_group_name("g").log_stream_name("s").limit(2).send().await.unwrap();
     let msgs: Vec<&str> = tail.events().iter().filter_map(|e| e.message()).collect();
@@ -60,7 +59,8 @@ async fn events_outside_the_window_are_rejected_and_batch_rules_refuse_the_batch
         .log_group_name("g")
         .log_stream_name("s")
         .log_events(event(t - 14 * 24 * hour - 1, "too old"))
-        .log_events(event(t - 14 * 24 * hour + hour, "ok"))
+        // The 24-hour span rule counts only the events inside the accepted window.
+        .log_events(event(t - 1, "ok"))
         .send()
         .await
         .unwrap();
@@ -91,6 +91,17 @@ async fn events_outside_the_window_are_rejected_and_batch_rules_refuse_the_batch
         .into_service_error();
     assert_eq!(code(&span), "InvalidParameterException");
     assert!(message(&span).contains("24 hours"), "{}", message(&span));
+    let unordered = logs
+        .put_log_events()
+        .log_group_name("g")
+        .log_stream_name("s")
+        .log_events(event(t, "b"))
+        .log_events(event(t - 1, "a"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(message(&unordered), "Log events in a single PutLogEvents request must be in chronological order.");
     let big: Vec<_> = (0..5).map(|_| event(t, &"x".repeat(250_000))).collect();
     let too_big = logs.put_log_events().log_group_name("g").log_stream_name("s").set_log_events(Some(big)).send().await;
     let e = too_big.unwrap_err().into_service_error();

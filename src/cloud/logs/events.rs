@@ -1,9 +1,9 @@
 //! PutLogEvents and GetLogEvents.
 //!
 //! A batch is refused whole when it breaks a batch rule (10,000 events, 1,048,576 bytes counting 26
-//! bytes per event, a 24-hour span); events outside the accepted window (more than 2 hours ahead, more
-//! than 14 days old, older than the group's retention) are left out and reported in
-//! `rejectedLogEventsInfo`, as AWS does. Chronological order within a batch is not required.
+//! bytes per event, chronological order, a 24-hour span of its valid events); events outside the
+//! accepted window (more than 2 hours ahead, more than 14 days old, older than the group's retention)
+//! are left out and reported in `rejectedLogEventsInfo`, as AWS's PutLogEvents reference describes.
 
 use std::ops::Bound;
 
@@ -54,11 +54,8 @@ pub fn screen(
             "1 validation error detected: Value '' at 'logEvents.member.message' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
-    let (min, max) = events.iter().fold((Millis::MAX, Millis::MIN), |(lo, hi), (t, _)| (lo.min(*t), hi.max(*t)));
-    if max - min > DAY_MS {
-        return Err(invalid(
-            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
-        ));
+    if events.windows(2).any(|w| w[1].0 < w[0].0) {
+        return Err(invalid("Log events in a single PutLogEvents request must be in chronological order."));
     }
     let retention = group.retention_cutoff(now);
     let mut rejected = Rejected::default();
@@ -73,6 +70,14 @@ pub fn screen(
         } else {
             accepted.push((*ts, message.clone()));
         }
+    }
+    // The span rule applies to the events inside the accepted window, which are in order.
+    if let (Some(first), Some(last)) = (accepted.first(), accepted.last())
+        && last.0 - first.0 > DAY_MS
+    {
+        return Err(invalid(
+            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+        ));
     }
     Ok((accepted, rejected))
 }
@@ -253,6 +258,8 @@ mod tests {
         let mut over = fit.clone();
         over[0].1.push('x');
         assert!(screen(&g, now, &over).unwrap_err().message.contains("Upload too large: 1048577 bytes"));
+        let unordered = vec![(now, "b".to_string()), (now - 1, "a".to_string())];
+        assert!(screen(&g, now, &unordered).unwrap_err().message.contains("chronological order"));
         let span = vec![(now - DAY_MS - 1, "a".to_string()), (now, "b".to_string())];
         assert!(screen(&g, now, &span).unwrap_err().message.contains("cannot span more than 24 hours"));
     }
