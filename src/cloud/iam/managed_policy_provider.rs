@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::op::Op;
 use super::role_provider::{document, pair, query, strings};
 use super::state::IamState;
-use super::{Op, policies, role_policies};
+use super::{policies, role_policies};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};

@@ -5,6 +5,7 @@
 
 pub mod managed_policy_provider;
 pub mod model;
+pub mod op;
 pub mod policies;
 pub mod policy_provider;
 pub mod role_policies;
@@ -17,21 +18,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::clock::Millis;
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::protocol::query_params::QueryParams;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, QueryInfo, Service, no_timestamps};
+pub use op::Op;
 use state::IamState;
 
 pub const VERSION: &str = "2010-05-08";
-
-/// What an operation works with.
-pub struct Op<'a> {
-    pub state: &'a IamState,
-    pub account: &'a str,
-    pub now: Millis,
-}
 
 pub struct Iam {
     descriptor: Descriptor,

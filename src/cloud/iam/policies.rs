@@ -1,8 +1,8 @@
 //! Customer managed policies: CreatePolicy, GetPolicy, DeletePolicy, and their versions
 //! (Create/Get/Delete/ListPolicyVersions; at most 5 versions, as AWS allows).
 
-use super::Op;
 use super::model::{Policy, PolicyVersion, iso, unique_id, url_encode};
+use super::op::Op;
 use super::roles::write_tags;
 use super::validate::{self, already_exists, delete_conflict, limit_exceeded, no_such_entity};
 use crate::cloud::error::ApiError;

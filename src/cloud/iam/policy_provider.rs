@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::op::Op;
+use super::role_policies;
 use super::role_provider::{document, pair, query, strings};
 use super::state::IamState;
-use super::{Op, role_policies};
 use crate::cloud::context::CloudContext;
 use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
 use crate::cloud::service::BoxFuture;

@@ -1,8 +1,8 @@
 //! A role's policies: inline ones (Put/Get/List/DeleteRolePolicy) and attached managed ones
 //! (Attach/Detach/ListAttachedRolePolicies).
 
-use super::Op;
 use super::model::{is_aws_managed, policy_name_of, url_encode};
+use super::op::Op;
 use super::roles::modify;
 use super::validate::{self, limit_exceeded, no_such_entity, no_such_policy, paging};
 use crate::cloud::error::ApiError;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::op::Op;
 use super::state::IamState;
-use super::{Op, role_policies, roles};
+use super::{role_policies, roles};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::protocol::query_params::QueryParams;

@@ -1,7 +1,7 @@
 //! Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateRole, UpdateAssumeRolePolicy, and role tags.
 
-use super::Op;
 use super::model::{Role, iso, unique_id, url_encode};
+use super::op::Op;
 use super::validate::{self, already_exists, delete_conflict, limit_exceeded, marker, paging, validation};
 use crate::cloud::error::ApiError;
 use crate::cloud::protocol::query_params::QueryParams;

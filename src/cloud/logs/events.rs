@@ -9,8 +9,8 @@ use std::ops::Bound;
 
 use serde_json::{Value, json};
 
-use super::Op;
 use super::model::{DAY_MS, Event, EventKey, Group, Stream};
+use super::op::Op;
 use super::validate::{self, group_not_found, invalid, opt_bool, opt_i64, opt_str, req_str, stream_not_found};
 use crate::cloud::clock::Millis;
 use crate::cloud::error::ApiError;

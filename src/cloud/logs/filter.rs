@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::Op;
 use super::events::{EVENT_OVERHEAD, MAX_BATCH_BYTES, MAX_BATCH_EVENTS};
 use super::groups::{decode_token, encode_token};
+use super::op::Op;
 use super::pattern::Pattern;
 use super::validate::{self, group_not_found, invalid, opt_i64, opt_str};
 use crate::cloud::clock::Millis;

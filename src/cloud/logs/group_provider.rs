@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::groups;
 use super::model::{RETENTION_DAYS, group_arn};
+use super::op::Op;
 use super::state::LogState;
-use super::{Op, groups};
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::Op;
 use super::model::{Group, GroupMeta, group_arn};
+use super::op::Op;
 use super::validate::{self, group_not_found, invalid, opt_str, req_str};
 use crate::cloud::error::ApiError;
 

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod group_provider;
 pub mod groups;
 pub mod model;
+pub mod op;
 pub mod pattern;
 pub mod settings;
 pub mod sink;
@@ -18,7 +19,7 @@ pub mod streams;
 pub mod validate;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 
 use anyhow::Context as _;
 
@@ -26,15 +27,8 @@ use super::clock::Millis;
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::service::{BoxFuture, Call, Descriptor, Output, Service, no_timestamps};
+pub use op::{Op, catch_up};
 use state::LogState;
-
-/// What an operation works with.
-pub struct Op<'a> {
-    pub state: &'a LogState,
-    pub ctx: &'a CloudContext,
-    pub region: &'a str,
-    pub now: Millis,
-}
 
 pub struct Logs {
     descriptor: Descriptor,
@@ -93,21 +87,6 @@ impl Logs {
             "FilterLogEvents" => filter::filter(op, input),
             other => Err(ApiError::unknown_operation(other)),
         }
-    }
-}
-
-/// Deletes expired events once per second of cloud time; a failure is logged and retried next time
-/// (reads hide expired events regardless).
-pub fn catch_up(state: &LogState, last_trim: &AtomicI64, now: Millis) {
-    let last = last_trim.load(Ordering::Relaxed);
-    if now.saturating_sub(last) < 1000
-        || last_trim.compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed).is_err()
-    {
-        return;
-    }
-    if let Err(e) = state.trim(now) {
-        tracing::warn!("CloudWatch Logs retention: {e}");
-        last_trim.store(last, Ordering::Relaxed);
     }
 }
 

@@ -53,7 +53,7 @@ impl LogSink for LogsSink {
 
     fn append(&self, group: &str, stream: &str, lines: Vec<LogLine>) -> Result<(), LogSinkError> {
         let now = self.now()?;
-        super::catch_up(&self.state, &self.last_trim, now);
+        super::op::catch_up(&self.state, &self.last_trim, now);
         for batch in batches(lines) {
             let mut groups = self.state.lock();
             let g = groups.get_mut(group).ok_or_else(|| refused(group, stream, "the log group does not exist"))?;

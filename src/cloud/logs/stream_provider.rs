@@ -6,8 +6,9 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::group_provider::generated_name;
+use super::op::Op;
 use super::state::LogState;
-use super::{Op, streams};
+use super::streams;
 use crate::cloud::context::CloudContext;
 use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
 use crate::cloud::service::BoxFuture;

@@ -2,9 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::Op;
 use super::groups::{decode_token, encode_token};
 use super::model::{Stream, StreamMeta, group_arn};
+use super::op::Op;
 use super::validate::{self, group_not_found, invalid, opt_bool, opt_str, req_str, stream_not_found};
 use crate::cloud::error::ApiError;
 
