@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use redb::{Database, ReadableTable, TableDefinition};
@@ -34,6 +35,9 @@ pub enum Change {
 pub struct DocStore {
     path: PathBuf,
     db: Mutex<Option<Database>>,
+    /// Fails every commit while set, as a full disk would: how tests check that a failed write
+    /// changes nothing.
+    write_fault: AtomicBool,
 }
 
 static OPEN: Mutex<Option<HashMap<PathBuf, Weak<DocStore>>>> = Mutex::new(None);
@@ -48,7 +52,8 @@ impl DocStore {
         if let Some(store) = map.get(&path).and_then(Weak::upgrade) {
             return Ok(store);
         }
-        let store = Arc::new(DocStore { path: path.clone(), db: Mutex::new(None) });
+        let store =
+            Arc::new(DocStore { path: path.clone(), db: Mutex::new(None), write_fault: AtomicBool::new(false) });
         files::create_private_dir_all(dir).map_err(|e| store.err(format!("creating {}: {e}", dir.display())))?;
         files::ensure_private_file(&path).map_err(|e| store.err(e))?;
         store.check_version(version)?;
@@ -58,6 +63,11 @@ impl DocStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Makes every commit fail (`true`) or work again (`false`).
+    pub fn set_write_fault(&self, on: bool) {
+        self.write_fault.store(on, Ordering::SeqCst);
     }
 
     fn err(&self, detail: impl std::fmt::Display) -> DocStoreError {
@@ -122,6 +132,9 @@ impl DocStore {
     pub fn commit(&self, changes: &[Change]) -> Result<(), DocStoreError> {
         if changes.is_empty() {
             return Ok(());
+        }
+        if self.write_fault.load(Ordering::SeqCst) {
+            return Err(self.err("injected write failure (no space left on device)"));
         }
         self.with_db(|db| {
             let tx = db.begin_write().map_err(|e| self.err(e))?;

@@ -62,6 +62,10 @@ impl IamState {
         Ok((IamState { store, iam: Mutex::new(iam) }, unreadable))
     }
 
+    pub fn store(&self) -> &DocStore {
+        &self.store
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, Iam> {
         self.iam.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -108,5 +112,63 @@ impl IamState {
         self.commit(&changes)?;
         *iam = Iam::default();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::iam::model::{Policy, PolicyVersion};
+
+    fn role(name: &str) -> Role {
+        Role {
+            name: name.into(),
+            path: "/".into(),
+            id: "AROAEXAMPLE".into(),
+            arn: format!("arn:aws:iam::000000000000:role/{name}"),
+            created_ms: 0,
+            assume_role_policy: "{}".into(),
+            description: None,
+            max_session_duration: 3600,
+            tags: Vec::new(),
+            inline: Default::default(),
+            attached: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_failed_write_changes_nothing_and_state_survives_a_reopen() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let (state, _) = IamState::open(tmp.path()).unwrap();
+            let mut iam = state.lock();
+            state.put_role(&mut iam, role("Kept")).unwrap();
+            state.store().set_write_fault(true);
+            assert_eq!(state.put_role(&mut iam, role("lost")).unwrap_err().code, "ServiceFailure");
+            let kept = iam.roles["kept"].clone();
+            assert!(state.remove_role(&mut iam, &kept).is_err());
+            assert_eq!(iam.roles.len(), 1);
+            state.store().set_write_fault(false);
+            let policy = Policy {
+                name: "p".into(),
+                path: "/".into(),
+                id: "ANPAEXAMPLE".into(),
+                arn: "arn:aws:iam::000000000000:policy/p".into(),
+                created_ms: 0,
+                updated_ms: 0,
+                description: None,
+                default_version: "v1".into(),
+                versions: vec![PolicyVersion { id: "v1".into(), document: "{}".into(), created_ms: 0 }],
+                next_version: 2,
+                tags: Vec::new(),
+            };
+            state.put_policy(&mut iam, policy).unwrap();
+        }
+        let (state, unreadable) = IamState::open(tmp.path()).unwrap();
+        assert!(unreadable.is_empty());
+        let iam = state.lock();
+        assert_eq!(iam.roles.keys().collect::<Vec<_>>(), ["kept"]);
+        assert_eq!(iam.roles["kept"].name, "Kept");
+        assert_eq!(iam.policies.len(), 1);
     }
 }

@@ -71,6 +71,10 @@ impl LogState {
         Ok((state, unreadable))
     }
 
+    pub fn store(&self) -> &DocStore {
+        &self.store
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Group>> {
         self.groups.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -200,6 +204,35 @@ fn stream_removals(group: &str, stream: &Stream) -> Vec<Change> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_write_changes_nothing_in_memory_or_on_disk() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (state, _) = LogState::open(tmp.path()).unwrap();
+        let meta =
+            |n: &str| GroupMeta { name: n.into(), created_ms: 1, retention_days: None, tags: Default::default() };
+        let mut groups = state.lock();
+        state.create_group(&mut groups, meta("kept")).unwrap();
+        state.create_stream(groups.get_mut("kept").unwrap(), StreamMeta { name: "s".into(), created_ms: 1 }).unwrap();
+        state.store().set_write_fault(true);
+        let err = state.create_group(&mut groups, meta("lost")).unwrap_err();
+        assert_eq!(err.code, "ServiceUnavailableException");
+        assert!(err.message.contains("logs.redb"), "{}", err.message);
+        let g = groups.get_mut("kept").unwrap();
+        let ev = Event { message: "m".into(), ingestion_ms: 1 };
+        assert!(state.append(g, "s", vec![(5, ev.clone())]).is_err());
+        assert!(state.delete_stream(g, "s").is_err());
+        assert!(g.streams["s"].events.is_empty() && g.streams.contains_key("s"));
+        assert!(!groups.contains_key("lost"));
+        state.store().set_write_fault(false);
+        state.append(groups.get_mut("kept").unwrap(), "s", vec![(6, ev)]).unwrap();
+        drop(groups);
+        drop(state);
+        let (state, _) = LogState::open(tmp.path()).unwrap();
+        let groups = state.lock();
+        assert_eq!(groups.keys().collect::<Vec<_>>(), ["kept"]);
+        assert_eq!(groups["kept"].streams["s"].events.keys().collect::<Vec<_>>(), [&(6, 2)]);
+    }
 
     #[test]
     fn groups_streams_and_events_survive_a_reopen_and_trim_removes_old_events_on_disk() {

@@ -56,14 +56,12 @@ pub fn limit(input: &Value, max: i64) -> Result<usize, ApiError> {
     match opt_i64(input, "limit")? {
         None => Ok(max as usize),
         Some(n) if (1..=max).contains(&n) => Ok(n as usize),
-        Some(n) => Err(constraint(
-            &n.to_string(),
-            "limit",
-            &format!(
-                "Member must have value {}",
-                if n < 1 { "greater than or equal to 1" } else { "less than or equal to the maximum" }
-            ),
-        )),
+        Some(n) if n < 1 => {
+            Err(constraint(&n.to_string(), "limit", "Member must have value greater than or equal to 1"))
+        }
+        Some(n) => {
+            Err(constraint(&n.to_string(), "limit", &format!("Member must have value less than or equal to {max}")))
+        }
     }
 }
 
