@@ -206,6 +206,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unreadable_document_is_set_aside_and_the_rest_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let (state, _) = LogState::open(tmp.path()).unwrap();
+            let mut groups = state.lock();
+            let meta = GroupMeta { name: "ok".into(), created_ms: 1, retention_days: None, tags: Default::default() };
+            state.create_group(&mut groups, meta).unwrap();
+            state.store().commit(&[Change::Put(group_key("bad"), b"not json".to_vec())]).unwrap();
+        }
+        let (state, unreadable) = LogState::open(tmp.path()).unwrap();
+        assert_eq!(unreadable.iter().map(|u| u.key.as_str()).collect::<Vec<_>>(), ["g/bad"]);
+        assert_eq!(state.lock().keys().collect::<Vec<_>>(), ["ok"]);
+    }
+
+    #[test]
     fn a_failed_write_changes_nothing_in_memory_or_on_disk() {
         let tmp = tempfile::tempdir().unwrap();
         let (state, _) = LogState::open(tmp.path()).unwrap();
