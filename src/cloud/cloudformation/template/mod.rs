@@ -6,6 +6,7 @@
 //! their constraints, `eval` the intrinsic functions and conditions, `plan` the dependencies, `cidr`
 //! the arithmetic of `Fn::Cidr`; this file is the API the stack service uses.
 
+pub mod aws_types;
 mod cidr;
 mod doc;
 mod eval;

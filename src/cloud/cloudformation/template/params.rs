@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::aws_types;
 use super::model::{ParamInput, ParameterDecl, ResolvedParameters, TemplateError};
 
 /// AWS's quota on parameters per template.
@@ -236,7 +237,7 @@ fn violation(d: &ParameterDecl, value: &str) -> Result<(), Violation> {
         Kind::Aws { type_name, list: is_list } => {
             let items = if is_list { list(value) } else { vec![value] };
             for item in items {
-                if !aws_shape(type_name, item) {
+                if aws_types::shape_problem(type_name, item).is_some() {
                     return Err(Violation {
                         message: format!(
                             "Parameter validation failed: parameter value {item} for parameter name {n} does not exist"
@@ -301,42 +302,112 @@ fn show(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
 }
 
-/// The shape of a value of an AWS-specific type; CloudFormation also checks the resource exists,
-/// which a local cloud without EC2 cannot, so the shape is what is checked.
-fn aws_shape(type_name: &str, value: &str) -> bool {
-    let id = |prefix: &str| {
-        value.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')).is_some_and(|hex| {
-            (hex.len() == 8 || hex.len() == 17) && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-        })
-    };
-    match type_name {
-        "AWS::EC2::Subnet::Id" => id("subnet"),
-        "AWS::EC2::VPC::Id" => id("vpc"),
-        "AWS::EC2::SecurityGroup::Id" => id("sg"),
-        "AWS::EC2::Image::Id" => id("ami"),
-        "AWS::EC2::Instance::Id" => id("i"),
-        "AWS::EC2::Volume::Id" => id("vol"),
-        "AWS::EC2::AvailabilityZone::Name" => availability_zone(value),
-        "AWS::EC2::KeyPair::KeyName" | "AWS::EC2::SecurityGroup::GroupName" => {
-            !value.is_empty() && value.len() <= 255 && value.is_ascii()
-        }
-        "AWS::Route53::HostedZone::Id" => {
-            (2..=32).contains(&value.len())
-                && value.starts_with('Z')
-                && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        }
-        _ => !value.is_empty(),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
 
-/// Region then a zone letter: `us-east-1a`, `us-gov-west-1b`, local zones `us-west-2-lax-1a`.
-fn availability_zone(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    let Some(last) = parts.last() else { return false };
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && last.len() >= 2
-        && last.starts_with(|c: char| c.is_ascii_digit())
-        && last.ends_with(|c: char| c.is_ascii_lowercase())
+    use super::*;
+
+    fn decl(body: Value) -> ParameterDecl {
+        declaration("P", &body).unwrap()
+    }
+
+    fn err(d: &ParameterDecl, value: &str) -> String {
+        check(d, value).unwrap_err().message
+    }
+
+    #[test]
+    fn string_lengths_values_and_anchored_patterns() {
+        let d = decl(json!({"Type": "String", "MinLength": 3, "MaxLength": "5"}));
+        assert_eq!(err(&d, "ab"), "Parameter 'P' must contain at least 3 characters");
+        assert_eq!(err(&d, "abcdef"), "Parameter 'P' must contain at most 5 characters");
+        assert!(check(&d, "abc").is_ok() && check(&d, "abcde").is_ok());
+        let d = decl(json!({"Type": "String", "AllowedValues": ["a", "b"]}));
+        assert_eq!(err(&d, "c"), "Parameter 'P' must be one of AllowedValues");
+        assert!(check(&d, "b").is_ok());
+        // CloudFormation matches the whole value, so `[a-z]+` refuses "abc1" though it finds "abc" in it.
+        let d = decl(json!({"Type": "String", "AllowedPattern": "[a-z]+"}));
+        assert_eq!(err(&d, "abc1"), "Parameter 'P' must match pattern [a-z]+");
+        assert!(check(&d, "abc").is_ok());
+        let d = decl(json!({"Type": "String", "AllowedPattern": "a|b"}));
+        assert!(check(&d, "a").is_ok() && check(&d, "ab").is_err());
+    }
+
+    #[test]
+    fn numbers_and_number_lists() {
+        let d = decl(json!({"Type": "Number", "MinValue": 1, "MaxValue": 10}));
+        assert_eq!(err(&d, "x"), "Parameter 'P' must be a number");
+        assert_eq!(err(&d, "0"), "Parameter 'P' must be a number not less than 1");
+        assert_eq!(err(&d, "10.5"), "Parameter 'P' must be a number not greater than 10");
+        assert!(check(&d, "1").is_ok() && check(&d, "2.5").is_ok() && check(&d, "NaN").is_err());
+        let d = decl(json!({"Type": "List<Number>", "MaxValue": 3}));
+        assert!(check(&d, "1, 2,3").is_ok() && check(&d, "").is_ok());
+        assert_eq!(err(&d, "1,x"), "Parameter 'P' must be a number");
+        assert_eq!(err(&d, "1,4"), "Parameter 'P' must be a number not greater than 3");
+        let d = decl(json!({"Type": "CommaDelimitedList", "AllowedValues": ["a", "b"]}));
+        assert!(check(&d, "a, b").is_ok());
+        assert_eq!(err(&d, "a,c"), "Parameter 'P' must be one of AllowedValues");
+    }
+
+    #[test]
+    fn constraint_description_replaces_the_constraint_messages() {
+        let d = decl(json!({"Type": "Number", "MinValue": 1, "ConstraintDescription": "must be at least one"}));
+        assert_eq!(err(&d, "0"), "Parameter P failed to satisfy constraint: must be at least one");
+        assert_eq!(err(&d, "x"), "Parameter P failed to satisfy constraint: must be at least one");
+        let d = decl(json!({"Type": "String", "AllowedPattern": "[a-z]*", "ConstraintDescription": "lower case"}));
+        assert_eq!(err(&d, "A"), "Parameter P failed to satisfy constraint: lower case");
+    }
+
+    #[test]
+    fn aws_specific_types_are_checked_for_shape_and_ssm_types_refused() {
+        let d = decl(json!({"Type": "List<AWS::EC2::Subnet::Id>"}));
+        assert!(check(&d, "subnet-12345678,subnet-0123456789abcdef0").is_ok());
+        assert_eq!(
+            err(&d, "subnet-12345678,vpc-12345678"),
+            "Parameter validation failed: parameter value vpc-12345678 for parameter name P does not exist"
+        );
+        assert!(is_list("List<AWS::EC2::Subnet::Id>") && is_list("CommaDelimitedList") && !is_list("String"));
+        let ssm = declaration("P", &json!({"Type": "AWS::SSM::Parameter::Value<String>"})).unwrap_err();
+        assert!(ssm.message.contains("AWS::SSM::Parameter::Value<String>"), "{ssm}");
+        assert!(ssm.message.contains("SSM parameter type"), "{ssm}");
+        let bad = declaration("P", &json!({"Type": "Strin"})).unwrap_err();
+        assert_eq!(bad.message, "Template format error: Unrecognized parameter type: Strin");
+    }
+
+    #[test]
+    fn resolve_fills_defaults_and_previous_values_and_names_what_is_wrong() {
+        let decls = declarations(&[
+            ("A".into(), json!({"Type": "String"})),
+            ("B".into(), json!({"Type": "String", "Default": "b"})),
+            ("C".into(), json!({"Type": "String", "NoEcho": true})),
+        ])
+        .unwrap();
+        let v = |s: &str| ParamInput::Value(s.to_string());
+        let missing = resolve(&decls, &[], None).unwrap_err();
+        assert_eq!(missing.message, "Parameters: [A, C] must have values");
+        let unknown = resolve(&decls, &[("X".into(), v("1")), ("Y".into(), v("2"))], None).unwrap_err();
+        assert_eq!(unknown.message, "Parameters: [X, Y] do not exist in the template");
+        let first = resolve(&decls, &[("A".into(), v("a")), ("C".into(), v("secret"))], None).unwrap();
+        assert_eq!(first.get("B"), Some("b"));
+        assert_eq!(first.masked(), [("A".into(), "a".into()), ("B".into(), "b".into()), ("C".into(), "****".into())]);
+        assert_eq!(ResolvedParameters::from_json(&first.to_json()), Some(first.clone()));
+        let again = resolve(
+            &decls,
+            &[("A".into(), ParamInput::UsePrevious), ("C".into(), ParamInput::UsePrevious)],
+            Some(&first),
+        );
+        assert_eq!(again.unwrap().get("C"), Some("secret"));
+        let no_previous = resolve(&decls, &[("A".into(), ParamInput::UsePrevious)], None).unwrap_err();
+        assert!(no_previous.message.starts_with("Invalid input for parameter key A."), "{no_previous}");
+    }
+
+    #[test]
+    fn declarations_refuse_unknown_attributes_and_bad_names() {
+        let e = declaration("P", &json!({"Type": "String", "Defualt": "x"})).unwrap_err();
+        assert_eq!(e.message, "Template format error: Invalid template parameter property 'Defualt'");
+        let e = declaration("my-param", &json!({"Type": "String"})).unwrap_err();
+        assert_eq!(e.message, "Template format error: Parameter name my-param is non alphanumeric.");
+        let list_default = decl(json!({"Type": "CommaDelimitedList", "Default": ["a", "b"]}));
+        assert_eq!(list_default.default.as_deref(), Some("a,b"));
+    }
 }
