@@ -512,3 +512,236 @@ impl Conditions<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cloud::cloudformation::template::doc;
+    use crate::cloud::cloudformation::template::model::ParamInput;
+
+    struct Created;
+
+    impl Env for Created {
+        fn reference(&self, id: &str) -> Option<String> {
+            (id == "Made").then(|| "made-physical".to_string())
+        }
+        fn attribute(&self, id: &str, name: &str) -> Option<Value> {
+            match (id, name) {
+                ("Made", "Arn") => Some(json!("arn:made")),
+                ("Made", "Ids") => Some(json!(["x", "y"])),
+                _ => None,
+            }
+        }
+        fn import(&self, name: &str) -> Option<String> {
+            (name == "shared-arn").then(|| "arn:shared".to_string())
+        }
+    }
+
+    const HEAD: &str = "Parameters:\n  Env: {Type: String, Default: prod}\n  Names: {Type: CommaDelimitedList, Default: 'a,b,c'}\n\
+                        Mappings:\n  Sizes: {prod: {Shards: 4}, dev: {Shards: 1}}\n\
+                        Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n  IsDev: !Not [!Condition IsProd]\n\
+                        Resources:\n  Made: {Type: AWS::S3::Bucket}\n  Later: {Type: AWS::S3::Bucket}\n";
+
+    /// The value of `expr` (YAML) as a property of a resource in a small template.
+    fn eval(expr: &str) -> Result<Option<Value>, TemplateError> {
+        let body = format!("{HEAD}  R:\n    Type: AWS::S3::Bucket\n    Properties:\n      V: {expr}\n");
+        let d = doc::parse(&body)?;
+        let params = super::params::resolve(&d.parameters, &[("Env".into(), ParamInput::Value("prod".into()))], None)?;
+        let p = pseudo();
+        let conditions = conditions(&d, &params, &p)?;
+        let scope = Scope {
+            doc: &d,
+            params: &params,
+            pseudo: &p,
+            env: Some(&Created),
+            conditions: &conditions,
+            block: Block::Resources,
+        };
+        let r = d.resource("R").unwrap();
+        Ok(scope.value(&r.properties)?.and_then(|v| v.get("V").cloned()))
+    }
+
+    fn ok(expr: &str) -> Value {
+        eval(expr).unwrap_or_else(|e| panic!("{expr}: {e}")).unwrap_or(json!("<no value>"))
+    }
+
+    fn fails(expr: &str) -> String {
+        eval(expr).map(|v| panic!("{expr} gave {v:?}")).unwrap_err().message
+    }
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "eu-west-1".into(),
+            account_id: "123456789012".into(),
+            stack_name: "st".into(),
+            stack_id: "arn:aws:cloudformation:eu-west-1:123456789012:stack/st/1".into(),
+            partition: "aws".into(),
+            url_suffix: "amazonaws.com".into(),
+            notification_arns: vec!["arn:n".into()],
+        }
+    }
+
+    #[test]
+    fn ref_of_parameters_pseudo_parameters_and_resources() {
+        assert_eq!(ok("!Ref Env"), json!("prod"));
+        assert_eq!(ok("!Ref Names"), json!(["a", "b", "c"]));
+        assert_eq!(ok("!Ref Made"), json!("made-physical"));
+        assert_eq!(ok("!Ref AWS::AccountId"), json!("123456789012"));
+        assert_eq!(ok("!Ref AWS::Region"), json!("eu-west-1"));
+        assert_eq!(ok("!Ref AWS::StackName"), json!("st"));
+        assert_eq!(ok("!Ref AWS::StackId"), json!("arn:aws:cloudformation:eu-west-1:123456789012:stack/st/1"));
+        assert_eq!(ok("!Ref AWS::Partition"), json!("aws"));
+        assert_eq!(ok("!Ref AWS::URLSuffix"), json!("amazonaws.com"));
+        assert_eq!(ok("!Ref AWS::NotificationARNs"), json!(["arn:n"]));
+        assert_eq!(ok("[a, !Ref AWS::NoValue, b]"), json!(["a", "b"]));
+        assert_eq!(ok("!Ref AWS::NoValue"), json!("<no value>"));
+        assert_eq!(
+            fails("!Ref Nope"),
+            "Template format error: Unresolved resource dependencies [Nope] in the Resources block of the template"
+        );
+        assert_eq!(fails("!Ref [Env]"), "Template format error: Every Ref object must have a single String value.");
+        assert!(fails("!Ref Later").contains("resource Later has not been created"));
+    }
+
+    #[test]
+    fn get_att_in_both_forms() {
+        assert_eq!(ok("!GetAtt Made.Arn"), json!("arn:made"));
+        assert_eq!(ok("!GetAtt [Made, Ids]"), json!(["x", "y"]));
+        assert_eq!(ok("{'Fn::GetAtt': [Made, Arn]}"), json!("arn:made"));
+        assert_eq!(
+            fails("!GetAtt Made.Nope"),
+            "Template error: resource Made did not return attribute Nope for Fn::GetAtt Made.Nope"
+        );
+        assert_eq!(
+            fails("!GetAtt Later.Arn"),
+            "Template error: resource Later has not been created, so Fn::GetAtt Later.Arn cannot be resolved"
+        );
+        assert!(fails("!GetAtt Ghost.Arn").contains("Unresolved resource dependencies [Ghost]"));
+        assert!(fails("!GetAtt Made").contains("every Fn::GetAtt object requires two non-empty parameters"));
+    }
+
+    #[test]
+    fn sub_in_both_forms() {
+        assert_eq!(
+            ok("!Sub '${AWS::StackName}-${Env}-${Made}-${Made.Arn}-${!Literal}'"),
+            json!("st-prod-made-physical-arn:made-${Literal}")
+        );
+        assert_eq!(ok("!Sub ['${X}/${Env}', {X: !GetAtt Made.Arn}]"), json!("arn:made/prod"));
+        assert_eq!(ok("!Sub 'no ${ closing'"), json!("no ${ closing"));
+        assert!(fails("!Sub '${Bad-Name}'").contains("variable names in Fn::Sub syntax"));
+        assert!(fails("!Sub '${Names}'").contains("variable Names in Fn::Sub expression does not resolve to a string"));
+        assert!(fails("!Sub [a, b, c]").contains("One or more Fn::Sub intrinsic functions"));
+        assert!(fails("!Sub '${Nope}'").contains("Unresolved resource dependencies [Nope]"));
+    }
+
+    #[test]
+    fn join_split_select() {
+        assert_eq!(ok("!Join ['-', [a, !Ref Env, 3]]"), json!("a-prod-3"));
+        assert_eq!(ok("!Join [',', !Ref Names]"), json!("a,b,c"));
+        assert_eq!(ok("!Join ['', [a, !Ref AWS::NoValue, b]]"), json!("ab"));
+        assert!(fails("!Join ['-', a]").starts_with("Template error: every Fn::Join object requires two parameters"));
+        assert!(
+            fails("!Join ['-', [[a]]]").starts_with("Template error: every Fn::Join object requires two parameters")
+        );
+        assert_eq!(ok("!Split [',', 'a,b,,c']"), json!(["a", "b", "", "c"]));
+        assert!(fails("!Split [',']").starts_with("Template error: every Fn::Split object requires two parameters"));
+        assert_eq!(ok("!Select [1, !Ref Names]"), json!("b"));
+        assert_eq!(ok("!Select ['0', !Split ['/', 'x/y']]"), json!("x"));
+        assert_eq!(
+            fails("!Select [3, !Ref Names]"),
+            "Template error: Fn::Select cannot select nonexistent value at index 3"
+        );
+        assert!(fails("!Select [-1, !Ref Names]").contains("Fn::Select requires"));
+    }
+
+    #[test]
+    fn if_and_conditions() {
+        assert_eq!(ok("!If [IsProd, big, small]"), json!("big"));
+        assert_eq!(ok("!If [IsDev, big, !Ref AWS::NoValue]"), json!("<no value>"));
+        assert_eq!(ok("{A: !If [IsDev, x, !Ref AWS::NoValue], B: 1}"), json!({"B": 1}));
+        assert_eq!(fails("!If [Nope, a, b]"), "Template error: unresolved condition dependency Nope in Fn::If");
+        assert!(fails("!If [IsProd, a]").contains("every Fn::If object requires three parameters"));
+        assert!(fails("!Equals [a, a]").contains("Fn::Equals can only be used in the Conditions block"));
+    }
+
+    #[test]
+    fn find_in_map_get_azs_base64_cidr_import() {
+        assert_eq!(ok("!FindInMap [Sizes, !Ref Env, Shards]"), json!(4));
+        assert_eq!(
+            fails("!FindInMap [Sizes, test, Shards]"),
+            "Template error: Unable to get mapping for Sizes::test::Shards"
+        );
+        assert!(fails("!FindInMap [Sizes, prod]").contains("every Fn::FindInMap object requires three parameters"));
+        assert!(fails("!FindInMap [Sizes, test, Shards, {DefaultValue: 1}]").contains("AWS::LanguageExtensions"));
+        assert_eq!(ok("!GetAZs ''"), json!(["eu-west-1a", "eu-west-1b", "eu-west-1c"]));
+        assert_eq!(ok("!GetAZs us-east-2"), json!(["us-east-2a", "us-east-2b", "us-east-2c"]));
+        assert_eq!(ok("!Select [0, !GetAZs {Ref: AWS::Region}]"), json!("eu-west-1a"));
+        assert_eq!(ok("!Base64 hello"), json!("aGVsbG8="));
+        assert!(fails("!Base64 [a]").contains("Fn::Base64"));
+        assert_eq!(ok("!Cidr ['10.0.0.0/16', 2, 8]"), json!(["10.0.0.0/24", "10.0.1.0/24"]));
+        assert!(fails("!Cidr ['10.0.0.0/24', 9, 5]").contains("holds 8"));
+        assert!(fails("!Cidr ['10.0.0.0/24', 2]").contains("every Fn::Cidr object requires three parameters"));
+        assert_eq!(ok("!ImportValue shared-arn"), json!("arn:shared"));
+        assert_eq!(fails("!ImportValue other"), "No export named other found");
+    }
+
+    #[test]
+    fn transforms_and_unknown_functions_are_refused_by_name() {
+        assert!(fails("{'Fn::Transform': {Name: AWS::Include}}").contains("Fn::Transform"));
+        assert!(fails("!Length [a]").contains("AWS::LanguageExtensions"));
+        assert!(fails("{'Fn::ToJsonString': {}}").contains("AWS::LanguageExtensions"));
+        assert!(fails("{'Fn::Nope': x}").starts_with("Template error: Encountered unsupported function: Fn::Nope"));
+    }
+
+    fn condition(expr: &str) -> Result<bool, TemplateError> {
+        let body = format!("{HEAD}  R: {{Type: AWS::S3::Bucket}}\n");
+        let body = body.replace(
+            "  IsDev: !Not [!Condition IsProd]\n",
+            &format!("  IsDev: !Not [!Condition IsProd]\n  C: {expr}\n"),
+        );
+        let d = doc::parse(&body)?;
+        let params = super::params::resolve(&d.parameters, &[], None)?;
+        Ok(conditions(&d, &params, &pseudo())?["C"])
+    }
+
+    #[test]
+    fn condition_functions() {
+        assert!(condition("!Equals [!Ref Env, prod]").unwrap());
+        assert!(condition("!Equals ['4', !FindInMap [Sizes, prod, Shards]]").unwrap());
+        assert!(condition("!Equals [!Ref AWS::Region, eu-west-1]").unwrap());
+        assert!(condition("!And [!Condition IsProd, !Not [!Condition IsDev]]").unwrap());
+        assert!(!condition("!Or [!Condition IsDev, !Equals [a, b]]").unwrap());
+        assert!(condition("!Not [!Condition IsDev]").unwrap());
+        let err = |e: &str| condition(e).unwrap_err().message;
+        assert_eq!(
+            err("!Equals [a]"),
+            "Template error: every Fn::Equals object requires a list of 2 string parameters."
+        );
+        assert_eq!(
+            err("!And [!Condition IsProd]"),
+            "Template error: every Fn::And object requires a list of at least 2 and at most 10 boolean parameters."
+        );
+        let eleven = vec!["!Condition IsProd"; 11].join(", ");
+        assert_eq!(
+            err(&format!("!Or [{eleven}]")),
+            "Template error: every Fn::Or object requires a list of at least 2 and at most 10 boolean parameters."
+        );
+        assert_eq!(
+            err("!Not [!Condition IsProd, !Condition IsDev]"),
+            "Template error: every Fn::Not object requires one boolean parameter."
+        );
+        assert_eq!(
+            err("!Equals [!Ref Made, x]"),
+            "Template format error: Unresolved dependencies [Made]. Cannot reference resources in the Conditions block of the template"
+        );
+        assert!(err("!Equals [!GetAtt Made.Arn, x]").contains("Fn::GetAtt cannot be used in the Conditions block"));
+        assert!(err("!Condition C").contains("Circular dependency between conditions: [C]"));
+        assert!(err("!Condition Nope").contains("unresolved condition dependency Nope"));
+        assert_eq!(
+            err("!Ref Env"),
+            "Template format error: Conditions can only be boolean operations on parameters and other conditions"
+        );
+    }
+}
