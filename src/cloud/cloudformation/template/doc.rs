@@ -141,8 +141,10 @@ pub fn parse(body: &str) -> Result<Doc, TemplateError> {
     if let Some(c) = section("Conditions") {
         doc.conditions = entries(c, "Conditions")?;
     }
-    let resources = section("Resources").filter(|r| !r.is_null());
-    let resources = entries(resources.unwrap_or(&Yaml::Null), "Resources")?;
+    let resources = match section("Resources").filter(|r| !r.is_null()) {
+        Some(r) => entries(r, "Resources")?,
+        None => Vec::new(),
+    };
     if resources.is_empty() {
         return Err(TemplateError::format("At least one Resources member must be defined."));
     }
@@ -227,9 +229,16 @@ fn mappings(v: &Yaml) -> Result<Map<String, Value>, TemplateError> {
     }
     let mut out = Map::new();
     for (name, map) in all {
-        let ok = map.as_object().is_some_and(|m| m.values().all(Value::is_object));
-        if !ok {
+        let Some(keys) = map.as_object().filter(|m| m.values().all(Value::is_object)) else {
             return Err(TemplateError::format(format!("Every Mappings member {name} must be a map of maps")));
+        };
+        // Mappings hold literal values: no functions, no nested maps.
+        let literal = |v: &Value| match v {
+            Value::Array(items) => items.iter().all(|i| !i.is_object() && !i.is_array()),
+            other => !other.is_object(),
+        };
+        if !keys.values().filter_map(Value::as_object).all(|attrs| attrs.values().all(literal)) {
+            return Err(TemplateError::format("Every Mappings attribute must be a String or a List."));
         }
         out.insert(name, map);
     }
@@ -433,5 +442,102 @@ mod tests {
         assert_eq!(j["a"], serde_json::json!({"Fn::GetAtt": ["S", "Arn"]}));
         assert_eq!(j["b"], serde_json::json!({"Ref": "X"}));
         assert_eq!(j["c"], serde_json::json!({"Fn::Sub": ["${A}", {"A": {"Fn::GetAtt": ["S", "B.C"]}}]}));
+    }
+
+    fn err(body: &str) -> String {
+        parse(body).map(|_| panic!("{body} parsed")).unwrap_err().message
+    }
+
+    const R: &str = "Resources:\n  S: {Type: AWS::S3::Bucket}\n";
+
+    #[test]
+    fn structure_errors_in_aws_words() {
+        assert_eq!(
+            err(&format!("{R}Foo: 1\n")),
+            "Template format error: Invalid template property or properties [Foo]"
+        );
+        assert_eq!(err("Description: x\n"), "Template format error: At least one Resources member must be defined.");
+        assert_eq!(err("Resources: {}\n"), "Template format error: At least one Resources member must be defined.");
+        assert_eq!(
+            err("Resources:\n  S: {Properties: {}}\n"),
+            "Template format error: [/Resources/S] Every Resources object must contain a Type member."
+        );
+        assert_eq!(
+            err("Resources:\n  S: {Type: AWS::S3::Bucket, Bogus: 1}\n"),
+            "Template format error: Invalid template resource property 'Bogus'"
+        );
+        assert_eq!(
+            err("Resources:\n  my-bucket: {Type: AWS::S3::Bucket}\n"),
+            "Template format error: Resource name my-bucket is non alphanumeric."
+        );
+        assert_eq!(
+            err("Resources:\n  S: {Type: Bucket}\n"),
+            "Template format error: Unrecognized resource types: [Bucket]"
+        );
+        assert_eq!(err("- a\n- b\n"), "Template format error: unsupported structure.");
+        assert!(err("Resources: [\n").starts_with("Template format error: YAML not well-formed. (line"));
+        assert!(err("{\"Resources\": }").starts_with("Template format error: JSON not well-formed. (line 1, column"));
+        assert!(err(&format!("AWSTemplateFormatVersion: '2011-01-01'\n{R}")).contains("AWSTemplateFormatVersion"));
+        assert!(
+            err(&format!("{R}Outputs:\n  O: {{Description: x}}\n"))
+                .contains("Every Outputs member must contain a Value object")
+        );
+        assert!(
+            err("Resources:\n  S: {Type: AWS::S3::Bucket, DeletionPolicy: Keep}\n")
+                .contains("Unrecognized DeletionPolicy Keep")
+        );
+        assert!(
+            err(&format!("{R}Mappings:\n  M: {{k: {{a: !Ref X}}}}\n"))
+                .contains("Every Mappings attribute must be a String or a List.")
+        );
+        assert!(err("Resources:\n  S: {Type: AWS::S3::Bucket, Condition: Nope}\n").contains("Nope"));
+        assert!(
+            err("Resources:\n  S: {Type: AWS::S3::Bucket, Properties: {A: !Bogus x}}\n").contains("unknown tag !Bogus")
+        );
+    }
+
+    #[test]
+    fn transforms_are_refused_naming_them() {
+        assert_eq!(
+            err(&format!("Transform: AWS::LanguageExtensions\n{R}")),
+            "Template format error: Transform AWS::LanguageExtensions is not supported by the local cloud"
+        );
+        let both = err(&format!("Transform: [AWS::Serverless-2016-10-31, {{Name: MyMacro}}]\n{R}"));
+        assert!(both.contains("AWS::Serverless-2016-10-31, MyMacro"), "{both}");
+        assert!(err("Resources:\n  'Fn::ForEach::Topics': [x, [a], {}]\n").contains("AWS::LanguageExtensions"));
+    }
+
+    #[test]
+    fn size_depth_and_count_limits() {
+        let big = format!("{R}Description: '{}'\n", "x".repeat(MAX_BODY_BYTES));
+        assert_eq!(err(&big), "Template may not exceed 1048576 bytes in size.");
+        let deep = format!(
+            "Resources:\n  S:\n    Type: AWS::S3::Bucket\n    Properties: {{A: {}1{}}}\n",
+            "[".repeat(70),
+            "]".repeat(70)
+        );
+        assert!(err(&deep).contains("nests deeper than 64 levels"), "{}", err(&deep));
+        let shallow = format!(
+            "Resources:\n  S:\n    Type: AWS::S3::Bucket\n    Properties: {{A: {}1{}}}\n",
+            "[".repeat(50),
+            "]".repeat(50)
+        );
+        assert!(parse(&shallow).is_ok());
+        let many: String = (0..=MAX_RESOURCES).map(|i| format!("  R{i}: {{Type: AWS::S3::Bucket}}\n")).collect();
+        assert_eq!(
+            err(&format!("Resources:\n{many}")),
+            "Template format error: Number of resources, 501, is greater than maximum allowed, 500"
+        );
+    }
+
+    #[test]
+    fn json_templates_read_like_yaml_ones() {
+        let body = r#"{"Resources": {"S": {"Type": "AWS::Kinesis::Stream", "DependsOn": ["T"], "DeletionPolicy": "Retain",
+            "Properties": {"Name": {"Fn::Sub": "${AWS::StackName}"}}}, "T": {"Type": "AWS::S3::Bucket"}}}"#;
+        let d = parse(body).unwrap();
+        assert_eq!(d.resources.iter().map(|r| r.logical_id.as_str()).collect::<Vec<_>>(), ["S", "T"]);
+        assert_eq!(d.resources[0].depends_on, ["T"]);
+        assert_eq!(d.resources[0].deletion_policy, Policy::Retain);
+        assert_eq!(d.resources[0].properties, serde_json::json!({"Name": {"Fn::Sub": "${AWS::StackName}"}}));
     }
 }

@@ -113,6 +113,12 @@ pub fn plan(
             return Err(eval::unresolved(d, Block::Resources));
         }
     }
+    for r in &doc.resources {
+        imports_stand_alone(doc, &r.properties)?;
+    }
+    for o in &doc.outputs {
+        imports_stand_alone(doc, &o.value)?;
+    }
     let conditions = eval::conditions(doc, params, pseudo)?;
     let holds = |c: &Option<String>| c.as_ref().is_none_or(|c| conditions.get(c).copied().unwrap_or(false));
     let included: Vec<&Resource> = doc.resources.iter().filter(|r| holds(&r.condition)).collect();
@@ -140,6 +146,33 @@ pub fn plan(
     check_outputs(doc, &conditions, &known, &is_included, attributes_of)?;
     refuse_cycles(&resources)?;
     Ok(Plan { resources })
+}
+
+/// An export's name is fixed before the stack creates anything, so `Fn::ImportValue` may not depend
+/// on a resource, another import or `Fn::GetAZs`.
+fn imports_stand_alone(doc: &Doc, v: &Value) -> Result<(), TemplateError> {
+    let refused = || {
+        TemplateError::template(
+            "the attribute in Fn::ImportValue must not depend on any resources, imported values, or Fn::GetAZs",
+        )
+    };
+    let nested = |arg: &Value| -> Result<bool, TemplateError> {
+        let text = arg.to_string();
+        let mut found = Vec::new();
+        targets(arg, None, &mut found)?;
+        Ok(found.iter().any(|t| doc.resource(&t.id).is_some())
+            || text.contains("\"Fn::ImportValue\"")
+            || text.contains("\"Fn::GetAZs\""))
+    };
+    match eval::call(v, Block::Resources) {
+        Some(("Fn::ImportValue", arg)) if nested(arg)? => Err(refused()),
+        Some((_, arg)) => imports_stand_alone(doc, arg),
+        None => match v {
+            Value::Object(m) => m.values().try_for_each(|x| imports_stand_alone(doc, x)),
+            Value::Array(items) => items.iter().try_for_each(|x| imports_stand_alone(doc, x)),
+            _ => Ok(()),
+        },
+    }
 }
 
 fn check_outputs(
@@ -211,4 +244,157 @@ fn refuse_cycles(resources: &[PlannedResource]) -> Result<(), TemplateError> {
     }
     let names: Vec<&str> = waiting.keys().copied().collect();
     Err(TemplateError::new(format!("Circular dependency between resources: [{}]", names.join(", "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::cloudformation::template::{doc, params};
+
+    fn pseudo() -> Pseudo {
+        Pseudo {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            stack_name: "s".into(),
+            stack_id: "arn:aws:cloudformation:us-east-1:000000000000:stack/s/1".into(),
+            partition: "aws".into(),
+            url_suffix: "amazonaws.com".into(),
+            notification_arns: vec![],
+        }
+    }
+
+    fn attributes(type_name: &str) -> Option<&'static [&'static str]> {
+        (type_name == "AWS::Kinesis::Stream").then_some(&["Arn"][..])
+    }
+
+    const HEAD: &str =
+        "Parameters:\n  On: {Type: String, Default: 'no'}\nConditions:\n  Enabled: !Equals [!Ref On, 'yes']\n";
+
+    fn run(resources: &str) -> Result<Plan, TemplateError> {
+        let d = doc::parse(&format!("{HEAD}Resources:\n{resources}"))?;
+        let p = params::resolve(&d.parameters, &[], None)?;
+        plan(&d, &p, &pseudo(), &attributes)
+    }
+
+    fn deps(plan: &Plan, id: &str) -> Vec<String> {
+        let r = plan.resources.iter().find(|r| r.logical_id == id).unwrap_or_else(|| panic!("{id} not planned"));
+        r.depends_on.iter().cloned().collect()
+    }
+
+    #[test]
+    fn explicit_and_implicit_dependencies() {
+        let plan = run("  A: {Type: AWS::Kinesis::Stream}\n  B: {Type: AWS::S3::Bucket, DependsOn: A}\n\
+                        \x20 C: {Type: AWS::S3::Bucket, DependsOn: [A, B]}\n\
+                        \x20 D: {Type: AWS::S3::Bucket, Properties: {X: !Ref A, Y: !GetAtt [B, Arn], Z: !Sub '${C.Arn}', W: !Sub '${!A}${On}${AWS::Region}'}}\n\
+                        \x20 E: {Type: AWS::S3::Bucket, Properties: {X: !Sub ['${V}', {V: !Ref D}]}}\n")
+        .unwrap();
+        let order: Vec<&str> = plan.resources.iter().map(|r| r.logical_id.as_str()).collect();
+        assert_eq!(order, ["A", "B", "C", "D", "E"]);
+        assert!(deps(&plan, "A").is_empty());
+        assert_eq!(deps(&plan, "B"), ["A"]);
+        assert_eq!(deps(&plan, "C"), ["A", "B"]);
+        assert_eq!(deps(&plan, "D"), ["A", "B", "C"]);
+        assert_eq!(deps(&plan, "E"), ["D"]);
+    }
+
+    #[test]
+    fn unknown_targets_are_unresolved_dependencies() {
+        let msg = |r: &str| run(r).unwrap_err().message;
+        let unresolved =
+            "Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template";
+        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, DependsOn: Ghost}\n"), unresolved);
+        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Ref Ghost}}\n"), unresolved);
+        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt Ghost.Arn}}\n"), unresolved);
+        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost}'}}\n"), unresolved);
+        // Checked on every branch, whichever one this deployment takes.
+        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Ghost, y]}}\n"), unresolved);
+    }
+
+    #[test]
+    fn cycles_are_refused_naming_every_resource_left_waiting() {
+        let msg = |r: &str| run(r).unwrap_err().message;
+        assert_eq!(
+            msg(
+                "  B: {Type: AWS::S3::Bucket, DependsOn: A}\n  A: {Type: AWS::S3::Bucket, Properties: {X: !Ref B}}\n  Free: {Type: AWS::S3::Bucket}\n"
+            ),
+            "Circular dependency between resources: [A, B]"
+        );
+        assert_eq!(
+            msg(
+                "  A: {Type: AWS::S3::Bucket, DependsOn: B}\n  B: {Type: AWS::S3::Bucket, DependsOn: A}\n  C: {Type: AWS::S3::Bucket, DependsOn: A}\n"
+            ),
+            "Circular dependency between resources: [A, B, C]"
+        );
+        assert_eq!(
+            msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt A.Arn}}\n"),
+            "Circular dependency between resources: [A]"
+        );
+    }
+
+    #[test]
+    fn resources_whose_condition_is_false_are_left_out() {
+        let plan = run("  Opt: {Type: AWS::S3::Bucket, Condition: Enabled}\n\
+                        \x20 Keep: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Opt, !Ref AWS::NoValue]}}\n")
+        .unwrap();
+        assert_eq!(plan.resources.len(), 1);
+        assert!(deps(&plan, "Keep").is_empty());
+        let refused = run(
+            "  Opt: {Type: AWS::S3::Bucket, Condition: Enabled}\n  Keep: {Type: AWS::S3::Bucket, Properties: {X: !Ref Opt}}\n",
+        );
+        assert_eq!(
+            refused.unwrap_err().message,
+            "Template format error: Unresolved resource dependencies [Opt] in the Resources block of the template"
+        );
+        let depends = run(
+            "  Opt: {Type: AWS::S3::Bucket, Condition: Enabled}\n  Keep: {Type: AWS::S3::Bucket, DependsOn: Opt}\n",
+        );
+        assert!(depends.unwrap_err().message.contains("[Opt]"));
+    }
+
+    #[test]
+    fn get_att_names_an_attribute_of_known_types() {
+        let ok = run(
+            "  S: {Type: AWS::Kinesis::Stream}\n  B: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt S.Arn, Y: !GetAtt B2.Whatever}}\n  B2: {Type: AWS::S3::Bucket}\n",
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        let bad =
+            run("  S: {Type: AWS::Kinesis::Stream}\n  B: {Type: AWS::S3::Bucket, Properties: {X: !Sub '${S.Foo}'}}\n");
+        assert_eq!(
+            bad.unwrap_err().message,
+            "Template error: resource S does not support attribute type Foo in Fn::GetAtt"
+        );
+    }
+
+    #[test]
+    fn outputs_are_checked_against_included_resources() {
+        let with_outputs = |outputs: &str| -> Result<Plan, TemplateError> {
+            let body = format!(
+                "{HEAD}Resources:\n  Opt: {{Type: AWS::Kinesis::Stream, Condition: Enabled}}\n  S: {{Type: AWS::Kinesis::Stream}}\nOutputs:\n{outputs}"
+            );
+            let d = doc::parse(&body)?;
+            let p = params::resolve(&d.parameters, &[], None)?;
+            plan(&d, &p, &pseudo(), &attributes)
+        };
+        assert!(with_outputs("  A: {Value: !GetAtt S.Arn}\n  B: {Value: !Ref Opt, Condition: Enabled}\n").is_ok());
+        let bad = with_outputs("  B: {Value: !Ref Opt}\n").unwrap_err();
+        assert_eq!(
+            bad.message,
+            "Template format error: Unresolved resource dependencies [Opt] in the Outputs block of the template"
+        );
+        let ghost = with_outputs("  B: {Value: !Ref Ghost, Condition: Enabled}\n").unwrap_err();
+        assert!(ghost.message.contains("[Ghost] in the Outputs block"), "{ghost}");
+        let attr = with_outputs("  B: {Value: !GetAtt S.Nope}\n").unwrap_err();
+        assert!(attr.message.contains("does not support attribute type Nope"), "{attr}");
+    }
+
+    #[test]
+    fn import_value_may_not_depend_on_resources() {
+        let bad = run(
+            "  S: {Type: AWS::S3::Bucket}\n  B: {Type: AWS::S3::Bucket, Properties: {X: !ImportValue {'Fn::Sub': '${S}-arn'}}}\n",
+        );
+        assert!(bad.unwrap_err().message.contains("Fn::ImportValue must not depend on any resources"));
+        let ok =
+            run("  B: {Type: AWS::S3::Bucket, Properties: {X: !ImportValue {'Fn::Sub': '${AWS::StackName}-arn'}}}\n");
+        assert!(ok.is_ok(), "{ok:?}");
+    }
 }
