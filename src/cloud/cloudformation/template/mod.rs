@@ -8,6 +8,7 @@
 
 pub mod aws_types;
 mod cidr;
+mod conditions;
 mod doc;
 mod eval;
 mod model;
@@ -123,7 +124,7 @@ impl Template {
         let Some(resource) = self.doc.resource(logical_id) else {
             return Err(eval::unresolved(logical_id, Block::Resources));
         };
-        let conditions = eval::conditions(&self.doc, params, pseudo)?;
+        let conditions = conditions::evaluate(&self.doc, params, pseudo)?;
         let scope =
             Scope { doc: &self.doc, params, pseudo, env: Some(env), conditions: &conditions, block: Block::Resources };
         match scope.value(&resource.properties)? {
@@ -139,7 +140,7 @@ impl Template {
         pseudo: &Pseudo,
         env: &dyn Env,
     ) -> Result<Vec<OutputValue>, TemplateError> {
-        let conditions = eval::conditions(&self.doc, params, pseudo)?;
+        let conditions = conditions::evaluate(&self.doc, params, pseudo)?;
         let scope =
             Scope { doc: &self.doc, params, pseudo, env: Some(env), conditions: &conditions, block: Block::Outputs };
         let mut out = Vec::new();

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::conditions;
 use super::doc::{Doc, Resource};
 use super::eval::{self, Block, SubPart};
 use super::model::{Plan, PlannedResource, Pseudo, ResolvedParameters, TemplateError};
@@ -119,7 +120,7 @@ pub fn plan(
     for o in &doc.outputs {
         imports_stand_alone(doc, &o.value)?;
     }
-    let conditions = eval::conditions(doc, params, pseudo)?;
+    let conditions = conditions::evaluate(doc, params, pseudo)?;
     let holds = |c: &Option<String>| c.as_ref().is_none_or(|c| conditions.get(c).copied().unwrap_or(false));
     let included: Vec<&Resource> = doc.resources.iter().filter(|r| holds(&r.condition)).collect();
     let is_included = |id: &str| included.iter().any(|r| r.logical_id == id);
