@@ -131,6 +131,11 @@ pub fn parse(body: &str) -> Result<Doc, TemplateError> {
     if let Some(t) = section("Transform") {
         return Err(transform_refused(t));
     }
+    // Rules assert things about parameter values, often through Fn::ValueOf and Fn::RefAll, which read
+    // the account's EC2 resources; refusing the section is better than deploying what AWS would refuse.
+    if section("Rules").is_some_and(|r| !r.is_null()) {
+        return Err(TemplateError::format("the Rules section is not supported by the local cloud"));
+    }
     let mut doc = Doc { description: section("Description").map(description).transpose()?, ..Doc::default() };
     if let Some(p) = section("Parameters") {
         doc.parameters = params::declarations(&entries(p, "Parameters")?)?;
@@ -508,6 +513,8 @@ mod tests {
         let both = err(&format!("Transform: [AWS::Serverless-2016-10-31, {{Name: MyMacro}}]\n{R}"));
         assert!(both.contains("AWS::Serverless-2016-10-31, MyMacro"), "{both}");
         assert!(err("Resources:\n  'Fn::ForEach::Topics': [x, [a], {}]\n").contains("AWS::LanguageExtensions"));
+        let rules = format!("Rules:\n  R: {{Assertions: [{{Assert: !Equals [a, a]}}]}}\n{R}");
+        assert_eq!(err(&rules), "Template format error: the Rules section is not supported by the local cloud");
     }
 
     #[test]
@@ -542,5 +549,18 @@ mod tests {
         assert_eq!(d.resources[0].depends_on, ["T"]);
         assert_eq!(d.resources[0].deletion_policy, Policy::Retain);
         assert_eq!(d.resources[0].properties, serde_json::json!({"Name": {"Fn::Sub": "${AWS::StackName}"}}));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_without_expanding_them() {
+        let mut body = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"])
+        {
+            let row = vec![format!("*{prev}"); 10].join(", ");
+            body.push_str(&format!("{name}: &{name} [{row}]\n"));
+        }
+        body.push_str(R);
+        assert!(err(&body).starts_with("Template format error:"), "{}", err(&body));
     }
 }
