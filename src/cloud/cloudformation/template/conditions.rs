@@ -38,14 +38,21 @@ impl Conditions<'_> {
             return Ok(*v);
         }
         let Some(expr) = self.scope.doc.condition(name) else {
-            return Err(TemplateError::template(format!("unresolved condition dependency {name} in Fn::Condition")));
-        };
-        if self.visiting.iter().any(|v| v == name) || self.visiting.len() > MAX_CONDITION_CHAIN {
-            let mut cycle = self.visiting.clone();
-            cycle.sort();
             return Err(TemplateError::format(format!(
-                "Circular dependency between conditions: [{}]",
+                "Unresolved condition dependencies [{name}] in the Conditions block of the template"
+            )));
+        };
+        if let Some(start) = self.visiting.iter().position(|v| v == name) {
+            let mut cycle = self.visiting[start..].to_vec();
+            cycle.sort();
+            return Err(TemplateError::template(format!(
+                "Found circular condition dependency: [{}]",
                 cycle.join(", ")
+            )));
+        }
+        if self.visiting.len() > MAX_CONDITION_CHAIN {
+            return Err(TemplateError::template(format!(
+                "conditions may refer to one another at most {MAX_CONDITION_CHAIN} deep ({name})"
             )));
         }
         self.visiting.push(name.to_string());
@@ -162,8 +169,11 @@ mod tests {
             "Template format error: Unresolved dependencies [Made]. Cannot reference resources in the Conditions block of the template"
         );
         assert!(err("!Equals [!GetAtt Made.Arn, x]").contains("Fn::GetAtt cannot be used in the Conditions block"));
-        assert!(err("!Condition C").contains("Circular dependency between conditions: [C]"));
-        assert!(err("!Condition Nope").contains("unresolved condition dependency Nope"));
+        assert_eq!(err("!Condition C"), "Template error: Found circular condition dependency: [C]");
+        assert_eq!(
+            err("!Condition Nope"),
+            "Template format error: Unresolved condition dependencies [Nope] in the Conditions block of the template"
+        );
         assert_eq!(
             err("!Ref Env"),
             "Template format error: Conditions can only be boolean operations on parameters and other conditions"

@@ -163,6 +163,18 @@ pub fn parse(body: &str) -> Result<Doc, TemplateError> {
         let r = resource(&id, body, &doc)?;
         doc.resources.push(r);
     }
+    let common: Vec<&str> = doc
+        .resources
+        .iter()
+        .map(|r| r.logical_id.as_str())
+        .filter(|id| doc.parameters.iter().any(|p| p.name == *id))
+        .collect();
+    if !common.is_empty() {
+        return Err(TemplateError::template(format!(
+            "all resources and parameters must have unique names. Common name(s):[{}]",
+            common.join(", ")
+        )));
+    }
     if let Some(o) = section("Outputs") {
         doc.outputs = outputs(o, &doc)?;
     }
@@ -187,15 +199,21 @@ fn read(body: &str) -> Result<Yaml, TemplateError> {
 fn version(v: &Yaml) -> Result<(), TemplateError> {
     match v {
         Yaml::String(s) if s == "2010-09-09" => Ok(()),
-        other => {
-            let shown = scalar_text(other).unwrap_or_default();
-            Err(TemplateError::format(format!("'{shown}' is not a supported AWSTemplateFormatVersion")))
-        }
+        _ => Err(TemplateError::format("unsupported value for AWSTemplateFormatVersion.")),
     }
 }
 
+/// AWS documents a template description of at most 1,024 bytes.
+const MAX_DESCRIPTION_BYTES: usize = 1024;
+
 fn description(v: &Yaml) -> Result<String, TemplateError> {
-    scalar_text(v).ok_or_else(|| TemplateError::format("Every Description member must be a string."))
+    let text = scalar_text(v).ok_or_else(|| TemplateError::format("Every Description member must be a string."))?;
+    if text.len() > MAX_DESCRIPTION_BYTES {
+        return Err(TemplateError::format(format!(
+            "Description must be no longer than {MAX_DESCRIPTION_BYTES} bytes."
+        )));
+    }
+    Ok(text)
 }
 
 /// Transforms (`AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`, macros) rewrite a template
@@ -235,7 +253,7 @@ fn mappings(v: &Yaml) -> Result<Map<String, Value>, TemplateError> {
     let mut out = Map::new();
     for (name, map) in all {
         let Some(keys) = map.as_object().filter(|m| m.values().all(Value::is_object)) else {
-            return Err(TemplateError::format(format!("Every Mappings member {name} must be a map of maps")));
+            return Err(TemplateError::format(format!("Every Mappings member {name} must be a map")));
         };
         // Mappings hold literal values: no functions, no nested maps.
         let literal = |v: &Value| match v {
@@ -286,7 +304,7 @@ fn resource(id: &str, body: Value, doc: &Doc) -> Result<Resource, TemplateError>
         }
         Some(_) => {
             return Err(TemplateError::format(format!(
-                "[/Resources/{id}/DependsOn] DependsOn must be a string or a list of strings"
+                "DependsOn must be a string or list of strings. (resource {id})"
             )));
         }
     };
@@ -482,7 +500,16 @@ mod tests {
         assert_eq!(err("- a\n- b\n"), "Template format error: unsupported structure.");
         assert!(err("Resources: [\n").starts_with("Template format error: YAML not well-formed. (line"));
         assert!(err("{\"Resources\": }").starts_with("Template format error: JSON not well-formed. (line 1, column"));
-        assert!(err(&format!("AWSTemplateFormatVersion: '2011-01-01'\n{R}")).contains("AWSTemplateFormatVersion"));
+        assert_eq!(
+            err(&format!("AWSTemplateFormatVersion: '2011-01-01'\n{R}")),
+            "Template format error: unsupported value for AWSTemplateFormatVersion."
+        );
+        assert!(parse(&format!("AWSTemplateFormatVersion: 2010-09-09\n{R}")).is_ok());
+        assert!(err(&format!("Description: '{}'\n{R}", "d".repeat(1025))).contains("no longer than 1024 bytes"));
+        assert_eq!(
+            err(&format!("Parameters:\n  S: {{Type: String}}\n{R}")),
+            "Template error: all resources and parameters must have unique names. Common name(s):[S]"
+        );
         assert!(
             err(&format!("{R}Outputs:\n  O: {{Description: x}}\n"))
                 .contains("Every Outputs member must contain a Value object")

@@ -39,6 +39,10 @@ pub fn unresolved(id: &str, block: Block) -> TemplateError {
     ))
 }
 
+pub fn undefined_get_att(id: &str) -> TemplateError {
+    TemplateError::template(format!("instance of Fn::GetAtt references undefined resource {id}"))
+}
+
 fn resource_in_conditions(id: &str) -> TemplateError {
     TemplateError::format(format!(
         "Unresolved dependencies [{id}]. Cannot reference resources in the Conditions block of the template"
@@ -271,7 +275,7 @@ impl Scope<'_> {
 
     fn attribute(&self, id: &str, attr: &str) -> Result<Value, TemplateError> {
         if self.doc.resource(id).is_none() {
-            return Err(unresolved(id, self.block));
+            return Err(undefined_get_att(id));
         }
         let Some(env) = self.env else { return Err(resource_in_conditions(id)) };
         if let Some(v) = env.attribute(id, attr) {
@@ -529,7 +533,10 @@ mod tests {
             fails("!GetAtt Later.Arn"),
             "Template error: resource Later has not been created, so Fn::GetAtt Later.Arn cannot be resolved"
         );
-        assert!(fails("!GetAtt Ghost.Arn").contains("Unresolved resource dependencies [Ghost]"));
+        assert_eq!(
+            fails("!GetAtt Ghost.Arn"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         assert!(fails("!GetAtt Made").contains("every Fn::GetAtt object requires two non-empty parameters"));
     }
 

@@ -105,9 +105,10 @@ pub fn plan(
         let mut all = Vec::new();
         targets(&r.properties, None, &mut all)?;
         all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None }));
-        if let Some(bad) =
-            all.iter().find(|t| !known(&t.id) || (t.attribute.is_some() && doc.resource(&t.id).is_none()))
-        {
+        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
+            return Err(eval::undefined_get_att(&bad.id));
+        }
+        if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Resources));
         }
         if let Some(d) = r.depends_on.iter().find(|d| doc.resource(d).is_none()) {
@@ -187,6 +188,9 @@ fn check_outputs(
         let mut all = Vec::new();
         for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
             targets(v, None, &mut all)?;
+        }
+        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
+            return Err(eval::undefined_get_att(&bad.id));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Outputs));
@@ -305,8 +309,15 @@ mod tests {
             "Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template";
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, DependsOn: Ghost}\n"), unresolved);
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Ref Ghost}}\n"), unresolved);
-        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt Ghost.Arn}}\n"), unresolved);
+        assert_eq!(
+            msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt Ghost.Arn}}\n"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost}'}}\n"), unresolved);
+        assert_eq!(
+            msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost.Arn}'}}\n"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         // Checked on every branch, whichever one this deployment takes.
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Ghost, y]}}\n"), unresolved);
     }
