@@ -409,4 +409,18 @@ mod tests {
             run("  B: {Type: AWS::S3::Bucket, Properties: {X: !ImportValue {'Fn::Sub': '${AWS::StackName}-arn'}}}\n");
         assert!(ok.is_ok(), "{ok:?}");
     }
+
+    #[test]
+    fn a_chain_of_the_most_resources_allowed_plans() {
+        let mut body = String::from("  R0: {Type: AWS::S3::Bucket}\n");
+        for i in 1..doc::MAX_RESOURCES {
+            body.push_str(&format!(
+                "  R{i}: {{Type: AWS::S3::Bucket, Properties: {{A: !Ref R{}, B: !Sub '${{R0.Arn}}'}}}}\n",
+                i - 1
+            ));
+        }
+        let plan = run(&body).unwrap();
+        assert_eq!(plan.resources.len(), doc::MAX_RESOURCES);
+        assert_eq!(deps(&plan, "R499"), ["R0", "R498"]);
+    }
 }
