@@ -17,9 +17,7 @@ pub fn evaluate(
     params: &ResolvedParameters,
     pseudo: &Pseudo,
 ) -> Result<BTreeMap<String, bool>, TemplateError> {
-    let none = BTreeMap::new();
-    let scope = Scope { doc, params, pseudo, env: None, conditions: &none, block: Block::Conditions };
-    let mut c = Conditions { scope, memo: BTreeMap::new(), visiting: Vec::new() };
+    let mut c = Conditions { doc, params, pseudo, memo: BTreeMap::new(), visiting: Vec::new() };
     for (name, _) in &doc.conditions {
         c.named(name)?;
     }
@@ -27,7 +25,10 @@ pub fn evaluate(
 }
 
 struct Conditions<'a> {
-    scope: Scope<'a>,
+    doc: &'a Doc,
+    params: &'a ResolvedParameters,
+    pseudo: &'a Pseudo,
+    /// The conditions evaluated so far.
     memo: BTreeMap<String, bool>,
     visiting: Vec<String>,
 }
@@ -37,7 +38,7 @@ impl Conditions<'_> {
         if let Some(v) = self.memo.get(name) {
             return Ok(*v);
         }
-        let Some(expr) = self.scope.doc.condition(name) else {
+        let Some(expr) = self.doc.condition(name) else {
             return Err(TemplateError::format(format!(
                 "Unresolved condition dependencies [{name}] in the Conditions block of the template"
             )));
@@ -63,6 +64,27 @@ impl Conditions<'_> {
         Ok(v)
     }
 
+    /// A value compared by Fn::Equals; the conditions its Fn::Ifs name are evaluated first.
+    fn value(&mut self, v: &Value) -> Result<Value, TemplateError> {
+        let mut named = Vec::new();
+        if_conditions(v, &mut named);
+        for c in named {
+            if self.doc.condition(c).is_none() {
+                return Err(TemplateError::template(format!("unresolved condition dependency {c} in Fn::If")));
+            }
+            self.named(c)?;
+        }
+        let scope = Scope {
+            doc: self.doc,
+            params: self.params,
+            pseudo: self.pseudo,
+            env: None,
+            conditions: &self.memo,
+            block: Block::Conditions,
+        };
+        Ok(scope.value(v)?.unwrap_or_default())
+    }
+
     fn expr(&mut self, v: &Value) -> Result<bool, TemplateError> {
         let bad =
             || TemplateError::format("Conditions can only be boolean operations on parameters and other conditions");
@@ -73,8 +95,8 @@ impl Conditions<'_> {
                     || TemplateError::template("every Fn::Equals object requires a list of 2 string parameters.");
                 let [a, b] =
                     arg.as_array().and_then(|a| <&[Value; 2]>::try_from(a.as_slice()).ok()).ok_or_else(usage)?;
-                let a = self.scope.value(a)?.unwrap_or_default();
-                let b = self.scope.value(b)?.unwrap_or_default();
+                let a = self.value(a)?;
+                let b = self.value(b)?;
                 Ok(match (text(&a), text(&b)) {
                     (Some(a), Some(b)) => a == b,
                     _ => a == b,
@@ -101,6 +123,22 @@ impl Conditions<'_> {
             },
             _ => Err(bad()),
         }
+    }
+}
+
+/// The condition names of the Fn::Ifs in `v`.
+fn if_conditions<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Array(args)) = m.get("Fn::If").filter(|_| m.len() == 1) {
+                if let Some(Value::String(c)) = args.first() {
+                    out.push(c);
+                }
+            }
+            m.values().for_each(|x| if_conditions(x, out));
+        }
+        Value::Array(items) => items.iter().for_each(|x| if_conditions(x, out)),
+        _ => {}
     }
 }
 
@@ -168,6 +206,9 @@ mod tests {
             err("!Equals [!Ref Made, x]"),
             "Template format error: Unresolved dependencies [Made]. Cannot reference resources in the Conditions block of the template"
         );
+        assert!(condition("!Equals [!If [IsProd, a, b], a]").unwrap());
+        assert!(err("!Equals [!If [C, a, b], a]").contains("Found circular condition dependency: [C]"));
+        assert!(err("!Equals [!If [Nope, a, b], a]").contains("unresolved condition dependency Nope in Fn::If"));
         assert!(err("!Equals [!GetAtt Made.Arn, x]").contains("Fn::GetAtt cannot be used in the Conditions block"));
         assert_eq!(err("!Condition C"), "Template error: Found circular condition dependency: [C]");
         assert_eq!(

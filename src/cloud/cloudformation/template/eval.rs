@@ -179,7 +179,7 @@ impl Scope<'_> {
     }
 
     fn function(&self, name: &str, arg: &Value) -> Result<Option<Value>, TemplateError> {
-        if self.block == Block::Conditions && matches!(name, "Fn::If" | "Fn::GetAtt" | "Fn::ImportValue") {
+        if self.block == Block::Conditions && matches!(name, "Fn::GetAtt" | "Fn::ImportValue") {
             return Err(TemplateError::template(format!(
                 "{name} cannot be used in the Conditions block of the template"
             )));
