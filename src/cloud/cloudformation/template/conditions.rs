@@ -130,10 +130,10 @@ impl Conditions<'_> {
 fn if_conditions<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
     match v {
         Value::Object(m) => {
-            if let Some(Value::Array(args)) = m.get("Fn::If").filter(|_| m.len() == 1) {
-                if let Some(Value::String(c)) = args.first() {
-                    out.push(c);
-                }
+            if let Some(Value::Array(args)) = m.get("Fn::If").filter(|_| m.len() == 1)
+                && let Some(Value::String(c)) = args.first()
+            {
+                out.push(c);
             }
             m.values().for_each(|x| if_conditions(x, out));
         }
