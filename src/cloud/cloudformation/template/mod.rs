@@ -3,8 +3,10 @@
 //! each resource's properties and the stack's outputs against what has been created.
 //!
 //! `doc` reads the body (YAML short-form tags become the long JSON form), `params` the parameters and
-//! their constraints, `eval` the intrinsic functions and conditions, `plan` the dependencies, `cidr`
-//! the arithmetic of `Fn::Cidr`; this file is the API the stack service uses.
+//! their constraints (`aws_types` the shapes of AWS-specific types, shared with `patterns::validate`),
+//! `conditions` the Conditions, `eval` the intrinsic functions, `plan` the dependencies, `cidr` the
+//! arithmetic of `Fn::Cidr`; this file is the API the stack service uses. Every error is worded as
+//! CloudFormation's `ValidationError` message for the same mistake.
 
 pub mod aws_types;
 mod cidr;
