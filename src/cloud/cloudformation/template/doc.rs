@@ -370,7 +370,9 @@ fn outputs(v: &Yaml, doc: &Doc) -> Result<Vec<Output>, TemplateError> {
             )));
         }
         let Some(value) = body.get("Value") else {
-            return Err(TemplateError::format(format!("Every Outputs member must contain a Value object ({key})")));
+            return Err(TemplateError::format(format!(
+                "[/Outputs/{key}] Every Outputs member must contain a Value object"
+            )));
         };
         let condition = match body.get("Condition") {
             None => None,

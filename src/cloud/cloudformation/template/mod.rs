@@ -150,11 +150,19 @@ impl Template {
             if o.condition.as_ref().is_some_and(|c| !conditions.get(c).copied().unwrap_or(false)) {
                 continue;
             }
-            let string = |v: &Value, what: &str| -> Result<String, TemplateError> {
-                let resolved = scope.value(v)?.unwrap_or_default();
-                eval::text(&resolved).ok_or_else(|| {
-                    TemplateError::format(format!("The {what} of output {} must resolve to a string", o.key))
-                })
+            // AWS's words, with the "Value field" naming whichever field it was.
+            let string = |v: &Value, field: &str| -> Result<String, TemplateError> {
+                match scope.value(v)? {
+                    Some(Value::String(s)) => Ok(s),
+                    Some(Value::Number(n)) => Ok(n.to_string()),
+                    Some(Value::Bool(b)) => Ok(b.to_string()),
+                    Some(Value::Object(_)) => Err(TemplateError::format(format!(
+                        "The {field} field of every Outputs member must evaluate to a String and not a Map."
+                    ))),
+                    _ => Err(TemplateError::format(format!(
+                        "The {field} field of every Outputs member must evaluate to a String."
+                    ))),
+                }
             };
             out.push(OutputValue {
                 key: o.key.clone(),
@@ -346,7 +354,28 @@ mod tests {
         let params = t.resolve_parameters(&[], None).unwrap();
         let env = Created::default().with("S", json!({}));
         let err = t.resolve_outputs(&params, &pseudo(), &env).unwrap_err();
-        assert_eq!(err.message, "Template format error: The Value of output C must resolve to a string");
+        assert_eq!(
+            err.message,
+            "Template format error: The Value field of every Outputs member must evaluate to a String."
+        );
+        for (value, message) in [
+            (
+                "{A: b}",
+                "Template format error: The Value field of every Outputs member must evaluate to a String and not a Map.",
+            ),
+            (
+                "!Ref AWS::NoValue",
+                "Template format error: The Value field of every Outputs member must evaluate to a String.",
+            ),
+            (
+                "!If [Enabled, x, !Ref AWS::NoValue]",
+                "Template format error: The Value field of every Outputs member must evaluate to a String.",
+            ),
+        ] {
+            let t = Template::parse(&t.text().replace("  C: {Value: !Ref L}\n", &format!("  C: {{Value: {value}}}\n")))
+                .unwrap();
+            assert_eq!(t.resolve_outputs(&params, &pseudo(), &env).unwrap_err().message, message, "{value}");
+        }
         let t = Template::parse(&t.text().replace("  C: {Value: !Ref L}\n", "")).unwrap();
         let outputs = t.resolve_outputs(&params, &pseudo(), &env).unwrap();
         assert_eq!(
