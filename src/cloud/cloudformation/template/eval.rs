@@ -195,7 +195,7 @@ impl Scope<'_> {
             "Fn::FindInMap" => self.find_in_map(arg)?,
             "Fn::GetAZs" => self.get_azs(arg)?,
             "Fn::Base64" => {
-                let s = self.string_arg(arg, name, "every Fn::Base64 object requires a string parameter")?;
+                let s = self.string_arg(arg, name, "every Fn::Base64 object must have a String-typed value.")?;
                 Value::String(base64::engine::general_purpose::STANDARD.encode(s))
             }
             "Fn::Cidr" => self.cidr(arg)?,
@@ -300,6 +300,13 @@ impl Scope<'_> {
             },
             _ => return Err(usage),
         };
+        let key_ok = |k: &String| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if vars.is_some_and(|v| !v.keys().all(key_ok)) {
+            return Err(TemplateError::template(
+                "every key of the context object of every Fn::Sub object must contain only alphanumeric characters \
+                 and underscores",
+            ));
+        }
         let mut out = String::new();
         for part in sub_parts(&template)? {
             match part {
@@ -353,12 +360,13 @@ impl Scope<'_> {
 
     fn select(&self, arg: &Value) -> Result<Value, TemplateError> {
         let usage = "Fn::Select requires a list argument with two elements: an integer index and a list";
+        let bad_index = "Fn::Select requires a list argument with a valid index value as its first element";
         let Some([index, list]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 2]>::try_from(a).ok())
         else {
             return Err(TemplateError::template(usage));
         };
-        let index = self.string_arg(index, "Fn::Select", usage)?;
-        let Ok(i) = index.trim().parse::<usize>() else { return Err(TemplateError::template(usage)) };
+        let index = self.string_arg(index, "Fn::Select", bad_index)?;
+        let Ok(i) = index.trim().parse::<usize>() else { return Err(TemplateError::template(bad_index)) };
         let Value::Array(items) = self.arg(list, "Fn::Select")? else { return Err(TemplateError::template(usage)) };
         items
             .get(i)
@@ -367,13 +375,12 @@ impl Scope<'_> {
     }
 
     fn fn_if(&self, arg: &Value) -> Result<Option<Value>, TemplateError> {
-        let usage = "every Fn::If object requires three parameters: a condition name, a value if the condition is \
-                     true and a value if it is false";
-        let Some([cond, yes, no]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 3]>::try_from(a).ok())
-        else {
-            return Err(TemplateError::template(usage));
+        let first =
+            || TemplateError::template("Fn::If requires a list argument with the first element being a condition");
+        let Some(Value::String(cond)) = arg.as_array().and_then(|a| a.first()) else { return Err(first()) };
+        let Some([_, yes, no]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 3]>::try_from(a).ok()) else {
+            return Err(TemplateError::template("Fn::If requires a list argument with three elements"));
         };
-        let Value::String(cond) = cond else { return Err(TemplateError::template(usage)) };
         match self.conditions.get(cond) {
             Some(true) => self.value(yes),
             Some(false) => self.value(no),
@@ -393,14 +400,19 @@ impl Scope<'_> {
         let map = self.string_arg(map, "Fn::FindInMap", usage)?;
         let top = self.string_arg(top, "Fn::FindInMap", usage)?;
         let second = self.string_arg(second, "Fn::FindInMap", usage)?;
-        let found = self.doc.mappings.get(&map).and_then(|m| m.get(&top)).and_then(|m| m.get(&second));
+        let Some(mapping) = self.doc.mappings.get(&map) else {
+            return Err(TemplateError::template(format!(
+                "Mapping named '{map}' is not present in the 'Mappings' section of template"
+            )));
+        };
+        let found = mapping.get(&top).and_then(|m| m.get(&second));
         found
             .cloned()
             .ok_or_else(|| TemplateError::template(format!("Unable to get mapping for {map}::{top}::{second}")))
     }
 
     fn get_azs(&self, arg: &Value) -> Result<Value, TemplateError> {
-        let region = self.string_arg(arg, "Fn::GetAZs", "Fn::GetAZs requires a region name or an empty string")?;
+        let region = self.string_arg(arg, "Fn::GetAZs", "every Fn::GetAZs object must have a String-typed value.")?;
         let region = if region.is_empty() { self.pseudo.region.clone() } else { region };
         Ok(Value::Array(["a", "b", "c"].iter().map(|z| Value::String(format!("{region}{z}"))).collect()))
     }
@@ -551,6 +563,7 @@ mod tests {
         assert!(fails("!Sub '${Bad-Name}'").contains("variable names in Fn::Sub syntax"));
         assert!(fails("!Sub '${Names}'").contains("variable Names in Fn::Sub expression does not resolve to a string"));
         assert!(fails("!Sub [a, b, c]").contains("One or more Fn::Sub intrinsic functions"));
+        assert!(fails("!Sub ['${a-b}', {a-b: x}]").contains("every key of the context object of every Fn::Sub object"));
         assert!(fails("!Sub '${Nope}'").contains("Unresolved resource dependencies [Nope]"));
     }
 
@@ -571,7 +584,14 @@ mod tests {
             fails("!Select [3, !Ref Names]"),
             "Template error: Fn::Select cannot select nonexistent value at index 3"
         );
-        assert!(fails("!Select [-1, !Ref Names]").contains("Fn::Select requires"));
+        assert_eq!(
+            fails("!Select [-1, !Ref Names]"),
+            "Template error: Fn::Select requires a list argument with a valid index value as its first element"
+        );
+        assert_eq!(
+            fails("!Select [0, x]"),
+            "Template error: Fn::Select requires a list argument with two elements: an integer index and a list"
+        );
     }
 
     #[test]
@@ -580,7 +600,11 @@ mod tests {
         assert_eq!(ok("!If [IsDev, big, !Ref AWS::NoValue]"), json!("<no value>"));
         assert_eq!(ok("{A: !If [IsDev, x, !Ref AWS::NoValue], B: 1}"), json!({"B": 1}));
         assert_eq!(fails("!If [Nope, a, b]"), "Template error: unresolved condition dependency Nope in Fn::If");
-        assert!(fails("!If [IsProd, a]").contains("every Fn::If object requires three parameters"));
+        assert_eq!(fails("!If [IsProd, a]"), "Template error: Fn::If requires a list argument with three elements");
+        assert_eq!(
+            fails("!If [[IsProd], a, b]"),
+            "Template error: Fn::If requires a list argument with the first element being a condition"
+        );
         assert!(fails("!Equals [a, a]").contains("Fn::Equals can only be used in the Conditions block"));
     }
 
@@ -592,12 +616,17 @@ mod tests {
             "Template error: Unable to get mapping for Sizes::test::Shards"
         );
         assert!(fails("!FindInMap [Sizes, prod]").contains("every Fn::FindInMap object requires three parameters"));
+        assert_eq!(
+            fails("!FindInMap [Nope, prod, Shards]"),
+            "Template error: Mapping named 'Nope' is not present in the 'Mappings' section of template"
+        );
         assert!(fails("!FindInMap [Sizes, test, Shards, {DefaultValue: 1}]").contains("AWS::LanguageExtensions"));
         assert_eq!(ok("!GetAZs ''"), json!(["eu-west-1a", "eu-west-1b", "eu-west-1c"]));
         assert_eq!(ok("!GetAZs us-east-2"), json!(["us-east-2a", "us-east-2b", "us-east-2c"]));
         assert_eq!(ok("!Select [0, !GetAZs {Ref: AWS::Region}]"), json!("eu-west-1a"));
         assert_eq!(ok("!Base64 hello"), json!("aGVsbG8="));
-        assert!(fails("!Base64 [a]").contains("Fn::Base64"));
+        assert_eq!(fails("!Base64 [a]"), "Template error: every Fn::Base64 object must have a String-typed value.");
+        assert_eq!(fails("!GetAZs [a]"), "Template error: every Fn::GetAZs object must have a String-typed value.");
         assert_eq!(ok("!Cidr ['10.0.0.0/16', 2, 8]"), json!(["10.0.0.0/24", "10.0.1.0/24"]));
         assert!(fails("!Cidr ['10.0.0.0/24', 9, 5]").contains("holds 8"));
         assert!(fails("!Cidr ['10.0.0.0/24', 2]").contains("every Fn::Cidr object requires three parameters"));
