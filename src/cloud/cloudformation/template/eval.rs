@@ -39,6 +39,10 @@ pub fn unresolved(id: &str, block: Block) -> TemplateError {
     ))
 }
 
+pub fn invalid_sub_attribute(id: &str, attr: &str) -> TemplateError {
+    TemplateError::template(format!("instance of Fn::Sub references invalid resource attribute {id}.{attr}"))
+}
+
 pub fn undefined_get_att(id: &str) -> TemplateError {
     TemplateError::template(format!("instance of Fn::GetAtt references undefined resource {id}"))
 }
@@ -319,9 +323,22 @@ impl Scope<'_> {
 
     fn sub_var(&self, name: &str, vars: Option<&Map<String, Value>>) -> Result<String, TemplateError> {
         let value = match vars.and_then(|v| v.get(name)) {
-            Some(expr) => self.arg(expr, "Fn::Sub")?,
+            Some(expr) => {
+                let value = self.arg(expr, "Fn::Sub")?;
+                return text(&value).ok_or_else(|| {
+                    TemplateError::template(
+                        "every value of the context object of every Fn::Sub object must be a string or a function \
+                         that returns a string",
+                    )
+                });
+            }
             None => match name.split_once('.') {
-                Some((id, attr)) if !is_pseudo(name) && self.params.get(name).is_none() => self.attribute(id, attr)?,
+                Some((id, attr)) if !is_pseudo(name) && self.params.get(name).is_none() => {
+                    if self.doc.resource(id).is_none() {
+                        return Err(invalid_sub_attribute(id, attr));
+                    }
+                    self.attribute(id, attr)?
+                }
                 _ => self.reference(&Value::String(name.to_string()))?.unwrap_or_default(),
             },
         };
@@ -565,6 +582,14 @@ mod tests {
         assert!(fails("!Sub [a, b, c]").contains("One or more Fn::Sub intrinsic functions"));
         assert!(fails("!Sub ['${a-b}', {a-b: x}]").contains("every key of the context object of every Fn::Sub object"));
         assert!(fails("!Sub '${Nope}'").contains("Unresolved resource dependencies [Nope]"));
+        assert_eq!(
+            fails("!Sub '${Nope.Arn}'"),
+            "Template error: instance of Fn::Sub references invalid resource attribute Nope.Arn"
+        );
+        assert_eq!(
+            fails("!Sub ['${X}', {X: !Ref Names}]"),
+            "Template error: every value of the context object of every Fn::Sub object must be a string or a function that returns a string"
+        );
     }
 
     #[test]

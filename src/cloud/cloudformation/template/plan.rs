@@ -16,6 +16,8 @@ pub struct Target {
     pub id: String,
     /// The attribute of a `Fn::GetAtt` when it is written literally.
     pub attribute: Option<String>,
+    /// Written as `${A.B}` in an `Fn::Sub` rather than as an `Fn::GetAtt`.
+    pub in_sub: bool,
 }
 
 /// The names an expression references. With `conditions`, only the branch of each `Fn::If` the
@@ -25,8 +27,11 @@ pub fn targets(
     conditions: Option<&BTreeMap<String, bool>>,
     out: &mut Vec<Target>,
 ) -> Result<(), TemplateError> {
-    let target =
-        |id: &str, attribute: Option<&str>| Target { id: id.to_string(), attribute: attribute.map(String::from) };
+    let target = |id: &str, attribute: Option<&str>| Target {
+        id: id.to_string(),
+        attribute: attribute.map(String::from),
+        in_sub: false,
+    };
     if let Some((name, arg)) = eval::call(v, Block::Resources) {
         match (name, arg) {
             ("Ref", Value::String(id)) => out.push(target(id, None)),
@@ -85,8 +90,8 @@ fn sub_targets(
             continue;
         }
         match name.split_once('.') {
-            Some((id, attr)) => out.push(Target { id: id.into(), attribute: Some(attr.into()) }),
-            None => out.push(Target { id: name, attribute: None }),
+            Some((id, attr)) => out.push(Target { id: id.into(), attribute: Some(attr.into()), in_sub: true }),
+            None => out.push(Target { id: name, attribute: None, in_sub: true }),
         }
     }
     Ok(())
@@ -104,9 +109,9 @@ pub fn plan(
     for r in &doc.resources {
         let mut all = Vec::new();
         targets(&r.properties, None, &mut all)?;
-        all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None }));
+        all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None, in_sub: false }));
         if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
-            return Err(eval::undefined_get_att(&bad.id));
+            return Err(undefined_attribute_target(bad));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Resources));
@@ -190,7 +195,7 @@ fn check_outputs(
             targets(v, None, &mut all)?;
         }
         if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
-            return Err(eval::undefined_get_att(&bad.id));
+            return Err(undefined_attribute_target(bad));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Outputs));
@@ -210,6 +215,13 @@ fn check_outputs(
         }
     }
     Ok(())
+}
+
+fn undefined_attribute_target(t: &Target) -> TemplateError {
+    match (&t.attribute, t.in_sub) {
+        (Some(attr), true) => eval::invalid_sub_attribute(&t.id, attr),
+        _ => eval::undefined_get_att(&t.id),
+    }
 }
 
 fn check_attribute(
@@ -316,7 +328,7 @@ mod tests {
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost}'}}\n"), unresolved);
         assert_eq!(
             msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost.Arn}'}}\n"),
-            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+            "Template error: instance of Fn::Sub references invalid resource attribute Ghost.Arn"
         );
         // Checked on every branch, whichever one this deployment takes.
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Ghost, y]}}\n"), unresolved);
