@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::doc::Doc;
-use super::eval::{Block, Scope, call, text};
+use super::eval::Scope;
 use super::model::{Pseudo, ResolvedParameters, TemplateError};
+use super::syntax::{Block, call, text};
 
 /// Conditions chained deeper than this are refused rather than recursed into.
 const MAX_CONDITION_CHAIN: usize = 128;

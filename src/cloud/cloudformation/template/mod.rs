@@ -4,7 +4,8 @@
 //!
 //! `doc` reads the body (YAML short-form tags become the long JSON form), `params` the parameters and
 //! their constraints (`aws_types` the shapes of AWS-specific types, shared with `patterns::validate`),
-//! `conditions` the Conditions, `eval` the intrinsic functions, `plan` the dependencies, `cidr` the
+//! `conditions` the Conditions, `syntax` the shape of expressions, `eval` the intrinsic functions, `plan`
+//! the dependencies, `cidr` the
 //! arithmetic of `Fn::Cidr`; this file is the API the stack service uses. Every error is worded as
 //! CloudFormation's `ValidationError` message for the same mistake.
 
@@ -16,6 +17,7 @@ mod eval;
 mod model;
 mod params;
 mod plan;
+mod syntax;
 
 use serde_json::Value;
 
@@ -26,7 +28,8 @@ pub use model::{
 
 use crate::cloud::resource_provider::Properties;
 use doc::Doc;
-use eval::{Block, Scope};
+use eval::Scope;
+use syntax::Block;
 
 /// A parsed template; keeps the original text for GetTemplate.
 #[derive(Debug, Clone)]
@@ -124,7 +127,7 @@ impl Template {
         env: &dyn Env,
     ) -> Result<Properties, TemplateError> {
         let Some(resource) = self.doc.resource(logical_id) else {
-            return Err(eval::unresolved(logical_id, Block::Resources));
+            return Err(syntax::unresolved(logical_id, Block::Resources));
         };
         let conditions = conditions::evaluate(&self.doc, params, pseudo)?;
         let scope =

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::conditions;
 use super::doc::{Doc, Resource};
-use super::eval::{self, Block, SubPart};
 use super::model::{Plan, PlannedResource, Pseudo, ResolvedParameters, TemplateError};
+use super::syntax::{self, Block, SubPart};
 
 /// What one `Ref`, `Fn::GetAtt` or `${…}` names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,7 +32,7 @@ pub fn targets(
         attribute: attribute.map(String::from),
         in_sub: false,
     };
-    if let Some((name, arg)) = eval::call(v, Block::Resources) {
+    if let Some((name, arg)) = syntax::call(v, Block::Resources) {
         match (name, arg) {
             ("Ref", Value::String(id)) => out.push(target(id, None)),
             ("Fn::GetAtt", Value::String(s)) => {
@@ -84,9 +84,9 @@ fn sub_targets(
     if let Some(vars) = vars {
         vars.values().try_for_each(|x| targets(x, conditions, out))?;
     }
-    for part in eval::sub_parts(s)? {
+    for part in syntax::sub_parts(s)? {
         let SubPart::Var(name) = part else { continue };
-        if vars.is_some_and(|v| v.contains_key(&name)) || eval::is_pseudo(&name) {
+        if vars.is_some_and(|v| v.contains_key(&name)) || syntax::is_pseudo(&name) {
             continue;
         }
         match name.split_once('.') {
@@ -104,7 +104,7 @@ pub fn plan(
     pseudo: &Pseudo,
     attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
 ) -> Result<Plan, TemplateError> {
-    let known = |id: &str| eval::is_pseudo(id) || params.get(id).is_some() || doc.resource(id).is_some();
+    let known = |id: &str| syntax::is_pseudo(id) || params.get(id).is_some() || doc.resource(id).is_some();
     // Every reference must name something, whichever branch a deployment takes.
     for r in &doc.resources {
         let mut all = Vec::new();
@@ -114,10 +114,10 @@ pub fn plan(
             return Err(undefined_attribute_target(bad));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
-            return Err(eval::unresolved(&bad.id, Block::Resources));
+            return Err(syntax::unresolved(&bad.id, Block::Resources));
         }
         if let Some(d) = r.depends_on.iter().find(|d| doc.resource(d).is_none()) {
-            return Err(eval::unresolved(d, Block::Resources));
+            return Err(syntax::unresolved(d, Block::Resources));
         }
     }
     for r in &doc.resources {
@@ -140,7 +140,7 @@ pub fn plan(
             depends_on.insert(t.id.clone());
         }
         if let Some(missing) = depends_on.iter().find(|d| !is_included(d)) {
-            return Err(eval::unresolved(missing, Block::Resources));
+            return Err(syntax::unresolved(missing, Block::Resources));
         }
         resources.push(PlannedResource {
             logical_id: r.logical_id.clone(),
@@ -171,7 +171,7 @@ fn imports_stand_alone(doc: &Doc, v: &Value) -> Result<(), TemplateError> {
             || text.contains("\"Fn::ImportValue\"")
             || text.contains("\"Fn::GetAZs\""))
     };
-    match eval::call(v, Block::Resources) {
+    match syntax::call(v, Block::Resources) {
         Some(("Fn::ImportValue", arg)) if nested(arg)? => Err(refused()),
         Some((_, arg)) => imports_stand_alone(doc, arg),
         None => match v {
@@ -198,7 +198,7 @@ fn check_outputs(
             return Err(undefined_attribute_target(bad));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
-            return Err(eval::unresolved(&bad.id, Block::Outputs));
+            return Err(syntax::unresolved(&bad.id, Block::Outputs));
         }
         if o.condition.as_ref().is_some_and(|c| !conditions.get(c).copied().unwrap_or(false)) {
             continue;
@@ -209,7 +209,7 @@ fn check_outputs(
         }
         for t in taken.iter().filter(|t| doc.resource(&t.id).is_some()) {
             if !is_included(&t.id) {
-                return Err(eval::unresolved(&t.id, Block::Outputs));
+                return Err(syntax::unresolved(&t.id, Block::Outputs));
             }
             check_attribute(doc, t, attributes_of)?;
         }
@@ -219,8 +219,8 @@ fn check_outputs(
 
 fn undefined_attribute_target(t: &Target) -> TemplateError {
     match (&t.attribute, t.in_sub) {
-        (Some(attr), true) => eval::invalid_sub_attribute(&t.id, attr),
-        _ => eval::undefined_get_att(&t.id),
+        (Some(attr), true) => syntax::invalid_sub_attribute(&t.id, attr),
+        _ => syntax::undefined_get_att(&t.id),
     }
 }
 
