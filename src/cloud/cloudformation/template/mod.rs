@@ -5,9 +5,8 @@
 //! `doc` reads the body (YAML short-form tags become the long JSON form), `params` the parameters and
 //! their constraints (`aws_types` the shapes of AWS-specific types, shared with `patterns::validate`),
 //! `conditions` the Conditions, `syntax` the shape of expressions, `eval` the intrinsic functions, `plan`
-//! the dependencies, `cidr` the
-//! arithmetic of `Fn::Cidr`; this file is the API the stack service uses. Every error is worded as
-//! CloudFormation's `ValidationError` message for the same mistake.
+//! the dependencies, `cidr` the arithmetic of `Fn::Cidr`; this file is the API the stack service uses.
+//! Every error is worded as CloudFormation's `ValidationError` message for the same mistake.
 
 pub mod aws_types;
 mod cidr;
