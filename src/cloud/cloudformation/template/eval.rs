@@ -7,16 +7,13 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::cidr;
-use super::doc::{Doc, transform_error};
+use super::doc::Doc;
 use super::model::{Env, Pseudo, ResolvedParameters, TemplateError};
 use super::params;
 use super::syntax::{
-    Block, SubPart, call, invalid_sub_attribute, is_pseudo, sub_parts, text, undefined_get_att, unresolved,
+    Block, SubPart, call, invalid_sub_attribute, is_pseudo, sub_parts, text, transform_error, undefined_get_att,
+    unresolved, unsupported,
 };
-
-/// The functions AWS lists when it meets one it does not know.
-const SUPPORTED: &str = "[Fn::Base64, Fn::GetAtt, Fn::GetAZs, Fn::ImportValue, Fn::Join, Fn::Split, Fn::FindInMap, \
-                         Fn::Select, Ref, Fn::Equals, Fn::If, Fn::Not, Condition, Fn::And, Fn::Or, Fn::Sub, Fn::Cidr]";
 
 fn resource_in_conditions(id: &str) -> TemplateError {
     TemplateError::format(format!(
@@ -98,14 +95,9 @@ impl Scope<'_> {
                     "{name} can only be used in the Conditions block of the template or inside a condition"
                 )));
             }
-            "Fn::Transform" => return Err(transform_error("named by Fn::Transform (AWS::Include or a macro)")),
-            "Fn::Length" | "Fn::ToJsonString" => {
-                return Err(transform_error(&format!("AWS::LanguageExtensions (needed by {name})")));
-            }
             other => {
-                return Err(TemplateError::template(format!(
-                    "Encountered unsupported function: {other} Supported functions are: {SUPPORTED}"
-                )));
+                return Err(unsupported(other)
+                    .unwrap_or_else(|| TemplateError::template(format!("{other} cannot be used here"))));
             }
         };
         Ok(Some(v))

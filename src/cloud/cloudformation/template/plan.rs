@@ -97,15 +97,19 @@ fn sub_targets(
     Ok(())
 }
 
-/// The resources to deploy, in template order, each with what it waits for.
-pub fn plan(
-    doc: &Doc,
-    params: &ResolvedParameters,
-    pseudo: &Pseudo,
-    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
-) -> Result<Plan, TemplateError> {
-    let known = |id: &str| syntax::is_pseudo(id) || params.get(id).is_some() || doc.resource(id).is_some();
-    // Every reference must name something, whichever branch a deployment takes.
+/// What holds whatever the parameters: every function is one the engine evaluates, every reference
+/// names something (whichever branch a deployment takes), no Fn::ImportValue depends on a resource.
+pub fn check_template(doc: &Doc) -> Result<(), TemplateError> {
+    let known =
+        |id: &str| syntax::is_pseudo(id) || doc.parameters.iter().any(|p| p.name == id) || doc.resource(id).is_some();
+    for r in &doc.resources {
+        syntax::check_functions(&r.properties, Block::Resources)?;
+    }
+    for o in &doc.outputs {
+        for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
+            syntax::check_functions(v, Block::Outputs)?;
+        }
+    }
     for r in &doc.resources {
         let mut all = Vec::new();
         targets(&r.properties, None, &mut all)?;
@@ -126,6 +130,17 @@ pub fn plan(
     for o in &doc.outputs {
         imports_stand_alone(doc, &o.value)?;
     }
+    check_output_references(doc, &known)
+}
+
+/// The resources to deploy, in template order, each with what it waits for.
+pub fn plan(
+    doc: &Doc,
+    params: &ResolvedParameters,
+    pseudo: &Pseudo,
+    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
+) -> Result<Plan, TemplateError> {
+    check_template(doc)?;
     let conditions = conditions::evaluate(doc, params, pseudo)?;
     let holds = |c: &Option<String>| c.as_ref().is_none_or(|c| conditions.get(c).copied().unwrap_or(false));
     let included: Vec<&Resource> = doc.resources.iter().filter(|r| holds(&r.condition)).collect();
@@ -150,7 +165,7 @@ pub fn plan(
             update_replace_policy: r.update_replace_policy,
         });
     }
-    check_outputs(doc, &conditions, &known, &is_included, attributes_of)?;
+    check_outputs(doc, &conditions, &is_included, attributes_of)?;
     refuse_cycles(&resources)?;
     Ok(Plan { resources })
 }
@@ -182,13 +197,7 @@ fn imports_stand_alone(doc: &Doc, v: &Value) -> Result<(), TemplateError> {
     }
 }
 
-fn check_outputs(
-    doc: &Doc,
-    conditions: &BTreeMap<String, bool>,
-    known: &dyn Fn(&str) -> bool,
-    is_included: &dyn Fn(&str) -> bool,
-    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
-) -> Result<(), TemplateError> {
+fn check_output_references(doc: &Doc, known: &dyn Fn(&str) -> bool) -> Result<(), TemplateError> {
     for o in &doc.outputs {
         let mut all = Vec::new();
         for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
@@ -200,6 +209,17 @@ fn check_outputs(
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(syntax::unresolved(&bad.id, Block::Outputs));
         }
+    }
+    Ok(())
+}
+
+fn check_outputs(
+    doc: &Doc,
+    conditions: &BTreeMap<String, bool>,
+    is_included: &dyn Fn(&str) -> bool,
+    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
+) -> Result<(), TemplateError> {
+    for o in &doc.outputs {
         if o.condition.as_ref().is_some_and(|c| !conditions.get(c).copied().unwrap_or(false)) {
             continue;
         }

@@ -118,3 +118,61 @@ pub fn call(v: &Value, block: Block) -> Option<(&str, &Value)> {
     let is_fn = k == "Ref" || k.starts_with("Fn::") || (k == "Condition" && block == Block::Conditions);
     is_fn.then_some((k.as_str(), arg))
 }
+
+/// Every function the engine evaluates.
+const FUNCTIONS: &[&str] = &[
+    "Ref",
+    "Condition",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::Split",
+    "Fn::Select",
+    "Fn::If",
+    "Fn::FindInMap",
+    "Fn::GetAZs",
+    "Fn::Base64",
+    "Fn::Cidr",
+    "Fn::ImportValue",
+    "Fn::Equals",
+    "Fn::And",
+    "Fn::Or",
+    "Fn::Not",
+];
+
+/// The functions AWS lists when it meets one it does not know.
+const SUPPORTED: &str = "[Fn::Base64, Fn::GetAtt, Fn::GetAZs, Fn::ImportValue, Fn::Join, Fn::Split, Fn::FindInMap, \
+                         Fn::Select, Ref, Fn::Equals, Fn::If, Fn::Not, Condition, Fn::And, Fn::Or, Fn::Sub, Fn::Cidr]";
+
+/// Why a call of `name` can never be evaluated, if it cannot: a transform's function or an unknown one.
+pub fn unsupported(name: &str) -> Option<TemplateError> {
+    match name {
+        n if FUNCTIONS.contains(&n) => None,
+        "Fn::Transform" => Some(transform_error("named by Fn::Transform (AWS::Include or a macro)")),
+        "Fn::Length" | "Fn::ToJsonString" => {
+            Some(transform_error(&format!("AWS::LanguageExtensions (needed by {name})")))
+        }
+        other => Some(TemplateError::template(format!(
+            "Encountered unsupported function: {other} Supported functions are: {SUPPORTED}"
+        ))),
+    }
+}
+
+/// Every call in `v` can be evaluated, whichever branch a deployment takes.
+pub fn check_functions(v: &Value, block: Block) -> Result<(), TemplateError> {
+    if let Some((name, arg)) = call(v, block) {
+        if let Some(e) = unsupported(name) {
+            return Err(e);
+        }
+        return check_functions(arg, block);
+    }
+    match v {
+        Value::Object(m) => m.values().try_for_each(|x| check_functions(x, block)),
+        Value::Array(items) => items.iter().try_for_each(|x| check_functions(x, block)),
+        _ => Ok(()),
+    }
+}
+
+pub fn transform_error(name: &str) -> TemplateError {
+    TemplateError::format(format!("Transform {name} is not supported by the local cloud"))
+}
