@@ -43,4 +43,26 @@ async fn a_file_that_disagrees_with_its_metadata_is_an_error_not_wrong_bytes() {
     let e = err.into_service_error();
     assert_eq!(code(&e), "InternalError");
     assert!(e.message().unwrap_or("").contains("s3/dmg/k"), "{:?}", e.message());
+    let damage = cloud.cloud.ctx.damage.list();
+    assert!(damage.iter().any(|d| d.service == "s3" && d.resource == "dmg/k"), "{damage:?}");
+}
+
+#[tokio::test]
+async fn unreadable_metadata_is_set_aside_and_the_cloud_still_serves() {
+    let cloud = TestCloud::start_with(|c| {
+        let s3 = c.data_dir.join("s3");
+        std::fs::create_dir_all(&s3).unwrap();
+        std::fs::write(s3.join("meta.redb"), b"not a redb file at all").unwrap();
+    })
+    .await;
+    let damage = cloud.cloud.ctx.damage.list();
+    assert!(damage.iter().any(|d| d.service == "s3" && d.resource.ends_with("meta.redb")), "{damage:?}");
+    let aside = std::fs::read_dir(cloud.data_dir().join("s3"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("meta.redb.damaged-"));
+    assert!(aside, "the damaged file is kept for the operator");
+    let s3 = client(&cloud).await;
+    bucket(&s3, "fresh").await;
+    assert_eq!(s3.list_buckets().send().await.unwrap().buckets().len(), 1);
 }

@@ -44,7 +44,7 @@ pub struct S3 {
 
 impl S3 {
     pub fn new(ctx: &Arc<CloudContext>) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open(ctx.config.data_dir.join("s3"))?);
+        let store = Arc::new(Store::open(ctx.config.data_dir.join("s3"), Arc::downgrade(ctx))?);
         ctx.object_writer.install(Arc::new(writer::Writer::new(store.clone(), Arc::downgrade(ctx))));
         Ok(S3 {
             descriptor: Descriptor {

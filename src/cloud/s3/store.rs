@@ -7,11 +7,12 @@
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use super::errors;
 use super::layout;
 use super::meta::{self, Batch, BucketMeta, MetaError, MetaStore, ObjectMeta};
+use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::files;
 
@@ -20,6 +21,8 @@ pub struct Store {
     pub meta: Arc<MetaStore>,
     /// Serialises changes, so a check (bucket empty, bucket exists) holds until its change commits.
     writes: Mutex<()>,
+    /// Where damage is reported (weak: the context holds the S3 object writer, which holds this).
+    ctx: Weak<CloudContext>,
 }
 
 /// What a new object is made of, besides its bytes.
@@ -39,9 +42,29 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> ApiError {
 }
 
 impl Store {
-    pub fn open(root: PathBuf) -> Result<Store, MetaError> {
-        let meta = MetaStore::shared(&root)?;
-        let store = Store { root, meta, writes: Mutex::new(()) };
+    /// Opens the store under `root`. Metadata that cannot be read is moved aside as
+    /// `meta.redb.damaged-<ms>` and reported, and the S3 starts empty rather than stopping the cloud.
+    pub fn open(root: PathBuf, ctx: Weak<CloudContext>) -> Result<Store, MetaError> {
+        let meta = match MetaStore::shared(&root) {
+            Ok(meta) => meta,
+            Err(e) => {
+                let db = root.join("meta.redb");
+                let aside = root.join(format!("meta.redb.damaged-{}", crate::cloud::clock::wall_ms()));
+                std::fs::rename(&db, &aside).map_err(|r| MetaError {
+                    path: db.display().to_string(),
+                    detail: format!("{}; moving it aside failed: {r}", e.detail),
+                })?;
+                if let Some(ctx) = ctx.upgrade() {
+                    ctx.damage.report(
+                        "s3",
+                        db.display().to_string(),
+                        format!("{e}; moved aside to {}, the local S3 starts without its buckets", aside.display()),
+                    );
+                }
+                MetaStore::shared(&root)?
+            }
+        };
+        let store = Store { root, meta, writes: Mutex::new(()), ctx };
         store.remove_temp_files();
         Ok(store)
     }
@@ -166,11 +189,11 @@ impl Store {
         let mut file = fs::File::open(&path).map_err(|e| io_error("opening", &path, e))?;
         let actual = file.metadata().map_err(|e| io_error("reading", &path, e))?.len();
         if actual != object.size {
-            return Err(errors::internal(format!(
-                "{} holds {actual} bytes where its metadata says {}",
-                path.display(),
-                object.size
-            )));
+            let reason = format!("{} holds {actual} bytes where its metadata says {}", path.display(), object.size);
+            if let Some(ctx) = self.ctx.upgrade() {
+                ctx.damage.report("s3", format!("{bucket}/{key}"), format!("{reason}; reads of it are refused"));
+            }
+            return Err(errors::internal(reason));
         }
         file.seek(SeekFrom::Start(start)).map_err(|e| io_error("reading", &path, e))?;
         let mut out = vec![0; len as usize];
