@@ -5,6 +5,7 @@
 mod support;
 
 mod buckets;
+mod chunked;
 mod cli;
 mod durability;
 mod multipart;

@@ -75,10 +75,14 @@ impl XmlWriter {
 }
 
 /// A REST-XML error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), as S3 answers.
-/// The host's body limit is S3's `EntityTooLarge`.
+/// The host's own refusals carry S3's codes: the body limit is `EntityTooLarge`, signature failures
+/// are `SignatureDoesNotMatch`, `InvalidAccessKeyId` and `AccessDenied`.
 pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> super::response::HttpResponse {
     let (status, code) = match err.code.as_ref() {
         "RequestEntityTooLarge" => (http::StatusCode::BAD_REQUEST, "EntityTooLarge"),
+        "InvalidSignatureException" => (err.status, "SignatureDoesNotMatch"),
+        "UnrecognizedClientException" => (err.status, "InvalidAccessKeyId"),
+        "MissingAuthenticationTokenException" => (err.status, "AccessDenied"),
         code => (err.status, code),
     };
     let mut w = XmlWriter::new();
