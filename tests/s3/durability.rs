@@ -66,3 +66,33 @@ async fn unreadable_metadata_is_set_aside_and_the_cloud_still_serves() {
     bucket(&s3, "fresh").await;
     assert_eq!(s3.list_buckets().send().await.unwrap().buckets().len(), 1);
 }
+
+#[tokio::test]
+async fn a_write_that_fails_on_disk_changes_nothing() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "fail").await;
+    s3.put_object().bucket("fail").key("kept").body(ByteStream::from_static(b"old")).send().await.unwrap();
+    // Something in the way of the object's file: its rename cannot happen.
+    let blocked = cloud.data_dir().join("s3/fail/blocked");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    let err =
+        s3.put_object().bucket("fail").key("blocked").body(ByteStream::from_static(b"new")).send().await.unwrap_err();
+    let e = err.into_service_error();
+    assert_eq!(code(&e), "InternalError");
+    assert!(e.message().unwrap_or("").contains("s3/fail/blocked"), "{:?}", e.message());
+    assert!(
+        s3.head_object().bucket("fail").key("blocked").send().await.unwrap_err().into_service_error().is_not_found()
+    );
+    let listed = s3.list_objects_v2().bucket("fail").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(1));
+    let leftovers: Vec<_> = std::fs::read_dir(cloud.data_dir().join("s3/fail"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp file is left behind: {leftovers:?}");
+    let got = s3.get_object().bucket("fail").key("kept").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"old");
+}
