@@ -13,6 +13,44 @@ use aws_sigv4::sign::v4;
 
 use super::*;
 
+/// The request's signature, date and secret, for framing a signed body.
+pub struct Seed {
+    signature: String,
+    date: String,
+    secret: String,
+}
+
+impl Seed {
+    /// `<hex size>;chunk-signature=…` chunks of `data` (one per slice, then the empty one) and a
+    /// signed CRC32 trailer, each signature chained from the previous, as the SDKs sign them.
+    fn frame(&self, chunks: &[&[u8]], trailer: &str) -> Vec<u8> {
+        use sha2::Digest;
+        let hex = |b: &[u8]| hex::encode(sha2::Sha256::digest(b));
+        let key = aws_sigv4::sign::v4::generate_signing_key(&self.secret, SystemTime::now(), "us-east-1", "s3");
+        let scope = format!("{}/us-east-1/s3/aws4_request", &self.date[..8]);
+        let mut previous = self.signature.clone();
+        let mut out = Vec::new();
+        for data in chunks.iter().copied().chain(std::iter::once(&b""[..])) {
+            let sts =
+                format!("AWS4-HMAC-SHA256-PAYLOAD\n{}\n{scope}\n{previous}\n{}\n{}", self.date, hex(b""), hex(data));
+            previous = aws_sigv4::sign::v4::calculate_signature(&key, sts.as_bytes());
+            out.extend_from_slice(format!("{:x};chunk-signature={previous}\r\n", data.len()).as_bytes());
+            if !data.is_empty() {
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        let canonical = format!("x-amz-checksum-crc32:{trailer}\n");
+        let sts =
+            format!("AWS4-HMAC-SHA256-TRAILER\n{}\n{scope}\n{previous}\n{}", self.date, hex(canonical.as_bytes()));
+        let sig = aws_sigv4::sign::v4::calculate_signature(&key, sts.as_bytes());
+        out.extend_from_slice(
+            format!("x-amz-checksum-crc32:{trailer}\r\nx-amz-trailer-signature:{sig}\r\n\r\n").as_bytes(),
+        );
+        out
+    }
+}
+
 /// A PUT of `body` (already framed) with `x-amz-content-sha256: <content_sha>`, signed.
 async fn put_chunked(
     cloud: &TestCloud,
@@ -20,6 +58,17 @@ async fn put_chunked(
     content_sha: &str,
     decoded_len: usize,
     body: Vec<u8>,
+) -> (u16, String) {
+    put_framed(cloud, path, content_sha, decoded_len, |_| body).await
+}
+
+/// As [`put_chunked`], the body framed once the request's signature is known.
+async fn put_framed(
+    cloud: &TestCloud,
+    path: &str,
+    content_sha: &str,
+    decoded_len: usize,
+    frame: impl FnOnce(&Seed) -> Vec<u8>,
 ) -> (u16, String) {
     let creds = cloud.cloud.credentials();
     let host = cloud.url().trim_start_matches("http://").to_string();
@@ -60,6 +109,13 @@ async fn put_chunked(
     for (k, v) in instructions.headers() {
         headers.push((k.to_string(), v.to_string()));
     }
+    let authorization = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone()).unwrap();
+    let seed = Seed {
+        signature: authorization.rsplit_once("Signature=").unwrap().1.to_string(),
+        date: headers.iter().find(|(k, _)| k == "x-amz-date").unwrap().1.clone(),
+        secret: creds.secret_access_key.clone(),
+    };
+    let body = frame(&seed);
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut req = client.put(uri);
     for (k, v) in headers.iter().filter(|(k, _)| k != "host") {
@@ -84,13 +140,20 @@ async fn unsigned_and_signed_chunked_bodies_with_trailing_checksums_are_stored()
     let (status, body) =
         put_chunked(&cloud, "/chunks/u", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", 11, unsigned.into_bytes()).await;
     assert_eq!(status, 200, "{body}");
-    let sig = "0".repeat(64);
-    let signed = format!(
-        "b;chunk-signature={sig}\r\nhello world\r\n0;chunk-signature={sig}\r\nx-amz-checksum-crc32:{crc}\r\nx-amz-trailer-signature:{sig}\r\n\r\n"
-    );
+    let signed = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
     let (status, body) =
-        put_chunked(&cloud, "/chunks/s", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", 11, signed.into_bytes()).await;
+        put_framed(&cloud, "/chunks/s", signed, 11, |seed| seed.frame(&[b"hello", b" world"], &crc)).await;
     assert_eq!(status, 200, "{body}");
+    // The same framing with a chunk changed after signing: the chain no longer holds.
+    let (status, body) = put_framed(&cloud, "/chunks/forged", signed, 11, |seed| {
+        let mut framed = seed.frame(&[b"hello", b" world"], &crc);
+        let at = framed.windows(5).position(|w| w == b"hello").unwrap();
+        framed[at] = b'j';
+        framed
+    })
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("<Code>SignatureDoesNotMatch</Code>"), "{body}");
     for key in ["u", "s"] {
         let got = s3.get_object().bucket("chunks").key(key).checksum_mode(ChecksumMode::Enabled).send().await.unwrap();
         assert_eq!(got.checksum_crc32(), Some(crc.as_str()));

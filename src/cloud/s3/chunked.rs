@@ -8,8 +8,11 @@ use crate::cloud::error::ApiError;
 #[derive(Debug, Default, PartialEq)]
 pub struct Decoded {
     pub data: Vec<u8>,
-    /// Trailer names lower-cased, values trimmed; the trailer signature is dropped.
+    /// Trailer names lower-cased, values trimmed; the trailer signature is kept apart.
     pub trailers: Vec<(String, String)>,
+    /// Each chunk's `chunk-signature` with the range of `data` it covers (the last, empty, too).
+    pub chunk_signatures: Vec<(String, std::ops::Range<usize>)>,
+    pub trailer_signature: Option<String>,
 }
 
 fn line(body: &[u8], at: usize) -> Result<(&[u8], usize), ApiError> {
@@ -32,10 +35,15 @@ pub fn decode(body: &[u8], expected: Option<u64>) -> Result<Decoded, ApiError> {
     loop {
         let (header, next) = line(body, at)?;
         let header = std::str::from_utf8(header).map_err(|_| incomplete())?;
-        let size_hex = header.split(';').next().unwrap_or("").trim();
+        let (size_hex, extension) = header.split_once(';').unwrap_or((header, ""));
+        let size_hex = size_hex.trim();
         let size = usize::from_str_radix(size_hex, 16)
             .map_err(|_| errors::invalid_argument(format!("Invalid aws-chunked chunk size: {size_hex:?}")))?;
         at = next;
+        let start = out.data.len();
+        if let Some(sig) = extension.trim().strip_prefix("chunk-signature=") {
+            out.chunk_signatures.push((sig.trim().to_string(), start..start + size));
+        }
         if size == 0 {
             break;
         }
@@ -55,7 +63,9 @@ pub fn decode(body: &[u8], expected: Option<u64>) -> Result<Decoded, ApiError> {
         let trailer = String::from_utf8_lossy(trailer);
         let (name, value) = trailer.split_once(':').ok_or_else(incomplete)?;
         let name = name.trim().to_ascii_lowercase();
-        if name != "x-amz-trailer-signature" {
+        if name == "x-amz-trailer-signature" {
+            out.trailer_signature = Some(value.trim().to_string());
+        } else {
             out.trailers.push((name, value.trim().to_string()));
         }
     }
@@ -83,6 +93,8 @@ mod tests {
         let d = decode(body, None).unwrap();
         assert_eq!(d.data, b"abc");
         assert_eq!(d.trailers.len(), 1);
+        assert_eq!(d.chunk_signatures, [("ab".to_string(), 0..3), ("cd".to_string(), 3..3)]);
+        assert_eq!(d.trailer_signature.as_deref(), Some("ef"));
     }
 
     #[test]

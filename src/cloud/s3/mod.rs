@@ -8,6 +8,7 @@ pub mod bucket_policy_provider;
 pub mod bucket_provider;
 pub mod buckets;
 pub mod checksum;
+pub mod chunk_signing;
 pub mod chunked;
 pub mod errors;
 pub mod layout;
@@ -133,9 +134,10 @@ impl Service for S3 {
                 endpoint: ctx.endpoint_url.get().cloned().unwrap_or_default(),
             };
             let store = self.store.clone();
+            let secret = ctx.config.auth.then(|| ctx.credentials.secret_access_key.clone());
             // Bodies are written and synced to disk: off the async workers.
             let result = tokio::task::spawn_blocking(move || {
-                let req = S3Request::parse(*rest, call.region)?;
+                let req = S3Request::parse(*rest, call.region, secret)?;
                 route(&store, &req, &env)
             })
             .await

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use super::{checksum, chunked, errors};
+use super::{checksum, chunk_signing, chunked, errors};
 use crate::cloud::error::ApiError;
 use crate::cloud::service::RestRequest;
 
@@ -20,6 +20,8 @@ pub struct S3Request {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub region: String,
+    /// The secret chunk signatures are checked with; `None` under `--no-auth`.
+    pub secret: Option<String>,
 }
 
 /// A body as stored: the bytes and the checksum the client sent (or asked for), verified.
@@ -58,7 +60,7 @@ fn host_bucket(headers: &HeaderMap) -> Option<String> {
 }
 
 impl S3Request {
-    pub fn parse(req: RestRequest, region: String) -> Result<Self, ApiError> {
+    pub fn parse(req: RestRequest, region: String, secret: Option<String>) -> Result<Self, ApiError> {
         let RestRequest { method, uri, headers, body } = req;
         let path = uri.path();
         let (bucket, key) = match host_bucket(&headers) {
@@ -76,7 +78,7 @@ impl S3Request {
         let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Ok(S3Request { method, bucket, key: (!key.is_empty()).then_some(key), query, headers, body, region })
+        Ok(S3Request { method, bucket, key: (!key.is_empty()).then_some(key), query, headers, body, region, secret })
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -135,6 +137,9 @@ impl S3Request {
                 return Err(errors::entity_too_large());
             }
             let decoded = chunked::decode(&self.body, expected)?;
+            if let Some(secret) = &self.secret {
+                chunk_signing::verify_request(&self.headers, &decoded, secret)?;
+            }
             (decoded.data, decoded.trailers)
         } else {
             (self.body.to_vec(), Vec::new())
@@ -176,7 +181,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(http::header::HOST, host.parse().unwrap());
         let req = RestRequest { method: Method::GET, uri: path.parse().unwrap(), headers, body: Bytes::new() };
-        S3Request::parse(req, "us-east-1".into()).unwrap()
+        S3Request::parse(req, "us-east-1".into(), None).unwrap()
     }
 
     #[test]
