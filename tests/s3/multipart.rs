@@ -147,3 +147,91 @@ async fn a_put_beyond_64_mib_is_entity_too_large() {
         s3.put_object().bucket("big").key("k").body(ByteStream::from(vec![0u8; 70 * MIB])).send().await.unwrap_err();
     assert_eq!(code(&err.into_service_error()), "EntityTooLarge");
 }
+
+#[tokio::test]
+async fn a_part_can_be_copied_from_an_existing_object() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "copyparts").await;
+    let source: Vec<u8> = (0..6 * MIB).map(|i| (i % 7) as u8).collect();
+    s3.put_object().bucket("copyparts").key("src").body(ByteStream::from(source.clone())).send().await.unwrap();
+    let up = s3.create_multipart_upload().bucket("copyparts").key("dst").send().await.unwrap();
+    let id = up.upload_id().unwrap();
+    let first = s3
+        .upload_part_copy()
+        .bucket("copyparts")
+        .key("dst")
+        .upload_id(id)
+        .part_number(1)
+        .copy_source("copyparts/src")
+        .send()
+        .await
+        .unwrap();
+    let second = s3
+        .upload_part_copy()
+        .bucket("copyparts")
+        .key("dst")
+        .upload_id(id)
+        .part_number(2)
+        .copy_source("copyparts/src")
+        .copy_source_range("bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    let err = s3
+        .upload_part_copy()
+        .bucket("copyparts")
+        .key("dst")
+        .upload_id(id)
+        .part_number(3)
+        .copy_source("copyparts/src")
+        .copy_source_range(format!("bytes=0-{}", 6 * MIB))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "InvalidArgument");
+    let parts =
+        [first.copy_part_result().unwrap().e_tag().unwrap(), second.copy_part_result().unwrap().e_tag().unwrap()];
+    let completed: Vec<CompletedPart> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, e)| CompletedPart::builder().part_number(i as i32 + 1).e_tag(*e).build())
+        .collect();
+    s3.complete_multipart_upload()
+        .bucket("copyparts")
+        .key("dst")
+        .upload_id(id)
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed)).build())
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("copyparts").key("dst").send().await.unwrap();
+    let body = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(body.len(), 6 * MIB + 10);
+    assert_eq!(&body[6 * MIB..], &source[..10]);
+}
+
+#[tokio::test]
+async fn user_metadata_beyond_2_kb_is_refused() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "metasize").await;
+    let err = s3
+        .put_object()
+        .bucket("metasize")
+        .key("k")
+        .metadata("big", "v".repeat(2100))
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "MetadataTooLarge");
+    s3.put_object()
+        .bucket("metasize")
+        .key("k")
+        .metadata("ok", "v".repeat(1000))
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+}

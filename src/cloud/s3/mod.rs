@@ -96,6 +96,9 @@ fn route(store: &Store, req: &S3Request, env: &Env) -> Result<Reply, ApiError> {
             list::list_v1(store, req)
         }
         (&Method::POST, true, false) if req.has("delete") => objects::delete_many(store, req),
+        (&Method::PUT, true, true) if req.has("uploadId") && req.headers.contains_key("x-amz-copy-source") => {
+            multipart::upload_part_copy(store, req, now)
+        }
         (&Method::PUT, true, true) if req.has("uploadId") => multipart::upload_part(store, req, now),
         (&Method::PUT, true, true) if req.headers.contains_key("x-amz-copy-source") => objects::copy(store, req, now),
         (&Method::PUT, true, true) => objects::put(store, req, now),

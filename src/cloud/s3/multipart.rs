@@ -54,7 +54,7 @@ pub fn create(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiE
         key: key.to_string(),
         initiated_ms: now_ms,
         content_type: req.header("content-type").unwrap_or("binary/octet-stream").to_string(),
-        user_meta: req.user_meta(),
+        user_meta: req.user_meta()?,
         checksum_algorithm: algorithm.clone(),
     };
     let dir = layout::upload_dir(&store.root, &id);
@@ -79,6 +79,25 @@ fn part_number(req: &S3Request) -> Result<u32, ApiError> {
         .ok_or_else(|| errors::invalid_argument("Part number must be an integer between 1 and 10000, inclusive"))
 }
 
+/// Writes a part's file, then commits its metadata.
+fn store_part(
+    store: &Store,
+    id: &str,
+    number: u32,
+    data: &[u8],
+    checksum: Option<(String, String)>,
+    now_ms: u64,
+) -> Result<PartMeta, ApiError> {
+    let part =
+        PartMeta { number, size: data.len() as u64, etag: checksum::etag(data), last_modified_ms: now_ms, checksum };
+    let path = layout::part_path(&store.root, id, number);
+    files::write_atomic(&path, data).map_err(|e| errors::internal(format!("writing {}: {e}", path.display())))?;
+    let mut batch = Batch::default();
+    batch.put(meta::PARTS, meta::part_id(id, number), &part);
+    store.meta.commit(batch).map_err(meta_error)?;
+    Ok(part)
+}
+
 pub fn upload_part(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiError> {
     let number = part_number(req)?;
     let (id, upload) = upload(store, req)?;
@@ -88,25 +107,55 @@ pub fn upload_part(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply,
     {
         payload.checksum = Some((alg.clone(), checksum::base64(&checksum::digest(alg, &[&payload.data]))));
     }
-    let part = PartMeta {
-        number,
-        size: payload.data.len() as u64,
-        etag: checksum::etag(&payload.data),
-        last_modified_ms: now_ms,
-        checksum: payload.checksum,
-    };
-    let path = layout::part_path(&store.root, &id, number);
-    files::write_atomic(&path, &payload.data)
-        .map_err(|e| errors::internal(format!("writing {}: {e}", path.display())))?;
-    let mut batch = Batch::default();
-    batch.put(meta::PARTS, meta::part_id(&id, number), &part);
-    store.meta.commit(batch).map_err(meta_error)?;
+    let part = store_part(store, &id, number, &payload.data, payload.checksum, now_ms)?;
     let mut r = reply::empty(StatusCode::OK);
     reply::set(&mut r, "etag", &part.etag);
     if let Some((alg, value)) = &part.checksum {
         reply::set(&mut r, &checksum::header_name(alg), value);
     }
     Ok(r)
+}
+
+/// `x-amz-copy-source-range: bytes=first-last` within an object of `size` bytes.
+fn copy_range(header: &str, size: u64) -> Result<(u64, u64), ApiError> {
+    let parsed = header
+        .trim()
+        .strip_prefix("bytes=")
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+        .filter(|(a, b)| a <= b);
+    let (first, last) = parsed.ok_or_else(|| {
+        errors::invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
+    })?;
+    if last >= size {
+        return Err(errors::invalid_argument(format!(
+            "Range specified is not valid for source object of size: {size}"
+        )));
+    }
+    Ok((first, last))
+}
+
+/// UploadPartCopy: a part cut from an existing object (`x-amz-copy-source`, optionally a range).
+pub fn upload_part_copy(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiError> {
+    let number = part_number(req)?;
+    let (id, upload) = upload(store, req)?;
+    let (src_bucket, src_key) = super::objects::copy_source(req.header("x-amz-copy-source").unwrap_or(""))?;
+    let source = store.object(&src_bucket, &src_key)?;
+    let (first, last) = match req.header("x-amz-copy-source-range") {
+        Some(range) => copy_range(range, source.size)?,
+        None => (0, source.size.saturating_sub(1)),
+    };
+    let len = if source.size == 0 { 0 } else { last - first + 1 };
+    let data = store.read(&src_bucket, &src_key, &source, first, len)?;
+    let sum =
+        upload.checksum_algorithm.as_ref().map(|alg| (alg.clone(), checksum::base64(&checksum::digest(alg, &[&data]))));
+    let part = store_part(store, &id, number, &data, sum, now_ms)?;
+    Ok(reply::xml("CopyPartResult", |w| {
+        w.elem("LastModified", reply::iso(part.last_modified_ms)).elem("ETag", &part.etag);
+        if let Some((alg, value)) = &part.checksum {
+            w.elem(&format!("Checksum{alg}"), value);
+        }
+    }))
 }
 
 pub fn list_parts(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
@@ -242,4 +291,18 @@ pub fn complete(store: &Store, req: &S3Request, endpoint: &str, now_ms: u64) -> 
         }
         w.opt("ChecksumType", stored.checksum_type.as_ref());
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_ranges_must_be_within_the_source() {
+        assert_eq!(copy_range("bytes=0-4", 10).unwrap(), (0, 4));
+        assert_eq!(copy_range("bytes=5-9", 10).unwrap(), (5, 9));
+        assert_eq!(copy_range("bytes=5-10", 10).unwrap_err().code, "InvalidArgument");
+        assert_eq!(copy_range("bytes=5-", 10).unwrap_err().code, "InvalidArgument");
+        assert_eq!(copy_range("bytes=4-2", 10).unwrap_err().code, "InvalidArgument");
+    }
 }

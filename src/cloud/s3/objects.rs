@@ -107,7 +107,7 @@ pub fn put(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiErro
     }
     let new = NewObject {
         content_type: req.header("content-type").map(str::to_string),
-        user_meta: req.user_meta(),
+        user_meta: req.user_meta()?,
         checksum: payload.checksum,
     };
     let stored = store.put_object(bucket, key, &payload.data, new, now_ms)?;
@@ -193,7 +193,7 @@ pub fn delete_many(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
 }
 
 /// `x-amz-copy-source: /bucket/key` (or without the leading slash), URL-encoded.
-fn copy_source(header: &str) -> Result<(String, String), ApiError> {
+pub(super) fn copy_source(header: &str) -> Result<(String, String), ApiError> {
     let source = header.split_once("?versionId=").map_or(header, |(s, _)| s);
     let decoded = percent_decode(source)?;
     let trimmed = decoded.strip_prefix('/').unwrap_or(&decoded);
@@ -231,7 +231,11 @@ pub fn copy(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiErr
         (None, None) => None,
     };
     let new = if replace {
-        NewObject { content_type: req.header("content-type").map(str::to_string), user_meta: req.user_meta(), checksum }
+        NewObject {
+            content_type: req.header("content-type").map(str::to_string),
+            user_meta: req.user_meta()?,
+            checksum,
+        }
     } else {
         NewObject { content_type: Some(source.content_type.clone()), user_meta: source.user_meta.clone(), checksum }
     };

@@ -11,6 +11,8 @@ use crate::cloud::service::RestRequest;
 
 /// The largest PutObject or UploadPart body; larger objects go through multipart upload.
 pub const MAX_PUT_BYTES: usize = 64 * 1024 * 1024;
+/// User-defined metadata (`x-amz-meta-*` names and values) is limited to 2 KB.
+pub const MAX_USER_META_BYTES: usize = 2 * 1024;
 
 pub struct S3Request {
     pub method: Method,
@@ -110,8 +112,9 @@ impl S3Request {
         self.key.as_deref().ok_or_else(errors::method_not_allowed)
     }
 
-    /// `x-amz-meta-*` headers, names lower-cased without the prefix.
-    pub fn user_meta(&self) -> Vec<(String, String)> {
+    /// `x-amz-meta-*` headers, names lower-cased without the prefix; S3 allows 2 KB of them
+    /// (names and values, UTF-8 bytes).
+    pub fn user_meta(&self) -> Result<Vec<(String, String)>, ApiError> {
         let mut meta: Vec<(String, String)> = self
             .headers
             .iter()
@@ -121,7 +124,14 @@ impl S3Request {
             })
             .collect();
         meta.sort();
-        meta
+        let size: usize = meta.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if size > MAX_USER_META_BYTES {
+            return Err(ApiError::bad_request(
+                "MetadataTooLarge",
+                "Your metadata headers exceed the maximum allowed metadata size.",
+            ));
+        }
+        Ok(meta)
     }
 
     /// The body, decoded and checked: aws-chunked framing undone, `EntityTooLarge` beyond
