@@ -50,14 +50,14 @@ async fn a_file_that_disagrees_with_its_metadata_is_an_error_not_wrong_bytes() {
 #[tokio::test]
 async fn unreadable_metadata_is_set_aside_and_the_cloud_still_serves() {
     let cloud = TestCloud::start_with(|c| {
-        let s3 = c.data_dir.join("s3");
-        std::fs::create_dir_all(&s3).unwrap();
-        std::fs::write(s3.join("meta.redb"), b"not a redb file at all").unwrap();
+        let meta = c.data_dir.join("s3/.meta");
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(meta.join("meta.redb"), b"not a redb file at all").unwrap();
     })
     .await;
     let damage = cloud.cloud.ctx.damage.list();
     assert!(damage.iter().any(|d| d.service == "s3" && d.resource.ends_with("meta.redb")), "{damage:?}");
-    let aside = std::fs::read_dir(cloud.data_dir().join("s3"))
+    let aside = std::fs::read_dir(cloud.data_dir().join("s3/.meta"))
         .unwrap()
         .flatten()
         .any(|e| e.file_name().to_string_lossy().starts_with("meta.redb.damaged-"));
@@ -95,4 +95,13 @@ async fn a_write_that_fails_on_disk_changes_nothing() {
     assert!(leftovers.is_empty(), "no temp file is left behind: {leftovers:?}");
     let got = s3.get_object().bucket("fail").key("kept").send().await.unwrap();
     assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"old");
+}
+
+#[tokio::test]
+async fn a_bucket_may_be_named_like_the_metadata_file() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "meta.redb").await;
+    s3.put_object().bucket("meta.redb").key("k").body(ByteStream::from_static(b"1")).send().await.unwrap();
+    assert_eq!(s3.list_objects_v2().bucket("meta.redb").send().await.unwrap().key_count(), Some(1));
 }

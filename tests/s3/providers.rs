@@ -19,17 +19,17 @@ fn request(logical: &str, properties: serde_json::Value) -> ResourceRequest {
     }
 }
 
-fn providers(cloud: &TestCloud) -> (BucketProvider, BucketPolicyProvider) {
+fn providers(cloud: &TestCloud) -> (BucketProvider, BucketPolicyProvider, S3) {
     // A second handle on the same data dir shares the running S3's store.
     let s3 = S3::new(&cloud.cloud.ctx).unwrap();
-    (BucketProvider::new(&s3, &cloud.cloud.ctx), BucketPolicyProvider::new(&s3))
+    (BucketProvider::new(&s3, &cloud.cloud.ctx), BucketPolicyProvider::new(&s3), s3)
 }
 
 #[tokio::test]
 async fn a_bucket_resource_is_what_the_s3_api_then_sees() {
     let cloud = cloud().await;
     let s3 = client(&cloud).await;
-    let (buckets, policies) = providers(&cloud);
+    let (buckets, policies, service) = providers(&cloud);
     let props = json!({
         "BucketName": "cfn-logs",
         "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/k"}, "BucketKeyEnabled": true}]},
@@ -44,6 +44,11 @@ async fn a_bucket_resource_is_what_the_s3_api_then_sees() {
     let enc = s3.get_bucket_encryption().bucket("cfn-logs").send().await.unwrap();
     let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
     assert_eq!(rule.apply_server_side_encryption_by_default().unwrap().kms_master_key_id(), Some("alias/k"));
+
+    let stored = service.store().bucket("cfn-logs").unwrap();
+    assert_eq!(stored.stored["VersioningConfiguration"], json!({"Status": "Enabled"}));
+    assert!(stored.tags.contains(&("team".to_string(), "data".to_string())), "{:?}", stored.tags);
+    assert!(stored.tags.iter().any(|(k, _)| k == "aws:cloudformation:stack-name"), "stack tags propagate");
 
     let err = buckets.create(request("Again", props.clone())).await.unwrap_err();
     assert!(err.reason.contains("cfn-logs already exists"), "{err}");
@@ -86,7 +91,7 @@ async fn a_bucket_resource_is_what_the_s3_api_then_sees() {
 async fn a_bucket_without_a_name_gets_cloudformations_generated_one() {
     let cloud = cloud().await;
     let s3 = client(&cloud).await;
-    let (buckets, _) = providers(&cloud);
+    let (buckets, _, _) = providers(&cloud);
     let made = buckets.create(request("DeliveryBucket", json!({}))).await.unwrap();
     assert!(made.physical_id.starts_with("pipeline-deliverybucket-"), "{}", made.physical_id);
     s3.head_bucket().bucket(&made.physical_id).send().await.unwrap();

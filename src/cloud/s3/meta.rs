@@ -1,4 +1,4 @@
-//! S3 metadata in redb under `<data dir>/s3/meta.redb`: buckets, objects (ETag, checksums, content
+//! S3 metadata in redb under `<data dir>/s3/.meta/meta.redb`: buckets, objects (ETag, checksums, content
 //! type, user metadata, size), multipart uploads and their parts, one JSON document each, with the
 //! on-disk format version beside them. Object bodies are plain files (`layout.rs`).
 //!

@@ -1,6 +1,6 @@
 //! The local S3: REST-XML on the local endpoint, path-style (`/{bucket}/{key}`) and virtual-host
 //! style (`Host: {bucket}.localhost:{port}`). Buckets and objects live in `store.rs` (metadata in
-//! redb, bodies as plain files under `<data dir>/s3/`); one file per operation family
+//! redb under `<data dir>/s3/.meta/`, bodies as plain files under `<data dir>/s3/<bucket>/`); one file per operation family
 //! (`buckets.rs`, `objects.rs`, `list.rs`, `multipart.rs`); the CloudFormation providers for
 //! `AWS::S3::Bucket` and `AWS::S3::BucketPolicy` call the same functions.
 

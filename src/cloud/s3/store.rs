@@ -16,6 +16,9 @@ use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::files;
 
+/// The metadata's directory beside the buckets': no bucket name starts with `.`, so none can clash.
+pub const META_DIR: &str = ".meta";
+
 pub struct Store {
     pub root: PathBuf,
     pub meta: Arc<MetaStore>,
@@ -45,11 +48,12 @@ impl Store {
     /// Opens the store under `root`. Metadata that cannot be read is moved aside as
     /// `meta.redb.damaged-<ms>` and reported, and the S3 starts empty rather than stopping the cloud.
     pub fn open(root: PathBuf, ctx: Weak<CloudContext>) -> Result<Store, MetaError> {
-        let meta = match MetaStore::shared(&root) {
+        let meta_dir = root.join(META_DIR);
+        let meta = match MetaStore::shared(&meta_dir) {
             Ok(meta) => meta,
             Err(e) => {
-                let db = root.join("meta.redb");
-                let aside = root.join(format!("meta.redb.damaged-{}", crate::cloud::clock::wall_ms()));
+                let db = meta_dir.join("meta.redb");
+                let aside = meta_dir.join(format!("meta.redb.damaged-{}", crate::cloud::clock::wall_ms()));
                 std::fs::rename(&db, &aside).map_err(|r| MetaError {
                     path: db.display().to_string(),
                     detail: format!("{}; moving it aside failed: {r}", e.detail),
@@ -61,7 +65,7 @@ impl Store {
                         format!("{e}; moved aside to {}, the local S3 starts without its buckets", aside.display()),
                     );
                 }
-                MetaStore::shared(&root)?
+                MetaStore::shared(&meta_dir)?
             }
         };
         let store = Store { root, meta, writes: Mutex::new(()), ctx };
@@ -322,7 +326,7 @@ impl Store {
         self.meta.clear().map_err(meta_error)?;
         if let Ok(entries) = fs::read_dir(&self.root) {
             for entry in entries.flatten() {
-                if entry.path().is_dir() {
+                if entry.path().is_dir() && entry.file_name() != META_DIR {
                     let _ = fs::remove_dir_all(entry.path());
                 }
             }
