@@ -43,6 +43,12 @@ async fn the_aws_cli_copies_lists_and_uploads_in_parts() {
     let ls = cloud.aws(&["s3", "ls", "s3://cli/"]).unwrap();
     let listing = String::from_utf8_lossy(&ls.stdout);
     assert!(listing.contains("PRE dir/") && listing.contains("big.bin"), "{listing}");
+    let buckets = cloud.aws(&["s3", "ls"]).unwrap();
+    assert!(
+        String::from_utf8_lossy(&buckets.stdout).contains(" cli\n"),
+        "{}",
+        String::from_utf8_lossy(&buckets.stdout)
+    );
     let err = cloud
         .aws(&["s3api", "get-object", "--bucket", "cli", "--key", "none", dir.path().join("x").to_str().unwrap()])
         .unwrap();
