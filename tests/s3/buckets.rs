@@ -101,3 +101,34 @@ async fn policies_and_encryption_are_stored_and_read_back() {
     assert_eq!(rule.apply_server_side_encryption_by_default().unwrap().kms_master_key_id(), Some("alias/data"));
     assert_eq!(rule.bucket_key_enabled(), Some(true));
 }
+
+#[tokio::test]
+async fn tags_versioning_and_unsupported_sub_resources() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "tagged").await;
+    let err = s3.get_bucket_tagging().bucket("tagged").send().await.unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "NoSuchTagSet");
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(aws_sdk_s3::types::Tag::builder().key("team").value("data").build().unwrap())
+        .build()
+        .unwrap();
+    s3.put_bucket_tagging().bucket("tagged").tagging(tagging).send().await.unwrap();
+    let got = s3.get_bucket_tagging().bucket("tagged").send().await.unwrap();
+    assert_eq!(got.tag_set()[0].key(), "team");
+    let system = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(aws_sdk_s3::types::Tag::builder().key("aws:x").value("1").build().unwrap())
+        .build()
+        .unwrap();
+    let err = s3.put_bucket_tagging().bucket("tagged").tagging(system).send().await.unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "InvalidTag");
+    s3.delete_bucket_tagging().bucket("tagged").send().await.unwrap();
+    assert!(s3.get_bucket_tagging().bucket("tagged").send().await.is_err());
+    let versioning = s3.get_bucket_versioning().bucket("tagged").send().await.unwrap();
+    assert_eq!(versioning.status(), None);
+
+    // A sub-resource the local S3 does not implement is refused, never taken for DeleteBucket.
+    let err = s3.delete_bucket_lifecycle().bucket("tagged").send().await.unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "NotImplemented");
+    s3.head_bucket().bucket("tagged").send().await.expect("the bucket is still there");
+}

@@ -49,6 +49,10 @@ async fn a_bucket_resource_is_what_the_s3_api_then_sees() {
     assert_eq!(stored.stored["VersioningConfiguration"], json!({"Status": "Enabled"}));
     assert!(stored.tags.contains(&("team".to_string(), "data".to_string())), "{:?}", stored.tags);
     assert!(stored.tags.iter().any(|(k, _)| k == "aws:cloudformation:stack-name"), "stack tags propagate");
+    let versioning = s3.get_bucket_versioning().bucket("cfn-logs").send().await.unwrap();
+    assert_eq!(versioning.status().map(|s| s.as_str()), Some("Enabled"));
+    let tags = s3.get_bucket_tagging().bucket("cfn-logs").send().await.unwrap();
+    assert!(tags.tag_set().iter().any(|t| t.key() == "team" && t.value() == "data"));
 
     let err = buckets.create(request("Again", props.clone())).await.unwrap_err();
     assert!(err.reason.contains("cfn-logs already exists"), "{err}");

@@ -6,6 +6,7 @@
 
 pub mod bucket_policy_provider;
 pub mod bucket_provider;
+pub mod bucket_settings;
 pub mod buckets;
 pub mod checksum;
 pub mod chunk_signing;
@@ -83,14 +84,18 @@ fn route(store: &Store, req: &S3Request, env: &Env) -> Result<Reply, ApiError> {
         (&Method::GET, false, _) => buckets::list(store, &env.account),
         (&Method::PUT, true, false) if req.has("policy") => buckets::put_policy(store, req),
         (&Method::PUT, true, false) if req.has("encryption") => buckets::put_encryption(store, req),
-        (&Method::PUT, true, false) => buckets::create(store, req, now),
+        (&Method::PUT, true, false) if req.has("tagging") => bucket_settings::put_tagging(store, req),
+        (&Method::PUT, true, false) if plain(req) => buckets::create(store, req, now),
         (&Method::HEAD, true, false) => buckets::head(store, req),
         (&Method::DELETE, true, false) if req.has("policy") => buckets::delete_policy(store, req),
         (&Method::DELETE, true, false) if req.has("encryption") => buckets::delete_encryption(store, req),
-        (&Method::DELETE, true, false) => buckets::delete(store, req),
+        (&Method::DELETE, true, false) if req.has("tagging") => bucket_settings::delete_tagging(store, req),
+        (&Method::DELETE, true, false) if plain(req) => buckets::delete(store, req),
         (&Method::GET, true, false) if req.has("policy") => buckets::get_policy(store, req),
         (&Method::GET, true, false) if req.has("encryption") => buckets::get_encryption(store, req),
         (&Method::GET, true, false) if req.has("location") => buckets::location(store, req),
+        (&Method::GET, true, false) if req.has("tagging") => bucket_settings::get_tagging(store, req),
+        (&Method::GET, true, false) if req.has("versioning") => bucket_settings::get_versioning(store, req),
         (&Method::GET, true, false) if req.param("list-type") == Some("2") => list::list_v2(store, req),
         (&Method::GET, true, false) if req.query.iter().all(|(k, _)| LIST_V1_PARAMS.contains(&k.as_str())) => {
             list::list_v1(store, req)
@@ -114,6 +119,12 @@ fn route(store: &Store, req: &S3Request, env: &Env) -> Result<Reply, ApiError> {
             Err(errors::not_implemented(&format!("{} {} ?{}", req.method, req.resource(), sub.join("&"))))
         }
     }
+}
+
+/// No sub-resource: an unsupported one (`?lifecycle`, `?versioning`, …) must never fall through to
+/// CreateBucket or DeleteBucket. The SDKs add `x-id=<Operation>` to some requests.
+fn plain(req: &S3Request) -> bool {
+    req.query.iter().all(|(k, _)| k == "x-id")
 }
 
 const LIST_V1_PARAMS: [&str; 5] = ["prefix", "delimiter", "marker", "max-keys", "encoding-type"];
