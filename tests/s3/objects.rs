@@ -245,3 +245,21 @@ fn hex_md5(b: &[u8]) -> String {
     use md5::Digest;
     hex::encode(md5::Md5::digest(b))
 }
+
+#[tokio::test]
+async fn an_unsupported_object_sub_resource_leaves_the_object_alone() {
+    let cloud = cloud().await;
+    let s3 = client(&cloud).await;
+    bucket(&s3, "subres").await;
+    s3.put_object().bucket("subres").key("k").body(ByteStream::from_static(b"keep")).send().await.unwrap();
+    let err = s3.delete_object_tagging().bucket("subres").key("k").send().await.unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "NotImplemented");
+    let tagging = aws_sdk_s3::types::Tagging::builder()
+        .tag_set(aws_sdk_s3::types::Tag::builder().key("a").value("b").build().unwrap())
+        .build()
+        .unwrap();
+    let err = s3.put_object_tagging().bucket("subres").key("k").tagging(tagging).send().await.unwrap_err();
+    assert_eq!(code(&err.into_service_error()), "NotImplemented");
+    let got = s3.get_object().bucket("subres").key("k").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"keep");
+}

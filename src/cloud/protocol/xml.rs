@@ -105,4 +105,30 @@ mod tests {
         });
         assert_eq!(w.finish(), "<A><B>x&lt;y &amp; &quot;z&quot;</B></A>");
     }
+
+    #[test]
+    fn the_hosts_refusals_read_as_s3_errors() {
+        use crate::cloud::error::ApiError;
+        let body = |r: super::super::response::HttpResponse| {
+            let status = r.status().as_u16();
+            let bytes = futures_body(r);
+            (status, String::from_utf8(bytes).unwrap())
+        };
+        let (status, text) = body(rest_error(&ApiError::too_large(100), "req-1"));
+        assert_eq!(status, 400);
+        assert!(
+            text.contains("<Code>EntityTooLarge</Code>") && text.contains("<RequestId>req-1</RequestId>"),
+            "{text}"
+        );
+        let forbidden = ApiError::new(http::StatusCode::FORBIDDEN, "InvalidSignatureException", "no");
+        let (status, text) = body(rest_error(&forbidden, "req-2"));
+        assert_eq!(status, 403);
+        assert!(text.contains("<Code>SignatureDoesNotMatch</Code>"), "{text}");
+    }
+
+    fn futures_body(r: super::super::response::HttpResponse) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(r.into_body().collect()).unwrap().to_bytes().to_vec()
+    }
 }

@@ -106,12 +106,12 @@ fn route(store: &Store, req: &S3Request, env: &Env) -> Result<Reply, ApiError> {
         }
         (&Method::PUT, true, true) if req.has("uploadId") => multipart::upload_part(store, req, now),
         (&Method::PUT, true, true) if req.headers.contains_key("x-amz-copy-source") => objects::copy(store, req, now),
-        (&Method::PUT, true, true) => objects::put(store, req, now),
+        (&Method::PUT, true, true) if plain(req) => objects::put(store, req, now),
         (&Method::GET, true, true) if req.has("uploadId") => multipart::list_parts(store, req),
-        (&Method::GET, true, true) => objects::get(store, req, false),
-        (&Method::HEAD, true, true) => objects::get(store, req, true),
+        (&Method::GET, true, true) if plain_read(req) => objects::get(store, req, false),
+        (&Method::HEAD, true, true) if plain_read(req) => objects::get(store, req, true),
         (&Method::DELETE, true, true) if req.has("uploadId") => multipart::abort(store, req),
-        (&Method::DELETE, true, true) => objects::delete(store, req),
+        (&Method::DELETE, true, true) if plain(req) => objects::delete(store, req),
         (&Method::POST, true, true) if req.has("uploads") => multipart::create(store, req, now),
         (&Method::POST, true, true) if req.has("uploadId") => multipart::complete(store, req, &env.endpoint, now),
         _ => {
@@ -121,10 +121,15 @@ fn route(store: &Store, req: &S3Request, env: &Env) -> Result<Reply, ApiError> {
     }
 }
 
-/// No sub-resource: an unsupported one (`?lifecycle`, `?versioning`, …) must never fall through to
-/// CreateBucket or DeleteBucket. The SDKs add `x-id=<Operation>` to some requests.
+/// No sub-resource: an unsupported one (`?lifecycle`, `?tagging` on an object, …) must never fall
+/// through to CreateBucket, DeleteBucket, PutObject or DeleteObject. The SDKs add `x-id=<Operation>` to some requests.
 fn plain(req: &S3Request) -> bool {
     req.query.iter().all(|(k, _)| k == "x-id")
+}
+
+/// A read with no sub-resource; `response-*` overrides are accepted and ignored.
+fn plain_read(req: &S3Request) -> bool {
+    req.query.iter().all(|(k, _)| k == "x-id" || k.starts_with("response-"))
 }
 
 const LIST_V1_PARAMS: [&str; 5] = ["prefix", "delimiter", "marker", "max-keys", "encoding-type"];
