@@ -15,6 +15,7 @@ use super::faults::{FaultRates, Faults};
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
 use super::log_sink::LogPublisher;
 use super::metric_sink::MetricPublisher;
+use super::object_sink::ObjectWriter;
 
 pub const DEFAULT_PORT: u16 = 4599;
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -86,6 +87,8 @@ pub struct CloudContext {
     pub metric_publisher: MetricPublisher,
     /// Log lines written into the local CloudWatch Logs by other services.
     pub log_publisher: LogPublisher,
+    /// Objects written into the local S3 by other services.
+    pub object_writer: ObjectWriter,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -108,6 +111,7 @@ impl CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
             log_publisher: LogPublisher::default(),
+            object_writer: ObjectWriter::default(),
             damage: Damage::default(),
             config,
             clock,

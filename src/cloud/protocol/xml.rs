@@ -74,6 +74,25 @@ impl XmlWriter {
     }
 }
 
+/// A REST-XML error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), as S3 answers.
+/// The host's own refusals carry S3's codes: the body limit is `EntityTooLarge`, signature failures
+/// are `SignatureDoesNotMatch`, `InvalidAccessKeyId` and `AccessDenied`.
+pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> super::response::HttpResponse {
+    let (status, code) = match err.code.as_ref() {
+        "RequestEntityTooLarge" => (http::StatusCode::BAD_REQUEST, "EntityTooLarge"),
+        "InvalidSignatureException" => (err.status, "SignatureDoesNotMatch"),
+        "UnrecognizedClientException" => (err.status, "InvalidAccessKeyId"),
+        "MissingAuthenticationTokenException" => (err.status, "AccessDenied"),
+        code => (err.status, code),
+    };
+    let mut w = XmlWriter::new();
+    w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    w.nest("Error", |w| {
+        w.elem("Code", code).elem("Message", &err.message).elem("RequestId", request_id);
+    });
+    super::response::response(status, "application/xml", w.finish().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +104,31 @@ mod tests {
             w.elem("B", "x<y & \"z\"");
         });
         assert_eq!(w.finish(), "<A><B>x&lt;y &amp; &quot;z&quot;</B></A>");
+    }
+
+    #[test]
+    fn the_hosts_refusals_read_as_s3_errors() {
+        use crate::cloud::error::ApiError;
+        let body = |r: super::super::response::HttpResponse| {
+            let status = r.status().as_u16();
+            let bytes = futures_body(r);
+            (status, String::from_utf8(bytes).unwrap())
+        };
+        let (status, text) = body(rest_error(&ApiError::too_large(100), "req-1"));
+        assert_eq!(status, 400);
+        assert!(
+            text.contains("<Code>EntityTooLarge</Code>") && text.contains("<RequestId>req-1</RequestId>"),
+            "{text}"
+        );
+        let forbidden = ApiError::new(http::StatusCode::FORBIDDEN, "InvalidSignatureException", "no");
+        let (status, text) = body(rest_error(&forbidden, "req-2"));
+        assert_eq!(status, 403);
+        assert!(text.contains("<Code>SignatureDoesNotMatch</Code>"), "{text}");
+    }
+
+    fn futures_body(r: super::super::response::HttpResponse) -> Vec<u8> {
+        use http_body_util::BodyExt;
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(r.into_body().collect()).unwrap().to_bytes().to_vec()
     }
 }
