@@ -14,7 +14,11 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
     let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
-        // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
+        // One line per resource type.
+        Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
+        Arc::new(super::kinesis::consumer_provider::ConsumerProvider::new(ctx, &kinesis)),
+        Arc::new(super::cloudwatch::alarm_provider::AlarmProvider::new(ctx, &cloudwatch)),
+        Arc::new(super::cloudwatch::dashboard_provider::DashboardProvider::new(ctx, &cloudwatch)),
     ]));
     Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
 }
