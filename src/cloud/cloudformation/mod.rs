@@ -1,0 +1,3 @@
+//! The local CloudFormation.
+
+pub mod template;
