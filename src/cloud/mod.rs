@@ -6,6 +6,7 @@ pub mod admin_client;
 pub mod attach;
 pub mod auth;
 pub mod clock;
+pub mod cloudformation;
 pub mod cloudwatch;
 pub mod context;
 pub mod damage;

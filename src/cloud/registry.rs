@@ -16,7 +16,8 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
     ]));
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
+    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.
