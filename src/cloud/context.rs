@@ -34,6 +34,8 @@ pub struct CloudConfig {
     pub kinesis: KinesisSettings,
     /// CloudWatch's limits on what clients can create.
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
+    /// CloudFormation's settings (test-only resource providers, local limits).
+    pub cloudformation: super::cloudformation::settings::CloudFormationSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -56,6 +58,7 @@ impl CloudConfig {
             faults: Vec::new(),
             kinesis: KinesisSettings::default(),
             cloudwatch: Default::default(),
+            cloudformation: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),

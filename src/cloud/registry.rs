@@ -20,7 +20,8 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::cloudwatch::alarm_provider::AlarmProvider::new(ctx, &cloudwatch)),
         Arc::new(super::cloudwatch::dashboard_provider::DashboardProvider::new(ctx, &cloudwatch)),
     ]));
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
+    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.
