@@ -153,6 +153,9 @@ pub struct DeployArgs {
     /// Return once CloudFormation accepted the stack, without following its events.
     #[arg(long)]
     pub no_wait: bool,
+    /// Deploy this template instead of the pattern's bundled one (the stack still carries the pattern's tags).
+    #[arg(long, value_name = "FILE")]
+    pub template_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

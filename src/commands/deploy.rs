@@ -19,7 +19,7 @@ use crate::control::stacks::change::{self, Proposed};
 use crate::control::stacks::deploy::{self, DeployError};
 use crate::control::stacks::{self, EventFollower, Outcome, StackEvent, inspect};
 use crate::paths::Paths;
-use crate::patterns::catalogue;
+use crate::patterns::{Pattern, Template, catalogue};
 use crate::target::connect;
 
 fn access(global: &GlobalArgs) -> Access {
@@ -56,7 +56,11 @@ fn finish(outcome: &Outcome) -> ExitCode {
 
 pub async fn deploy(args: DeployArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     access(global).check("deploy a stack")?;
-    let pattern = super::patterns::find(catalogue()?, &args.pattern)?;
+    let bundled = super::patterns::find(catalogue()?, &args.pattern)?;
+    let pattern = &match &args.template_file {
+        Some(path) => with_template(bundled, path)?,
+        None => bundled.clone(),
+    };
     let request = match deploy::prepare(pattern, args.stack_name.as_deref(), &args.params) {
         Ok(r) => r,
         Err(DeployError::Parameters(problems)) => {
@@ -106,6 +110,32 @@ async fn run_deploy(
     });
     emit(format, &value, || if outputs.is_empty() { String::new() } else { format!("\n{}", outputs_table(&outputs)) });
     Ok(if format == OutputFormat::Text { finish(&outcome) } else { exit(&outcome) })
+}
+
+/// `pattern` with the template read from `path` in place of its bundled one.
+fn with_template(pattern: &Pattern, path: &std::path::Path) -> anyhow::Result<Pattern> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the template {}", path.display()))?;
+    // The template lives as long as the command, as a bundled one does.
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    let template = parameters_only(text).with_context(|| format!("the template {}", path.display()))?;
+    Ok(Pattern { template, file: path.display().to_string(), ..pattern.clone() })
+}
+
+/// A template of the user's read only for what deploy checks before any call: its parameters. The
+/// rest is CloudFormation's to judge (the catalogue's reading of alarms and dashboards expects the
+/// bundled templates' conventions).
+fn parameters_only(text: &'static str) -> anyhow::Result<Template> {
+    let root: serde_yaml::Value = serde_yaml::from_str(text).context("not YAML or JSON")?;
+    let root = root.as_mapping().context("the document is not a mapping")?;
+    Ok(Template {
+        text,
+        description: None,
+        parameters: crate::patterns::parameters::parse(root)?,
+        resources: Vec::new(),
+        outputs: Vec::new(),
+        alarms: Vec::new(),
+        dashboard: None,
+    })
 }
 
 fn exit(outcome: &Outcome) -> ExitCode {
