@@ -9,7 +9,7 @@ use serde_json::json;
 use super::*;
 
 fn wait_resource(ms: u64) -> Value {
-    json!({ "Type": "Test::Wait", "Properties": { "Ms": ms.to_string() } })
+    json!({ "Type": "Test::Local::Wait", "Properties": { "Ms": ms.to_string() } })
 }
 
 #[tokio::test]
@@ -19,7 +19,7 @@ async fn every_resource_goes_through_awss_events_in_dependency_order() {
     let template = json!({
         "Resources": {
             "First": wait_resource(1_000),
-            "Second": { "Type": "Test::Wait", "Properties": { "Ms": "1000", "After": { "Ref": "First" } } }
+            "Second": { "Type": "Test::Local::Wait", "Properties": { "Ms": "1000", "After": { "Ref": "First" } } }
         },
         "Outputs": {
             "FirstArn": { "Value": { "Fn::GetAtt": ["First", "Arn"] } },
@@ -149,7 +149,7 @@ async fn list_stacks_filters_by_status_and_pages_with_next_token() {
         resources.insert(format!("H{n}"), json!({ "Type": "AWS::CloudFormation::WaitConditionHandle" }));
     }
     create(&cf, "many", &json!({ "Resources": resources })).await;
-    create(&cf, "broken", &json!({ "Resources": { "X": { "Type": "Test::Fail" } } })).await;
+    create(&cf, "broken", &json!({ "Resources": { "X": { "Type": "Test::Local::Fail" } } })).await;
     wait_status(&cf, "many", "CREATE_COMPLETE").await;
     wait_status(&cf, "broken", "ROLLBACK_COMPLETE").await;
 

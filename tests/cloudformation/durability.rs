@@ -17,8 +17,8 @@ async fn a_restart_mid_create_rolls_the_stack_back() {
     let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let template = json!({ "Resources": {
-        "Quick": { "Type": "Test::Wait" },
-        "Long": { "Type": "Test::Wait", "Properties": { "Ms": "600000" } }
+        "Quick": { "Type": "Test::Local::Wait" },
+        "Long": { "Type": "Test::Local::Wait", "Properties": { "Ms": "600000" } }
     }});
     create(&cf, "cut", &template).await;
     wait_event(&cf, "cut", "Quick", "CREATE_COMPLETE", None).await;

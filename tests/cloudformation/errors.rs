@@ -43,7 +43,7 @@ async fn template_and_parameter_errors_are_the_engines_validation_errors() {
     assert_eq!(code(&e), "ValidationError");
     assert_eq!(message(&e), "Parameters: [ShardCount] must have values");
 
-    let dangling = json!({ "Resources": { "A": { "Type": "Test::Wait", "DependsOn": "Ghost" } } });
+    let dangling = json!({ "Resources": { "A": { "Type": "Test::Local::Wait", "DependsOn": "Ghost" } } });
     let e = cf.create_stack().stack_name("d").template_body(dangling.to_string()).send().await.unwrap_err();
     assert_eq!(code(&e), "ValidationError");
     assert!(message(&e).contains("Unresolved resource dependencies [Ghost]"), "{}", message(&e));

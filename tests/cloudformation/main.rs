@@ -1,6 +1,6 @@
 //! CloudFormation in the local cloud, through aws-sdk-cloudformation and the aws CLI, on the virtual
-//! clock. Test-only resource types stand in for the services' providers: `Test::Wait` takes `Ms`
-//! milliseconds of cloud time to create, `Test::Fail` fails with its `Reason`.
+//! clock. Test-only resource types stand in for the services' providers: `Test::Local::Wait` takes `Ms`
+//! milliseconds of cloud time to create, `Test::Local::Fail` fails with its `Reason`.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -44,7 +44,7 @@ impl Calls {
     }
 }
 
-/// `Test::Wait`: takes `Ms` ms of cloud time to create; a new `Name` replaces it; `FailUpdate: true`
+/// `Test::Local::Wait`: takes `Ms` ms of cloud time to create; a new `Name` replaces it; `FailUpdate: true`
 /// makes an in-place update fail. Its physical id is `<Name or logical id>-<n>`, so a replacement is
 /// visible; `Arn` is its attribute.
 struct Wait {
@@ -74,7 +74,7 @@ impl ResourceProvider for Wait {
         Box::pin(async move {
             let n = self.calls.all().len();
             self.calls.push(format!("create {}", r.logical_id));
-            if self.type_name == "Test::Fail" {
+            if self.type_name == "Test::Local::Fail" {
                 let reason = text(&r.properties, "Reason").unwrap_or_else(|| "failed on purpose".into());
                 return Err(ProviderError::new(reason));
             }
@@ -116,11 +116,11 @@ pub async fn cloud_with(calls: &Calls) -> TestCloud {
         c.clock = ClockMode::Virtual;
         c.cloudformation.extra_providers = vec![
             Arc::new(move |ctx: &Arc<CloudContext>| {
-                Arc::new(Wait { ctx: ctx.clone(), calls: a.clone(), type_name: "Test::Wait" })
+                Arc::new(Wait { ctx: ctx.clone(), calls: a.clone(), type_name: "Test::Local::Wait" })
                     as Arc<dyn ResourceProvider>
             }),
             Arc::new(move |ctx: &Arc<CloudContext>| {
-                Arc::new(Wait { ctx: ctx.clone(), calls: b.clone(), type_name: "Test::Fail" })
+                Arc::new(Wait { ctx: ctx.clone(), calls: b.clone(), type_name: "Test::Local::Fail" })
                     as Arc<dyn ResourceProvider>
             }),
         ];

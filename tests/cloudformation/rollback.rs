@@ -11,11 +11,11 @@ use super::*;
 
 fn failing_template() -> Value {
     json!({ "Resources": {
-        "A": { "Type": "Test::Wait" },
-        "B": { "Type": "Test::Wait" },
-        "Slow": { "Type": "Test::Wait", "Properties": { "Ms": "10000" } },
-        "C": { "Type": "Test::Wait", "Properties": { "Uses": [{ "Ref": "A" }, { "Ref": "B" }] } },
-        "F": { "Type": "Test::Fail", "DependsOn": ["A", "B"], "Properties": { "Reason": "Bucket name already taken" } }
+        "A": { "Type": "Test::Local::Wait" },
+        "B": { "Type": "Test::Local::Wait" },
+        "Slow": { "Type": "Test::Local::Wait", "Properties": { "Ms": "10000" } },
+        "C": { "Type": "Test::Local::Wait", "Properties": { "Uses": [{ "Ref": "A" }, { "Ref": "B" }] } },
+        "F": { "Type": "Test::Local::Fail", "DependsOn": ["A", "B"], "Properties": { "Reason": "Bucket name already taken" } }
     }})
 }
 
@@ -72,8 +72,8 @@ async fn on_failure_do_nothing_keeps_what_was_created() {
     let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let template = json!({ "Resources": {
-        "A": { "Type": "Test::Wait" },
-        "F": { "Type": "Test::Fail", "DependsOn": "A" }
+        "A": { "Type": "Test::Local::Wait" },
+        "F": { "Type": "Test::Local::Fail", "DependsOn": "A" }
     }});
     cf.create_stack()
         .stack_name("kept")
@@ -93,8 +93,7 @@ async fn on_failure_do_nothing_keeps_what_was_created() {
 async fn on_failure_delete_rolls_back_then_deletes_the_stack() {
     let cloud = cloud().await;
     let cf = client(&cloud).await;
-    let template =
-        json!({ "Resources": { "A": { "Type": "Test::Wait" }, "F": { "Type": "Test::Fail", "DependsOn": "A" } }});
+    let template = json!({ "Resources": { "A": { "Type": "Test::Local::Wait" }, "F": { "Type": "Test::Local::Fail", "DependsOn": "A" } }});
     let id = cf
         .create_stack()
         .stack_name("gone")

@@ -11,9 +11,9 @@ async fn delete_goes_in_reverse_dependency_order_and_skips_retained_resources() 
     let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let template = json!({ "Resources": {
-        "Base": { "Type": "Test::Wait" },
-        "Top": { "Type": "Test::Wait", "Properties": { "On": { "Ref": "Base" } } },
-        "Kept": { "Type": "Test::Wait", "DeletionPolicy": "Retain" }
+        "Base": { "Type": "Test::Local::Wait" },
+        "Top": { "Type": "Test::Local::Wait", "Properties": { "On": { "Ref": "Base" } } },
+        "Kept": { "Type": "Test::Local::Wait", "DeletionPolicy": "Retain" }
     }});
     let id = create(&cf, "teardown", &template).await;
     wait_status(&cf, "teardown", "CREATE_COMPLETE").await;
@@ -46,7 +46,7 @@ async fn exports_are_listed_and_cannot_go_while_imported() {
     let cloud = cloud().await;
     let cf = client(&cloud).await;
     let exporter = json!({
-        "Resources": { "Thing": { "Type": "Test::Wait" } },
+        "Resources": { "Thing": { "Type": "Test::Local::Wait" } },
         "Outputs": { "ThingName": { "Value": { "Ref": "Thing" }, "Export": { "Name": "shared-thing" } } }
     });
     create(&cf, "exporter", &exporter).await;

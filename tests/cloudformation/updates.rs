@@ -29,10 +29,10 @@ async fn an_update_changes_in_place_replaces_adds_and_removes() {
     let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let v1 = json!({ "Resources": {
-        "Same": { "Type": "Test::Wait", "Properties": { "Name": "same" } },
-        "InPlace": { "Type": "Test::Wait", "Properties": { "Name": "inplace", "Size": "1" } },
-        "Replaced": { "Type": "Test::Wait", "Properties": { "Name": "old" } },
-        "Removed": { "Type": "Test::Wait" }
+        "Same": { "Type": "Test::Local::Wait", "Properties": { "Name": "same" } },
+        "InPlace": { "Type": "Test::Local::Wait", "Properties": { "Name": "inplace", "Size": "1" } },
+        "Replaced": { "Type": "Test::Local::Wait", "Properties": { "Name": "old" } },
+        "Removed": { "Type": "Test::Local::Wait" }
     }});
     create(&cf, "upd", &v1).await;
     wait_status(&cf, "upd", "CREATE_COMPLETE").await;
@@ -40,10 +40,10 @@ async fn an_update_changes_in_place_replaces_adds_and_removes() {
         (physical(&cf, "upd", "InPlace").await, physical(&cf, "upd", "Replaced").await);
 
     let v2 = json!({ "Resources": {
-        "Same": { "Type": "Test::Wait", "Properties": { "Name": "same" } },
-        "InPlace": { "Type": "Test::Wait", "Properties": { "Name": "inplace", "Size": "2" } },
-        "Replaced": { "Type": "Test::Wait", "Properties": { "Name": "new" } },
-        "Added": { "Type": "Test::Wait" }
+        "Same": { "Type": "Test::Local::Wait", "Properties": { "Name": "same" } },
+        "InPlace": { "Type": "Test::Local::Wait", "Properties": { "Name": "inplace", "Size": "2" } },
+        "Replaced": { "Type": "Test::Local::Wait", "Properties": { "Name": "new" } },
+        "Added": { "Type": "Test::Local::Wait" }
     }});
     let set = cf
         .create_change_set()
@@ -147,15 +147,15 @@ async fn a_failed_update_rolls_back_to_the_previous_template() {
     let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let v1 = json!({ "Resources": {
-        "B": { "Type": "Test::Wait", "Properties": { "Name": "b" } },
-        "A": { "Type": "Test::Wait", "DependsOn": "B", "Properties": { "Name": "a" } }
+        "B": { "Type": "Test::Local::Wait", "Properties": { "Name": "b" } },
+        "A": { "Type": "Test::Local::Wait", "DependsOn": "B", "Properties": { "Name": "a" } }
     }});
     create(&cf, "rb", &v1).await;
     wait_status(&cf, "rb", "CREATE_COMPLETE").await;
     let b_before = physical(&cf, "rb", "B").await;
     let v2 = json!({ "Resources": {
-        "B": { "Type": "Test::Wait", "Properties": { "Name": "b2" } },
-        "A": { "Type": "Test::Wait", "DependsOn": "B", "Properties": { "Name": "a", "FailUpdate": "true" } }
+        "B": { "Type": "Test::Local::Wait", "Properties": { "Name": "b2" } },
+        "A": { "Type": "Test::Local::Wait", "DependsOn": "B", "Properties": { "Name": "a", "FailUpdate": "true" } }
     }});
     update(&cf, "rb", &v2).await;
     wait_status(&cf, "rb", "UPDATE_ROLLBACK_COMPLETE").await;
@@ -189,14 +189,18 @@ async fn a_failed_update_rolls_back_to_the_previous_template() {
 async fn a_cancelled_update_rolls_back() {
     let cloud = cloud().await;
     let cf = client(&cloud).await;
-    create(&cf, "cancel", &json!({ "Resources": { "S": { "Type": "Test::Wait", "Properties": { "Name": "s" } } } }))
-        .await;
+    create(
+        &cf,
+        "cancel",
+        &json!({ "Resources": { "S": { "Type": "Test::Local::Wait", "Properties": { "Name": "s" } } } }),
+    )
+    .await;
     wait_status(&cf, "cancel", "CREATE_COMPLETE").await;
     let before = physical(&cf, "cancel", "S").await;
     update(
         &cf,
         "cancel",
-        &json!({ "Resources": { "S": { "Type": "Test::Wait", "Properties": { "Name": "t", "Ms": "60000" } } } }),
+        &json!({ "Resources": { "S": { "Type": "Test::Local::Wait", "Properties": { "Name": "t", "Ms": "60000" } } } }),
     )
     .await;
     wait_event(&cf, "cancel", "S", "UPDATE_IN_PROGRESS", None).await;
