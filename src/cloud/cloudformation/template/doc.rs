@@ -287,7 +287,7 @@ fn resource(id: &str, body: Value, doc: &Doc) -> Result<Resource, TemplateError>
     };
     let condition = match body.get("Condition") {
         None => None,
-        Some(Value::String(c)) => Some(known_condition(c, doc)?),
+        Some(Value::String(c)) => Some(known_condition(c, doc, &format!("resource {id}"))?),
         Some(_) => return Err(TemplateError::format(format!("[/Resources/{id}/Condition] must be a string"))),
     };
     Ok(Resource {
@@ -311,10 +311,10 @@ fn resource_type_shape(t: &str) -> bool {
     }
 }
 
-fn known_condition(name: &str, doc: &Doc) -> Result<String, TemplateError> {
+fn known_condition(name: &str, doc: &Doc, user: &str) -> Result<String, TemplateError> {
     match doc.condition(name) {
         Some(_) => Ok(name.to_string()),
-        None => Err(TemplateError::template(format!("unresolved condition dependency {name} in Fn::If"))),
+        None => Err(TemplateError::format(format!("Unresolved condition dependency {name} in {user}"))),
     }
 }
 
@@ -351,7 +351,7 @@ fn outputs(v: &Yaml, doc: &Doc) -> Result<Vec<Output>, TemplateError> {
         };
         let condition = match body.get("Condition") {
             None => None,
-            Some(Value::String(c)) => Some(known_condition(c, doc)?),
+            Some(Value::String(c)) => Some(known_condition(c, doc, &format!("output {key}"))?),
             Some(_) => return Err(TemplateError::format(format!("[/Outputs/{key}/Condition] must be a string"))),
         };
         let export_name = body.get("Export").map(|e| e.get("Name").cloned().unwrap_or(Value::Null));
@@ -490,7 +490,10 @@ mod tests {
             err(&format!("{R}Mappings:\n  M: {{k: {{a: !Ref X}}}}\n"))
                 .contains("Every Mappings attribute must be a String or a List.")
         );
-        assert!(err("Resources:\n  S: {Type: AWS::S3::Bucket, Condition: Nope}\n").contains("Nope"));
+        assert_eq!(
+            err("Resources:\n  S: {Type: AWS::S3::Bucket, Condition: Nope}\n"),
+            "Template format error: Unresolved condition dependency Nope in resource S"
+        );
         assert!(
             err("Resources:\n  S: {Type: AWS::S3::Bucket, Properties: {A: !Bogus x}}\n").contains("unknown tag !Bogus")
         );

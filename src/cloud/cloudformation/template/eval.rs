@@ -723,7 +723,7 @@ mod tests {
             err("!And [!Condition IsProd]"),
             "Template error: every Fn::And object requires a list of at least 2 and at most 10 boolean parameters."
         );
-        let eleven = vec!["!Condition IsProd"; 11].join(", ");
+        let eleven = ["!Condition IsProd"; 11].join(", ");
         assert_eq!(
             err(&format!("!Or [{eleven}]")),
             "Template error: every Fn::Or object requires a list of at least 2 and at most 10 boolean parameters."
