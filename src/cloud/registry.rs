@@ -13,10 +13,13 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let sts = Arc::new(super::sts::Sts::new());
     let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
     let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
+    let s3 = Arc::new(super::s3::S3::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
+        Arc::new(super::s3::bucket_provider::BucketProvider::new(&s3, ctx)),
+        Arc::new(super::s3::bucket_policy_provider::BucketPolicyProvider::new(&s3)),
         // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
     ]));
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.
