@@ -27,7 +27,12 @@ impl BucketPolicyProvider {
         let policy = match request.properties.get("PolicyDocument") {
             Some(Value::String(s)) => s.clone(),
             Some(doc @ Value::Object(_)) => doc.to_string(),
-            _ => return Err(ProviderError::invalid_property("PolicyDocument", "required key [PolicyDocument] not found")),
+            _ => {
+                return Err(ProviderError::invalid_property(
+                    "PolicyDocument",
+                    "required key [PolicyDocument] not found",
+                ));
+            }
         };
         buckets::check_policy(&policy)?;
         self.store.update_bucket(&bucket, |b| {
@@ -55,7 +60,12 @@ impl ResourceProvider for BucketPolicyProvider {
         Box::pin(async move { self.apply(&request) })
     }
 
-    fn update(&self, _physical_id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        _physical_id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.apply(&request) })
     }
 

@@ -47,12 +47,18 @@ fn encryption(props: &Properties) -> Result<Option<Encryption>, ProviderError> {
         .get("ServerSideEncryptionConfiguration")
         .and_then(Value::as_array)
         .and_then(|rules| rules.first())
-        .ok_or_else(|| ProviderError::invalid_property("BucketEncryption", "required key [ServerSideEncryptionConfiguration] not found"))?;
+        .ok_or_else(|| {
+            ProviderError::invalid_property(
+                "BucketEncryption",
+                "required key [ServerSideEncryptionConfiguration] not found",
+            )
+        })?;
     let default = rule.get("ServerSideEncryptionByDefault");
     let e = Encryption {
         algorithm: default.and_then(|d| d.get("SSEAlgorithm")).and_then(Value::as_str).unwrap_or("AES256").to_string(),
         kms_key_id: default.and_then(|d| d.get("KMSMasterKeyID")).and_then(Value::as_str).map(str::to_string),
-        bucket_key_enabled: matches!(rule.get("BucketKeyEnabled"), Some(Value::Bool(true))) || rule.get("BucketKeyEnabled").and_then(Value::as_str) == Some("true"),
+        bucket_key_enabled: matches!(rule.get("BucketKeyEnabled"), Some(Value::Bool(true)))
+            || rule.get("BucketKeyEnabled").and_then(Value::as_str) == Some("true"),
     };
     buckets::check_encryption(&e).map_err(|err| ProviderError::invalid_property("BucketEncryption", err.message))?;
     Ok(Some(e))
@@ -75,7 +81,12 @@ fn tags(request: &ResourceRequest) -> Vec<(String, String)> {
 fn configure(bucket: &mut BucketMeta, request: &ResourceRequest) -> Result<(), ProviderError> {
     bucket.encryption = encryption(&request.properties)?;
     bucket.tags = tags(request);
-    bucket.stored = request.properties.iter().filter(|(k, _)| !HANDLED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    bucket.stored = request
+        .properties
+        .iter()
+        .filter(|(k, _)| !HANDLED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     Ok(())
 }
 
@@ -92,7 +103,12 @@ impl BucketProvider {
     fn create_now(&self, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
         let name = match request.properties.get("BucketName") {
             Some(Value::String(n)) => n.clone(),
-            Some(other) => return Err(ProviderError::invalid_property("BucketName", format!("expected type: String, found: {other}"))),
+            Some(other) => {
+                return Err(ProviderError::invalid_property(
+                    "BucketName",
+                    format!("expected type: String, found: {other}"),
+                ));
+            }
             None => generated_name(&request.stack_name, &request.logical_id),
         };
         super::names::validate_bucket(&name).map_err(|e| ProviderError::invalid_property("BucketName", e.message))?;
@@ -103,7 +119,12 @@ impl BucketProvider {
         }
         let constraint = (request.region != "us-east-1").then_some(request.region.as_str());
         let region = buckets::resolve_region(&request.region, constraint)?;
-        let mut bucket = BucketMeta { name: name.clone(), region: region.clone(), created_ms: self.ctx.clock.now_ms().max(0) as u64, ..Default::default() };
+        let mut bucket = BucketMeta {
+            name: name.clone(),
+            region: region.clone(),
+            created_ms: self.ctx.clock.now_ms().max(0) as u64,
+            ..Default::default()
+        };
         configure(&mut bucket, request)?;
         if !self.store.create_bucket(bucket)? {
             return Err(ProviderError::new(format!(
@@ -151,7 +172,12 @@ impl ResourceProvider for BucketProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, physical_id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&physical_id, &request) })
     }
 

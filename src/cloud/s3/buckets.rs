@@ -21,7 +21,9 @@ fn illegal_location(lc: Option<&str>) -> ApiError {
     let what = lc.map_or("unspecified".to_string(), |l| l.to_string());
     ApiError::bad_request(
         "IllegalLocationConstraintException",
-        format!("The {what} location constraint is incompatible for the region specific endpoint this request was sent to."),
+        format!(
+            "The {what} location constraint is incompatible for the region specific endpoint this request was sent to."
+        ),
     )
 }
 
@@ -52,7 +54,13 @@ pub fn resolve_region(request_region: &str, constraint: Option<&str>) -> Result<
 
 /// Creates a bucket, answering for a name that exists as S3 does: us-east-1 re-creating its own
 /// us-east-1 bucket succeeds, anything else is `BucketAlreadyOwnedByYou`.
-pub fn create_bucket(store: &Store, name: &str, request_region: &str, constraint: Option<&str>, now_ms: u64) -> Result<BucketMeta, ApiError> {
+pub fn create_bucket(
+    store: &Store,
+    name: &str,
+    request_region: &str,
+    constraint: Option<&str>,
+    now_ms: u64,
+) -> Result<BucketMeta, ApiError> {
     super::names::validate_bucket(name)?;
     let region = resolve_region(request_region, constraint)?;
     let bucket = BucketMeta { name: name.to_string(), region, created_ms: now_ms, ..Default::default() };
@@ -110,7 +118,9 @@ pub fn list(store: &Store, account: &str) -> Result<Reply, ApiError> {
         w.nest("Buckets", |w| {
             for b in &buckets {
                 w.nest("Bucket", |w| {
-                    w.elem("Name", &b.name).elem("CreationDate", reply::iso(b.created_ms)).elem("BucketRegion", &b.region);
+                    w.elem("Name", &b.name)
+                        .elem("CreationDate", reply::iso(b.created_ms))
+                        .elem("BucketRegion", &b.region);
                 });
             }
         });
@@ -132,7 +142,8 @@ pub fn check_policy(policy: &str) -> Result<(), ApiError> {
 
 pub fn put_policy(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
     let payload = req.payload()?;
-    let policy = String::from_utf8(payload.data).map_err(|_| errors::malformed_policy("Policies must be valid JSON and the first byte must be '{'"))?;
+    let policy = String::from_utf8(payload.data)
+        .map_err(|_| errors::malformed_policy("Policies must be valid JSON and the first byte must be '{'"))?;
     check_policy(&policy)?;
     store.update_bucket(req.bucket()?, |b| {
         b.policy = Some(policy);
@@ -162,7 +173,9 @@ pub fn check_encryption(e: &Encryption) -> Result<(), ApiError> {
         return Err(errors::malformed_xml());
     }
     if e.kms_key_id.is_some() && e.algorithm == "AES256" {
-        return Err(errors::invalid_argument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse"));
+        return Err(errors::invalid_argument(
+            "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse",
+        ));
     }
     Ok(())
 }
@@ -170,7 +183,10 @@ pub fn check_encryption(e: &Encryption) -> Result<(), ApiError> {
 pub fn put_encryption(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
     let payload = req.payload()?;
     let doc = xml_in::parse(&payload.data)?;
-    let rule = doc.child("Rule").filter(|_| doc.name == "ServerSideEncryptionConfiguration").ok_or_else(errors::malformed_xml)?;
+    let rule = doc
+        .child("Rule")
+        .filter(|_| doc.name == "ServerSideEncryptionConfiguration")
+        .ok_or_else(errors::malformed_xml)?;
     let default = rule.child("ApplyServerSideEncryptionByDefault").ok_or_else(errors::malformed_xml)?;
     let encryption = Encryption {
         algorithm: default.text_of("SSEAlgorithm").ok_or_else(errors::malformed_xml)?.to_string(),
@@ -188,7 +204,11 @@ pub fn put_encryption(store: &Store, req: &S3Request) -> Result<Reply, ApiError>
 /// Every bucket is encrypted: without a configuration, S3's default SSE-S3 (AES256).
 pub fn get_encryption(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
     let bucket = store.bucket(req.bucket()?)?;
-    let e = bucket.encryption.unwrap_or(Encryption { algorithm: "AES256".into(), kms_key_id: None, bucket_key_enabled: false });
+    let e = bucket.encryption.unwrap_or(Encryption {
+        algorithm: "AES256".into(),
+        kms_key_id: None,
+        bucket_key_enabled: false,
+    });
     Ok(reply::xml("ServerSideEncryptionConfiguration", |w| {
         w.nest("Rule", |w| {
             w.nest("ApplyServerSideEncryptionByDefault", |w| {

@@ -23,9 +23,7 @@ pub fn normalize(algorithm: &str) -> Result<String, ApiError> {
     if ALGORITHMS.contains(&upper.as_str()) {
         Ok(upper)
     } else {
-        Err(errors::invalid_request(format!(
-            "Value for x-amz-checksum-algorithm header is invalid: {algorithm}"
-        )))
+        Err(errors::invalid_request(format!("Value for x-amz-checksum-algorithm header is invalid: {algorithm}")))
     }
 }
 

@@ -24,7 +24,10 @@ fn incomplete() -> ApiError {
 
 /// Decodes a whole aws-chunked body; `expected` is `x-amz-decoded-content-length` when sent.
 pub fn decode(body: &[u8], expected: Option<u64>) -> Result<Decoded, ApiError> {
-    let mut out = Decoded { data: Vec::with_capacity(expected.unwrap_or(0).min(body.len() as u64) as usize), ..Default::default() };
+    let mut out = Decoded {
+        data: Vec::with_capacity(expected.unwrap_or(0).min(body.len() as u64) as usize),
+        ..Default::default()
+    };
     let mut at = 0;
     loop {
         let (header, next) = line(body, at)?;

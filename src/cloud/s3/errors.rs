@@ -57,7 +57,11 @@ pub fn invalid_range() -> ApiError {
 }
 
 pub fn precondition_failed() -> ApiError {
-    e(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+    e(
+        StatusCode::PRECONDITION_FAILED,
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+    )
 }
 
 pub fn invalid_part() -> ApiError {
@@ -77,7 +81,11 @@ pub fn invalid_part_order() -> ApiError {
 }
 
 pub fn entity_too_small() -> ApiError {
-    e(StatusCode::BAD_REQUEST, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
+    e(
+        StatusCode::BAD_REQUEST,
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed object size.",
+    )
 }
 
 pub fn entity_too_large() -> ApiError {
@@ -125,7 +133,12 @@ pub fn internal(detail: impl std::fmt::Display) -> ApiError {
 }
 
 /// The error document S3 answers with (HEAD answers carry no body).
-pub fn render(err: &ApiError, resource: &str, request_id: &str, head: bool) -> http::Response<http_body_util::Full<bytes::Bytes>> {
+pub fn render(
+    err: &ApiError,
+    resource: &str,
+    request_id: &str,
+    head: bool,
+) -> http::Response<http_body_util::Full<bytes::Bytes>> {
     let mut w = crate::cloud::protocol::xml::XmlWriter::new();
     w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.nest("Error", |w| {

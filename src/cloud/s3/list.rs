@@ -27,7 +27,14 @@ pub struct Page {
 
 /// Walks `bucket` from after `start` (a key or a common prefix returned earlier), rolling keys
 /// that contain `delimiter` after `prefix` into common prefixes, until `max` entries.
-pub fn walk(store: &Store, bucket: &str, prefix: &str, delimiter: &str, start: Option<&str>, max: usize) -> Result<Page, ApiError> {
+pub fn walk(
+    store: &Store,
+    bucket: &str,
+    prefix: &str,
+    delimiter: &str,
+    start: Option<&str>,
+    max: usize,
+) -> Result<Page, ApiError> {
     let mut page = Page::default();
     let mut after: Option<String> = start.map(str::to_string);
     let rolled = |key: &str| -> Option<String> {

@@ -123,7 +123,12 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn put<T: Serialize>(&mut self, table: TableDefinition<'static, &'static str, &'static [u8]>, key: String, doc: &T) {
+    pub fn put<T: Serialize>(
+        &mut self,
+        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        key: String,
+        doc: &T,
+    ) {
         let bytes = serde_json::to_vec(doc).unwrap_or_default();
         self.puts.push((table, key, bytes));
     }
@@ -181,9 +186,7 @@ impl MetaStore {
                 let found = t.get("version").map_err(|e| self.err(e))?.map(|v| v.value());
                 match found {
                     Some(v) if v != FORMAT_VERSION => {
-                        return Err(self.err(format!(
-                            "format version {v}; this build reads version {FORMAT_VERSION}"
-                        )));
+                        return Err(self.err(format!("format version {v}; this build reads version {FORMAT_VERSION}")));
                     }
                     Some(_) => {}
                     None => {

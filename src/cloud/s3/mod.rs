@@ -19,8 +19,8 @@ pub mod objects;
 pub mod reply;
 pub mod request;
 pub mod store;
-pub mod xml_in;
 mod writer;
+pub mod xml_in;
 
 use std::sync::Arc;
 

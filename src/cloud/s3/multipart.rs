@@ -23,7 +23,9 @@ fn upload(store: &Store, req: &S3Request) -> Result<(String, UploadMeta), ApiErr
     let id = req.param("uploadId").unwrap_or("").to_string();
     let found: Option<UploadMeta> = store.meta.get(meta::UPLOADS, &id).map_err(meta_error)?;
     match found {
-        Some(u) if Some(u.bucket.as_str()) == req.bucket.as_deref() && Some(u.key.as_str()) == req.key.as_deref() => Ok((id, u)),
+        Some(u) if Some(u.bucket.as_str()) == req.bucket.as_deref() && Some(u.key.as_str()) == req.key.as_deref() => {
+            Ok((id, u))
+        }
         _ => {
             store.bucket(req.bucket()?)?;
             Err(errors::no_such_upload())
@@ -32,7 +34,13 @@ fn upload(store: &Store, req: &S3Request) -> Result<(String, UploadMeta), ApiErr
 }
 
 fn parts(store: &Store, id: &str) -> Result<Vec<PartMeta>, ApiError> {
-    Ok(store.meta.scan(meta::PARTS, &format!("{id}/"), None, usize::MAX).map_err(meta_error)?.into_iter().map(|(_, p)| p).collect())
+    Ok(store
+        .meta
+        .scan(meta::PARTS, &format!("{id}/"), None, usize::MAX)
+        .map_err(meta_error)?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
 }
 
 pub fn create(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply, ApiError> {
@@ -88,7 +96,8 @@ pub fn upload_part(store: &Store, req: &S3Request, now_ms: u64) -> Result<Reply,
         checksum: payload.checksum,
     };
     let path = layout::part_path(&store.root, &id, number);
-    files::write_atomic(&path, &payload.data).map_err(|e| errors::internal(format!("writing {}: {e}", path.display())))?;
+    files::write_atomic(&path, &payload.data)
+        .map_err(|e| errors::internal(format!("writing {}: {e}", path.display())))?;
     let mut batch = Batch::default();
     batch.put(meta::PARTS, meta::part_id(&id, number), &part);
     store.meta.commit(batch).map_err(meta_error)?;
@@ -117,7 +126,9 @@ pub fn list_parts(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
         w.opt("ChecksumAlgorithm", upload.checksum_algorithm.as_ref());
         for p in page {
             w.nest("Part", |w| {
-                w.elem("PartNumber", p.number).elem("LastModified", reply::iso(p.last_modified_ms)).elem("ETag", &p.etag);
+                w.elem("PartNumber", p.number)
+                    .elem("LastModified", reply::iso(p.last_modified_ms))
+                    .elem("ETag", &p.etag);
                 if let Some((alg, value)) = &p.checksum {
                     w.elem(&format!("Checksum{alg}"), value);
                 }

@@ -133,7 +133,8 @@ pub fn get(store: &Store, req: &S3Request, head: bool) -> Result<Reply, ApiError
         Some(h) => parse_range(h, o.size)?,
         None => None,
     };
-    let with_checksum = req.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) && range.is_none();
+    let with_checksum =
+        req.header("x-amz-checksum-mode").is_some_and(|m| m.eq_ignore_ascii_case("ENABLED")) && range.is_none();
     let (status, first, len) = match range {
         Some((a, b)) => (StatusCode::PARTIAL_CONTENT, a, b - a + 1),
         None => (StatusCode::OK, 0, o.size),
@@ -170,7 +171,8 @@ pub fn delete_many(store: &Store, req: &S3Request) -> Result<Reply, ApiError> {
     }
     store.bucket(bucket)?;
     let quiet = doc.text_of("Quiet") == Some("true");
-    let results: Vec<(&str, Result<(), ApiError>)> = keys.iter().map(|k| (*k, store.delete_object(bucket, k))).collect();
+    let results: Vec<(&str, Result<(), ApiError>)> =
+        keys.iter().map(|k| (*k, store.delete_object(bucket, k))).collect();
     Ok(reply::xml("DeleteResult", |w| {
         for (key, result) in &results {
             match result {

@@ -44,7 +44,8 @@ pub fn set(r: &mut Reply, name: &str, value: &str) {
 
 /// ISO 8601 with milliseconds, as S3 writes timestamps in XML.
 pub fn iso(ms: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     t.format(f).unwrap_or_default()
 }

@@ -50,7 +50,8 @@ pub fn percent_decode(s: &str) -> Result<String, ApiError> {
 /// The bucket a `Host: <bucket>.localhost[:port]` names (virtual-host addressing).
 fn host_bucket(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(http::header::HOST)?.to_str().ok()?;
-    let name = host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let name =
+        host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
     let bucket = name.strip_suffix(".localhost")?;
     let bucket = bucket.strip_suffix(".s3").unwrap_or(bucket);
     (!bucket.is_empty()).then(|| bucket.to_string())
@@ -147,15 +148,18 @@ impl S3Request {
         let mut checksum = None;
         for alg in checksum::ALGORITHMS {
             let name = checksum::header_name(alg);
-            let claimed =
-                self.header(&name).map(str::to_string).or_else(|| trailers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
+            let claimed = self
+                .header(&name)
+                .map(str::to_string)
+                .or_else(|| trailers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()));
             if let Some(claimed) = claimed {
                 checksum = Some((alg.to_string(), checksum::verify(alg, &claimed, &data)?));
                 break;
             }
         }
         if checksum.is_none()
-            && let Some(alg) = self.header("x-amz-sdk-checksum-algorithm").or_else(|| self.header("x-amz-checksum-algorithm"))
+            && let Some(alg) =
+                self.header("x-amz-sdk-checksum-algorithm").or_else(|| self.header("x-amz-checksum-algorithm"))
         {
             let alg = checksum::normalize(alg)?;
             checksum = Some((alg.clone(), checksum::base64(&checksum::digest(&alg, &[&data]))));

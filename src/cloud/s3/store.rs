@@ -72,7 +72,13 @@ impl Store {
     }
 
     pub fn buckets(&self) -> Result<Vec<BucketMeta>, ApiError> {
-        Ok(self.meta.scan(meta::BUCKETS, "", None, usize::MAX).map_err(meta_error)?.into_iter().map(|(_, b)| b).collect())
+        Ok(self
+            .meta
+            .scan(meta::BUCKETS, "", None, usize::MAX)
+            .map_err(meta_error)?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect())
     }
 
     /// Creates a bucket; `Ok(false)` when it already existed (the caller decides what S3 answers).
@@ -123,7 +129,11 @@ impl Store {
         batch.remove(meta::BUCKETS, name.to_string());
         let mut dropped = Vec::new();
         for (id, _) in uploads.into_iter().filter(|(_, u)| u.bucket == name) {
-            for (part, _) in self.meta.scan::<meta::PartMeta>(meta::PARTS, &format!("{id}/"), None, usize::MAX).map_err(meta_error)? {
+            for (part, _) in self
+                .meta
+                .scan::<meta::PartMeta>(meta::PARTS, &format!("{id}/"), None, usize::MAX)
+                .map_err(meta_error)?
+            {
                 batch.remove(meta::PARTS, part);
             }
             batch.remove(meta::UPLOADS, id.clone());
@@ -144,7 +154,14 @@ impl Store {
 
     /// `len` bytes of the object's file from `start`; a file whose length disagrees with its
     /// metadata is an internal error naming it, never wrong bytes.
-    pub fn read(&self, bucket: &str, key: &str, object: &ObjectMeta, start: u64, len: u64) -> Result<Vec<u8>, ApiError> {
+    pub fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+        object: &ObjectMeta,
+        start: u64,
+        len: u64,
+    ) -> Result<Vec<u8>, ApiError> {
         let path = layout::object_path(&self.root, bucket, key);
         let mut file = fs::File::open(&path).map_err(|e| io_error("opening", &path, e))?;
         let actual = file.metadata().map_err(|e| io_error("reading", &path, e))?.len();
@@ -163,7 +180,14 @@ impl Store {
 
     /// Writes an object durably, then commits its metadata together with `extra` changes (an
     /// upload's removal). Returns the stored metadata.
-    pub fn put_object(&self, bucket: &str, key: &str, data: &[u8], new: NewObject, now_ms: u64) -> Result<ObjectMeta, ApiError> {
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        data: &[u8],
+        new: NewObject,
+        now_ms: u64,
+    ) -> Result<ObjectMeta, ApiError> {
         let object = ObjectMeta {
             size: data.len() as u64,
             etag: super::checksum::etag(data),
@@ -174,7 +198,8 @@ impl Store {
             checksum_type: None,
             parts: None,
         };
-        let object = ObjectMeta { checksum_type: object.checksum.as_ref().map(|_| "FULL_OBJECT".to_string()), ..object };
+        let object =
+            ObjectMeta { checksum_type: object.checksum.as_ref().map(|_| "FULL_OBJECT".to_string()), ..object };
         self.install(bucket, key, object, Batch::default(), |f| f.write_all(data))
     }
 
@@ -254,7 +279,13 @@ impl Store {
     }
 
     /// Objects of `bucket` whose keys start with `prefix`, after `after`, at most `limit`.
-    pub fn list(&self, bucket: &str, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<(String, ObjectMeta)>, ApiError> {
+    pub fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, ObjectMeta)>, ApiError> {
         let id_prefix = meta::object_id(bucket, prefix);
         let after = after.map(|a| meta::object_id(bucket, a));
         let rows = self.meta.scan(meta::OBJECTS, &id_prefix, after.as_deref(), limit).map_err(meta_error)?;

@@ -22,7 +22,8 @@ impl Writer {
 
 impl ObjectSink for Writer {
     fn put_object(&self, bucket: &str, key: &str, bytes: &[u8], content_type: &str) -> Result<String, ApiError> {
-        let now = self.ctx.upgrade().map(|c| c.clock.now_ms()).unwrap_or_else(crate::cloud::clock::wall_ms).max(0) as u64;
+        let now =
+            self.ctx.upgrade().map(|c| c.clock.now_ms()).unwrap_or_else(crate::cloud::clock::wall_ms).max(0) as u64;
         let new = NewObject { content_type: Some(content_type.to_string()), ..Default::default() };
         Ok(self.store.put_object(bucket, key, bytes, new, now)?.etag)
     }
