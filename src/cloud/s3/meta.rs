@@ -115,17 +115,20 @@ pub fn part_id(upload: &str, number: u32) -> String {
     format!("{upload}/{number:05}")
 }
 
+/// A table of JSON documents keyed by text.
+pub type Table = TableDefinition<'static, &'static str, &'static [u8]>;
+
 /// One write transaction's changes, applied together or not at all.
 #[derive(Default)]
 pub struct Batch {
-    puts: Vec<(TableDefinition<'static, &'static str, &'static [u8]>, String, Vec<u8>)>,
-    removes: Vec<(TableDefinition<'static, &'static str, &'static [u8]>, String)>,
+    puts: Vec<(Table, String, Vec<u8>)>,
+    removes: Vec<(Table, String)>,
 }
 
 impl Batch {
     pub fn put<T: Serialize>(
         &mut self,
-        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        table: Table,
         key: String,
         doc: &T,
     ) {
@@ -133,7 +136,7 @@ impl Batch {
         self.puts.push((table, key, bytes));
     }
 
-    pub fn remove(&mut self, table: TableDefinition<'static, &'static str, &'static [u8]>, key: String) {
+    pub fn remove(&mut self, table: Table, key: String) {
         self.removes.push((table, key));
     }
 }
@@ -203,7 +206,7 @@ impl MetaStore {
 
     pub fn get<T: DeserializeOwned>(
         &self,
-        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        table: Table,
         key: &str,
     ) -> Result<Option<T>, MetaError> {
         self.with_db(|db| {
@@ -217,7 +220,7 @@ impl MetaStore {
     /// Up to `limit` documents whose keys start with `prefix`, from the first key after `after`.
     pub fn scan<T: DeserializeOwned>(
         &self,
-        table: TableDefinition<'static, &'static str, &'static [u8]>,
+        table: Table,
         prefix: &str,
         after: Option<&str>,
         limit: usize,
