@@ -76,7 +76,7 @@ impl XmlWriter {
 
 /// A REST-XML error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), as S3 answers.
 /// The host's body limit is S3's `EntityTooLarge`.
-pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> super::HttpResponse {
+pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> super::response::HttpResponse {
     let (status, code) = match err.code.as_ref() {
         "RequestEntityTooLarge" => (http::StatusCode::BAD_REQUEST, "EntityTooLarge"),
         code => (err.status, code),
@@ -86,7 +86,7 @@ pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> supe
     w.nest("Error", |w| {
         w.elem("Code", code).elem("Message", &err.message).elem("RequestId", request_id);
     });
-    super::response(status, "application/xml", w.finish().into_bytes())
+    super::response::response(status, "application/xml", w.finish().into_bytes())
 }
 
 #[cfg(test)]

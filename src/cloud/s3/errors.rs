@@ -149,7 +149,7 @@ pub fn render(
         w.elem("RequestId", request_id);
     });
     let body = if head { Vec::new() } else { w.finish().into_bytes() };
-    let mut r = crate::cloud::protocol::response(err.status, "application/xml", body);
+    let mut r = crate::cloud::protocol::response::response(err.status, "application/xml", body);
     if let Ok(v) = http::HeaderValue::from_str(request_id) {
         r.headers_mut().insert("x-amz-request-id", v);
     }
