@@ -14,6 +14,7 @@ use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
 use super::metric_sink::MetricPublisher;
+use super::object_sink::ObjectWriter;
 
 pub const DEFAULT_PORT: u16 = 4599;
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -83,6 +84,8 @@ pub struct CloudContext {
     pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
     pub metric_publisher: MetricPublisher,
+    /// Objects written into the local S3 by other services.
+    pub object_writer: ObjectWriter,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -104,6 +107,7 @@ impl CloudContext {
         CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
+            object_writer: ObjectWriter::default(),
             damage: Damage::default(),
             config,
             clock,

@@ -13,15 +13,18 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let sts = Arc::new(super::sts::Sts::new());
     let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
     let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
+    let s3 = Arc::new(super::s3::S3::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type.
         Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
         Arc::new(super::kinesis::consumer_provider::ConsumerProvider::new(ctx, &kinesis)),
         Arc::new(super::cloudwatch::alarm_provider::AlarmProvider::new(ctx, &cloudwatch)),
         Arc::new(super::cloudwatch::dashboard_provider::DashboardProvider::new(ctx, &cloudwatch)),
+        Arc::new(super::s3::bucket_provider::BucketProvider::new(&s3, ctx)),
+        Arc::new(super::s3::bucket_policy_provider::BucketPolicyProvider::new(&s3)),
     ]));
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, cloudformation], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

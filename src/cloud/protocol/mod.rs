@@ -20,6 +20,8 @@ pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 /// Renders an error in the framing of `protocol`.
 pub fn error_response(protocol: Protocol, desc: Option<&Descriptor>, err: &ApiError, request_id: &str) -> HttpResponse {
     let mut response = match protocol {
+        // S3 is REST-XML: its clients read every error, also the host's own refusals, as XML.
+        Protocol::Rest if desc.is_some_and(|d| d.signing_name == "s3") => xml::rest_error(err, request_id),
         Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::Rest => json::error(protocol, err),
         Protocol::RpcV2Cbor => cbor::error(err),
         Protocol::AwsQuery => query::error(err, request_id),

@@ -74,6 +74,21 @@ impl XmlWriter {
     }
 }
 
+/// A REST-XML error document (`<Error><Code>…</Code><Message>…</Message>…</Error>`), as S3 answers.
+/// The host's body limit is S3's `EntityTooLarge`.
+pub fn rest_error(err: &crate::cloud::error::ApiError, request_id: &str) -> super::response::HttpResponse {
+    let (status, code) = match err.code.as_ref() {
+        "RequestEntityTooLarge" => (http::StatusCode::BAD_REQUEST, "EntityTooLarge"),
+        code => (err.status, code),
+    };
+    let mut w = XmlWriter::new();
+    w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    w.nest("Error", |w| {
+        w.elem("Code", code).elem("Message", &err.message).elem("RequestId", request_id);
+    });
+    super::response::response(status, "application/xml", w.finish().into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
