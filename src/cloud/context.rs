@@ -13,6 +13,7 @@ use super::clock::{Clock, ClockMode};
 use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
+use super::log_sink::LogPublisher;
 use super::metric_sink::MetricPublisher;
 use super::object_sink::ObjectWriter;
 
@@ -37,6 +38,8 @@ pub struct CloudConfig {
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
     /// CloudFormation's settings (test-only resource providers, local limits).
     pub cloudformation: super::cloudformation::settings::CloudFormationSettings,
+    /// CloudWatch Logs' quotas.
+    pub logs: super::logs::settings::LogsSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -60,6 +63,7 @@ impl CloudConfig {
             kinesis: KinesisSettings::default(),
             cloudwatch: Default::default(),
             cloudformation: Default::default(),
+            logs: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
@@ -86,6 +90,8 @@ pub struct CloudContext {
     pub metric_publisher: MetricPublisher,
     /// Objects written into the local S3 by other services.
     pub object_writer: ObjectWriter,
+    /// Log lines written into the local CloudWatch Logs by other services.
+    pub log_publisher: LogPublisher,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -108,6 +114,7 @@ impl CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
             object_writer: ObjectWriter::default(),
+            log_publisher: LogPublisher::default(),
             damage: Damage::default(),
             config,
             clock,

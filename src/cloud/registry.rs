@@ -14,6 +14,8 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let cloudwatch = Arc::new(super::cloudwatch::CloudWatch::new(ctx)?);
     let kinesis = Arc::new(super::kinesis::Kinesis::new(ctx)?);
     let s3 = Arc::new(super::s3::S3::new(ctx)?);
+    let logs = Arc::new(super::logs::Logs::new(ctx)?);
+    let iam = Arc::new(super::iam::Iam::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type.
         Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
@@ -22,9 +24,14 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::cloudwatch::dashboard_provider::DashboardProvider::new(ctx, &cloudwatch)),
         Arc::new(super::s3::bucket_provider::BucketProvider::new(&s3, ctx)),
         Arc::new(super::s3::bucket_policy_provider::BucketPolicyProvider::new(&s3)),
+        Arc::new(super::logs::group_provider::LogGroupProvider::new(&logs, ctx)),
+        Arc::new(super::logs::stream_provider::LogStreamProvider::new(&logs, ctx)),
+        Arc::new(super::iam::role_provider::RoleProvider::new(&iam, ctx)),
+        Arc::new(super::iam::policy_provider::PolicyProvider::new(&iam, ctx)),
+        Arc::new(super::iam::managed_policy_provider::ManagedPolicyProvider::new(&iam, ctx)),
     ]));
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, cloudformation], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.
