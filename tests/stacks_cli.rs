@@ -10,9 +10,10 @@ use aws_sdk_kinesis::Client as Kinesis;
 use serde_json::Value;
 use support::TestCloud;
 
-/// A stream, its consumer, an alarm and a dashboard, named after the stack as the patterns name theirs.
+/// A stream, its consumer, an alarm, a dashboard, a retained bucket, a role and a log group, named after the
+/// stack as the patterns name theirs.
 const FIXTURE: &str = r##"AWSTemplateFormatVersion: '2010-09-09'
-Description: A stream with a consumer, an alarm and a dashboard
+Description: Every resource type the local cloud supports
 Parameters:
   ShardCount:
     Type: Number
@@ -57,6 +58,35 @@ Resources:
     Properties:
       DashboardName: !Sub '${AWS::StackName}-dashboard'
       DashboardBody: !Sub '{"widgets":[{"type":"text","x":0,"y":0,"width":6,"height":3,"properties":{"markdown":"# ${AWS::StackName}"}}]}'
+  Bucket:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      BucketName: !Sub '${AWS::StackName}-data-${AWS::AccountId}'
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal:
+              Service: firehose.amazonaws.com
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: read-stream
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: kinesis:GetRecords
+                Resource: !GetAtt Stream.Arn
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub '/kinesis-console/${AWS::StackName}'
+      RetentionInDays: 7
 Outputs:
   StreamName:
     Value: !Ref Stream
@@ -118,7 +148,7 @@ async fn deploy_status_events_update_and_delete_a_stack_of_the_supported_types()
         "ShardCount=2",
     ]);
     let printed = ok(out, "deploy");
-    for logical in ["Stream", "Consumer", "IteratorAgeAlarm", "Dashboard"] {
+    for logical in ["Stream", "Consumer", "IteratorAgeAlarm", "Dashboard", "Bucket", "Role", "Logs"] {
         let complete = printed.lines().any(|l| l.contains(&format!(" {logical} ")) && l.contains("CREATE_COMPLETE"));
         assert!(complete, "{logical} is reported complete:\n{printed}");
     }
@@ -146,7 +176,7 @@ async fn deploy_status_events_update_and_delete_a_stack_of_the_supported_types()
     );
     assert!(status.lines().any(|l| l.starts_with("Dashboard ") && l.contains("demo-dashboard")), "{status}");
     let detail = json(cloud.console(&["--output", "json", "status", "demo"]), "status");
-    assert_eq!(detail["resources"].as_array().map(Vec::len), Some(4));
+    assert_eq!(detail["resources"].as_array().map(Vec::len), Some(7));
 
     let events = json(cloud.console(&["--output", "json", "events", "demo"]), "events");
     let events = events["events"].as_array().expect("events");
@@ -175,16 +205,28 @@ async fn deploy_status_events_update_and_delete_a_stack_of_the_supported_types()
     );
     assert_eq!(open_shards(&k, "demo-stream").await, 4, "ShardCount 2 → 4 reshards the stream");
 
+    // Without --yes the name must be typed; with no terminal nothing is, so nothing is deleted.
     let not_typed = cloud.console(&["delete", "demo"]);
-    assert_eq!(not_typed.status.code(), Some(1));
-    assert!(text(&not_typed).0.contains("Nothing is retained"), "{}", text(&not_typed).0);
+    let (stdout, _) = text(&not_typed);
+    assert_eq!(not_typed.status.code(), Some(1), "{stdout}");
+    let bucket = "demo-data-000000000000";
+    assert!(
+        stdout.lines().any(|l| l.starts_with("Bucket") && l.contains("AWS::S3::Bucket") && l.ends_with(bucket)),
+        "what is retained is said: {stdout}"
+    );
+    assert!(stdout.contains("Not confirmed; nothing was deleted."), "{stdout}");
     let deleted = ok(cloud.console(&["delete", "demo", "--yes"]), "delete");
     assert!(
         deleted.lines().any(|l| l.contains("DELETE_COMPLETE") && l.contains("AWS::CloudFormation::Stack")),
         "{deleted}"
     );
+    assert!(deleted.lines().any(|l| l.contains(" Bucket ") && l.contains("DELETE_SKIPPED")), "{deleted}");
     let gone = k.describe_stream_summary().stream_name("demo-stream").send().await;
     assert!(gone.is_err(), "the stream went with the stack");
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cloud.sdk_config().await).force_path_style(true).build(),
+    );
+    s3.head_bucket().bucket(bucket).send().await.expect("the retained bucket is still there");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

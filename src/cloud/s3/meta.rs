@@ -126,12 +126,7 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn put<T: Serialize>(
-        &mut self,
-        table: Table,
-        key: String,
-        doc: &T,
-    ) {
+    pub fn put<T: Serialize>(&mut self, table: Table, key: String, doc: &T) {
         let bytes = serde_json::to_vec(doc).unwrap_or_default();
         self.puts.push((table, key, bytes));
     }
@@ -204,11 +199,7 @@ impl MetaStore {
         })
     }
 
-    pub fn get<T: DeserializeOwned>(
-        &self,
-        table: Table,
-        key: &str,
-    ) -> Result<Option<T>, MetaError> {
+    pub fn get<T: DeserializeOwned>(&self, table: Table, key: &str) -> Result<Option<T>, MetaError> {
         self.with_db(|db| {
             let tx = db.begin_read().map_err(|e| self.err(e))?;
             let t = tx.open_table(table).map_err(|e| self.err(e))?;
