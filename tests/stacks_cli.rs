@@ -292,3 +292,109 @@ fn deploy_checks_its_parameters_before_any_call() {
         text(&bad_name)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_follow_prints_each_event_until_the_operation_ends() {
+    // Streams take 500 ms of cloud time to become ACTIVE: the stack stays in progress until the clock moves.
+    let cloud = TestCloud::start_virtual().await;
+    let file = fixture(&cloud);
+    let started = cloud.console(&[
+        "--output",
+        "json",
+        "deploy",
+        "3",
+        "--template-file",
+        &file,
+        "--stack-name",
+        "slow",
+        "--no-wait",
+    ]);
+    let started = json(started, "deploy --no-wait");
+    assert_eq!(started["status"], "CREATE_IN_PROGRESS");
+
+    let mut follow = support::bin();
+    follow
+        .args([
+            "--endpoint-url",
+            cloud.url(),
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+            "events",
+            "slow",
+            "--follow",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cloud.as_client(&mut follow).spawn().expect("events --follow starts");
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // The first event is printed after the stack was read in progress: from here on it is following.
+    let first = lines.recv_timeout(std::time::Duration::from_secs(60)).expect("the events so far are printed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("child status").is_none() {
+        assert!(std::time::Instant::now() < deadline, "events --follow ends once the stack is complete");
+        cloud.advance_settled(std::time::Duration::from_secs(1)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let status = child.wait().expect("exit status");
+    reader.join().expect("reader ends with the child's output");
+    let printed: Vec<String> = std::iter::once(first).chain(lines.try_iter()).collect();
+    let stdout = printed.join("\n");
+    assert!(status.success(), "{stdout}");
+    let events: Vec<Value> =
+        printed.iter().map(|l| serde_json::from_str(l).expect("one JSON event per line")).collect();
+    let stack_statuses: Vec<&str> = events
+        .iter()
+        .filter(|e| e["resource_type"] == "AWS::CloudFormation::Stack")
+        .filter_map(|e| e["status"].as_str())
+        .collect();
+    assert_eq!(stack_statuses, ["CREATE_IN_PROGRESS", "CREATE_COMPLETE"], "{stdout}");
+    let ids: std::collections::BTreeSet<&str> = events.iter().filter_map(|e| e["event_id"].as_str()).collect();
+    assert_eq!(ids.len(), events.len(), "each event once");
+    let stream: Vec<&str> =
+        events.iter().filter(|e| e["logical_id"] == "Stream").filter_map(|e| e["status"].as_str()).collect();
+    assert_eq!(stream, ["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"], "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttling_is_retried_with_backoff_and_a_lasting_one_ends_with_a_clear_error() {
+    let cloud = cloud().await;
+    let admin = cloud.admin();
+    admin
+        .post("faults", serde_json::json!({ "service": "cloudformation", "throttle": 1.0, "count": 3 }))
+        .await
+        .expect("faults");
+    let listed = json(cloud.console(&["--output", "json", "stacks"]), "stacks through three throttles");
+    assert_eq!(listed["stacks"], serde_json::json!([]));
+    let faults = admin.get("faults").await.expect("faults");
+    assert_eq!(faults["injected"]["cloudformation.throttle"], 3, "{faults}");
+
+    admin.post("faults", serde_json::json!({ "service": "cloudformation", "throttle": 1.0 })).await.expect("faults");
+    let out = cloud.console(&["stacks"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("DescribeStacks: CloudFormation is throttling requests; try again in a minute"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_the_endpoint_refuses_end_at_once_with_what_to_run() {
+    let cloud = cloud().await;
+    let mut c = support::bin();
+    c.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "status", "demo"]);
+    cloud.as_client(&mut c).env("AWS_ACCESS_KEY_ID", "AKIDEXPIRED").env("AWS_SECRET_ACCESS_KEY", "old");
+    let out = c.output().expect("kinesis-console runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("the AWS credentials have expired or are not valid"), "{stderr}");
+    assert!(stderr.contains("aws sso login"), "{stderr}");
+}
