@@ -59,3 +59,12 @@ async fn an_invalid_body_fails_with_cloudwatchs_own_validation() {
     assert!(e.reason.contains("The dashboard body is invalid"), "{e}");
     assert!(e.reason.contains("Error Code: InvalidParameterInput"), "{e}");
 }
+
+#[tokio::test]
+async fn a_dashboard_without_a_body_fails_naming_the_required_key() {
+    let cloud = cloud().await;
+    let p = provider(&cloud, TYPE);
+    let req = request("Dashboard", json!({ "DashboardName": "empty" }));
+    let e = drive(&cloud, async move { p.create(req).await }).await.expect_err("refused");
+    assert!(e.reason.contains("#: required key [DashboardBody] not found"), "{e}");
+}

@@ -28,9 +28,16 @@ impl DashboardProvider {
     async fn put(&self, request: &ResourceRequest, name: &str) -> Result<Provisioned, ProviderError> {
         let props = &request.properties;
         check_known(props, KNOWN)?;
-        let body = props.get("DashboardBody").and_then(Value::as_str).ok_or_else(|| {
-            ProviderError::invalid_property("DashboardBody", "required key not found or not a string")
-        })?;
+        let body =
+            props.get("DashboardBody").and_then(Value::as_str).ok_or_else(|| match props.get("DashboardBody") {
+                Some(v) => {
+                    ProviderError::invalid_property("DashboardBody", format!("expected type: String, found: {v}"))
+                }
+                None => ProviderError::new(
+                    "Properties validation failed for resource: #: required key [DashboardBody] not found \
+                 (HandlerErrorCode: InvalidRequest)",
+                ),
+            })?;
         let input = json!({ "DashboardName": name, "DashboardBody": body });
         self.api.call(&request.region, "PutDashboard", input).await?;
         Ok(Provisioned::new(name))

@@ -23,7 +23,12 @@ fn required<'p>(props: &'p Properties, name: &str) -> Result<&'p str, ProviderEr
     props
         .get(name)
         .and_then(Value::as_str)
-        .ok_or_else(|| ProviderError::invalid_property(name, "required key not found or not a string"))
+        .ok_or_else(|| match props.get(name) {
+            Some(v) => ProviderError::invalid_property(name, format!("expected type: String, found: {v}")),
+            None => ProviderError::new(format!(
+                "Properties validation failed for resource: #: required key [{name}] not found (HandlerErrorCode: InvalidRequest)"
+            )),
+        })
 }
 
 /// The consumer's description as the GetAtt attributes; the creation time in ISO 8601, as CloudFormation
@@ -149,6 +154,9 @@ mod tests {
     #[test]
     fn a_missing_property_is_named() {
         let p = Properties::new();
-        assert!(required(&p, "StreamARN").unwrap_err().reason.contains("#/StreamARN"));
+        assert!(required(&p, "StreamARN").unwrap_err().reason.contains("#: required key [StreamARN] not found"));
+        let mut q = Properties::new();
+        q.insert("StreamARN".into(), json!(3));
+        assert!(required(&q, "StreamARN").unwrap_err().reason.contains("#/StreamARN: expected type: String"));
     }
 }
