@@ -94,6 +94,21 @@ pub enum Command {
     Dashboard(DashboardCommand),
     /// One-screen health of a dashboard; exit 0 when no alarm is in ALARM, 3 when one is, 1 on error.
     Health(HealthArgs),
+    /// Deploy a pattern's template as a stack, printing each event as it happens (exit 1 on rollback).
+    Deploy(DeployArgs),
+    /// The console's deployments: pattern, status, age, alarms in ALARM.
+    Stacks,
+    /// A stack's resources with their physical ids, its outputs and its last events.
+    Status {
+        /// Stack name or id.
+        stack: String,
+    },
+    /// A stack's events, oldest first; --follow prints new ones until the current operation ends.
+    Events(EventsArgs),
+    /// Change a stack's parameters through a change set: shows what changes and what is replaced, then asks.
+    Update(UpdateArgs),
+    /// Delete a stack, saying what it retains; asks for the stack name to be typed.
+    Delete(DeleteArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -123,6 +138,54 @@ pub struct ValidateArgs {
     /// A parameter value (repeatable); parameters not given take the template's defaults.
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    /// Pattern id or number (see `patterns`).
+    pub pattern: String,
+    /// The stack's name [default: the pattern id].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// A parameter value (repeatable); parameters not given take the template's defaults.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Return once CloudFormation accepted the stack, without following its events.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Deploy this template instead of the pattern's bundled one (the stack still carries the pattern's tags).
+    #[arg(long, value_name = "FILE")]
+    pub template_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// Keep printing new events until the stack's current operation ends.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// A new parameter value (repeatable); the others keep their current values.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+    /// Execute the change set without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// Delete without asking for the stack name to be typed.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {

@@ -36,6 +36,8 @@ pub struct CloudConfig {
     pub kinesis: KinesisSettings,
     /// CloudWatch's limits on what clients can create.
     pub cloudwatch: super::cloudwatch::settings::CloudWatchSettings,
+    /// CloudFormation's settings (test-only resource providers, local limits).
+    pub cloudformation: super::cloudformation::settings::CloudFormationSettings,
     /// CloudWatch Logs' quotas.
     pub logs: super::logs::settings::LogsSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
@@ -60,6 +62,7 @@ impl CloudConfig {
             faults: Vec::new(),
             kinesis: KinesisSettings::default(),
             cloudwatch: Default::default(),
+            cloudformation: Default::default(),
             logs: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
@@ -85,6 +88,8 @@ pub struct CloudContext {
     pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
     pub metric_publisher: MetricPublisher,
+    /// Objects written into the local S3 by other services.
+    pub object_writer: ObjectWriter,
     /// Log lines written into the local CloudWatch Logs by other services.
     pub log_publisher: LogPublisher,
     /// Objects written into the local S3 by other services.
@@ -110,6 +115,7 @@ impl CloudContext {
         CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
+            object_writer: ObjectWriter::default(),
             log_publisher: LogPublisher::default(),
             object_writer: ObjectWriter::default(),
             damage: Damage::default(),

@@ -49,6 +49,7 @@ pub struct RunningCloud {
     pub addr: SocketAddr,
     pub url: String,
     pub ctx: Arc<CloudContext>,
+    providers: Arc<registry::ProviderTable>,
     task: JoinHandle<()>,
 }
 
@@ -65,6 +66,7 @@ pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow
     let ctx = Arc::new(CloudContext::new(config, credentials));
     let _ = ctx.endpoint_url.set(url.clone());
     let registry = registry::build(&ctx)?;
+    let providers = registry.providers().clone();
     for service in registry.all() {
         service.clone().start(ctx.clone());
     }
@@ -76,12 +78,17 @@ pub async fn start(config: CloudConfig, credentials: LocalCredentials) -> anyhow
         }
     });
     tracing::info!(%url, "local cloud serving");
-    Ok(RunningCloud { addr, url, ctx, task })
+    Ok(RunningCloud { addr, url, ctx, providers, task })
 }
 
 impl RunningCloud {
     pub fn credentials(&self) -> &LocalCredentials {
         &self.ctx.credentials
+    }
+
+    /// The CloudFormation resource providers, by type (what the local CloudFormation creates through).
+    pub fn providers(&self) -> &Arc<registry::ProviderTable> {
+        &self.providers
     }
 
     /// How clients reach this cloud: what a host publishes in `endpoint.json`.

@@ -17,6 +17,11 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let iam = Arc::new(super::iam::Iam::new(ctx)?);
     let s3 = Arc::new(super::s3::S3::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
+        // One line per resource type.
+        Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
+        Arc::new(super::kinesis::consumer_provider::ConsumerProvider::new(ctx, &kinesis)),
+        Arc::new(super::cloudwatch::alarm_provider::AlarmProvider::new(ctx, &cloudwatch)),
+        Arc::new(super::cloudwatch::dashboard_provider::DashboardProvider::new(ctx, &cloudwatch)),
         Arc::new(super::s3::bucket_provider::BucketProvider::new(&s3, ctx)),
         Arc::new(super::s3::bucket_policy_provider::BucketPolicyProvider::new(&s3)),
         Arc::new(super::logs::group_provider::LogGroupProvider::new(&logs, ctx)),
@@ -25,7 +30,8 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::iam::policy_provider::PolicyProvider::new(&iam, ctx)),
         Arc::new(super::iam::managed_policy_provider::ManagedPolicyProvider::new(&iam, ctx)),
     ]));
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, logs, iam, s3], providers))
+    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

@@ -2,6 +2,7 @@
 
 pub mod alarms;
 pub mod dashboard;
+pub mod deploy;
 pub mod health;
 pub mod info;
 pub mod local;
@@ -9,6 +10,8 @@ pub mod metrics;
 pub mod output;
 pub mod pattern_show;
 pub mod patterns;
+pub mod stack_view;
+pub mod stacks;
 pub mod template;
 pub mod validate;
 
@@ -52,6 +55,12 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Validate(args) => validate::run(args, &global),
             Command::Dashboard(cmd) => dashboard::run(cmd, &global, &paths).await,
             Command::Health(args) => health::run(args, &global, &paths).await,
+            Command::Deploy(args) => deploy::deploy(args, &global, &paths).await,
+            Command::Stacks => stacks::list(&global, &paths).await,
+            Command::Status { stack } => stacks::status(&stack, &global, &paths).await,
+            Command::Events(args) => stacks::events(args, &global, &paths).await,
+            Command::Update(args) => deploy::update(args, &global, &paths).await,
+            Command::Delete(args) => deploy::delete(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

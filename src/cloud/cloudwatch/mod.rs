@@ -2,7 +2,9 @@
 //! ListMetrics), dashboards and alarms. Served over Smithy RPC v2 CBOR (the Rust SDK) and
 //! awsJson 1.0 (the aws CLI); both decode to the same JSON shapes, so one implementation serves both.
 
+pub mod alarm_provider;
 pub mod alarms;
+pub mod dashboard_provider;
 pub mod dashboards;
 pub mod get_metric_data;
 pub mod get_metric_statistics;

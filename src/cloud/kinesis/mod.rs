@@ -1,6 +1,7 @@
 //! Kinesis Data Streams: awsJson 1.1 with `X-Amz-Target: Kinesis_20131202.<Op>`, signing name `kinesis`.
 //! Stream metadata lives in redb, records in per-shard logs under `<data_dir>/kinesis/`.
 
+pub mod consumer_provider;
 pub mod consumers;
 pub mod keys;
 pub mod limits;
@@ -17,6 +18,7 @@ pub mod shards;
 pub mod state;
 pub mod stats;
 pub mod storage;
+pub mod stream_provider;
 pub mod stream_settings;
 pub mod streams;
 pub mod subscribe;
