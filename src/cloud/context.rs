@@ -88,8 +88,6 @@ pub struct CloudContext {
     pub limits: LimitSwitches,
     /// Service metrics published into the local CloudWatch.
     pub metric_publisher: MetricPublisher,
-    /// Objects written into the local S3 by other services.
-    pub object_writer: ObjectWriter,
     /// Log lines written into the local CloudWatch Logs by other services.
     pub log_publisher: LogPublisher,
     /// Objects written into the local S3 by other services.
@@ -115,7 +113,6 @@ impl CloudContext {
         CloudContext {
             limits: LimitSwitches::new(config.limits),
             metric_publisher: MetricPublisher::default(),
-            object_writer: ObjectWriter::default(),
             log_publisher: LogPublisher::default(),
             object_writer: ObjectWriter::default(),
             damage: Damage::default(),
