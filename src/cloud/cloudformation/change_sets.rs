@@ -58,7 +58,13 @@ pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> R
             };
             let body = input::template_body(q, true)?.unwrap_or_default();
             let prepared = stacks::prepare(cf, &stack, body, &input::parameters(q)?, None, &q.strings("Capabilities"))?;
-            let changes = super::update::changes(&stack, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+            let changes = super::update::changes(
+                &stack,
+                &prepared.loaded,
+                &cf.runner.providers,
+                cf.runner.stacks.exports(&stack.id),
+            )
+            .map_err(validation)?;
             (stack, prepared, changes)
         }
         ("UPDATE", Some(s)) => {
@@ -66,7 +72,9 @@ pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> R
                 return Err(validation(format!("Stack [{stack_name}] does not exist")));
             }
             let prepared = stacks::prepare_update(cf, &s, q)?;
-            let changes = super::update::changes(&s, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+            let changes =
+                super::update::changes(&s, &prepared.loaded, &cf.runner.providers, cf.runner.stacks.exports(&s.id))
+                    .map_err(validation)?;
             (s, prepared, changes)
         }
         ("UPDATE", None) => return Err(validation(format!("Stack [{stack_name}] does not exist"))),

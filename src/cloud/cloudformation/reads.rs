@@ -194,8 +194,3 @@ pub fn list_exports(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<St
     });
     Ok(w.finish())
 }
-
-/// Whether a template imports `export` (an `Fn::ImportValue` naming it literally).
-pub fn imports(template: &str, export: &str) -> bool {
-    (template.contains("Fn::ImportValue") || template.contains("!ImportValue")) && template.contains(export)
-}

@@ -72,6 +72,7 @@ pub fn new_stack(cf: &CloudFormation, name: &str, region: &str, q: &QueryParams)
         change_sets: Vec::new(),
         cancel_requested: false,
         rollback: None,
+        imports: Default::default(),
     })
 }
 
@@ -139,7 +140,9 @@ pub fn update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
     }
     updatable(&stack)?;
     let prepared = prepare_update(cf, &stack, q)?;
-    let changes = super::update::changes(&stack, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+    let changes =
+        super::update::changes(&stack, &prepared.loaded, &cf.runner.providers, cf.runner.stacks.exports(&stack.id))
+            .map_err(validation)?;
     let tags = if q.get("Tags.member.1.Key").is_some() { Some(input::tags(q)?) } else { None };
     if changes.is_empty() && prepared.body == stack.template && prepared.params == stack.params && tags.is_none() {
         return Err(validation("No updates are to be performed."));
@@ -233,7 +236,7 @@ pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
 pub fn importer_of(cf: &CloudFormation, stack: &Stack) -> Option<String> {
     for export in stack.outputs.iter().filter_map(|o| o.export_name.as_deref()) {
         for other in cf.runner.stacks.all().iter().filter(|o| !o.is_deleted() && o.id != stack.id) {
-            if super::reads::imports(&other.template, export) {
+            if other.imports.contains(export) {
                 return Some(format!("Export {export} cannot be deleted as it is in use by {}", other.name));
             }
         }
