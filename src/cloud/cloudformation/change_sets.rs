@@ -20,6 +20,10 @@ use crate::cloud::service::Call;
 pub const NO_CHANGES: &str =
     "The submitted information didn't contain changes. Submit different information to create a change set.";
 
+/// ExecuteChangeSet and DeleteChangeSet have an (empty) result element the aws CLI requires, unlike
+/// DeleteStack; an inner text that is only whitespace makes the framing write `<OpResult> </OpResult>`.
+const EMPTY_RESULT: &str = " ";
+
 fn not_found(name: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "ChangeSetNotFound", format!("ChangeSet [{name}] does not exist"))
 }
@@ -148,10 +152,10 @@ pub fn delete_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Resu
         s.change_sets.retain(|c| c.id != set.id);
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(EMPTY_RESULT.to_string())
 }
 
-pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     if set.status != "CREATE_COMPLETE" || set.execution_status != "AVAILABLE" {
         return Err(ApiError::bad_request(
@@ -177,8 +181,8 @@ pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Res
             stack_event(s, "CREATE_IN_PROGRESS", Some("User Initiated".into()), now);
             Ok(())
         })?;
-        cf.spawn(cf.runner.clone().create(stack.id.clone()));
-        return Ok(String::new());
+        cf.spawn(Some(&call.request_id), cf.runner.clone().create(stack.id.clone()));
+        return Ok(EMPTY_RESULT.to_string());
     }
     stacks::updatable(&stack)?;
     let pseudo = super::runner::pseudo(&stack, cf.runner.ctx.account_id());
@@ -194,12 +198,13 @@ pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Res
     })?;
     stacks::begin_update(
         cf,
+        call,
         &stack,
         prepared,
         set.capabilities.clone(),
         Some(set.tags.clone()).filter(|t| !t.is_empty()),
     )?;
-    Ok(String::new())
+    Ok(EMPTY_RESULT.to_string())
 }
 
 /// AWS drops a stack's other change sets once one is executed.

@@ -22,10 +22,12 @@ pub mod store;
 pub mod template;
 pub mod update;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use super::context::CloudContext;
@@ -43,7 +45,15 @@ pub struct CloudFormation {
     runner: Arc<Runner>,
     /// The operations running after their API call returned; aborted at stop, resumed at the next start.
     tasks: Mutex<JoinSet<()>>,
+    /// By request id: the end of the operation a call started (see [`QUICK_FINISH`]).
+    finished: Mutex<HashMap<String, oneshot::Receiver<()>>>,
 }
+
+/// How long a call that started an operation waits for it before answering. AWS answers at once; the
+/// local cloud lets an operation that ends within this answer after it, so a client's first poll sees
+/// it finished (the aws CLI's waiters otherwise sleep 30 s before polling again) while a slow one still
+/// answers promptly, IN_PROGRESS.
+pub const QUICK_FINISH: Duration = Duration::from_millis(500);
 
 impl CloudFormation {
     pub fn new(ctx: &Arc<CloudContext>, table: Arc<ProviderTable>) -> anyhow::Result<Self> {
@@ -67,18 +77,31 @@ impl CloudFormation {
         }
         let stacks = Arc::new(Stacks::new(store, loaded, settings.max_events_per_stack));
         let runner = Arc::new(Runner { ctx: ctx.clone(), stacks, providers: Providers { table, extra } });
-        Ok(CloudFormation { descriptor: descriptor(), runner, tasks: Mutex::new(JoinSet::new()) })
+        Ok(CloudFormation {
+            descriptor: descriptor(),
+            runner,
+            tasks: Mutex::new(JoinSet::new()),
+            finished: Mutex::new(HashMap::new()),
+        })
     }
 
     pub fn runner(&self) -> &Arc<Runner> {
         &self.runner
     }
 
-    /// Runs an operation in the background (it outlives the request that started it).
-    pub fn spawn(&self, op: impl Future<Output = ()> + Send + 'static) {
+    /// Runs an operation in the background (it outlives the request that started it); the request
+    /// `request_id` waits up to [`QUICK_FINISH`] for it.
+    pub fn spawn(&self, request_id: Option<&str>, op: impl Future<Output = ()> + Send + 'static) {
+        let (done, finished) = oneshot::channel();
+        if let Some(id) = request_id {
+            self.finished.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), finished);
+        }
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         while tasks.try_join_next().is_some() {}
-        tasks.spawn(op);
+        tasks.spawn(async move {
+            op.await;
+            let _ = done.send(());
+        });
     }
 }
 
@@ -143,14 +166,19 @@ impl Service for CloudFormation {
                 Input::Query(q) => q.clone(),
                 _ => return Err(ApiError::serialization("CloudFormation takes awsQuery (form-encoded) requests")),
             };
-            op(self, &q, &call).map(Output::Xml)
+            let out = op(self, &q, &call);
+            let started = self.finished.lock().unwrap_or_else(|p| p.into_inner()).remove(&call.request_id);
+            if let Some(finished) = started {
+                let _ = tokio::time::timeout(QUICK_FINISH, finished).await;
+            }
+            out.map(Output::Xml)
         })
     }
 
     fn start(self: Arc<Self>, _ctx: Arc<CloudContext>) {
         for stack in self.runner.stacks.all().into_iter().filter(|s| s.in_progress()) {
             tracing::info!(stack = stack.name, status = stack.status, "finishing an operation a stop cut off");
-            self.spawn(recovery::resume(self.runner.clone(), stack));
+            self.spawn(None, recovery::resume(self.runner.clone(), stack));
         }
     }
 

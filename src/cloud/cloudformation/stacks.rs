@@ -114,7 +114,7 @@ pub fn create_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result
     stack.description = prepared.description;
     stack_event(&mut stack, "CREATE_IN_PROGRESS", Some("User Initiated".into()), cf.runner.now());
     cf.runner.stacks.insert(stack)?;
-    cf.spawn(cf.runner.clone().create(id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().create(id.clone()));
     Ok(stack_id(&id))
 }
 
@@ -132,7 +132,7 @@ pub fn updatable(stack: &Stack) -> Result<(), ApiError> {
     }
 }
 
-pub fn update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn update_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     let stack = cf.runner.stacks.get(name)?;
     if stack.is_deleted() {
@@ -147,7 +147,7 @@ pub fn update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
     if changes.is_empty() && prepared.body == stack.template && prepared.params == stack.params && tags.is_none() {
         return Err(validation("No updates are to be performed."));
     }
-    let id = begin_update(cf, &stack, prepared, q.strings("Capabilities"), tags)?;
+    let id = begin_update(cf, call, &stack, prepared, q.strings("Capabilities"), tags)?;
     Ok(stack_id(&id))
 }
 
@@ -169,6 +169,7 @@ pub fn prepare_update(cf: &CloudFormation, stack: &Stack, q: &QueryParams) -> Re
 /// Records the update (the previous state kept for cleanup or rollback) and starts it.
 pub fn begin_update(
     cf: &CloudFormation,
+    call: &Call,
     stack: &Stack,
     prepared: Prepared,
     capabilities: Vec<String>,
@@ -196,11 +197,11 @@ pub fn begin_update(
         stack_event(s, "UPDATE_IN_PROGRESS", Some("User Initiated".into()), now);
         Ok(())
     })?;
-    cf.spawn(cf.runner.clone().update(stack.id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().update(stack.id.clone()));
     Ok(stack.id.clone())
 }
 
-pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     // Deleting a stack that does not exist (or no longer does) succeeds, as on AWS.
     let Some(stack) = cf.runner.stacks.find(name) else { return Ok(String::new()) };
@@ -228,7 +229,7 @@ pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
         stack_event(s, "DELETE_IN_PROGRESS", Some("User Initiated".into()), now);
         Ok(())
     })?;
-    cf.spawn(cf.runner.clone().delete(stack.id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().delete(stack.id.clone()));
     Ok(String::new())
 }
 
