@@ -131,6 +131,11 @@ pub fn parse(body: &str) -> Result<Doc, TemplateError> {
     if let Some(t) = section("Transform") {
         return Err(transform_refused(t));
     }
+    // Rules assert things about parameter values, often through Fn::ValueOf and Fn::RefAll, which read
+    // the account's EC2 resources; refusing the section is better than deploying what AWS would refuse.
+    if section("Rules").is_some_and(|r| !r.is_null()) {
+        return Err(TemplateError::format("the Rules section is not supported by the local cloud"));
+    }
     let mut doc = Doc { description: section("Description").map(description).transpose()?, ..Doc::default() };
     if let Some(p) = section("Parameters") {
         doc.parameters = params::declarations(&entries(p, "Parameters")?)?;
@@ -158,6 +163,18 @@ pub fn parse(body: &str) -> Result<Doc, TemplateError> {
         let r = resource(&id, body, &doc)?;
         doc.resources.push(r);
     }
+    let common: Vec<&str> = doc
+        .resources
+        .iter()
+        .map(|r| r.logical_id.as_str())
+        .filter(|id| doc.parameters.iter().any(|p| p.name == *id))
+        .collect();
+    if !common.is_empty() {
+        return Err(TemplateError::template(format!(
+            "all resources and parameters must have unique names. Common name(s):[{}]",
+            common.join(", ")
+        )));
+    }
     if let Some(o) = section("Outputs") {
         doc.outputs = outputs(o, &doc)?;
     }
@@ -182,15 +199,21 @@ fn read(body: &str) -> Result<Yaml, TemplateError> {
 fn version(v: &Yaml) -> Result<(), TemplateError> {
     match v {
         Yaml::String(s) if s == "2010-09-09" => Ok(()),
-        other => {
-            let shown = scalar_text(other).unwrap_or_default();
-            Err(TemplateError::format(format!("'{shown}' is not a supported AWSTemplateFormatVersion")))
-        }
+        _ => Err(TemplateError::format("unsupported value for AWSTemplateFormatVersion.")),
     }
 }
 
+/// AWS documents a template description of at most 1,024 bytes.
+const MAX_DESCRIPTION_BYTES: usize = 1024;
+
 fn description(v: &Yaml) -> Result<String, TemplateError> {
-    scalar_text(v).ok_or_else(|| TemplateError::format("Every Description member must be a string."))
+    let text = scalar_text(v).ok_or_else(|| TemplateError::format("Every Description member must be a string."))?;
+    if text.len() > MAX_DESCRIPTION_BYTES {
+        return Err(TemplateError::format(format!(
+            "Description must be no longer than {MAX_DESCRIPTION_BYTES} bytes."
+        )));
+    }
+    Ok(text)
 }
 
 /// Transforms (`AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`, macros) rewrite a template
@@ -230,7 +253,7 @@ fn mappings(v: &Yaml) -> Result<Map<String, Value>, TemplateError> {
     let mut out = Map::new();
     for (name, map) in all {
         let Some(keys) = map.as_object().filter(|m| m.values().all(Value::is_object)) else {
-            return Err(TemplateError::format(format!("Every Mappings member {name} must be a map of maps")));
+            return Err(TemplateError::format(format!("Every Mappings member {name} must be a map")));
         };
         // Mappings hold literal values: no functions, no nested maps.
         let literal = |v: &Value| match v {
@@ -281,13 +304,13 @@ fn resource(id: &str, body: Value, doc: &Doc) -> Result<Resource, TemplateError>
         }
         Some(_) => {
             return Err(TemplateError::format(format!(
-                "[/Resources/{id}/DependsOn] DependsOn must be a string or a list of strings"
+                "DependsOn must be a string or list of strings. (resource {id})"
             )));
         }
     };
     let condition = match body.get("Condition") {
         None => None,
-        Some(Value::String(c)) => Some(known_condition(c, doc)?),
+        Some(Value::String(c)) => Some(known_condition(c, doc, &format!("resource {id}"))?),
         Some(_) => return Err(TemplateError::format(format!("[/Resources/{id}/Condition] must be a string"))),
     };
     Ok(Resource {
@@ -311,10 +334,10 @@ fn resource_type_shape(t: &str) -> bool {
     }
 }
 
-fn known_condition(name: &str, doc: &Doc) -> Result<String, TemplateError> {
+fn known_condition(name: &str, doc: &Doc, user: &str) -> Result<String, TemplateError> {
     match doc.condition(name) {
         Some(_) => Ok(name.to_string()),
-        None => Err(TemplateError::template(format!("unresolved condition dependency {name} in Fn::If"))),
+        None => Err(TemplateError::format(format!("Unresolved condition dependency {name} in {user}"))),
     }
 }
 
@@ -347,11 +370,13 @@ fn outputs(v: &Yaml, doc: &Doc) -> Result<Vec<Output>, TemplateError> {
             )));
         }
         let Some(value) = body.get("Value") else {
-            return Err(TemplateError::format(format!("Every Outputs member must contain a Value object ({key})")));
+            return Err(TemplateError::format(format!(
+                "[/Outputs/{key}] Every Outputs member must contain a Value object"
+            )));
         };
         let condition = match body.get("Condition") {
             None => None,
-            Some(Value::String(c)) => Some(known_condition(c, doc)?),
+            Some(Value::String(c)) => Some(known_condition(c, doc, &format!("output {key}"))?),
             Some(_) => return Err(TemplateError::format(format!("[/Outputs/{key}/Condition] must be a string"))),
         };
         let export_name = body.get("Export").map(|e| e.get("Name").cloned().unwrap_or(Value::Null));
@@ -477,7 +502,16 @@ mod tests {
         assert_eq!(err("- a\n- b\n"), "Template format error: unsupported structure.");
         assert!(err("Resources: [\n").starts_with("Template format error: YAML not well-formed. (line"));
         assert!(err("{\"Resources\": }").starts_with("Template format error: JSON not well-formed. (line 1, column"));
-        assert!(err(&format!("AWSTemplateFormatVersion: '2011-01-01'\n{R}")).contains("AWSTemplateFormatVersion"));
+        assert_eq!(
+            err(&format!("AWSTemplateFormatVersion: '2011-01-01'\n{R}")),
+            "Template format error: unsupported value for AWSTemplateFormatVersion."
+        );
+        assert!(parse(&format!("AWSTemplateFormatVersion: 2010-09-09\n{R}")).is_ok());
+        assert!(err(&format!("Description: '{}'\n{R}", "d".repeat(1025))).contains("no longer than 1024 bytes"));
+        assert_eq!(
+            err(&format!("Parameters:\n  S: {{Type: String}}\n{R}")),
+            "Template error: all resources and parameters must have unique names. Common name(s):[S]"
+        );
         assert!(
             err(&format!("{R}Outputs:\n  O: {{Description: x}}\n"))
                 .contains("Every Outputs member must contain a Value object")
@@ -490,7 +524,10 @@ mod tests {
             err(&format!("{R}Mappings:\n  M: {{k: {{a: !Ref X}}}}\n"))
                 .contains("Every Mappings attribute must be a String or a List.")
         );
-        assert!(err("Resources:\n  S: {Type: AWS::S3::Bucket, Condition: Nope}\n").contains("Nope"));
+        assert_eq!(
+            err("Resources:\n  S: {Type: AWS::S3::Bucket, Condition: Nope}\n"),
+            "Template format error: Unresolved condition dependency Nope in resource S"
+        );
         assert!(
             err("Resources:\n  S: {Type: AWS::S3::Bucket, Properties: {A: !Bogus x}}\n").contains("unknown tag !Bogus")
         );
@@ -505,6 +542,8 @@ mod tests {
         let both = err(&format!("Transform: [AWS::Serverless-2016-10-31, {{Name: MyMacro}}]\n{R}"));
         assert!(both.contains("AWS::Serverless-2016-10-31, MyMacro"), "{both}");
         assert!(err("Resources:\n  'Fn::ForEach::Topics': [x, [a], {}]\n").contains("AWS::LanguageExtensions"));
+        let rules = format!("Rules:\n  R: {{Assertions: [{{Assert: !Equals [a, a]}}]}}\n{R}");
+        assert_eq!(err(&rules), "Template format error: the Rules section is not supported by the local cloud");
     }
 
     #[test]
@@ -539,5 +578,18 @@ mod tests {
         assert_eq!(d.resources[0].depends_on, ["T"]);
         assert_eq!(d.resources[0].deletion_policy, Policy::Retain);
         assert_eq!(d.resources[0].properties, serde_json::json!({"Name": {"Fn::Sub": "${AWS::StackName}"}}));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_without_expanding_them() {
+        let mut body = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (prev, name) in
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"])
+        {
+            let row = vec![format!("*{prev}"); 10].join(", ");
+            body.push_str(&format!("{name}: &{name} [{row}]\n"));
+        }
+        body.push_str(R);
+        assert!(err(&body).starts_with("Template format error:"), "{}", err(&body));
     }
 }

@@ -29,9 +29,6 @@ impl Block {
     }
 }
 
-/// Conditions chained deeper than this are refused rather than recursed into.
-const MAX_CONDITION_CHAIN: usize = 128;
-
 const SUPPORTED: &str = "[Fn::Base64, Fn::GetAtt, Fn::GetAZs, Fn::ImportValue, Fn::Join, Fn::Split, Fn::FindInMap, \
                          Fn::Select, Ref, Fn::Equals, Fn::If, Fn::Not, Condition, Fn::And, Fn::Or, Fn::Sub, Fn::Cidr]";
 
@@ -40,6 +37,10 @@ pub fn unresolved(id: &str, block: Block) -> TemplateError {
         "Unresolved resource dependencies [{id}] in the {} block of the template",
         block.name()
     ))
+}
+
+pub fn undefined_get_att(id: &str) -> TemplateError {
+    TemplateError::template(format!("instance of Fn::GetAtt references undefined resource {id}"))
 }
 
 fn resource_in_conditions(id: &str) -> TemplateError {
@@ -178,7 +179,7 @@ impl Scope<'_> {
     }
 
     fn function(&self, name: &str, arg: &Value) -> Result<Option<Value>, TemplateError> {
-        if self.block == Block::Conditions && matches!(name, "Fn::If" | "Fn::GetAtt" | "Fn::ImportValue") {
+        if self.block == Block::Conditions && matches!(name, "Fn::GetAtt" | "Fn::ImportValue") {
             return Err(TemplateError::template(format!(
                 "{name} cannot be used in the Conditions block of the template"
             )));
@@ -274,7 +275,7 @@ impl Scope<'_> {
 
     fn attribute(&self, id: &str, attr: &str) -> Result<Value, TemplateError> {
         if self.doc.resource(id).is_none() {
-            return Err(unresolved(id, self.block));
+            return Err(undefined_get_att(id));
         }
         let Some(env) = self.env else { return Err(resource_in_conditions(id)) };
         if let Some(v) = env.attribute(id, attr) {
@@ -427,92 +428,6 @@ impl Scope<'_> {
     }
 }
 
-/// Every condition's value.
-pub fn conditions(
-    doc: &Doc,
-    params: &ResolvedParameters,
-    pseudo: &Pseudo,
-) -> Result<BTreeMap<String, bool>, TemplateError> {
-    let none = BTreeMap::new();
-    let scope = Scope { doc, params, pseudo, env: None, conditions: &none, block: Block::Conditions };
-    let mut c = Conditions { scope, memo: BTreeMap::new(), visiting: Vec::new() };
-    for (name, _) in &doc.conditions {
-        c.named(name)?;
-    }
-    Ok(c.memo)
-}
-
-struct Conditions<'a> {
-    scope: Scope<'a>,
-    memo: BTreeMap<String, bool>,
-    visiting: Vec<String>,
-}
-
-impl Conditions<'_> {
-    fn named(&mut self, name: &str) -> Result<bool, TemplateError> {
-        if let Some(v) = self.memo.get(name) {
-            return Ok(*v);
-        }
-        let Some(expr) = self.scope.doc.condition(name) else {
-            return Err(TemplateError::template(format!("unresolved condition dependency {name} in Fn::Condition")));
-        };
-        if self.visiting.iter().any(|v| v == name) || self.visiting.len() > MAX_CONDITION_CHAIN {
-            let mut cycle = self.visiting.clone();
-            cycle.sort();
-            return Err(TemplateError::format(format!(
-                "Circular dependency between conditions: [{}]",
-                cycle.join(", ")
-            )));
-        }
-        self.visiting.push(name.to_string());
-        let v = self.expr(expr);
-        self.visiting.pop();
-        let v = v?;
-        self.memo.insert(name.to_string(), v);
-        Ok(v)
-    }
-
-    fn expr(&mut self, v: &Value) -> Result<bool, TemplateError> {
-        let bad =
-            || TemplateError::format("Conditions can only be boolean operations on parameters and other conditions");
-        let Some((name, arg)) = call(v, Block::Conditions) else { return Err(bad()) };
-        match name {
-            "Fn::Equals" => {
-                let usage =
-                    || TemplateError::template("every Fn::Equals object requires a list of 2 string parameters.");
-                let [a, b] =
-                    arg.as_array().and_then(|a| <&[Value; 2]>::try_from(a.as_slice()).ok()).ok_or_else(usage)?;
-                let a = self.scope.value(a)?.unwrap_or_default();
-                let b = self.scope.value(b)?.unwrap_or_default();
-                Ok(match (text(&a), text(&b)) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => a == b,
-                })
-            }
-            "Fn::And" | "Fn::Or" => {
-                let items = arg.as_array().filter(|a| (2..=10).contains(&a.len())).ok_or_else(|| {
-                    TemplateError::template(format!(
-                        "every {name} object requires a list of at least 2 and at most 10 boolean parameters."
-                    ))
-                })?;
-                let values: Vec<bool> = items.iter().map(|i| self.expr(i)).collect::<Result<_, _>>()?;
-                Ok(if name == "Fn::And" { values.iter().all(|v| *v) } else { values.iter().any(|v| *v) })
-            }
-            "Fn::Not" => {
-                let usage = || TemplateError::template("every Fn::Not object requires one boolean parameter.");
-                let [inner] =
-                    arg.as_array().and_then(|a| <&[Value; 1]>::try_from(a.as_slice()).ok()).ok_or_else(usage)?;
-                Ok(!self.expr(inner)?)
-            }
-            "Condition" => match arg {
-                Value::String(c) => self.named(c),
-                _ => Err(bad()),
-            },
-            _ => Err(bad()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -550,7 +465,7 @@ mod tests {
         let d = doc::parse(&body)?;
         let params = super::params::resolve(&d.parameters, &[("Env".into(), ParamInput::Value("prod".into()))], None)?;
         let p = pseudo();
-        let conditions = conditions(&d, &params, &p)?;
+        let conditions = BTreeMap::from([("IsProd".to_string(), true), ("IsDev".to_string(), false)]);
         let scope = Scope {
             doc: &d,
             params: &params,
@@ -618,7 +533,10 @@ mod tests {
             fails("!GetAtt Later.Arn"),
             "Template error: resource Later has not been created, so Fn::GetAtt Later.Arn cannot be resolved"
         );
-        assert!(fails("!GetAtt Ghost.Arn").contains("Unresolved resource dependencies [Ghost]"));
+        assert_eq!(
+            fails("!GetAtt Ghost.Arn"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         assert!(fails("!GetAtt Made").contains("every Fn::GetAtt object requires two non-empty parameters"));
     }
 
@@ -693,55 +611,5 @@ mod tests {
         assert!(fails("!Length [a]").contains("AWS::LanguageExtensions"));
         assert!(fails("{'Fn::ToJsonString': {}}").contains("AWS::LanguageExtensions"));
         assert!(fails("{'Fn::Nope': x}").starts_with("Template error: Encountered unsupported function: Fn::Nope"));
-    }
-
-    fn condition(expr: &str) -> Result<bool, TemplateError> {
-        let body = format!("{HEAD}  R: {{Type: AWS::S3::Bucket}}\n");
-        let body = body.replace(
-            "  IsDev: !Not [!Condition IsProd]\n",
-            &format!("  IsDev: !Not [!Condition IsProd]\n  C: {expr}\n"),
-        );
-        let d = doc::parse(&body)?;
-        let params = super::params::resolve(&d.parameters, &[], None)?;
-        Ok(conditions(&d, &params, &pseudo())?["C"])
-    }
-
-    #[test]
-    fn condition_functions() {
-        assert!(condition("!Equals [!Ref Env, prod]").unwrap());
-        assert!(condition("!Equals ['4', !FindInMap [Sizes, prod, Shards]]").unwrap());
-        assert!(condition("!Equals [!Ref AWS::Region, eu-west-1]").unwrap());
-        assert!(condition("!And [!Condition IsProd, !Not [!Condition IsDev]]").unwrap());
-        assert!(!condition("!Or [!Condition IsDev, !Equals [a, b]]").unwrap());
-        assert!(condition("!Not [!Condition IsDev]").unwrap());
-        let err = |e: &str| condition(e).unwrap_err().message;
-        assert_eq!(
-            err("!Equals [a]"),
-            "Template error: every Fn::Equals object requires a list of 2 string parameters."
-        );
-        assert_eq!(
-            err("!And [!Condition IsProd]"),
-            "Template error: every Fn::And object requires a list of at least 2 and at most 10 boolean parameters."
-        );
-        let eleven = vec!["!Condition IsProd"; 11].join(", ");
-        assert_eq!(
-            err(&format!("!Or [{eleven}]")),
-            "Template error: every Fn::Or object requires a list of at least 2 and at most 10 boolean parameters."
-        );
-        assert_eq!(
-            err("!Not [!Condition IsProd, !Condition IsDev]"),
-            "Template error: every Fn::Not object requires one boolean parameter."
-        );
-        assert_eq!(
-            err("!Equals [!Ref Made, x]"),
-            "Template format error: Unresolved dependencies [Made]. Cannot reference resources in the Conditions block of the template"
-        );
-        assert!(err("!Equals [!GetAtt Made.Arn, x]").contains("Fn::GetAtt cannot be used in the Conditions block"));
-        assert!(err("!Condition C").contains("Circular dependency between conditions: [C]"));
-        assert!(err("!Condition Nope").contains("unresolved condition dependency Nope"));
-        assert_eq!(
-            err("!Ref Env"),
-            "Template format error: Conditions can only be boolean operations on parameters and other conditions"
-        );
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::aws_types;
-use super::model::{ParamInput, ParameterDecl, ResolvedParameters, TemplateError};
+use super::model::{MASK, ParamInput, ParameterDecl, ResolvedParameters, TemplateError};
 
 /// AWS's quota on parameters per template.
 pub const MAX_PARAMETERS: usize = 200;
@@ -238,6 +238,7 @@ fn violation(d: &ParameterDecl, value: &str) -> Result<(), Violation> {
             let items = if is_list { list(value) } else { vec![value] };
             for item in items {
                 if aws_types::shape_problem(type_name, item).is_some() {
+                    let item = if d.no_echo { MASK } else { item };
                     return Err(Violation {
                         message: format!(
                             "Parameter validation failed: parameter value {item} for parameter name {n} does not exist"
@@ -365,6 +366,11 @@ mod tests {
         assert_eq!(
             err(&d, "subnet-12345678,vpc-12345678"),
             "Parameter validation failed: parameter value vpc-12345678 for parameter name P does not exist"
+        );
+        let secret = decl(json!({"Type": "AWS::EC2::VPC::Id", "NoEcho": true}));
+        assert_eq!(
+            err(&secret, "hunter2"),
+            "Parameter validation failed: parameter value **** for parameter name P does not exist"
         );
         assert!(is_list("List<AWS::EC2::Subnet::Id>") && is_list("CommaDelimitedList") && !is_list("String"));
         let ssm = declaration("P", &json!({"Type": "AWS::SSM::Parameter::Value<String>"})).unwrap_err();

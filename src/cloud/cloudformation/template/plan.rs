@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::conditions;
 use super::doc::{Doc, Resource};
 use super::eval::{self, Block, SubPart};
 use super::model::{Plan, PlannedResource, Pseudo, ResolvedParameters, TemplateError};
@@ -104,9 +105,10 @@ pub fn plan(
         let mut all = Vec::new();
         targets(&r.properties, None, &mut all)?;
         all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None }));
-        if let Some(bad) =
-            all.iter().find(|t| !known(&t.id) || (t.attribute.is_some() && doc.resource(&t.id).is_none()))
-        {
+        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
+            return Err(eval::undefined_get_att(&bad.id));
+        }
+        if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Resources));
         }
         if let Some(d) = r.depends_on.iter().find(|d| doc.resource(d).is_none()) {
@@ -119,7 +121,7 @@ pub fn plan(
     for o in &doc.outputs {
         imports_stand_alone(doc, &o.value)?;
     }
-    let conditions = eval::conditions(doc, params, pseudo)?;
+    let conditions = conditions::evaluate(doc, params, pseudo)?;
     let holds = |c: &Option<String>| c.as_ref().is_none_or(|c| conditions.get(c).copied().unwrap_or(false));
     let included: Vec<&Resource> = doc.resources.iter().filter(|r| holds(&r.condition)).collect();
     let is_included = |id: &str| included.iter().any(|r| r.logical_id == id);
@@ -186,6 +188,9 @@ fn check_outputs(
         let mut all = Vec::new();
         for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
             targets(v, None, &mut all)?;
+        }
+        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
+            return Err(eval::undefined_get_att(&bad.id));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
             return Err(eval::unresolved(&bad.id, Block::Outputs));
@@ -304,8 +309,15 @@ mod tests {
             "Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template";
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, DependsOn: Ghost}\n"), unresolved);
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Ref Ghost}}\n"), unresolved);
-        assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt Ghost.Arn}}\n"), unresolved);
+        assert_eq!(
+            msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !GetAtt Ghost.Arn}}\n"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost}'}}\n"), unresolved);
+        assert_eq!(
+            msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost.Arn}'}}\n"),
+            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+        );
         // Checked on every branch, whichever one this deployment takes.
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Ghost, y]}}\n"), unresolved);
     }
@@ -396,5 +408,19 @@ mod tests {
         let ok =
             run("  B: {Type: AWS::S3::Bucket, Properties: {X: !ImportValue {'Fn::Sub': '${AWS::StackName}-arn'}}}\n");
         assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    #[test]
+    fn a_chain_of_the_most_resources_allowed_plans() {
+        let mut body = String::from("  R0: {Type: AWS::S3::Bucket}\n");
+        for i in 1..doc::MAX_RESOURCES {
+            body.push_str(&format!(
+                "  R{i}: {{Type: AWS::S3::Bucket, Properties: {{A: !Ref R{}, B: !Sub '${{R0.Arn}}'}}}}\n",
+                i - 1
+            ));
+        }
+        let plan = run(&body).unwrap();
+        assert_eq!(plan.resources.len(), doc::MAX_RESOURCES);
+        assert_eq!(deps(&plan, "R499"), ["R0", "R498"]);
     }
 }
