@@ -16,7 +16,9 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type, e.g. `Arc::new(kinesis::stream_provider::StreamProvider::new(&kinesis))`.
     ]));
-    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
+    let table = providers.clone();
+    let lookup = Box::new(move |t: &str| table.get(t).cloned());
+    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
     Ok(Registry::new(vec![sts, cloudwatch, kinesis, cloudformation], providers))
 }
 

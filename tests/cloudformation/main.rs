@@ -22,6 +22,7 @@ use aws_sdk_cloudformation::config::retry::RetryConfig;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackEvent};
 use kinesis_console::cloud::clock::ClockMode;
+use kinesis_console::cloud::cloudformation::runner::ProviderFactory;
 use kinesis_console::cloud::context::CloudContext;
 use kinesis_console::cloud::resource_provider::{
     Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest,
@@ -115,14 +116,14 @@ pub async fn cloud_with(calls: &Calls) -> TestCloud {
     TestCloud::start_with(move |c| {
         c.clock = ClockMode::Virtual;
         c.cloudformation.extra_providers = vec![
-            Arc::new(move |ctx: &Arc<CloudContext>| {
+            Arc::new(ProviderFactory(Box::new(move |ctx: &Arc<CloudContext>| {
                 Arc::new(Wait { ctx: ctx.clone(), calls: a.clone(), type_name: "Test::Local::Wait" })
                     as Arc<dyn ResourceProvider>
-            }),
-            Arc::new(move |ctx: &Arc<CloudContext>| {
+            }))),
+            Arc::new(ProviderFactory(Box::new(move |ctx: &Arc<CloudContext>| {
                 Arc::new(Wait { ctx: ctx.clone(), calls: b.clone(), type_name: "Test::Local::Fail" })
                     as Arc<dyn ResourceProvider>
-            }),
+            }))),
         ];
     })
     .await

@@ -4,7 +4,7 @@
 
 use http::StatusCode;
 
-use super::CloudFormation;
+use super::api::Api;
 use super::input::{self, check_name, validation};
 use super::model::{ChangeSet, Stack};
 use super::render;
@@ -29,7 +29,7 @@ fn not_found(name: &str) -> ApiError {
 }
 
 /// The change set named `name` (a name on `stack`, or an ARN) and its stack.
-pub fn find(cf: &CloudFormation, stack: Option<&str>, name: &str) -> Result<(Stack, ChangeSet), ApiError> {
+pub fn find(cf: &Api, stack: Option<&str>, name: &str) -> Result<(Stack, ChangeSet), ApiError> {
     let candidates: Vec<Stack> = match stack {
         Some(s) => vec![cf.runner.stacks.find(s).ok_or_else(|| not_found(name))?],
         None if name.starts_with("arn:") => cf.runner.stacks.all(),
@@ -43,7 +43,7 @@ pub fn find(cf: &CloudFormation, stack: Option<&str>, name: &str) -> Result<(Sta
     Err(not_found(name))
 }
 
-pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn create_change_set(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let stack_name = q.required("StackName")?;
     let name = q.required("ChangeSetName")?;
     check_name(name, "changeSetName")?;
@@ -130,14 +130,14 @@ fn ids(change_set: &str, stack: &str) -> String {
     w.finish()
 }
 
-pub fn describe_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_change_set(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     let mut w = XmlWriter::new();
     render::change_set(&mut w, &stack, &set);
     Ok(w.finish())
 }
 
-pub fn list_change_sets(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn list_change_sets(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = cf.runner.stacks.get(q.required("StackName")?)?;
     let mut w = XmlWriter::new();
     render::page(&mut w, "Summaries", &stack.change_sets, input::start(q)?, 100, |w, c| {
@@ -146,7 +146,7 @@ pub fn list_change_sets(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Resul
     Ok(w.finish())
 }
 
-pub fn delete_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn delete_change_set(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     cf.runner.stacks.update(&stack.id, |s| {
         s.change_sets.retain(|c| c.id != set.id);
@@ -155,7 +155,7 @@ pub fn delete_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Resu
     Ok(EMPTY_RESULT.to_string())
 }
 
-pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn execute_change_set(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     if set.status != "CREATE_COMPLETE" || set.execution_status != "AVAILABLE" {
         return Err(ApiError::bad_request(

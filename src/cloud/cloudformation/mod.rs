@@ -6,6 +6,7 @@
 //! operations they start (over `graph.rs`), `recovery.rs` finishes what a stop cut off, `state.rs` and
 //! `store.rs` keep stacks (built, persisted, then published), `render.rs` writes the XML.
 
+pub mod api;
 pub mod builtin;
 pub mod change_sets;
 pub mod graph;
@@ -22,41 +23,28 @@ pub mod store;
 pub mod template;
 pub mod update;
 
-use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use tokio::sync::oneshot;
-use tokio::task::JoinSet;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::protocol::query_params::QueryParams;
-use super::registry::ProviderTable;
+use super::resource_provider::ResourceProvider;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, QueryInfo, Service, no_timestamps};
-use runner::{Providers, Runner};
+use api::Api;
+use runner::{ProviderFactory, ProviderLookup, Providers, Runner};
 use state::Stacks;
 
 pub const VERSION: &str = "2010-05-15";
 
 pub struct CloudFormation {
     descriptor: Descriptor,
-    runner: Arc<Runner>,
-    /// The operations running after their API call returned; aborted at stop, resumed at the next start.
-    tasks: Mutex<JoinSet<()>>,
-    /// By request id: the end of the operation a call started (see [`QUICK_FINISH`]).
-    finished: Mutex<HashMap<String, oneshot::Receiver<()>>>,
+    api: Api,
 }
 
-/// How long a call that started an operation waits for it before answering. AWS answers at once; the
-/// local cloud lets an operation that ends within this answer after it, so a client's first poll sees
-/// it finished (the aws CLI's waiters otherwise sleep 30 s before polling again) while a slow one still
-/// answers promptly, IN_PROGRESS.
-pub const QUICK_FINISH: Duration = Duration::from_millis(500);
-
 impl CloudFormation {
-    pub fn new(ctx: &Arc<CloudContext>, table: Arc<ProviderTable>) -> anyhow::Result<Self> {
+    /// `table` looks a resource type up in the registry's provider table.
+    pub fn new(ctx: &Arc<CloudContext>, table: ProviderLookup) -> anyhow::Result<Self> {
         let dir = ctx.config.data_dir.join("cloudformation");
         let store = store::Store::open(&dir)?;
         let mut loaded = Vec::new();
@@ -67,9 +55,12 @@ impl CloudFormation {
             }
         }
         let settings = &ctx.config.cloudformation;
-        let mut extra = BTreeMap::new();
+        let mut extra: BTreeMap<&'static str, Arc<dyn ResourceProvider>> = BTreeMap::new();
         for factory in &settings.extra_providers {
-            let p = factory(ctx);
+            let Some(factory) = factory.downcast_ref::<ProviderFactory>() else {
+                anyhow::bail!("cloudformation.extra_providers holds something that is not a ProviderFactory");
+            };
+            let p = (factory.0)(ctx);
             extra.insert(p.type_name(), p);
         }
         for p in builtin::providers(ctx) {
@@ -77,31 +68,11 @@ impl CloudFormation {
         }
         let stacks = Arc::new(Stacks::new(store, loaded, settings.max_events_per_stack));
         let runner = Arc::new(Runner { ctx: ctx.clone(), stacks, providers: Providers { table, extra } });
-        Ok(CloudFormation {
-            descriptor: descriptor(),
-            runner,
-            tasks: Mutex::new(JoinSet::new()),
-            finished: Mutex::new(HashMap::new()),
-        })
+        Ok(CloudFormation { descriptor: descriptor(), api: Api::new(runner) })
     }
 
     pub fn runner(&self) -> &Arc<Runner> {
-        &self.runner
-    }
-
-    /// Runs an operation in the background (it outlives the request that started it); the request
-    /// `request_id` waits up to [`QUICK_FINISH`] for it.
-    pub fn spawn(&self, request_id: Option<&str>, op: impl Future<Output = ()> + Send + 'static) {
-        let (done, finished) = oneshot::channel();
-        if let Some(id) = request_id {
-            self.finished.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), finished);
-        }
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(async move {
-            op.await;
-            let _ = done.send(());
-        });
+        &self.api.runner
     }
 }
 
@@ -120,7 +91,7 @@ fn descriptor() -> Descriptor {
     }
 }
 
-type Op = fn(&CloudFormation, &QueryParams, &Call) -> Result<String, ApiError>;
+type Op = fn(&Api, &QueryParams, &Call) -> Result<String, ApiError>;
 
 /// The one dispatch table: operation name → function.
 fn operation(name: &str) -> Option<Op> {
@@ -166,34 +137,27 @@ impl Service for CloudFormation {
                 Input::Query(q) => q.clone(),
                 _ => return Err(ApiError::serialization("CloudFormation takes awsQuery (form-encoded) requests")),
             };
-            let out = op(self, &q, &call);
-            let started = self.finished.lock().unwrap_or_else(|p| p.into_inner()).remove(&call.request_id);
-            if let Some(finished) = started {
-                let _ = tokio::time::timeout(QUICK_FINISH, finished).await;
-            }
+            let out = op(&self.api, &q, &call);
+            self.api.settle(&call.request_id).await;
             out.map(Output::Xml)
         })
     }
 
     fn start(self: Arc<Self>, _ctx: Arc<CloudContext>) {
-        for stack in self.runner.stacks.all().into_iter().filter(|s| s.in_progress()) {
+        for stack in self.api.runner.stacks.all().into_iter().filter(|s| s.in_progress()) {
             tracing::info!(stack = stack.name, status = stack.status, "finishing an operation a stop cut off");
-            self.spawn(None, recovery::resume(self.runner.clone(), stack));
+            self.api.spawn(None, recovery::resume(self.api.runner.clone(), stack));
         }
     }
 
     fn stop(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
-            tasks.shutdown().await;
-        })
+        Box::pin(self.api.abort_all())
     }
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
-            let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
-            tasks.shutdown().await;
-            self.runner.stacks.clear().map_err(|e| anyhow::anyhow!(e.message))
+            self.api.abort_all().await;
+            self.api.runner.stacks.clear().map_err(|e| anyhow::anyhow!(e.message))
         })
     }
 }

@@ -13,7 +13,6 @@ use super::model::{Resource, Stack};
 use super::state::{Stacks, detached_event, resource_event, stack_event};
 use super::template::{Env, Plan, Policy, Pseudo, ResolvedParameters, Template};
 use crate::cloud::context::CloudContext;
-use crate::cloud::registry::ProviderTable;
 use crate::cloud::resource_provider::{ResourceProvider, ResourceRequest};
 
 pub struct Runner {
@@ -22,15 +21,22 @@ pub struct Runner {
     pub providers: Providers,
 }
 
-/// The registry's provider table, with the settings' extra (test) providers looked up first.
+/// The registry's provider table (a lookup, so this file needs not name the registry that names this
+/// service), with the settings' extra (test) providers looked up first.
 pub struct Providers {
-    pub table: Arc<ProviderTable>,
+    pub table: ProviderLookup,
     pub extra: BTreeMap<&'static str, Arc<dyn ResourceProvider>>,
 }
 
+pub type ProviderLookup = Box<dyn Fn(&str) -> Option<Arc<dyn ResourceProvider>> + Send + Sync>;
+
+/// Builds an extra provider once the cloud's context exists (so it can use the cloud clock); put in
+/// `CloudFormationSettings::extra_providers`.
+pub struct ProviderFactory(pub Box<dyn Fn(&Arc<CloudContext>) -> Arc<dyn ResourceProvider> + Send + Sync>);
+
 impl Providers {
-    pub fn get(&self, type_name: &str) -> Option<&Arc<dyn ResourceProvider>> {
-        self.extra.get(type_name).or_else(|| self.table.get(type_name))
+    pub fn get(&self, type_name: &str) -> Option<Arc<dyn ResourceProvider>> {
+        self.extra.get(type_name).cloned().or_else(|| (self.table)(type_name))
     }
 
     pub fn attributes_of(&self, type_name: &str) -> Option<&'static [&'static str]> {
@@ -280,7 +286,7 @@ impl Runner {
                 return false;
             }
         };
-        let Some(provider) = self.providers.get(&type_name).cloned() else {
+        let Some(provider) = self.providers.get(&type_name) else {
             self.set_resource(id, &logical_id, &failed, Some(unsupported(&type_name)));
             return false;
         };
@@ -421,8 +427,7 @@ impl Runner {
             return true;
         }
         self.note(id, &r, "DELETE_IN_PROGRESS", None);
-        let (Some(physical_id), Some(provider)) = (r.physical_id.clone(), self.providers.get(&r.type_name).cloned())
-        else {
+        let (Some(physical_id), Some(provider)) = (r.physical_id.clone(), self.providers.get(&r.type_name)) else {
             // Nothing was made: never created, or of a type the cloud cannot create.
             self.note(id, &r, "DELETE_COMPLETE", None);
             return true;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::CloudFormation;
+use super::api::Api;
 use super::input::{self, check_capabilities, check_name, template_error, validation};
 use super::model::{Previous, Stack};
 use super::runner::{Loaded, pseudo};
@@ -25,7 +25,7 @@ pub struct Prepared {
 
 /// Everything CloudFormation checks before it accepts a template for `stack`.
 pub fn prepare(
-    cf: &CloudFormation,
+    cf: &Api,
     stack: &Stack,
     body: String,
     given: &[(String, ParamInput)],
@@ -43,7 +43,7 @@ pub fn prepare(
 }
 
 /// A stack record that does not exist yet (REVIEW_IN_PROGRESS until something runs on it).
-pub fn new_stack(cf: &CloudFormation, name: &str, region: &str, q: &QueryParams) -> Result<Stack, ApiError> {
+pub fn new_stack(cf: &Api, name: &str, region: &str, q: &QueryParams) -> Result<Stack, ApiError> {
     check_name(name, "stackName")?;
     let account = cf.runner.ctx.account_id();
     let now = cf.runner.now();
@@ -76,7 +76,7 @@ pub fn new_stack(cf: &CloudFormation, name: &str, region: &str, q: &QueryParams)
     })
 }
 
-pub fn create_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn create_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     let mut stack = new_stack(cf, name, &call.region, q)?;
     if cf.runner.stacks.find(name).is_some_and(|s| !s.is_deleted()) {
@@ -132,7 +132,7 @@ pub fn updatable(stack: &Stack) -> Result<(), ApiError> {
     }
 }
 
-pub fn update_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn update_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     let stack = cf.runner.stacks.get(name)?;
     if stack.is_deleted() {
@@ -152,7 +152,7 @@ pub fn update_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result
 }
 
 /// The new template (or the previous one) and parameters of an UpdateStack or UPDATE change set.
-pub fn prepare_update(cf: &CloudFormation, stack: &Stack, q: &QueryParams) -> Result<Prepared, ApiError> {
+pub fn prepare_update(cf: &Api, stack: &Stack, q: &QueryParams) -> Result<Prepared, ApiError> {
     let use_previous = input::flag(q, "UsePreviousTemplate")?.unwrap_or(false);
     let body = match (input::template_body(q, false)?, use_previous) {
         (Some(_), true) => {
@@ -168,7 +168,7 @@ pub fn prepare_update(cf: &CloudFormation, stack: &Stack, q: &QueryParams) -> Re
 
 /// Records the update (the previous state kept for cleanup or rollback) and starts it.
 pub fn begin_update(
-    cf: &CloudFormation,
+    cf: &Api,
     call: &Call,
     stack: &Stack,
     prepared: Prepared,
@@ -201,7 +201,7 @@ pub fn begin_update(
     Ok(stack.id.clone())
 }
 
-pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn delete_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     // Deleting a stack that does not exist (or no longer does) succeeds, as on AWS.
     let Some(stack) = cf.runner.stacks.find(name) else { return Ok(String::new()) };
@@ -234,7 +234,7 @@ pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result
 }
 
 /// Why the stack's exports cannot go: another live stack imports one of them.
-pub fn importer_of(cf: &CloudFormation, stack: &Stack) -> Option<String> {
+pub fn importer_of(cf: &Api, stack: &Stack) -> Option<String> {
     for export in stack.outputs.iter().filter_map(|o| o.export_name.as_deref()) {
         for other in cf.runner.stacks.all().iter().filter(|o| !o.is_deleted() && o.id != stack.id) {
             if other.imports.contains(export) {
@@ -245,7 +245,7 @@ pub fn importer_of(cf: &CloudFormation, stack: &Stack) -> Option<String> {
     None
 }
 
-pub fn cancel_update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn cancel_update_stack(cf: &Api, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
     let stack = cf.runner.stacks.get(q.required("StackName")?)?;
     if stack.status != "UPDATE_IN_PROGRESS" {
         return Err(validation(format!(
@@ -260,7 +260,7 @@ pub fn cancel_update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -
     Ok(String::new())
 }
 
-pub fn update_termination_protection(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn update_termination_protection(cf: &Api, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
     let enable = input::flag(q, "EnableTerminationProtection")?.ok_or_else(|| {
         ApiError::bad_request("MissingParameter", "The request must contain the parameter EnableTerminationProtection")
     })?;

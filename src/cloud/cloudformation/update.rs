@@ -163,7 +163,7 @@ impl Runner {
         if old.type_name == planned.type_name && props == old.properties {
             return policies_only.is_ok();
         }
-        let Some(provider) = self.providers.get(&planned.type_name).cloned() else {
+        let Some(provider) = self.providers.get(&planned.type_name) else {
             self.set_resource(id, logical_id, "UPDATE_FAILED", Some(unsupported(&planned.type_name)));
             return false;
         };
@@ -288,7 +288,7 @@ impl Runner {
     async fn revert_one(&self, stack: &Stack, cur: &Resource, old: &Resource) {
         let id = stack.id.as_str();
         self.set_resource(id, &old.logical_id, "UPDATE_IN_PROGRESS", None);
-        let Some(provider) = self.providers.get(&old.type_name).cloned() else { return };
+        let Some(provider) = self.providers.get(&old.type_name) else { return };
         let physical = old.physical_id.clone().unwrap_or_default();
         let result = provider.update(physical, cur.properties.clone(), self.request(stack, old)).await;
         let now = self.now();
