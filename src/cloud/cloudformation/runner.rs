@@ -32,7 +32,9 @@ pub type ProviderLookup = Box<dyn Fn(&str) -> Option<Arc<dyn ResourceProvider>> 
 
 /// Builds an extra provider once the cloud's context exists (so it can use the cloud clock); put in
 /// `CloudFormationSettings::extra_providers`.
-pub struct ProviderFactory(pub Box<dyn Fn(&Arc<CloudContext>) -> Arc<dyn ResourceProvider> + Send + Sync>);
+pub struct ProviderFactory(pub Box<BuildProvider>);
+
+pub type BuildProvider = dyn Fn(&Arc<CloudContext>) -> Arc<dyn ResourceProvider> + Send + Sync;
 
 impl Providers {
     pub fn get(&self, type_name: &str) -> Option<Arc<dyn ResourceProvider>> {
