@@ -50,6 +50,10 @@ fn carve(
     }
     let mask = if prefix == 0 { 0 } else { (!0u128 << (128 - prefix)) >> (128 - width) };
     let start = base & mask;
+    // A subnet of all 128 bits is the whole IPv6 space; its size does not fit the arithmetic below.
+    if cidr_bits >= 128 {
+        return Ok(vec![(start, 0)]);
+    }
     let step = 1u128 << cidr_bits;
     Ok((0..count as u128).map(|i| (start + i * step, sub_prefix)).collect())
 }
@@ -77,6 +81,9 @@ mod tests {
     #[test]
     fn carves_ipv6_subnets() {
         assert_eq!(subnets("2001:db8::/56", 2, 64).unwrap(), ["2001:db8::/64", "2001:db8:0:1::/64"]);
+        assert_eq!(subnets("::/0", 1, 128).unwrap(), ["::/0"]);
+        assert!(subnets("::/0", 2, 128).is_err());
+        assert_eq!(subnets("0.0.0.0/0", 2, 31).unwrap(), ["0.0.0.0/1", "128.0.0.0/1"]);
     }
 
     #[test]
@@ -87,5 +94,18 @@ mod tests {
         assert!(subnets("10.0.0.0/24", 257, 1).is_err());
         assert!(subnets("10.0.0.0", 1, 4).is_err());
         assert!(subnets("10.0.0.300/24", 1, 4).is_err());
+    }
+
+    proptest::proptest! {
+        /// Any block, count and size: subnets or a reason, never a panic; subnets are consecutive and
+        /// as many as asked.
+        #[test]
+        fn any_arguments_give_subnets_or_a_reason(v6 in proptest::bool::ANY, a in proptest::num::u32::ANY,
+                                                   prefix in 0u32..=130, count in 0u64..300, bits in 0u64..=130) {
+            let block = if v6 { format!("{}/{prefix}", Ipv6Addr::from(u128::from(a) << 96)) } else { format!("{}/{prefix}", Ipv4Addr::from(a)) };
+            if let Ok(nets) = subnets(&block, count, bits) {
+                proptest::prop_assert_eq!(nets.len() as u64, count);
+            }
+        }
     }
 }

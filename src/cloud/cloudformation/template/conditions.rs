@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::doc::Doc;
-use super::eval::{Block, Scope, call, text};
+use super::eval::Scope;
 use super::model::{Pseudo, ResolvedParameters, TemplateError};
+use super::syntax::{Block, call, text};
 
 /// Conditions chained deeper than this are refused rather than recursed into.
 const MAX_CONDITION_CHAIN: usize = 128;
@@ -219,5 +220,25 @@ mod tests {
             err("!Ref Env"),
             "Template format error: Conditions can only be boolean operations on parameters and other conditions"
         );
+    }
+
+    #[test]
+    fn long_condition_chains_evaluate_and_longer_ones_are_refused() {
+        let chain = |n: usize| {
+            let mut body =
+                String::from("Parameters:\n  P: {Type: String, Default: x}\nConditions:\n  C0: !Equals [!Ref P, x]\n");
+            for i in 1..n {
+                body.push_str(&format!("  C{i}: !Equals [!If [C{}, a, b], a]\n", i - 1));
+            }
+            body.push_str("Resources:\n  R: {Type: AWS::S3::Bucket}\n");
+            let d = doc::parse(&body).unwrap();
+            let params = params::resolve(&d.parameters, &[], None).unwrap();
+            // Evaluate the last first, so the whole chain is walked at once.
+            let mut c =
+                Conditions { doc: &d, params: &params, pseudo: &pseudo(), memo: BTreeMap::new(), visiting: Vec::new() };
+            c.named(&format!("C{}", n - 1))
+        };
+        assert_eq!(chain(MAX_CONDITION_CHAIN), Ok(true));
+        assert!(chain(MAX_CONDITION_CHAIN + 5).unwrap_err().message.contains("at most 128 deep"));
     }
 }

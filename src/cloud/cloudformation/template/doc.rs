@@ -7,6 +7,7 @@ use serde_yaml::Value as Yaml;
 
 use super::model::{ParameterDecl, Policy, TemplateError};
 use super::params;
+use super::syntax::transform_error;
 
 /// A template body larger than this is refused. AWS documents 51,200 bytes for `TemplateBody` and
 /// 1 MB for a template given by `TemplateURL`; the engine accepts the larger, the API checks the body.
@@ -231,10 +232,6 @@ fn transform_name(t: &Yaml) -> Option<String> {
         Yaml::Mapping(m) => m.get("Name").and_then(scalar_text),
         other => scalar_text(other),
     }
-}
-
-pub fn transform_error(name: &str) -> TemplateError {
-    TemplateError::format(format!("Transform {name} is not supported by the local cloud"))
 }
 
 /// A section's entries in order, as (name, long-form JSON).

@@ -1,5 +1,5 @@
-//! Intrinsic functions and conditions, evaluated against parameters, pseudo parameters and (for
-//! properties and outputs) the resources already created.
+//! Intrinsic functions, evaluated against parameters, pseudo parameters, Mappings, the Conditions'
+//! values and (for properties and outputs) the resources already created.
 
 use std::collections::BTreeMap;
 
@@ -7,60 +7,18 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::cidr;
-use super::doc::{Doc, transform_error};
+use super::doc::Doc;
 use super::model::{Env, Pseudo, ResolvedParameters, TemplateError};
 use super::params;
-
-/// Where an expression sits, which decides what it may reference and how errors name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Block {
-    Conditions,
-    Resources,
-    Outputs,
-}
-
-impl Block {
-    fn name(self) -> &'static str {
-        match self {
-            Block::Conditions => "Conditions",
-            Block::Resources => "Resources",
-            Block::Outputs => "Outputs",
-        }
-    }
-}
-
-const SUPPORTED: &str = "[Fn::Base64, Fn::GetAtt, Fn::GetAZs, Fn::ImportValue, Fn::Join, Fn::Split, Fn::FindInMap, \
-                         Fn::Select, Ref, Fn::Equals, Fn::If, Fn::Not, Condition, Fn::And, Fn::Or, Fn::Sub, Fn::Cidr]";
-
-pub fn unresolved(id: &str, block: Block) -> TemplateError {
-    TemplateError::format(format!(
-        "Unresolved resource dependencies [{id}] in the {} block of the template",
-        block.name()
-    ))
-}
-
-pub fn undefined_get_att(id: &str) -> TemplateError {
-    TemplateError::template(format!("instance of Fn::GetAtt references undefined resource {id}"))
-}
+use super::syntax::{
+    Block, SubPart, call, invalid_sub_attribute, is_pseudo, sub_parts, text, transform_error, undefined_get_att,
+    unresolved, unsupported,
+};
 
 fn resource_in_conditions(id: &str) -> TemplateError {
     TemplateError::format(format!(
         "Unresolved dependencies [{id}]. Cannot reference resources in the Conditions block of the template"
     ))
-}
-
-pub fn is_pseudo(name: &str) -> bool {
-    matches!(
-        name,
-        "AWS::AccountId"
-            | "AWS::Region"
-            | "AWS::StackName"
-            | "AWS::StackId"
-            | "AWS::Partition"
-            | "AWS::URLSuffix"
-            | "AWS::NotificationARNs"
-            | "AWS::NoValue"
-    )
 }
 
 /// Everything an expression can see.
@@ -73,74 +31,6 @@ pub struct Scope<'a> {
     pub conditions: &'a BTreeMap<String, bool>,
     pub block: Block,
 }
-
-/// A `${…}` piece of an `Fn::Sub` string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SubPart {
-    Text(String),
-    Var(String),
-}
-
-/// Splits an `Fn::Sub` string: `${Name}` and `${A.B}` are variables, `${!X}` is the text `${X}`,
-/// and a `${` with no closing brace is text.
-pub fn sub_parts(s: &str) -> Result<Vec<SubPart>, TemplateError> {
-    let mut parts = Vec::new();
-    let mut text = String::new();
-    let mut rest = s;
-    while let Some(at) = rest.find("${") {
-        text.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        let Some(end) = after.find('}') else {
-            text.push_str(&rest[at..]);
-            rest = "";
-            break;
-        };
-        let name = &after[..end];
-        if let Some(literal) = name.strip_prefix('!') {
-            text.push_str("${");
-            text.push_str(literal);
-            text.push('}');
-        } else {
-            let name = name.trim();
-            let ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.:".contains(c));
-            if !ok {
-                return Err(TemplateError::template(
-                    "variable names in Fn::Sub syntax must contain only alphanumeric characters, underscores, \
-                     periods, and colons",
-                ));
-            }
-            if !text.is_empty() {
-                parts.push(SubPart::Text(std::mem::take(&mut text)));
-            }
-            parts.push(SubPart::Var(name.to_string()));
-        }
-        rest = &after[end + 1..];
-    }
-    text.push_str(rest);
-    if !text.is_empty() {
-        parts.push(SubPart::Text(text));
-    }
-    Ok(parts)
-}
-
-/// The text of a scalar.
-pub fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// The name of an intrinsic function when `v` is a call of one.
-pub fn call(v: &Value, block: Block) -> Option<(&str, &Value)> {
-    let m = v.as_object().filter(|m| m.len() == 1)?;
-    let (k, arg) = m.iter().next()?;
-    let is_fn = k == "Ref" || k.starts_with("Fn::") || (k == "Condition" && block == Block::Conditions);
-    is_fn.then_some((k.as_str(), arg))
-}
-
 impl Scope<'_> {
     /// The value of an expression; `None` is `AWS::NoValue`, which removes the property or list item.
     pub fn value(&self, v: &Value) -> Result<Option<Value>, TemplateError> {
@@ -195,7 +85,7 @@ impl Scope<'_> {
             "Fn::FindInMap" => self.find_in_map(arg)?,
             "Fn::GetAZs" => self.get_azs(arg)?,
             "Fn::Base64" => {
-                let s = self.string_arg(arg, name, "every Fn::Base64 object requires a string parameter")?;
+                let s = self.string_arg(arg, name, "every Fn::Base64 object must have a String-typed value.")?;
                 Value::String(base64::engine::general_purpose::STANDARD.encode(s))
             }
             "Fn::Cidr" => self.cidr(arg)?,
@@ -205,14 +95,9 @@ impl Scope<'_> {
                     "{name} can only be used in the Conditions block of the template or inside a condition"
                 )));
             }
-            "Fn::Transform" => return Err(transform_error("named by Fn::Transform (AWS::Include or a macro)")),
-            "Fn::Length" | "Fn::ToJsonString" => {
-                return Err(transform_error(&format!("AWS::LanguageExtensions (needed by {name})")));
-            }
             other => {
-                return Err(TemplateError::template(format!(
-                    "Encountered unsupported function: {other} Supported functions are: {SUPPORTED}"
-                )));
+                return Err(unsupported(other)
+                    .unwrap_or_else(|| TemplateError::template(format!("{other} cannot be used here"))));
             }
         };
         Ok(Some(v))
@@ -300,6 +185,13 @@ impl Scope<'_> {
             },
             _ => return Err(usage),
         };
+        let key_ok = |k: &String| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if vars.is_some_and(|v| !v.keys().all(key_ok)) {
+            return Err(TemplateError::template(
+                "every key of the context object of every Fn::Sub object must contain only alphanumeric characters \
+                 and underscores",
+            ));
+        }
         let mut out = String::new();
         for part in sub_parts(&template)? {
             match part {
@@ -312,9 +204,22 @@ impl Scope<'_> {
 
     fn sub_var(&self, name: &str, vars: Option<&Map<String, Value>>) -> Result<String, TemplateError> {
         let value = match vars.and_then(|v| v.get(name)) {
-            Some(expr) => self.arg(expr, "Fn::Sub")?,
+            Some(expr) => {
+                let value = self.arg(expr, "Fn::Sub")?;
+                return text(&value).ok_or_else(|| {
+                    TemplateError::template(
+                        "every value of the context object of every Fn::Sub object must be a string or a function \
+                         that returns a string",
+                    )
+                });
+            }
             None => match name.split_once('.') {
-                Some((id, attr)) if !is_pseudo(name) && self.params.get(name).is_none() => self.attribute(id, attr)?,
+                Some((id, attr)) if !is_pseudo(name) && self.params.get(name).is_none() => {
+                    if self.doc.resource(id).is_none() {
+                        return Err(invalid_sub_attribute(id, attr));
+                    }
+                    self.attribute(id, attr)?
+                }
                 _ => self.reference(&Value::String(name.to_string()))?.unwrap_or_default(),
             },
         };
@@ -353,12 +258,13 @@ impl Scope<'_> {
 
     fn select(&self, arg: &Value) -> Result<Value, TemplateError> {
         let usage = "Fn::Select requires a list argument with two elements: an integer index and a list";
+        let bad_index = "Fn::Select requires a list argument with a valid index value as its first element";
         let Some([index, list]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 2]>::try_from(a).ok())
         else {
             return Err(TemplateError::template(usage));
         };
-        let index = self.string_arg(index, "Fn::Select", usage)?;
-        let Ok(i) = index.trim().parse::<usize>() else { return Err(TemplateError::template(usage)) };
+        let index = self.string_arg(index, "Fn::Select", bad_index)?;
+        let Ok(i) = index.trim().parse::<usize>() else { return Err(TemplateError::template(bad_index)) };
         let Value::Array(items) = self.arg(list, "Fn::Select")? else { return Err(TemplateError::template(usage)) };
         items
             .get(i)
@@ -367,13 +273,12 @@ impl Scope<'_> {
     }
 
     fn fn_if(&self, arg: &Value) -> Result<Option<Value>, TemplateError> {
-        let usage = "every Fn::If object requires three parameters: a condition name, a value if the condition is \
-                     true and a value if it is false";
-        let Some([cond, yes, no]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 3]>::try_from(a).ok())
-        else {
-            return Err(TemplateError::template(usage));
+        let first =
+            || TemplateError::template("Fn::If requires a list argument with the first element being a condition");
+        let Some(Value::String(cond)) = arg.as_array().and_then(|a| a.first()) else { return Err(first()) };
+        let Some([_, yes, no]) = arg.as_array().map(Vec::as_slice).and_then(|a| <&[Value; 3]>::try_from(a).ok()) else {
+            return Err(TemplateError::template("Fn::If requires a list argument with three elements"));
         };
-        let Value::String(cond) = cond else { return Err(TemplateError::template(usage)) };
         match self.conditions.get(cond) {
             Some(true) => self.value(yes),
             Some(false) => self.value(no),
@@ -393,14 +298,19 @@ impl Scope<'_> {
         let map = self.string_arg(map, "Fn::FindInMap", usage)?;
         let top = self.string_arg(top, "Fn::FindInMap", usage)?;
         let second = self.string_arg(second, "Fn::FindInMap", usage)?;
-        let found = self.doc.mappings.get(&map).and_then(|m| m.get(&top)).and_then(|m| m.get(&second));
+        let Some(mapping) = self.doc.mappings.get(&map) else {
+            return Err(TemplateError::template(format!(
+                "Mapping named '{map}' is not present in the 'Mappings' section of template"
+            )));
+        };
+        let found = mapping.get(&top).and_then(|m| m.get(&second));
         found
             .cloned()
             .ok_or_else(|| TemplateError::template(format!("Unable to get mapping for {map}::{top}::{second}")))
     }
 
     fn get_azs(&self, arg: &Value) -> Result<Value, TemplateError> {
-        let region = self.string_arg(arg, "Fn::GetAZs", "Fn::GetAZs requires a region name or an empty string")?;
+        let region = self.string_arg(arg, "Fn::GetAZs", "every Fn::GetAZs object must have a String-typed value.")?;
         let region = if region.is_empty() { self.pseudo.region.clone() } else { region };
         Ok(Value::Array(["a", "b", "c"].iter().map(|z| Value::String(format!("{region}{z}"))).collect()))
     }
@@ -551,7 +461,16 @@ mod tests {
         assert!(fails("!Sub '${Bad-Name}'").contains("variable names in Fn::Sub syntax"));
         assert!(fails("!Sub '${Names}'").contains("variable Names in Fn::Sub expression does not resolve to a string"));
         assert!(fails("!Sub [a, b, c]").contains("One or more Fn::Sub intrinsic functions"));
+        assert!(fails("!Sub ['${a-b}', {a-b: x}]").contains("every key of the context object of every Fn::Sub object"));
         assert!(fails("!Sub '${Nope}'").contains("Unresolved resource dependencies [Nope]"));
+        assert_eq!(
+            fails("!Sub '${Nope.Arn}'"),
+            "Template error: instance of Fn::Sub references invalid resource attribute Nope.Arn"
+        );
+        assert_eq!(
+            fails("!Sub ['${X}', {X: !Ref Names}]"),
+            "Template error: every value of the context object of every Fn::Sub object must be a string or a function that returns a string"
+        );
     }
 
     #[test]
@@ -571,7 +490,14 @@ mod tests {
             fails("!Select [3, !Ref Names]"),
             "Template error: Fn::Select cannot select nonexistent value at index 3"
         );
-        assert!(fails("!Select [-1, !Ref Names]").contains("Fn::Select requires"));
+        assert_eq!(
+            fails("!Select [-1, !Ref Names]"),
+            "Template error: Fn::Select requires a list argument with a valid index value as its first element"
+        );
+        assert_eq!(
+            fails("!Select [0, x]"),
+            "Template error: Fn::Select requires a list argument with two elements: an integer index and a list"
+        );
     }
 
     #[test]
@@ -580,7 +506,11 @@ mod tests {
         assert_eq!(ok("!If [IsDev, big, !Ref AWS::NoValue]"), json!("<no value>"));
         assert_eq!(ok("{A: !If [IsDev, x, !Ref AWS::NoValue], B: 1}"), json!({"B": 1}));
         assert_eq!(fails("!If [Nope, a, b]"), "Template error: unresolved condition dependency Nope in Fn::If");
-        assert!(fails("!If [IsProd, a]").contains("every Fn::If object requires three parameters"));
+        assert_eq!(fails("!If [IsProd, a]"), "Template error: Fn::If requires a list argument with three elements");
+        assert_eq!(
+            fails("!If [[IsProd], a, b]"),
+            "Template error: Fn::If requires a list argument with the first element being a condition"
+        );
         assert!(fails("!Equals [a, a]").contains("Fn::Equals can only be used in the Conditions block"));
     }
 
@@ -592,12 +522,17 @@ mod tests {
             "Template error: Unable to get mapping for Sizes::test::Shards"
         );
         assert!(fails("!FindInMap [Sizes, prod]").contains("every Fn::FindInMap object requires three parameters"));
+        assert_eq!(
+            fails("!FindInMap [Nope, prod, Shards]"),
+            "Template error: Mapping named 'Nope' is not present in the 'Mappings' section of template"
+        );
         assert!(fails("!FindInMap [Sizes, test, Shards, {DefaultValue: 1}]").contains("AWS::LanguageExtensions"));
         assert_eq!(ok("!GetAZs ''"), json!(["eu-west-1a", "eu-west-1b", "eu-west-1c"]));
         assert_eq!(ok("!GetAZs us-east-2"), json!(["us-east-2a", "us-east-2b", "us-east-2c"]));
         assert_eq!(ok("!Select [0, !GetAZs {Ref: AWS::Region}]"), json!("eu-west-1a"));
         assert_eq!(ok("!Base64 hello"), json!("aGVsbG8="));
-        assert!(fails("!Base64 [a]").contains("Fn::Base64"));
+        assert_eq!(fails("!Base64 [a]"), "Template error: every Fn::Base64 object must have a String-typed value.");
+        assert_eq!(fails("!GetAZs [a]"), "Template error: every Fn::GetAZs object must have a String-typed value.");
         assert_eq!(ok("!Cidr ['10.0.0.0/16', 2, 8]"), json!(["10.0.0.0/24", "10.0.1.0/24"]));
         assert!(fails("!Cidr ['10.0.0.0/24', 9, 5]").contains("holds 8"));
         assert!(fails("!Cidr ['10.0.0.0/24', 2]").contains("every Fn::Cidr object requires three parameters"));

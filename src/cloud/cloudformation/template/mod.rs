@@ -4,9 +4,9 @@
 //!
 //! `doc` reads the body (YAML short-form tags become the long JSON form), `params` the parameters and
 //! their constraints (`aws_types` the shapes of AWS-specific types, shared with `patterns::validate`),
-//! `conditions` the Conditions, `eval` the intrinsic functions, `plan` the dependencies, `cidr` the
-//! arithmetic of `Fn::Cidr`; this file is the API the stack service uses. Every error is worded as
-//! CloudFormation's `ValidationError` message for the same mistake.
+//! `conditions` the Conditions, `syntax` the shape of expressions, `eval` the intrinsic functions, `plan`
+//! the dependencies, `cidr` the arithmetic of `Fn::Cidr`; this file is the API the stack service uses.
+//! Every error is worded as CloudFormation's `ValidationError` message for the same mistake.
 
 pub mod aws_types;
 mod cidr;
@@ -16,6 +16,7 @@ mod eval;
 mod model;
 mod params;
 mod plan;
+mod syntax;
 
 use serde_json::Value;
 
@@ -26,7 +27,8 @@ pub use model::{
 
 use crate::cloud::resource_provider::Properties;
 use doc::Doc;
-use eval::{Block, Scope};
+use eval::Scope;
+use syntax::Block;
 
 /// A parsed template; keeps the original text for GetTemplate.
 #[derive(Debug, Clone)]
@@ -50,9 +52,12 @@ const IAM_TYPES: &[(&str, Option<&str>)] = &[
 impl Template {
     /// YAML (with short-form tags) or JSON. Bounded: a body of at most 1 MB (AWS documents 51,200
     /// bytes for TemplateBody, 1 MB for TemplateURL; the API checks the former) and nesting of at most
-    /// 64 levels.
+    /// 64 levels. Checked as ValidateTemplate checks it, before any parameter has a value: the
+    /// structure, every function's name, every reference's target.
     pub fn parse(body: &str) -> Result<Template, TemplateError> {
-        Ok(Template { text: body.to_string(), doc: doc::parse(body)? })
+        let doc = doc::parse(body)?;
+        plan::check_template(&doc)?;
+        Ok(Template { text: body.to_string(), doc })
     }
 
     pub fn text(&self) -> &str {
@@ -124,7 +129,7 @@ impl Template {
         env: &dyn Env,
     ) -> Result<Properties, TemplateError> {
         let Some(resource) = self.doc.resource(logical_id) else {
-            return Err(eval::unresolved(logical_id, Block::Resources));
+            return Err(syntax::unresolved(logical_id, Block::Resources));
         };
         let conditions = conditions::evaluate(&self.doc, params, pseudo)?;
         let scope =
@@ -323,6 +328,29 @@ mod tests {
         let no_arn =
             t.resolve_properties("C", &params, &pseudo(), &Created::default().with("S", json!({}))).unwrap_err();
         assert_eq!(no_arn.message, "Template error: resource S did not return attribute Arn for Fn::GetAtt S.Arn");
+    }
+
+    #[test]
+    fn parse_checks_what_validate_template_checks_before_parameters_have_values() {
+        let err = |body: &str| Template::parse(body).unwrap_err().message;
+        let head = "Parameters:\n  P: {Type: String}\nResources:\n";
+        assert!(Template::parse(&format!("{head}  S: {{Type: AWS::S3::Bucket, Properties: {{A: !Ref P}}}}\n")).is_ok());
+        assert_eq!(
+            err(&format!("{head}  S: {{Type: AWS::S3::Bucket, Properties: {{A: !Ref Q}}}}\n")),
+            "Template format error: Unresolved resource dependencies [Q] in the Resources block of the template"
+        );
+        assert_eq!(
+            err(&format!("{head}  S: {{Type: AWS::S3::Bucket}}\nOutputs:\n  O: {{Value: !Ref Q}}\n")),
+            "Template format error: Unresolved resource dependencies [Q] in the Outputs block of the template"
+        );
+        assert!(
+            err(&format!("{head}  S: {{Type: AWS::S3::Bucket, Properties: {{A: {{'Fn::Nope': x}}}}}}\n"))
+                .starts_with("Template error: Encountered unsupported function: Fn::Nope Supported functions are: [")
+        );
+        assert!(
+            err(&format!("{head}  S: {{Type: AWS::S3::Bucket, Properties: {{A: !Length [a]}}}}\n"))
+                .contains("AWS::LanguageExtensions")
+        );
     }
 
     #[test]

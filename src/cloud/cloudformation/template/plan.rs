@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::conditions;
 use super::doc::{Doc, Resource};
-use super::eval::{self, Block, SubPart};
 use super::model::{Plan, PlannedResource, Pseudo, ResolvedParameters, TemplateError};
+use super::syntax::{self, Block, SubPart};
 
 /// What one `Ref`, `Fn::GetAtt` or `${…}` names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,6 +16,8 @@ pub struct Target {
     pub id: String,
     /// The attribute of a `Fn::GetAtt` when it is written literally.
     pub attribute: Option<String>,
+    /// Written as `${A.B}` in an `Fn::Sub` rather than as an `Fn::GetAtt`.
+    pub in_sub: bool,
 }
 
 /// The names an expression references. With `conditions`, only the branch of each `Fn::If` the
@@ -25,9 +27,12 @@ pub fn targets(
     conditions: Option<&BTreeMap<String, bool>>,
     out: &mut Vec<Target>,
 ) -> Result<(), TemplateError> {
-    let target =
-        |id: &str, attribute: Option<&str>| Target { id: id.to_string(), attribute: attribute.map(String::from) };
-    if let Some((name, arg)) = eval::call(v, Block::Resources) {
+    let target = |id: &str, attribute: Option<&str>| Target {
+        id: id.to_string(),
+        attribute: attribute.map(String::from),
+        in_sub: false,
+    };
+    if let Some((name, arg)) = syntax::call(v, Block::Resources) {
         match (name, arg) {
             ("Ref", Value::String(id)) => out.push(target(id, None)),
             ("Fn::GetAtt", Value::String(s)) => {
@@ -79,17 +84,53 @@ fn sub_targets(
     if let Some(vars) = vars {
         vars.values().try_for_each(|x| targets(x, conditions, out))?;
     }
-    for part in eval::sub_parts(s)? {
+    for part in syntax::sub_parts(s)? {
         let SubPart::Var(name) = part else { continue };
-        if vars.is_some_and(|v| v.contains_key(&name)) || eval::is_pseudo(&name) {
+        if vars.is_some_and(|v| v.contains_key(&name)) || syntax::is_pseudo(&name) {
             continue;
         }
         match name.split_once('.') {
-            Some((id, attr)) => out.push(Target { id: id.into(), attribute: Some(attr.into()) }),
-            None => out.push(Target { id: name, attribute: None }),
+            Some((id, attr)) => out.push(Target { id: id.into(), attribute: Some(attr.into()), in_sub: true }),
+            None => out.push(Target { id: name, attribute: None, in_sub: true }),
         }
     }
     Ok(())
+}
+
+/// What holds whatever the parameters: every function is one the engine evaluates, every reference
+/// names something (whichever branch a deployment takes), no Fn::ImportValue depends on a resource.
+pub fn check_template(doc: &Doc) -> Result<(), TemplateError> {
+    let known =
+        |id: &str| syntax::is_pseudo(id) || doc.parameters.iter().any(|p| p.name == id) || doc.resource(id).is_some();
+    for r in &doc.resources {
+        syntax::check_functions(&r.properties, Block::Resources)?;
+    }
+    for o in &doc.outputs {
+        for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
+            syntax::check_functions(v, Block::Outputs)?;
+        }
+    }
+    for r in &doc.resources {
+        let mut all = Vec::new();
+        targets(&r.properties, None, &mut all)?;
+        all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None, in_sub: false }));
+        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
+            return Err(undefined_attribute_target(bad));
+        }
+        if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
+            return Err(syntax::unresolved(&bad.id, Block::Resources));
+        }
+        if let Some(d) = r.depends_on.iter().find(|d| doc.resource(d).is_none()) {
+            return Err(syntax::unresolved(d, Block::Resources));
+        }
+    }
+    for r in &doc.resources {
+        imports_stand_alone(doc, &r.properties)?;
+    }
+    for o in &doc.outputs {
+        imports_stand_alone(doc, &o.value)?;
+    }
+    check_output_references(doc, &known)
 }
 
 /// The resources to deploy, in template order, each with what it waits for.
@@ -99,28 +140,7 @@ pub fn plan(
     pseudo: &Pseudo,
     attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
 ) -> Result<Plan, TemplateError> {
-    let known = |id: &str| eval::is_pseudo(id) || params.get(id).is_some() || doc.resource(id).is_some();
-    // Every reference must name something, whichever branch a deployment takes.
-    for r in &doc.resources {
-        let mut all = Vec::new();
-        targets(&r.properties, None, &mut all)?;
-        all.extend(r.depends_on.iter().map(|d| Target { id: d.clone(), attribute: None }));
-        if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
-            return Err(eval::undefined_get_att(&bad.id));
-        }
-        if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
-            return Err(eval::unresolved(&bad.id, Block::Resources));
-        }
-        if let Some(d) = r.depends_on.iter().find(|d| doc.resource(d).is_none()) {
-            return Err(eval::unresolved(d, Block::Resources));
-        }
-    }
-    for r in &doc.resources {
-        imports_stand_alone(doc, &r.properties)?;
-    }
-    for o in &doc.outputs {
-        imports_stand_alone(doc, &o.value)?;
-    }
+    check_template(doc)?;
     let conditions = conditions::evaluate(doc, params, pseudo)?;
     let holds = |c: &Option<String>| c.as_ref().is_none_or(|c| conditions.get(c).copied().unwrap_or(false));
     let included: Vec<&Resource> = doc.resources.iter().filter(|r| holds(&r.condition)).collect();
@@ -135,7 +155,7 @@ pub fn plan(
             depends_on.insert(t.id.clone());
         }
         if let Some(missing) = depends_on.iter().find(|d| !is_included(d)) {
-            return Err(eval::unresolved(missing, Block::Resources));
+            return Err(syntax::unresolved(missing, Block::Resources));
         }
         resources.push(PlannedResource {
             logical_id: r.logical_id.clone(),
@@ -145,7 +165,7 @@ pub fn plan(
             update_replace_policy: r.update_replace_policy,
         });
     }
-    check_outputs(doc, &conditions, &known, &is_included, attributes_of)?;
+    check_outputs(doc, &conditions, &is_included, attributes_of)?;
     refuse_cycles(&resources)?;
     Ok(Plan { resources })
 }
@@ -166,7 +186,7 @@ fn imports_stand_alone(doc: &Doc, v: &Value) -> Result<(), TemplateError> {
             || text.contains("\"Fn::ImportValue\"")
             || text.contains("\"Fn::GetAZs\""))
     };
-    match eval::call(v, Block::Resources) {
+    match syntax::call(v, Block::Resources) {
         Some(("Fn::ImportValue", arg)) if nested(arg)? => Err(refused()),
         Some((_, arg)) => imports_stand_alone(doc, arg),
         None => match v {
@@ -177,24 +197,29 @@ fn imports_stand_alone(doc: &Doc, v: &Value) -> Result<(), TemplateError> {
     }
 }
 
-fn check_outputs(
-    doc: &Doc,
-    conditions: &BTreeMap<String, bool>,
-    known: &dyn Fn(&str) -> bool,
-    is_included: &dyn Fn(&str) -> bool,
-    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
-) -> Result<(), TemplateError> {
+fn check_output_references(doc: &Doc, known: &dyn Fn(&str) -> bool) -> Result<(), TemplateError> {
     for o in &doc.outputs {
         let mut all = Vec::new();
         for v in [Some(&o.value), o.export_name.as_ref(), o.description.as_ref()].into_iter().flatten() {
             targets(v, None, &mut all)?;
         }
         if let Some(bad) = all.iter().find(|t| t.attribute.is_some() && doc.resource(&t.id).is_none()) {
-            return Err(eval::undefined_get_att(&bad.id));
+            return Err(undefined_attribute_target(bad));
         }
         if let Some(bad) = all.iter().find(|t| !known(&t.id)) {
-            return Err(eval::unresolved(&bad.id, Block::Outputs));
+            return Err(syntax::unresolved(&bad.id, Block::Outputs));
         }
+    }
+    Ok(())
+}
+
+fn check_outputs(
+    doc: &Doc,
+    conditions: &BTreeMap<String, bool>,
+    is_included: &dyn Fn(&str) -> bool,
+    attributes_of: &dyn Fn(&str) -> Option<&'static [&'static str]>,
+) -> Result<(), TemplateError> {
+    for o in &doc.outputs {
         if o.condition.as_ref().is_some_and(|c| !conditions.get(c).copied().unwrap_or(false)) {
             continue;
         }
@@ -204,12 +229,19 @@ fn check_outputs(
         }
         for t in taken.iter().filter(|t| doc.resource(&t.id).is_some()) {
             if !is_included(&t.id) {
-                return Err(eval::unresolved(&t.id, Block::Outputs));
+                return Err(syntax::unresolved(&t.id, Block::Outputs));
             }
             check_attribute(doc, t, attributes_of)?;
         }
     }
     Ok(())
+}
+
+fn undefined_attribute_target(t: &Target) -> TemplateError {
+    match (&t.attribute, t.in_sub) {
+        (Some(attr), true) => syntax::invalid_sub_attribute(&t.id, attr),
+        _ => syntax::undefined_get_att(&t.id),
+    }
 }
 
 fn check_attribute(
@@ -316,7 +348,7 @@ mod tests {
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost}'}}\n"), unresolved);
         assert_eq!(
             msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !Sub 'x-${Ghost.Arn}'}}\n"),
-            "Template error: instance of Fn::GetAtt references undefined resource Ghost"
+            "Template error: instance of Fn::Sub references invalid resource attribute Ghost.Arn"
         );
         // Checked on every branch, whichever one this deployment takes.
         assert_eq!(msg("  A: {Type: AWS::S3::Bucket, Properties: {X: !If [Enabled, !Ref Ghost, y]}}\n"), unresolved);
