@@ -43,6 +43,15 @@ impl Calls {
     pub fn all(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
+
+    /// Waits until `n` calls start with `prefix` (the provider has been asked, its wait counted).
+    pub async fn wait_for(&self, prefix: &str, n: usize) {
+        let what = format!("{n} provider call(s) {prefix}");
+        eventually(Duration::from_secs(20), &what, || async {
+            (self.all().iter().filter(|c| c.starts_with(prefix)).count() >= n).then_some(())
+        })
+        .await
+    }
 }
 
 /// `Test::Local::Wait`: takes `Ms` ms of cloud time to create; a new `Name` replaces it; `FailUpdate: true`
@@ -74,13 +83,16 @@ impl ResourceProvider for Wait {
     fn create(&self, r: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             let n = self.calls.all().len();
+            // The deadline is fixed before the call is logged, so a test that saw the call can move
+            // the clock knowing the wait is already counted from before the move.
+            let ms: i64 = text(&r.properties, "Ms").and_then(|m| m.parse().ok()).unwrap_or(0);
+            let deadline = self.ctx.clock.now_ms() + ms;
             self.calls.push(format!("create {}", r.logical_id));
             if self.type_name == "Test::Local::Fail" {
                 let reason = text(&r.properties, "Reason").unwrap_or_else(|| "failed on purpose".into());
                 return Err(ProviderError::new(reason));
             }
-            let ms = text(&r.properties, "Ms").and_then(|m| m.parse().ok()).unwrap_or(0);
-            self.ctx.clock.sleep(Duration::from_millis(ms)).await;
+            self.ctx.clock.sleep_until(deadline).await;
             let name = text(&r.properties, "Name").unwrap_or(r.logical_id.clone());
             let physical = format!("{name}-{n}");
             Ok(Provisioned::new(physical.clone()).attribute("Arn", format!("arn:test:{physical}")))

@@ -78,6 +78,16 @@ async fn exports_are_listed_and_cannot_go_while_imported() {
         rival.stack_events()
     );
 
+    // Nor can an update drop it.
+    let dropped = json!({ "Resources": { "Thing": { "Type": "Test::Local::Wait" } } });
+    cf.update_stack().stack_name("exporter").template_body(dropped.to_string()).send().await.unwrap();
+    wait_status(&cf, "exporter", "UPDATE_ROLLBACK_COMPLETE").await;
+    let reasons: Vec<String> =
+        events(&cf, "exporter").await.iter().filter_map(|e| e.resource_status_reason().map(str::to_string)).collect();
+    assert!(
+        reasons.contains(&"Export shared-thing cannot be deleted as it is in use by importer".to_string()),
+        "{reasons:?}"
+    );
     let e = cf.delete_stack().stack_name("exporter").send().await.unwrap_err();
     assert_eq!(code(&e), "ValidationError");
     assert_eq!(message(&e), "Export shared-thing cannot be deleted as it is in use by importer");

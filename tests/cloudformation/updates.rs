@@ -187,7 +187,8 @@ async fn a_failed_update_rolls_back_to_the_previous_template() {
 
 #[tokio::test]
 async fn a_cancelled_update_rolls_back() {
-    let cloud = cloud().await;
+    let calls = Calls::default();
+    let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     create(
         &cf,
@@ -204,6 +205,7 @@ async fn a_cancelled_update_rolls_back() {
     )
     .await;
     wait_event(&cf, "cancel", "S", "UPDATE_IN_PROGRESS", None).await;
+    calls.wait_for("create S", 2).await;
     cf.cancel_update_stack().stack_name("cancel").send().await.unwrap();
     cloud.advance(Duration::from_secs(60));
     wait_status(&cf, "cancel", "UPDATE_ROLLBACK_COMPLETE").await;

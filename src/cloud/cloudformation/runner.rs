@@ -240,6 +240,18 @@ impl Runner {
                 return Err(format!("Export with name {name} is already exported by stack {exporter}"));
             }
         }
+        // An export another stack imports can neither go nor change (an update's outputs).
+        for old in &stack.outputs {
+            let Some(name) = &old.export_name else { continue };
+            let Some(importer) = self.stacks.importer(name, id) else { continue };
+            match outputs.iter().find(|o| o.export_name.as_ref() == Some(name)) {
+                None => return Err(format!("Export {name} cannot be deleted as it is in use by {importer}")),
+                Some(new) if new.value != old.value => {
+                    return Err(format!("Cannot update export {name} as it is in use by {importer}"));
+                }
+                Some(_) => {}
+            }
+        }
         self.stacks
             .update(id, |s| {
                 s.imports.extend(env.imported());

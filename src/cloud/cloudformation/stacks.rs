@@ -235,14 +235,10 @@ pub fn delete_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, Ap
 
 /// Why the stack's exports cannot go: another live stack imports one of them.
 pub fn importer_of(cf: &Api, stack: &Stack) -> Option<String> {
-    for export in stack.outputs.iter().filter_map(|o| o.export_name.as_deref()) {
-        for other in cf.runner.stacks.all().iter().filter(|o| !o.is_deleted() && o.id != stack.id) {
-            if other.imports.contains(export) {
-                return Some(format!("Export {export} cannot be deleted as it is in use by {}", other.name));
-            }
-        }
-    }
-    None
+    stack.outputs.iter().filter_map(|o| o.export_name.as_deref()).find_map(|export| {
+        let importer = cf.runner.stacks.importer(export, &stack.id)?;
+        Some(format!("Export {export} cannot be deleted as it is in use by {importer}"))
+    })
 }
 
 pub fn cancel_update_stack(cf: &Api, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {

@@ -64,6 +64,12 @@ impl Stacks {
         out
     }
 
+    /// A live stack other than `except` that imports `export`, by name.
+    pub fn importer(&self, export: &str, except: &str) -> Option<String> {
+        let map = self.lock();
+        map.values().find(|s| !s.is_deleted() && s.id != except && s.imports.contains(export)).map(|s| s.name.clone())
+    }
+
     pub fn live_count(&self) -> usize {
         self.lock().values().filter(|s| !s.is_deleted()).count()
     }
