@@ -30,7 +30,9 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::iam::policy_provider::PolicyProvider::new(&iam, ctx)),
         Arc::new(super::iam::managed_policy_provider::ManagedPolicyProvider::new(&iam, ctx)),
     ]));
-    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, providers.clone())?);
+    let table = providers.clone();
+    let lookup = Box::new(move |t: &str| table.get(t).cloned());
+    let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
     Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, cloudformation], providers))
 }
 

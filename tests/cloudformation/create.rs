@@ -14,7 +14,8 @@ fn wait_resource(ms: u64) -> Value {
 
 #[tokio::test]
 async fn every_resource_goes_through_awss_events_in_dependency_order() {
-    let cloud = cloud().await;
+    let calls = Calls::default();
+    let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let template = json!({
         "Resources": {
@@ -30,9 +31,11 @@ async fn every_resource_goes_through_awss_events_in_dependency_order() {
     let id = create(&cf, "ordered", &template).await;
     assert!(id.starts_with("arn:aws:cloudformation:us-east-1:000000000000:stack/ordered/"), "{id}");
     wait_event(&cf, "ordered", "First", "CREATE_IN_PROGRESS", Some("Resource creation Initiated")).await;
+    calls.wait_for("create First", 1).await;
     assert!(transitions(&cf, "ordered", "Second").await.is_empty(), "Second waits for First");
     cloud.advance(Duration::from_millis(1_000));
     wait_event(&cf, "ordered", "Second", "CREATE_IN_PROGRESS", Some("Resource creation Initiated")).await;
+    calls.wait_for("create Second", 1).await;
     cloud.advance(Duration::from_millis(1_000));
     wait_status(&cf, "ordered", "CREATE_COMPLETE").await;
 
@@ -92,7 +95,8 @@ async fn every_resource_goes_through_awss_events_in_dependency_order() {
 
 #[tokio::test]
 async fn independent_resources_are_created_in_parallel() {
-    let cloud = cloud().await;
+    let calls = Calls::default();
+    let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     let template = json!({ "Resources": { "Left": wait_resource(5_000), "Right": wait_resource(5_000) } });
     let start = cloud.cloud.ctx.clock.now_ms();
@@ -100,6 +104,8 @@ async fn independent_resources_are_created_in_parallel() {
     // Both are being created before any cloud time passes: their IN_PROGRESS events overlap.
     wait_event(&cf, "parallel", "Left", "CREATE_IN_PROGRESS", Some("Resource creation Initiated")).await;
     wait_event(&cf, "parallel", "Right", "CREATE_IN_PROGRESS", Some("Resource creation Initiated")).await;
+    calls.wait_for("create Left", 1).await;
+    calls.wait_for("create Right", 1).await;
     cloud.advance(Duration::from_millis(5_000));
     wait_status(&cf, "parallel", "CREATE_COMPLETE").await;
     let evs = events(&cf, "parallel").await;

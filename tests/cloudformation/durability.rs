@@ -72,3 +72,22 @@ async fn kill_9_of_local_serve_mid_deploy_ends_rolled_back_after_restart() {
     let stack = cf.describe_stacks().stack_name("killed").send().await.unwrap().stacks()[0].clone();
     assert_eq!(stack.stack_status_reason(), None);
 }
+
+#[tokio::test]
+async fn a_restart_mid_update_rolls_the_update_back() {
+    let cloud = cloud().await;
+    let cf = client(&cloud).await;
+    let named = |name: &str, ms: &str| json!({ "Resources": { "S": { "Type": "Test::Local::Wait", "Properties": { "Name": name, "Ms": ms } } } });
+    create(&cf, "midupdate", &named("s", "0")).await;
+    wait_status(&cf, "midupdate", "CREATE_COMPLETE").await;
+    cf.update_stack().stack_name("midupdate").template_body(named("t", "600000").to_string()).send().await.unwrap();
+    wait_event(&cf, "midupdate", "S", "UPDATE_IN_PROGRESS", None).await;
+
+    let cloud = cloud.restart().await;
+    let cf = client(&cloud).await;
+    wait_status(&cf, "midupdate", "UPDATE_ROLLBACK_COMPLETE").await;
+    let s = transitions(&cf, "midupdate", "S").await;
+    assert!(s.contains(&format!("UPDATE_FAILED {INTERRUPTED}")), "{s:?}");
+    let template = cf.get_template().stack_name("midupdate").send().await.unwrap();
+    assert!(template.template_body().unwrap().contains("\"Ms\":\"0\""), "the old template is back");
+}

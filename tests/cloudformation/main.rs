@@ -22,6 +22,7 @@ use aws_sdk_cloudformation::config::retry::RetryConfig;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackEvent};
 use kinesis_console::cloud::clock::ClockMode;
+use kinesis_console::cloud::cloudformation::runner::ProviderFactory;
 use kinesis_console::cloud::context::CloudContext;
 use kinesis_console::cloud::resource_provider::{
     Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest,
@@ -41,6 +42,15 @@ impl Calls {
 
     pub fn all(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` calls start with `prefix` (the provider has been asked, its wait counted).
+    pub async fn wait_for(&self, prefix: &str, n: usize) {
+        let what = format!("{n} provider call(s) {prefix}");
+        eventually(Duration::from_secs(20), &what, || async {
+            (self.all().iter().filter(|c| c.starts_with(prefix)).count() >= n).then_some(())
+        })
+        .await
     }
 }
 
@@ -73,13 +83,16 @@ impl ResourceProvider for Wait {
     fn create(&self, r: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             let n = self.calls.all().len();
+            // The deadline is fixed before the call is logged, so a test that saw the call can move
+            // the clock knowing the wait is already counted from before the move.
+            let ms: i64 = text(&r.properties, "Ms").and_then(|m| m.parse().ok()).unwrap_or(0);
+            let deadline = self.ctx.clock.now_ms() + ms;
             self.calls.push(format!("create {}", r.logical_id));
             if self.type_name == "Test::Local::Fail" {
                 let reason = text(&r.properties, "Reason").unwrap_or_else(|| "failed on purpose".into());
                 return Err(ProviderError::new(reason));
             }
-            let ms = text(&r.properties, "Ms").and_then(|m| m.parse().ok()).unwrap_or(0);
-            self.ctx.clock.sleep(Duration::from_millis(ms)).await;
+            self.ctx.clock.sleep_until(deadline).await;
             let name = text(&r.properties, "Name").unwrap_or(r.logical_id.clone());
             let physical = format!("{name}-{n}");
             Ok(Provisioned::new(physical.clone()).attribute("Arn", format!("arn:test:{physical}")))
@@ -115,14 +128,14 @@ pub async fn cloud_with(calls: &Calls) -> TestCloud {
     TestCloud::start_with(move |c| {
         c.clock = ClockMode::Virtual;
         c.cloudformation.extra_providers = vec![
-            Arc::new(move |ctx: &Arc<CloudContext>| {
+            Arc::new(ProviderFactory(Box::new(move |ctx: &Arc<CloudContext>| {
                 Arc::new(Wait { ctx: ctx.clone(), calls: a.clone(), type_name: "Test::Local::Wait" })
                     as Arc<dyn ResourceProvider>
-            }),
-            Arc::new(move |ctx: &Arc<CloudContext>| {
+            }))),
+            Arc::new(ProviderFactory(Box::new(move |ctx: &Arc<CloudContext>| {
                 Arc::new(Wait { ctx: ctx.clone(), calls: b.clone(), type_name: "Test::Local::Fail" })
                     as Arc<dyn ResourceProvider>
-            }),
+            }))),
         ];
     })
     .await

@@ -27,6 +27,7 @@ async fn a_failing_resource_rolls_back_everything_created() {
     create(&cf, "failing", &failing_template()).await;
     wait_event(&cf, "failing", "F", "CREATE_FAILED", Some("Bucket name already taken")).await;
     // Slow is still being created when F fails: it finishes, cancelled, and is rolled back too.
+    calls.wait_for("create Slow", 1).await;
     cloud.advance(Duration::from_secs(10));
     wait_status(&cf, "failing", "ROLLBACK_COMPLETE").await;
 

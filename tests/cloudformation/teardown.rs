@@ -56,10 +56,38 @@ async fn exports_are_listed_and_cannot_go_while_imported() {
     assert_eq!(exports.exports()[0].name(), Some("shared-thing"));
     assert!(exports.exports()[0].exporting_stack_id().unwrap().contains(":stack/exporter/"));
 
-    let importer = json!({ "Resources": { "User": { "Type": "AWS::CloudFormation::WaitConditionHandle",
-        "Metadata": { "Uses": { "Fn::ImportValue": "shared-thing" } } } } });
+    let exported = exports.exports()[0].value().unwrap().to_string();
+    let importer = json!({ "Resources": { "User": { "Type": "Test::Local::Wait",
+        "Properties": { "Name": { "Fn::ImportValue": "shared-thing" } } } } });
     let importer_id = create(&cf, "importer", &importer).await;
     wait_status(&cf, "importer", "CREATE_COMPLETE").await;
+    let user = cf.describe_stack_resource().stack_name("importer").logical_resource_id("User").send().await.unwrap();
+    let user_physical = user.stack_resource_detail().unwrap().physical_resource_id().unwrap().to_string();
+    assert!(user_physical.starts_with(&format!("{exported}-")), "the import resolved to the export: {user_physical}");
+
+    // An export name belongs to one stack.
+    create(&cf, "rival", &exporter).await;
+    wait_status(&cf, "rival", "ROLLBACK_COMPLETE").await;
+    let rival = cf.describe_stack_events().stack_name("rival").send().await.unwrap();
+    assert!(
+        rival.stack_events().iter().any(|e| e.resource_status_reason()
+            == Some(
+                "Export with name shared-thing is already exported by stack exporter. Rollback requested by user."
+            )),
+        "{:?}",
+        rival.stack_events()
+    );
+
+    // Nor can an update drop it.
+    let dropped = json!({ "Resources": { "Thing": { "Type": "Test::Local::Wait" } } });
+    cf.update_stack().stack_name("exporter").template_body(dropped.to_string()).send().await.unwrap();
+    wait_status(&cf, "exporter", "UPDATE_ROLLBACK_COMPLETE").await;
+    let reasons: Vec<String> =
+        events(&cf, "exporter").await.iter().filter_map(|e| e.resource_status_reason().map(str::to_string)).collect();
+    assert!(
+        reasons.contains(&"Export shared-thing cannot be deleted as it is in use by importer".to_string()),
+        "{reasons:?}"
+    );
     let e = cf.delete_stack().stack_name("exporter").send().await.unwrap_err();
     assert_eq!(code(&e), "ValidationError");
     assert_eq!(message(&e), "Export shared-thing cannot be deleted as it is in use by importer");

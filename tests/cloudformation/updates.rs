@@ -187,7 +187,8 @@ async fn a_failed_update_rolls_back_to_the_previous_template() {
 
 #[tokio::test]
 async fn a_cancelled_update_rolls_back() {
-    let cloud = cloud().await;
+    let calls = Calls::default();
+    let cloud = cloud_with(&calls).await;
     let cf = client(&cloud).await;
     create(
         &cf,
@@ -204,10 +205,63 @@ async fn a_cancelled_update_rolls_back() {
     )
     .await;
     wait_event(&cf, "cancel", "S", "UPDATE_IN_PROGRESS", None).await;
+    calls.wait_for("create S", 2).await;
     cf.cancel_update_stack().stack_name("cancel").send().await.unwrap();
     cloud.advance(Duration::from_secs(60));
     wait_status(&cf, "cancel", "UPDATE_ROLLBACK_COMPLETE").await;
     assert_eq!(physical(&cf, "cancel", "S").await, before);
     let e = cf.cancel_update_stack().stack_name("cancel").send().await.unwrap_err();
     assert_eq!(message(&e), "CancelUpdateStack cannot be called from current stack status UPDATE_ROLLBACK_COMPLETE.");
+}
+
+#[tokio::test]
+async fn no_echo_parameters_read_back_masked_and_use_previous_value_keeps_them() {
+    let calls = Calls::default();
+    let cloud = cloud_with(&calls).await;
+    let cf = client(&cloud).await;
+    let template = |size: &str| {
+        json!({
+            "Parameters": { "Secret": { "Type": "String", "NoEcho": true }, "Size": { "Type": "String" } },
+            "Resources": { "S": { "Type": "Test::Local::Wait", "Properties": { "Key": { "Ref": "Secret" }, "Size": size } } }
+        })
+    };
+    cf.create_stack()
+        .stack_name("secret")
+        .template_body(template("1").to_string())
+        .parameters(param("Secret", "hunter2"))
+        .parameters(param("Size", "1"))
+        .send()
+        .await
+        .unwrap();
+    wait_status(&cf, "secret", "CREATE_COMPLETE").await;
+    let shown = |s: &aws_sdk_cloudformation::types::Stack| -> Vec<(String, String)> {
+        s.parameters()
+            .iter()
+            .map(|p| (p.parameter_key().unwrap().to_string(), p.parameter_value().unwrap().to_string()))
+            .collect()
+    };
+    let stack = cf.describe_stacks().stack_name("secret").send().await.unwrap().stacks()[0].clone();
+    assert_eq!(shown(&stack), vec![("Secret".into(), "****".into()), ("Size".into(), "1".into())]);
+
+    let keep =
+        aws_sdk_cloudformation::types::Parameter::builder().parameter_key("Secret").use_previous_value(true).build();
+    cf.update_stack()
+        .stack_name("secret")
+        .template_body(template("2").to_string())
+        .parameters(keep)
+        .parameters(param("Size", "2"))
+        .send()
+        .await
+        .unwrap();
+    wait_status(&cf, "secret", "UPDATE_COMPLETE").await;
+    let stack = cf.describe_stacks().stack_name("secret").send().await.unwrap().stacks()[0].clone();
+    assert_eq!(shown(&stack), vec![("Secret".into(), "****".into()), ("Size".into(), "2".into())]);
+    let updated = transitions(&cf, "secret", "S").await;
+    assert_eq!(updated.last().map(String::as_str), Some("UPDATE_COMPLETE"), "{updated:?}");
+    // The provider got the real value, kept from the creation.
+    assert!(
+        calls.all().iter().any(|c| c.starts_with("update S") && c.contains("\"Key\":\"hunter2\"")),
+        "{:?}",
+        calls.all()
+    );
 }

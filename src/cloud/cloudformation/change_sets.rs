@@ -4,7 +4,7 @@
 
 use http::StatusCode;
 
-use super::CloudFormation;
+use super::api::Api;
 use super::input::{self, check_name, validation};
 use super::model::{ChangeSet, Stack};
 use super::render;
@@ -20,12 +20,16 @@ use crate::cloud::service::Call;
 pub const NO_CHANGES: &str =
     "The submitted information didn't contain changes. Submit different information to create a change set.";
 
+/// ExecuteChangeSet and DeleteChangeSet have an (empty) result element the aws CLI requires, unlike
+/// DeleteStack; an inner text that is only whitespace makes the framing write `<OpResult> </OpResult>`.
+const EMPTY_RESULT: &str = " ";
+
 fn not_found(name: &str) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "ChangeSetNotFound", format!("ChangeSet [{name}] does not exist"))
 }
 
 /// The change set named `name` (a name on `stack`, or an ARN) and its stack.
-pub fn find(cf: &CloudFormation, stack: Option<&str>, name: &str) -> Result<(Stack, ChangeSet), ApiError> {
+pub fn find(cf: &Api, stack: Option<&str>, name: &str) -> Result<(Stack, ChangeSet), ApiError> {
     let candidates: Vec<Stack> = match stack {
         Some(s) => vec![cf.runner.stacks.find(s).ok_or_else(|| not_found(name))?],
         None if name.starts_with("arn:") => cf.runner.stacks.all(),
@@ -39,7 +43,7 @@ pub fn find(cf: &CloudFormation, stack: Option<&str>, name: &str) -> Result<(Sta
     Err(not_found(name))
 }
 
-pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn create_change_set(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let stack_name = q.required("StackName")?;
     let name = q.required("ChangeSetName")?;
     check_name(name, "changeSetName")?;
@@ -58,7 +62,13 @@ pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> R
             };
             let body = input::template_body(q, true)?.unwrap_or_default();
             let prepared = stacks::prepare(cf, &stack, body, &input::parameters(q)?, None, &q.strings("Capabilities"))?;
-            let changes = super::update::changes(&stack, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+            let changes = super::update::changes(
+                &stack,
+                &prepared.loaded,
+                &cf.runner.providers,
+                cf.runner.stacks.exports(&stack.id),
+            )
+            .map_err(validation)?;
             (stack, prepared, changes)
         }
         ("UPDATE", Some(s)) => {
@@ -66,7 +76,9 @@ pub fn create_change_set(cf: &CloudFormation, q: &QueryParams, call: &Call) -> R
                 return Err(validation(format!("Stack [{stack_name}] does not exist")));
             }
             let prepared = stacks::prepare_update(cf, &s, q)?;
-            let changes = super::update::changes(&s, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+            let changes =
+                super::update::changes(&s, &prepared.loaded, &cf.runner.providers, cf.runner.stacks.exports(&s.id))
+                    .map_err(validation)?;
             (s, prepared, changes)
         }
         ("UPDATE", None) => return Err(validation(format!("Stack [{stack_name}] does not exist"))),
@@ -118,14 +130,14 @@ fn ids(change_set: &str, stack: &str) -> String {
     w.finish()
 }
 
-pub fn describe_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_change_set(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     let mut w = XmlWriter::new();
     render::change_set(&mut w, &stack, &set);
     Ok(w.finish())
 }
 
-pub fn list_change_sets(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn list_change_sets(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = cf.runner.stacks.get(q.required("StackName")?)?;
     let mut w = XmlWriter::new();
     render::page(&mut w, "Summaries", &stack.change_sets, input::start(q)?, 100, |w, c| {
@@ -134,16 +146,16 @@ pub fn list_change_sets(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Resul
     Ok(w.finish())
 }
 
-pub fn delete_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn delete_change_set(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     cf.runner.stacks.update(&stack.id, |s| {
         s.change_sets.retain(|c| c.id != set.id);
         Ok(())
     })?;
-    Ok(String::new())
+    Ok(EMPTY_RESULT.to_string())
 }
 
-pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn execute_change_set(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let (stack, set) = find(cf, q.get("StackName"), q.required("ChangeSetName")?)?;
     if set.status != "CREATE_COMPLETE" || set.execution_status != "AVAILABLE" {
         return Err(ApiError::bad_request(
@@ -169,8 +181,8 @@ pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Res
             stack_event(s, "CREATE_IN_PROGRESS", Some("User Initiated".into()), now);
             Ok(())
         })?;
-        cf.spawn(cf.runner.clone().create(stack.id.clone()));
-        return Ok(String::new());
+        cf.spawn(Some(&call.request_id), cf.runner.clone().create(stack.id.clone()));
+        return Ok(EMPTY_RESULT.to_string());
     }
     stacks::updatable(&stack)?;
     let pseudo = super::runner::pseudo(&stack, cf.runner.ctx.account_id());
@@ -186,12 +198,13 @@ pub fn execute_change_set(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Res
     })?;
     stacks::begin_update(
         cf,
+        call,
         &stack,
         prepared,
         set.capabilities.clone(),
         Some(set.tags.clone()).filter(|t| !t.is_empty()),
     )?;
-    Ok(String::new())
+    Ok(EMPTY_RESULT.to_string())
 }
 
 /// AWS drops a stack's other change sets once one is executed.

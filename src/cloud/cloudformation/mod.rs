@@ -6,6 +6,7 @@
 //! operations they start (over `graph.rs`), `recovery.rs` finishes what a stop cut off, `state.rs` and
 //! `store.rs` keep stacks (built, persisted, then published), `render.rs` writes the XML.
 
+pub mod api;
 pub mod builtin;
 pub mod change_sets;
 pub mod graph;
@@ -23,30 +24,27 @@ pub mod template;
 pub mod update;
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
-
-use tokio::task::JoinSet;
+use std::sync::Arc;
 
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::protocol::query_params::QueryParams;
-use super::registry::ProviderTable;
+use super::resource_provider::ResourceProvider;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, QueryInfo, Service, no_timestamps};
-use runner::{Providers, Runner};
+use api::Api;
+use runner::{ProviderFactory, ProviderLookup, Providers, Runner};
 use state::Stacks;
 
 pub const VERSION: &str = "2010-05-15";
 
 pub struct CloudFormation {
     descriptor: Descriptor,
-    runner: Arc<Runner>,
-    /// The operations running after their API call returned; aborted at stop, resumed at the next start.
-    tasks: Mutex<JoinSet<()>>,
+    api: Api,
 }
 
 impl CloudFormation {
-    pub fn new(ctx: &Arc<CloudContext>, table: Arc<ProviderTable>) -> anyhow::Result<Self> {
+    /// `table` looks a resource type up in the registry's provider table.
+    pub fn new(ctx: &Arc<CloudContext>, table: ProviderLookup) -> anyhow::Result<Self> {
         let dir = ctx.config.data_dir.join("cloudformation");
         let store = store::Store::open(&dir)?;
         let mut loaded = Vec::new();
@@ -57,9 +55,12 @@ impl CloudFormation {
             }
         }
         let settings = &ctx.config.cloudformation;
-        let mut extra = BTreeMap::new();
+        let mut extra: BTreeMap<&'static str, Arc<dyn ResourceProvider>> = BTreeMap::new();
         for factory in &settings.extra_providers {
-            let p = factory(ctx);
+            let Some(factory) = factory.downcast_ref::<ProviderFactory>() else {
+                anyhow::bail!("cloudformation.extra_providers holds something that is not a ProviderFactory");
+            };
+            let p = (factory.0)(ctx);
             extra.insert(p.type_name(), p);
         }
         for p in builtin::providers(ctx) {
@@ -67,18 +68,11 @@ impl CloudFormation {
         }
         let stacks = Arc::new(Stacks::new(store, loaded, settings.max_events_per_stack));
         let runner = Arc::new(Runner { ctx: ctx.clone(), stacks, providers: Providers { table, extra } });
-        Ok(CloudFormation { descriptor: descriptor(), runner, tasks: Mutex::new(JoinSet::new()) })
+        Ok(CloudFormation { descriptor: descriptor(), api: Api::new(runner) })
     }
 
     pub fn runner(&self) -> &Arc<Runner> {
-        &self.runner
-    }
-
-    /// Runs an operation in the background (it outlives the request that started it).
-    pub fn spawn(&self, op: impl Future<Output = ()> + Send + 'static) {
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        while tasks.try_join_next().is_some() {}
-        tasks.spawn(op);
+        &self.api.runner
     }
 }
 
@@ -97,7 +91,7 @@ fn descriptor() -> Descriptor {
     }
 }
 
-type Op = fn(&CloudFormation, &QueryParams, &Call) -> Result<String, ApiError>;
+type Op = fn(&Api, &QueryParams, &Call) -> Result<String, ApiError>;
 
 /// The one dispatch table: operation name → function.
 fn operation(name: &str) -> Option<Op> {
@@ -143,29 +137,27 @@ impl Service for CloudFormation {
                 Input::Query(q) => q.clone(),
                 _ => return Err(ApiError::serialization("CloudFormation takes awsQuery (form-encoded) requests")),
             };
-            op(self, &q, &call).map(Output::Xml)
+            let out = op(&self.api, &q, &call);
+            self.api.settle(&call.request_id).await;
+            out.map(Output::Xml)
         })
     }
 
     fn start(self: Arc<Self>, _ctx: Arc<CloudContext>) {
-        for stack in self.runner.stacks.all().into_iter().filter(|s| s.in_progress()) {
+        for stack in self.api.runner.stacks.all().into_iter().filter(|s| s.in_progress()) {
             tracing::info!(stack = stack.name, status = stack.status, "finishing an operation a stop cut off");
-            self.spawn(recovery::resume(self.runner.clone(), stack));
+            self.api.spawn(None, recovery::resume(self.api.runner.clone(), stack));
         }
     }
 
     fn stop(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
-            tasks.shutdown().await;
-        })
+        Box::pin(self.api.abort_all())
     }
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
-            let mut tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
-            tasks.shutdown().await;
-            self.runner.stacks.clear().map_err(|e| anyhow::anyhow!(e.message))
+            self.api.abort_all().await;
+            self.api.runner.stacks.clear().map_err(|e| anyhow::anyhow!(e.message))
         })
     }
 }

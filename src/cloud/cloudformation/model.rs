@@ -47,6 +47,9 @@ pub struct Stack {
     /// While a failed update rolls back: what is left to undo.
     #[serde(default)]
     pub rollback: Option<RollbackWork>,
+    /// The exports of other stacks this stack's resources and outputs import (`Fn::ImportValue`).
+    #[serde(default)]
+    pub imports: BTreeSet<String>,
 }
 
 /// An update rollback's remaining work, persisted so a restarted cloud finishes it.

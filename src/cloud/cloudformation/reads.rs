@@ -1,7 +1,7 @@
 //! The read operations: DescribeStacks, DescribeStackEvents, DescribeStackResource(s),
 //! ListStackResources, ListStacks, GetTemplate, GetTemplateSummary, ValidateTemplate, ListExports.
 
-use super::CloudFormation;
+use super::api::Api;
 use super::input::{self, template_error, validation};
 use super::model::Stack;
 use super::render;
@@ -14,11 +14,11 @@ use crate::cloud::service::Call;
 const PAGE: usize = 100;
 
 /// A stack named by `StackName` (a name finds a live stack; an id finds a deleted one too).
-fn named(cf: &CloudFormation, q: &QueryParams) -> Result<Stack, ApiError> {
+fn named(cf: &Api, q: &QueryParams) -> Result<Stack, ApiError> {
     cf.runner.stacks.get(q.required("StackName")?)
 }
 
-pub fn describe_stacks(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_stacks(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stacks = match q.get("StackName") {
         Some(name) => vec![cf.runner.stacks.get(name)?],
         None => cf.runner.stacks.all().into_iter().filter(|s| !s.is_deleted()).collect(),
@@ -28,7 +28,7 @@ pub fn describe_stacks(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result
     Ok(w.finish())
 }
 
-pub fn describe_stack_events(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_stack_events(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = named(cf, q)?;
     let newest_first: Vec<_> = stack.events.iter().rev().collect();
     let mut w = XmlWriter::new();
@@ -36,7 +36,7 @@ pub fn describe_stack_events(cf: &CloudFormation, q: &QueryParams, _: &Call) -> 
     Ok(w.finish())
 }
 
-pub fn describe_stack_resource(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_stack_resource(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = named(cf, q)?;
     let logical_id = q.required("LogicalResourceId")?;
     let Some(r) = stack.resource(logical_id) else {
@@ -47,7 +47,7 @@ pub fn describe_stack_resource(cf: &CloudFormation, q: &QueryParams, _: &Call) -
     Ok(w.finish())
 }
 
-pub fn describe_stack_resources(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn describe_stack_resources(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = match (q.get("StackName"), q.get("PhysicalResourceId")) {
         (Some(name), _) => cf.runner.stacks.get(name)?,
         (None, Some(physical)) => cf
@@ -69,14 +69,14 @@ pub fn describe_stack_resources(cf: &CloudFormation, q: &QueryParams, _: &Call) 
     Ok(w.finish())
 }
 
-pub fn list_stack_resources(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn list_stack_resources(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let stack = named(cf, q)?;
     let mut w = XmlWriter::new();
     render::page(&mut w, "StackResourceSummaries", &stack.resources, input::start(q)?, PAGE, render::resource_summary);
     Ok(w.finish())
 }
 
-pub fn list_stacks(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn list_stacks(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let filters = q.strings("StackStatusFilter");
     let stacks: Vec<Stack> =
         cf.runner.stacks.all().into_iter().filter(|s| filters.is_empty() || filters.contains(&s.status)).collect();
@@ -85,7 +85,7 @@ pub fn list_stacks(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<Str
     Ok(w.finish())
 }
 
-pub fn get_template(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn get_template(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let (body, stack) = match q.get("ChangeSetName") {
         Some(cs) => {
             let (stack, set) = super::change_sets::find(cf, q.get("StackName"), cs)?;
@@ -104,7 +104,7 @@ pub fn get_template(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<St
 }
 
 /// The template a summary or validation is about: a body, or a stack's.
-fn template_of(cf: &CloudFormation, q: &QueryParams) -> Result<Template, ApiError> {
+fn template_of(cf: &Api, q: &QueryParams) -> Result<Template, ApiError> {
     let body = match (input::template_body(q, false)?, q.get("StackName")) {
         (Some(b), _) => b,
         (None, Some(name)) => cf.runner.stacks.get(name)?.template,
@@ -134,7 +134,7 @@ fn declared(w: &mut XmlWriter, p: &ParameterDecl, summary: bool) {
     }
 }
 
-pub fn get_template_summary(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn get_template_summary(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let t = template_of(cf, q)?;
     let mut w = XmlWriter::new();
     w.nest("Parameters", |w| {
@@ -153,7 +153,7 @@ pub fn get_template_summary(cf: &CloudFormation, q: &QueryParams, _: &Call) -> R
     Ok(w.finish())
 }
 
-pub fn validate_template(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn validate_template(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let body = input::template_body(q, true)?.unwrap_or_default();
     let _ = cf;
     let t = Template::parse(&body).map_err(template_error)?;
@@ -170,7 +170,7 @@ pub fn validate_template(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Resu
 }
 
 /// Every export of the live stacks: (stack id, name, value).
-pub fn exports(cf: &CloudFormation) -> Vec<(String, String, String)> {
+pub fn exports(cf: &Api) -> Vec<(String, String, String)> {
     let mut out: Vec<_> = cf
         .runner
         .stacks
@@ -186,16 +186,11 @@ pub fn exports(cf: &CloudFormation) -> Vec<(String, String, String)> {
     out
 }
 
-pub fn list_exports(cf: &CloudFormation, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
+pub fn list_exports(cf: &Api, q: &QueryParams, _: &Call) -> Result<String, ApiError> {
     let all = exports(cf);
     let mut w = XmlWriter::new();
     render::page(&mut w, "Exports", &all, input::start(q)?, PAGE, |w, (id, name, value)| {
         w.elem("ExportingStackId", id).elem("Name", name).elem("Value", value);
     });
     Ok(w.finish())
-}
-
-/// Whether a template imports `export` (an `Fn::ImportValue` naming it literally).
-pub fn imports(template: &str, export: &str) -> bool {
-    (template.contains("Fn::ImportValue") || template.contains("!ImportValue")) && template.contains(export)
 }

@@ -3,8 +3,8 @@
 //! where an operation stood and finish it (`recovery.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
@@ -13,7 +13,6 @@ use super::model::{Resource, Stack};
 use super::state::{Stacks, detached_event, resource_event, stack_event};
 use super::template::{Env, Plan, Policy, Pseudo, ResolvedParameters, Template};
 use crate::cloud::context::CloudContext;
-use crate::cloud::registry::ProviderTable;
 use crate::cloud::resource_provider::{ResourceProvider, ResourceRequest};
 
 pub struct Runner {
@@ -22,15 +21,24 @@ pub struct Runner {
     pub providers: Providers,
 }
 
-/// The registry's provider table, with the settings' extra (test) providers looked up first.
+/// The registry's provider table (a lookup, so this file needs not name the registry that names this
+/// service), with the settings' extra (test) providers looked up first.
 pub struct Providers {
-    pub table: Arc<ProviderTable>,
+    pub table: ProviderLookup,
     pub extra: BTreeMap<&'static str, Arc<dyn ResourceProvider>>,
 }
 
+pub type ProviderLookup = Box<dyn Fn(&str) -> Option<Arc<dyn ResourceProvider>> + Send + Sync>;
+
+/// Builds an extra provider once the cloud's context exists (so it can use the cloud clock); put in
+/// `CloudFormationSettings::extra_providers`.
+pub struct ProviderFactory(pub Box<BuildProvider>);
+
+pub type BuildProvider = dyn Fn(&Arc<CloudContext>) -> Arc<dyn ResourceProvider> + Send + Sync;
+
 impl Providers {
-    pub fn get(&self, type_name: &str) -> Option<&Arc<dyn ResourceProvider>> {
-        self.extra.get(type_name).or_else(|| self.table.get(type_name))
+    pub fn get(&self, type_name: &str) -> Option<Arc<dyn ResourceProvider>> {
+        self.extra.get(type_name).cloned().or_else(|| (self.table)(type_name))
     }
 
     pub fn attributes_of(&self, type_name: &str) -> Option<&'static [&'static str]> {
@@ -42,19 +50,27 @@ pub fn unsupported(type_name: &str) -> String {
     format!("Resource type {type_name} is not supported by the local cloud")
 }
 
-/// What created resources give later ones (`Ref`, `Fn::GetAtt`).
+/// What created resources give later ones (`Ref`, `Fn::GetAtt`), and other stacks' exports
+/// (`Fn::ImportValue`), noting which exports were imported.
 pub struct StackEnv {
     refs: BTreeMap<String, (String, Map<String, Value>)>,
+    exports: BTreeMap<String, (String, String)>,
+    imported: Mutex<BTreeSet<String>>,
 }
 
 impl StackEnv {
-    pub fn of(resources: &[Resource]) -> Self {
+    pub fn of(resources: &[Resource], exports: BTreeMap<String, (String, String)>) -> Self {
         let refs = resources
             .iter()
             .filter(|r| r.exists())
             .filter_map(|r| Some((r.logical_id.clone(), (r.reference.clone()?, r.attributes.clone()))))
             .collect();
-        StackEnv { refs }
+        StackEnv { refs, exports, imported: Mutex::new(BTreeSet::new()) }
+    }
+
+    /// The exports resolved through this environment so far.
+    pub fn imported(&self) -> BTreeSet<String> {
+        self.imported.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -65,6 +81,12 @@ impl Env for StackEnv {
 
     fn attribute(&self, logical_id: &str, name: &str) -> Option<Value> {
         self.refs.get(logical_id).and_then(|(_, a)| a.get(name).cloned())
+    }
+
+    fn import(&self, name: &str) -> Option<String> {
+        let (value, _) = self.exports.get(name)?;
+        self.imported.lock().unwrap_or_else(|p| p.into_inner()).insert(name.to_string());
+        Some(value.clone())
     }
 }
 
@@ -210,10 +232,29 @@ impl Runner {
     /// Resolves and records the stack's outputs.
     pub fn publish_outputs(&self, id: &str, loaded: &Loaded) -> Result<(), String> {
         let stack = self.stacks.get(id).map_err(|e| e.message)?;
-        let env = StackEnv::of(&stack.resources);
+        let others = self.stacks.exports(id);
+        let env = StackEnv::of(&stack.resources, others.clone());
         let outputs = loaded.template.resolve_outputs(&loaded.params, &loaded.pseudo, &env).map_err(|e| e.message)?;
+        for name in outputs.iter().filter_map(|o| o.export_name.as_ref()) {
+            if let Some((_, exporter)) = others.get(name) {
+                return Err(format!("Export with name {name} is already exported by stack {exporter}"));
+            }
+        }
+        // An export another stack imports can neither go nor change (an update's outputs).
+        for old in &stack.outputs {
+            let Some(name) = &old.export_name else { continue };
+            let Some(importer) = self.stacks.importer(name, id) else { continue };
+            match outputs.iter().find(|o| o.export_name.as_ref() == Some(name)) {
+                None => return Err(format!("Export {name} cannot be deleted as it is in use by {importer}")),
+                Some(new) if new.value != old.value => {
+                    return Err(format!("Cannot update export {name} as it is in use by {importer}"));
+                }
+                Some(_) => {}
+            }
+        }
         self.stacks
             .update(id, |s| {
+                s.imports.extend(env.imported());
                 s.outputs = outputs
                     .into_iter()
                     .map(|o| super::model::StackOutput {
@@ -251,7 +292,7 @@ impl Runner {
         });
         let Ok(stack) = started else { return false };
         let failed = format!("{verb}_FAILED");
-        let env = StackEnv::of(&stack.resources);
+        let env = StackEnv::of(&stack.resources, self.stacks.exports(id));
         let properties = match loaded.template.resolve_properties(&logical_id, &loaded.params, &loaded.pseudo, &env) {
             Ok(p) => p,
             Err(e) => {
@@ -259,7 +300,7 @@ impl Runner {
                 return false;
             }
         };
-        let Some(provider) = self.providers.get(&type_name).cloned() else {
+        let Some(provider) = self.providers.get(&type_name) else {
             self.set_resource(id, &logical_id, &failed, Some(unsupported(&type_name)));
             return false;
         };
@@ -267,6 +308,7 @@ impl Runner {
         record.properties = properties;
         let now = self.now();
         let initiated = self.stacks.update(id, |s| {
+            s.imports.extend(env.imported());
             if let Some(r) = s.resource_mut(&logical_id) {
                 r.properties = record.properties.clone();
             }
@@ -315,6 +357,8 @@ impl Runner {
             self.set_stack(id, "CREATE_FAILED", Some(reason));
             return;
         }
+        // Reasons that name failed resources end in ". "; others (an output, an export) get the stop.
+        let reason = if reason.ends_with(". ") { reason } else { format!("{reason}. ") };
         self.set_stack(id, "ROLLBACK_IN_PROGRESS", Some(format!("{reason}Rollback requested by user.")));
         self.rollback_create(id).await;
     }
@@ -397,8 +441,7 @@ impl Runner {
             return true;
         }
         self.note(id, &r, "DELETE_IN_PROGRESS", None);
-        let (Some(physical_id), Some(provider)) = (r.physical_id.clone(), self.providers.get(&r.type_name).cloned())
-        else {
+        let (Some(physical_id), Some(provider)) = (r.physical_id.clone(), self.providers.get(&r.type_name)) else {
             // Nothing was made: never created, or of a type the cloud cannot create.
             self.note(id, &r, "DELETE_COMPLETE", None);
             return true;

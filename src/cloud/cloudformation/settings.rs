@@ -1,19 +1,16 @@
 //! The local CloudFormation's settings: extra resource providers (tests define types such as a
 //! resource that takes N ms of cloud time) and the local limits on what clients can keep.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::cloud::context::CloudContext;
-use crate::cloud::resource_provider::ResourceProvider;
-
-/// Builds a provider once the cloud's context exists (so it can use the cloud clock).
-pub type ProviderFactory = Arc<dyn Fn(&Arc<CloudContext>) -> Arc<dyn ResourceProvider> + Send + Sync>;
-
 #[derive(Clone)]
 pub struct CloudFormationSettings {
-    /// Providers added to the registry's table (looked up first), for test-only resource types.
-    pub extra_providers: Vec<ProviderFactory>,
+    /// Providers added to the registry's table (looked up first), for test-only resource types: each a
+    /// [`ProviderFactory`](super::runner::ProviderFactory). Type-erased, so the settings (held by the
+    /// context) name nothing that itself needs the context.
+    pub extra_providers: Vec<Arc<dyn Any + Send + Sync>>,
     /// Stacks a region may hold (AWS's default quota is 2,000).
     pub max_stacks: usize,
     /// Events kept per stack; the oldest go first (AWS keeps a stack's events for 90 days).

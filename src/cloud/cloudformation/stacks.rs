@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::CloudFormation;
+use super::api::Api;
 use super::input::{self, check_capabilities, check_name, template_error, validation};
 use super::model::{Previous, Stack};
 use super::runner::{Loaded, pseudo};
@@ -25,7 +25,7 @@ pub struct Prepared {
 
 /// Everything CloudFormation checks before it accepts a template for `stack`.
 pub fn prepare(
-    cf: &CloudFormation,
+    cf: &Api,
     stack: &Stack,
     body: String,
     given: &[(String, ParamInput)],
@@ -43,7 +43,7 @@ pub fn prepare(
 }
 
 /// A stack record that does not exist yet (REVIEW_IN_PROGRESS until something runs on it).
-pub fn new_stack(cf: &CloudFormation, name: &str, region: &str, q: &QueryParams) -> Result<Stack, ApiError> {
+pub fn new_stack(cf: &Api, name: &str, region: &str, q: &QueryParams) -> Result<Stack, ApiError> {
     check_name(name, "stackName")?;
     let account = cf.runner.ctx.account_id();
     let now = cf.runner.now();
@@ -72,10 +72,11 @@ pub fn new_stack(cf: &CloudFormation, name: &str, region: &str, q: &QueryParams)
         change_sets: Vec::new(),
         cancel_requested: false,
         rollback: None,
+        imports: Default::default(),
     })
 }
 
-pub fn create_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
+pub fn create_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     let mut stack = new_stack(cf, name, &call.region, q)?;
     if cf.runner.stacks.find(name).is_some_and(|s| !s.is_deleted()) {
@@ -113,7 +114,7 @@ pub fn create_stack(cf: &CloudFormation, q: &QueryParams, call: &Call) -> Result
     stack.description = prepared.description;
     stack_event(&mut stack, "CREATE_IN_PROGRESS", Some("User Initiated".into()), cf.runner.now());
     cf.runner.stacks.insert(stack)?;
-    cf.spawn(cf.runner.clone().create(id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().create(id.clone()));
     Ok(stack_id(&id))
 }
 
@@ -131,7 +132,7 @@ pub fn updatable(stack: &Stack) -> Result<(), ApiError> {
     }
 }
 
-pub fn update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn update_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     let stack = cf.runner.stacks.get(name)?;
     if stack.is_deleted() {
@@ -139,17 +140,19 @@ pub fn update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
     }
     updatable(&stack)?;
     let prepared = prepare_update(cf, &stack, q)?;
-    let changes = super::update::changes(&stack, &prepared.loaded, &cf.runner.providers).map_err(validation)?;
+    let changes =
+        super::update::changes(&stack, &prepared.loaded, &cf.runner.providers, cf.runner.stacks.exports(&stack.id))
+            .map_err(validation)?;
     let tags = if q.get("Tags.member.1.Key").is_some() { Some(input::tags(q)?) } else { None };
     if changes.is_empty() && prepared.body == stack.template && prepared.params == stack.params && tags.is_none() {
         return Err(validation("No updates are to be performed."));
     }
-    let id = begin_update(cf, &stack, prepared, q.strings("Capabilities"), tags)?;
+    let id = begin_update(cf, call, &stack, prepared, q.strings("Capabilities"), tags)?;
     Ok(stack_id(&id))
 }
 
 /// The new template (or the previous one) and parameters of an UpdateStack or UPDATE change set.
-pub fn prepare_update(cf: &CloudFormation, stack: &Stack, q: &QueryParams) -> Result<Prepared, ApiError> {
+pub fn prepare_update(cf: &Api, stack: &Stack, q: &QueryParams) -> Result<Prepared, ApiError> {
     let use_previous = input::flag(q, "UsePreviousTemplate")?.unwrap_or(false);
     let body = match (input::template_body(q, false)?, use_previous) {
         (Some(_), true) => {
@@ -165,7 +168,8 @@ pub fn prepare_update(cf: &CloudFormation, stack: &Stack, q: &QueryParams) -> Re
 
 /// Records the update (the previous state kept for cleanup or rollback) and starts it.
 pub fn begin_update(
-    cf: &CloudFormation,
+    cf: &Api,
+    call: &Call,
     stack: &Stack,
     prepared: Prepared,
     capabilities: Vec<String>,
@@ -193,11 +197,11 @@ pub fn begin_update(
         stack_event(s, "UPDATE_IN_PROGRESS", Some("User Initiated".into()), now);
         Ok(())
     })?;
-    cf.spawn(cf.runner.clone().update(stack.id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().update(stack.id.clone()));
     Ok(stack.id.clone())
 }
 
-pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn delete_stack(cf: &Api, q: &QueryParams, call: &Call) -> Result<String, ApiError> {
     let name = q.required("StackName")?;
     // Deleting a stack that does not exist (or no longer does) succeeds, as on AWS.
     let Some(stack) = cf.runner.stacks.find(name) else { return Ok(String::new()) };
@@ -225,23 +229,19 @@ pub fn delete_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Resul
         stack_event(s, "DELETE_IN_PROGRESS", Some("User Initiated".into()), now);
         Ok(())
     })?;
-    cf.spawn(cf.runner.clone().delete(stack.id.clone()));
+    cf.spawn(Some(&call.request_id), cf.runner.clone().delete(stack.id.clone()));
     Ok(String::new())
 }
 
 /// Why the stack's exports cannot go: another live stack imports one of them.
-pub fn importer_of(cf: &CloudFormation, stack: &Stack) -> Option<String> {
-    for export in stack.outputs.iter().filter_map(|o| o.export_name.as_deref()) {
-        for other in cf.runner.stacks.all().iter().filter(|o| !o.is_deleted() && o.id != stack.id) {
-            if super::reads::imports(&other.template, export) {
-                return Some(format!("Export {export} cannot be deleted as it is in use by {}", other.name));
-            }
-        }
-    }
-    None
+pub fn importer_of(cf: &Api, stack: &Stack) -> Option<String> {
+    stack.outputs.iter().filter_map(|o| o.export_name.as_deref()).find_map(|export| {
+        let importer = cf.runner.stacks.importer(export, &stack.id)?;
+        Some(format!("Export {export} cannot be deleted as it is in use by {importer}"))
+    })
 }
 
-pub fn cancel_update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn cancel_update_stack(cf: &Api, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
     let stack = cf.runner.stacks.get(q.required("StackName")?)?;
     if stack.status != "UPDATE_IN_PROGRESS" {
         return Err(validation(format!(
@@ -256,7 +256,7 @@ pub fn cancel_update_stack(cf: &CloudFormation, q: &QueryParams, _call: &Call) -
     Ok(String::new())
 }
 
-pub fn update_termination_protection(cf: &CloudFormation, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
+pub fn update_termination_protection(cf: &Api, q: &QueryParams, _call: &Call) -> Result<String, ApiError> {
     let enable = input::flag(q, "EnableTerminationProtection")?.ok_or_else(|| {
         ApiError::bad_request("MissingParameter", "The request must contain the parameter EnableTerminationProtection")
     })?;

@@ -50,6 +50,26 @@ impl Stacks {
         v
     }
 
+    /// The exports of live stacks other than `except`: name → (value, exporting stack's name).
+    pub fn exports(&self, except: &str) -> BTreeMap<String, (String, String)> {
+        let map = self.lock();
+        let mut out = BTreeMap::new();
+        for s in map.values().filter(|s| !s.is_deleted() && s.id != except) {
+            for o in &s.outputs {
+                if let Some(name) = &o.export_name {
+                    out.insert(name.clone(), (o.value.clone(), s.name.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// A live stack other than `except` that imports `export`, by name.
+    pub fn importer(&self, export: &str, except: &str) -> Option<String> {
+        let map = self.lock();
+        map.values().find(|s| !s.is_deleted() && s.id != except && s.imports.contains(export)).map(|s| s.name.clone())
+    }
+
     pub fn live_count(&self) -> usize {
         self.lock().values().filter(|s| !s.is_deleted()).count()
     }

@@ -2,7 +2,7 @@
 //! change, update in place, replacement), applied in dependency order, then the replaced and removed
 //! resources cleaned up; a failure rolls everything back to the previous template.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -13,10 +13,15 @@ use super::state::{resource_event, stack_event};
 use super::template::PlannedResource;
 
 /// What applying `loaded` to `stack` changes, resource by resource, in template order (removals last).
-pub fn changes(stack: &Stack, loaded: &Loaded, providers: &Providers) -> Result<Vec<Change>, String> {
+pub fn changes(
+    stack: &Stack,
+    loaded: &Loaded,
+    providers: &Providers,
+    exports: BTreeMap<String, (String, String)>,
+) -> Result<Vec<Change>, String> {
     let plan =
         loaded.template.plan(&loaded.params, &loaded.pseudo, &|t| providers.attributes_of(t)).map_err(|e| e.message)?;
-    let env = StackEnv::of(&stack.resources);
+    let env = StackEnv::of(&stack.resources, exports);
     let mut out = Vec::new();
     for planned in &plan.resources {
         let existing = stack.resource(&planned.logical_id).filter(|r| r.exists());
@@ -138,7 +143,7 @@ impl Runner {
             self.set_resource(id, logical_id, "UPDATE_FAILED", Some("Resource update cancelled".into()));
             return false;
         }
-        let env = StackEnv::of(&stack.resources);
+        let env = StackEnv::of(&stack.resources, self.stacks.exports(id));
         let props = match loaded.template.resolve_properties(logical_id, &loaded.params, &loaded.pseudo, &env) {
             Ok(p) => p,
             Err(e) => {
@@ -147,6 +152,7 @@ impl Runner {
             }
         };
         let policies_only = self.stacks.update(id, |s| {
+            s.imports.extend(env.imported());
             if let Some(r) = s.resource_mut(logical_id) {
                 r.depends_on = shell.depends_on.clone();
                 r.retain_on_delete = shell.retain_on_delete;
@@ -157,7 +163,7 @@ impl Runner {
         if old.type_name == planned.type_name && props == old.properties {
             return policies_only.is_ok();
         }
-        let Some(provider) = self.providers.get(&planned.type_name).cloned() else {
+        let Some(provider) = self.providers.get(&planned.type_name) else {
             self.set_resource(id, logical_id, "UPDATE_FAILED", Some(unsupported(&planned.type_name)));
             return false;
         };
@@ -282,7 +288,7 @@ impl Runner {
     async fn revert_one(&self, stack: &Stack, cur: &Resource, old: &Resource) {
         let id = stack.id.as_str();
         self.set_resource(id, &old.logical_id, "UPDATE_IN_PROGRESS", None);
-        let Some(provider) = self.providers.get(&old.type_name).cloned() else { return };
+        let Some(provider) = self.providers.get(&old.type_name) else { return };
         let physical = old.physical_id.clone().unwrap_or_default();
         let result = provider.update(physical, cur.properties.clone(), self.request(stack, old)).await;
         let now = self.now();
