@@ -110,6 +110,29 @@ async fn oversized_bodies_are_refused_before_being_read() {
 }
 
 #[tokio::test]
+async fn a_refused_body_is_read_to_its_end_so_the_client_gets_the_refusal() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cloud = TestCloud::start().await;
+    let host = cloud.url().trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connect");
+    let size = 4 * 1024 * 1024;
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/x-amz-json-1.0\r\nx-amz-target: {STS_JSON}\r\n\
+         content-length: {size}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("head");
+    let chunk = vec![b'x'; 64 * 1024];
+    for _ in 0..size / chunk.len() {
+        stream.write_all(&chunk).await.expect("the host reads a refused body to its end");
+    }
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("the refusal arrives, not a reset");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("RequestEntityTooLarge"), "{text}");
+}
+
+#[tokio::test]
 async fn signatures_are_verified() {
     let cloud = TestCloud::start().await;
     let c = cloud.cloud.credentials().clone();

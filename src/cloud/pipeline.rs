@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
-use http_body_util::{BodyExt, Either, Limited};
+use http_body_util::{BodyExt, Either};
 use hyper::body::Incoming;
 
 use super::admin;
@@ -323,18 +323,39 @@ async fn dispatch(
 }
 
 /// Reads a body no larger than `limit`, refusing by `Content-Length` before reading when it can.
-async fn read_body(body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
+async fn read_body(mut body: Incoming, headers: &http::HeaderMap, limit: usize) -> Result<Bytes, ApiError> {
     let declared =
         headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
+        drain(body, 0).await;
         return Err(ApiError::too_large(limit));
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(ApiError::too_large(limit)),
-        Err(e) => Err(ApiError::serialization(format!("could not read the request body: {e}"))),
+    let mut collected = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::serialization(format!("could not read the request body: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        if collected.len() + data.len() > limit {
+            drain(body, collected.len() + data.len()).await;
+            return Err(ApiError::too_large(limit));
+        }
+        collected.extend_from_slice(&data);
+    }
+    Ok(Bytes::from(collected))
+}
+
+/// Reads and discards the rest of a refused body, up to [`DRAIN_MAX`] bytes in all. A client still
+/// sending when the host answers and closes would see its connection reset instead of the answer; a
+/// body past the bound is not worth reading, and the connection is closed on it.
+async fn drain(mut body: Incoming, mut seen: usize) {
+    while seen <= DRAIN_MAX {
+        match body.frame().await {
+            Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+            _ => return,
+        }
     }
 }
+
+const DRAIN_MAX: usize = 16 * 1024 * 1024;
 
 /// The body with any `Content-Encoding: gzip` undone, refusing to inflate past `limit`.
 fn inflate(headers: &http::HeaderMap, body: &Bytes, limit: usize) -> Result<Bytes, ApiError> {
