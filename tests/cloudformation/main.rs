@@ -10,6 +10,7 @@ mod cli;
 mod create;
 mod durability;
 mod errors;
+mod every_type;
 mod rollback;
 mod teardown;
 mod updates;
