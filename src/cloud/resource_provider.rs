@@ -30,6 +30,31 @@ pub struct ResourceRequest {
     pub tags: Vec<(String, String)>,
 }
 
+impl ResourceRequest {
+    /// The name CloudFormation gives a resource its template leaves unnamed: `<stack>-<logical>-<13
+    /// random>`, the first two parts shortened so the whole fits `max` characters.
+    pub fn generated_name(&self, max: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let suffix: String = (0..13).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect();
+        let room = max.saturating_sub(suffix.len() + 2);
+        let stack_part: String = self.stack_name.chars().take(room / 2).collect();
+        let logical_part: String = self.logical_id.chars().take(room - stack_part.chars().count()).collect();
+        format!("{stack_part}-{logical_part}-{suffix}")
+    }
+}
+
+/// Refuses a property the type does not declare, in CloudFormation's schema-validation wording.
+pub fn check_known(properties: &Properties, known: &[&str]) -> Result<(), ProviderError> {
+    let extra: Vec<&str> = properties.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    Err(ProviderError::new(format!(
+        "Properties validation failed for resource: #: extraneous key [{}] is not permitted (HandlerErrorCode: InvalidRequest)",
+        extra.join(", ")
+    )))
+}
+
 /// A resource as it exists after create or update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Provisioned {
@@ -136,6 +161,34 @@ mod tests {
         let q = Provisioned { ref_value: Some("AKIA".into()), ..p.clone() };
         assert_eq!(q.reference(), "AKIA");
         assert_eq!(p.attributes["Arn"], "arn:aws:kinesis:us-east-1:000000000000:stream/orders");
+    }
+
+    #[test]
+    fn a_generated_name_is_stack_logical_and_thirteen_random_characters_within_the_limit() {
+        let request = |stack: &str| ResourceRequest {
+            stack_name: stack.into(),
+            stack_id: format!("arn:aws:cloudformation:us-east-1:000000000000:stack/{stack}/1"),
+            logical_id: "Stream".into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            properties: Properties::new(),
+            tags: Vec::new(),
+        };
+        let n = request("orders").generated_name(128);
+        assert!(n.starts_with("orders-Stream-"), "{n}");
+        assert_eq!(n.len(), "orders-Stream-".len() + 13);
+        let long = request(&"s".repeat(200)).generated_name(128);
+        assert!(long.chars().count() <= 128 && long.starts_with(&"s".repeat(50)), "{long}");
+        assert!(long.contains("-Stream-"), "the logical id keeps its share: {long}");
+    }
+
+    #[test]
+    fn unknown_properties_are_named() {
+        let mut props = Properties::new();
+        props.insert("ShardCount".into(), 1.into());
+        props.insert("Shards".into(), 1.into());
+        assert!(check_known(&props, &["ShardCount"]).unwrap_err().reason.contains("extraneous key [Shards]"));
+        assert!(check_known(&props, &["ShardCount", "Shards"]).is_ok());
     }
 
     #[test]

@@ -40,7 +40,7 @@ async fn create_makes_exactly_the_stream_the_template_declares() {
     );
     let made = drive(&cloud, async move { p.create(req).await }).await.expect("the stream is created");
     let name = made.physical_id.clone();
-    assert!(name.starts_with("orders-Stream-") && name.len() == "orders-Stream-".len() + 12, "{name}");
+    assert!(name.starts_with("orders-Stream-") && name.len() == "orders-Stream-".len() + 13, "{name}");
 
     let k = kinesis(&cloud).await;
     let d = k.describe_stream_summary().stream_name(&name).send().await.expect("DescribeStreamSummary");

@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 use super::CloudWatch;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+};
 use crate::cloud::service::{BoxFuture, Call, Input, Output, Protocol, Service};
 
 const TYPE: &str = "AWS::CloudWatch::Alarm";
@@ -68,27 +70,6 @@ impl CloudWatchApi {
             _ => Err(ApiError::internal(format!("CloudWatch {operation} answered a non-JSON body"))),
         }
     }
-}
-
-/// `<stack>-<logical>-<RANDOM>` within `max` characters, as CloudFormation names what a template leaves
-/// unnamed.
-pub fn generated_name(request: &ResourceRequest, max: usize) -> String {
-    let suffix: String = (0..12).map(|_| fastrand::alphanumeric().to_ascii_uppercase()).collect();
-    let prefix: String =
-        format!("{}-{}", request.stack_name, request.logical_id).chars().take(max.saturating_sub(13)).collect();
-    format!("{prefix}-{suffix}")
-}
-
-/// Refuses a property the type does not declare, in CloudFormation's schema-validation wording.
-pub fn check_known(properties: &Properties, known: &[&str]) -> Result<(), ProviderError> {
-    let extra: Vec<&str> = properties.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
-    if extra.is_empty() {
-        return Ok(());
-    }
-    Err(ProviderError::new(format!(
-        "Properties validation failed for resource: #: extraneous key [{}] is not permitted (HandlerErrorCode: InvalidRequest)",
-        extra.join(", ")
-    )))
 }
 
 /// A string a parameter produced, read as the JSON type the API member has; anything else left as it is
@@ -227,7 +208,7 @@ impl ResourceProvider for AlarmProvider {
         Box::pin(async move {
             let name = match request.properties.get("AlarmName").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => generated_name(&request, NAME_MAX),
+                None => request.generated_name(NAME_MAX),
             };
             self.put(&request, &name, false).await
         })

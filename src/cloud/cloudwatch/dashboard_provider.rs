@@ -7,9 +7,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::CloudWatch;
-use super::alarm_provider::{CloudWatchApi, check_known, generated_name};
+use super::alarm_provider::CloudWatchApi;
 use crate::cloud::context::CloudContext;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+};
 use crate::cloud::service::BoxFuture;
 
 const TYPE: &str = "AWS::CloudWatch::Dashboard";
@@ -62,7 +64,7 @@ impl ResourceProvider for DashboardProvider {
             let name = match request.properties.get("DashboardName").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
                 // Stack names and logical ids hold only characters a dashboard name allows.
-                None => generated_name(&request, NAME_MAX),
+                None => request.generated_name(NAME_MAX),
             };
             self.put(&request, &name).await
         })

@@ -57,7 +57,7 @@ impl ManagedPolicyProvider {
         let props = &request.properties;
         let name = match props.get("ManagedPolicyName").and_then(Value::as_str) {
             Some(n) => n.to_string(),
-            None => super::role_provider::generated_name(&request.stack_name, &request.logical_id, 128),
+            None => request.generated_name(128),
         };
         let mut params = vec![pair("PolicyName", &name), pair("PolicyDocument", document(props, "PolicyDocument")?)];
         for key in ["Path", "Description"] {

@@ -32,18 +32,6 @@ impl RoleProvider {
     }
 }
 
-/// A name CloudFormation generates for a resource without one: `<stack>-<logical>-<13 random>`, the
-/// first two parts shortened so the whole fits `max` characters. (CloudWatch Logs' providers form theirs
-/// the same way; each service keeps its own so neither reaches into the other.)
-pub fn generated_name(stack: &str, logical: &str, max: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let suffix: String = (0..13).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect();
-    let room = max.saturating_sub(suffix.len() + 2);
-    let stack_part: String = stack.chars().take(room / 2).collect();
-    let logical_part: String = logical.chars().take(room - stack_part.chars().count()).collect();
-    format!("{stack_part}-{logical_part}-{suffix}")
-}
-
 /// An awsQuery input built from pairs, so providers go through the operations clients call.
 pub fn query(pairs: &[(String, String)]) -> QueryParams {
     let mut form = form_urlencoded::Serializer::new(String::new());
@@ -130,7 +118,7 @@ impl RoleProvider {
         let props = &request.properties;
         let name = match props.get("RoleName").and_then(Value::as_str) {
             Some(n) => n.to_string(),
-            None => generated_name(&request.stack_name, &request.logical_id, 64),
+            None => request.generated_name(64),
         };
         let mut params = vec![
             pair("RoleName", &name),

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Kinesis;
-use super::stream_provider::{KinesisApi, check_known};
+use super::stream_provider::KinesisApi;
 use crate::cloud::context::CloudContext;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+};
 use crate::cloud::service::BoxFuture;
 
 const TYPE: &str = "AWS::Kinesis::StreamConsumer";

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use super::Kinesis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+};
 use crate::cloud::service::{BoxFuture, Call, Input, Output, Protocol, Service};
 
 const TYPE: &str = "AWS::Kinesis::Stream";
@@ -67,28 +69,6 @@ impl KinesisApi {
     pub async fn pause(&self) {
         self.ctx.clock.sleep(POLL).await
     }
-}
-
-/// `<stack>-<logical>-<RANDOM>` within `max` characters, as CloudFormation names what a template leaves
-/// unnamed.
-pub fn generated_name(request: &ResourceRequest, max: usize) -> String {
-    let suffix: String = (0..12).map(|_| fastrand::alphanumeric().to_ascii_uppercase()).collect();
-    let prefix = format!("{}-{}", request.stack_name, request.logical_id);
-    let room = max.saturating_sub(suffix.len() + 1);
-    let prefix: String = prefix.chars().take(room).collect();
-    format!("{prefix}-{suffix}")
-}
-
-/// Refuses a property the type does not declare, in CloudFormation's schema-validation wording.
-pub fn check_known(properties: &Properties, known: &[&str]) -> Result<(), ProviderError> {
-    let extra: Vec<&str> = properties.keys().map(String::as_str).filter(|k| !known.contains(k)).collect();
-    if extra.is_empty() {
-        return Ok(());
-    }
-    Err(ProviderError::new(format!(
-        "Properties validation failed for resource: #: extraneous key [{}] is not permitted (HandlerErrorCode: InvalidRequest)",
-        extra.join(", ")
-    )))
 }
 
 /// CloudFormation's `[{Key, Value}]` tags, after the stack's propagated ones (the resource's own win).
@@ -199,7 +179,7 @@ impl StreamProvider {
         check_unsupported(props)?;
         let name = match props.get("Name").and_then(Value::as_str) {
             Some(n) => n.to_string(),
-            None => generated_name(request, NAME_MAX),
+            None => request.generated_name(NAME_MAX),
         };
         let region = &request.region;
         let mut input = json!({ "StreamName": name, "Tags": merged_tags(request)? });
@@ -401,15 +381,6 @@ mod tests {
             properties: Properties::new(),
             tags: vec![("team".into(), "data".into())],
         }
-    }
-
-    #[test]
-    fn a_generated_name_is_stack_logical_and_twelve_random_characters_within_the_limit() {
-        let n = generated_name(&request("orders", "Stream"), NAME_MAX);
-        assert!(n.starts_with("orders-Stream-"), "{n}");
-        assert_eq!(n.len(), "orders-Stream-".len() + 12);
-        let long = generated_name(&request(&"s".repeat(200), "Stream"), NAME_MAX);
-        assert_eq!(long.chars().count(), NAME_MAX);
     }
 
     #[test]

@@ -31,17 +31,6 @@ impl LogGroupProvider {
     }
 }
 
-/// A name CloudFormation generates for a resource without one: `<stack>-<logical>-<13 random>`,
-/// the first two parts shortened so the whole fits `max` characters.
-pub fn generated_name(stack: &str, logical: &str, max: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let suffix: String = (0..13).map(|_| ALPHABET[fastrand::usize(..ALPHABET.len())] as char).collect();
-    let room = max.saturating_sub(suffix.len() + 2);
-    let stack_part: String = stack.chars().take(room / 2).collect();
-    let logical_part: String = logical.chars().take(room - stack_part.chars().count()).collect();
-    format!("{stack_part}-{logical_part}-{suffix}")
-}
-
 fn retention(props: &Properties) -> Result<Option<u32>, ProviderError> {
     match props.get("RetentionInDays") {
         None | Some(Value::Null) => Ok(None),
@@ -99,7 +88,7 @@ impl LogGroupProvider {
     fn create_now(&self, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
         let days = retention(&request.properties)?;
         let tags = tag_map(&request.properties, &request.tags)?;
-        let name = name_of(request).unwrap_or_else(|| generated_name(&request.stack_name, &request.logical_id, 512));
+        let name = name_of(request).unwrap_or_else(|| request.generated_name(512));
         let op = self.op(&request.region);
         groups::create(&op, json!({ "logGroupName": name, "tags": tags }))?;
         if days.is_some() {

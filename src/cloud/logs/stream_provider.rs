@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::group_provider::generated_name;
 use super::op::Op;
 use super::state::LogState;
 use super::streams;
@@ -55,7 +54,7 @@ impl ResourceProvider for LogStreamProvider {
             let group = group_of(&request)?;
             let name = match request.properties.get("LogStreamName").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => generated_name(&request.stack_name, &request.logical_id, 512),
+                None => request.generated_name(512),
             };
             let op = self.op(&request.region);
             streams::create(&op, json!({ "logGroupName": group, "logStreamName": name }))?;

@@ -28,19 +28,6 @@ impl BucketProvider {
     }
 }
 
-/// CloudFormation's generated name: `<stack>-<logical id>-<12 random characters>`, lower-cased and
-/// cut to S3's 63 characters.
-pub fn generated_name(stack: &str, logical: &str) -> String {
-    let base: String = format!("{stack}-{logical}")
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .take(50)
-        .collect();
-    let suffix: String = (0..12).map(|_| fastrand::alphanumeric().to_ascii_lowercase()).collect();
-    format!("{}-{suffix}", base.trim_matches('-'))
-}
-
 fn encryption(props: &Properties) -> Result<Option<Encryption>, ProviderError> {
     let Some(config) = props.get("BucketEncryption") else { return Ok(None) };
     let rule = config
@@ -109,7 +96,7 @@ impl BucketProvider {
                     format!("expected type: String, found: {other}"),
                 ));
             }
-            None => generated_name(&request.stack_name, &request.logical_id),
+            None => request.generated_name(63).to_ascii_lowercase(),
         };
         super::names::validate_bucket(&name).map_err(|e| ProviderError::invalid_property("BucketName", e.message))?;
         if self.store.bucket(&name).is_ok() {
@@ -192,11 +179,20 @@ mod tests {
 
     #[test]
     fn generated_names_are_valid_bucket_names() {
-        let name = generated_name("My-Stack", "LogsBucket");
+        let request = |stack: &str, logical: &str| ResourceRequest {
+            stack_name: stack.into(),
+            stack_id: format!("arn:aws:cloudformation:us-east-1:000000000000:stack/{stack}/1"),
+            logical_id: logical.into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            properties: Properties::new(),
+            tags: Vec::new(),
+        };
+        let name = request("My-Stack", "LogsBucket").generated_name(63).to_ascii_lowercase();
         assert!(name.starts_with("my-stack-logsbucket-"), "{name}");
-        assert_eq!(name.len(), "my-stack-logsbucket-".len() + 12);
+        assert_eq!(name.len(), "my-stack-logsbucket-".len() + 13);
         super::super::names::validate_bucket(&name).unwrap();
-        let long = generated_name(&"s".repeat(128), &"L".repeat(255));
+        let long = request(&"s".repeat(128), &"L".repeat(255)).generated_name(63).to_ascii_lowercase();
         assert!(long.len() <= 63, "{long}");
         super::super::names::validate_bucket(&long).unwrap();
     }
