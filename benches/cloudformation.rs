@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::types::Capability;
 use kinesis_console::cloud::host::EndpointInfo;
 use kinesis_console::cloud::{self, CloudConfig, LocalCredentials};
 use serde_json::{Value, json};
@@ -153,7 +154,13 @@ async fn run(cf: &Client, args: &Args, label: &str) -> anyhow::Result<Figures> {
     for round in 0..args.rounds {
         let name = format!("bench-{tag}-{round}");
         let t = Instant::now();
-        let created = cf.create_stack().stack_name(&name).template_body(&body).send().await;
+        let created = cf
+            .create_stack()
+            .stack_name(&name)
+            .template_body(&body)
+            .capabilities(Capability::CapabilityIam)
+            .send()
+            .await;
         let id =
             created.with_context(|| format!("{label}: CreateStack {name}"))?.stack_id().unwrap_or(&name).to_string();
         wait_for(cf, &id, "CREATE_COMPLETE").await.with_context(|| label.to_string())?;
