@@ -16,6 +16,7 @@ use super::kinesis::settings::{KinesisSettings, LimitSwitches};
 use super::log_sink::LogPublisher;
 use super::metric_sink::MetricPublisher;
 use super::object_sink::ObjectWriter;
+use super::stream_source::StreamReader;
 
 pub const DEFAULT_PORT: u16 = 4599;
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -92,6 +93,8 @@ pub struct CloudContext {
     pub log_publisher: LogPublisher,
     /// Objects written into the local S3 by other services.
     pub object_writer: ObjectWriter,
+    /// Kinesis streams read by other services (Firehose, event source mappings, Flink sources).
+    pub stream_reader: StreamReader,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -115,6 +118,7 @@ impl CloudContext {
             metric_publisher: MetricPublisher::default(),
             log_publisher: LogPublisher::default(),
             object_writer: ObjectWriter::default(),
+            stream_reader: StreamReader::default(),
             damage: Damage::default(),
             config,
             clock,

@@ -14,6 +14,7 @@ pub mod doc_store;
 pub mod error;
 pub mod faults;
 pub mod files;
+pub mod firehose;
 pub mod guard;
 pub mod host;
 pub mod iam;
@@ -31,6 +32,7 @@ pub mod s3;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod stream_source;
 pub mod streaming;
 pub mod sts;
 

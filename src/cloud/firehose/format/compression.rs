@@ -1,0 +1,1 @@
+//! The five compression formats Firehose writes objects in.

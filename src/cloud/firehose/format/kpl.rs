@@ -1,0 +1,1 @@
+//! KPL-aggregated records split back into the user records they carry.

@@ -1,0 +1,1 @@
+//! Firehose's object keys: the evaluated prefix and the object name.

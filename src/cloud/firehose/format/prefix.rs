@@ -1,0 +1,1 @@
+//! Prefix and error-output-prefix expressions: their rules and their evaluation.
