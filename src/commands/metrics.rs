@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::output::emit;
 use crate::cli::{GlobalArgs, MetricsArgs};
+use crate::control::dashboard::period::period_for;
 use crate::paths::Paths;
 use crate::target::{Target, connect};
 
@@ -25,16 +26,14 @@ const FIGURES: [(&str, &str, &str, &str); 5] = [
     ("iterator_age_max", "ITERATOR AGE MAX (ms)", "GetRecords.IteratorAgeMilliseconds", "Maximum"),
 ];
 
-/// About 90 rows at most: local data has 1-second resolution (a 15-minute view uses 10-second
-/// periods); on AWS the stream metrics are per minute.
+/// Rows a table shows at most.
+const TABLE_ROWS: i64 = 90;
+
+/// The console's one period policy (`control::dashboard::period`), for a table: local data has
+/// 1-second resolution (a 15-minute view uses 10-second periods); on AWS the stream metrics are per minute.
 pub fn choose_period(range: Duration, local: bool) -> i64 {
-    let wanted = range.as_secs().div_ceil(90) as i64;
-    let floor = if local { 10 } else { 60 };
-    match wanted.max(floor) {
-        p if p <= 10 => 10,
-        p if p <= 30 => 30,
-        p => (p + 59) / 60 * 60,
-    }
+    let resolution = if local { 1 } else { 60 };
+    period_for(range.as_secs() as i64, resolution, TABLE_ROWS)
 }
 
 pub async fn run(args: MetricsArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
@@ -148,8 +147,8 @@ mod tests {
         assert_eq!(choose_period(Duration::from_secs(15 * 60), true), 10);
         assert_eq!(choose_period(Duration::from_secs(15 * 60), false), 60);
         assert_eq!(choose_period(Duration::from_secs(3600), true), 60);
-        assert_eq!(choose_period(Duration::from_secs(3 * 3600), true), 120);
-        assert_eq!(choose_period(Duration::from_secs(30 * 60), true), 30);
+        assert_eq!(choose_period(Duration::from_secs(3 * 3600), true), 300);
+        assert_eq!(choose_period(Duration::from_secs(30 * 60), true), 60);
     }
 
     #[test]

@@ -13,6 +13,9 @@
 //! | 3 d    | 900 s  | 288 |
 //! | 7 d    | 3600 s | 168 |
 //! | longer | whole hours keeping ≤ 360 points |
+//!
+//! The same steps serve tables (`metrics`: at most 90 rows) and AWS data (no finer than a minute):
+//! `period_for` is the one policy.
 
 use serde::Serialize;
 
@@ -32,27 +35,28 @@ const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 
-const AUTO: [(i64, i64); 8] = [
-    (5 * MINUTE, 1),
-    (15 * MINUTE, 10),
-    (HOUR, 10),
-    (3 * HOUR, 60),
-    (6 * HOUR, 60),
-    (DAY, 300),
-    (3 * DAY, 900),
-    (7 * DAY, 3600),
-];
+/// The periods a view steps through, as CloudWatch's console offers them; past an hour, whole hours.
+const STEPS: [i64; 6] = [1, 10, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR];
 
-/// The local period for a time range of `range_secs`.
-pub fn auto_period(range_secs: i64) -> i64 {
+/// The one period policy of the console: the shortest step no finer than the data's resolution
+/// (`resolution_secs`: 1 for local metrics, 60 for AWS's standard ones) that keeps a range of
+/// `range_secs` within `max_points` periods. Charts ask for 360 points, tables for fewer rows.
+pub fn period_for(range_secs: i64, resolution_secs: i64, max_points: i64) -> i64 {
     let range = range_secs.max(1);
-    AUTO.iter().find(|(upto, _)| range <= *upto).map_or_else(
-        || {
-            let hours = (range + 360 * HOUR - 1) / (360 * HOUR);
-            hours.max(1) * HOUR
-        },
-        |(_, p)| *p,
-    )
+    let points = max_points.max(1);
+    let fits = |p: i64| p >= resolution_secs && (range + p - 1) / p <= points;
+    STEPS.iter().copied().find(|p| fits(*p)).unwrap_or_else(|| {
+        let hours = (range + points * HOUR - 1) / (points * HOUR);
+        hours.max((resolution_secs + HOUR - 1) / HOUR).max(1) * HOUR
+    })
+}
+
+/// Points a chart holds at most.
+pub const CHART_POINTS: i64 = 360;
+
+/// The local period for a chart of a time range of `range_secs`.
+pub fn auto_period(range_secs: i64) -> i64 {
+    period_for(range_secs, 1, CHART_POINTS)
 }
 
 /// The period of one row: the local rule ignores the dashboard's periods, AWS honours them.
@@ -79,6 +83,21 @@ mod tests {
         assert_eq!(auto_period(30 * DAY), 2 * HOUR);
         for range in [MINUTE, 10 * MINUTE, 2 * HOUR, 2 * DAY, 90 * DAY] {
             assert!(range / auto_period(range) <= 360, "range {range}");
+        }
+    }
+
+    #[test]
+    fn tables_and_aws_data_get_coarser_periods_from_the_same_steps() {
+        assert_eq!(period_for(15 * MINUTE, 1, 90), 10);
+        assert_eq!(period_for(15 * MINUTE, 60, 90), 60);
+        assert_eq!(period_for(HOUR, 1, 90), 60);
+        assert_eq!(period_for(3 * HOUR, 1, 90), 5 * MINUTE);
+        assert_eq!(period_for(30 * MINUTE, 1, 90), 60);
+        assert_eq!(period_for(5 * MINUTE, 1, 90), 10);
+        assert_eq!(period_for(30 * DAY, 60, 90), 8 * HOUR);
+        for (range, resolution, points) in [(MINUTE, 60, 90), (7 * DAY, 1, 10), (HOUR, 3600, 1000)] {
+            let p = period_for(range, resolution, points);
+            assert!(p >= resolution, "{range} {resolution} {points} → {p}");
         }
     }
 
