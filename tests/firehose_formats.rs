@@ -13,18 +13,13 @@ fn records(n: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(n * 1024);
     for i in 0..n {
         let pad = "x".repeat(960 + i % 50);
-        out.extend_from_slice(
-            format!("{{\"id\":{i},\"user\":\"user-{}\",\"pad\":\"{pad}\"}}\n", i % 97).as_bytes(),
-        );
+        out.extend_from_slice(format!("{{\"id\":{i},\"user\":\"user-{}\",\"pad\":\"{pad}\"}}\n", i % 97).as_bytes());
     }
     out
 }
 
 fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("wt-fh-format-")
-        .tempdir()
-        .expect("temp dir")
+    tempfile::Builder::new().prefix("wt-fh-format-").tempdir().expect("temp dir")
 }
 
 /// Runs a tool; None (and a printed notice) when it is not installed.
@@ -37,11 +32,7 @@ fn run(tool: &str, args: &[&str], dir: &Path) -> Option<Vec<u8>> {
         }
         Err(e) => panic!("{tool}: {e}"),
     };
-    assert!(
-        out.status.success(),
-        "{tool} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{tool} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     Some(out.stdout)
 }
 
@@ -186,10 +177,7 @@ mod reference {
                     out.extend_from_slice(take(n + 1)?);
                     continue;
                 }
-                1 => (
-                    usize::from((tag >> 2) & 7) + 4,
-                    usize::from(tag >> 5) << 8 | usize::from(take(1)?[0]),
-                ),
+                1 => (usize::from((tag >> 2) & 7) + 4, usize::from(tag >> 5) << 8 | usize::from(take(1)?[0])),
                 2 => (usize::from(tag >> 2) + 1, le(take(2)?)),
                 _ => (usize::from(tag >> 2) + 1, le(take(4)?)),
             };
@@ -245,7 +233,7 @@ mod reference {
     /// Hadoop's BlockCompressorStream: per block a BE u32 uncompressed length, then BE u32 compressed
     /// length + raw snappy chunks until the block's bytes are out. Returns the data and the block count.
     pub fn hadoop(mut input: &[u8]) -> Result<(Vec<u8>, usize), String> {
-        let mut be = |input: &mut &[u8]| -> Result<usize, String> {
+        let be = |input: &mut &[u8]| -> Result<usize, String> {
             let (h, t) = input.split_first_chunk::<4>().ok_or("truncated length")?;
             *input = t;
             Ok(u32::from_be_bytes(*h) as usize)

@@ -45,10 +45,7 @@ pub fn deaggregate(data: &[u8]) -> Option<Vec<UserRecord>> {
             _ => {}
         }
     }
-    raw_records
-        .into_iter()
-        .map(|b| record(b, &keys, &hash_keys))
-        .collect()
+    raw_records.into_iter().map(|b| record(b, &keys, &hash_keys)).collect()
 }
 
 fn key(b: &[u8], max_chars: usize) -> Option<String> {

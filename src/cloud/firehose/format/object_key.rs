@@ -1,6 +1,6 @@
 //! Firehose's object keys: the evaluated prefix and the object name.
 
-use super::timestamp::{compile, Instant};
+use super::timestamp::{Instant, compile};
 
 /// `<expanded prefix><stream>-<version>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<uuid><extension>`, the time in `time_zone`.
 ///

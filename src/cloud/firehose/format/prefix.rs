@@ -38,9 +38,7 @@ pub fn validate(prefix: Option<&str>, error_output_prefix: Option<&str>) -> Resu
         return Err(format!("{CONSTRAINT}Prefix cannot contain {ERROR_OUTPUT_TYPE}"));
     }
     if has_expr(&pieces) && error_prefix.is_empty() {
-        return Err(format!(
-            "{CONSTRAINT}ErrorOutputPrefix cannot be null or empty when Prefix contains expressions"
-        ));
+        return Err(format!("{CONSTRAINT}ErrorOutputPrefix cannot be null or empty when Prefix contains expressions"));
     }
     if has_expr(&error_pieces) && !error_pieces.contains(&Piece::ErrorOutputType) {
         return Err(format!(
@@ -103,12 +101,10 @@ fn expression(namespace: &str, value: &str, field: &str) -> Result<Piece, Option
                  takes random-string or error-output-type"
             ))),
         },
-        "partitionKeyFromQuery" | "partitionKeyFromLambda" if field == "ErrorOutputPrefix" => {
-            Err(Some(format!(
-                "{CONSTRAINT}ErrorOutputPrefix cannot use the partitionKeyFromQuery and \
+        "partitionKeyFromQuery" | "partitionKeyFromLambda" if field == "ErrorOutputPrefix" => Err(Some(format!(
+            "{CONSTRAINT}ErrorOutputPrefix cannot use the partitionKeyFromQuery and \
                  partitionKeyFromLambda namespaces"
-            )))
-        }
+        ))),
         "partitionKeyFromQuery" | "partitionKeyFromLambda" => Err(Some(format!(
             "The {namespace} namespace in Prefix can only be used when dynamic partitioning is enabled \
              (DynamicPartitioningConfiguration), which this local cloud does not offer"
@@ -160,10 +156,7 @@ pub fn expand(prefix: Option<&str>, e: &Expansion) -> String {
 /// expressions): `<Prefix><error-output-type>/` then the default timestamp, as the docs' example
 /// `myFirehosePrefix` → `myFirehosePrefix/processing-failed/2018/08/27/` shows.
 pub fn default_error_output_prefix(prefix: Option<&str>) -> String {
-    format!(
-        "{}{ERROR_OUTPUT_TYPE}/!{{timestamp:{DEFAULT_TIMESTAMP}}}",
-        prefix.unwrap_or("")
-    )
+    format!("{}{ERROR_OUTPUT_TYPE}/!{{timestamp:{DEFAULT_TIMESTAMP}}}", prefix.unwrap_or(""))
 }
 
 /// Whether `time_zone` is one CustomTimeZone accepts.
@@ -186,11 +179,7 @@ mod tests {
     const AUG27: i64 = 1_535_365_800_000;
 
     fn at(ms: i64, tz: &str) -> Expansion<'_> {
-        Expansion {
-            timestamp_ms: ms,
-            time_zone: tz,
-            error_output_type: None,
-        }
+        Expansion { timestamp_ms: ms, time_zone: tz, error_output_type: None }
     }
 
     #[test]
@@ -215,21 +204,15 @@ mod tests {
         ));
         assert_eq!(validate(Some("a/"), Some("errors/")), Ok(()));
         assert_eq!(
-            validate(
-                Some("a/!{timestamp:yyyy}/"),
-                Some("e/!{firehose:error-output-type}/!{timestamp:yyyy}/")
-            ),
+            validate(Some("a/!{timestamp:yyyy}/"), Some("e/!{firehose:error-output-type}/!{timestamp:yyyy}/")),
             Ok(())
         );
     }
 
     #[test]
     fn prefix_cannot_contain_error_output_type() {
-        let err = validate(
-            Some("x/!{firehose:error-output-type}/"),
-            Some("!{firehose:error-output-type}"),
-        )
-        .unwrap_err();
+        let err =
+            validate(Some("x/!{firehose:error-output-type}/"), Some("!{firehose:error-output-type}")).unwrap_err();
         assert!(err.ends_with("Prefix cannot contain !{firehose:error-output-type}"));
     }
 
@@ -237,10 +220,7 @@ mod tests {
     fn bang_brace_only_in_expressions() {
         for bad in ["a/!{timestamp:yyyy", "a/!{nonsense}/", "a/!{other:x}/"] {
             let err = validate(Some(bad), Some("!{firehose:error-output-type}")).unwrap_err();
-            assert!(
-                err.contains("The sequence !{ can only appear in !{namespace:value} expressions"),
-                "{bad}: {err}"
-            );
+            assert!(err.contains("The sequence !{ can only appear in !{namespace:value} expressions"), "{bad}: {err}");
         }
         let err = validate(Some("!{firehose:uuid}"), Some("e/")).unwrap_err();
         assert!(err.contains("random-string or error-output-type"), "{err}");
@@ -248,24 +228,17 @@ mod tests {
 
     #[test]
     fn bad_timestamp_pattern_is_refused() {
-        let err = validate(Some("!{timestamp:yyyy/qq}"), Some("e/!{firehose:error-output-type}"))
-            .unwrap_err();
+        let err = validate(Some("!{timestamp:yyyy/qq}"), Some("e/!{firehose:error-output-type}")).unwrap_err();
         assert!(err.contains("is not a valid DateTimeFormatter pattern"), "{err}");
     }
 
     #[test]
     fn dynamic_partitioning_namespaces_are_refused() {
-        let err = validate(
-            Some("!{partitionKeyFromQuery:customer}/"),
-            Some("e/!{firehose:error-output-type}"),
-        )
-        .unwrap_err();
+        let err =
+            validate(Some("!{partitionKeyFromQuery:customer}/"), Some("e/!{firehose:error-output-type}")).unwrap_err();
         assert!(err.contains("only be used when dynamic partitioning is enabled"), "{err}");
-        let err = validate(
-            Some("a/"),
-            Some("e/!{firehose:error-output-type}/!{partitionKeyFromLambda:k}"),
-        )
-        .unwrap_err();
+        let err =
+            validate(Some("a/"), Some("e/!{firehose:error-output-type}/!{partitionKeyFromLambda:k}")).unwrap_err();
         assert!(err.contains("ErrorOutputPrefix cannot use the partitionKeyFromQuery"), "{err}");
     }
 
@@ -287,23 +260,14 @@ mod tests {
         assert_eq!(expand(Some(""), &at(AUG27, "UTC")), "2018/08/27/10/");
         assert_eq!(expand(Some("logs/"), &at(AUG27, "UTC")), "logs/2018/08/27/10/");
         // A prefix with its own timestamp expression gets nothing appended.
-        assert_eq!(
-            expand(Some("y=!{timestamp:yyyy}/"), &at(AUG27, "UTC")),
-            "y=2018/"
-        );
+        assert_eq!(expand(Some("y=!{timestamp:yyyy}/"), &at(AUG27, "UTC")), "y=2018/");
     }
 
     #[test]
     fn aws_examples_evaluate_as_documented() {
         let p = "myPrefix/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/";
-        assert_eq!(
-            expand(Some(p), &at(AUG27, "UTC")),
-            "myPrefix/year=2018/month=08/day=27/hour=10/"
-        );
-        let e = Expansion {
-            error_output_type: Some("processing-failed"),
-            ..at(AUG27, "UTC")
-        };
+        assert_eq!(expand(Some(p), &at(AUG27, "UTC")), "myPrefix/year=2018/month=08/day=27/hour=10/");
+        let e = Expansion { error_output_type: Some("processing-failed"), ..at(AUG27, "UTC") };
         assert_eq!(
             expand(Some("myFirehoseFailures/!{firehose:error-output-type}/"), &e),
             "myFirehoseFailures/processing-failed/"
@@ -319,10 +283,7 @@ mod tests {
             expand(Some(&default_error_output_prefix(Some("myFirehosePrefix/"))), &e),
             "myFirehosePrefix/processing-failed/2018/08/27/10/"
         );
-        assert_eq!(
-            expand(Some("dt=!{timestamp:yyyy'-'MM'-'dd}/"), &at(AUG27, "UTC")),
-            "dt=2018-08-27/"
-        );
+        assert_eq!(expand(Some("dt=!{timestamp:yyyy'-'MM'-'dd}/"), &at(AUG27, "UTC")), "dt=2018-08-27/");
     }
 
     #[test]
