@@ -5,3 +5,4 @@ pub mod compression;
 pub mod kpl;
 pub mod object_key;
 pub mod prefix;
+pub mod timestamp;
