@@ -109,6 +109,8 @@ pub enum Command {
     Update(UpdateArgs),
     /// Delete a stack, saying what it retains; asks for the stack name to be typed.
     Delete(DeleteArgs),
+    /// What a stack's output bucket received: key, size, records, age (newest last); --download copies them out decompressed.
+    Objects(ObjectsArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -283,6 +285,21 @@ pub struct AlarmsArgs {
     /// Only alarms whose name starts with this.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ObjectsArgs {
+    /// Stack name or id; its output ending in BucketName names the bucket.
+    pub stack: String,
+    /// Only keys starting with this.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// Only objects written within this span of the target's clock: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d).
+    #[arg(long, value_parser = duration::parse)]
+    pub since: Option<Duration>,
+    /// Copy the objects listed into DIR (under their keys, decompressed); an existing file is never overwritten.
+    #[arg(long, value_name = "DIR")]
+    pub download: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

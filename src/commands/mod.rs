@@ -7,6 +7,7 @@ pub mod health;
 pub mod info;
 pub mod local;
 pub mod metrics;
+pub mod objects;
 pub mod output;
 pub mod pattern_show;
 pub mod patterns;
@@ -61,6 +62,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Events(args) => stacks::events(args, &global, &paths).await,
             Command::Update(args) => deploy::update(args, &global, &paths).await,
             Command::Delete(args) => deploy::delete(args, &global, &paths).await,
+            Command::Objects(args) => objects::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 //! front ends refuse mutating actions the same way.
 
 pub mod dashboard;
+pub mod objects;
 pub mod stacks;
 
 #[derive(Debug, thiserror::Error)]
