@@ -33,7 +33,6 @@ pub enum PeriodRule {
 
 const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
-const DAY: i64 = 86_400;
 
 /// The periods a view steps through, as CloudWatch's console offers them; past an hour, whole hours.
 const STEPS: [i64; 6] = [1, 10, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR];
@@ -71,6 +70,8 @@ pub fn row_period(rule: PeriodRule, range_secs: i64, row: Option<i64>, widget: O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DAY: i64 = 86_400;
 
     #[test]
     fn local_periods_follow_the_range() {
