@@ -185,6 +185,12 @@ impl StorageBackend for CheckedBackend {
 /// predecessor may still hold (redb allows one open handle per file).
 pub struct SharedByPath<T>(Mutex<Option<HashMap<PathBuf, Weak<T>>>>);
 
+impl<T> Default for SharedByPath<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> SharedByPath<T> {
     pub const fn new() -> Self {
         SharedByPath(Mutex::new(None))
