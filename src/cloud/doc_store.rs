@@ -6,17 +6,15 @@
 //! reopens it. A store is shared per file within the process: a cloud restarted in-process reopens the
 //! handle its stopped predecessor may still hold (redb allows one open handle per file).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::TableDefinition;
 
-use super::files;
+use super::redb_file::{Options, RedbError, RedbFile, SharedByPath, failed};
 
 const DOCS: TableDefinition<&str, &[u8]> = TableDefinition::new("docs");
-const FORMAT: TableDefinition<&str, u64> = TableDefinition::new("format");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocStoreError {
@@ -33,36 +31,27 @@ pub enum Change {
 }
 
 pub struct DocStore {
-    path: PathBuf,
-    db: Mutex<Option<Database>>,
+    file: RedbFile,
     /// Fails every commit while set, as a full disk would: how tests check that a failed write
     /// changes nothing.
     write_fault: AtomicBool,
 }
 
-static OPEN: Mutex<Option<HashMap<PathBuf, Weak<DocStore>>>> = Mutex::new(None);
+static OPEN: SharedByPath<DocStore> = SharedByPath::new();
 
 impl DocStore {
     /// Opens (or shares) `<dir>/<file>`, creating it private, and checks its format version.
     pub fn open(dir: &Path, file: &str, version: u64) -> Result<Arc<DocStore>, DocStoreError> {
         let path = dir.join(file);
-        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
-        let map = open.get_or_insert_with(HashMap::new);
-        map.retain(|_, w| w.strong_count() > 0);
-        if let Some(store) = map.get(&path).and_then(Weak::upgrade) {
-            return Ok(store);
-        }
-        let store =
-            Arc::new(DocStore { path: path.clone(), db: Mutex::new(None), write_fault: AtomicBool::new(false) });
-        files::create_private_dir_all(dir).map_err(|e| store.err(format!("creating {}: {e}", dir.display())))?;
-        files::ensure_private_file(&path).map_err(|e| store.err(e))?;
-        store.check_version(version)?;
-        map.insert(path, Arc::downgrade(&store));
-        Ok(store)
+        OPEN.get_or_open(&path, || {
+            let options = Options { cache_bytes: 4 * 1024 * 1024, write_check: None };
+            let file = RedbFile::open(dir, file, options, version, DOCS).map_err(|e| error(&path, e))?;
+            Ok(DocStore { file, write_fault: AtomicBool::new(false) })
+        })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// Makes every commit fail (`true`) or work again (`false`).
@@ -70,62 +59,9 @@ impl DocStore {
         self.write_fault.store(on, Ordering::SeqCst);
     }
 
-    fn err(&self, detail: impl std::fmt::Display) -> DocStoreError {
-        DocStoreError::Db { path: self.path.display().to_string(), detail: detail.to_string() }
-    }
-
-    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, DocStoreError>) -> Result<T, DocStoreError> {
-        let mut guard = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            let mut builder = Database::builder();
-            builder.set_cache_size(4 * 1024 * 1024);
-            *guard = Some(builder.create(&self.path).map_err(|e| self.err(e))?);
-        }
-        let Some(db) = guard.as_ref() else { return Err(self.err("the database is not open")) };
-        let out = f(db);
-        if matches!(out, Err(DocStoreError::Db { .. })) {
-            *guard = None;
-        }
-        out
-    }
-
-    fn check_version(&self, version: u64) -> Result<(), DocStoreError> {
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            {
-                let mut t = tx.open_table(FORMAT).map_err(|e| self.err(e))?;
-                let found = t.get("version").map_err(|e| self.err(e))?.map(|v| v.value());
-                match found {
-                    Some(v) if v != version => {
-                        return Err(DocStoreError::Version {
-                            path: self.path.display().to_string(),
-                            found: v,
-                            expected: version,
-                        });
-                    }
-                    Some(_) => {}
-                    None => {
-                        t.insert("version", version).map_err(|e| self.err(e))?;
-                    }
-                }
-                tx.open_table(DOCS).map_err(|e| self.err(e))?;
-            }
-            tx.commit().map_err(|e| self.err(e))
-        })
-    }
-
     /// Every document, in key order.
     pub fn load(&self) -> Result<Vec<(String, Vec<u8>)>, DocStoreError> {
-        self.with_db(|db| {
-            let tx = db.begin_read().map_err(|e| self.err(e))?;
-            let t = tx.open_table(DOCS).map_err(|e| self.err(e))?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(|e| self.err(e))? {
-                let (k, v) = row.map_err(|e| self.err(e))?;
-                out.push((k.value().to_string(), v.value().to_vec()));
-            }
-            Ok(out)
-        })
+        self.file.rows(DOCS).map_err(|e| error(self.path(), e))
     }
 
     /// Applies `changes` in one durable transaction: all of them or none.
@@ -134,25 +70,34 @@ impl DocStore {
             return Ok(());
         }
         if self.write_fault.load(Ordering::SeqCst) {
-            return Err(self.err("injected write failure (no space left on device)"));
+            return Err(error(self.path(), failed("injected write failure (no space left on device)")));
         }
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            {
-                let mut t = tx.open_table(DOCS).map_err(|e| self.err(e))?;
+        let written = self.file.write(
+            |e| failed(format!("committing: {e}")),
+            |tx| {
+                let mut t = tx.open_table(DOCS).map_err(failed)?;
                 for change in changes {
                     match change {
                         Change::Put(k, v) => {
-                            t.insert(k.as_str(), v.as_slice()).map_err(|e| self.err(format!("writing {k}: {e}")))?;
+                            t.insert(k.as_str(), v.as_slice()).map_err(|e| failed(format!("writing {k}: {e}")))?;
                         }
                         Change::Remove(k) => {
-                            t.remove(k.as_str()).map_err(|e| self.err(format!("removing {k}: {e}")))?;
+                            t.remove(k.as_str()).map_err(|e| failed(format!("removing {k}: {e}")))?;
                         }
                     }
                 }
-            }
-            tx.commit().map_err(|e| self.err(format!("committing: {e}")))
-        })
+                Ok(())
+            },
+        );
+        written.map_err(|e| error(self.path(), e))
+    }
+}
+
+fn error(path: &Path, e: RedbError) -> DocStoreError {
+    let path = path.display().to_string();
+    match e {
+        RedbError::Db(detail) => DocStoreError::Db { path, detail },
+        RedbError::Version { found, expected } => DocStoreError::Version { path, found, expected },
     }
 }
 

@@ -25,6 +25,7 @@ pub mod metric_sink;
 pub mod object_sink;
 pub mod pipeline;
 pub mod protocol;
+pub mod redb_file;
 pub mod registry;
 pub mod resource_provider;
 pub mod router;

@@ -6,11 +6,14 @@
 //! fails a resource whose type has no provider with "Resource type X is not supported by the local cloud".
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::context::CloudContext;
 use super::error::ApiError;
-use super::service::BoxFuture;
+use super::service::{BoxFuture, Call, Input, Output, Protocol, Service};
 
 /// Properties with every intrinsic function resolved and `AWS::NoValue` removed.
 pub type Properties = Map<String, Value>;
@@ -122,6 +125,46 @@ impl From<ApiError> for ProviderError {
     }
 }
 
+/// A service seen through its own JSON API, in process: what providers call, so a stack's resource goes
+/// through the same validation and logic as an SDK's request for it.
+#[derive(Clone)]
+pub struct ServiceApi {
+    service: Arc<dyn Service>,
+    ctx: Arc<CloudContext>,
+    protocol: Protocol,
+}
+
+impl ServiceApi {
+    /// `protocol` is the awsJson version the service speaks (the input is decoded JSON either way, but
+    /// a service may frame its answers by it).
+    pub fn new(ctx: &Arc<CloudContext>, service: Arc<dyn Service>, protocol: Protocol) -> Self {
+        ServiceApi { service, ctx: ctx.clone(), protocol }
+    }
+
+    pub async fn call(&self, region: &str, operation: &str, input: Value) -> Result<Value, ApiError> {
+        let call = Call {
+            operation: operation.to_string(),
+            protocol: self.protocol,
+            input: Input::Json(input),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            region: region.to_string(),
+        };
+        match self.service.call(&self.ctx, call).await? {
+            Output::Json(v) => Ok(v),
+            _ => Err(ApiError::internal(format!(
+                "{} {operation} answered a non-JSON body",
+                self.service.descriptor().id
+            ))),
+        }
+    }
+
+    /// Sleeps on the cloud clock, between two looks at a resource that is still changing (virtual
+    /// time moves only when a test advances it).
+    pub async fn sleep(&self, duration: Duration) {
+        self.ctx.clock.sleep(duration).await
+    }
+}
+
 pub trait ResourceProvider: Send + Sync + 'static {
     /// The CloudFormation type, e.g. `AWS::Kinesis::Stream`.
     fn type_name(&self) -> &'static str;
@@ -152,7 +195,63 @@ pub trait ResourceProvider: Send + Sync + 'static {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
+    use crate::cloud::auth::LocalCredentials;
+    use crate::cloud::context::CloudConfig;
+    use crate::cloud::service::{Descriptor, no_timestamps};
+
+    /// A service that records what it was called with and answers `Echo` in JSON, anything else in XML.
+    struct Echo {
+        descriptor: Descriptor,
+        seen: Mutex<Vec<(String, Protocol, String)>>,
+    }
+
+    impl Service for Echo {
+        fn descriptor(&self) -> &Descriptor {
+            &self.descriptor
+        }
+
+        fn call<'a>(&'a self, _: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
+            Box::pin(async move {
+                self.seen.lock().unwrap().push((call.operation.clone(), call.protocol, call.region.clone()));
+                match call.operation.as_str() {
+                    "Echo" => Ok(Output::Json(call.input.json()?)),
+                    "Fail" => Err(ApiError::bad_request("ValidationException", "no")),
+                    _ => Ok(Output::Xml(String::new())),
+                }
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_api_calls_the_service_in_its_protocol_and_wants_json_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ctx = Arc::new(CloudContext::new(CloudConfig::ephemeral(tmp.path()), LocalCredentials::generate()));
+        let echo = Arc::new(Echo {
+            descriptor: Descriptor {
+                id: "echo",
+                signing_name: "echo",
+                json_target: Some("Echo_1"),
+                cbor_service: None,
+                query: None,
+                rest: false,
+                query_compatible: false,
+                max_body: 1024,
+                is_timestamp_member: no_timestamps,
+            },
+            seen: Mutex::new(Vec::new()),
+        });
+        let api = ServiceApi::new(&ctx, echo.clone(), Protocol::AwsJson1_1);
+        let answer = api.call("eu-west-1", "Echo", serde_json::json!({"StreamName": "orders"})).await.unwrap();
+        assert_eq!(answer, serde_json::json!({"StreamName": "orders"}));
+        assert_eq!(echo.seen.lock().unwrap()[0], ("Echo".to_string(), Protocol::AwsJson1_1, "eu-west-1".to_string()));
+        let refused = api.call("eu-west-1", "Fail", Value::Null).await.unwrap_err();
+        assert_eq!(refused.code, "ValidationException");
+        let odd = api.call("eu-west-1", "Xml", Value::Null).await.unwrap_err();
+        assert_eq!(odd.message, "echo Xml answered a non-JSON body");
+    }
 
     #[test]
     fn ref_is_the_physical_id_unless_a_provider_says_otherwise() {

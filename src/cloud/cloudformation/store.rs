@@ -2,17 +2,15 @@
 //! with the on-disk format version beside them. redb refuses everything after an I/O error, so an
 //! error closes the database and the next operation reopens it.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::TableDefinition;
 
 use super::model::Stack;
-use crate::cloud::files;
+use crate::cloud::redb_file::{Options, RedbError, RedbFile, failed};
 
 pub const FORMAT_VERSION: u64 = 1;
 
-const FORMAT: TableDefinition<&str, u64> = TableDefinition::new("format");
 const STACKS: TableDefinition<&str, &[u8]> = TableDefinition::new("stacks");
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +22,7 @@ pub enum StoreError {
 }
 
 pub struct Store {
-    path: PathBuf,
-    db: Mutex<Option<Database>>,
+    file: RedbFile,
 }
 
 /// One stored stack: its id, and the document or why it does not parse.
@@ -33,86 +30,55 @@ pub type Loaded = (String, Result<Stack, serde_json::Error>);
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let store = Store { path: dir.join("stacks.redb"), db: Mutex::new(None) };
-        files::create_private_dir_all(dir).map_err(|e| store.err(format!("creating {}: {e}", dir.display())))?;
-        // redb would create the file with the umask's mode.
-        files::ensure_private_file(&store.path).map_err(|e| store.err(e))?;
-        store.check_version()?;
-        Ok(store)
+        let options = Options { cache_bytes: 1024 * 1024, write_check: None };
+        let file = RedbFile::open(dir, "stacks.redb", options, FORMAT_VERSION, STACKS)
+            .map_err(|e| error(&dir.join("stacks.redb"), e))?;
+        Ok(Store { file })
     }
 
-    fn err(&self, detail: impl std::fmt::Display) -> StoreError {
-        StoreError::Db { path: self.path.display().to_string(), detail: detail.to_string() }
-    }
-
-    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut guard = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            let mut builder = Database::builder();
-            builder.set_cache_size(1024 * 1024);
-            *guard = Some(builder.create(&self.path).map_err(|e| self.err(e))?);
-        }
-        let Some(db) = guard.as_ref() else { return Err(self.err("the database is not open")) };
-        let out = f(db);
-        if matches!(out, Err(StoreError::Db { .. })) {
-            *guard = None;
-        }
-        out
-    }
-
-    fn check_version(&self) -> Result<(), StoreError> {
-        let dir = self.path.parent().unwrap_or(Path::new(".")).display().to_string();
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            {
-                let mut t = tx.open_table(FORMAT).map_err(|e| self.err(e))?;
-                let found = t.get("version").map_err(|e| self.err(e))?.map(|v| v.value());
-                match found {
-                    Some(v) if v != FORMAT_VERSION => return Err(StoreError::Version(dir, v)),
-                    Some(_) => {}
-                    None => {
-                        t.insert("version", FORMAT_VERSION).map_err(|e| self.err(e))?;
-                    }
-                }
-                tx.open_table(STACKS).map_err(|e| self.err(e))?;
-            }
-            tx.commit().map_err(|e| self.err(e))
-        })
+    fn err(&self, e: RedbError) -> StoreError {
+        error(self.file.path(), e)
     }
 
     /// Every stored stack; a document that does not parse comes back as its error, so one damaged
     /// stack does not hide the others.
     pub fn load_all(&self) -> Result<Vec<Loaded>, StoreError> {
-        self.with_db(|db| {
-            let tx = db.begin_read().map_err(|e| self.err(e))?;
-            let t = tx.open_table(STACKS).map_err(|e| self.err(e))?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(|e| self.err(e))? {
-                let (k, v) = row.map_err(|e| self.err(e))?;
-                out.push((k.value().to_string(), serde_json::from_slice(v.value())));
-            }
-            Ok(out)
-        })
+        let rows = self.file.rows(STACKS).map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().map(|(id, doc)| (id, serde_json::from_slice(&doc))).collect())
     }
 
     pub fn put(&self, stack: &Stack) -> Result<(), StoreError> {
-        let doc = serde_json::to_vec(stack).map_err(|e| self.err(e))?;
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            tx.open_table(STACKS)
-                .map_err(|e| self.err(e))?
-                .insert(stack.id.as_str(), doc.as_slice())
-                .map_err(|e| self.err(format!("writing stack {}: {e}", stack.name)))?;
-            tx.commit().map_err(|e| self.err(format!("committing stack {}: {e}", stack.name)))
-        })
+        let doc = serde_json::to_vec(stack).map_err(|e| self.err(failed(e)))?;
+        let written = self.file.write(
+            |e| failed(format!("committing stack {}: {e}", stack.name)),
+            |tx| {
+                tx.open_table(STACKS)
+                    .map_err(failed)?
+                    .insert(stack.id.as_str(), doc.as_slice())
+                    .map_err(|e| failed(format!("writing stack {}: {e}", stack.name)))?;
+                Ok(())
+            },
+        );
+        written.map_err(|e| self.err(e))
     }
 
     pub fn remove_all(&self) -> Result<(), StoreError> {
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            tx.delete_table(STACKS).map_err(|e| self.err(e))?;
-            tx.open_table(STACKS).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))
-        })
+        let cleared = self.file.write(failed, |tx| {
+            tx.delete_table(STACKS).map_err(failed)?;
+            tx.open_table(STACKS).map_err(failed)?;
+            Ok(())
+        });
+        cleared.map_err(|e| self.err(e))
+    }
+}
+
+/// The file's error in CloudFormation's words; a version mismatch names the directory, as the other
+/// services' version errors do.
+fn error(path: &Path, e: RedbError) -> StoreError {
+    match e {
+        RedbError::Db(detail) => StoreError::Db { path: path.display().to_string(), detail },
+        RedbError::Version { found, .. } => {
+            StoreError::Version(path.parent().unwrap_or(Path::new(".")).display().to_string(), found)
+        }
     }
 }

@@ -11,11 +11,10 @@ use serde_json::{Map, Value, json};
 
 use super::CloudWatch;
 use crate::cloud::context::CloudContext;
-use crate::cloud::error::ApiError;
 use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, ServiceApi, check_known,
 };
-use crate::cloud::service::{BoxFuture, Call, Input, Output, Protocol, Service};
+use crate::cloud::service::{BoxFuture, Protocol};
 
 const TYPE: &str = "AWS::CloudWatch::Alarm";
 const KNOWN: &[&str] = &[
@@ -45,31 +44,9 @@ const KNOWN: &[&str] = &[
 const NAME_MAX: usize = 255;
 const INTEGERS: &[&str] = &["Period", "EvaluationPeriods", "DatapointsToAlarm"];
 
-/// CloudWatch seen through its own API, in process: what the CloudWatch providers call.
-#[derive(Clone)]
-pub struct CloudWatchApi {
-    cloudwatch: Arc<CloudWatch>,
-    ctx: Arc<CloudContext>,
-}
-
-impl CloudWatchApi {
-    pub fn new(ctx: &Arc<CloudContext>, cloudwatch: &Arc<CloudWatch>) -> Self {
-        CloudWatchApi { cloudwatch: cloudwatch.clone(), ctx: ctx.clone() }
-    }
-
-    pub async fn call(&self, region: &str, operation: &str, input: Value) -> Result<Value, ApiError> {
-        let call = Call {
-            operation: operation.to_string(),
-            protocol: Protocol::AwsJson1_0,
-            input: Input::Json(input),
-            request_id: uuid::Uuid::new_v4().to_string(),
-            region: region.to_string(),
-        };
-        match self.cloudwatch.call(&self.ctx, call).await? {
-            Output::Json(v) => Ok(v),
-            _ => Err(ApiError::internal(format!("CloudWatch {operation} answered a non-JSON body"))),
-        }
-    }
+/// CloudWatch seen through its own API (awsJson 1.0), in process: what the CloudWatch providers call.
+pub fn cloudwatch_api(ctx: &Arc<CloudContext>, cloudwatch: &Arc<CloudWatch>) -> ServiceApi {
+    ServiceApi::new(ctx, cloudwatch.clone(), Protocol::AwsJson1_0)
 }
 
 /// A string a parameter produced, read as the JSON type the API member has; anything else left as it is
@@ -133,12 +110,12 @@ fn tag_list(tags: &BTreeMap<String, String>) -> Value {
 }
 
 pub struct AlarmProvider {
-    api: CloudWatchApi,
+    api: ServiceApi,
 }
 
 impl AlarmProvider {
     pub fn new(ctx: &Arc<CloudContext>, cloudwatch: &Arc<CloudWatch>) -> Self {
-        AlarmProvider { api: CloudWatchApi::new(ctx, cloudwatch) }
+        AlarmProvider { api: cloudwatch_api(ctx, cloudwatch) }
     }
 
     async fn arn(&self, region: &str, name: &str) -> Result<String, ProviderError> {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::CloudWatch;
-use super::alarm_provider::CloudWatchApi;
+use super::alarm_provider::cloudwatch_api;
 use crate::cloud::context::CloudContext;
 use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, ServiceApi, check_known,
 };
 use crate::cloud::service::BoxFuture;
 
@@ -19,12 +19,12 @@ const KNOWN: &[&str] = &["DashboardName", "DashboardBody"];
 const NAME_MAX: usize = 255;
 
 pub struct DashboardProvider {
-    api: CloudWatchApi,
+    api: ServiceApi,
 }
 
 impl DashboardProvider {
     pub fn new(ctx: &Arc<CloudContext>, cloudwatch: &Arc<CloudWatch>) -> Self {
-        DashboardProvider { api: CloudWatchApi::new(ctx, cloudwatch) }
+        DashboardProvider { api: cloudwatch_api(ctx, cloudwatch) }
     }
 
     async fn put(&self, request: &ResourceRequest, name: &str) -> Result<Provisioned, ProviderError> {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::Kinesis;
-use super::stream_provider::KinesisApi;
+use super::stream_provider::{POLL, kinesis_api};
 use crate::cloud::context::CloudContext;
 use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, ServiceApi, check_known,
 };
 use crate::cloud::service::BoxFuture;
 
@@ -18,7 +18,7 @@ const TYPE: &str = "AWS::Kinesis::StreamConsumer";
 const KNOWN: &[&str] = &["ConsumerName", "StreamARN"];
 
 pub struct ConsumerProvider {
-    api: KinesisApi,
+    api: ServiceApi,
 }
 
 fn required<'p>(props: &'p Properties, name: &str) -> Result<&'p str, ProviderError> {
@@ -52,7 +52,7 @@ fn provisioned(d: &Value) -> Provisioned {
 
 impl ConsumerProvider {
     pub fn new(ctx: &Arc<CloudContext>, kinesis: &Arc<Kinesis>) -> Self {
-        ConsumerProvider { api: KinesisApi::new(ctx, kinesis) }
+        ConsumerProvider { api: kinesis_api(ctx, kinesis) }
     }
 
     async fn describe(&self, region: &str, arn: &str) -> Result<Option<Value>, ProviderError> {
@@ -73,7 +73,7 @@ impl ConsumerProvider {
         loop {
             match self.describe(&request.region, &arn).await? {
                 Some(d) if d["ConsumerStatus"] == "ACTIVE" => return Ok(provisioned(&d)),
-                Some(_) => self.api.pause().await,
+                Some(_) => self.api.sleep(POLL).await,
                 None => {
                     return Err(ProviderError::new(format!("Consumer {arn} disappeared while it was being created")));
                 }
@@ -88,7 +88,7 @@ impl ConsumerProvider {
             Ok(_) => {}
         }
         while self.describe(region, arn).await?.is_some() {
-            self.api.pause().await;
+            self.api.sleep(POLL).await;
         }
         Ok(())
     }

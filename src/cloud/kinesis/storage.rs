@@ -5,22 +5,18 @@
 //! database and the next operation reopens it: a full disk refuses the changes made while it is full,
 //! and the service carries on once space returns, without a restart.
 
-use std::collections::HashMap;
-use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::path::Path;
+use std::sync::Arc;
 
-use redb::backends::FileBackend;
-use redb::{Database, ReadableTable, StorageBackend, TableDefinition};
+use redb::TableDefinition;
 
 use super::model::StreamMeta;
 use super::settings::DiskFault;
-use crate::cloud::files;
+use crate::cloud::redb_file::{Options, RedbError, RedbFile, SharedByPath, WriteCheck, failed};
 
 /// Version of the Kinesis on-disk layout (metadata documents and shard directories).
 pub const FORMAT_VERSION: u64 = 1;
 
-const FORMAT: TableDefinition<&str, u64> = TableDefinition::new("format");
 const STREAMS: TableDefinition<&str, &[u8]> = TableDefinition::new("streams");
 
 #[derive(Debug, thiserror::Error)]
@@ -31,161 +27,76 @@ pub enum MetaStorageError {
     Version(String, u64),
 }
 
-/// redb's file backend with the test's fault switch in front of its writes.
-#[derive(Debug)]
-struct FaultyBackend {
-    file: FileBackend,
-    fault: DiskFault,
-}
-
-impl StorageBackend for FaultyBackend {
-    fn len(&self) -> io::Result<u64> {
-        self.file.len()
-    }
-
-    fn read(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
-        self.file.read(offset, len)
-    }
-
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.fault.check()?;
-        self.file.set_len(len)
-    }
-
-    fn sync_data(&self, eventual: bool) -> io::Result<()> {
-        self.fault.check()?;
-        self.file.sync_data(eventual)
-    }
-
-    fn write(&self, offset: u64, data: &[u8]) -> io::Result<()> {
-        self.fault.check()?;
-        self.file.write(offset, data)
-    }
-}
-
 /// One stream's stored metadata: its name, and the document or why it does not parse.
 pub type Loaded = (String, Result<StreamMeta, serde_json::Error>);
 
 pub struct MetaStorage {
-    path: PathBuf,
-    fault: Option<DiskFault>,
-    /// `None` after an I/O error closed it; reopened by the next operation.
-    db: Mutex<Option<Database>>,
+    file: RedbFile,
 }
 
-/// Storages open in this process, so a cloud restarted in-process reuses the database its stopped
-/// predecessor may still hold open (redb allows one open handle per file).
-static OPEN: Mutex<Option<HashMap<PathBuf, Weak<MetaStorage>>>> = Mutex::new(None);
+/// Storages open in this process, by directory.
+static OPEN: SharedByPath<MetaStorage> = SharedByPath::new();
 
 impl MetaStorage {
     pub fn shared(dir: &Path, fault: Option<DiskFault>) -> Result<Arc<MetaStorage>, MetaStorageError> {
-        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
-        let map = open.get_or_insert_with(HashMap::new);
-        map.retain(|_, w| w.strong_count() > 0);
-        if let Some(storage) = map.get(dir).and_then(Weak::upgrade) {
-            return Ok(storage);
-        }
-        let storage = Arc::new(MetaStorage::open(dir, fault)?);
-        map.insert(dir.to_path_buf(), Arc::downgrade(&storage));
-        Ok(storage)
+        OPEN.get_or_open(dir, || MetaStorage::open(dir, fault))
     }
 
+    /// `fault`, when set, fails the file's writes as a full disk would.
     pub fn open(dir: &Path, fault: Option<DiskFault>) -> Result<MetaStorage, MetaStorageError> {
-        let path = dir.join("meta.redb");
-        let storage = MetaStorage { path, fault, db: Mutex::new(None) };
-        files::create_private_dir_all(dir).map_err(|e| storage.err(format!("creating {}: {e}", dir.display())))?;
-        // redb would create the file with the umask's mode.
-        files::ensure_private_file(&storage.path).map_err(|e| storage.err(e))?;
-        storage.check_version()?;
-        Ok(storage)
-    }
-
-    fn err(&self, detail: impl std::fmt::Display) -> MetaStorageError {
-        MetaStorageError::Db { path: self.path.display().to_string(), detail: detail.to_string() }
-    }
-
-    fn open_db(&self) -> Result<Database, MetaStorageError> {
-        let file =
-            files::private_options().read(true).write(true).create(true).open(&self.path).map_err(|e| self.err(e))?;
-        let backend = FileBackend::new(file).map_err(|e| self.err(e))?;
+        let write_check = fault.map(|fault| Arc::new(move || fault.check()) as WriteCheck);
         // Metadata is small; a large page cache would only inflate the idle footprint.
-        let mut builder = Database::builder();
-        builder.set_cache_size(1024 * 1024);
-        let db = match &self.fault {
-            Some(fault) => builder.create_with_backend(FaultyBackend { file: backend, fault: fault.clone() }),
-            None => builder.create_with_backend(backend),
-        };
-        db.map_err(|e| self.err(e))
+        let options = Options { cache_bytes: 1024 * 1024, write_check };
+        let file = RedbFile::open(dir, "meta.redb", options, FORMAT_VERSION, STREAMS)
+            .map_err(|e| error(&dir.join("meta.redb"), e))?;
+        Ok(MetaStorage { file })
     }
 
-    /// Runs `f` on the open database (opening it first if an earlier error closed it); an error
-    /// closes it, since redb refuses everything after an I/O error.
-    fn with_db<T>(&self, f: impl FnOnce(&Database) -> Result<T, MetaStorageError>) -> Result<T, MetaStorageError> {
-        let mut guard: MutexGuard<'_, Option<Database>> = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.open_db()?);
-        }
-        let Some(db) = guard.as_ref() else { return Err(self.err("the database is not open")) };
-        let out = f(db);
-        if matches!(out, Err(MetaStorageError::Db { .. })) {
-            *guard = None;
-        }
-        out
-    }
-
-    fn check_version(&self) -> Result<(), MetaStorageError> {
-        let dir = self.path.parent().unwrap_or(Path::new(".")).display().to_string();
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            {
-                let mut t = tx.open_table(FORMAT).map_err(|e| self.err(e))?;
-                let found = t.get("version").map_err(|e| self.err(e))?.map(|v| v.value());
-                match found {
-                    Some(v) if v != FORMAT_VERSION => return Err(MetaStorageError::Version(dir, v)),
-                    Some(_) => {}
-                    None => {
-                        t.insert("version", FORMAT_VERSION).map_err(|e| self.err(e))?;
-                    }
-                }
-                tx.open_table(STREAMS).map_err(|e| self.err(e))?;
-            }
-            tx.commit().map_err(|e| self.err(e))
-        })
+    fn err(&self, e: RedbError) -> MetaStorageError {
+        error(self.file.path(), e)
     }
 
     /// Every stream's metadata by name; a document that does not parse is returned as its error, so
     /// one damaged stream does not hide the others.
     pub fn load_all(&self) -> Result<Vec<Loaded>, MetaStorageError> {
-        self.with_db(|db| {
-            let tx = db.begin_read().map_err(|e| self.err(e))?;
-            let t = tx.open_table(STREAMS).map_err(|e| self.err(e))?;
-            let mut out = Vec::new();
-            for row in t.iter().map_err(|e| self.err(e))? {
-                let (k, v) = row.map_err(|e| self.err(e))?;
-                out.push((k.value().to_string(), serde_json::from_slice(v.value())));
-            }
-            Ok(out)
-        })
+        let rows = self.file.rows(STREAMS).map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().map(|(name, doc)| (name, serde_json::from_slice(&doc))).collect())
     }
 
     pub fn put(&self, meta: &StreamMeta) -> Result<(), MetaStorageError> {
-        let doc = serde_json::to_vec(meta).map_err(|e| self.err(e))?;
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            tx.open_table(STREAMS)
-                .map_err(|e| self.err(e))?
-                .insert(meta.name.as_str(), doc.as_slice())
-                .map_err(|e| self.err(format!("writing stream {}: {e}", meta.name)))?;
-            tx.commit().map_err(|e| self.err(format!("committing stream {}: {e}", meta.name)))
-        })
+        let doc = serde_json::to_vec(meta).map_err(|e| self.err(failed(e)))?;
+        let written = self.file.write(
+            |e| failed(format!("committing stream {}: {e}", meta.name)),
+            |tx| {
+                tx.open_table(STREAMS)
+                    .map_err(failed)?
+                    .insert(meta.name.as_str(), doc.as_slice())
+                    .map_err(|e| failed(format!("writing stream {}: {e}", meta.name)))?;
+                Ok(())
+            },
+        );
+        written.map_err(|e| self.err(e))
     }
 
     pub fn remove(&self, name: &str) -> Result<(), MetaStorageError> {
-        self.with_db(|db| {
-            let tx = db.begin_write().map_err(|e| self.err(e))?;
-            tx.open_table(STREAMS).map_err(|e| self.err(e))?.remove(name).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(format!("committing the removal of stream {name}: {e}")))
-        })
+        let removed = self.file.write(
+            |e| failed(format!("committing the removal of stream {name}: {e}")),
+            |tx| {
+                tx.open_table(STREAMS).map_err(failed)?.remove(name).map_err(failed)?;
+                Ok(())
+            },
+        );
+        removed.map_err(|e| self.err(e))
+    }
+}
+
+/// The file's error in Kinesis's words; a version mismatch names the data directory.
+fn error(path: &Path, e: RedbError) -> MetaStorageError {
+    match e {
+        RedbError::Db(detail) => MetaStorageError::Db { path: path.display().to_string(), detail },
+        RedbError::Version { found, .. } => {
+            MetaStorageError::Version(path.parent().unwrap_or(Path::new(".")).display().to_string(), found)
+        }
     }
 }
 

@@ -14,11 +14,10 @@ use serde_json::{Value, json};
 
 use super::Kinesis;
 use crate::cloud::context::CloudContext;
-use crate::cloud::error::ApiError;
 use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, ServiceApi, check_known,
 };
-use crate::cloud::service::{BoxFuture, Call, Input, Output, Protocol, Service};
+use crate::cloud::service::{BoxFuture, Protocol};
 
 const TYPE: &str = "AWS::Kinesis::Stream";
 const KNOWN: &[&str] = &[
@@ -35,40 +34,14 @@ const KNOWN: &[&str] = &[
 /// The only record size the local service enforces (AWS's default); larger limits are not implemented.
 const LOCAL_MAX_RECORD_KIB: i64 = 1024;
 const DEFAULT_RETENTION_HOURS: i64 = 24;
-/// How often a wait re-reads the stream's status, on the cloud clock.
-const POLL: Duration = Duration::from_millis(100);
+/// How often a wait re-reads the stream's (or consumer's) status, on the cloud clock.
+pub(super) const POLL: Duration = Duration::from_millis(100);
 const NAME_MAX: usize = 128;
 
-/// The Kinesis service seen through its own API, in process: what every Kinesis provider calls.
-#[derive(Clone)]
-pub struct KinesisApi {
-    kinesis: Arc<Kinesis>,
-    ctx: Arc<CloudContext>,
-}
-
-impl KinesisApi {
-    pub fn new(ctx: &Arc<CloudContext>, kinesis: &Arc<Kinesis>) -> Self {
-        KinesisApi { kinesis: kinesis.clone(), ctx: ctx.clone() }
-    }
-
-    pub async fn call(&self, region: &str, operation: &str, input: Value) -> Result<Value, ApiError> {
-        let call = Call {
-            operation: operation.to_string(),
-            protocol: Protocol::AwsJson1_1,
-            input: Input::Json(input),
-            request_id: uuid::Uuid::new_v4().to_string(),
-            region: region.to_string(),
-        };
-        match self.kinesis.call(&self.ctx, call).await? {
-            Output::Json(v) => Ok(v),
-            _ => Err(ApiError::internal(format!("Kinesis {operation} answered a non-JSON body"))),
-        }
-    }
-
-    /// Sleeps one poll interval of the cloud clock (virtual time moves only when a test advances it).
-    pub async fn pause(&self) {
-        self.ctx.clock.sleep(POLL).await
-    }
+/// The Kinesis service seen through its own API (awsJson 1.1), in process: what every Kinesis provider
+/// calls.
+pub fn kinesis_api(ctx: &Arc<CloudContext>, kinesis: &Arc<Kinesis>) -> ServiceApi {
+    ServiceApi::new(ctx, kinesis.clone(), Protocol::AwsJson1_1)
 }
 
 /// CloudFormation's `[{Key, Value}]` tags, after the stack's propagated ones (the resource's own win).
@@ -142,12 +115,12 @@ fn check_unsupported(props: &Properties) -> Result<(), ProviderError> {
 }
 
 pub struct StreamProvider {
-    api: KinesisApi,
+    api: ServiceApi,
 }
 
 impl StreamProvider {
     pub fn new(ctx: &Arc<CloudContext>, kinesis: &Arc<Kinesis>) -> Self {
-        StreamProvider { api: KinesisApi::new(ctx, kinesis) }
+        StreamProvider { api: kinesis_api(ctx, kinesis) }
     }
 
     /// Waits until the stream is ACTIVE (after CREATING or UPDATING), on the cloud clock.
@@ -158,7 +131,7 @@ impl StreamProvider {
             if summary["StreamStatus"] == "ACTIVE" {
                 return Ok(summary["StreamARN"].as_str().unwrap_or_default().to_string());
             }
-            self.api.pause().await;
+            self.api.sleep(POLL).await;
         }
     }
 
@@ -168,7 +141,7 @@ impl StreamProvider {
             match self.api.call(region, "DescribeStreamSummary", json!({ "StreamName": name })).await {
                 Err(e) if e.code == "ResourceNotFoundException" => return Ok(()),
                 Err(e) => return Err(e.into()),
-                Ok(_) => self.api.pause().await,
+                Ok(_) => self.api.sleep(POLL).await,
             }
         }
     }

@@ -3,7 +3,7 @@
 //! API without its secret, payload hashes that do not cover the body, bodies decoded before their
 //! signature is checked, and connections that stall or pile up.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant, SystemTime};
 

@@ -1,6 +1,6 @@
 //! The host below the SDK: each protocol's framing and errors, SigV4 accept/reject, body limits.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, SystemTime};
 

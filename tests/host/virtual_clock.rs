@@ -1,7 +1,7 @@
 //! `local serve --virtual-clock`: time moves only through the admin API, and the console's views
 //! read the local cloud's clock, so data stamped far from the wall clock still shows.
 
-mod support;
+use crate::support;
 
 use aws_sdk_kinesis::primitives::Blob;
 use kinesis_console::cloud::admin_client::AdminClient;

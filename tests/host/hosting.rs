@@ -1,7 +1,7 @@
 //! One host per data dir, exercised as processes: serve, status, stop, a stale lock, a second
 //! process connecting instead of hosting, and the aws CLI with the printed credentials.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

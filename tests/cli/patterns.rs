@@ -1,7 +1,7 @@
 //! The catalogue commands as a user runs them: `patterns`, `patterns show`, `template`, `validate`.
 //! None of them may start or contact the local cloud: the data dir stays empty.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! The admin API, and injected faults as the Rust SDK's retry layer sees them.
 
-mod support;
+use crate::support;
 
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use serde_json::json;

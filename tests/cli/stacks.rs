@@ -2,7 +2,7 @@
 //! template of the supported types, stacks, status, events, update through a change set, delete; the
 //! read-only refusals and parameter checks that happen before any call; a rollback's exit and last line.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 
@@ -244,7 +244,9 @@ async fn a_deploy_that_rolls_back_exits_1_with_the_failing_resources_reason_last
     assert!(streams.stream_names().is_empty(), "the rollback deleted the stream: {:?}", streams.stream_names());
 }
 
-/// An endpoint where nothing listens: a command that tried a call would fail to connect.
+/// An endpoint where nothing listens: a command that tried a call would fail to connect. The port and
+/// the data dir are fixed, yet safe in parallel: nothing binds port 9 (the discard port), and with an
+/// explicit endpoint these commands never open the data dir (it only keeps them off the user's own).
 fn offline(args: &[&str]) -> Output {
     let mut c = support::bin();
     c.args(["--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1"])

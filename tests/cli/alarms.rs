@@ -1,7 +1,7 @@
 //! Alarms through the aws CLI (awsJson 1.0), and the `alarms` and `metrics` subcommands run as
 //! processes against a local cloud through `--endpoint-url`.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 use std::time::Duration;

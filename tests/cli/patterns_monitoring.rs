@@ -2,7 +2,7 @@
 //! engine: the dashboard body (names substituted) is accepted by PutDashboard without validation
 //! messages, and each alarm's properties are accepted by PutMetricAlarm.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 
