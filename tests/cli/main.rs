@@ -1,10 +1,11 @@
-//! The `kinesis-console` commands and the pattern catalogue they show: alarms, patterns (and the
+//! The `kinesis-console` commands and the pattern catalogue they show: alarms, objects, patterns (and the
 //! catalogue against its sources and its monitoring against the local CloudWatch), and stacks.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod alarms;
+mod objects;
 mod patterns;
 mod patterns_catalogue;
 mod patterns_monitoring;

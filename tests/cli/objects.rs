@@ -2,8 +2,6 @@
 //! bucket holds (prefix and --since filters, JSON), downloads objects decompressed without
 //! overwriting, and says clearly when the stack or its bucket output is missing.
 
-mod support;
-
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Output;
@@ -12,8 +10,8 @@ use std::time::Duration;
 use aws_sdk_s3::primitives::ByteStream;
 use kinesis_console::cloud::admin_client::AdminClient;
 use serde_json::{Value, json};
-use support::bin;
-use support::served::{Served, serve_with};
+use crate::support::bin;
+use crate::support::served::{Served, serve_with};
 
 const WITH_BUCKET: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
 Resources:
@@ -61,7 +59,7 @@ fn gzip(text: &str) -> Vec<u8> {
 
 async fn create_stack(cfn: &aws_sdk_cloudformation::Client, name: &str, template: &str) {
     cfn.create_stack().stack_name(name).template_body(template).send().await.expect("CreateStack");
-    support::eventually(Duration::from_secs(30), "the stack to complete", || async {
+    crate::support::eventually(Duration::from_secs(30), "the stack to complete", || async {
         let out = cfn.describe_stacks().stack_name(name).send().await.ok()?;
         let status = out.stacks().first()?.stack_status()?.as_str().to_string();
         assert!(!status.contains("FAILED") && !status.contains("ROLLBACK"), "{name}: {status}");
@@ -77,7 +75,7 @@ async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: Vec<u8>) {
 /// Two stacks (one with an output bucket, one without); in the bucket, a GZIP object under a
 /// Hive-style prefix and a text note, then, two hours of cloud time later, one more object.
 async fn setup() -> Setup {
-    support::init_env();
+    crate::support::init_env();
     let dir = tempfile::tempdir().unwrap();
     let served = serve_with(dir.path(), &["--virtual-clock"]);
     let endpoint = served.endpoint();
