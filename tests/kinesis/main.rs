@@ -13,6 +13,7 @@ mod quotas;
 mod records;
 mod resharding;
 mod settings;
+mod source;
 mod subscribe;
 mod validation;
 

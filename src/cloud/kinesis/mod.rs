@@ -15,6 +15,7 @@ pub mod records;
 pub mod resharding;
 pub mod settings;
 pub mod shards;
+pub mod source;
 pub mod state;
 pub mod stats;
 pub mod storage;
@@ -57,6 +58,8 @@ impl Kinesis {
         };
         let state = State::open(&dir, opts, settings.disk_fault.clone())
             .with_context(|| format!("opening the Kinesis data in {}", dir.display()))?;
+        let state = Arc::new(state);
+        ctx.stream_reader.install(Arc::new(source::Source::new(state.clone(), Arc::downgrade(ctx))));
         for (name, q) in state.quarantined() {
             ctx.damage.report(
                 "kinesis",
@@ -77,7 +80,7 @@ impl Kinesis {
                 max_body: 16 * 1024 * 1024,
                 is_timestamp_member: no_timestamps,
             },
-            state: Arc::new(state),
+            state,
             ticks: Arc::new(maintenance::Ticks::new(ctx.clock.now_ms())),
             ctx: ctx.clone(),
         })

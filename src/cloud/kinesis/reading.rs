@@ -11,10 +11,11 @@ use serde_json::{Value, json};
 use super::keys::{Iter, SeqNo, shard_id};
 use super::model::{ShardMeta, Status, StreamMeta};
 use super::op::{Op, StreamRef, is_stream_arn, parse};
-use super::state::ShardRt;
+use super::state::{ShardRt, Stream};
 use super::validate::{
     ARN_PATTERN, Checks, NAME_PATTERN, SEQ_PATTERN, invalid, is_name, is_seq_pattern, not_found, throughput_exceeded,
 };
+use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::storage::StoredRecord;
 
@@ -190,39 +191,78 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
         return Err(not_found(&m.name));
     }
     let (shard, rt) = inner.shard_by_id(&shard_id(it.shard))?;
-    let enforce = op.ctx.limits.enforced(&m.name);
-    if enforce && !rt.limits.lock().unwrap_or_else(|p| p.into_inner()).try_read(op.now) {
+    let limit = i.limit.map(|l| l as usize).unwrap_or(MAX_GET_RECORDS);
+    let read =
+        read_shard(op.ctx, &stream, ShardAt { meta: m, shard, rt }, it.log_seq, limit, MAX_GET_BYTES, op.now, started)?;
+    let mut body = String::with_capacity(64 + read.records.iter().map(|r| 160 + r.data.len() * 4 / 3).sum::<usize>());
+    render_records(&mut body, m, shard, &read.records)?;
+    let _ = write!(body, r#","MillisBehindLatest":{}"#, read.millis_behind);
+    if read.end_of_shard {
+        let children =
+            serde_json::to_string(&m.child_shards_of(shard.index)).map_err(|e| ApiError::internal(e.to_string()))?;
+        let _ = write!(body, r#","ChildShards":{children}}}"#);
+    } else {
+        let next = Iter { log_seq: read.next_position, created_ms: op.now, ..it };
+        let _ = write!(body, r#","NextShardIterator":"{}"}}"#, next.encode(&op.state.iterator_key));
+    }
+    Ok(body.into_bytes())
+}
+
+/// A shard of a stream, as a read sees it under the stream's read lock.
+pub struct ShardAt<'a> {
+    pub meta: &'a StreamMeta,
+    pub shard: &'a ShardMeta,
+    pub rt: &'a ShardRt,
+}
+
+/// What one read of a shard found.
+pub struct ShardRead {
+    pub records: Vec<StoredRecord>,
+    /// Where the next read starts: after the last record, or where this read started (moved past
+    /// records retention dropped) when it found none.
+    pub next_position: u64,
+    pub millis_behind: i64,
+    /// The shard is closed and the read reached its end.
+    pub end_of_shard: bool,
+}
+
+/// One read of a shard from `from`, shared by GetRecords and the in-process stream source so both
+/// meet the same shard read limits (a refusal counts as GetRecords throttling), feed the same
+/// GetRecords, OutgoingRecords and IteratorAge statistics, and skip what retention dropped.
+#[allow(clippy::too_many_arguments)]
+pub fn read_shard(
+    ctx: &CloudContext,
+    stream: &Stream,
+    at: ShardAt<'_>,
+    from: u64,
+    max_records: usize,
+    max_bytes: usize,
+    now: i64,
+    started: Instant,
+) -> Result<ShardRead, ApiError> {
+    let ShardAt { meta: m, shard, rt } = at;
+    let enforce = ctx.limits.enforced(&m.name);
+    if enforce && !rt.limits.lock().unwrap_or_else(|p| p.into_inner()).try_read(now) {
         rt.stats.lock().unwrap_or_else(|p| p.into_inner()).read_exceeded += 1;
         let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
         s.read_exceeded += 1;
         s.get_records.record(false, 0, started.elapsed().as_secs_f64() * 1000.0);
         return Err(throughput_exceeded(&m.name, &shard.id()));
     }
-    let from = it.log_seq.max(horizon(rt, m.retention_ms(), op.now));
-    let limit = i.limit.map(|l| l as usize).unwrap_or(MAX_GET_RECORDS);
+    let from = from.max(horizon(rt, m.retention_ms(), now));
     let records = rt
         .log
-        .read(from, limit, MAX_GET_BYTES)
+        .read(from, max_records, max_bytes)
         .map_err(|e| ApiError::internal(format!("reading {} of {}: {e}", shard.id(), m.name)))?;
     let bytes: u64 = records.iter().map(|r| (r.data.len() + r.partition_key.len()) as u64).sum();
     if enforce {
-        rt.limits.lock().unwrap_or_else(|p| p.into_inner()).charge_read(op.now, bytes);
+        rt.limits.lock().unwrap_or_else(|p| p.into_inner()).charge_read(now, bytes);
     }
-    let next_pos = records.last().map(|r| r.seq + 1).unwrap_or(from);
+    let next_position = records.last().map(|r| r.seq + 1).unwrap_or(from);
     let tip = rt.log.next_seq();
-    let behind = if next_pos >= tip { 0 } else { records.last().map(|r| op.now - r.arrival_ms).unwrap_or(0).max(0) };
-    let age = records.first().map(|r| (op.now - r.arrival_ms).max(0) as f64);
-    let mut body = String::with_capacity(64 + records.iter().map(|r| 160 + r.data.len() * 4 / 3).sum::<usize>());
-    render_records(&mut body, m, shard, &records)?;
-    let _ = write!(body, r#","MillisBehindLatest":{behind}"#);
-    if shard.closed.is_some() && next_pos >= tip {
-        let children =
-            serde_json::to_string(&m.child_shards_of(shard.index)).map_err(|e| ApiError::internal(e.to_string()))?;
-        let _ = write!(body, r#","ChildShards":{children}}}"#);
-    } else {
-        let next = Iter { log_seq: next_pos, created_ms: op.now, ..it };
-        let _ = write!(body, r#","NextShardIterator":"{}"}}"#, next.encode(&op.state.iterator_key));
-    }
+    let millis_behind =
+        if next_position >= tip { 0 } else { records.last().map(|r| now - r.arrival_ms).unwrap_or(0).max(0) };
+    let age = records.first().map(|r| (now - r.arrival_ms).max(0) as f64);
     let n = records.len() as u64;
     {
         let mut s = rt.stats.lock().unwrap_or_else(|p| p.into_inner());
@@ -234,7 +274,8 @@ pub fn get_records(op: &Op, input: Value) -> Result<Vec<u8>, ApiError> {
     s.get_records.record(true, bytes, started.elapsed().as_secs_f64() * 1000.0);
     s.get_records_records += n;
     s.iterator_age_ms.push(age.unwrap_or(0.0));
-    Ok(body.into_bytes())
+    let end_of_shard = shard.closed.is_some() && next_position >= tip;
+    Ok(ShardRead { records, next_position, millis_behind, end_of_shard })
 }
 
 /// Writes `{"Records":[...]` straight into the response body: a JSON tree of 10,000 records would
