@@ -43,11 +43,15 @@ async fn a_delivery_stream_is_created_described_listed_and_deleted_on_the_clock(
     direct_put(&env, "audit", "out").await;
     let list = env.fh.list_delivery_streams().limit(1).send().await.unwrap();
     assert_eq!((list.delivery_stream_names(), list.has_more_delivery_streams()), (&["audit".to_string()][..], true));
-    let next =
-        env.fh.list_delivery_streams().exclusive_start_delivery_stream_name("audit").send().await.unwrap();
+    let next = env.fh.list_delivery_streams().exclusive_start_delivery_stream_name("audit").send().await.unwrap();
     assert_eq!((next.delivery_stream_names(), next.has_more_delivery_streams()), (&["orders".to_string()][..], false));
-    let kinesis_only =
-        env.fh.list_delivery_streams().delivery_stream_type(DeliveryStreamType::KinesisStreamAsSource).send().await.unwrap();
+    let kinesis_only = env
+        .fh
+        .list_delivery_streams()
+        .delivery_stream_type(DeliveryStreamType::KinesisStreamAsSource)
+        .send()
+        .await
+        .unwrap();
     assert!(kinesis_only.delivery_stream_names().is_empty());
 
     let e = env.fh.delete_delivery_stream().delivery_stream_name("audit").send().await.unwrap_err();
@@ -83,7 +87,13 @@ async fn invalid_input_gets_the_service_models_errors() {
             .buffering_hints(BufferingHints::builder().size_in_mbs(size).interval_in_seconds(interval).build())
             .build()
             .unwrap();
-        let e = env.fh.create_delivery_stream().delivery_stream_name("x").extended_s3_destination_configuration(dest).send().await;
+        let e = env
+            .fh
+            .create_delivery_stream()
+            .delivery_stream_name("x")
+            .extended_s3_destination_configuration(dest)
+            .send()
+            .await;
         let e = e.unwrap_err();
         assert!(message(e.as_service_error().unwrap()).contains(member), "{member}");
     }
@@ -92,7 +102,11 @@ async fn invalid_input_gets_the_service_models_errors() {
         .create_delivery_stream()
         .delivery_stream_name("x")
         .kinesis_stream_source_configuration(
-            KinesisStreamSourceConfiguration::builder().kinesis_stream_arn("arn:aws:kinesis:us-east-1:000000000000:stream/s").role_arn(ROLE).build().unwrap(),
+            KinesisStreamSourceConfiguration::builder()
+                .kinesis_stream_arn("arn:aws:kinesis:us-east-1:000000000000:stream/s")
+                .role_arn(ROLE)
+                .build()
+                .unwrap(),
         )
         .extended_s3_destination_configuration(destination("out", 1, 60, CompressionFormat::Gzip))
         .send()
@@ -174,7 +188,14 @@ async fn tags_are_added_listed_in_pages_removed_and_capped_at_fifty() {
     env.fh.tag_delivery_stream().delivery_stream_name("orders").tags(tag("a")).tags(tag("b")).send().await.unwrap();
     let page = env.fh.list_tags_for_delivery_stream().delivery_stream_name("orders").limit(1).send().await.unwrap();
     assert_eq!((page.tags()[0].key(), page.has_more_tags()), ("a", true));
-    let rest = env.fh.list_tags_for_delivery_stream().delivery_stream_name("orders").exclusive_start_tag_key("a").send().await.unwrap();
+    let rest = env
+        .fh
+        .list_tags_for_delivery_stream()
+        .delivery_stream_name("orders")
+        .exclusive_start_tag_key("a")
+        .send()
+        .await
+        .unwrap();
     assert_eq!((rest.tags().len(), rest.has_more_tags()), (1, false));
     env.fh.untag_delivery_stream().delivery_stream_name("orders").tag_keys("a").send().await.unwrap();
     let all = env.fh.list_tags_for_delivery_stream().delivery_stream_name("orders").send().await.unwrap();
@@ -201,7 +222,8 @@ async fn direct_put_limits_and_a_kinesis_source_refusing_puts() {
     let batch: Vec<Record> = (0..5).map(|_| rec(1_000_000)).collect();
     let e = env.fh.put_record_batch().delivery_stream_name("direct").set_records(Some(batch)).send().await.unwrap_err();
     assert_eq!(code(e.as_service_error().unwrap()), "InvalidArgumentException", "a batch over 4 MiB");
-    let ok = env.fh.put_record_batch().delivery_stream_name("direct").records(rec(3)).records(rec(4)).send().await.unwrap();
+    let ok =
+        env.fh.put_record_batch().delivery_stream_name("direct").records(rec(3)).records(rec(4)).send().await.unwrap();
     assert_eq!((ok.failed_put_count(), ok.request_responses().len()), (0, 2));
 
     let arn = env.stream("source", 1).await;
@@ -231,8 +253,15 @@ async fn a_missing_source_or_bucket_fails_the_creation_with_a_reason() {
         .send()
         .await
         .unwrap();
-    let plain = S3DestinationConfiguration::builder().role_arn(ROLE).bucket_arn("arn:aws:s3:::nobucket").build().unwrap();
-    env.fh.create_delivery_stream().delivery_stream_name("nobucket").s3_destination_configuration(plain).send().await.unwrap();
+    let plain =
+        S3DestinationConfiguration::builder().role_arn(ROLE).bucket_arn("arn:aws:s3:::nobucket").build().unwrap();
+    env.fh
+        .create_delivery_stream()
+        .delivery_stream_name("nobucket")
+        .s3_destination_configuration(plain)
+        .send()
+        .await
+        .unwrap();
     env.seconds(1).await;
     for (name, words) in [("nosource", "stream/missing"), ("nobucket", "nobucket")] {
         let d = env.fh.describe_delivery_stream().delivery_stream_name(name).send().await.unwrap();
@@ -244,7 +273,12 @@ async fn a_missing_source_or_bucket_fails_the_creation_with_a_reason() {
     let d = env.fh.describe_delivery_stream().delivery_stream_name("nobucket").send().await.unwrap();
     let dest = &d.delivery_stream_description().unwrap().destinations()[0];
     assert!(dest.extended_s3_destination_description().is_some(), "the plain S3 form is described as extended too");
-    env.fh.delete_delivery_stream().delivery_stream_name("nobucket").send().await.expect("a failed stream can be deleted");
+    env.fh
+        .delete_delivery_stream()
+        .delivery_stream_name("nobucket")
+        .send()
+        .await
+        .expect("a failed stream can be deleted");
 }
 
 #[tokio::test]
@@ -253,7 +287,13 @@ async fn delivery_streams_survive_a_restart() {
     env.bucket("out").await;
     direct_put(&env, "orders", "out").await;
     env.seconds(1).await;
-    env.fh.tag_delivery_stream().delivery_stream_name("orders").tags(Tag::builder().key("k").value("v").build().unwrap()).send().await.unwrap();
+    env.fh
+        .tag_delivery_stream()
+        .delivery_stream_name("orders")
+        .tags(Tag::builder().key("k").value("v").build().unwrap())
+        .send()
+        .await
+        .unwrap();
     let env = env.restart().await;
     assert_eq!(env.status("orders").await, "ACTIVE");
     let tags = env.fh.list_tags_for_delivery_stream().delivery_stream_name("orders").send().await.unwrap();

@@ -164,7 +164,8 @@ async fn direct_put_records_are_delivered_after_the_interval() {
         .await
         .unwrap();
     env.seconds(1).await;
-    let recs: Vec<Record> = lines("d", 20).iter().map(|l| Record::builder().data(FhBlob::new(l.as_bytes())).build().unwrap()).collect();
+    let recs: Vec<Record> =
+        lines("d", 20).iter().map(|l| Record::builder().data(FhBlob::new(l.as_bytes())).build().unwrap()).collect();
     env.fh.put_record_batch().delivery_stream_name("direct").set_records(Some(recs)).send().await.unwrap();
     env.seconds(62).await;
     assert_once_in_order(&env.lines("out", "data/").await, &lines("d", 20));
@@ -177,7 +178,8 @@ async fn direct_put_records_are_delivered_after_the_interval() {
         .await
         .unwrap();
     let names: Vec<&str> = metrics.metrics().iter().filter_map(|m| m.metric_name()).collect();
-    for n in ["IncomingRecords", "IncomingBytes", "IncomingPutRequests", "DeliveryToS3.Records", "DeliveryToS3.Success"] {
+    for n in ["IncomingRecords", "IncomingBytes", "IncomingPutRequests", "DeliveryToS3.Records", "DeliveryToS3.Success"]
+    {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
 }

@@ -73,7 +73,8 @@ async fn direct_put_records_acknowledged_before_a_restart_are_delivered() {
     // before any object would.
     let hook = env.cloud.cloud.ctx.config.firehose.skip_commit_after_write.clone();
     hook.store(true, Ordering::SeqCst);
-    let recs: Vec<Record> = lines("d", 30).iter().map(|l| Record::builder().data(FhBlob::new(l.as_bytes())).build().unwrap()).collect();
+    let recs: Vec<Record> =
+        lines("d", 30).iter().map(|l| Record::builder().data(FhBlob::new(l.as_bytes())).build().unwrap()).collect();
     env.fh.put_record_batch().delivery_stream_name("direct").set_records(Some(recs)).send().await.unwrap();
     let env = env.restart().await;
     hook.store(false, Ordering::SeqCst);

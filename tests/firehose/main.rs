@@ -55,13 +55,7 @@ pub async fn clients(cloud: TestCloud) -> Env {
         aws_sdk_firehose::config::Builder::from(&conf).retry_config(no_retry).build(),
     );
     let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
-    Env {
-        fh,
-        kinesis: aws_sdk_kinesis::Client::new(&conf),
-        s3,
-        cw: aws_sdk_cloudwatch::Client::new(&conf),
-        cloud,
-    }
+    Env { fh, kinesis: aws_sdk_kinesis::Client::new(&conf), s3, cw: aws_sdk_cloudwatch::Client::new(&conf), cloud }
 }
 
 impl Env {
@@ -88,13 +82,25 @@ impl Env {
     }
 
     /// A Kinesis-source delivery stream to `bucket` under `data/`, waited on until ACTIVE.
-    pub async fn delivery(&self, name: &str, stream_arn: &str, bucket: &str, size_mb: i32, interval_s: i32, c: CompressionFormat) {
+    pub async fn delivery(
+        &self,
+        name: &str,
+        stream_arn: &str,
+        bucket: &str,
+        size_mb: i32,
+        interval_s: i32,
+        c: CompressionFormat,
+    ) {
         self.fh
             .create_delivery_stream()
             .delivery_stream_name(name)
             .delivery_stream_type(DeliveryStreamType::KinesisStreamAsSource)
             .kinesis_stream_source_configuration(
-                KinesisStreamSourceConfiguration::builder().kinesis_stream_arn(stream_arn).role_arn(ROLE).build().unwrap(),
+                KinesisStreamSourceConfiguration::builder()
+                    .kinesis_stream_arn(stream_arn)
+                    .role_arn(ROLE)
+                    .build()
+                    .unwrap(),
             )
             .extended_s3_destination_configuration(destination(bucket, size_mb, interval_s, c))
             .send()
@@ -118,8 +124,14 @@ impl Env {
                     PutRecordsRequestEntry::builder().partition_key(key).data(Blob::new(l.as_bytes())).build().unwrap()
                 })
                 .collect();
-            let out =
-                self.kinesis.put_records().stream_name(stream).set_records(Some(entries)).send().await.expect("PutRecords");
+            let out = self
+                .kinesis
+                .put_records()
+                .stream_name(stream)
+                .set_records(Some(entries))
+                .send()
+                .await
+                .expect("PutRecords");
             assert_eq!(out.failed_record_count(), Some(0), "every record accepted");
         }
     }
@@ -141,11 +153,19 @@ impl Env {
     /// The delivered lines, in object order then line order.
     pub async fn lines(&self, bucket: &str, prefix: &str) -> Vec<String> {
         let objects = self.objects(bucket, prefix).await;
-        objects.iter().flat_map(|(_, b)| String::from_utf8_lossy(b).lines().map(str::to_string).collect::<Vec<_>>()).collect()
+        objects
+            .iter()
+            .flat_map(|(_, b)| String::from_utf8_lossy(b).lines().map(str::to_string).collect::<Vec<_>>())
+            .collect()
     }
 }
 
-pub fn destination(bucket: &str, size_mb: i32, interval_s: i32, c: CompressionFormat) -> ExtendedS3DestinationConfiguration {
+pub fn destination(
+    bucket: &str,
+    size_mb: i32,
+    interval_s: i32,
+    c: CompressionFormat,
+) -> ExtendedS3DestinationConfiguration {
     ExtendedS3DestinationConfiguration::builder()
         .role_arn(ROLE)
         .bucket_arn(format!("arn:aws:s3:::{bucket}"))

@@ -74,7 +74,8 @@ async fn a_delivery_stream_made_by_a_stack_delivers_updates_in_place_and_is_dele
     let new = props(properties(&stream_arn, "120"));
     assert!(!p.needs_replacement(&old, &new), "a destination change updates in place");
     let mut other_source = properties(&stream_arn, "60");
-    other_source["KinesisStreamSourceConfiguration"]["KinesisStreamARN"] = json!("arn:aws:kinesis:us-east-1:000000000000:stream/other");
+    other_source["KinesisStreamSourceConfiguration"]["KinesisStreamARN"] =
+        json!("arn:aws:kinesis:us-east-1:000000000000:stream/other");
     assert!(p.needs_replacement(&old, &props(other_source)), "a new source replaces");
     let update = request("DeliveryStream", properties(&stream_arn, "120"));
     {

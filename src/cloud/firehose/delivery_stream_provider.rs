@@ -95,13 +95,19 @@ impl DeliveryStreamProvider {
         Ok(provisioned(request, &name))
     }
 
-    async fn update_now(&self, name: &str, old: &Properties, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
+    async fn update_now(
+        &self,
+        name: &str,
+        old: &Properties,
+        request: &ResourceRequest,
+    ) -> Result<Provisioned, ProviderError> {
         check_known(&request.properties, KNOWN)?;
         let p = &request.properties;
         let region = &request.region;
-        for (member, update) in
-            [("ExtendedS3DestinationConfiguration", "ExtendedS3DestinationUpdate"), ("S3DestinationConfiguration", "S3DestinationUpdate")]
-        {
+        for (member, update) in [
+            ("ExtendedS3DestinationConfiguration", "ExtendedS3DestinationUpdate"),
+            ("S3DestinationConfiguration", "S3DestinationUpdate"),
+        ] {
             if let Some(new) = p.get(member)
                 && old.get(member) != Some(new)
             {
@@ -129,10 +135,18 @@ impl DeliveryStreamProvider {
             .filter(|k| !wanted.contains_key(*k))
             .collect();
         if !stale.is_empty() {
-            self.firehose.run("UntagDeliveryStream", region, json!({ "DeliveryStreamName": name, "TagKeys": stale }))?;
+            self.firehose.run(
+                "UntagDeliveryStream",
+                region,
+                json!({ "DeliveryStreamName": name, "TagKeys": stale }),
+            )?;
         }
         if !wanted.is_empty() {
-            self.firehose.run("TagDeliveryStream", region, json!({ "DeliveryStreamName": name, "Tags": tags(request)? }))?;
+            self.firehose.run(
+                "TagDeliveryStream",
+                region,
+                json!({ "DeliveryStreamName": name, "Tags": tags(request)? }),
+            )?;
         }
         Ok(provisioned(request, name))
     }
@@ -149,7 +163,8 @@ impl DeliveryStreamProvider {
                 Err(e) if e.code == "ResourceNotFoundException" => return Ok(()),
                 Err(e) => return Err(e.into()),
                 Ok(d) if d["DeliveryStreamDescription"]["DeliveryStreamStatus"] == "DELETING_FAILED" => {
-                    let details = d["DeliveryStreamDescription"]["FailureDescription"]["Details"].as_str().unwrap_or("");
+                    let details =
+                        d["DeliveryStreamDescription"]["FailureDescription"]["Details"].as_str().unwrap_or("");
                     return Err(ProviderError::new(format!("Delivery stream {name} failed to delete: {details}")));
                 }
                 Ok(_) if self.ctx.clock.now_ms() > deadline => {

@@ -44,9 +44,8 @@ pub fn parse(input: &Value, wire: &str, extended: bool) -> Result<S3Destination,
     prefix::validate(prefix, error_prefix).map_err(invalid)?;
     let hints = object(input, "BufferingHints")?.unwrap_or_else(|| json!({}));
     let size = opt_int(&hints, "SizeInMBs", &format!("{wire}.bufferingHints.sizeInMBs"), 1..=128)?.unwrap_or(5);
-    let interval =
-        opt_int(&hints, "IntervalInSeconds", &format!("{wire}.bufferingHints.intervalInSeconds"), 0..=900)?
-            .unwrap_or(300);
+    let interval = opt_int(&hints, "IntervalInSeconds", &format!("{wire}.bufferingHints.intervalInSeconds"), 0..=900)?
+        .unwrap_or(300);
     let compression = match opt_str(input, "CompressionFormat")? {
         None => Compression::Uncompressed,
         Some(c) => Compression::parse(c).ok_or_else(|| {
@@ -57,7 +56,8 @@ pub fn parse(input: &Value, wire: &str, extended: bool) -> Result<S3Destination,
             )
         })?,
     };
-    let encryption = object(input, "EncryptionConfiguration")?.unwrap_or_else(|| json!({ "NoEncryptionConfig": NO_ENCRYPTION }));
+    let encryption =
+        object(input, "EncryptionConfiguration")?.unwrap_or_else(|| json!({ "NoEncryptionConfig": NO_ENCRYPTION }));
     let logging = object(input, "CloudWatchLoggingOptions")?;
     let mut dest = S3Destination {
         role_arn: role_arn.to_string(),
@@ -114,7 +114,11 @@ fn parse_extended(input: &Value, wire: &str, dest: &mut S3Destination) -> Result
     }
     let mode = opt_str(input, "S3BackupMode")?.unwrap_or("Disabled");
     if !["Disabled", "Enabled"].contains(&mode) {
-        return Err(constraint(mode, &format!("{wire}.s3BackupMode"), "Member must satisfy enum value set: [Disabled, Enabled]"));
+        return Err(constraint(
+            mode,
+            &format!("{wire}.s3BackupMode"),
+            "Member must satisfy enum value set: [Disabled, Enabled]",
+        ));
     }
     dest.backup_mode = mode.to_string();
     if let Some(backup) = object(input, "S3BackupConfiguration")? {
@@ -166,7 +170,8 @@ pub fn merge(current: &S3Destination, update: &Value, wire: &str, extended: bool
             continue;
         }
         if k == "S3BackupUpdate" {
-            let base = current.backup.as_deref().cloned().unwrap_or_else(|| S3Destination { backup: None, ..current.clone() });
+            let base =
+                current.backup.as_deref().cloned().unwrap_or_else(|| S3Destination { backup: None, ..current.clone() });
             config["S3BackupConfiguration"] = to_config(&merge(&base, v, &format!("{wire}.s3BackupUpdate"), false)?);
             continue;
         }
@@ -231,13 +236,18 @@ mod tests {
 
     #[test]
     fn defaults_and_ranges_are_as_the_service_model_says() {
-        let d = parse(&json!({ "RoleARN": "arn:aws:iam::0:role/r", "BucketARN": "arn:aws:s3:::b" }), "x", true).unwrap();
+        let d =
+            parse(&json!({ "RoleARN": "arn:aws:iam::0:role/r", "BucketARN": "arn:aws:s3:::b" }), "x", true).unwrap();
         assert_eq!((d.size_mb, d.interval_s, d.compression), (5, 300, Compression::Uncompressed));
         assert_eq!(d.bucket(), "b");
         let mut c = config();
         c["BufferingHints"]["IntervalInSeconds"] = json!(901);
         let e = parse(&c, "extendedS3DestinationConfiguration", true).unwrap_err();
-        assert!(e.message.contains("extendedS3DestinationConfiguration.bufferingHints.intervalInSeconds"), "{}", e.message);
+        assert!(
+            e.message.contains("extendedS3DestinationConfiguration.bufferingHints.intervalInSeconds"),
+            "{}",
+            e.message
+        );
         c["BufferingHints"]["IntervalInSeconds"] = json!(0);
         c["CompressionFormat"] = json!("BROTLI");
         assert!(parse(&c, "x", true).unwrap_err().message.contains("enum value set"));
@@ -246,7 +256,8 @@ mod tests {
     #[test]
     fn an_update_keeps_what_it_does_not_name() {
         let d = parse(&config(), "x", true).unwrap();
-        let u = merge(&d, &json!({ "BufferingHints": { "IntervalInSeconds": 120 }, "Prefix": "new/" }), "x", true).unwrap();
+        let u =
+            merge(&d, &json!({ "BufferingHints": { "IntervalInSeconds": 120 }, "Prefix": "new/" }), "x", true).unwrap();
         assert_eq!((u.size_mb, u.interval_s, u.prefix.as_deref()), (1, 120, Some("new/")));
         assert_eq!((u.compression, u.bucket_arn.as_str()), (Compression::Gzip, "arn:aws:s3:::out"));
         let desc = describe_extended(&u);

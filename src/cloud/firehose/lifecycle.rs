@@ -15,7 +15,10 @@ fn bucket_failure(ctx: &CloudContext, meta: &DeliveryStream) -> Option<Failure> 
             kind: "UNKNOWN_ERROR".into(),
             details: format!("The destination bucket {bucket} does not exist: {}", e.message),
         }),
-        Err(e) => Some(Failure { kind: "UNKNOWN_ERROR".into(), details: format!("Bucket {bucket} could not be checked: {e}") }),
+        Err(e) => Some(Failure {
+            kind: "UNKNOWN_ERROR".into(),
+            details: format!("Bucket {bucket} could not be checked: {e}"),
+        }),
     }
 }
 

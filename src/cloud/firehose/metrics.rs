@@ -94,7 +94,8 @@ mod tests {
 
     #[test]
     fn a_kinesis_source_stream_publishes_read_and_delivery_metrics_with_aws_units() {
-        let stats = Stats { read_records: 3, attempts: vec![1.0, 0.0, 0.0], freshness_s: Some(7.0), ..Default::default() };
+        let stats =
+            Stats { read_records: 3, attempts: vec![1.0, 0.0, 0.0], freshness_s: Some(7.0), ..Default::default() };
         let d = datums("orders", Shape { kinesis_source: true, backup: false }, &stats, 5_000);
         let find = |n: &str| d.iter().find(|x| x.name == n).unwrap_or_else(|| panic!("{n} published"));
         assert_eq!(find("DataReadFromKinesisStream.Records").sample, Sample::Value(3.0));

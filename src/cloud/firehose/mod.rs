@@ -118,8 +118,10 @@ fn settle_intents(state: &FirehoseState, ctx: &CloudContext, loaded: Loaded) {
 fn log_line(ctx: &CloudContext, name: &str, message: String) {
     let group = format!("/aws/kinesisfirehose/{name}");
     let line = LogLine { timestamp_ms: ctx.clock.now_ms(), message };
-    let written =
-        ctx.log_publisher.ensure_stream(&group, "DestinationDelivery").and_then(|_| ctx.log_publisher.append(&group, "DestinationDelivery", vec![line]));
+    let written = ctx
+        .log_publisher
+        .ensure_stream(&group, "DestinationDelivery")
+        .and_then(|_| ctx.log_publisher.append(&group, "DestinationDelivery", vec![line]));
     if let Err(e) = written {
         tracing::warn!(delivery_stream = %name, error = %e, "writing to the delivery stream's log group failed");
     }

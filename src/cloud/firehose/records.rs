@@ -72,11 +72,17 @@ pub fn put_record_batch(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         return Err(constraint(
             format!("[{} records]", list.len()),
             "records",
-            &format!("Member must have length {}", if list.is_empty() { "greater than or equal to 1" } else { "less than or equal to 500" }),
+            &format!(
+                "Member must have length {}",
+                if list.is_empty() { "greater than or equal to 1" } else { "less than or equal to 500" }
+            ),
         ));
     }
-    let records: Vec<Vec<u8>> =
-        list.iter().enumerate().map(|(i, r)| data(r, &format!("records.{}.member.data", i + 1))).collect::<Result<_, _>>()?;
+    let records: Vec<Vec<u8>> = list
+        .iter()
+        .enumerate()
+        .map(|(i, r)| data(r, &format!("records.{}.member.data", i + 1)))
+        .collect::<Result<_, _>>()?;
     let total: usize = records.iter().map(Vec::len).sum();
     if total > MAX_BATCH_BYTES {
         return Err(invalid(format!("Records size exceeds 4 MB limit: the batch holds {total} bytes.")));

@@ -40,7 +40,11 @@ fn stream_type(input: &Value) -> Result<StreamType, ApiError> {
 /// The Kinesis source, and the positions reading starts from: every open shard's tip now (LATEST,
 /// fixed at creation), closed shards as already read. A source that cannot be read now makes the
 /// delivery stream fail its creation, with the reason.
-fn source(op: &Op<'_>, input: &Value, kind: StreamType) -> Result<(Option<KinesisSource>, Progress, Option<String>), ApiError> {
+fn source(
+    op: &Op<'_>,
+    input: &Value,
+    kind: StreamType,
+) -> Result<(Option<KinesisSource>, Progress, Option<String>), ApiError> {
     let config = input.get("KinesisStreamSourceConfiguration").filter(|v| !v.is_null());
     let config = match (kind, config) {
         (StreamType::DirectPut, Some(_)) => {
@@ -90,7 +94,9 @@ pub fn create(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     validate::stream_name(name)?;
     let kind = stream_type(&input)?;
     if let Some(other) = OTHER_DESTINATIONS.iter().find(|m| input.get(**m).is_some_and(|v| !v.is_null())) {
-        return Err(invalid(format!("{other} is not supported by the local cloud; use ExtendedS3DestinationConfiguration.")));
+        return Err(invalid(format!(
+            "{other} is not supported by the local cloud; use ExtendedS3DestinationConfiguration."
+        )));
     }
     let extended = input.get("ExtendedS3DestinationConfiguration").filter(|v| !v.is_null());
     let plain = input.get("S3DestinationConfiguration").filter(|v| !v.is_null());
@@ -175,7 +181,9 @@ pub fn description(meta: &DeliveryStream, limit: usize, exclusive_start: Option<
             "DeliveryStartTimestamp": secs(src.start_ms),
         }});
     }
-    if let Some(f) = meta.failure.as_ref().filter(|_| matches!(meta.status, Status::CreatingFailed | Status::DeletingFailed)) {
+    if let Some(f) =
+        meta.failure.as_ref().filter(|_| matches!(meta.status, Status::CreatingFailed | Status::DeletingFailed))
+    {
         d["FailureDescription"] = json!({ "Type": f.kind, "Details": f.details });
     }
     d
@@ -217,7 +225,9 @@ pub fn delete(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     match entry.meta.status {
         Status::Deleting => return Ok(json!({})),
         Status::Creating => {
-            return Err(in_use(format!("Firehose {name} is in CREATING state and cannot be deleted until it is ACTIVE.")));
+            return Err(in_use(format!(
+                "Firehose {name} is in CREATING state and cannot be deleted until it is ACTIVE."
+            )));
         }
         Status::Active | Status::CreatingFailed | Status::DeletingFailed => {}
     }

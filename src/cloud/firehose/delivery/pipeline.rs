@@ -10,11 +10,11 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::buffer::Buffer;
-pub use super::work::Work;
-use super::object::{key_for, write};
 use super::super::metrics::Stats;
 use super::super::model::{DeliveryStream, Intent, Progress, StreamType, intent_key, journal_key, progress_key};
+use super::buffer::Buffer;
+use super::object::{key_for, write};
+pub use super::work::Work;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::doc_store::{Change, DocStore};
@@ -273,11 +273,8 @@ impl Pipeline {
     /// Commits the positions the written object covers, clears the intent and the delivered journal
     /// records, in one transaction.
     fn commit_delivered(&self, w: &mut Work) {
-        let progress = Progress {
-            shards: w.cursors.clone(),
-            journal_delivered: w.journal_buffered,
-            ..w.committed.clone()
-        };
+        let progress =
+            Progress { shards: w.cursors.clone(), journal_delivered: w.journal_buffered, ..w.committed.clone() };
         let from = w.committed.journal_delivered;
         let crash_here = self.skip_commit.load(Ordering::SeqCst);
         w.committed = progress;

@@ -22,4 +22,3 @@ pub struct Work {
     pub source_error: Option<String>,
     pub stats: Stats,
 }
-
