@@ -235,6 +235,7 @@ async fn direct_put_limits_and_a_kinesis_source_refusing_puts() {
 }
 
 #[tokio::test]
+#[allow(deprecated)] // the plain S3 form is deprecated in the SDK, still accepted by AWS
 async fn a_missing_source_or_bucket_fails_the_creation_with_a_reason() {
     let env = env().await;
     env.bucket("out").await;

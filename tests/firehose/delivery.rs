@@ -173,7 +173,7 @@ async fn direct_put_records_are_delivered_after_the_interval() {
         .cw
         .list_metrics()
         .namespace("AWS/Firehose")
-        .dimensions(DimensionFilter::builder().name("DeliveryStreamName").value("direct").build().unwrap())
+        .dimensions(DimensionFilter::builder().name("DeliveryStreamName").value("direct").build())
         .send()
         .await
         .unwrap();
@@ -196,7 +196,7 @@ async fn the_delivery_metrics_are_published_under_the_delivery_stream_name() {
         .cw
         .list_metrics()
         .namespace("AWS/Firehose")
-        .dimensions(DimensionFilter::builder().name("DeliveryStreamName").value("m-to-s3").build().unwrap())
+        .dimensions(DimensionFilter::builder().name("DeliveryStreamName").value("m-to-s3").build())
         .send()
         .await
         .unwrap();
