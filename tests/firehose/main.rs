@@ -8,6 +8,7 @@ mod api;
 mod delivery;
 mod durability;
 mod failures;
+mod formats;
 
 use std::io::Read;
 use std::time::Duration;
