@@ -7,11 +7,11 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
+use crate::support::bin;
+use crate::support::served::{Served, serve_with};
 use aws_sdk_s3::primitives::ByteStream;
 use kinesis_console::cloud::admin_client::AdminClient;
 use serde_json::{Value, json};
-use crate::support::bin;
-use crate::support::served::{Served, serve_with};
 
 const WITH_BUCKET: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
 Resources:

@@ -68,3 +68,30 @@ async fn a_dashboard_without_a_body_fails_naming_the_required_key() {
     let e = drive(&cloud, async move { p.create(req).await }).await.expect_err("refused");
     assert!(e.reason.contains("#: required key [DashboardBody] not found"), "{e}");
 }
+
+async fn dashboard_tags(cw: &Client, name: &str) -> Vec<(String, String)> {
+    let got = cw.get_dashboard().dashboard_name(name).send().await.expect("GetDashboard");
+    let arn = got.dashboard_arn().expect("an ARN").to_string();
+    let listed = cw.list_tags_for_resource().resource_arn(arn).send().await.expect("ListTagsForResource");
+    listed.tags().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect()
+}
+
+#[tokio::test]
+async fn a_dashboards_tags_are_the_stacks_and_its_own_and_follow_an_update() {
+    let cloud = cloud().await;
+    let p = provider(&cloud, TYPE);
+    let first = json!({ "DashboardBody": body("# one"), "Tags": [{ "Key": "team", "Value": "data" }] });
+    let (p2, req) = (p.clone(), request("Dashboard", first.clone()));
+    let name = drive(&cloud, async move { p2.create(req).await }).await.expect("put with tags").physical_id;
+    let cw = Client::new(&cloud.sdk_config().await);
+    let tags = dashboard_tags(&cw, &name).await;
+    assert!(tags.contains(&("team".into(), "data".into())), "{tags:?}");
+    assert!(tags.contains(&("kinesis-console:pattern".into(), "kds-kdf-s3".into())), "{tags:?}");
+
+    let second = json!({ "DashboardBody": body("# one"), "Tags": [{ "Key": "owner", "Value": "ops" }] });
+    let (req, id) = (request("Dashboard", second), name.clone());
+    drive(&cloud, async move { p.update(id, props(first), req).await }).await.expect("updated");
+    let tags = dashboard_tags(&cw, &name).await;
+    assert!(tags.contains(&("owner".into(), "ops".into())), "{tags:?}");
+    assert!(!tags.iter().any(|(k, _)| k == "team"), "a tag the template dropped is removed: {tags:?}");
+}

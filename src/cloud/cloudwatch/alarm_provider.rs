@@ -92,7 +92,7 @@ fn put_input(props: &Properties, name: &str) -> Value {
 }
 
 /// The stack's tags and the template's (the template's win), as CloudWatch's `[{Key, Value}]`.
-fn tags(request: &ResourceRequest) -> Result<BTreeMap<String, String>, ProviderError> {
+pub(super) fn tags(request: &ResourceRequest) -> Result<BTreeMap<String, String>, ProviderError> {
     let mut all: BTreeMap<String, String> = request.tags.iter().cloned().collect();
     let Some(own) = request.properties.get("Tags") else { return Ok(all) };
     let list = own.as_array().ok_or_else(|| ProviderError::invalid_property("Tags", "expected type: JSONArray"))?;
@@ -105,7 +105,7 @@ fn tags(request: &ResourceRequest) -> Result<BTreeMap<String, String>, ProviderE
     Ok(all)
 }
 
-fn tag_list(tags: &BTreeMap<String, String>) -> Value {
+pub(super) fn tag_list(tags: &BTreeMap<String, String>) -> Value {
     tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect()
 }
 
@@ -142,30 +142,36 @@ impl AlarmProvider {
         self.api.call(region, "PutMetricAlarm", input).await?;
         let arn = self.arn(region, name).await?;
         if tag_existing {
-            self.sync_tags(region, &arn, &wanted).await?;
+            sync_tags(&self.api, region, &arn, &wanted).await?;
         }
         Ok(Provisioned::new(name).attribute("Arn", arn))
     }
+}
 
-    async fn sync_tags(&self, region: &str, arn: &str, wanted: &BTreeMap<String, String>) -> Result<(), ProviderError> {
-        let listed = self.api.call(region, "ListTagsForResource", json!({ "ResourceARN": arn })).await?;
-        let current: BTreeMap<String, String> = listed["Tags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| Some((t["Key"].as_str()?.to_string(), t["Value"].as_str().unwrap_or_default().to_string())))
-            .collect();
-        let stale: Vec<&String> = current.keys().filter(|k| !wanted.contains_key(*k)).collect();
-        if !stale.is_empty() {
-            self.api.call(region, "UntagResource", json!({ "ResourceARN": arn, "TagKeys": stale })).await?;
-        }
-        let changed: BTreeMap<String, String> =
-            wanted.iter().filter(|(k, v)| current.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        if !changed.is_empty() {
-            self.api.call(region, "TagResource", json!({ "ResourceARN": arn, "Tags": tag_list(&changed) })).await?;
-        }
-        Ok(())
+/// Makes a resource's tags exactly `wanted`, through CloudWatch's tagging operations.
+pub(super) async fn sync_tags(
+    api: &ServiceApi,
+    region: &str,
+    arn: &str,
+    wanted: &BTreeMap<String, String>,
+) -> Result<(), ProviderError> {
+    let listed = api.call(region, "ListTagsForResource", json!({ "ResourceARN": arn })).await?;
+    let current: BTreeMap<String, String> = listed["Tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| Some((t["Key"].as_str()?.to_string(), t["Value"].as_str().unwrap_or_default().to_string())))
+        .collect();
+    let stale: Vec<&String> = current.keys().filter(|k| !wanted.contains_key(*k)).collect();
+    if !stale.is_empty() {
+        api.call(region, "UntagResource", json!({ "ResourceARN": arn, "TagKeys": stale })).await?;
     }
+    let changed: BTreeMap<String, String> =
+        wanted.iter().filter(|(k, v)| current.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if !changed.is_empty() {
+        api.call(region, "TagResource", json!({ "ResourceARN": arn, "Tags": tag_list(&changed) })).await?;
+    }
+    Ok(())
 }
 
 impl ResourceProvider for AlarmProvider {

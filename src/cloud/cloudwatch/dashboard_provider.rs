@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::CloudWatch;
-use super::alarm_provider::cloudwatch_api;
+use super::alarm_provider::{cloudwatch_api, sync_tags, tag_list, tags};
 use crate::cloud::context::CloudContext;
 use crate::cloud::resource_provider::{
     Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, ServiceApi, check_known,
@@ -15,7 +15,7 @@ use crate::cloud::resource_provider::{
 use crate::cloud::service::BoxFuture;
 
 const TYPE: &str = "AWS::CloudWatch::Dashboard";
-const KNOWN: &[&str] = &["DashboardName", "DashboardBody"];
+const KNOWN: &[&str] = &["DashboardName", "DashboardBody", "Tags"];
 const NAME_MAX: usize = 255;
 
 pub struct DashboardProvider {
@@ -27,7 +27,9 @@ impl DashboardProvider {
         DashboardProvider { api: cloudwatch_api(ctx, cloudwatch) }
     }
 
-    async fn put(&self, request: &ResourceRequest, name: &str) -> Result<Provisioned, ProviderError> {
+    /// Puts the dashboard; a new one gets the stack's and its own tags with it, an existing one has
+    /// its tags brought in line afterwards (PutDashboard keeps an existing dashboard's tags).
+    async fn put(&self, request: &ResourceRequest, name: &str, existing: bool) -> Result<Provisioned, ProviderError> {
         let props = &request.properties;
         check_known(props, KNOWN)?;
         let body =
@@ -40,8 +42,17 @@ impl DashboardProvider {
                  (HandlerErrorCode: InvalidRequest)",
                 ),
             })?;
-        let input = json!({ "DashboardName": name, "DashboardBody": body });
+        let wanted = tags(request)?;
+        let mut input = json!({ "DashboardName": name, "DashboardBody": body });
+        if !existing {
+            input["Tags"] = tag_list(&wanted);
+        }
         self.api.call(&request.region, "PutDashboard", input).await?;
+        if existing {
+            let d = self.api.call(&request.region, "GetDashboard", json!({ "DashboardName": name })).await?;
+            let arn = d["DashboardArn"].as_str().unwrap_or_default();
+            sync_tags(&self.api, &request.region, arn, &wanted).await?;
+        }
         Ok(Provisioned::new(name))
     }
 }
@@ -66,7 +77,7 @@ impl ResourceProvider for DashboardProvider {
                 // Stack names and logical ids hold only characters a dashboard name allows.
                 None => request.generated_name(NAME_MAX),
             };
-            self.put(&request, &name).await
+            self.put(&request, &name, false).await
         })
     }
 
@@ -76,7 +87,7 @@ impl ResourceProvider for DashboardProvider {
         _old: Properties,
         request: ResourceRequest,
     ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
-        Box::pin(async move { self.put(&request, &physical_id).await })
+        Box::pin(async move { self.put(&request, &physical_id, true).await })
     }
 
     fn delete(&self, physical_id: String, request: ResourceRequest) -> BoxFuture<'_, Result<(), ProviderError>> {

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::alarms::model::Tag;
+use super::alarms::put::check_tags;
 use super::get_metric_data::epoch_seconds;
 use super::storage::{faults, quarantine};
 use crate::cloud::damage::Damage;
@@ -22,6 +24,8 @@ const VIEWS: [&str; 6] = ["timeSeries", "singleValue", "gauge", "bar", "pie", "t
 struct Dashboard {
     body: String,
     last_modified_ms: i64,
+    #[serde(default)]
+    tags: Vec<Tag>,
 }
 
 type All = BTreeMap<String, Dashboard>;
@@ -38,6 +42,9 @@ pub struct Dashboards {
 pub struct PutInput {
     pub dashboard_name: Option<String>,
     pub dashboard_body: Option<String>,
+    /// Applied when the dashboard is created; an update keeps the tags it has (TagResource changes them).
+    #[serde(default)]
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +142,7 @@ impl Dashboards {
                 "The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).",
             ));
         }
+        check_tags(&input.tags)?;
         let problems = validate_body(&body);
         if !problems.is_empty() {
             let listed: Vec<Value> = problems.iter().map(|(p, m)| json!({"dataPath": p, "message": m})).collect();
@@ -154,9 +162,52 @@ impl Dashboards {
                     ),
                 ));
             }
-            all.insert(name, Dashboard { body, last_modified_ms: now_ms });
+            let tags = all.get(&name).map_or(input.tags, |d| d.tags.clone());
+            all.insert(name, Dashboard { body, last_modified_ms: now_ms, tags });
             Ok(json!({ "DashboardValidationMessages": [] }))
         })
+    }
+
+    /// The dashboard an ARN names, for the tagging operations CloudWatch shares between alarms and
+    /// dashboards.
+    fn named_by<'a>(all: &All, arn: &'a str) -> Result<&'a str, ApiError> {
+        arn.split_once(":dashboard/").map(|(_, n)| n).filter(|n| all.contains_key(*n)).ok_or_else(|| {
+            ApiError::bad_request("ResourceNotFoundException", format!("The resource {arn} could not be found."))
+        })
+    }
+
+    pub fn tag(&self, arn: &str, tags: Vec<Tag>) -> Result<Value, ApiError> {
+        check_tags(&tags)?;
+        self.change(|all| {
+            let name = Self::named_by(all, arn)?.to_string();
+            let Some(d) = all.get_mut(&name) else { return Ok(json!({})) };
+            for tag in tags {
+                match d.tags.iter_mut().find(|t| t.key == tag.key) {
+                    Some(existing) => existing.value = tag.value,
+                    None => d.tags.push(tag),
+                }
+            }
+            if d.tags.len() > 50 {
+                return Err(ApiError::bad_request("LimitExceeded", "A resource can have at most 50 tags."));
+            }
+            Ok(json!({}))
+        })
+    }
+
+    pub fn untag(&self, arn: &str, keys: &[String]) -> Result<Value, ApiError> {
+        self.change(|all| {
+            let name = Self::named_by(all, arn)?.to_string();
+            if let Some(d) = all.get_mut(&name) {
+                d.tags.retain(|t| !keys.contains(&t.key));
+            }
+            Ok(json!({}))
+        })
+    }
+
+    pub fn list_tags(&self, arn: &str) -> Result<Value, ApiError> {
+        let all = self.lock();
+        let name = Self::named_by(&all, arn)?;
+        Ok(json!({ "Tags": all.get(name).map(|d| d.tags.clone()).unwrap_or_default() }))
     }
 
     pub fn get(&self, input: GetInput) -> Result<Value, ApiError> {

@@ -161,9 +161,21 @@ impl CloudWatch {
             "DisableAlarmActions" => {
                 alarms.at(now).mutate(|book| manage::set_actions_enabled(book, input.parse()?, false))
             }
-            "TagResource" => alarms.at(now).mutate(|book| manage::tag_resource(book, input.parse()?)),
-            "UntagResource" => alarms.at(now).mutate(|book| manage::untag_resource(book, input.parse()?)),
-            "ListTagsForResource" => manage::list_tags(&alarms.at(now).book(), input.parse()?),
+            "TagResource" | "UntagResource" | "ListTagsForResource" => {
+                let input: manage::TagsInput = input.parse()?;
+                match input.resource_arn.as_deref().filter(|arn| arn.contains(":dashboard/")) {
+                    Some(arn) => match operation {
+                        "TagResource" => self.dashboards.tag(arn, input.tags),
+                        "UntagResource" => self.dashboards.untag(arn, &input.tag_keys),
+                        _ => self.dashboards.list_tags(arn),
+                    },
+                    None => match operation {
+                        "TagResource" => alarms.at(now).mutate(|book| manage::tag_resource(book, input)),
+                        "UntagResource" => alarms.at(now).mutate(|book| manage::untag_resource(book, input)),
+                        _ => manage::list_tags(&alarms.at(now).book(), input),
+                    },
+                }
+            }
             other => Err(ApiError::unknown_operation(other)),
         }
     }

@@ -94,14 +94,20 @@ mod tests {
 
     #[test]
     fn a_kinesis_source_stream_publishes_read_and_delivery_metrics_with_aws_units() {
-        let stats =
-            Stats { read_records: 3, attempts: vec![1.0, 0.0, 0.0], freshness_s: Some(7.0), ..Default::default() };
+        let stats = Stats {
+            read_records: 3,
+            millis_behind: Some(250),
+            attempts: vec![1.0, 0.0, 0.0],
+            freshness_s: Some(7.0),
+            ..Default::default()
+        };
         let d = datums("orders", Shape { kinesis_source: true, backup: false }, &stats, 5_000);
         let find = |n: &str| d.iter().find(|x| x.name == n).unwrap_or_else(|| panic!("{n} published"));
         assert_eq!(find("DataReadFromKinesisStream.Records").sample, Sample::Value(3.0));
         assert_eq!(find("DeliveryToS3.Success").sample, Sample::Values(vec![(1.0, 1.0), (0.0, 2.0)]));
         assert_eq!(find("DeliveryToS3.DataFreshness").unit, "Seconds");
         assert_eq!(find("KinesisMillisBehindLatest").unit, "Milliseconds");
+        assert_eq!(find("KinesisMillisBehindLatest").sample, Sample::Value(250.0));
         assert!(d.iter().all(|x| x.dimensions == [("DeliveryStreamName".to_string(), "orders".to_string())]));
         assert!(d.iter().all(|x| !x.name.starts_with("Incoming") && !x.name.starts_with("BackupToS3")));
     }
