@@ -41,6 +41,8 @@ pub struct CloudConfig {
     pub cloudformation: super::cloudformation::settings::CloudFormationSettings,
     /// CloudWatch Logs' quotas.
     pub logs: super::logs::settings::LogsSettings,
+    /// Firehose's timings and quota.
+    pub firehose: super::firehose::settings::FirehoseSettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -65,6 +67,7 @@ impl CloudConfig {
             cloudwatch: Default::default(),
             cloudformation: Default::default(),
             logs: Default::default(),
+            firehose: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),

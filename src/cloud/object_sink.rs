@@ -10,6 +10,9 @@ pub trait ObjectSink: Send + Sync {
     /// Stores `bytes` as `bucket`/`key`, durably, before returning; the object's ETag on success,
     /// S3's error (`NoSuchBucket`, `InvalidArgument`, …) otherwise.
     fn put_object(&self, bucket: &str, key: &str, bytes: &[u8], content_type: &str) -> Result<String, ApiError>;
+
+    /// Whether `bucket`/`key` exists; `NoSuchBucket` when the bucket does not.
+    fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, ApiError>;
 }
 
 /// The handle services hold: the sink S3 installs, or a clear error before it is.
@@ -27,6 +30,13 @@ impl ObjectWriter {
     pub fn put_object(&self, bucket: &str, key: &str, bytes: &[u8], content_type: &str) -> Result<String, ApiError> {
         match self.sink.get() {
             Some(sink) => sink.put_object(bucket, key, bytes, content_type),
+            None => Err(ApiError::internal("the local S3 is not running")),
+        }
+    }
+
+    pub fn object_exists(&self, bucket: &str, key: &str) -> Result<bool, ApiError> {
+        match self.sink.get() {
+            Some(sink) => sink.object_exists(bucket, key),
             None => Err(ApiError::internal("the local S3 is not running")),
         }
     }

@@ -16,6 +16,8 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let logs = Arc::new(super::logs::Logs::new(ctx)?);
     let iam = Arc::new(super::iam::Iam::new(ctx)?);
     let s3 = Arc::new(super::s3::S3::new(ctx)?);
+    // After Kinesis and S3: it reads through their handles from the start.
+    let firehose = Arc::new(super::firehose::Firehose::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type.
         Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
@@ -29,11 +31,12 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::iam::role_provider::RoleProvider::new(&iam, ctx)),
         Arc::new(super::iam::policy_provider::PolicyProvider::new(&iam, ctx)),
         Arc::new(super::iam::managed_policy_provider::ManagedPolicyProvider::new(&iam, ctx)),
+        Arc::new(super::firehose::delivery_stream_provider::DeliveryStreamProvider::new(ctx, &firehose)),
     ]));
     let table = providers.clone();
     let lookup = Box::new(move |t: &str| table.get(t).cloned());
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, cloudformation], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

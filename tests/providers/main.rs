@@ -8,6 +8,7 @@ mod support;
 mod alarm;
 mod consumer;
 mod dashboard;
+mod delivery_stream;
 mod stream;
 
 use std::future::Future;
