@@ -134,10 +134,11 @@ pub fn expand(prefix: Option<&str>, e: &Expansion) -> String {
     let raw = prefix.unwrap_or("");
     let mut pieces = parse(raw, "Prefix").unwrap_or_else(|_| vec![Piece::Literal(raw.to_string())]);
     let has_timestamp = pieces.iter().any(|p| matches!(p, Piece::Timestamp(_)));
-    if !has_timestamp && e.error_output_type.is_none() {
-        if let Ok(p) = timestamp::compile(DEFAULT_TIMESTAMP) {
-            pieces.push(Piece::Timestamp(p));
-        }
+    if !has_timestamp
+        && e.error_output_type.is_none()
+        && let Ok(p) = timestamp::compile(DEFAULT_TIMESTAMP)
+    {
+        pieces.push(Piece::Timestamp(p));
     }
     let when = timestamp::Instant::new(e.timestamp_ms, e.time_zone);
     let mut out = String::with_capacity(raw.len() + 32);
