@@ -294,10 +294,10 @@ async fn kill_9_during_delivery_loses_nothing_and_counts_every_duplicate() {
     drop(host);
 
     if strace {
-        for round in 0..points.len() {
+        for (round, point) in points.iter().enumerate() {
             let log = trace(round).expect("traced");
             let report = sync_report(&log);
-            eprintln!("round {round} ({:?}): {report:?}", points[round]);
+            eprintln!("round {round} ({point:?}): {report:?}");
             assert_eq!(report.unsynced_objects, 0, "round {round}: an object renamed into place before it was fsynced");
             assert!(
                 report.objects_without_state_sync <= 1,
@@ -349,14 +349,15 @@ fn sync_report(log: &PathBuf) -> SyncReport {
             }
         } else if call.starts_with("rename") && call.ends_with("= 0") {
             let quoted: Vec<&str> = call.split('"').skip(1).step_by(2).collect();
-            if let [from, to] = quoted[..] {
-                if to.contains(&bucket_dir) && !to.rsplit('/').next().unwrap_or("").starts_with('.') {
-                    report.objects += 1;
-                    if !synced_tmp.contains(from) {
-                        report.unsynced_objects += 1;
-                    }
-                    awaiting_state_sync += 1;
+            if let [from, to] = quoted[..]
+                && to.contains(&bucket_dir)
+                && !to.rsplit('/').next().unwrap_or("").starts_with('.')
+            {
+                report.objects += 1;
+                if !synced_tmp.contains(from) {
+                    report.unsynced_objects += 1;
                 }
+                awaiting_state_sync += 1;
             }
         }
     }
