@@ -265,22 +265,10 @@ pub async fn virtual_cloud() -> crate::support::TestCloud {
 /// `kinesis-console deploy kds-kdf-s3` as a process, the clock moved a second at a time while it waits
 /// (a delivery stream spends a few seconds of cloud time CREATING), until it exits with CREATE_COMPLETE.
 pub async fn deploy_pattern3(cloud: &crate::support::TestCloud, stack: &str, params: &[&str]) -> Pattern3 {
-    // The local dashboard provider refuses `Tags` on AWS::CloudWatch::Dashboard, which CloudFormation
-    // accepts since it added tags to dashboards; deploy the bundled template without that one block.
-    let bundled = crate::support::bin().args(["template", "kds-kdf-s3"]).output().expect("template prints");
-    let bundled = String::from_utf8(bundled.stdout).expect("the template is UTF-8");
-    let (head, tail) =
-        bundled.split_once("      DashboardName: !Sub '${AWS::StackName}-dashboard'\n").expect("the dashboard");
-    let tail = tail.split_once("      DashboardBody:").map(|(_, rest)| rest).expect("the dashboard body");
-    let file = cloud.data_dir().join(format!("{stack}.yaml"));
-    let template =
-        format!("{head}      DashboardName: !Sub '${{AWS::StackName}}-dashboard'\n      DashboardBody:{tail}");
-    std::fs::write(&file, template).expect("template written");
     let mut cmd = crate::support::bin();
     cmd.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "--data-dir"])
         .arg(cloud.data_dir().join("console"))
-        .args(["deploy", "kds-kdf-s3", "--stack-name", stack, "--template-file"])
-        .arg(&file);
+        .args(["deploy", "kds-kdf-s3", "--stack-name", stack]);
     for p in params {
         cmd.args(["-p", p]);
     }

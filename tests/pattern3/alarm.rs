@@ -3,8 +3,7 @@
 //! stack's `kdf-data-freshness` alarm goes to ALARM; with the faults off every record arrives exactly
 //! once and the alarm returns to OK. Time moves only through the virtual clock.
 
-mod firehose_support;
-mod support;
+use crate::{firehose_support, support};
 
 use std::time::Duration;
 

@@ -12,8 +12,7 @@
 //! Firehose state file (`firehose/firehose.redb`, where positions are committed) followed it before the
 //! kill. A power cut between the two is the case this test cannot produce; the trace shows it is covered.
 
-mod firehose_support;
-mod support;
+use crate::{firehose_support, support};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -3,8 +3,7 @@
 //! per-shard order, under the template's Hive-style prefixes, objects cut by the 1 MiB size hint before
 //! compression); then the aws CLI, `objects` and the dashboard see what the stack made.
 
-mod firehose_support;
-mod support;
+use crate::{firehose_support, support};
 
 use std::collections::BTreeSet;
 use std::time::Duration;
