@@ -233,14 +233,18 @@ async fn kill_at(host: Host, dir: &Path, point: KillPoint) {
         KillPoint::DuringDelivery => {
             let before = object_files(dir);
             let admin = host.admin();
-            let advancing = tokio::spawn(async move { admin.post("clock", json!({ "advance_ms": 61_000 })).await });
+            let mut advancing = tokio::spawn(async move { admin.post("clock", json!({ "advance_ms": 61_000 })).await });
             let deadline = Instant::now() + Duration::from_secs(30);
-            while object_files(dir) == before && !advancing.is_finished() {
+            // Waits on the advance itself, looking for a new object file each millisecond it has not ended.
+            let mut advanced = false;
+            while object_files(dir) == before && !advanced {
                 assert!(Instant::now() < deadline, "no object written within 30 s of the advance");
-                tokio::time::sleep(Duration::from_millis(1)).await;
+                advanced = tokio::time::timeout(Duration::from_millis(1), &mut advancing).await.is_ok();
             }
             host.sigkill();
-            let _ = advancing.await;
+            if !advanced {
+                let _ = advancing.await;
+            }
         }
     }
     host.kill_and_wait();

@@ -273,14 +273,7 @@ pub async fn deploy_pattern3(cloud: &crate::support::TestCloud, stack: &str, par
         cmd.args(["-p", p]);
     }
     cloud.as_client(&mut cmd).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("deploy starts");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while child.try_wait().expect("deploy is waited on").is_none() {
-        assert!(std::time::Instant::now() < deadline, "deploy of {stack} did not end within 120 s");
-        cloud.advance_settled(std::time::Duration::from_secs(1)).await;
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let out = child.wait_with_output().expect("deploy output");
+    let out = cloud.run_advancing(cmd, std::time::Duration::from_secs(120)).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "deploy {stack} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("CREATE_COMPLETE"), "deploy reports the stack complete:\n{stdout}");

@@ -146,6 +146,22 @@ impl TestCloud {
             .expect("the cloud's background work catches up with the clock within 10 s");
     }
 
+    /// Runs `cmd` (a client of this cloud) to its end, moving the virtual clock a second each time
+    /// 50 ms of waiting on the process's exit pass without it (a deploy waits on cloud-time
+    /// transitions). Fails when it has not ended after `limit` of wall time.
+    pub async fn run_advancing(&self, cmd: Command, limit: Duration) -> Output {
+        let output = tokio::process::Command::from(cmd).output();
+        tokio::pin!(output);
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Ok(done) = tokio::time::timeout(Duration::from_millis(50), &mut output).await {
+                return done.expect("the command runs");
+            }
+            assert!(Instant::now() < deadline, "the command did not end within {limit:?}");
+            self.advance_settled(Duration::from_secs(1)).await;
+        }
+    }
+
     /// `aws` CLI with this cloud's endpoint and credentials; `None` when the CLI is not installed
     /// (outside CI only: under CI=true its absence fails the test).
     pub fn aws(&self, args: &[&str]) -> Option<Output> {
