@@ -5,6 +5,7 @@
 //! describes. `registry.rs` lists the providers in one table; CloudFormation looks types up there and
 //! fails a resource whose type has no provider with "Resource type X is not supported by the local cloud".
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -191,6 +192,28 @@ pub trait ResourceProvider: Send + Sync + 'static {
     /// Deletes the resource. A resource already gone is not an error (CloudFormation's delete is
     /// idempotent: a rollback may delete what a crash half-created).
     fn delete(&self, physical_id: String, request: ResourceRequest) -> BoxFuture<'_, Result<(), ProviderError>>;
+}
+
+/// A resource's tags: the stack's propagated ones without `aws:` keys (the services' own), then the
+/// resource's `Tags` property, which wins; as a tag map.
+pub fn tag_map(props: &Properties, stack_tags: &[(String, String)]) -> Result<BTreeMap<String, String>, ProviderError> {
+    // `aws:` keys are the service's own; callers (CloudFormation included) cannot set them.
+    let mut out: BTreeMap<String, String> =
+        stack_tags.iter().filter(|(k, _)| !k.starts_with("aws:")).cloned().collect();
+    match props.get("Tags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for t in list {
+                let (Some(k), Some(v)) = (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str))
+                else {
+                    return Err(ProviderError::invalid_property("Tags", "each tag needs a Key and a Value"));
+                };
+                out.insert(k.to_string(), v.to_string());
+            }
+        }
+        Some(_) => return Err(ProviderError::invalid_property("Tags", "expected type: JSONArray")),
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

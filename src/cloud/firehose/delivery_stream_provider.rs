@@ -16,7 +16,7 @@ use super::model::stream_arn;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
 use crate::cloud::resource_provider::{
-    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known, tag_map,
 };
 use crate::cloud::service::BoxFuture;
 
@@ -177,22 +177,7 @@ impl DeliveryStreamProvider {
 }
 
 fn tag_pairs(request: &ResourceRequest) -> Result<Vec<(String, String)>, ProviderError> {
-    let mut out: BTreeMap<String, String> =
-        request.tags.iter().filter(|(k, _)| !k.starts_with("aws:")).cloned().collect();
-    match request.properties.get("Tags") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(list)) => {
-            for t in list {
-                let (Some(k), Some(v)) = (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str))
-                else {
-                    return Err(ProviderError::invalid_property("Tags", "each tag needs a Key and a Value"));
-                };
-                out.insert(k.to_string(), v.to_string());
-            }
-        }
-        Some(_) => return Err(ProviderError::invalid_property("Tags", "expected type: JSONArray")),
-    }
-    Ok(out.into_iter().collect())
+    Ok(tag_map(&request.properties, &request.tags)?.into_iter().collect())
 }
 
 fn tags(request: &ResourceRequest) -> Result<Value, ProviderError> {

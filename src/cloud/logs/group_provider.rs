@@ -2,7 +2,6 @@
 //! (AWS's allowed values), Tags; `Ref` is the name, `Fn::GetAtt Arn` the group's ARN ending in `:*`.
 //! A new LogGroupName replaces the group; retention and tags update in place.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -13,7 +12,9 @@ use super::op::Op;
 use super::state::LogState;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, tag_map,
+};
 use crate::cloud::service::BoxFuture;
 
 pub struct LogGroupProvider {
@@ -44,27 +45,6 @@ fn retention(props: &Properties) -> Result<Option<u32>, ProviderError> {
             }
         }
     }
-}
-
-/// The template's Tags followed by the stack's, as a Logs tag map.
-pub fn tag_map(props: &Properties, stack_tags: &[(String, String)]) -> Result<BTreeMap<String, String>, ProviderError> {
-    // `aws:` keys are the service's own; callers (CloudFormation included) cannot set them.
-    let mut out: BTreeMap<String, String> =
-        stack_tags.iter().filter(|(k, _)| !k.starts_with("aws:")).cloned().collect();
-    match props.get("Tags") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(list)) => {
-            for t in list {
-                let (Some(k), Some(v)) = (t.get("Key").and_then(Value::as_str), t.get("Value").and_then(Value::as_str))
-                else {
-                    return Err(ProviderError::invalid_property("Tags", "each tag needs a Key and a Value"));
-                };
-                out.insert(k.to_string(), v.to_string());
-            }
-        }
-        Some(_) => return Err(ProviderError::invalid_property("Tags", "expected type: JSONArray")),
-    }
-    Ok(out)
 }
 
 fn provisioned(request: &ResourceRequest, name: &str) -> Provisioned {
