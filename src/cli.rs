@@ -51,6 +51,9 @@ pub struct GlobalArgs {
     /// Refuse every action that changes anything.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Draw charts with blocks and ASCII instead of braille (terminals or fonts without braille).
+    #[arg(long, global = true)]
+    pub ascii: bool,
     /// Log level for the log file (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,

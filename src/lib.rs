@@ -10,6 +10,7 @@ pub mod logging;
 pub mod paths;
 pub mod patterns;
 pub mod target;
+pub mod ui;
 
 /// The console's version, as it appears in stack tags and `info`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

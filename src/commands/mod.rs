@@ -32,11 +32,6 @@ pub fn main(cli: Cli) -> ExitCode {
             None
         }
     };
-    let Some(command) = cli.command else {
-        let _ = Cli::command().print_help();
-        println!();
-        return ExitCode::SUCCESS;
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -45,6 +40,16 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let global = cli.global;
+    let Some(command) = cli.command else {
+        // No subcommand: the console itself on a terminal; help where there is none (a pipe, a script).
+        if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin())
+        {
+            let _ = Cli::command().print_help();
+            println!();
+            return ExitCode::SUCCESS;
+        }
+        return finish(runtime.block_on(crate::ui::run(&global, &paths)));
+    };
     let result = runtime.block_on(async move {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
@@ -69,6 +74,10 @@ pub fn main(cli: Cli) -> ExitCode {
             }
         }
     });
+    finish(result)
+}
+
+fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {

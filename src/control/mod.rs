@@ -1,9 +1,11 @@
 //! SDK-side operations shared by the CLI and the TUI. The read-only guard lives here so both
 //! front ends refuse mutating actions the same way.
 
+pub mod alarms;
 pub mod dashboard;
 pub mod objects;
 pub mod stacks;
+pub mod streams;
 
 #[derive(Debug, thiserror::Error)]
 #[error("refusing to {action}: the console runs with --read-only")]

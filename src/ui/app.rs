@@ -1,0 +1,312 @@
+//! The console's state and its one `update`: every action goes through it, and it answers with the
+//! requests to start. Nothing else changes state; drawing only reads it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::{Action, Data, Loaded, Request, Source};
+use super::config::{ChartStyle, Config};
+use super::header::HeaderInfo;
+use super::palette::Palette;
+use super::theme::Theme;
+use super::view::{KeyHelp, Outcome, View};
+use super::views::{self, Route};
+
+/// A request to start, with the generation its answer must carry to be taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub source: Source,
+    pub generation: u64,
+    pub request: Request,
+}
+
+/// What the keyboard is typing into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// `/`: the filter being typed (applied as it is typed).
+    Filter(String),
+    /// `:`: a command being typed.
+    Palette(Palette),
+}
+
+pub struct App {
+    pub header: HeaderInfo,
+    pub theme: Theme,
+    pub ascii: bool,
+    pub config: Config,
+    /// The views, home first: the breadcrumbs. Never empty.
+    pub views: Vec<Box<dyn View>>,
+    pub mode: Mode,
+    generations: HashMap<Source, u64>,
+    pub in_flight: BTreeSet<Source>,
+    /// The last error and when it came (wall ms); cleared by the next key.
+    pub last_error: Option<String>,
+    pub size: (u16, u16),
+    pub now_ms: i64,
+    last_refresh_ms: i64,
+    pub spinner: usize,
+    /// Names seen in answers, for the palette's completion.
+    pub names: Names,
+    pub quit: bool,
+    /// Something drawn changed since the last frame.
+    pub dirty: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub dashboards: Vec<String>,
+    pub streams: Vec<String>,
+    pub alarms: Vec<String>,
+    pub stacks: Vec<String>,
+}
+
+/// The keys the shell answers in every view.
+pub fn shell_keys() -> Vec<KeyHelp> {
+    vec![
+        KeyHelp::new(":", "command palette (Tab completes)"),
+        KeyHelp::new("/", "filter"),
+        KeyHelp::new("?", "help"),
+        KeyHelp::new("Esc", "back"),
+        KeyHelp::new("r", "refresh now"),
+        KeyHelp::new("q, Ctrl-C", "quit"),
+    ]
+}
+
+impl App {
+    pub fn new(header: HeaderInfo, config: Config, color: bool, ascii: bool, now_ms: i64) -> App {
+        let theme = Theme::new(config.theme, color);
+        let ascii = ascii || config.chart_style == ChartStyle::Ascii;
+        App {
+            header,
+            theme,
+            ascii,
+            config,
+            views: vec![views::open(Route::Home)],
+            mode: Mode::Normal,
+            generations: HashMap::new(),
+            in_flight: BTreeSet::new(),
+            last_error: None,
+            size: (80, 24),
+            now_ms,
+            last_refresh_ms: now_ms,
+            spinner: 0,
+            names: Names::default(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The jobs to start when the console opens: the header's identity and the home view's data.
+    pub fn start(&mut self) -> Vec<Job> {
+        let mut requests = self.top().requests();
+        if self.header.is_aws() {
+            requests.push(Request::Identity);
+        }
+        self.jobs(requests)
+    }
+
+    pub fn top(&self) -> &dyn View {
+        self.views.last().map(|v| v.as_ref()).unwrap_or_else(|| unreachable!("the home view is never popped"))
+    }
+
+    fn top_mut(&mut self) -> &mut Box<dyn View> {
+        self.views.last_mut().unwrap_or_else(|| unreachable!("the home view is never popped"))
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Job> {
+        match action {
+            Action::Key(key) => {
+                self.dirty = true;
+                self.last_error = None;
+                self.on_key(key)
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                self.dirty = true;
+                Vec::new()
+            }
+            Action::Tick(now) => self.on_tick(now),
+            Action::Loaded(loaded) => {
+                self.on_loaded(loaded);
+                Vec::new()
+            }
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    /// Turns requests into jobs, each the newest of its source.
+    pub fn jobs(&mut self, requests: Vec<Request>) -> Vec<Job> {
+        requests
+            .into_iter()
+            .map(|request| {
+                let source = request.source();
+                let generation = self.generations.entry(source.clone()).or_default();
+                *generation += 1;
+                self.in_flight.insert(source.clone());
+                Job { source, generation: *generation, request }
+            })
+            .collect()
+    }
+
+    fn on_loaded(&mut self, loaded: Loaded) {
+        if self.generations.get(&loaded.source) != Some(&loaded.generation) {
+            // A newer request for this source is in flight, or its view has gone: this answer is stale.
+            return;
+        }
+        self.in_flight.remove(&loaded.source);
+        self.dirty = true;
+        match loaded.result {
+            Ok(data) => {
+                self.learn(&data);
+                for view in self.views.iter_mut() {
+                    view.on_data(&loaded.source, &data);
+                }
+            }
+            Err(message) => {
+                for view in self.views.iter_mut() {
+                    view.on_error(&loaded.source, &message);
+                }
+                self.last_error = Some(message);
+            }
+        }
+    }
+
+    fn learn(&mut self, data: &Data) {
+        match data {
+            Data::Identity { account } => self.header.account = Some(account.clone()),
+            Data::Dashboards(d) => self.names.dashboards = d.iter().map(|e| e.name.clone()).collect(),
+            Data::Streams(s) => self.names.streams = s.iter().map(|e| e.name.clone()).collect(),
+            Data::Alarms(a) => self.names.alarms = a.iter().map(|e| e.name.clone()).collect(),
+            Data::Stacks(s) => self.names.stacks = s.iter().map(|e| e.name.clone()).collect(),
+            _ => {}
+        }
+    }
+
+    fn on_tick(&mut self, now: i64) -> Vec<Job> {
+        self.now_ms = now;
+        if !self.in_flight.is_empty() {
+            self.spinner = self.spinner.wrapping_add(1);
+            self.dirty = true;
+        }
+        let every = self.config.refresh_secs.map(|s| s as i64 * 1000).or(self.top().refresh_every_ms());
+        match every {
+            Some(every) if now - self.last_refresh_ms >= every => self.refresh(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn refresh(&mut self) -> Vec<Job> {
+        self.last_refresh_ms = self.now_ms;
+        let requests = self.top().requests();
+        // A source already loading keeps its request: refreshing must not starve a slow answer.
+        let requests = requests.into_iter().filter(|r| !self.in_flight.contains(&r.source())).collect();
+        self.jobs(requests)
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Job> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return Vec::new();
+        }
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Filter(text) => self.on_filter_key(text, key),
+            Mode::Palette(palette) => self.on_palette_key(palette, key),
+            Mode::Normal => self.on_normal_key(key),
+        }
+    }
+
+    fn on_normal_key(&mut self, key: KeyEvent) -> Vec<Job> {
+        match self.top_mut().on_key(&key) {
+            Outcome::Changed => return Vec::new(),
+            Outcome::Requests(r) => return self.jobs(r),
+            Outcome::Push(view) => return self.push(view),
+            Outcome::Back => return self.back(),
+            Outcome::Ignored => {}
+        }
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Esc => return self.back(),
+            KeyCode::Char(':') => self.mode = Mode::Palette(Palette::default()),
+            KeyCode::Char('/') => self.mode = Mode::Filter(String::new()),
+            KeyCode::Char('?') => {
+                let keys = [self.top().keys(), shell_keys()].concat();
+                return self.push(views::open(Route::Help(keys)));
+            }
+            KeyCode::Char('r') => return self.refresh(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_filter_key(&mut self, mut text: String, key: KeyEvent) -> Vec<Job> {
+        match key.code {
+            KeyCode::Esc => {
+                self.top_mut().set_filter("");
+                return Vec::new();
+            }
+            KeyCode::Enter => return Vec::new(),
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        self.top_mut().set_filter(&text);
+        self.mode = Mode::Filter(text);
+        Vec::new()
+    }
+
+    fn on_palette_key(&mut self, mut palette: Palette, key: KeyEvent) -> Vec<Job> {
+        match key.code {
+            KeyCode::Esc => Vec::new(),
+            KeyCode::Enter => match palette.command(&self.names) {
+                Ok(Some(route)) => self.push(views::open(route)),
+                Ok(None) => {
+                    self.quit = true;
+                    Vec::new()
+                }
+                Err(message) => {
+                    self.last_error = Some(message);
+                    Vec::new()
+                }
+            },
+            _ => {
+                palette.on_key(&key, &self.names);
+                self.mode = Mode::Palette(palette);
+                Vec::new()
+            }
+        }
+    }
+
+    fn push(&mut self, view: Box<dyn View>) -> Vec<Job> {
+        let requests = view.requests();
+        self.views.push(view);
+        self.last_refresh_ms = self.now_ms;
+        self.jobs(requests)
+    }
+
+    fn back(&mut self) -> Vec<Job> {
+        if self.views.len() > 1
+            && let Some(gone) = self.views.pop()
+        {
+            // Answers for the view that went are no longer wanted: its sources are forgotten, so a
+            // late answer is dropped rather than shown.
+            let keep: BTreeSet<Source> = self.views.iter().flat_map(|v| v.requests()).map(|r| r.source()).collect();
+            for source in gone.requests().iter().map(Request::source).filter(|s| !keep.contains(s)) {
+                self.in_flight.remove(&source);
+                self.generations.remove(&source);
+            }
+        }
+        Vec::new()
+    }
+
+    /// The breadcrumbs, home first.
+    pub fn crumbs(&self) -> Vec<String> {
+        self.views.iter().map(|v| v.crumb()).collect()
+    }
+}

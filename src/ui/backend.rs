@@ -1,0 +1,96 @@
+//! Requests answered through the SDK clients of one connection: the same calls on the local cloud,
+//! an endpoint or AWS. Errors become one human sentence.
+
+use std::sync::Arc;
+
+use super::action::{DashboardData, Data, Request};
+use super::jobs::{Answer, Fetch};
+use crate::control::dashboard::{PeriodRule, TimeRange, fetch};
+use crate::control::{alarms, stacks, streams};
+use crate::target::Connection;
+
+pub struct SdkBackend {
+    conn: Arc<Connection>,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    kinesis: aws_sdk_kinesis::Client,
+    cloudformation: aws_sdk_cloudformation::Client,
+    sts: aws_sdk_sts::Client,
+    log_file: std::path::PathBuf,
+}
+
+impl SdkBackend {
+    pub fn new(conn: Arc<Connection>, log_file: std::path::PathBuf) -> SdkBackend {
+        SdkBackend {
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conn.sdk),
+            kinesis: aws_sdk_kinesis::Client::new(&conn.sdk),
+            cloudformation: aws_sdk_cloudformation::Client::new(&conn.sdk),
+            sts: aws_sdk_sts::Client::new(&conn.sdk),
+            conn,
+            log_file,
+        }
+    }
+
+    /// The period rule of this target: AWS keeps standard metrics at one minute; the local cloud
+    /// keeps seconds.
+    fn period_rule(&self) -> PeriodRule {
+        if self.conn.local.is_some() { PeriodRule::Local } else { PeriodRule::Aws }
+    }
+}
+
+fn human(e: anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+impl Fetch for SdkBackend {
+    fn fetch(&self, request: Request) -> Answer {
+        let conn = self.conn.clone();
+        let (cw, kinesis, cfn, sts) =
+            (self.cloudwatch.clone(), self.kinesis.clone(), self.cloudformation.clone(), self.sts.clone());
+        let rule = self.period_rule();
+        let log_file = self.log_file.clone();
+        Box::pin(async move {
+            match request {
+                Request::Identity => {
+                    let out = sts.get_caller_identity().send().await.map_err(|e| human(e.into()))?;
+                    Ok(Data::Identity { account: out.account().unwrap_or("unknown").to_string() })
+                }
+                Request::Stacks => {
+                    stacks::inspect::deployments(&cfn, &cw).await.map(Data::Stacks).map_err(|e| e.to_string())
+                }
+                Request::Streams => streams::list(&kinesis).await.map(Data::Streams).map_err(human),
+                Request::Dashboards => fetch::list_dashboards(&cw).await.map(Data::Dashboards).map_err(human),
+                Request::Alarms => {
+                    alarms::list(&cw, &alarms::AlarmFilter::default()).await.map(Data::Alarms).map_err(human)
+                }
+                Request::Dashboard { name, range_secs, end_ms } => {
+                    let end_ms = match end_ms {
+                        Some(e) => e,
+                        None => conn.now_ms().await,
+                    };
+                    let dashboard = fetch::get_dashboard(&cw, &name).await.map_err(human)?;
+                    let range = TimeRange::last(range_secs, end_ms);
+                    let (_, _, view) = fetch::refresh(&cw, &dashboard, range, rule).await.map_err(human)?;
+                    Ok(Data::Dashboard(Box::new(DashboardData { dashboard, view, end_ms, range_secs })))
+                }
+                Request::Stream { name, .. } => {
+                    streams::detail(&kinesis, &name).await.map(|d| Data::Stream(Box::new(d))).map_err(human)
+                }
+                Request::Alarm { name, range_secs } => {
+                    let end_ms = conn.now_ms().await;
+                    alarms::detail(&cw, &name, end_ms, range_secs)
+                        .await
+                        .map(|d| Data::Alarm(Box::new(d)))
+                        .map_err(human)
+                }
+                Request::ConsoleLog { lines } => {
+                    let text = tokio::fs::read_to_string(&log_file)
+                        .await
+                        .map_err(|e| format!("reading the console log {}: {e}", log_file.display()))?;
+                    let all: Vec<&str> = text.lines().collect();
+                    Ok(Data::ConsoleLog(all[all.len().saturating_sub(lines)..].iter().map(|l| l.to_string()).collect()))
+                }
+                Request::StartSample => Err("the sample stream is not available in this build".to_string()),
+            }
+        })
+    }
+}

@@ -1,0 +1,35 @@
+//! The views, and the one place that knows how to open each from a route (the palette, drill-down
+//! and help all open views through here).
+
+pub mod alarms;
+pub mod dashboard;
+pub mod help;
+pub mod home;
+pub mod log;
+pub mod stream;
+
+use super::view::{KeyHelp, View};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Home,
+    Dashboard(String),
+    Stream(String),
+    Alarms,
+    Alarm(String),
+    Log,
+    /// Help over these keys (the view it was opened from, and the shell's).
+    Help(Vec<KeyHelp>),
+}
+
+pub fn open(route: Route) -> Box<dyn View> {
+    match route {
+        Route::Home => Box::new(home::Home::default()),
+        Route::Dashboard(name) => Box::new(dashboard::DashboardScreen::new(name)),
+        Route::Stream(name) => Box::new(stream::StreamScreen::new(name)),
+        Route::Alarms => Box::new(alarms::AlarmsScreen::new(None)),
+        Route::Alarm(name) => Box::new(alarms::AlarmsScreen::new(Some(name))),
+        Route::Log => Box::new(log::LogScreen::default()),
+        Route::Help(keys) => Box::new(help::HelpScreen::new(keys)),
+    }
+}
