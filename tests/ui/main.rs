@@ -1,0 +1,10 @@
+//! The console: whole screens drawn with ratatui's `TestBackend` and snapshotted, the update
+//! function driven by actions, and the real binary in a pseudo-terminal.
+
+#[path = "../support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+mod header;
+mod render;
+mod update;
