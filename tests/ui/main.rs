@@ -2,7 +2,6 @@
 //! function driven by actions, and the real binary in a pseudo-terminal.
 
 #[path = "../support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 mod header;
