@@ -222,3 +222,61 @@ async fn the_delivery_metrics_are_published_under_the_delivery_stream_name() {
     let delivered = super::failures::stat(&env, "m-to-s3", "DeliveryToS3.Records", "Sum").await;
     assert_eq!(delivered.iter().sum::<f64>(), 10.0);
 }
+
+#[tokio::test]
+async fn with_backup_enabled_the_source_records_are_also_written_to_the_backup_bucket_and_counted() {
+    use aws_sdk_firehose::types::{
+        BufferingHints, DeliveryStreamType, ExtendedS3DestinationConfiguration, KinesisStreamSourceConfiguration,
+        S3BackupMode, S3DestinationConfiguration,
+    };
+    let env = env().await;
+    env.bucket("out").await;
+    env.bucket("raw").await;
+    let arn = env.stream("b", 1).await;
+    let backup = S3DestinationConfiguration::builder()
+        .role_arn(super::ROLE)
+        .bucket_arn("arn:aws:s3:::raw")
+        .prefix("source/")
+        .buffering_hints(BufferingHints::builder().size_in_mbs(1).interval_in_seconds(60).build())
+        .compression_format(CompressionFormat::Uncompressed)
+        .build()
+        .unwrap();
+    let destination = ExtendedS3DestinationConfiguration::builder()
+        .role_arn(super::ROLE)
+        .bucket_arn("arn:aws:s3:::out")
+        .prefix("data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/")
+        .error_output_prefix("errors/!{firehose:error-output-type}/")
+        .buffering_hints(BufferingHints::builder().size_in_mbs(1).interval_in_seconds(60).build())
+        .compression_format(CompressionFormat::Gzip)
+        .s3_backup_mode(S3BackupMode::Enabled)
+        .s3_backup_configuration(backup)
+        .build()
+        .unwrap();
+    env.fh
+        .create_delivery_stream()
+        .delivery_stream_name("b-to-s3")
+        .delivery_stream_type(DeliveryStreamType::KinesisStreamAsSource)
+        .kinesis_stream_source_configuration(
+            KinesisStreamSourceConfiguration::builder().kinesis_stream_arn(&arn).role_arn(super::ROLE).build().unwrap(),
+        )
+        .extended_s3_destination_configuration(destination)
+        .send()
+        .await
+        .expect("CreateDeliveryStream with a backup");
+    env.seconds(1).await;
+    assert_eq!(env.status("b-to-s3").await, "ACTIVE");
+    let want = lines("bk", 40);
+    env.put("b", "k", &want).await;
+    env.seconds(62).await;
+    assert_once_in_order(&env.lines("out", "data/").await, &want);
+    let backed_up = env.objects("raw", "source/").await;
+    assert!(!backed_up.is_empty(), "the backup bucket received objects");
+    for (key, _) in &backed_up {
+        assert!(key.contains("/b-to-s3-1-") && !key.ends_with(".gz"), "uncompressed, named as Firehose names: {key}");
+    }
+    assert_once_in_order(&env.lines("raw", "source/").await, &want);
+    let counted = super::failures::stat(&env, "b-to-s3", "BackupToS3.Records", "Sum").await;
+    assert_eq!(counted.iter().sum::<f64>(), 40.0, "BackupToS3.Records counts the backed-up records");
+    let success = super::failures::stat(&env, "b-to-s3", "BackupToS3.Success", "Average").await;
+    assert!(!success.is_empty() && success.iter().all(|v| *v == 1.0), "BackupToS3.Success: {success:?}");
+}
