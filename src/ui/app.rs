@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::{Action, Data, Loaded, Request, Source};
 use super::config::{ChartStyle, Config};
 use super::header::HeaderInfo;
+use super::keymap::{KeyMap, ShellAction};
 use super::palette::Palette;
 use super::theme::Theme;
 use super::view::{KeyHelp, Outcome, View};
@@ -36,6 +37,7 @@ pub struct App {
     pub theme: Theme,
     pub ascii: bool,
     pub config: Config,
+    pub keymap: KeyMap,
     /// The views, home first: the breadcrumbs. Never empty.
     pub views: Vec<Box<dyn View>>,
     pub mode: Mode,
@@ -62,27 +64,28 @@ pub struct Names {
     pub stacks: Vec<String>,
 }
 
-/// The keys the shell answers in every view.
+/// The keys the shell answers in every view, with the default bindings.
 pub fn shell_keys() -> Vec<KeyHelp> {
-    vec![
-        KeyHelp::new(":", "command palette (Tab completes)"),
-        KeyHelp::new("/", "filter"),
-        KeyHelp::new("?", "help"),
-        KeyHelp::new("Esc", "back"),
-        KeyHelp::new("r", "refresh now"),
-        KeyHelp::new("q, Ctrl-C", "quit"),
-    ]
+    keys_of(&KeyMap::default())
+}
+
+fn keys_of(map: &KeyMap) -> Vec<KeyHelp> {
+    map.help().into_iter().map(|(key, what)| KeyHelp::new(&key, what)).collect()
 }
 
 impl App {
+    /// The app with the config's key overrides, which `KeyMap::new` has validated (an invalid
+    /// override falls back to the defaults here; the config loader reports it first).
     pub fn new(header: HeaderInfo, config: Config, color: bool, ascii: bool, now_ms: i64) -> App {
         let theme = Theme::new(config.theme, color);
+        let keymap = KeyMap::new(&config.keys).unwrap_or_default();
         let ascii = ascii || config.chart_style == ChartStyle::Ascii;
         App {
             header,
             theme,
             ascii,
             config,
+            keymap,
             views: vec![views::open(Route::Home)],
             mode: Mode::Normal,
             generations: HashMap::new(),
@@ -228,17 +231,17 @@ impl App {
             Outcome::Back => return self.back(),
             Outcome::Ignored => {}
         }
-        match key.code {
-            KeyCode::Char('q') => self.quit = true,
-            KeyCode::Esc => return self.back(),
-            KeyCode::Char(':') => self.mode = Mode::Palette(Palette::default()),
-            KeyCode::Char('/') => self.mode = Mode::Filter(String::new()),
-            KeyCode::Char('?') => {
-                let keys = [self.top().keys(), shell_keys()].concat();
+        match self.keymap.action(&key) {
+            Some(ShellAction::Quit) => self.quit = true,
+            Some(ShellAction::Back) => return self.back(),
+            Some(ShellAction::Palette) => self.mode = Mode::Palette(Palette::default()),
+            Some(ShellAction::Filter) => self.mode = Mode::Filter(String::new()),
+            Some(ShellAction::Help) => {
+                let keys = [self.top().keys(), self.shell_keys()].concat();
                 return self.push(views::open(Route::Help(keys)));
             }
-            KeyCode::Char('r') => return self.refresh(),
-            _ => {}
+            Some(ShellAction::Refresh) => return self.refresh(),
+            None => {}
         }
         Vec::new()
     }
@@ -303,6 +306,11 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// The shell's keys as this session binds them.
+    pub fn shell_keys(&self) -> Vec<KeyHelp> {
+        keys_of(&self.keymap)
     }
 
     /// The breadcrumbs, home first.

@@ -9,6 +9,7 @@ pub mod config;
 pub mod event_loop;
 pub mod header;
 pub mod jobs;
+pub mod keymap;
 pub mod palette;
 pub mod screen;
 pub mod terminal;
