@@ -5,5 +5,6 @@
 mod support;
 
 mod header;
+mod pty;
 mod render;
 mod update;
