@@ -6,5 +6,6 @@ mod support;
 
 mod header;
 mod pty;
+mod pty_console;
 mod render;
 mod update;
