@@ -175,26 +175,33 @@ mod tests {
         }
     }
 
-    async fn run_with(events: Vec<Event>, panicked: fn() -> bool) -> anyhow::Result<()> {
+    /// Runs the loop over `events`, then a terminal that stays silent.
+    async fn run_with(events: Vec<io::Result<Event>>, panicked: fn() -> bool) -> anyhow::Result<()> {
         let header =
             HeaderInfo { target: Target::Local { data_dir: "/tmp/kc".into() }, read_only: false, account: None };
         let mut app = App::new(header, Config::default(), false, false, 0);
         let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
         let mut jobs = Jobs::new(Arc::new(Silent), tx);
         let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
-        let events = stream::iter(events.into_iter().map(Ok)).chain(stream::pending());
+        let events = stream::iter(events).chain(stream::pending());
         let run = run_until(&mut terminal, &mut app, &mut jobs, &mut answers, events, false, panicked);
         tokio::time::timeout(Duration::from_secs(10), run).await.expect("the loop ends")
     }
 
-    fn key(code: KeyCode, modifiers: KeyModifiers) -> Event {
-        Event::Key(KeyEvent::new(code, modifiers))
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> io::Result<Event> {
+        Ok(Event::Key(KeyEvent::new(code, modifiers)))
     }
 
     #[tokio::test]
     async fn q_and_ctrl_c_end_the_loop_cleanly() {
         run_with(vec![key(KeyCode::Char('q'), KeyModifiers::NONE)], || false).await.expect("q quits");
         run_with(vec![key(KeyCode::Char('c'), KeyModifiers::CONTROL)], || false).await.expect("Ctrl-C quits");
+    }
+
+    #[tokio::test]
+    async fn a_terminal_that_fails_ends_the_loop_with_an_error() {
+        let err = run_with(vec![Err(io::Error::other("the tty went away"))], || false).await.expect_err("an error");
+        assert_eq!(format!("{err:#}"), "reading the terminal: the tty went away");
     }
 
     #[tokio::test]
