@@ -11,9 +11,12 @@
 //! counts the bytes it wrote to the terminal; the `local serve` process's CPU is shown beside.
 //!
 //! How it compares: k9s and bottom poll on a timer (every 1–2 s by default) and redraw the whole screen
-//! each time. This console redraws only when an answer or a key changed its state, and a dashboard
-//! asks for data once per refresh (one GetMetricData call), so between refreshes it sleeps on its
-//! event loop; the bytes written show what each redraw costs the terminal.
+//! each time. This console wakes on a 250 ms tick only to turn the spinner and see whether a refresh
+//! is due, and draws only when an answer or a key changed its state — and then ratatui writes only
+//! the cells that differ; a dashboard asks for data once per refresh (one GetMetricData call). The
+//! bytes written show what its redraws cost the terminal. Measured on a debug build, 2 cores, 30 s
+//! windows: about 0.2–0.3 % of a core on the home view and with the dashboard open, a few bytes a
+//! second written.
 
 #[path = "../../tests/ui/pty_console.rs"]
 mod pty_console;

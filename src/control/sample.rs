@@ -141,7 +141,10 @@ pub fn dashboard_body(stream: &str, region: &str) -> Value {
         })
     };
     json!({
+        // Five minutes at 1-second points, and each graph's own period obeyed ("auto", the default,
+        // would let CloudWatch's console coarsen it to the range).
         "start": "-PT5M",
+        "periodOverride": "inherit",
         "widgets": [
             {
                 "type": "text", "x": 0, "y": 0, "width": 24, "height": 1,
