@@ -71,3 +71,16 @@ fn sigterm_ends_the_console_with_the_terminal_restored() {
     assert!(!alternate, "the alternate screen is left");
     assert!(!hidden, "the cursor is shown again");
 }
+
+#[test]
+fn ctrl_c_ends_the_console_with_the_terminal_restored() {
+    let dir = data_dir();
+    let mut console = Console::start(dir.path(), &[]);
+    home(&console);
+    // In raw mode Ctrl-C reaches the console as a key (byte 0x03), not as SIGINT.
+    console.press("\x03");
+    let (status, alternate, hidden) = console.wait_exit();
+    assert!(status.success(), "Ctrl-C quits with status 0, not {status:?}");
+    assert!(!alternate, "the alternate screen is left");
+    assert!(!hidden, "the cursor is shown again");
+}
