@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::Access;
-use crate::target::Connection;
+use crate::target::{Connection, Target};
 
 /// The stream and the dashboard share this name.
 pub const NAME: &str = "kinesis-console-sample";
@@ -65,14 +65,18 @@ impl Drop for Feeder {
 /// Why the sample is refused on this connection, if it is.
 pub fn refusal(conn: &Connection, access: Access) -> anyhow::Result<()> {
     access.check("create the sample stream")?;
-    if conn.local.is_none() {
-        anyhow::bail!(
-            "the sample stream runs only on the local cloud: on {} it would create a stream and a dashboard \
-             that are billed; open the console without --target aws or --endpoint-url to try it",
-            conn.target
-        );
+    if conn.local.is_some() {
+        return Ok(());
     }
-    Ok(())
+    let why = match &conn.target {
+        Target::Aws { .. } => "it would create a stream and a dashboard billed to the account",
+        _ => "it would create a stream and a dashboard on a cloud this console does not host",
+    };
+    anyhow::bail!(
+        "the sample stream runs only on the local cloud: on {} {why}; open the console without --target aws \
+         or --endpoint-url to try it",
+        conn.target
+    )
 }
 
 /// Creates what is missing (the stream, the dashboard) and starts feeding unless `feeder` already
@@ -268,7 +272,7 @@ mod tests {
     use crate::cloud::attach::Attached;
     use crate::cloud::clock::ClockMode;
     use crate::cloud::{CloudConfig, LocalCredentials, RunningCloud};
-    use crate::target::{Target, local_sdk_config};
+    use crate::target::local_sdk_config;
 
     async fn cloud(dir: &std::path::Path) -> RunningCloud {
         let mut config = CloudConfig::ephemeral(dir);
