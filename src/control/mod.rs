@@ -4,6 +4,7 @@
 pub mod alarms;
 pub mod dashboard;
 pub mod objects;
+pub mod sample;
 pub mod stacks;
 pub mod streams;
 

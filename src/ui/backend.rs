@@ -6,7 +6,8 @@ use std::sync::Arc;
 use super::action::{DashboardData, Data, Request};
 use super::jobs::{Answer, Fetch};
 use crate::control::dashboard::{PeriodRule, TimeRange, fetch};
-use crate::control::{alarms, stacks, streams};
+use crate::control::sample::{self, Feeder};
+use crate::control::{Access, alarms, stacks, streams};
 use crate::target::Connection;
 
 pub struct SdkBackend {
@@ -16,10 +17,13 @@ pub struct SdkBackend {
     cloudformation: aws_sdk_cloudformation::Client,
     sts: aws_sdk_sts::Client,
     log_file: std::path::PathBuf,
+    access: Access,
+    /// The sample's feeder, started by the first `StartSample`, stopped when the backend goes.
+    sample: Arc<tokio::sync::Mutex<Option<Feeder>>>,
 }
 
 impl SdkBackend {
-    pub fn new(conn: Arc<Connection>, log_file: std::path::PathBuf) -> SdkBackend {
+    pub fn new(conn: Arc<Connection>, log_file: std::path::PathBuf, access: Access) -> SdkBackend {
         SdkBackend {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conn.sdk),
             kinesis: aws_sdk_kinesis::Client::new(&conn.sdk),
@@ -27,6 +31,8 @@ impl SdkBackend {
             sts: aws_sdk_sts::Client::new(&conn.sdk),
             conn,
             log_file,
+            access,
+            sample: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
@@ -48,6 +54,7 @@ impl Fetch for SdkBackend {
             (self.cloudwatch.clone(), self.kinesis.clone(), self.cloudformation.clone(), self.sts.clone());
         let rule = self.period_rule();
         let log_file = self.log_file.clone();
+        let (access, feeder) = (self.access, self.sample.clone());
         Box::pin(async move {
             match request {
                 Request::Identity => {
@@ -89,7 +96,9 @@ impl Fetch for SdkBackend {
                     let all: Vec<&str> = text.lines().collect();
                     Ok(Data::ConsoleLog(all[all.len().saturating_sub(lines)..].iter().map(|l| l.to_string()).collect()))
                 }
-                Request::StartSample => Err("the sample stream is not available in this build".to_string()),
+                Request::StartSample => {
+                    sample::start(&conn, access, &feeder).await.map(|s| Data::Changed(s.sentence())).map_err(human)
+                }
             }
         })
     }

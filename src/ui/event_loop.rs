@@ -49,13 +49,34 @@ where
     Ok(())
 }
 
+/// Runs until `q`, Ctrl-C, SIGTERM/SIGHUP/SIGINT, the end of the terminal's events, an error, or
+/// a panic anywhere in the process while the terminal is taken (`terminal::panicked`).
 pub async fn run<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    jobs: &mut Jobs,
+    answers: &mut UnboundedReceiver<Action>,
+    events: E,
+    sync: bool,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_until(terminal, app, jobs, answers, events, sync, super::terminal::panicked).await
+}
+
+/// `run`, with what tells of a panic given: the tests cannot raise the process's panic flag
+/// without ending every other console of the test binary.
+async fn run_until<B, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     jobs: &mut Jobs,
     answers: &mut UnboundedReceiver<Action>,
     mut events: E,
     sync: bool,
+    panicked: fn() -> bool,
 ) -> anyhow::Result<()>
 where
     B: Backend,
@@ -70,6 +91,11 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut stop = stop_signals()?;
     while !app.quit {
+        if panicked() {
+            // The hook has restored the terminal and printed the message: drawing on would land
+            // on the shell's screen.
+            anyhow::bail!("the console stopped after a panic (its message is above)");
+        }
         if app.dirty {
             frame(terminal, app, sync)?;
         }
@@ -123,4 +149,64 @@ fn stop_signals() -> io::Result<StopSignals> {
         hup: signal(SignalKind::hangup())?,
         int: signal(SignalKind::interrupt())?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use futures_util::stream;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::target::Target;
+    use crate::ui::action::Request;
+    use crate::ui::config::Config;
+    use crate::ui::header::HeaderInfo;
+    use crate::ui::jobs::{Answer, Fetch};
+
+    /// A target that never answers: the loop must end on its own exit paths, not on answers.
+    struct Silent;
+
+    impl Fetch for Silent {
+        fn fetch(&self, _request: Request) -> Answer {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    /// Runs the loop over `events`, then a terminal that stays silent.
+    async fn run_with(events: Vec<io::Result<Event>>, panicked: fn() -> bool) -> anyhow::Result<()> {
+        let header =
+            HeaderInfo { target: Target::Local { data_dir: "/tmp/kc".into() }, read_only: false, account: None };
+        let mut app = App::new(header, Config::default(), false, false, 0);
+        let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
+        let mut jobs = Jobs::new(Arc::new(Silent), tx);
+        let mut terminal = Terminal::new(TestBackend::new(80, 24))?;
+        let events = stream::iter(events).chain(stream::pending());
+        let run = run_until(&mut terminal, &mut app, &mut jobs, &mut answers, events, false, panicked);
+        tokio::time::timeout(Duration::from_secs(10), run).await.expect("the loop ends")
+    }
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> io::Result<Event> {
+        Ok(Event::Key(KeyEvent::new(code, modifiers)))
+    }
+
+    #[tokio::test]
+    async fn q_and_ctrl_c_end_the_loop_cleanly() {
+        run_with(vec![key(KeyCode::Char('q'), KeyModifiers::NONE)], || false).await.expect("q quits");
+        run_with(vec![key(KeyCode::Char('c'), KeyModifiers::CONTROL)], || false).await.expect("Ctrl-C quits");
+    }
+
+    #[tokio::test]
+    async fn a_terminal_that_fails_ends_the_loop_with_an_error() {
+        let err = run_with(vec![Err(io::Error::other("the tty went away"))], || false).await.expect_err("an error");
+        assert_eq!(format!("{err:#}"), "reading the terminal: the tty went away");
+    }
+
+    #[tokio::test]
+    async fn a_panic_elsewhere_ends_the_loop_with_an_error() {
+        let err = run_with(Vec::new(), || true).await.expect_err("a panic ends the console");
+        assert_eq!(err.to_string(), "the console stopped after a panic (its message is above)");
+    }
 }

@@ -41,7 +41,8 @@ pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode>
     let target = global.target(paths);
     let read_only = global.read_only || config.read_only;
     let conn = Arc::new(target::connect(target.clone()).await.with_context(|| format!("connecting to {target}"))?);
-    let fetch = Arc::new(backend::SdkBackend::new(conn.clone(), paths.log_file.clone()));
+    let fetch =
+        Arc::new(backend::SdkBackend::new(conn.clone(), paths.log_file.clone(), crate::control::Access { read_only }));
     let header = header::HeaderInfo { target, read_only, account: None };
     let mut app = app::App::new(header, config, color_wanted(), global.ascii, wall_ms());
     let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();

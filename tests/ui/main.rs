@@ -5,5 +5,7 @@
 mod support;
 
 mod header;
+mod pty;
+mod pty_console;
 mod render;
 mod update;
