@@ -78,12 +78,13 @@ impl App {
     pub fn new(header: HeaderInfo, config: Config, color: bool, ascii: bool, now_ms: i64) -> App {
         let theme = Theme::new(config.theme, color);
         let ascii = ascii || config.chart_style == ChartStyle::Ascii;
+        let home: Box<dyn View> = Box::new(views::home::Home::new(header.is_local()));
         App {
             header,
             theme,
             ascii,
             config,
-            views: vec![views::open(Route::Home)],
+            views: vec![home],
             mode: Mode::Normal,
             generations: HashMap::new(),
             in_flight: BTreeSet::new(),
@@ -128,10 +129,7 @@ impl App {
                 Vec::new()
             }
             Action::Tick(now) => self.on_tick(now),
-            Action::Loaded(loaded) => {
-                self.on_loaded(loaded);
-                Vec::new()
-            }
+            Action::Loaded(loaded) => self.on_loaded(loaded),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -153,10 +151,10 @@ impl App {
             .collect()
     }
 
-    fn on_loaded(&mut self, loaded: Loaded) {
+    fn on_loaded(&mut self, loaded: Loaded) -> Vec<Job> {
         if self.generations.get(&loaded.source) != Some(&loaded.generation) {
             // A newer request for this source is in flight, or its view has gone: this answer is stale.
-            return;
+            return Vec::new();
         }
         self.in_flight.remove(&loaded.source);
         self.dirty = true;
@@ -166,6 +164,16 @@ impl App {
                 for view in self.views.iter_mut() {
                     view.on_data(&loaded.source, &data);
                 }
+                if matches!(data, Data::Changed(_)) {
+                    // Something was created or changed: the lists (home's, and the open view's) reload.
+                    let mut requests = self.views[0].requests();
+                    for r in self.top().requests() {
+                        if !requests.contains(&r) {
+                            requests.push(r);
+                        }
+                    }
+                    return self.jobs(requests);
+                }
             }
             Err(message) => {
                 for view in self.views.iter_mut() {
@@ -174,6 +182,7 @@ impl App {
                 self.last_error = Some(message);
             }
         }
+        Vec::new()
     }
 
     fn learn(&mut self, data: &Data) {
@@ -265,6 +274,13 @@ impl App {
         match key.code {
             KeyCode::Esc => Vec::new(),
             KeyCode::Enter => match palette.command(&self.names) {
+                // Home is never opened twice: `:home` goes back to it.
+                Ok(Some(Route::Home)) => {
+                    while self.views.len() > 1 {
+                        self.back();
+                    }
+                    Vec::new()
+                }
                 Ok(Some(route)) => self.push(views::open(route)),
                 Ok(None) => {
                     self.quit = true;

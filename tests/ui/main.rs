@@ -6,4 +6,7 @@ mod support;
 
 mod header;
 mod render;
+mod shell;
 mod update;
+mod views;
+mod views_fixtures;
