@@ -9,4 +9,5 @@ mod render;
 mod shell;
 mod update;
 mod views;
+mod views_cloud;
 mod views_fixtures;

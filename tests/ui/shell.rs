@@ -279,3 +279,23 @@ fn the_header_shows_the_target_and_the_read_only_badge() {
     let top = first(&mut app_on(endpoint, Look::Ascii, false));
     assert!(top.starts_with(" ENDPOINT http://localhost:4566 "), "{top}");
 }
+
+#[test]
+fn on_aws_the_header_shows_what_the_open_stream_costs_refreshed_at_its_period() {
+    let aws = Target::Aws { profile: None, region: Some("us-east-1".into()) };
+    let mut app = app_on(aws, Look::Dark, false);
+    let jobs = app.start();
+    answer(&mut app, &jobs, fixture);
+    let mut jobs = type_text(&mut app, ":stream orders");
+    jobs.extend(app.update(key(KeyCode::Enter)));
+    let mut view = stream_view();
+    if let Ok(f) = view.figures.as_mut() {
+        f.period_secs = 60;
+    }
+    let job = stream_job(&jobs);
+    loaded(&mut app, &job, Ok(Data::Stream(Box::new(view))));
+    assert_eq!(app.top().refresh_every_ms(), Some(60_000), "AWS's one-minute data is fetched once a minute");
+    // Five metrics, sixty refreshes an hour, $0.01 per 1,000 metrics.
+    let top = lines_of(&screen(&mut app, 120, 40))[0].to_string();
+    assert!(top.contains(" ~$0.003/h "), "{top}");
+}

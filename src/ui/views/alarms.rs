@@ -11,6 +11,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use super::Route;
 use crate::commands::stack_view::age;
 use crate::control::alarms::{AlarmDetail, AlarmRow, reason_summary};
+use crate::control::dashboard::plan::USD_PER_METRIC;
 use crate::ui::action::{Data, Request, Source};
 use crate::ui::view::{DrawCtx, KeyHelp, Outcome, View};
 
@@ -159,7 +160,14 @@ impl View for AlarmsScreen {
         }
     }
     fn refresh_every_ms(&self) -> Option<i64> {
-        Some(10_000)
+        // One alarm refreshes at its period: sooner would fetch the same points again.
+        let period = self.detail.as_ref().and_then(|d| d.alarm.period).map_or(10, i64::from);
+        Some((period * 1000).max(10_000))
+    }
+    fn cost_per_hour_usd(&self) -> Option<f64> {
+        let has_metric = self.detail.as_ref().is_some_and(|d| d.metric_error.is_none());
+        let refreshes = 3_600_000 / self.refresh_every_ms().unwrap_or(10_000).max(1);
+        has_metric.then(|| USD_PER_METRIC * refreshes as f64)
     }
     fn on_key(&mut self, key: &KeyEvent) -> Outcome {
         if self.name.is_some() {

@@ -8,8 +8,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::control::dashboard::plan::USD_PER_METRIC;
 use crate::control::dashboard::sparkline::sparkline;
-use crate::control::streams::{StreamFigures, StreamView, key_share};
+use crate::control::streams::{FIGURES, StreamFigures, StreamView, key_share};
 use crate::duration;
 use crate::ui::action::{Data, Request, Source};
 use crate::ui::view::{DrawCtx, KeyHelp, Outcome, View};
@@ -55,11 +56,13 @@ pub struct StreamScreen {
     data: Option<Prepared>,
     error: Option<String>,
     scroll: u16,
+    /// The figures' period: refreshing faster than it would fetch the same points again.
+    period_secs: Option<i64>,
 }
 
 impl StreamScreen {
     pub fn new(name: String) -> Self {
-        StreamScreen { name, range_secs: 3600, data: None, error: None, scroll: 0 }
+        StreamScreen { name, range_secs: 3600, data: None, error: None, scroll: 0, period_secs: None }
     }
 }
 
@@ -148,7 +151,11 @@ impl View for StreamScreen {
         vec![Request::Stream { name: self.name.clone(), range_secs: self.range_secs }]
     }
     fn refresh_every_ms(&self) -> Option<i64> {
-        Some(10_000)
+        Some(self.period_secs.map_or(10_000, |p| (p * 1000).max(10_000)))
+    }
+    fn cost_per_hour_usd(&self) -> Option<f64> {
+        let refreshes = 3_600_000 / self.refresh_every_ms().unwrap_or(10_000).max(1);
+        Some(FIGURES.len() as f64 * USD_PER_METRIC * refreshes as f64)
     }
     fn on_key(&mut self, key: &KeyEvent) -> Outcome {
         match key.code {
@@ -172,6 +179,7 @@ impl View for StreamScreen {
         match (source, data) {
             (Source::Stream(n), Data::Stream(v)) if *n == self.name => {
                 self.data = Some(prepare(v));
+                self.period_secs = v.figures.as_ref().ok().map(|f| f.period_secs);
                 self.error = None;
                 true
             }
