@@ -167,7 +167,7 @@ impl View for AlarmsScreen {
     fn cost_per_hour_usd(&self) -> Option<f64> {
         let has_metric = self.detail.as_ref().is_some_and(|d| d.metric_error.is_none());
         let refreshes = 3_600_000 / self.refresh_every_ms().unwrap_or(10_000).max(1);
-        has_metric.then(|| USD_PER_METRIC * refreshes as f64)
+        has_metric.then_some(USD_PER_METRIC * refreshes as f64)
     }
     fn on_key(&mut self, key: &KeyEvent) -> Outcome {
         if self.name.is_some() {
