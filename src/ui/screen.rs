@@ -26,7 +26,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         [head, rest, Rect::default()]
     };
     let crumbs = app.crumbs();
-    let cost = app.views.iter().filter_map(|v| v.cost_per_hour_usd()).reduce(|a, b| a + b);
+    // Only the view on top refreshes: the ones beneath it cost nothing until they are back on top.
+    let cost = app.top().cost_per_hour_usd();
     let state = HeaderState {
         info: &app.header,
         crumbs: &crumbs,

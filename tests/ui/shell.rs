@@ -141,6 +141,26 @@ fn the_alarms_list_filters_and_opens_the_selected_alarm() {
     let jobs = app.update(key(KeyCode::Enter));
     assert_eq!(app.crumbs(), vec!["home", "alarms", "alarm orders-write-throttles"]);
     assert_eq!(jobs[0].request, Request::Alarm { name: "orders-write-throttles".into(), range_secs: 86_400 });
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.crumbs(), vec!["home", "alarms"], "the first Esc clears the kept filter, not the view");
+    assert!(screen(&mut app, 120, 40).contains("Alarms (3)"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.crumbs(), vec!["home"]);
+}
+
+#[test]
+fn tab_moves_the_focus_and_enter_opens_what_the_focused_list_selects() {
+    let mut app = home_app(Look::Dark);
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.crumbs(), vec!["home", "stream orders"]);
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::BackTab));
+    app.update(key(KeyCode::BackTab));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.crumbs(), vec!["home", "alarm orders-iterator-age"], "BackTab wraps to the alarms");
 }
 
 #[test]
@@ -298,4 +318,7 @@ fn on_aws_the_header_shows_what_the_open_stream_costs_refreshed_at_its_period() 
     // Five metrics, sixty refreshes an hour, $0.01 per 1,000 metrics.
     let top = lines_of(&screen(&mut app, 120, 40))[0].to_string();
     assert!(top.contains(" ~$0.003/h "), "{top}");
+    app.update(key(KeyCode::Char('?')));
+    let top = lines_of(&screen(&mut app, 120, 40))[0].to_string();
+    assert!(!top.contains('$'), "a view beneath help does not refresh, so it costs nothing: {top}");
 }

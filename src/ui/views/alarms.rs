@@ -177,6 +177,10 @@ impl View for AlarmsScreen {
         match key.code {
             KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(len.saturating_sub(1)),
             KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            // A kept filter goes first; Esc again goes back.
+            KeyCode::Esc if !self.filter.is_empty() => {
+                self.set_filter("");
+            }
             KeyCode::Enter => {
                 return match self.visible().get(self.selected) {
                     Some(r) => Outcome::Push(super::open(Route::Alarm(r.name.clone()))),

@@ -210,6 +210,10 @@ impl View for Home {
             KeyCode::Down | KeyCode::Char('j') => self.selected[i] = (self.selected[i] + 1).min(len.saturating_sub(1)),
             KeyCode::Up | KeyCode::Char('k') => self.selected[i] = self.selected[i].saturating_sub(1),
             KeyCode::Enter => return self.open_selected(),
+            // A kept filter goes first; Esc again goes back.
+            KeyCode::Esc if !self.filter.is_empty() => {
+                self.set_filter("");
+            }
             KeyCode::Char('s') if self.offers_sample() => {
                 self.notice = Some("creating the sample stream and its dashboard…".into());
                 return Outcome::Requests(vec![Request::StartSample]);
