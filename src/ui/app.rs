@@ -281,6 +281,11 @@ impl App {
                     }
                     Vec::new()
                 }
+                // `:help`, like `?`, lists the keys of the view it was typed over.
+                Ok(Some(Route::Help(_))) => {
+                    let keys = [self.top().keys(), shell_keys()].concat();
+                    self.push(views::open(Route::Help(keys)))
+                }
                 Ok(Some(route)) => self.push(views::open(route)),
                 Ok(None) => {
                     self.quit = true;

@@ -280,6 +280,10 @@ fn help_lists_the_live_keys_of_the_view_it_came_from_and_the_commands() {
     let s = screen(&mut app, 120, 40);
     assert!(s.contains("time range 15m/1h/3h/1d"), "the stream's own keys: {s}");
     assert!(s.contains("q, Ctrl-C") && s.contains("stream NAME") && s.contains("log "), "{s}");
+    app.update(key(KeyCode::Esc));
+    type_text(&mut app, ":help");
+    app.update(key(KeyCode::Enter));
+    assert!(screen(&mut app, 120, 40).contains("time range 15m/1h/3h/1d"), ":help lists the same keys as ?");
 }
 
 #[test]
