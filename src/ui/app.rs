@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::action::{Action, Data, Loaded, Request, Source};
 use super::config::{ChartStyle, Config};
 use super::header::HeaderInfo;
+pub use super::palette::Names;
 use super::palette::Palette;
 use super::theme::Theme;
 use super::view::{KeyHelp, Outcome, View};
@@ -52,14 +53,6 @@ pub struct App {
     pub quit: bool,
     /// Something drawn changed since the last frame.
     pub dirty: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Names {
-    pub dashboards: Vec<String>,
-    pub streams: Vec<String>,
-    pub alarms: Vec<String>,
-    pub stacks: Vec<String>,
 }
 
 /// The keys the shell answers in every view.
@@ -234,6 +227,7 @@ impl App {
             Outcome::Changed => return Vec::new(),
             Outcome::Requests(r) => return self.jobs(r),
             Outcome::Push(view) => return self.push(view),
+            Outcome::Open(route) => return self.push(views::open(route)),
             Outcome::Back => return self.back(),
             Outcome::Ignored => {}
         }

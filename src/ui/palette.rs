@@ -3,8 +3,16 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::Names;
-use super::views::Route;
+use super::view::Route;
+
+/// Names seen in answers, for completion.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub dashboards: Vec<String>,
+    pub streams: Vec<String>,
+    pub alarms: Vec<String>,
+    pub stacks: Vec<String>,
+}
 
 /// The palette's commands: word, takes a name, what it does.
 pub const COMMANDS: [(&str, bool, &str); 10] = [

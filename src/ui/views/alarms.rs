@@ -8,12 +8,11 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
-use super::Route;
 use crate::commands::stack_view::age;
 use crate::control::alarms::{AlarmDetail, AlarmRow, reason_summary};
 use crate::control::dashboard::plan::USD_PER_METRIC;
 use crate::ui::action::{Data, Request, Source};
-use crate::ui::view::{DrawCtx, KeyHelp, Outcome, View};
+use crate::ui::view::{DrawCtx, KeyHelp, Outcome, Route, View};
 
 /// The history DescribeAlarmHistory is asked for.
 const HISTORY_SECS: i64 = 86_400;
@@ -183,7 +182,7 @@ impl View for AlarmsScreen {
             }
             KeyCode::Enter => {
                 return match self.visible().get(self.selected) {
-                    Some(r) => Outcome::Push(super::open(Route::Alarm(r.name.clone()))),
+                    Some(r) => Outcome::Open(Route::Alarm(r.name.clone())),
                     None => Outcome::Ignored,
                 };
             }

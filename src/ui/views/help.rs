@@ -17,8 +17,8 @@ pub struct HelpScreen {
 }
 
 impl HelpScreen {
+    /// Help over `keys`: the shell passes the live key map (the view's keys and its own).
     pub fn new(keys: Vec<KeyHelp>) -> Self {
-        let keys = if keys.is_empty() { crate::ui::app::shell_keys() } else { keys };
         HelpScreen { keys, scroll: 0 }
     }
 

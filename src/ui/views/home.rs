@@ -9,12 +9,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::Route;
 use crate::commands::stack_view::age;
 use crate::control::alarms::reason_summary;
 use crate::control::stacks::model::StackSummary;
 use crate::ui::action::{Data, Request, Source};
-use crate::ui::view::{DrawCtx, KeyHelp, Outcome, View};
+use crate::ui::view::{DrawCtx, KeyHelp, Outcome, Route, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -112,7 +111,7 @@ impl Home {
     fn open_selected(&self) -> Outcome {
         let i = Self::index(self.focus);
         match self.visible(self.focus).get(self.selected[i]) {
-            Some(row) => Outcome::Push(super::open(row.opens.clone())),
+            Some(row) => Outcome::Open(row.opens.clone()),
             None => Outcome::Ignored,
         }
     }
