@@ -257,6 +257,8 @@ fn below_80x24_views_say_what_they_hide() {
     let mut home = home_app(Look::Dark);
     let s = screen(&mut home, 45, 20);
     assert!(s.contains("ages hidden") && !s.contains(" 3h"), "{s}");
+    let low = screen(&mut home, 80, 12);
+    assert!(low.contains("Deployments (2) · Tab: next list") && !low.contains("Streams"), "one list at a time: {low}");
 }
 
 #[test]

@@ -260,22 +260,22 @@ impl View for Home {
             let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
             let [c, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
             for (pane, rect) in PANES.iter().zip([a, b, c, d]) {
-                self.draw_pane(frame, rect, *pane, ctx);
+                self.draw_pane(frame, rect, *pane, false, ctx);
             }
         } else if area.height >= 16 {
             let areas: [Rect; 4] = Layout::vertical([Constraint::Ratio(1, 4); 4]).areas(area);
             for (pane, rect) in PANES.iter().zip(areas) {
-                self.draw_pane(frame, rect, *pane, ctx);
+                self.draw_pane(frame, rect, *pane, false, ctx);
             }
         } else {
             // Too low for four lists: the focused one alone; its title says Tab shows the others.
-            self.draw_pane(frame, area, self.focus, ctx);
+            self.draw_pane(frame, area, self.focus, true, ctx);
         }
     }
 }
 
 impl Home {
-    fn draw_pane(&self, frame: &mut Frame, area: Rect, pane: Pane, ctx: &DrawCtx<'_>) {
+    fn draw_pane(&self, frame: &mut Frame, area: Rect, pane: Pane, alone: bool, ctx: &DrawCtx<'_>) {
         let i = Self::index(pane);
         let title = match pane {
             Pane::Deployments => "Deployments",
@@ -300,16 +300,23 @@ impl Home {
         let mut block = Block::default()
             .borders(Borders::ALL)
             .border_style(if focused { ctx.theme.title } else { ctx.theme.border })
-            .title(format!(" {title} ({count}) "));
+            .title(format!(" {title} ({count}){} ", if alone { " · Tab: next list" } else { "" }));
         let hidden = self.hidden_words(pane, hide);
         if !hidden.is_empty() {
             block = block.title_bottom(Line::styled(format!(" {hidden} hidden "), ctx.theme.dim));
         }
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        if inner.height == 0 || inner.width == 0 {
-            return;
+        if inner.height > 0 && inner.width > 0 {
+            self.draw_rows(frame, inner, pane, hide, ctx);
         }
+    }
+
+    /// A pane's rows (or why there are none) inside its border.
+    fn draw_rows(&self, frame: &mut Frame, inner: Rect, pane: Pane, hide: Hide, ctx: &DrawCtx<'_>) {
+        let i = Self::index(pane);
+        let rows = self.visible(pane);
+        let focused = pane == self.focus;
         if !self.loaded[i] {
             frame.render_widget(Paragraph::new(Line::styled("loading…", ctx.theme.dim)), inner);
             return;
