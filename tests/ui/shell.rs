@@ -328,3 +328,18 @@ fn on_aws_the_header_shows_what_the_open_stream_costs_refreshed_at_its_period() 
     let top = lines_of(&screen(&mut app, 120, 40))[0].to_string();
     assert!(!top.contains('$'), "a view beneath help does not refresh, so it costs nothing: {top}");
 }
+
+#[test]
+fn the_stream_view_scrolls_no_further_than_its_content() {
+    let mut app = home_app(Look::Dark);
+    open(&mut app, "stream orders");
+    for _ in 0..500 {
+        app.update(key(KeyCode::Down));
+    }
+    let s = screen(&mut app, 80, 24);
+    assert!(s.contains("orders-analytics"), "the last lines stay in sight: {s}");
+    for _ in 0..500 {
+        app.update(key(KeyCode::Up));
+    }
+    assert!(lines_of(&screen(&mut app, 80, 24))[1].starts_with("orders · ACTIVE · PROVISIONED"));
+}

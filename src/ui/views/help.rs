@@ -66,6 +66,8 @@ impl View for HelpScreen {
             let word = if *takes { format!("{word} NAME") } else { word.to_string() };
             Line::from(vec![Span::styled(format!("  {word:<16}"), t.title), Span::styled(*what, t.text)])
         }));
-        frame.render_widget(Paragraph::new(lines).scroll((self.scroll, 0)), area);
+        // Scrolled no further than keeps the last line at the bottom.
+        let scroll = self.scroll.min(lines.len().saturating_sub(area.height as usize) as u16);
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
     }
 }

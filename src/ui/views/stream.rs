@@ -165,7 +165,9 @@ impl View for StreamScreen {
                 Outcome::Requests(self.requests())
             }
             KeyCode::Down | KeyCode::Char('j') => {
-                self.scroll = self.scroll.saturating_add(1);
+                // No further than the most lines any width draws; `draw` keeps the last one at the bottom.
+                let most = self.data.as_ref().map_or(0, |p| p.settings.len() + p.shards.len() + p.consumers.len() + 16);
+                self.scroll = (self.scroll + 1).min(most as u16);
                 Outcome::Changed
             }
             KeyCode::Up | KeyCode::Char('k') => {
@@ -202,7 +204,8 @@ impl View for StreamScreen {
             (None, None) => vec![Line::styled("loading…", ctx.theme.dim)],
             (Some(p), None) => self.lines(p, area, ctx),
         };
-        frame.render_widget(Paragraph::new(lines).scroll((self.scroll, 0)), area);
+        let scroll = self.scroll.min(lines.len().saturating_sub(area.height as usize) as u16);
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), area);
     }
 }
 
