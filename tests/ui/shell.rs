@@ -343,3 +343,25 @@ fn the_stream_view_scrolls_no_further_than_its_content() {
     }
     assert!(lines_of(&screen(&mut app, 80, 24))[1].starts_with("orders · ACTIVE · PROVISIONED"));
 }
+
+#[test]
+fn a_log_scrolled_back_keeps_its_place_as_lines_arrive_and_old_ones_fall_out() {
+    let mut app = home_app(Look::Dark);
+    let mut jobs = type_text(&mut app, ":log");
+    jobs.extend(app.update(key(KeyCode::Enter)));
+    let job = jobs.iter().find(|j| j.source == Source::ConsoleLog).cloned().expect("a log job");
+    let window = |from: usize| (from..from + 50).map(|i| format!("line {i}")).collect::<Vec<_>>();
+    loaded(&mut app, &job, Ok(Data::ConsoleLog(window(0))));
+    for _ in 0..5 {
+        app.update(key(KeyCode::Up));
+    }
+    let before = screen(&mut app, 40, 10);
+    assert_eq!(lines_of(&before)[7].trim_end(), "line 44", "{before}");
+    // The file grew by ten lines; the window read is still the last fifty.
+    let refresh = app.update(key(KeyCode::Char('r')));
+    let job = refresh.iter().find(|j| j.source == Source::ConsoleLog).cloned().expect("a refresh");
+    loaded(&mut app, &job, Ok(Data::ConsoleLog(window(10))));
+    let after = screen(&mut app, 40, 10);
+    assert_eq!(lines_of(&after)[7].trim_end(), "line 44", "the same line stays at the bottom: {after}");
+    assert!(lines_of(&after)[8].starts_with("↓ 15 newer lines"), "{after}");
+}

@@ -23,6 +23,19 @@ pub struct LogScreen {
 }
 
 impl LogScreen {
+    /// Scrolled back, the reader keeps their place as new lines arrive below, even once the oldest
+    /// fall out of the window read: the line at the bottom of the screen is found again (log lines
+    /// carry their time, so a repeat is unlikely; if it is gone, back to the tail).
+    fn place_in(&self, lines: &[String]) -> usize {
+        if self.back == 0 {
+            return 0;
+        }
+        let Some(bottom) = self.lines.len().checked_sub(self.back + 1).and_then(|i| self.lines.get(i)) else {
+            return 0;
+        };
+        lines.iter().rposition(|l| l == bottom).map_or(0, |i| lines.len() - 1 - i)
+    }
+
     fn scroll(&mut self, up: bool, by: usize) -> Outcome {
         let max = self.lines.len().saturating_sub(1);
         self.back = if up { (self.back + by).min(max) } else { self.back.saturating_sub(by) };
@@ -60,11 +73,7 @@ impl View for LogScreen {
     fn on_data(&mut self, source: &Source, data: &Data) -> bool {
         match (source, data) {
             (Source::ConsoleLog, Data::ConsoleLog(lines)) => {
-                // Scrolled back, the reader keeps their place as new lines arrive below.
-                if self.back > 0 {
-                    self.back =
-                        (self.back + lines.len().saturating_sub(self.lines.len())).min(lines.len().saturating_sub(1));
-                }
+                self.back = self.place_in(lines);
                 self.lines = lines.clone();
                 self.error = None;
                 true
