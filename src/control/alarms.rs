@@ -6,6 +6,10 @@ use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::types::{HistoryItemType, MetricAlarm, StateValue};
 use serde::Serialize;
 
+use super::dashboard::fetch::run_call;
+use super::dashboard::metric::MetricSpec;
+use super::dashboard::plan::{Query, QueryBody, TimeRange};
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmRow {
     pub name: String,
@@ -77,11 +81,66 @@ pub struct HistoryEntry {
     pub summary: String,
 }
 
-/// One alarm with its recent history, newest first.
+/// One alarm with its recent history, newest first, and the metric it watches.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlarmDetail {
     pub alarm: AlarmRow,
     pub history: Vec<HistoryEntry>,
+    /// The watched metric at the alarm's own statistic and period, or why it cannot be drawn.
+    pub metric: Result<AlarmMetric, String>,
+}
+
+/// The values an alarm compares with its threshold, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmMetric {
+    pub range: TimeRange,
+    pub period_secs: i64,
+    pub timestamps_ms: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+/// How much of the metric the alarm view draws: 120 of the alarm's periods, at least 15 minutes,
+/// at most the history's range.
+pub fn metric_range_secs(period_secs: i64, range_secs: i64) -> i64 {
+    (period_secs.max(1) * 120).max(900).min(range_secs.max(1))
+}
+
+/// The one query for an alarm's metric; None for an alarm on metric math or an anomaly band.
+pub fn metric_query(alarm: &AlarmRow) -> Option<Query> {
+    let spec = MetricSpec {
+        namespace: alarm.namespace.clone()?,
+        metric_name: alarm.metric.clone()?,
+        dimensions: alarm.dimensions.clone(),
+        stat: alarm.statistic.clone()?,
+        period: i64::from(alarm.period?),
+    };
+    Some(Query {
+        id: "m0".to_string(),
+        body: QueryBody::Metric(spec),
+        label: None,
+        return_data: true,
+        region: None,
+        account_id: None,
+    })
+}
+
+async fn alarm_metric(client: &Client, alarm: &AlarmRow, end_ms: i64, range_secs: i64) -> Result<AlarmMetric, String> {
+    let query = metric_query(alarm)
+        .ok_or_else(|| format!("alarm {} watches metric math, not one metric: nothing to draw", alarm.name))?;
+    let period_secs = alarm.period.map_or(60, i64::from);
+    let range = TimeRange::last(metric_range_secs(period_secs, range_secs), end_ms);
+    let results = run_call(client, range, std::slice::from_ref(&query))
+        .await
+        .map_err(|e| format!("reading the metric of alarm {}: {e:#}", alarm.name))?;
+    let mut points: Vec<(i64, f64)> =
+        results.iter().flat_map(|r| r.timestamps_ms.iter().copied().zip(r.values.iter().copied())).collect();
+    points.sort_by_key(|p| p.0);
+    Ok(AlarmMetric {
+        range,
+        period_secs,
+        timestamps_ms: points.iter().map(|p| p.0).collect(),
+        values: points.iter().map(|p| p.1).collect(),
+    })
 }
 
 /// The alarm `name` and its history over the last `range_secs` before `end_ms`.
@@ -116,7 +175,8 @@ pub async fn detail(client: &Client, name: &str, end_ms: i64, range_secs: i64) -
             summary: h.history_summary().unwrap_or_default().to_string(),
         })
         .collect();
-    Ok(AlarmDetail { alarm, history })
+    let metric = alarm_metric(client, &alarm, end_ms, range_secs).await;
+    Ok(AlarmDetail { alarm, history, metric })
 }
 
 /// A state reason without its list of datapoints and transition note, to fit a table cell.
@@ -136,7 +196,33 @@ pub fn reason_summary(reason: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::reason_summary;
+    use super::*;
+
+    #[test]
+    fn the_metric_drawn_is_the_alarms_own_statistic_and_period() {
+        let alarm = AlarmRow {
+            name: "orders-iterator-age".into(),
+            state: "OK".into(),
+            since_ms: None,
+            reason: None,
+            metric: Some("GetRecords.IteratorAgeMilliseconds".into()),
+            namespace: Some("AWS/Kinesis".into()),
+            dimensions: vec![("StreamName".into(), "orders".into())],
+            statistic: Some("Maximum".into()),
+            period: Some(60),
+            threshold: Some(60_000.0),
+            comparison: Some("GreaterThanThreshold".into()),
+            actions_enabled: Some(true),
+        };
+        let Some(Query { body: QueryBody::Metric(spec), .. }) = metric_query(&alarm) else {
+            panic!("a single-metric alarm has a query")
+        };
+        assert_eq!((spec.stat.as_str(), spec.period), ("Maximum", 60));
+        assert_eq!(metric_query(&AlarmRow { metric: None, ..alarm }), None, "metric math has no single query");
+        assert_eq!(metric_range_secs(60, 86_400), 7_200);
+        assert_eq!(metric_range_secs(1, 86_400), 900);
+        assert_eq!(metric_range_secs(300, 3_600), 3_600);
+    }
 
     #[test]
     fn summaries_drop_the_datapoints_and_the_transition_note() {

@@ -1,9 +1,14 @@
 //! Kinesis streams as the home list and the stream view show them: each stream's status and shard
-//! count, and one stream's shards, settings and consumers.
+//! count, and one stream's shards, settings, consumers and key figures from `AWS/Kinesis`.
 
 use anyhow::Context as _;
 use aws_sdk_kinesis::Client;
 use serde::Serialize;
+
+use super::dashboard::fetch::run_call;
+use super::dashboard::metric::MetricSpec;
+use super::dashboard::period::{CHART_POINTS, period_for};
+use super::dashboard::plan::{Query, QueryBody, TimeRange};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamRow {
@@ -135,4 +140,148 @@ pub async fn detail(client: &Client, name: &str) -> anyhow::Result<StreamDetail>
         consumers,
         row,
     })
+}
+
+/// The stream view's key figures: metric, statistic, and what the view calls it. Iterator age is a
+/// maximum (the slowest reader is the one that falls behind); the rest are sums per period.
+pub const FIGURES: [(&str, &str, &str); 5] = [
+    ("IncomingRecords", "Sum", "records in"),
+    ("IncomingBytes", "Sum", "bytes in"),
+    ("WriteProvisionedThroughputExceeded", "Sum", "throttled writes"),
+    ("ReadProvisionedThroughputExceeded", "Sum", "throttled reads"),
+    ("GetRecords.IteratorAgeMilliseconds", "Maximum", "iterator age ms"),
+];
+
+/// One key figure over the range, a value per period (periods without data are absent).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub metric: String,
+    pub stat: String,
+    pub label: String,
+    pub timestamps_ms: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+/// The key figures of one stream over one range, fetched with one GetMetricData call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamFigures {
+    pub range: TimeRange,
+    pub period_secs: i64,
+    pub figures: Vec<Figure>,
+}
+
+/// What the stream view draws: the stream, and its figures or why they could not be read (a role
+/// without CloudWatch access still sees the shards).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamView {
+    pub detail: StreamDetail,
+    pub figures: Result<StreamFigures, String>,
+}
+
+/// The GetMetricData queries of the key figures, ids `f0`…`f4` in `FIGURES` order.
+pub fn figure_queries(stream: &str, period_secs: i64) -> Vec<Query> {
+    FIGURES
+        .iter()
+        .enumerate()
+        .map(|(i, (metric, stat, label))| Query {
+            id: format!("f{i}"),
+            body: QueryBody::Metric(MetricSpec {
+                namespace: "AWS/Kinesis".to_string(),
+                metric_name: metric.to_string(),
+                dimensions: vec![("StreamName".to_string(), stream.to_string())],
+                stat: stat.to_string(),
+                period: period_secs,
+            }),
+            label: Some(label.to_string()),
+            return_data: true,
+            region: None,
+            account_id: None,
+        })
+        .collect()
+}
+
+/// The key figures of `stream` over `range`, at the period that keeps a chart's worth of points
+/// for data of `resolution_secs` (1 locally, 60 on AWS).
+pub async fn figures(
+    client: &aws_sdk_cloudwatch::Client,
+    stream: &str,
+    range: TimeRange,
+    resolution_secs: i64,
+) -> anyhow::Result<StreamFigures> {
+    let period_secs = period_for(range.secs(), resolution_secs, CHART_POINTS);
+    let queries = figure_queries(stream, period_secs);
+    let results = run_call(client, range, &queries)
+        .await
+        .with_context(|| format!("reading the AWS/Kinesis metrics of stream {stream}"))?;
+    let figures = queries
+        .iter()
+        .zip(FIGURES)
+        .map(|(q, (metric, stat, label))| {
+            let mut points: Vec<(i64, f64)> = results
+                .iter()
+                .filter(|r| r.id == q.id)
+                .flat_map(|r| r.timestamps_ms.iter().copied().zip(r.values.iter().copied()))
+                .collect();
+            points.sort_by_key(|p| p.0);
+            Figure {
+                metric: metric.to_string(),
+                stat: stat.to_string(),
+                label: label.to_string(),
+                timestamps_ms: points.iter().map(|p| p.0).collect(),
+                values: points.iter().map(|p| p.1).collect(),
+            }
+        })
+        .collect();
+    Ok(StreamFigures { range, period_secs, figures })
+}
+
+/// The stream and its key figures; a failure of the figures alone is kept beside the stream.
+pub async fn view(
+    kinesis: &Client,
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    name: &str,
+    range: TimeRange,
+    resolution_secs: i64,
+) -> anyhow::Result<StreamView> {
+    let detail = detail(kinesis, name).await?;
+    let figures = figures(cloudwatch, name, range, resolution_secs).await.map_err(|e| format!("{e:#}"));
+    Ok(StreamView { detail, figures })
+}
+
+/// A hash key (a decimal below 2^128) as its share of the key space, to one decimal: `0%`, `50%`,
+/// `33.3%`; hash keys too long to read tell shards apart by where they start and end.
+pub fn key_share(hash_key: &str) -> String {
+    let Ok(key) = hash_key.parse::<u128>() else {
+        return hash_key.to_string();
+    };
+    // u128::MAX + 1 is the key space; the top key of the last shard shows as 100%.
+    let share = (key as f64 + 1.0) / 2f64.powi(128) * 100.0;
+    let share = if key == 0 { 0.0 } else { share };
+    let rounded = (share * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 { format!("{rounded:.0}%") } else { format!("{rounded:.1}%") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_keys_read_as_shares_of_the_key_space() {
+        assert_eq!(key_share("0"), "0%");
+        assert_eq!(key_share("170141183460469231731687303715884105727"), "50%");
+        assert_eq!(key_share("340282366920938463463374607431768211455"), "100%");
+        assert_eq!(key_share("113427455640312821154458202477256070484"), "33.3%");
+        assert_eq!(key_share("not a key"), "not a key");
+    }
+
+    #[test]
+    fn figures_ask_one_query_per_metric_of_the_stream() {
+        let queries = figure_queries("orders", 10);
+        assert_eq!(queries.len(), FIGURES.len());
+        let QueryBody::Metric(age) = &queries[4].body else { panic!("a metric query") };
+        assert_eq!(age.metric_name, "GetRecords.IteratorAgeMilliseconds");
+        assert_eq!(age.stat, "Maximum");
+        assert_eq!(age.dimensions, vec![("StreamName".to_string(), "orders".to_string())]);
+        assert!(queries.iter().all(|q| q.return_data && q.id.starts_with('f')));
+    }
 }

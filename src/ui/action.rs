@@ -7,7 +7,7 @@ use crate::control::alarms::{AlarmDetail, AlarmRow};
 use crate::control::dashboard::fetch::DashboardEntry;
 use crate::control::dashboard::{Dashboard, DashboardView};
 use crate::control::stacks::model::StackSummary;
-use crate::control::streams::{StreamDetail, StreamRow};
+use crate::control::streams::{StreamRow, StreamView};
 
 #[derive(Debug)]
 pub enum Action {
@@ -114,7 +114,7 @@ pub enum Data {
     Dashboards(Vec<DashboardEntry>),
     Alarms(Vec<AlarmRow>),
     Dashboard(Box<DashboardData>),
-    Stream(Box<StreamDetail>),
+    Stream(Box<StreamView>),
     Alarm(Box<AlarmDetail>),
     ConsoleLog(Vec<String>),
     /// A change finished; the sentence says what it did.

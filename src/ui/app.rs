@@ -9,6 +9,7 @@ use super::action::{Action, Data, Loaded, Request, Source};
 use super::config::{ChartStyle, Config};
 use super::header::HeaderInfo;
 use super::keymap::{KeyMap, ShellAction};
+pub use super::palette::Names;
 use super::palette::Palette;
 use super::theme::Theme;
 use super::view::{KeyHelp, Outcome, View};
@@ -56,14 +57,6 @@ pub struct App {
     pub dirty: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Names {
-    pub dashboards: Vec<String>,
-    pub streams: Vec<String>,
-    pub alarms: Vec<String>,
-    pub stacks: Vec<String>,
-}
-
 /// The keys the shell answers in every view, with the default bindings.
 pub fn shell_keys() -> Vec<KeyHelp> {
     keys_of(&KeyMap::default())
@@ -80,13 +73,14 @@ impl App {
         let theme = Theme::new(config.theme, color);
         let keymap = KeyMap::new(&config.keys).unwrap_or_default();
         let ascii = ascii || config.chart_style == ChartStyle::Ascii;
+        let home: Box<dyn View> = Box::new(views::home::Home::new(header.is_local()));
         App {
             header,
             theme,
             ascii,
             config,
             keymap,
-            views: vec![views::open(Route::Home)],
+            views: vec![home],
             mode: Mode::Normal,
             generations: HashMap::new(),
             in_flight: BTreeSet::new(),
@@ -131,10 +125,7 @@ impl App {
                 Vec::new()
             }
             Action::Tick(now) => self.on_tick(now),
-            Action::Loaded(loaded) => {
-                self.on_loaded(loaded);
-                Vec::new()
-            }
+            Action::Loaded(loaded) => self.on_loaded(loaded),
             Action::Quit => {
                 self.quit = true;
                 Vec::new()
@@ -156,10 +147,10 @@ impl App {
             .collect()
     }
 
-    fn on_loaded(&mut self, loaded: Loaded) {
+    fn on_loaded(&mut self, loaded: Loaded) -> Vec<Job> {
         if self.generations.get(&loaded.source) != Some(&loaded.generation) {
             // A newer request for this source is in flight, or its view has gone: this answer is stale.
-            return;
+            return Vec::new();
         }
         self.in_flight.remove(&loaded.source);
         self.dirty = true;
@@ -169,6 +160,16 @@ impl App {
                 for view in self.views.iter_mut() {
                     view.on_data(&loaded.source, &data);
                 }
+                if matches!(data, Data::Changed(_)) {
+                    // Something was created or changed: the lists (home's, and the open view's) reload.
+                    let mut requests = self.views[0].requests();
+                    for r in self.top().requests() {
+                        if !requests.contains(&r) {
+                            requests.push(r);
+                        }
+                    }
+                    return self.jobs(requests);
+                }
             }
             Err(message) => {
                 for view in self.views.iter_mut() {
@@ -177,6 +178,7 @@ impl App {
                 self.last_error = Some(message);
             }
         }
+        Vec::new()
     }
 
     fn learn(&mut self, data: &Data) {
@@ -228,6 +230,7 @@ impl App {
             Outcome::Changed => return Vec::new(),
             Outcome::Requests(r) => return self.jobs(r),
             Outcome::Push(view) => return self.push(view),
+            Outcome::Open(route) => return self.push(views::open(route)),
             Outcome::Back => return self.back(),
             Outcome::Ignored => {}
         }
@@ -268,6 +271,18 @@ impl App {
         match key.code {
             KeyCode::Esc => Vec::new(),
             KeyCode::Enter => match palette.command(&self.names) {
+                // Home is never opened twice: `:home` goes back to it.
+                Ok(Some(Route::Home)) => {
+                    while self.views.len() > 1 {
+                        self.back();
+                    }
+                    Vec::new()
+                }
+                // `:help`, like `?`, lists the keys of the view it was typed over.
+                Ok(Some(Route::Help(_))) => {
+                    let keys = [self.top().keys(), self.shell_keys()].concat();
+                    self.push(views::open(Route::Help(keys)))
+                }
                 Ok(Some(route)) => self.push(views::open(route)),
                 Ok(None) => {
                     self.quit = true;

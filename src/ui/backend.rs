@@ -79,8 +79,14 @@ impl Fetch for SdkBackend {
                     let (_, _, view) = fetch::refresh(&cw, &dashboard, range, rule).await.map_err(human)?;
                     Ok(Data::Dashboard(Box::new(DashboardData { dashboard, view, end_ms, range_secs })))
                 }
-                Request::Stream { name, .. } => {
-                    streams::detail(&kinesis, &name).await.map(|d| Data::Stream(Box::new(d))).map_err(human)
+                Request::Stream { name, range_secs } => {
+                    let range = TimeRange::last(range_secs, conn.now_ms().await);
+                    // Standard AWS metrics have one-minute resolution; the local cloud keeps seconds.
+                    let resolution = if rule == PeriodRule::Local { 1 } else { 60 };
+                    streams::view(&kinesis, &cw, &name, range, resolution)
+                        .await
+                        .map(|v| Data::Stream(Box::new(v)))
+                        .map_err(human)
                 }
                 Request::Alarm { name, range_secs } => {
                     let end_ms = conn.now_ms().await;

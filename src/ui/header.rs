@@ -20,6 +20,10 @@ pub struct HeaderInfo {
 }
 
 impl HeaderInfo {
+    pub fn is_local(&self) -> bool {
+        matches!(self.target, Target::Local { .. })
+    }
+
     pub fn is_aws(&self) -> bool {
         matches!(self.target, Target::Aws { .. })
     }

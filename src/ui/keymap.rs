@@ -12,7 +12,7 @@ pub const ACTIONS: [(&str, &str, &str); 6] = [
     ("help", "?", "help"),
     ("back", "esc", "back"),
     ("refresh", "r", "refresh now"),
-    ("quit", "q", "quit (Ctrl-C always quits)"),
+    ("quit", "q", "quit"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +108,13 @@ impl KeyMap {
 
     /// (key, what it does) for help and the bottom line.
     pub fn help(&self) -> Vec<(String, &'static str)> {
-        self.bindings.iter().map(|(c, _, what)| (label(*c), *what)).collect()
+        // Ctrl-C quits whatever `quit` is bound to, so help says so beside it.
+        self.bindings
+            .iter()
+            .map(|(c, a, what)| {
+                (if *a == ShellAction::Quit { format!("{}, Ctrl-C", label(*c)) } else { label(*c) }, *what)
+            })
+            .collect()
     }
 }
 
@@ -132,7 +138,7 @@ mod tests {
         assert_eq!(map.action(&press('x')), Some(ShellAction::Quit));
         assert_eq!(map.action(&press('q')), None, "the default key is freed");
         assert_eq!(map.action(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL)), None);
-        assert!(map.help().contains(&("x".to_string(), "quit (Ctrl-C always quits)")));
+        assert!(map.help().contains(&("x, Ctrl-C".to_string(), "quit")));
     }
 
     #[test]

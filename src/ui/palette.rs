@@ -1,10 +1,18 @@
-//! The `:` command palette: a command word and, for some, a name, both completed with Tab from what
-//! the console has loaded.
+//! The `:` command palette: a command word and, for some, a name, both completed from what the
+//! console has loaded. The completion list has a selection: ↑/↓ pick, Tab completes the picked one.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::app::Names;
-use super::views::Route;
+use super::view::Route;
+
+/// Names seen in answers, for completion.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub dashboards: Vec<String>,
+    pub streams: Vec<String>,
+    pub alarms: Vec<String>,
+    pub stacks: Vec<String>,
+}
 
 /// The palette's commands: word, takes a name, what it does.
 pub const COMMANDS: [(&str, bool, &str); 10] = [
@@ -23,22 +31,38 @@ pub const COMMANDS: [(&str, bool, &str); 10] = [
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Palette {
     pub input: String,
+    /// The picked completion, an index into `completions`.
+    pub selected: usize,
 }
 
 impl Palette {
     pub fn on_key(&mut self, key: &KeyEvent, names: &Names) {
+        let count = self.completions(names).len();
         match key.code {
             KeyCode::Backspace => {
                 self.input.pop();
+                self.selected = 0;
             }
+            KeyCode::Down => self.selected = if count == 0 { 0 } else { (self.selected + 1) % count },
+            KeyCode::Up => self.selected = if count == 0 { 0 } else { (self.selected + count - 1) % count },
             KeyCode::Tab => {
-                if let Some(first) = self.completions(names).first() {
-                    self.input = first.clone();
+                if let Some(pick) = self.completions(names).get(self.selected.min(count.saturating_sub(1))) {
+                    self.input = pick.clone();
+                    self.selected = 0;
                 }
             }
-            KeyCode::Char(c) => self.input.push(c),
+            KeyCode::Char(c) => {
+                self.input.push(c);
+                self.selected = 0;
+            }
             _ => {}
         }
+    }
+
+    /// The picked completion, if the list has one.
+    pub fn picked(&self, names: &Names) -> Option<String> {
+        let all = self.completions(names);
+        all.get(self.selected.min(all.len().saturating_sub(1))).cloned()
     }
 
     /// What the input could become, in order: command words, then names for a command that takes one.
@@ -67,9 +91,17 @@ impl Palette {
         }
     }
 
-    /// The view the command opens; None for `quit`; an error naming what is wrong.
+    /// The view the command opens; None for `quit`; an error naming what is wrong. What was typed
+    /// wins; when it names no command, the picked completion is run instead.
     pub fn command(&self, names: &Names) -> Result<Option<Route>, String> {
-        let input = self.input.trim();
+        Self::parse(&self.input, names).or_else(|typed| match self.picked(names) {
+            Some(pick) if pick.trim() != self.input.trim() => Self::parse(&pick, names),
+            _ => Err(typed),
+        })
+    }
+
+    fn parse(input: &str, names: &Names) -> Result<Option<Route>, String> {
+        let input = input.trim();
         let (word, arg) = input.split_once(' ').map_or((input, ""), |(w, a)| (w, a.trim()));
         let word = COMMANDS
             .iter()

@@ -26,7 +26,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         [head, rest, Rect::default()]
     };
     let crumbs = app.crumbs();
-    let cost = app.views.iter().filter_map(|v| v.cost_per_hour_usd()).reduce(|a, b| a + b);
+    // Only the view on top refreshes: the ones beneath it cost nothing until they are back on top.
+    let cost = app.top().cost_per_hour_usd();
     let state = HeaderState {
         info: &app.header,
         crumbs: &crumbs,
@@ -43,15 +44,27 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(bottom_line(app, area)), foot);
     }
     if let Mode::Palette(p) = &app.mode {
-        draw_completions(frame, app, body, &p.completions(&app.names));
+        draw_completions(frame, app, body, &p.completions(&app.names), p.selected);
     }
 }
 
 fn bottom_line(app: &App, area: Rect) -> Line<'static> {
     let theme = &app.theme;
     match &app.mode {
-        Mode::Palette(p) => return Line::from(vec![Span::styled(":", theme.title), Span::raw(p.input.clone())]),
-        Mode::Filter(f) => return Line::from(vec![Span::styled("/", theme.title), Span::raw(f.clone())]),
+        Mode::Palette(p) => {
+            return Line::from(vec![
+                Span::styled(":", theme.title),
+                Span::styled(p.input.clone(), theme.text),
+                Span::styled("▏  ↑↓ pick · Tab complete · Enter run · Esc cancel", theme.dim),
+            ]);
+        }
+        Mode::Filter(f) => {
+            return Line::from(vec![
+                Span::styled("/", theme.title),
+                Span::styled(f.clone(), theme.text),
+                Span::styled("▏  Enter keep · Esc clear", theme.dim),
+            ]);
+        }
         Mode::Normal => {}
     }
     if let Some(e) = &app.last_error {
@@ -64,26 +77,35 @@ fn bottom_line(app: &App, area: Rect) -> Line<'static> {
             theme.insufficient,
         ));
     }
-    let keys: Vec<String> = app
-        .top()
-        .keys()
-        .into_iter()
-        .chain(super::app::shell_keys())
-        .map(|k| format!("{} {}", k.keys, k.what))
-        .collect();
+    let keys: Vec<String> =
+        app.top().keys().into_iter().chain(app.shell_keys()).map(|k| format!("{} {}", k.keys, k.what)).collect();
     spans.push(Span::styled(keys.join(" · "), theme.dim));
     Line::from(spans)
 }
 
-fn draw_completions(frame: &mut Frame, app: &App, body: Rect, items: &[String]) {
+fn draw_completions(frame: &mut Frame, app: &App, body: Rect, items: &[String], selected: usize) {
     if items.is_empty() || body.height < 3 || body.width < 10 {
         return;
     }
     let rows = (items.len() as u16).min(body.height.saturating_sub(2)).min(10);
-    let width = (items.iter().map(|s| s.chars().count()).max().unwrap_or(10) as u16 + 2).min(body.width);
+    let width = (items.iter().map(|s| s.chars().count()).max().unwrap_or(10) as u16 + 2).max(12).min(body.width);
     let area = Rect { x: body.x, y: body.bottom().saturating_sub(rows + 2), width, height: rows + 2 };
     frame.render_widget(Clear, area);
-    let lines: Vec<Line> = items.iter().take(rows as usize).map(|s| Line::from(s.clone())).collect();
-    let block = Block::default().borders(Borders::ALL).border_style(app.theme.border).title("commands");
+    let selected = selected.min(items.len() - 1);
+    // The window of completions keeps the picked one in sight.
+    let first = selected.saturating_sub(rows as usize - 1);
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows as usize)
+        .map(|(i, s)| Line::styled(s.clone(), if i == selected { app.theme.selected } else { app.theme.text }))
+        .collect();
+    let title = if items.len() > rows as usize {
+        format!("commands {}/{}", selected + 1, items.len())
+    } else {
+        "commands".to_string()
+    };
+    let block = Block::default().borders(Borders::ALL).border_style(app.theme.border).title(title);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -21,6 +21,21 @@ impl KeyHelp {
     }
 }
 
+/// Where a view leads: the palette, drill-down and help name views by route, and `views::open`
+/// builds them. It lives here, beside the contract, so a view can lead to another without importing
+/// the module that builds every view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Home,
+    Dashboard(String),
+    Stream(String),
+    Alarms,
+    Alarm(String),
+    Log,
+    /// Help over these keys (the view it was opened from, and the shell's).
+    Help(Vec<KeyHelp>),
+}
+
 /// What a key did.
 pub enum Outcome {
     /// Not this view's key: the shell may use it.
@@ -31,6 +46,8 @@ pub enum Outcome {
     Requests(Vec<Request>),
     /// Open another view on top (Enter: drill down).
     Push(Box<dyn View>),
+    /// Open the view a route names on top.
+    Open(Route),
     /// Leave this view (the shell also does this on Esc when the view ignores it).
     Back,
 }

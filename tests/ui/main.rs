@@ -8,4 +8,8 @@ mod header;
 mod pty;
 mod pty_console;
 mod render;
+mod shell;
 mod update;
+mod views;
+mod views_cloud;
+mod views_fixtures;

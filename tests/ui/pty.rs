@@ -25,8 +25,8 @@ fn a_person_opens_the_console_looks_around_and_quits_with_the_terminal_restored(
 
     // `?`: the help lists the live keys and the palette's commands; Esc goes back home.
     console.press("?");
-    console.wait_for("Commands (after :)");
-    console.escape_from("Commands (after :)");
+    console.wait_for("Commands (");
+    console.escape_from("Commands (");
     home(&console);
 
     // `:` and a prefix, Tab completes the command word.

@@ -8,19 +8,8 @@ pub mod home;
 pub mod log;
 pub mod stream;
 
-use super::view::{KeyHelp, View};
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Route {
-    Home,
-    Dashboard(String),
-    Stream(String),
-    Alarms,
-    Alarm(String),
-    Log,
-    /// Help over these keys (the view it was opened from, and the shell's).
-    Help(Vec<KeyHelp>),
-}
+pub use super::view::Route;
+use super::view::View;
 
 pub fn open(route: Route) -> Box<dyn View> {
     match route {
