@@ -361,6 +361,18 @@ mod tests {
     }
 
     #[test]
+    fn metrics_durations_parse_with_units() {
+        // `--since` goes through the crate's one duration rule, bounded to 15 days.
+        let parse_since = metrics_range;
+        assert_eq!(parse_since("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_since("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_since("3h"), Ok(Duration::from_secs(10_800)));
+        assert!(parse_since("15x").is_err());
+        assert!(parse_since("0m").is_err());
+        assert!(parse_since("16d").is_err());
+    }
+
+    #[test]
     fn help_states_the_duration_rule() {
         use clap::CommandFactory;
         let mut cmd = Cli::command();

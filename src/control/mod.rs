@@ -3,6 +3,7 @@
 
 pub mod alarms;
 pub mod dashboard;
+pub mod metrics;
 pub mod objects;
 pub mod stacks;
 pub mod streams;
