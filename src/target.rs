@@ -3,8 +3,16 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::imds::region::ImdsRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::config::Region;
@@ -15,6 +23,7 @@ use crate::cloud::admin_client::AdminClient;
 use crate::cloud::attach::{self, Attached};
 use crate::cloud::clock::wall_ms;
 use crate::cloud::host::{DataDir, EndpointInfo};
+use crate::control::credentials::{Hinting, Source};
 use crate::paths::Paths;
 
 /// The `--target` flag: the embedded local cloud or real AWS (`--endpoint-url` makes a third).
@@ -106,6 +115,66 @@ impl Connection {
     }
 }
 
+/// How long any SDK call may take, on every target: a dead endpoint or a black-holed network
+/// fails within seconds instead of hanging a command or a view.
+///
+/// | timeout | value | covers |
+/// |---|---|---|
+/// | connect | 3 s | one TCP + TLS connection |
+/// | operation attempt | 20 s | one try of a call, response included |
+/// | operation | 60 s | a call with its retries |
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(20))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// The instance metadata service, asked once and briefly: off EC2 nothing answers it, and the
+/// SDK's defaults (four attempts, up to 30 s) would hold every command without credentials.
+fn imds_client() -> aws_config::imds::Client {
+    aws_config::imds::Client::builder()
+        .connect_timeout(Duration::from_millis(500))
+        .read_timeout(Duration::from_secs(1))
+        .max_attempts(1)
+        .operation_timeout(Duration::from_secs(2))
+        .build()
+}
+
+/// The default region and credential chains (env, profile, SSO, web identity, ECS, IMDS) with
+/// short metadata-service timeouts, and credential failures turned into one sentence naming the
+/// fix (`control::credentials`).
+async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region: Option<&str>) -> ConfigLoader {
+    let mut regions = match region {
+        Some(r) => RegionProviderChain::first_try(Region::new(r.to_string())),
+        None => RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new()),
+    };
+    let mut profile_region = ProfileFileRegionProvider::builder();
+    if let Some(p) = profile {
+        profile_region = profile_region.profile_name(p);
+    }
+    regions = regions
+        .or_else(profile_region.build())
+        .or_else(ImdsRegionProvider::builder().imds_client(imds_client()).build());
+    let region = regions.region().await;
+    let conf = ProviderConfig::default()
+        .with_behavior_version(Some(BehaviorVersion::latest()))
+        .with_timeout_config(timeouts())
+        .with_region(region.clone());
+    let mut chain = DefaultCredentialsChain::builder().configure(conf).imds_client(imds_client());
+    chain.set_region(region.clone());
+    if let Some(p) = profile {
+        chain = chain.profile_name(p);
+        loader = loader.profile_name(p);
+    }
+    let credentials = Hinting::new(chain.build().await, Source::for_profile(profile));
+    if let Some(r) = region {
+        loader = loader.region(r);
+    }
+    loader.credentials_provider(credentials)
+}
+
 /// SDK configuration for a local cloud endpoint and its credentials.
 pub async fn local_sdk_config(info: &EndpointInfo) -> SdkConfig {
     let creds = Credentials::new(&info.access_key_id, &info.secret_access_key, None, None, "kinesis-console-local");
@@ -113,6 +182,7 @@ pub async fn local_sdk_config(info: &EndpointInfo) -> SdkConfig {
         .region(Region::new(info.region.clone()))
         .endpoint_url(&info.url)
         .credentials_provider(SharedCredentialsProvider::new(creds))
+        .timeout_config(timeouts())
         .load()
         .await
 }
@@ -125,20 +195,13 @@ pub async fn connect(target: Target) -> anyhow::Result<Connection> {
             Ok(Connection { target, sdk, local: Some(attached) })
         }
         Target::Aws { profile, region } => {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest());
-            if let Some(p) = profile {
-                loader = loader.profile_name(p);
-            }
-            if let Some(r) = region {
-                loader = loader.region(Region::new(r.clone()));
-            }
+            let loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+            let loader = default_chains(loader, profile.as_deref(), region.as_deref()).await;
             Ok(Connection { sdk: loader.load().await, target, local: None })
         }
         Target::Endpoint { url, region } => {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(url);
-            if let Some(r) = region {
-                loader = loader.region(Region::new(r.clone()));
-            }
+            let loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(url).timeout_config(timeouts());
+            let loader = default_chains(loader, None, region.as_deref()).await;
             Ok(Connection { sdk: loader.load().await, target, local: None })
         }
     }

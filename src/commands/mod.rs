@@ -82,7 +82,8 @@ fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
-            eprintln!("error: {e:#}");
+            // Credentials trouble is one sentence naming the fix, not the SDK's chain of causes.
+            eprintln!("error: {}", crate::control::credentials::human(&e));
             ExitCode::FAILURE
         }
     }

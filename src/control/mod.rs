@@ -2,6 +2,7 @@
 //! front ends refuse mutating actions the same way.
 
 pub mod alarms;
+pub mod credentials;
 pub mod dashboard;
 pub mod metrics;
 pub mod objects;

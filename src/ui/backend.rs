@@ -38,7 +38,7 @@ impl SdkBackend {
 }
 
 fn human(e: anyhow::Error) -> String {
-    format!("{e:#}")
+    crate::control::credentials::human(&e)
 }
 
 impl Fetch for SdkBackend {

@@ -5,6 +5,7 @@
 mod support;
 
 mod alarms;
+mod credentials;
 mod objects;
 mod patterns;
 mod patterns_catalogue;
