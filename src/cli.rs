@@ -30,9 +30,13 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Where to talk to: the embedded local cloud, or real AWS.
-    #[arg(long, global = true, value_enum, default_value_t = TargetKind::Local, env = "KINESIS_CONSOLE_TARGET")]
-    pub target: TargetKind,
+    /// Where to talk to: the embedded local cloud, or real AWS [default: the config file's
+    /// default-target, else local].
+    #[arg(long, global = true, value_enum, env = "KINESIS_CONSOLE_TARGET")]
+    pub target: Option<TargetKind>,
+    /// The target when neither --target nor KINESIS_CONSOLE_TARGET names one (the config file's).
+    #[arg(skip)]
+    pub default_target: Option<TargetKind>,
     /// AWS profile (target aws).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -54,16 +58,20 @@ pub struct GlobalArgs {
     /// Draw charts with blocks and ASCII instead of braille (terminals or fonts without braille).
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// The settings file [default: config.yaml in the XDG config dir, e.g. ~/.config/kinesis-console/].
+    #[arg(long, global = true, value_name = "FILE", env = "KINESIS_CONSOLE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Log level for the log file (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
 }
 
 impl GlobalArgs {
-    /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`.
+    /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`,
+    /// which wins over the config file's default target; local when nothing names one.
     pub fn target(&self, paths: &Paths) -> Target {
         Target::choose(
-            self.target,
+            self.target.or(self.default_target).unwrap_or(TargetKind::Local),
             self.endpoint_url.as_deref(),
             self.profile.as_deref(),
             self.region.as_deref(),

@@ -27,7 +27,8 @@ use crate::control::credentials::{Hinting, Source};
 use crate::paths::Paths;
 
 /// The `--target` flag: the embedded local cloud or real AWS (`--endpoint-url` makes a third).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TargetKind {
     Local,
     Aws,
@@ -204,5 +205,37 @@ pub async fn connect(target: Target) -> anyhow::Result<Connection> {
             let loader = default_chains(loader, None, region.as_deref()).await;
             Ok(Connection { sdk: loader.load().await, target, local: None })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn assert_bounded(sdk: &SdkConfig, what: &str) {
+        let t = sdk.timeout_config().unwrap_or_else(|| panic!("{what}: no timeouts"));
+        assert_eq!(t.connect_timeout(), Some(Duration::from_secs(3)), "{what}");
+        assert_eq!(t.operation_attempt_timeout(), Some(Duration::from_secs(20)), "{what}");
+        assert_eq!(t.operation_timeout(), Some(Duration::from_secs(60)), "{what}");
+    }
+
+    #[tokio::test]
+    async fn every_target_bounds_every_call() {
+        let aws = connect(Target::Aws { profile: None, region: Some("eu-west-1".into()) }).await.expect("aws");
+        assert_bounded(&aws.sdk, "aws");
+        assert_eq!(aws.sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        let endpoint = Target::Endpoint { url: "http://127.0.0.1:9".into(), region: Some("us-east-1".into()) };
+        assert_bounded(&connect(endpoint).await.expect("endpoint").sdk, "endpoint");
+        let info = EndpointInfo {
+            url: "http://127.0.0.1:9".into(),
+            region: "us-east-1".into(),
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            pid: 1,
+            version: crate::VERSION.into(),
+        };
+        assert_bounded(&local_sdk_config(&info).await, "local");
     }
 }

@@ -24,7 +24,7 @@ use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 
 pub fn main(cli: Cli) -> ExitCode {
-    let paths = Paths::resolve(cli.global.data_dir.as_deref());
+    let paths = Paths::resolve(cli.global.data_dir.as_deref()).with_config_file(cli.global.config.as_deref());
     let _log_guard = match crate::logging::init(&paths.log_file, &cli.global.log_level) {
         Ok(g) => Some(g),
         Err(e) => {
@@ -39,7 +39,7 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let global = cli.global;
+    let mut global = cli.global;
     let Some(command) = cli.command else {
         // No subcommand: the console itself on a terminal; help where there is none (a pipe, a script).
         if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin())
@@ -50,6 +50,17 @@ pub fn main(cli: Cli) -> ExitCode {
         }
         return finish(runtime.block_on(crate::ui::run(&global, &paths)));
     };
+    // The settings file's default target and read-only hold for commands too; a broken file stops
+    // them (it might have said read-only), except `info`, which reports it, and `completion`.
+    if !matches!(command, Command::Info | Command::Completion { .. }) {
+        match crate::ui::config::load(&paths.config_file) {
+            Ok(config) => config.apply_to(&mut global),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let result = runtime.block_on(async move {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,

@@ -5,6 +5,7 @@
 mod support;
 
 mod alarms;
+mod config;
 mod credentials;
 mod objects;
 mod patterns;
