@@ -40,6 +40,8 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let mut global = cli.global;
+    // The profile an error about credentials names (service answers do not say which).
+    let profile = global.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());
     let Some(command) = cli.command else {
         // No subcommand: the console itself on a terminal; help where there is none (a pipe, a script).
         if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin())
@@ -48,7 +50,7 @@ pub fn main(cli: Cli) -> ExitCode {
             println!();
             return ExitCode::SUCCESS;
         }
-        return finish(runtime.block_on(crate::ui::run(&global, &paths)));
+        return finish(runtime.block_on(crate::ui::run(&global, &paths)), profile.as_deref());
     };
     // The settings file's default target and read-only hold for commands too; a broken file stops
     // them (it might have said read-only), except `info`, which reports it, and `completion`.
@@ -85,16 +87,18 @@ pub fn main(cli: Cli) -> ExitCode {
             }
         }
     });
-    finish(result)
+    finish(result, profile.as_deref())
 }
 
-fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
+/// The exit code of a command; an error is printed first, credentials trouble as the sentence
+/// naming the fix for `profile` rather than the SDK's chain of causes.
+fn finish(result: anyhow::Result<ExitCode>, profile: Option<&str>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
-            // Credentials trouble is one sentence naming the fix, not the SDK's chain of causes.
-            eprintln!("error: {}", crate::control::credentials::human(&e));
+            let sentence = crate::control::credentials::explain_for(&e, profile);
+            eprintln!("error: {}", sentence.unwrap_or_else(|| format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -153,19 +153,50 @@ pub fn hint_in(first: Option<&(dyn std::error::Error + 'static)>) -> Option<Stri
     None
 }
 
+/// Service answers about the credentials themselves: expired, or not known to the service.
+const EXPIRED_CODES: [&str; 2] = ["ExpiredToken", "ExpiredTokenException"];
+const REFUSED_CODES: [&str; 5] = [
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+];
+
+/// The AWS error code among `e`'s causes, when it is one of `codes`. The SDK's errors show their
+/// metadata (`code: "…"`) in `Debug`, not in `Display`, and are generic per operation, so the
+/// text is the one place every operation's error can be read the same way.
+fn code_among(e: &anyhow::Error, codes: &[&'static str]) -> Option<&'static str> {
+    e.chain().find_map(|c| {
+        let debug = format!("{c:?}");
+        codes.iter().copied().find(|code| {
+            debug.contains(&format!("code: Some(\"{code}\")")) || debug.contains(&format!("code: \"{code}\""))
+        })
+    })
+}
+
 /// The one sentence for a credentials failure anywhere in `e`'s chain, or `None` when `e` is
-/// about something else. `AWS_PROFILE` names the profile for service-side expiry, where the
-/// SDK's error carries no profile.
-pub fn explain(e: &anyhow::Error) -> Option<String> {
+/// about something else. `profile` is the one in use (for service answers, which do not say).
+pub fn explain_for(e: &anyhow::Error, profile: Option<&str>) -> Option<String> {
     if let Some(sentence) = hint_in(Some(e.as_ref())) {
         return Some(sentence);
     }
-    // A service's own verdict (the SDK error's metadata shows in its `Debug`, not its `Display`).
-    let expired = e.chain().any(|c| {
-        let debug = format!("{c:?}");
-        debug.contains("\"ExpiredToken\"") || debug.contains("\"ExpiredTokenException\"")
-    });
-    expired.then(|| Source::for_profile(std::env::var("AWS_PROFILE").ok().as_deref()).sentence(true))
+    if code_among(e, &EXPIRED_CODES).is_some() {
+        return Some(Source::for_profile(profile).sentence(true));
+    }
+    let code = code_among(e, &REFUSED_CODES)?;
+    let source = Source::for_profile(profile);
+    let whose = match &source.profile {
+        Some(p) => format!("The AWS credentials for profile {p}"),
+        None => "The AWS credentials".to_string(),
+    };
+    Some(format!("{whose} were refused ({code}): {}.", source.fix()))
+}
+
+/// [`explain_for`] with the profile `AWS_PROFILE` names (the console's views, which see only
+/// the error).
+pub fn explain(e: &anyhow::Error) -> Option<String> {
+    explain_for(e, std::env::var("AWS_PROFILE").ok().as_deref())
 }
 
 /// `e` as a person reads it: the credentials sentence when that is the trouble, else the
@@ -251,5 +282,29 @@ mod tests {
         let other = anyhow::anyhow!("no such stream").context("DescribeStream orders");
         assert_eq!(explain(&other), None);
         assert_eq!(human(&other), "DescribeStream orders: no such stream");
+    }
+
+    #[test]
+    fn service_answers_about_the_credentials_get_the_sentence_too() {
+        use aws_sdk_cloudwatch::error::ErrorMetadata;
+        use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsError;
+        let answer = |code: &str| {
+            let meta = ErrorMetadata::builder()
+                .code(code)
+                .message("The security token included in the request is expired")
+                .build();
+            anyhow::Error::new(DescribeAlarmsError::generic(meta)).context("DescribeAlarms failed")
+        };
+        assert_eq!(
+            explain_for(&answer("ExpiredToken"), Some("ci")).as_deref(),
+            Some("The AWS credentials for profile ci have expired: run `aws configure --profile ci`.")
+        );
+        assert_eq!(
+            explain_for(&answer("UnrecognizedClientException"), None).as_deref(),
+            Some(
+                "The AWS credentials were refused (UnrecognizedClientException): run `aws configure`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+            )
+        );
+        assert_eq!(explain_for(&answer("ResourceNotFound"), None), None);
     }
 }

@@ -2,6 +2,8 @@
 //! that fixes it, and returns promptly (no hang on the instance metadata service or the network).
 
 use std::path::Path;
+
+use crate::support;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -93,4 +95,19 @@ fn an_sso_profile_without_a_token_names_aws_sso_login_for_that_profile() {
         assert!(stderr.contains("The AWS credentials for profile work"), "{stderr}");
         assert!(stderr.contains("run `aws sso login --profile work`."), "{stderr}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_the_service_does_not_know_are_one_sentence_too() {
+    let cloud = support::TestCloud::start().await;
+    let mut c = support::bin();
+    c.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "alarms"]);
+    cloud.as_client(&mut c).env("AWS_ACCESS_KEY_ID", "AKIDUNKNOWN").env("AWS_SECRET_ACCESS_KEY", "old");
+    let out = c.output().expect("kinesis-console runs");
+    let stderr = one_line_error(&out);
+    assert_eq!(
+        stderr.trim_end(),
+        "error: The AWS credentials were refused (UnrecognizedClientException): run `aws configure`, or set \
+         AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+    );
 }
