@@ -305,7 +305,7 @@ pub struct ObjectsArgs {
     /// Only keys starting with this.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-    /// Only objects written within this span of the target's clock: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d).
+    /// Only objects written within this span of the target's clock: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d); a bare number is refused.
     #[arg(long, value_parser = duration::parse)]
     pub since: Option<Duration>,
     /// Copy the objects listed into DIR (under their keys, decompressed); an existing file is never overwritten.
@@ -366,6 +366,20 @@ mod tests {
     fn metrics_keeps_its_fifteen_day_bound_and_the_dashboard_reaches_further() {
         assert!(since_of(&["kc", "metrics", "--stream", "s", "--since", "16d"]).is_err());
         assert_eq!(since_of(&["kc", "dashboard", "show", "d", "--since", "2w"]), Ok(Duration::from_secs(14 * 86_400)));
+    }
+
+    #[test]
+    fn objects_since_reads_durations_like_the_others_and_says_so() {
+        use clap::CommandFactory;
+        let since = |text: &str| match Cli::try_parse_from(["kc", "objects", "s", "--since", text]) {
+            Ok(Cli { command: Some(Command::Objects(o)), .. }) => Ok(o.since),
+            other => Err(format!("{other:?}")),
+        };
+        assert_eq!(since("15m"), Ok(Some(Duration::from_secs(900))));
+        assert!(since("15").is_err_and(|e| e.contains("needs a unit")));
+        let mut cmd = Cli::command();
+        let help = cmd.find_subcommand_mut("objects").expect("objects").render_long_help().to_string();
+        assert!(help.split_whitespace().collect::<Vec<_>>().join(" ").contains("a bare number is refused"), "{help}");
     }
 
     #[test]
