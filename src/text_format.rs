@@ -196,7 +196,7 @@ mod tests {
     fn numbers_take_the_decimals_they_need() {
         assert_eq!(number(42.0), "42");
         assert_eq!(number(-7.0), "-7");
-        assert_eq!(number(3.14159), "3.142");
+        assert_eq!(number(1.23456), "1.235");
         assert_eq!(number(1234.56), "1234.6");
         assert_eq!(number(f64::NAN), "NaN");
     }
