@@ -169,7 +169,9 @@ async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region:
         chain = chain.profile_name(p);
         loader = loader.profile_name(p);
     }
-    let credentials = Hinting::new(chain.build().await, Source::for_profile(profile));
+    // The chain itself falls back to AWS_PROFILE; the sentence must name the same profile.
+    let named = profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok());
+    let credentials = Hinting::new(chain.build().await, Source::for_profile(named.as_deref()));
     if let Some(r) = region {
         loader = loader.region(r);
     }
