@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::default_provider::token::DefaultTokenChain;
 use aws_config::environment::EnvironmentVariableRegionProvider;
 use aws_config::imds::region::ImdsRegionProvider;
 use aws_config::meta::region::RegionProviderChain;
@@ -164,18 +165,23 @@ async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region:
         .with_timeout_config(timeouts())
         .with_region(region.clone());
     let mut chain = DefaultCredentialsChain::builder().configure(conf).imds_client(imds_client());
-    chain.set_region(region.clone());
+    // The region found above, even none: left unset, the credential chain, the token chain and the
+    // loader would each walk the default region chain again, metadata service included.
+    chain.set_region(Some(region.clone()));
     if let Some(p) = profile {
         chain = chain.profile_name(p);
         loader = loader.profile_name(p);
     }
+    // The bearer-token chain (SSO) likewise, or the loader builds one that looks the region up again.
+    let mut token = DefaultTokenChain::builder().region(region.clone());
+    if let Some(p) = profile {
+        token = token.profile_name(p);
+    }
+    loader = loader.token_provider(token.build().await);
     // The chain itself falls back to AWS_PROFILE; the sentence must name the same profile.
     let named = profile.map(str::to_string).or_else(|| std::env::var("AWS_PROFILE").ok());
     let credentials = Hinting::new(chain.build().await, Source::for_profile(named.as_deref()));
-    if let Some(r) = region {
-        loader = loader.region(r);
-    }
-    loader.credentials_provider(credentials)
+    loader.region(region).credentials_provider(credentials)
 }
 
 /// SDK configuration for a local cloud endpoint and its credentials.

@@ -111,3 +111,19 @@ async fn keys_the_service_does_not_know_are_one_sentence_too() {
          AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
     );
 }
+
+/// A metadata service that accepts connections and never answers (what a firewall that drops
+/// packets looks like to a client): the console must give up on it and still say what to run.
+#[test]
+fn a_metadata_service_that_never_answers_does_not_hold_the_command() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        // Kept open, never read: the client waits for an answer that does not come.
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let home = tempfile::tempdir().expect("temp home");
+    let out = run_without_credentials(home.path(), &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint)], &["alarms"]);
+    assert!(one_line_error(&out).contains("run `aws configure`"));
+}
