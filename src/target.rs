@@ -144,11 +144,9 @@ fn imds_client() -> aws_config::imds::Client {
         .build()
 }
 
-/// The default region and credential chains (env, profile, SSO, web identity, ECS, IMDS) with
-/// short metadata-service timeouts, and credential failures turned into one sentence naming the
-/// fix (`control::credentials`).
-async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region: Option<&str>) -> ConfigLoader {
-    let mut regions = match region {
+/// The region: the flag, else the environment, the profile, the metadata service (asked briefly).
+async fn find_region(profile: Option<&str>, flag: Option<&str>) -> Option<Region> {
+    let first = match flag {
         Some(r) => RegionProviderChain::first_try(Region::new(r.to_string())),
         None => RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new()),
     };
@@ -156,10 +154,16 @@ async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region:
     if let Some(p) = profile {
         profile_region = profile_region.profile_name(p);
     }
-    regions = regions
-        .or_else(profile_region.build())
-        .or_else(ImdsRegionProvider::builder().imds_client(imds_client()).build());
-    let region = regions.region().await;
+    let chain =
+        first.or_else(profile_region.build()).or_else(ImdsRegionProvider::builder().imds_client(imds_client()).build());
+    chain.region().await
+}
+
+/// The default region and credential chains (env, profile, SSO, web identity, ECS, IMDS) with
+/// short metadata-service timeouts, and credential failures turned into one sentence naming the
+/// fix (`control::credentials`).
+async fn default_chains(mut loader: ConfigLoader, profile: Option<&str>, region: Option<&str>) -> ConfigLoader {
+    let region = find_region(profile, region).await;
     let conf = ProviderConfig::default()
         .with_behavior_version(Some(BehaviorVersion::latest()))
         .with_timeout_config(timeouts())
