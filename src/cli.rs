@@ -30,9 +30,13 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Where to talk to: the embedded local cloud, or real AWS.
-    #[arg(long, global = true, value_enum, default_value_t = TargetKind::Local, env = "KINESIS_CONSOLE_TARGET")]
-    pub target: TargetKind,
+    /// Where to talk to: the embedded local cloud, or real AWS [default: the config file's
+    /// default-target, else local].
+    #[arg(long, global = true, value_enum, env = "KINESIS_CONSOLE_TARGET")]
+    pub target: Option<TargetKind>,
+    /// The target when neither --target nor KINESIS_CONSOLE_TARGET names one (the config file's).
+    #[arg(skip)]
+    pub default_target: Option<TargetKind>,
     /// AWS profile (target aws).
     #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
@@ -54,16 +58,20 @@ pub struct GlobalArgs {
     /// Draw charts with blocks and ASCII instead of braille (terminals or fonts without braille).
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// The settings file [default: config.yaml in the XDG config dir, e.g. ~/.config/kinesis-console/].
+    #[arg(long, global = true, value_name = "FILE", env = "KINESIS_CONSOLE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Log level for the log file (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_name = "LEVEL")]
     pub log_level: String,
 }
 
 impl GlobalArgs {
-    /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`.
+    /// The target these flags and the environment choose: `--endpoint-url` wins over `--target`,
+    /// which wins over the config file's default target; local when nothing names one.
     pub fn target(&self, paths: &Paths) -> Target {
         Target::choose(
-            self.target,
+            self.target.or(self.default_target).unwrap_or(TargetKind::Local),
             self.endpoint_url.as_deref(),
             self.profile.as_deref(),
             self.region.as_deref(),
@@ -297,7 +305,7 @@ pub struct ObjectsArgs {
     /// Only keys starting with this.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-    /// Only objects written within this span of the target's clock: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d).
+    /// Only objects written within this span of the target's clock: a number with a unit (s, m, h, d or w: 90s, 15m, 3h, 2d); a bare number is refused.
     #[arg(long, value_parser = duration::parse)]
     pub since: Option<Duration>,
     /// Copy the objects listed into DIR (under their keys, decompressed); an existing file is never overwritten.
@@ -358,6 +366,32 @@ mod tests {
     fn metrics_keeps_its_fifteen_day_bound_and_the_dashboard_reaches_further() {
         assert!(since_of(&["kc", "metrics", "--stream", "s", "--since", "16d"]).is_err());
         assert_eq!(since_of(&["kc", "dashboard", "show", "d", "--since", "2w"]), Ok(Duration::from_secs(14 * 86_400)));
+    }
+
+    #[test]
+    fn objects_since_reads_durations_like_the_others_and_says_so() {
+        use clap::CommandFactory;
+        let since = |text: &str| match Cli::try_parse_from(["kc", "objects", "s", "--since", text]) {
+            Ok(Cli { command: Some(Command::Objects(o)), .. }) => Ok(o.since),
+            other => Err(format!("{other:?}")),
+        };
+        assert_eq!(since("15m"), Ok(Some(Duration::from_secs(900))));
+        assert!(since("15").is_err_and(|e| e.contains("needs a unit")));
+        let mut cmd = Cli::command();
+        let help = cmd.find_subcommand_mut("objects").expect("objects").render_long_help().to_string();
+        assert!(help.split_whitespace().collect::<Vec<_>>().join(" ").contains("a bare number is refused"), "{help}");
+    }
+
+    #[test]
+    fn metrics_durations_parse_with_units() {
+        // `--since` goes through the crate's one duration rule, bounded to 15 days.
+        let parse_since = metrics_range;
+        assert_eq!(parse_since("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_since("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_since("3h"), Ok(Duration::from_secs(10_800)));
+        assert!(parse_since("15x").is_err());
+        assert!(parse_since("0m").is_err());
+        assert!(parse_since("16d").is_err());
     }
 
     #[test]

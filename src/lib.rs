@@ -10,6 +10,7 @@ pub mod logging;
 pub mod paths;
 pub mod patterns;
 pub mod target;
+pub mod text_format;
 pub mod ui;
 
 /// The console's version, as it appears in stack tags and `info`.

@@ -11,6 +11,9 @@ pub struct Paths {
     /// Logs.
     pub state_dir: PathBuf,
     pub log_file: PathBuf,
+    /// The console's settings (`ui::config`): `--config`, `KINESIS_CONSOLE_CONFIG`, else
+    /// `config.yaml` in the XDG config dir.
+    pub config_file: PathBuf,
 }
 
 impl Paths {
@@ -27,6 +30,19 @@ impl Paths {
             .or_else(|| dirs.as_ref().map(|d| d.data_local_dir().join("state")))
             .unwrap_or_else(|| fallback().join("state"));
         let log_file = state_dir.join("kinesis-console.log");
-        Paths { data_dir, state_dir, log_file }
+        let config_file = dirs
+            .as_ref()
+            .map(|d| d.config_dir().to_path_buf())
+            .unwrap_or_else(|| fallback().join("config"))
+            .join("config.yaml");
+        Paths { data_dir, state_dir, log_file, config_file }
+    }
+
+    /// These paths with the settings file a flag (or its environment variable) names.
+    pub fn with_config_file(mut self, config_override: Option<&Path>) -> Self {
+        if let Some(p) = config_override {
+            self.config_file = p.to_path_buf();
+        }
+        self
     }
 }

@@ -12,6 +12,7 @@ use crate::cli::{AlarmState, AlarmsArgs, GlobalArgs};
 use crate::control::alarms::{self, AlarmFilter, reason_summary};
 use crate::paths::Paths;
 use crate::target::connect;
+use crate::text_format::timestamp;
 
 pub async fn run(args: AlarmsArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let conn = connect(global.target(paths)).await?;
@@ -37,7 +38,7 @@ async fn fetch(client: &aws_sdk_cloudwatch::Client, args: &AlarmsArgs) -> anyhow
             json!({
                 "name": a.name,
                 "state": a.state,
-                "since": a.since_ms.map(iso),
+                "since": a.since_ms.map(timestamp),
                 "reason": a.reason,
                 "metric": a.metric,
                 "namespace": a.namespace,
@@ -47,12 +48,6 @@ async fn fetch(client: &aws_sdk_cloudwatch::Client, args: &AlarmsArgs) -> anyhow
             })
         })
         .collect())
-}
-
-fn iso(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000);
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
-    t.ok().and_then(|t| t.format(format).ok()).unwrap_or_default()
 }
 
 fn table(rows: &[Value]) -> String {

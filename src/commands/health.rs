@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use aws_sdk_cloudwatch::Client;
 use serde_json::json;
 
-use super::dashboard::{human_secs, load, number, period_rule, range_ending_now, secs, truncate};
 use super::output::emit;
 use crate::cli::{GlobalArgs, HealthArgs};
+use crate::control::dashboard::PeriodRule;
+use crate::control::dashboard::fetch::{load, range_ending_now};
 use crate::control::dashboard::map::{AlarmView, DashboardView};
 use crate::paths::Paths;
 use crate::target;
+use crate::text_format::{number, span, truncate};
 
 /// The exit code when an alarm is in ALARM.
 pub const IN_ALARM: u8 = 3;
@@ -20,8 +22,8 @@ pub const IN_ALARM: u8 = 3;
 pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let conn = target::connect(global.target(paths)).await?;
     let client = Client::new(&conn.sdk);
-    let loaded =
-        load(&client, &args.name, range_ending_now(&conn, secs(args.since)).await, period_rule(&conn, None)).await;
+    let range = range_ending_now(&conn, args.since).await;
+    let loaded = load(&client, &args.name, range, PeriodRule::for_target(&conn.target, None)).await;
     conn.close().await;
     let (_, _, _, view) = loaded?;
     let alarms = view.alarms();
@@ -55,7 +57,7 @@ pub async fn run(args: HealthArgs, global: &GlobalArgs, paths: &Paths) -> anyhow
             let reason = a.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
             let _ = writeln!(s, "  {:<17} {}{reason}", a.state, a.name);
         }
-        let _ = writeln!(s, "latest (last {}):", human_secs(secs(args.since)));
+        let _ = writeln!(s, "latest (last {}):", span(i64::try_from(args.since.as_secs()).unwrap_or(i64::MAX)));
         for (title, label, value, unit) in latest_rows(&view) {
             let _ = writeln!(s, "  {:<40} {:<28} {value:>12} {unit}", truncate(&title, 40), truncate(&label, 28));
         }

@@ -10,8 +10,21 @@ use crate::cli::GlobalArgs;
 use crate::cloud::host::DataDir;
 use crate::paths::Paths;
 use crate::target::Target;
+use crate::ui::config;
 
 pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
+    // A broken settings file is reported here rather than refused: `info` is where one looks.
+    let settings = config::load(&paths.config_file);
+    let mut global = global.clone();
+    if let Ok(c) = &settings {
+        c.apply_to(&mut global);
+    }
+    let config_exists = config::exists(&paths.config_file);
+    let config_state = match (&settings, config_exists) {
+        (Err(e), _) => format!("invalid: {e}"),
+        (Ok(_), true) => "exists".to_string(),
+        (Ok(_), false) => "not found; the defaults apply".to_string(),
+    };
     let target = global.target(paths);
     let dir = DataDir::new(&paths.data_dir);
     let host = match &target {
@@ -29,6 +42,12 @@ pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode>
             "endpoint_file": dir.endpoint_path(),
             "credentials_file": dir.credentials_path(),
             "lock_file": dir.lock_path(),
+            "config_file": paths.config_file,
+        },
+        "config": {
+            "path": paths.config_file,
+            "exists": config_exists,
+            "error": settings.as_ref().err().map(ToString::to_string),
         },
         "local_cloud": host.as_ref().map(|h| json!({ "url": h.url, "pid": h.pid })),
     });
@@ -51,6 +70,7 @@ pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode>
         let _ = writeln!(s, "log file:         {}", paths.log_file.display());
         let _ = writeln!(s, "endpoint file:    {}", dir.endpoint_path().display());
         let _ = writeln!(s, "credentials file: {}", dir.credentials_path().display());
+        let _ = writeln!(s, "config file:      {} ({config_state})", paths.config_file.display());
         s
     });
     Ok(ExitCode::SUCCESS)

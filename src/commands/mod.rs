@@ -24,7 +24,7 @@ use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 
 pub fn main(cli: Cli) -> ExitCode {
-    let paths = Paths::resolve(cli.global.data_dir.as_deref());
+    let paths = Paths::resolve(cli.global.data_dir.as_deref()).with_config_file(cli.global.config.as_deref());
     let _log_guard = match crate::logging::init(&paths.log_file, &cli.global.log_level) {
         Ok(g) => Some(g),
         Err(e) => {
@@ -39,7 +39,9 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let global = cli.global;
+    let mut global = cli.global;
+    // The profile an error about credentials names (service answers do not say which).
+    let profile = global.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());
     let Some(command) = cli.command else {
         // No subcommand: the console itself on a terminal; help where there is none (a pipe, a script).
         if !std::io::IsTerminal::is_terminal(&std::io::stdout()) || !std::io::IsTerminal::is_terminal(&std::io::stdin())
@@ -48,8 +50,19 @@ pub fn main(cli: Cli) -> ExitCode {
             println!();
             return ExitCode::SUCCESS;
         }
-        return finish(runtime.block_on(crate::ui::run(&global, &paths)));
+        return finish(runtime.block_on(crate::ui::run(&global, &paths)), profile.as_deref());
     };
+    // The settings file's default target and read-only hold for commands too; a broken file stops
+    // them (it might have said read-only), except `info`, which reports it, and `completion`.
+    if !matches!(command, Command::Info | Command::Completion { .. }) {
+        match crate::ui::config::load(&paths.config_file) {
+            Ok(config) => config.apply_to(&mut global),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let result = runtime.block_on(async move {
         match command {
             Command::Local(cmd) => local::run(cmd, &global, &paths).await,
@@ -74,15 +87,18 @@ pub fn main(cli: Cli) -> ExitCode {
             }
         }
     });
-    finish(result)
+    finish(result, profile.as_deref())
 }
 
-fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
+/// The exit code of a command; an error is printed first, credentials trouble as the sentence
+/// naming the fix for `profile` rather than the SDK's chain of causes.
+fn finish(result: anyhow::Result<ExitCode>, profile: Option<&str>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
-            eprintln!("error: {e:#}");
+            let sentence = crate::control::credentials::explain_for(&e, profile);
+            eprintln!("error: {}", sentence.unwrap_or_else(|| format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

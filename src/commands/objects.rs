@@ -11,12 +11,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::output::emit;
-use super::stack_view::{age, table};
+use super::stack_view::table;
 use crate::cli::{GlobalArgs, ObjectsArgs};
 use crate::control::objects::{self, COUNT_LIMIT, Destination, ObjectInfo};
 use crate::control::stacks;
 use crate::paths::Paths;
 use crate::target::{Target, connect};
+use crate::text_format::age;
 
 /// One object as listed.
 #[derive(Debug, Serialize)]

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use crate::control::stacks::change::ChangeRow;
 use crate::control::stacks::inspect::StackDetail;
 use crate::control::stacks::{StackEvent, StackOutput, StackResource, StackSummary};
+use crate::text_format::{age, fit, width};
 
 /// One event as it is printed while following: the time since `start_ms` (the operation's first
 /// event), then logical id, type, status and the reason when there is one.
@@ -22,10 +23,10 @@ pub fn event_line(e: &StackEvent, start_ms: i64) -> String {
 /// Rows as a table with a header, columns as wide as their widest cell.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0))
+        .map(|i| rows.iter().map(|r| width(&r[i])).chain([header[i].len()]).max().unwrap_or(0))
         .collect();
     let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| fit(c, *w)).collect();
         padded.join("  ").trim_end().to_string()
     };
     let mut out = line(header.to_vec());
@@ -34,17 +35,6 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push_str(&line(r.iter().map(String::as_str).collect()));
     }
     out
-}
-
-/// `3d`, `5h`, `12m`, `40s`: the largest whole unit.
-pub fn age(ms: i64) -> String {
-    let s = (ms / 1000).max(0);
-    match s {
-        s if s >= 86_400 => format!("{}d", s / 86_400),
-        s if s >= 3_600 => format!("{}h", s / 3_600),
-        s if s >= 60 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 pub fn stacks_table(stacks: &[StackSummary], now_ms: i64) -> String {
@@ -217,10 +207,11 @@ mod tests {
     }
 
     #[test]
-    fn ages_use_the_largest_whole_unit() {
-        assert_eq!(age(59_999), "59s");
-        assert_eq!(age(60_000), "1m");
-        assert_eq!(age(3 * 86_400_000 + 1), "3d");
-        assert_eq!(age(-5), "0s");
+    fn table_columns_line_up_in_display_columns() {
+        let rows = vec![vec!["注文".to_string(), "x".to_string()], vec!["ab".to_string(), "y".to_string()]];
+        let text = table(&["NAME", "V"], &rows);
+        let columns: Vec<usize> =
+            text.lines().map(|l| crate::text_format::width(l.trim_end().trim_end_matches(['x', 'y', 'V']))).collect();
+        assert_eq!(columns, vec![6, 6, 6], "{text}");
     }
 }

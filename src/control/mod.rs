@@ -2,7 +2,9 @@
 //! front ends refuse mutating actions the same way.
 
 pub mod alarms;
+pub mod credentials;
 pub mod dashboard;
+pub mod metrics;
 pub mod objects;
 pub mod sample;
 pub mod stacks;

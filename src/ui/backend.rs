@@ -44,7 +44,7 @@ impl SdkBackend {
 }
 
 fn human(e: anyhow::Error) -> String {
-    format!("{e:#}")
+    crate::control::credentials::human(&e)
 }
 
 impl Fetch for SdkBackend {

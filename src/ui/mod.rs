@@ -37,7 +37,9 @@ pub fn color_wanted() -> bool {
 }
 
 pub async fn run(global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let config = config::Config::default();
+    let config = config::load(&paths.config_file)?;
+    let mut global = global.clone();
+    config.apply_to(&mut global);
     let target = global.target(paths);
     let read_only = global.read_only || config.read_only;
     let conn = Arc::new(target::connect(target.clone()).await.with_context(|| format!("connecting to {target}"))?);

@@ -5,6 +5,8 @@
 mod support;
 
 mod alarms;
+mod config;
+mod credentials;
 mod objects;
 mod patterns;
 mod patterns_catalogue;

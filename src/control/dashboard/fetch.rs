@@ -19,6 +19,7 @@ use super::metric::MetricSpec;
 use super::model::Dashboard;
 use super::period::PeriodRule;
 use super::plan::{Plan, Query, QueryBody, TimeRange, call_region, plan};
+use crate::target::Connection;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DashboardEntry {
@@ -241,4 +242,22 @@ pub async fn refresh(
     let results = run_plan(client, &plan).await?;
     let view = map(dashboard, &plan, &results, &alarms);
     Ok((plan, alarms, view))
+}
+
+/// Reads the dashboard `name` and refreshes it once.
+pub async fn load(
+    client: &Client,
+    name: &str,
+    range: TimeRange,
+    rule: PeriodRule,
+) -> anyhow::Result<(Dashboard, Plan, AlarmBook, DashboardView)> {
+    let dashboard = get_dashboard(client, name).await?;
+    let (plan, alarms, view) = refresh(client, &dashboard, range, rule).await?;
+    Ok((dashboard, plan, alarms, view))
+}
+
+/// The `since` ending now by the target's clock (see [`Connection::now_ms`]): the local cloud's
+/// clock may have been moved by tests or `--virtual-clock`.
+pub async fn range_ending_now(conn: &Connection, since: std::time::Duration) -> TimeRange {
+    TimeRange::last(i64::try_from(since.as_secs()).unwrap_or(i64::MAX), conn.now_ms().await)
 }

@@ -19,6 +19,8 @@
 
 use serde::Serialize;
 
+use crate::target::Target;
+
 /// How a refresh picks its periods; where the metrics live decides it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,6 +31,18 @@ pub enum PeriodRule {
     Aws,
     /// One period for every row, whatever the target (a user's `--period`).
     Fixed(i64),
+}
+
+impl PeriodRule {
+    /// The rule for a target: a user's `--period` wins; else 1-second data on the local cloud,
+    /// the dashboard's periods on AWS and any other endpoint.
+    pub fn for_target(target: &Target, fixed: Option<i64>) -> PeriodRule {
+        match (fixed, target) {
+            (Some(p), _) => PeriodRule::Fixed(p),
+            (None, Target::Local { .. }) => PeriodRule::Local,
+            (None, _) => PeriodRule::Aws,
+        }
+    }
 }
 
 const MINUTE: i64 = 60;
@@ -109,5 +123,16 @@ mod tests {
         assert_eq!(row_period(PeriodRule::Aws, HOUR, None, None), 300);
         assert_eq!(row_period(PeriodRule::Local, 15 * MINUTE, Some(60), Some(300)), 10);
         assert_eq!(row_period(PeriodRule::Fixed(5), DAY, Some(60), Some(300)), 5);
+    }
+
+    #[test]
+    fn the_target_picks_the_rule_unless_a_period_is_given() {
+        let local = Target::Local { data_dir: "d".into() };
+        let aws = Target::Aws { profile: None, region: None };
+        let endpoint = Target::Endpoint { url: "http://localhost:4566".into(), region: None };
+        assert_eq!(PeriodRule::for_target(&local, None), PeriodRule::Local);
+        assert_eq!(PeriodRule::for_target(&aws, None), PeriodRule::Aws);
+        assert_eq!(PeriodRule::for_target(&endpoint, None), PeriodRule::Aws);
+        assert_eq!(PeriodRule::for_target(&local, Some(60)), PeriodRule::Fixed(60));
     }
 }

@@ -39,6 +39,8 @@ pub fn client(sdk: &SdkConfig) -> Client {
 pub enum CallError {
     /// Credentials expired or unknown: retrying cannot help; the user must refresh them.
     Credentials { operation: String, detail: String },
+    /// The console's credential chain found none: its one sentence naming the fix (`control::credentials`).
+    NoCredentials { sentence: String },
     /// Still throttled after the client's retries.
     Throttled { operation: String },
     /// Any other refusal or failure, with AWS's code when there is one.
@@ -53,6 +55,7 @@ impl fmt::Display for CallError {
                 "{operation}: the AWS credentials have expired or are not valid ({detail}); refresh them \
                  (`aws sso login`, or new keys in the environment or profile) and run the command again"
             ),
+            CallError::NoCredentials { sentence } => f.write_str(sentence),
             CallError::Throttled { operation } => {
                 write!(f, "{operation}: CloudFormation is throttling requests; try again in a minute")
             }
@@ -70,6 +73,9 @@ impl CallError {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: fmt::Debug,
     {
+        if let Some(sentence) = crate::control::credentials::hint_in(std::error::Error::source(err)) {
+            return CallError::NoCredentials { sentence };
+        }
         let code = err.code().map(str::to_string);
         let detail = format!("{}", DisplayErrorContext(err));
         Self::classify(operation, code, err.message().map(str::to_string), detail)
