@@ -39,7 +39,7 @@ impl SdkBackend {
     /// The period rule of this target: AWS keeps standard metrics at one minute; the local cloud
     /// keeps seconds.
     fn period_rule(&self) -> PeriodRule {
-        if self.conn.local.is_some() { PeriodRule::Local } else { PeriodRule::Aws }
+        PeriodRule::for_target(&self.conn.target, None)
     }
 }
 

@@ -9,7 +9,7 @@
 //! read-only: true         # refuse every action that changes anything
 //! default-target: aws     # local | aws, when no --target flag or KINESIS_CONSOLE_TARGET names one
 //! chart-style: ascii      # braille | ascii
-//! keys:                   # action: key — see ACTIONS
+//! keys:                   # action: key — see keymap::ACTIONS
 //!   quit: x
 //!   refresh: F5
 //! ```
@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::keymap;
 use super::theme::ThemeName;
 use crate::cli::GlobalArgs;
 use crate::target::TargetKind;
@@ -41,7 +42,7 @@ pub struct Config {
     /// The target when no flag or environment variable names one.
     pub default_target: Option<TargetKind>,
     pub chart_style: ChartStyle,
-    /// Action name → key, e.g. `quit: x`; every action is one of [`ACTIONS`].
+    /// Action name → key, e.g. `quit: x`; every action is one of [`keymap::ACTIONS`].
     pub keys: BTreeMap<String, String>,
 }
 
@@ -58,53 +59,12 @@ impl Default for Config {
     }
 }
 
-/// The shell's actions a key can be bound to, with their default keys (`app::shell_keys`).
-pub const ACTIONS: [(&str, &str); 6] =
-    [("palette", ":"), ("filter", "/"), ("help", "?"), ("back", "Esc"), ("refresh", "r"), ("quit", "q")];
-
-/// Keys with names; anything else must be one printable character.
-const NAMED_KEYS: [&str; 25] = [
-    "Esc",
-    "Enter",
-    "Tab",
-    "Backspace",
-    "Delete",
-    "Home",
-    "End",
-    "PageUp",
-    "PageDown",
-    "Up",
-    "Down",
-    "Left",
-    "Right",
-    "F1",
-    "F2",
-    "F3",
-    "F4",
-    "F5",
-    "F6",
-    "F7",
-    "F8",
-    "F9",
-    "F10",
-    "F11",
-    "F12",
-];
-
 impl Config {
     /// Applies the settings the command line shares with the console: the default target (when no
     /// flag or environment variable names one) and read-only, which a flag can add but not remove.
     pub fn apply_to(&self, global: &mut GlobalArgs) {
         global.default_target = self.default_target;
         global.read_only |= self.read_only;
-    }
-
-    /// The key bound to `action`: the file's override, else the default.
-    pub fn key_for(&self, action: &str) -> Option<&str> {
-        self.keys
-            .get(action)
-            .map(String::as_str)
-            .or_else(|| ACTIONS.iter().find(|(a, _)| *a == action).map(|(_, k)| *k))
     }
 }
 
@@ -164,23 +124,16 @@ pub fn parse(text: &str) -> Result<Config, (Option<usize>, String)> {
             Some(crate::duration::parse(r).map_err(|e| (line_of("refresh"), format!("refresh: {e}")))?.as_secs())
         }
     };
-    let mut bound: BTreeMap<&str, &str> = BTreeMap::new();
     for (action, key) in &file.keys {
         let at = line_of(action);
-        if !ACTIONS.iter().any(|(a, _)| a == action) {
-            let known: Vec<&str> = ACTIONS.iter().map(|(a, _)| *a).collect();
-            return Err((at, format!("keys: unknown action `{action}`, expected one of {}", known.join(", "))));
+        if !keymap::is_action(action) {
+            let known = keymap::action_names().join(", ");
+            return Err((at, format!("keys: unknown action `{action}`, expected one of {known}")));
         }
-        if !valid_key(key) {
-            return Err((
-                at,
-                format!("keys: `{key}` for {action} is not a key: one character, or one of {}", NAMED_KEYS.join(", ")),
-            ));
-        }
-        if let Some(other) = bound.insert(key.as_str(), action.as_str()) {
-            return Err((at, format!("keys: `{key}` is bound to both {other} and {action}")));
-        }
+        keymap::parse_key(key).map_err(|e| (at, format!("keys: {e} (for {action})")))?;
     }
+    // Clashes, with each other or with a default key, as the console would meet them.
+    keymap::KeyMap::new(&file.keys).map_err(|e| (line_of("keys"), e))?;
     Ok(Config {
         theme: file.theme.unwrap_or(ThemeName::Dark),
         refresh_secs,
@@ -189,12 +142,6 @@ pub fn parse(text: &str) -> Result<Config, (Option<usize>, String)> {
         chart_style: file.chart_style.unwrap_or(ChartStyle::Braille),
         keys: file.keys,
     })
-}
-
-fn valid_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_control() && !c.is_whitespace())
-        || NAMED_KEYS.contains(&key)
 }
 
 /// The first line where `key:` starts a mapping entry (1-based), for errors found after parsing.
@@ -222,9 +169,12 @@ mod tests {
         assert!(config.read_only);
         assert_eq!(config.default_target, Some(TargetKind::Aws));
         assert_eq!(config.chart_style, ChartStyle::Ascii);
-        assert_eq!(config.key_for("quit"), Some("x"));
-        assert_eq!(config.key_for("refresh"), Some("F5"));
-        assert_eq!(config.key_for("help"), Some("?"));
+        let map = keymap::KeyMap::new(&config.keys).expect("valid keys");
+        let press = |code| crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE);
+        use crossterm::event::KeyCode;
+        assert_eq!(map.action(&press(KeyCode::Char('x'))), Some(keymap::ShellAction::Quit));
+        assert_eq!(map.action(&press(KeyCode::F(5))), Some(keymap::ShellAction::Refresh));
+        assert_eq!(map.action(&press(KeyCode::Char('?'))), Some(keymap::ShellAction::Help));
     }
 
     #[test]
@@ -275,9 +225,11 @@ mod tests {
         assert_eq!(line, Some(3));
         assert!(message.contains("unknown action `explode`") && message.contains("palette"), "{message}");
         let (_, message) = error_of("keys:\n  quit: Ctrl-Q\n");
-        assert!(message.contains("`Ctrl-Q` for quit is not a key"), "{message}");
+        assert!(message.contains("`Ctrl-Q` is not a key") && message.contains("(for quit)"), "{message}");
         let (_, message) = error_of("keys:\n  quit: x\n  help: x\n");
         assert!(message.contains("`x` is bound to both help and quit"), "{message}");
+        let (_, message) = error_of("keys:\n  quit: r\n");
+        assert!(message.contains("`r` is bound to both refresh and quit"), "a default key counts: {message}");
     }
 
     #[test]

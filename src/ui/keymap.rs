@@ -25,6 +25,10 @@ pub enum ShellAction {
     Quit,
 }
 
+fn name_of(action: ShellAction) -> &'static str {
+    ACTIONS.iter().map(|(n, _, _)| *n).find(|n| action_named(n) == Some(action)).unwrap_or("?")
+}
+
 fn action_named(name: &str) -> Option<ShellAction> {
     Some(match name {
         "palette" => ShellAction::Palette,
@@ -37,23 +41,74 @@ fn action_named(name: &str) -> Option<ShellAction> {
     })
 }
 
-/// A key as the config writes it: one character, or `esc`, `enter`, `tab`, `backspace`, `f1`…`f12`.
+/// The keys with names; anything else is one printable character.
+pub const NAMED_KEYS: [&str; 25] = [
+    "Esc",
+    "Enter",
+    "Tab",
+    "Backspace",
+    "Delete",
+    "Home",
+    "End",
+    "PageUp",
+    "PageDown",
+    "Up",
+    "Down",
+    "Left",
+    "Right",
+    "F1",
+    "F2",
+    "F3",
+    "F4",
+    "F5",
+    "F6",
+    "F7",
+    "F8",
+    "F9",
+    "F10",
+    "F11",
+    "F12",
+];
+
+/// A key as the config writes it: one printable character, or one of [`NAMED_KEYS`] (any case).
 pub fn parse_key(text: &str) -> Result<KeyCode, String> {
     let mut chars = text.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
+    if let (Some(c), None) = (chars.next(), chars.next())
+        && !c.is_control()
+        && !c.is_whitespace()
+    {
         return Ok(KeyCode::Char(c));
     }
-    let lower = text.to_ascii_lowercase();
-    Ok(match lower.as_str() {
+    let code = match text.to_ascii_lowercase().as_str() {
         "esc" | "escape" => KeyCode::Esc,
         "enter" => KeyCode::Enter,
         "tab" => KeyCode::Tab,
         "backspace" => KeyCode::Backspace,
-        f if f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
-            KeyCode::F(f[1..].parse().unwrap_or(1))
-        }
-        _ => return Err(format!("'{text}' is not a key: use one character, esc, enter, tab, backspace or f1…f12")),
-    })
+        "delete" => KeyCode::Delete,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        f => match f.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+            Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
+            _ => return Err(format!("`{text}` is not a key: one character, or one of {}", NAMED_KEYS.join(", "))),
+        },
+    };
+    Ok(code)
+}
+
+/// Whether `name` is one of the shell's actions.
+pub fn is_action(name: &str) -> bool {
+    action_named(name).is_some()
+}
+
+/// The shell's action names, for messages.
+pub fn action_names() -> Vec<&'static str> {
+    ACTIONS.iter().map(|(n, _, _)| *n).collect()
 }
 
 fn label(code: KeyCode) -> String {
@@ -63,6 +118,15 @@ fn label(code: KeyCode) -> String {
         KeyCode::Enter => "Enter".into(),
         KeyCode::Tab => "Tab".into(),
         KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Delete".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PageUp".into(),
+        KeyCode::PageDown => "PageDown".into(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
         KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     }
@@ -84,15 +148,22 @@ impl KeyMap {
         }
         for (name, key) in overrides {
             let action = action_named(name).ok_or_else(|| {
-                let known: Vec<&str> = ACTIONS.iter().map(|(n, _, _)| *n).collect();
-                format!("keys: unknown action '{name}' (the actions are {})", known.join(", "))
+                format!("keys: unknown action `{name}`, expected one of {}", action_names().join(", "))
             })?;
-            let code = parse_key(key).map_err(|e| format!("keys.{name}: {e}"))?;
-            if let Some(taken) = bindings.iter().find(|(c, a, _)| *c == code && *a != action) {
-                return Err(format!("keys.{name}: '{key}' is already the key of {:?}", taken.1));
-            }
+            let code = parse_key(key).map_err(|e| format!("keys: {e} (for {name})"))?;
             if let Some(b) = bindings.iter_mut().find(|(_, a, _)| *a == action) {
                 b.0 = code;
+            }
+        }
+        // Checked once every override is in, so two actions may swap keys.
+        for (i, (code, action, _)) in bindings.iter().enumerate() {
+            if let Some((_, other, _)) = bindings[..i].iter().find(|(c, _, _)| c == code) {
+                return Err(format!(
+                    "keys: `{}` is bound to both {} and {}",
+                    label(*code),
+                    name_of(*other),
+                    name_of(*action)
+                ));
             }
         }
         Ok(KeyMap { bindings })
@@ -143,11 +214,18 @@ mod tests {
 
     #[test]
     fn unknown_actions_bad_keys_and_clashes_are_named() {
-        let bad = |k: &str, v: &str| KeyMap::new(&BTreeMap::from([(k.to_string(), v.to_string())])).unwrap_err();
-        assert!(bad("launch", "l").contains("unknown action 'launch'"));
-        assert!(bad("quit", "ctrl-x").contains("keys.quit: 'ctrl-x' is not a key"));
-        assert!(bad("quit", "r").contains("already the key of Refresh"));
+        let bad = |pairs: &[(&str, &str)]| {
+            KeyMap::new(&pairs.iter().map(|(a, k)| (a.to_string(), k.to_string())).collect()).unwrap_err()
+        };
+        assert!(bad(&[("launch", "l")]).contains("unknown action `launch`"));
+        assert!(bad(&[("quit", "ctrl-x")]).contains("`ctrl-x` is not a key"));
+        assert!(bad(&[("quit", "r")]).contains("`r` is bound to both refresh and quit"), "a default counts too");
+        let swapped = KeyMap::new(
+            &[("quit", "r"), ("refresh", "q")].iter().map(|(a, k)| (a.to_string(), k.to_string())).collect(),
+        );
+        assert!(swapped.is_ok(), "two actions may swap keys: {swapped:?}");
         assert_eq!(parse_key("F5"), Ok(KeyCode::F(5)));
         assert_eq!(parse_key("esc"), Ok(KeyCode::Esc));
+        assert_eq!(parse_key("PageDown"), Ok(KeyCode::PageDown));
     }
 }

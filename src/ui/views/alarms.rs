@@ -8,9 +8,9 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
-use crate::commands::stack_view::age;
 use crate::control::alarms::{AlarmDetail, AlarmRow, reason_summary};
 use crate::control::dashboard::plan::USD_PER_METRIC;
+use crate::text_format::age;
 use crate::ui::action::{Data, Request, Source};
 use crate::ui::view::{DrawCtx, KeyHelp, Outcome, Route, View};
 

@@ -9,9 +9,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::commands::stack_view::age;
 use crate::control::alarms::reason_summary;
 use crate::control::stacks::model::StackSummary;
+use crate::text_format::age;
 use crate::ui::action::{Data, Request, Source};
 use crate::ui::view::{DrawCtx, KeyHelp, Outcome, Route, View};
 
