@@ -125,6 +125,9 @@ impl App {
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.dirty = true;
+                for view in self.views.iter_mut() {
+                    view.on_resize(w, h);
+                }
                 Vec::new()
             }
             Action::Tick(now) => self.on_tick(now),
@@ -283,7 +286,8 @@ impl App {
         }
     }
 
-    fn push(&mut self, view: Box<dyn View>) -> Vec<Job> {
+    fn push(&mut self, mut view: Box<dyn View>) -> Vec<Job> {
+        view.on_resize(self.size.0, self.size.1);
         let requests = view.requests();
         self.views.push(view);
         self.last_refresh_ms = self.now_ms;
