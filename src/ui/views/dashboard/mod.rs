@@ -6,6 +6,7 @@
 mod draw;
 pub mod grid;
 pub mod prepare;
+pub mod synth;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use jiff::tz::TimeZone;
@@ -319,5 +320,143 @@ impl View for DashboardScreen {
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_>) {
         draw::draw(self, frame, area, ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use serde_json::json;
+
+    use super::*;
+    use crate::control::dashboard::{AlarmBook, Dashboard};
+
+    const END: i64 = 1_795_953_600_000;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn answer(range_secs: i64, rule: PeriodRule) -> Data {
+        let body = json!({"widgets": [
+            {"type": "metric", "width": 12, "properties": {"title": "A", "metrics": [["N", "a"], ["N", "b", {"yAxis": "right"}]], "period": 60}},
+            {"type": "text", "width": 12, "height": 2, "properties": {"markdown": "# Hello"}},
+            {"type": "metric", "width": 12, "properties": {"title": "B", "view": "singleValue", "metrics": [["N", "c"]], "period": 60}},
+        ]});
+        let d = Dashboard::parse(&body.to_string()).expect("a body");
+        Data::Dashboard(Box::new(synth::synthesize(d, &AlarmBook::new(), range_secs, END, rule)))
+    }
+
+    fn screen(rule: PeriodRule) -> DashboardScreen {
+        let mut s = DashboardScreen::new("d".into()).with_time_zone(TimeZone::UTC);
+        s.on_resize(120, 40);
+        assert!(s.on_data(&Source::Dashboard("d".into()), &answer(900, rule)));
+        s
+    }
+
+    fn asked(o: Outcome) -> Vec<Request> {
+        match o {
+            Outcome::Requests(r) => r,
+            _ => panic!("expected requests"),
+        }
+    }
+
+    #[test]
+    fn number_keys_and_t_pick_the_range_and_ask_again() {
+        let mut s = screen(PeriodRule::Local);
+        let r = asked(s.on_key(&key(KeyCode::Char('3'))));
+        assert_eq!(r, vec![Request::Dashboard { name: "d".into(), range_secs: 3600, end_ms: None }]);
+        asked(s.on_key(&key(KeyCode::Char('t'))));
+        assert_eq!(s.range_secs(), 3 * 3600);
+        for _ in 0..3 {
+            asked(s.on_key(&key(KeyCode::Char('t'))));
+        }
+        assert_eq!(s.range_secs(), 5 * 60, "t wraps around after a day");
+    }
+
+    #[test]
+    fn a_custom_range_goes_through_the_duration_parser() {
+        let mut s = screen(PeriodRule::Local);
+        assert!(matches!(s.on_key(&key(KeyCode::Char('T'))), Outcome::Changed));
+        for c in "45".chars() {
+            assert!(matches!(s.on_key(&key(KeyCode::Char(c))), Outcome::Changed));
+        }
+        assert!(matches!(s.on_key(&key(KeyCode::Enter)), Outcome::Changed), "no unit: stays open");
+        assert!(s.prompt.as_ref().is_some_and(|(_, e)| e.as_deref().is_some_and(|e| e.contains("needs a unit"))));
+        s.on_key(&key(KeyCode::Char('m')));
+        let r = asked(s.on_key(&key(KeyCode::Enter)));
+        assert_eq!(r, vec![Request::Dashboard { name: "d".into(), range_secs: 45 * 60, end_ms: None }]);
+        assert!(s.prompt.is_none());
+        // q and Esc inside the prompt belong to it, not the shell.
+        s.on_key(&key(KeyCode::Char('T')));
+        assert!(matches!(s.on_key(&key(KeyCode::Char('q'))), Outcome::Changed));
+        assert!(matches!(s.on_key(&key(KeyCode::Esc)), Outcome::Changed));
+        assert!(s.prompt.is_none());
+    }
+
+    #[test]
+    fn pause_freezes_the_window_and_stops_refreshing() {
+        let mut s = screen(PeriodRule::Local);
+        assert_eq!(s.refresh_every_ms(), Some(10_000), "the local 15-minute period");
+        assert!(matches!(s.on_key(&key(KeyCode::Char('p'))), Outcome::Changed));
+        assert!(s.paused());
+        assert_eq!(s.refresh_every_ms(), None);
+        assert_eq!(s.requests(), vec![Request::Dashboard { name: "d".into(), range_secs: 900, end_ms: Some(END) }]);
+        let r = asked(s.on_key(&key(KeyCode::Char('p'))));
+        assert_eq!(r, vec![Request::Dashboard { name: "d".into(), range_secs: 900, end_ms: None }]);
+    }
+
+    #[test]
+    fn refresh_follows_the_period_with_a_floor_per_target_and_aws_shows_its_cost() {
+        let mut s = screen(PeriodRule::Local);
+        s.on_data(&Source::Dashboard("d".into()), &answer(300, PeriodRule::Local));
+        assert_eq!(s.refresh_every_ms(), Some(1000));
+        assert_eq!(s.cost_per_hour_usd(), None, "the local cloud costs nothing");
+        let s = screen(PeriodRule::Aws);
+        assert_eq!(s.refresh_every_ms(), Some(60_000));
+        // 3 metrics, 60 refreshes an hour, $0.01 per 1,000 metrics.
+        let cost = s.cost_per_hour_usd().expect("a cost on AWS");
+        assert!((cost - 3.0 * 60.0 * 0.00001).abs() < 1e-12, "{cost}");
+    }
+
+    #[test]
+    fn tab_selects_z_zooms_and_the_cursor_reads_every_series() {
+        let mut s = screen(PeriodRule::Fixed(60));
+        s.on_key(&key(KeyCode::Tab));
+        s.on_key(&key(KeyCode::Tab));
+        assert_eq!(s.selected(), 2);
+        s.on_key(&key(KeyCode::BackTab));
+        s.on_key(&key(KeyCode::BackTab));
+        assert_eq!(s.selected(), 0);
+        assert!(matches!(s.on_key(&key(KeyCode::Char('z'))), Outcome::Changed));
+        assert!(s.zoomed());
+        // The first step back lands one period before the end; each series reads its point there.
+        s.on_key(&key(KeyCode::Left));
+        let (at, values) = s.cursor().expect("a cursor");
+        assert_eq!(at, END - 60_000);
+        let step = (END - 60_000) / 1000 / 60;
+        assert_eq!(values, [synth::wave(0, step).to_string(), synth::wave(1, step).to_string()]);
+        s.on_key(&key(KeyCode::Right));
+        assert_eq!(s.cursor().map(|c| c.0), Some(END));
+        assert!(matches!(s.on_key(&key(KeyCode::Esc)), Outcome::Changed), "Esc leaves the zoom, not the view");
+        assert!(!s.zoomed() && s.cursor().is_none());
+        assert!(matches!(s.on_key(&key(KeyCode::Esc)), Outcome::Ignored));
+    }
+
+    #[test]
+    fn charts_are_downsampled_for_their_width_when_data_or_size_changes() {
+        let mut s = DashboardScreen::new("d".into()).with_time_zone(TimeZone::UTC);
+        s.on_resize(120, 40);
+        s.on_data(&Source::Dashboard("d".into()), &answer(3 * 3600, PeriodRule::Fixed(1)));
+        let points = |s: &DashboardScreen| match &s.prepared()[0].body {
+            prepare::Body::Chart(c) => c.series[0].points.len(),
+            _ => panic!("a chart"),
+        };
+        // Half of 120 columns, less the axes: 52 columns of two braille dots, two points each at most.
+        let wide = points(&s);
+        assert!(wide <= 52 * 2 * 2 && wide > 52, "{wide}");
+        s.on_resize(40, 40);
+        let narrow = points(&s);
+        assert!(narrow < wide / 2, "{narrow} vs {wide}");
     }
 }
