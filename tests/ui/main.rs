@@ -7,3 +7,4 @@ mod support;
 mod header;
 mod render;
 mod update;
+mod dashboard;

@@ -86,8 +86,9 @@ pub struct ChartLook<'a> {
     pub ascii: bool,
     /// Axes and legend; off when the widget is too small for them.
     pub axes: bool,
-    /// A cursor: its x (ms since the range's start) and each series' value there, for the legend.
-    pub cursor: Option<(f64, &'a [String])>,
+    /// A cursor: its x (ms since the range's start), its time, and each series' value there, for
+    /// the legend.
+    pub cursor: Option<(f64, &'a str, &'a [String])>,
 }
 
 const LEGEND_SWATCH: &str = "■ ";
@@ -99,7 +100,14 @@ pub fn draw(chart: &PreparedChart, area: Rect, buf: &mut Buffer, look: &ChartLoo
     }
     let axes = look.axes && area.height >= 5 && area.width >= 24;
     if !axes {
-        plot(chart, area, buf, look);
+        // Too small for axes: the legend still says what the lines are and their latest values.
+        if look.axes && area.height >= 3 && area.width >= 12 {
+            let [body, legend] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+            plot(chart, body, buf, look);
+            self::legend(chart, legend, buf, look);
+        } else {
+            plot(chart, area, buf, look);
+        }
         return;
     }
     let [body, x_row, legend] =
@@ -151,10 +159,13 @@ fn x_axis(chart: &PreparedChart, area: Rect, buf: &mut Buffer, style: Style) {
 
 fn legend(chart: &PreparedChart, area: Rect, buf: &mut Buffer, look: &ChartLook<'_>) {
     let swatch = if look.ascii { ASCII_SWATCH } else { LEGEND_SWATCH };
-    let mut spans: Vec<Span> = Vec::with_capacity(chart.series.len() * 3 + chart.hidden.len());
+    let mut spans: Vec<Span> = Vec::with_capacity(chart.series.len() * 3 + chart.hidden.len() + 1);
+    if let Some((_, at, _)) = look.cursor {
+        spans.push(Span::styled(format!("at {at}: "), look.theme.title));
+    }
     for (i, s) in chart.series.iter().enumerate() {
         let value = match look.cursor {
-            Some((_, values)) => values.get(i).map_or("-", String::as_str),
+            Some((_, _, values)) => values.get(i).map_or("-", String::as_str),
             None => s.latest.as_str(),
         };
         let axis = if s.right_axis && chart.right.is_some() { " (R)" } else { "" };
@@ -205,7 +216,7 @@ fn plot(chart: &PreparedChart, area: Rect, buf: &mut Buffer, look: &ChartLook<'_
                     }
                 }
             }
-            if let Some((x, _)) = look.cursor {
+            if let Some((x, _, _)) = look.cursor {
                 ctx.layer();
                 ctx.draw(&Segment::new(x, lo, x, hi, theme.title.fg.unwrap_or(Color::Reset)));
             }

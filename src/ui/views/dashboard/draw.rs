@@ -35,7 +35,8 @@ pub fn draw(s: &DashboardScreen, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_
         return;
     }
     if let Some(zoom) = &s.zoom {
-        widget(zoom, grid_area, buf, ctx, true, s.cursor.as_ref().map(|(t, v)| (*t, v.as_slice())), data.end_ms);
+        let cursor = s.cursor.as_ref().map(|(t, at, v)| (*t, at.as_str(), v.as_slice()));
+        widget(zoom, grid_area, buf, ctx, true, cursor, data.end_ms);
         return;
     }
     let rpu = grid::rows_per_unit(grid_area.width, grid_area.height, grid::height(&s.cells));
@@ -83,7 +84,7 @@ fn widget(
     buf: &mut Buffer,
     ctx: &DrawCtx<'_>,
     selected: bool,
-    cursor: Option<(i64, &[String])>,
+    cursor: Option<(i64, &str, &[String])>,
     end_ms: i64,
 ) {
     let t = ctx.theme;
@@ -116,7 +117,7 @@ fn widget(
                 theme: t,
                 ascii: ctx.ascii,
                 axes: true,
-                cursor: cursor.map(|(at, values)| ((at - (end_ms - span)) as f64, values)),
+                cursor: cursor.map(|(at, label, values)| ((at - (end_ms - span)) as f64, label, values)),
             };
             chart::draw(c, body, buf, &look);
         }

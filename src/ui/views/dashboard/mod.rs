@@ -45,8 +45,8 @@ pub struct DashboardScreen {
     zoomed: bool,
     /// The selected widget prepared for the whole body, while zoomed.
     zoom: Option<Prepared>,
-    /// The cursor's time in the zoomed chart, and each series' value there.
-    cursor: Option<(i64, Vec<String>)>,
+    /// The cursor's time in the zoomed chart, that time as drawn, and each series' value there.
+    cursor: Option<(i64, String, Vec<String>)>,
     /// The custom range prompt's text, and its last error.
     prompt: Option<(String, Option<String>)>,
 }
@@ -97,7 +97,7 @@ impl DashboardScreen {
 
     /// The cursor's time and each visible series' value there.
     pub fn cursor(&self) -> Option<(i64, &[String])> {
-        self.cursor.as_ref().map(|(t, v)| (*t, v.as_slice()))
+        self.cursor.as_ref().map(|(t, _, v)| (*t, v.as_slice()))
     }
 
     /// What is drawn for each widget (for tests and the benchmark).
@@ -144,10 +144,10 @@ impl DashboardScreen {
     }
 
     fn read_cursor(&mut self) {
-        let (Some((at, _)), Some(d)) = (&self.cursor, &self.data) else { return };
+        let (Some((at, _, _)), Some(d)) = (&self.cursor, &self.data) else { return };
         let at = *at;
         if let Some(w) = d.view.widgets.get(self.selected) {
-            self.cursor = Some((at, prepare::readout(w, at)));
+            self.cursor = Some((at, self.clock(at), prepare::readout(w, at)));
         }
     }
 
@@ -159,9 +159,14 @@ impl DashboardScreen {
         let period_ms = w.series.iter().map(|s| s.period).filter(|p| *p > 0).min().unwrap_or(60) * 1000;
         let column_ms = (range.end_ms - range.start_ms) / i64::from(self.body().width.max(1));
         let step = period_ms.max(column_ms);
-        let from = self.cursor.as_ref().map_or(range.end_ms, |(t, _)| *t);
+        let from = self.cursor.as_ref().map_or(range.end_ms, |(t, _, _)| *t);
         let at = (from + steps * step).clamp(range.start_ms, range.end_ms);
-        self.cursor = Some((at, prepare::readout(w, at)));
+        self.cursor = Some((at, self.clock(at), prepare::readout(w, at)));
+    }
+
+    /// A time as the cursor shows it: to the second.
+    fn clock(&self, at_ms: i64) -> String {
+        crate::ui::widgets::format::clock(at_ms, 0, &self.tz)
     }
 
     fn set_range(&mut self, secs: i64) -> Outcome {
