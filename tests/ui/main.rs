@@ -8,3 +8,4 @@ mod header;
 mod render;
 mod update;
 mod dashboard;
+mod dashboard_paging;
