@@ -196,7 +196,9 @@ impl App {
             self.spinner = self.spinner.wrapping_add(1);
             self.dirty = true;
         }
-        let every = self.config.refresh_secs.map(|s| s as i64 * 1000).or(self.top().refresh_every_ms());
+        // The configured interval replaces a view's own, but a view that is not refreshing (a
+        // paused dashboard, a view loaded by hand) stays so.
+        let every = self.top().refresh_every_ms().map(|own| self.config.refresh_secs.map_or(own, |s| s as i64 * 1000));
         match every {
             Some(every) if now - self.last_refresh_ms >= every => self.refresh(),
             _ => Vec::new(),

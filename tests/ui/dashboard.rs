@@ -15,7 +15,7 @@ use kinesis_console::cloud::metric_sink::{Datum, Sample};
 use kinesis_console::control::dashboard::plan::{QueryBody, TimeRange, plan};
 use kinesis_console::control::dashboard::{PeriodRule, fetch};
 use kinesis_console::patterns::catalogue::catalogue;
-use kinesis_console::ui::action::{Action, DashboardData, Data, Source};
+use kinesis_console::ui::action::{Action, DashboardData, Data, Loaded, Source};
 use kinesis_console::ui::app::App;
 use kinesis_console::ui::config::{ChartStyle, Config};
 use kinesis_console::ui::header::HeaderInfo;
@@ -282,4 +282,29 @@ fn the_dashboard_never_panics_at_any_small_size() {
             draw(&mut app, Look::Ascii, w, h);
         }
     }
+}
+
+#[test]
+fn a_paused_dashboard_is_not_refreshed_even_with_a_configured_interval() {
+    let body = kinesis_console::control::dashboard::Dashboard::parse(&hand_made()).expect("a body");
+    let data = kinesis_console::ui::views::dashboard::synth::synthesize(
+        body,
+        &Default::default(),
+        RANGE_SECS,
+        NOW_MS,
+        PeriodRule::Local,
+    );
+    let header = HeaderInfo { target: local_target(), read_only: false, account: None };
+    let config = Config { refresh_secs: Some(5), ..Config::default() };
+    let mut app = App::new(header, config, true, false, NOW_MS);
+    let mut view = DashboardScreen::new("demo".into());
+    view.on_data(&Source::Dashboard("demo".into()), &Data::Dashboard(Box::new(data.clone())));
+    app.views.push(Box::new(view));
+    let jobs = app.update(Action::Tick(NOW_MS + 5_000));
+    assert_eq!(jobs.len(), 1, "the configured interval");
+    let answer = Data::Dashboard(Box::new(data));
+    app.update(Action::Loaded(Loaded { source: jobs[0].source.clone(), generation: jobs[0].generation, result: Ok(answer) }));
+    key(&mut app, KeyCode::Char('p'));
+    assert!(app.update(Action::Tick(NOW_MS + 60_000)).is_empty(), "paused: no refresh");
+    assert_eq!(app.update(Action::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE))).len(), 1);
 }
