@@ -124,10 +124,18 @@ fn main() {
     let empty_t = frames(&empty);
     let raw_t = frames(&raw);
 
-    println!("render: {PATTERN} at {}x{}, {widgets} widgets, {points} points (3 h of 1 s data a series)", SIZE.0, SIZE.1);
+    println!(
+        "render: {PATTERN} at {}x{}, {widgets} widgets, {points} points (3 h of 1 s data a series)",
+        SIZE.0, SIZE.1
+    );
     println!("  prepare (downsample once per answer): {}", ms(prepare));
     println!("  {:<44} {:>12} {:>12}", "frame", "mean", "p99");
-    println!("  {:<44} {:>12} {:>12}", "dashboard, downsampled to the drawn width", ms(measured.mean), ms(measured.p99));
+    println!(
+        "  {:<44} {:>12} {:>12}",
+        "dashboard, downsampled to the drawn width",
+        ms(measured.mean),
+        ms(measured.p99)
+    );
     println!("  {:<44} {:>12} {:>12}", "baseline: empty dashboard", ms(empty_t.mean), ms(empty_t.p99));
     println!("  {:<44} {:>12} {:>12}", "baseline: every raw point drawn", ms(raw_t.mean), ms(raw_t.p99));
     let verdict = if measured.p99 <= TARGET { "within" } else { "OVER" };

@@ -303,7 +303,11 @@ fn a_paused_dashboard_is_not_refreshed_even_with_a_configured_interval() {
     let jobs = app.update(Action::Tick(NOW_MS + 5_000));
     assert_eq!(jobs.len(), 1, "the configured interval");
     let answer = Data::Dashboard(Box::new(data));
-    app.update(Action::Loaded(Loaded { source: jobs[0].source.clone(), generation: jobs[0].generation, result: Ok(answer) }));
+    app.update(Action::Loaded(Loaded {
+        source: jobs[0].source.clone(),
+        generation: jobs[0].generation,
+        result: Ok(answer),
+    }));
     key(&mut app, KeyCode::Char('p'));
     assert!(app.update(Action::Tick(NOW_MS + 60_000)).is_empty(), "paused: no refresh");
     assert_eq!(app.update(Action::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE))).len(), 1);

@@ -4,8 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dashboard;
+mod dashboard_paging;
 mod header;
 mod render;
 mod update;
-mod dashboard;
-mod dashboard_paging;

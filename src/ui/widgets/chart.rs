@@ -190,9 +190,8 @@ fn plot(chart: &PreparedChart, area: Rect, buf: &mut Buffer, look: &ChartLook<'_
         .y_bounds([lo, hi])
         .paint(|ctx| {
             for t in &chart.lines {
-                let color = t.color.unwrap_or_else(|| {
-                    if t.alarm { theme.error.fg.unwrap_or(Color::Reset) } else { dim }
-                });
+                let color =
+                    t.color.unwrap_or_else(|| if t.alarm { theme.error.fg.unwrap_or(Color::Reset) } else { dim });
                 ctx.draw(&Segment::new(0.0, t.y, chart.span_ms, t.y, color));
             }
             ctx.layer();

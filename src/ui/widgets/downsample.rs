@@ -2,10 +2,19 @@
 //! lowest and the highest in the order they occur, so spikes and dips survive (the M4 idea without
 //! the first and last, which a line through neighbouring columns already draws).
 
+/// A column's index, and its lowest and highest point as `(ms, value)`.
+type Column = (usize, (i64, f64), (i64, f64));
+
 /// Points of `timestamps_ms`/`values` (ascending in time) inside `[start_ms, end_ms]`, as
 /// `(ms since start_ms, value)`, at most two for each of `columns` equal slices of the range.
 /// Non-finite values are dropped.
-pub fn downsample(timestamps_ms: &[i64], values: &[f64], start_ms: i64, end_ms: i64, columns: usize) -> Vec<(f64, f64)> {
+pub fn downsample(
+    timestamps_ms: &[i64],
+    values: &[f64],
+    start_ms: i64,
+    end_ms: i64,
+    columns: usize,
+) -> Vec<(f64, f64)> {
     let span = (end_ms - start_ms).max(1);
     let columns = columns.max(1);
     let inside = timestamps_ms
@@ -15,8 +24,8 @@ pub fn downsample(timestamps_ms: &[i64], values: &[f64], start_ms: i64, end_ms: 
         .map(|(t, v)| (*t, *v));
     let mut out: Vec<(f64, f64)> = Vec::with_capacity((columns * 2).min(values.len()));
     // The current column's lowest and highest point, each with its time.
-    let mut column: Option<(usize, (i64, f64), (i64, f64))> = None;
-    let flush = |out: &mut Vec<(f64, f64)>, (_, lo, hi): (usize, (i64, f64), (i64, f64))| {
+    let mut column: Option<Column> = None;
+    let flush = |out: &mut Vec<(f64, f64)>, (_, lo, hi): Column| {
         let (first, second) = if lo.0 <= hi.0 { (lo, hi) } else { (hi, lo) };
         out.push(((first.0 - start_ms) as f64, first.1));
         if second != first {

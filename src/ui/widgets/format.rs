@@ -31,9 +31,7 @@ pub fn number(v: f64) -> String {
         _ if a >= 1e4 => (v / 1e3, "k"),
         _ => (v, ""),
     };
-    let text = if scaled.fract() == 0.0 && scaled.abs() < 1e4 {
-        format!("{scaled:.0}")
-    } else if scaled.abs() >= 100.0 {
+    let text = if (scaled.fract() == 0.0 && scaled.abs() < 1e4) || scaled.abs() >= 100.0 {
         format!("{scaled:.0}")
     } else if scaled.abs() >= 10.0 {
         format!("{scaled:.1}")

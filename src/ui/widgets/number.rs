@@ -164,8 +164,7 @@ mod tests {
         assert_eq!(big_width("4k"), 4);
         let mut buf = Buffer::empty(Rect::new(0, 0, 10, 3));
         draw_big("12.5", 0, 0, &mut buf, Style::default());
-        let rows: Vec<String> =
-            (0..3).map(|y| (0..10).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+        let rows: Vec<String> = (0..3).map(|y| (0..10).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
         assert_eq!(rows, vec!["    _   _ ", "  | _| |_ ", "  ||_ . _|"]);
     }
 }

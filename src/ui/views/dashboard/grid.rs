@@ -48,9 +48,7 @@ pub fn place(widgets: &[(Option<u32>, Option<u32>, u32, u32)]) -> Vec<Cell> {
 }
 
 fn free(taken: &[[bool; GRID_COLUMNS as usize]], c: Cell) -> bool {
-    (c.y..c.y + c.h).all(|y| {
-        taken.get(y as usize).is_none_or(|row| (c.x..c.x + c.w).all(|x| !row[x as usize]))
-    })
+    (c.y..c.y + c.h).all(|y| taken.get(y as usize).is_none_or(|row| (c.x..c.x + c.w).all(|x| !row[x as usize])))
 }
 
 fn first_free(taken: &[[bool; GRID_COLUMNS as usize]], from_row: u32, w: u32, h: u32) -> Cell {

@@ -137,9 +137,10 @@ impl DashboardScreen {
             })
             .collect();
         self.selected = self.selected.min(widgets.len().saturating_sub(1));
-        self.zoom = widgets.get(self.selected).filter(|_| self.zoomed).map(|w| {
-            prepare::widget(d, w, self.body().width.saturating_sub(CHART_CHROME).max(1), &self.tz)
-        });
+        self.zoom = widgets
+            .get(self.selected)
+            .filter(|_| self.zoomed)
+            .map(|w| prepare::widget(d, w, self.body().width.saturating_sub(CHART_CHROME).max(1), &self.tz));
         self.read_cursor();
     }
 

@@ -21,7 +21,7 @@ use crate::ui::widgets::number::{Gauge, PreparedNumber};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    Chart(PreparedChart),
+    Chart(Box<PreparedChart>),
     Numbers(Vec<PreparedNumber>),
     Alarms(Vec<AlarmRow>),
     Text(Vec<MdLine>),
@@ -94,7 +94,7 @@ fn metric(w: &WidgetView, s: &MetricSettings, range: Range, columns: u16, tz: &T
     match s.view {
         View::SingleValue | View::Gauge => Body::Numbers(numbers(w, s, range, columns)),
         // Bars, pies and tables are drawn as the time series they summarise.
-        _ => Body::Chart(chart(w, s, range, columns, tz)),
+        _ => Body::Chart(Box::new(chart(w, s, range, columns, tz))),
     }
 }
 
@@ -227,7 +227,8 @@ fn chart(w: &WidgetView, s: &MetricSettings, range: Range, columns: u16, tz: &Ti
     let visible: Vec<&Series> = w.series.iter().filter(|x| x.visible).collect();
     let hidden = w.series.iter().filter(|x| !x.visible).map(|x| x.label.clone()).collect();
     let stacked = s.stacked == Some(true);
-    let values: Vec<Vec<f64>> = if stacked { stack(&visible) } else { visible.iter().map(|x| x.values.clone()).collect() };
+    let values: Vec<Vec<f64>> =
+        if stacked { stack(&visible) } else { visible.iter().map(|x| x.values.clone()).collect() };
     let on = |axis: Axis| visible.iter().zip(&values).filter(move |(x, _)| x.y_axis == axis);
     let axes = s.y_axis.as_ref();
     let left_lines = lines_on(w, s, Axis::Left);
