@@ -7,24 +7,42 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget};
 
+use super::grid::{self, Cell};
 use super::prepare::{Body, Prepared};
-use super::{DashboardScreen, grid};
-use crate::ui::view::{DrawCtx, View};
+use crate::ui::action::DashboardData;
+use crate::ui::view::DrawCtx;
 use crate::ui::widgets::chart::{self, ChartLook};
 use crate::ui::widgets::{alarm_list, log_table, markdown, number};
 
-pub fn draw(s: &DashboardScreen, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_>) {
+/// What a frame of the dashboard shows: the view's state, borrowed.
+pub struct Scene<'a> {
+    pub data: Option<&'a DashboardData>,
+    pub error: Option<&'a str>,
+    pub range_secs: i64,
+    /// None while paused.
+    pub refresh_every_ms: Option<i64>,
+    pub cells: &'a [Cell],
+    pub prepared: &'a [Prepared],
+    pub selected: usize,
+    pub zoom: Option<&'a Prepared>,
+    /// The cursor's time, that time as drawn, and each series' value there.
+    pub cursor: Option<(i64, &'a str, &'a [String])>,
+    /// The custom range prompt's text and its last error.
+    pub prompt: Option<(&'a str, Option<&'a str>)>,
+}
+
+pub fn draw(s: &Scene<'_>, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_>) {
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let grid_area = DashboardScreen::grid_area(area);
+    let grid_area = grid::grid_area(area);
     if grid_area != area {
         status(s, Rect { height: 1, ..area }, frame.buffer_mut(), ctx);
     }
     let buf = frame.buffer_mut();
-    let Some(data) = s.data.as_deref() else {
-        let line = match &s.error {
-            Some(e) => Line::styled(e.as_str(), ctx.theme.error),
+    let Some(data) = s.data else {
+        let line = match s.error {
+            Some(e) => Line::styled(e, ctx.theme.error),
             None => Line::styled("loading…", ctx.theme.dim),
         };
         Paragraph::new(line).render(grid_area, buf);
@@ -34,23 +52,22 @@ pub fn draw(s: &DashboardScreen, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_
         Line::styled("this dashboard has no widgets", ctx.theme.dim).render(grid_area, buf);
         return;
     }
-    if let Some(zoom) = &s.zoom {
-        let cursor = s.cursor.as_ref().map(|(t, at, v)| (*t, at.as_str(), v.as_slice()));
-        widget(zoom, grid_area, buf, ctx, true, cursor, data.end_ms);
+    if let Some(zoom) = s.zoom {
+        widget(zoom, grid_area, buf, ctx, true, s.cursor, data.end_ms);
         return;
     }
-    let rpu = grid::rows_per_unit(grid_area.width, grid_area.height, grid::height(&s.cells));
+    let rpu = grid::rows_per_unit(grid_area.width, grid_area.height, grid::height(s.cells));
     let scroll = grid::scroll_for(s.cells.get(s.selected).copied(), grid_area, rpu);
-    for (i, (p, c)) in s.prepared.iter().zip(&s.cells).enumerate() {
+    for (i, (p, c)) in s.prepared.iter().zip(s.cells).enumerate() {
         if let Some(rect) = grid::clip(grid_area, grid::scaled(*c, grid_area, rpu, scroll)) {
             widget(p, rect, buf, ctx, i == s.selected, None, data.end_ms);
         }
     }
 }
 
-fn status(s: &DashboardScreen, area: Rect, buf: &mut Buffer, ctx: &DrawCtx<'_>) {
+fn status(s: &Scene<'_>, area: Rect, buf: &mut Buffer, ctx: &DrawCtx<'_>) {
     let t = ctx.theme;
-    let line = if let Some((text, error)) = &s.prompt {
+    let line = if let Some((text, error)) = s.prompt {
         let mut spans = vec![Span::styled("time range: ", t.title), Span::styled(format!("{text}_"), t.text)];
         match error {
             Some(e) => spans.push(Span::styled(format!("  {e}"), t.error)),
@@ -59,18 +76,18 @@ fn status(s: &DashboardScreen, area: Rect, buf: &mut Buffer, ctx: &DrawCtx<'_>) 
         Line::from(spans)
     } else {
         let range = crate::duration::describe(std::time::Duration::from_secs(s.range_secs.max(1) as u64));
-        let refresh = match s.refresh_every_ms() {
+        let refresh = match s.refresh_every_ms {
             None => Span::styled("paused", t.insufficient),
             Some(ms) => Span::styled(format!("every {}s", ms / 1000), t.dim),
         };
         let mut spans = vec![Span::styled(format!("last {range}"), t.title), Span::raw("  "), refresh];
-        if let Some(d) = s.data.as_deref() {
+        if let Some(d) = s.data {
             spans.push(Span::styled(
                 format!("  ·  {} GetMetricData call(s), {} metrics", d.view.calls, d.view.metrics_requested),
                 t.dim,
             ));
         }
-        if let Some(e) = &s.error {
+        if let Some(e) = s.error {
             spans.push(Span::styled(format!("  {e}"), t.error));
         }
         Line::from(spans)

@@ -76,6 +76,11 @@ fn occupy(taken: &mut Vec<[bool; GRID_COLUMNS as usize]>, c: Cell) {
     }
 }
 
+/// The grid's area inside the dashboard's body: below the status line when there is room for one.
+pub fn grid_area(body: Rect) -> Rect {
+    if body.height >= 10 { Rect { y: body.y + 1, height: body.height - 1, ..body } } else { body }
+}
+
 /// The grid's height in units.
 pub fn height(cells: &[Cell]) -> u32 {
     cells.iter().map(|c| c.y + c.h).max().unwrap_or(0)

@@ -111,11 +111,6 @@ impl DashboardScreen {
         Rect::new(0, 0, w, if h >= 3 { h - 2 } else { h.saturating_sub(1) })
     }
 
-    /// The grid's area inside the body: below the status line when there is room for one.
-    fn grid_area(body: Rect) -> Rect {
-        if body.height >= 10 { Rect { y: body.y + 1, height: body.height - 1, ..body } } else { body }
-    }
-
     /// Lays the widgets out and prepares each for its drawn width.
     fn prepare(&mut self) {
         let Some(d) = self.data.as_deref() else {
@@ -126,7 +121,7 @@ impl DashboardScreen {
         };
         let widgets = &d.view.widgets;
         self.cells = grid::place(&widgets.iter().map(|w| (w.x, w.y, w.width, w.height)).collect::<Vec<_>>());
-        let area = Self::grid_area(self.body());
+        let area = grid::grid_area(self.body());
         let rpu = grid::rows_per_unit(area.width, area.height, grid::height(&self.cells));
         self.prepared = widgets
             .iter()
@@ -325,7 +320,19 @@ impl View for DashboardScreen {
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawCtx<'_>) {
-        draw::draw(self, frame, area, ctx);
+        let scene = draw::Scene {
+            data: self.data.as_deref(),
+            error: self.error.as_deref(),
+            range_secs: self.range_secs,
+            refresh_every_ms: self.refresh_every_ms(),
+            cells: &self.cells,
+            prepared: &self.prepared,
+            selected: self.selected,
+            zoom: self.zoom.as_ref(),
+            cursor: self.cursor.as_ref().map(|(t, at, v)| (*t, at.as_str(), v.as_slice())),
+            prompt: self.prompt.as_ref().map(|(text, e)| (text.as_str(), e.as_deref())),
+        };
+        draw::draw(&scene, frame, area, ctx);
     }
 }
 
