@@ -5,18 +5,23 @@
 //! |---|---|---|
 //! | a plain number, as few decimals as it needs | [`number`] | `42`, `3.142`, `1234.5` |
 //! | a large count with an SI suffix | [`si`] | `950`, `1.2k`, `3.4M`, `5G` |
+//! | a value in at most ~5 columns, for chart axes and legends | [`short`], [`short_with_unit`] | `0.25`, `85.5`, `2010`, `12.3k`, `250 ms` |
 //! | bytes, in powers of 1024 (Kinesis limits are MiB) | [`bytes`] | `512 B`, `1.5 KiB`, `2 MiB` |
 //! | a value in a CloudWatch unit | [`with_unit`] | `1.2k`, `2 MiB`, `350ms`, `1.5s`, `40%` |
 //! | a span, exact (how a flag is written back) | [`span`] | `90s`, `15m`, `3h`, `1d` |
 //! | an age, largest whole unit, rounded down | [`age`] | `59s`, `3m`, `2h`, `4d` |
 //! | how long ago, from a given `now_ms` | [`ago`] | `3m ago`, `0s ago` |
 //! | a point in time, UTC, to the second | [`timestamp`] | `2026-11-29T03:38:25Z` |
+//! | a time on a chart's axis, in the viewer's zone | [`clock`] | `14:05`, `14:05:30`, `11-28 14:05` |
+//! | a CloudWatch unit as an axis labels it | [`unit_suffix`] | `ms`, `B/s`, `%` |
 //! | text cut to a display width | [`truncate`] | `orders-str…` |
 //! | text cut or padded to exactly a width | [`fit`] | `orders    ` |
 //!
 //! Widths are display columns (`unicode-width`), not bytes or chars: a CJK character takes two
 //! columns, a combining accent none, and a table lines up in a terminal either way.
 
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// A value with as few decimals as it needs: whole numbers bare, large ones to one decimal,
@@ -58,6 +63,35 @@ pub fn si(v: f64) -> String {
             }
         }
         None => number(v),
+    }
+}
+
+/// A value in at most about five columns, for chart axes and legends where room is short: whole
+/// numbers below ten thousand as they are, three significant figures for fractions (`0.25`, `42.8`),
+/// [`si`] past ten thousand.
+pub fn short(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".to_string();
+    }
+    let a = v.abs();
+    if a >= 10_000.0 {
+        return si(v);
+    }
+    let text = if a >= 100.0 || v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+}
+
+/// [`short`] with the unit's axis label after it (`12.3k ms`, `42 %`); counts have none.
+pub fn short_with_unit(v: f64, unit: Option<&str>) -> String {
+    match unit_suffix(unit) {
+        "" => short(v),
+        u => format!("{} {u}", short(v)),
     }
 }
 
@@ -188,6 +222,36 @@ pub fn fit(s: &str, cols: usize) -> String {
     out
 }
 
+/// A unit as a chart's axis labels it (`Milliseconds` → `ms`); counts and unknown units print nothing.
+pub fn unit_suffix(unit: Option<&str>) -> &'static str {
+    match unit {
+        Some("Milliseconds") => "ms",
+        Some("Microseconds") => "µs",
+        Some("Seconds") => "s",
+        Some("Bytes") => "B",
+        Some("Kilobytes") => "kB",
+        Some("Megabytes") => "MB",
+        Some("Bytes/Second") => "B/s",
+        Some("Percent") => "%",
+        _ => "",
+    }
+}
+
+/// A time of a chart's range in the viewer's time zone: `14:05` within a day's range, `11-28 14:05`
+/// beyond, with seconds when the range is a few minutes.
+pub fn clock(ms: i64, range_ms: i64, tz: &TimeZone) -> String {
+    let Ok(at) = Timestamp::from_millisecond(ms) else { return "?".to_string() };
+    let civil = tz.to_datetime(at);
+    let pattern = if range_ms > 86_400_000 {
+        "%m-%d %H:%M"
+    } else if range_ms <= 600_000 {
+        "%H:%M:%S"
+    } else {
+        "%H:%M"
+    };
+    civil.strftime(pattern).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +345,33 @@ mod tests {
         assert_eq!(fit("ab", 4), "ab  ");
         assert_eq!(fit("注文ストリーム", 6), "注文… ");
         assert_eq!(width(&fit("注文ストリーム", 6)), 6);
+    }
+
+    #[test]
+    fn clocks_follow_the_range_and_the_zone() {
+        let noon = 1_795_953_600_000;
+        assert_eq!(clock(noon, 3_600_000, &TimeZone::UTC), "12:00");
+        assert_eq!(clock(noon + 5_000, 300_000, &TimeZone::UTC), "12:00:05");
+        assert_eq!(clock(noon, 3 * 86_400_000, &TimeZone::UTC), "11-29 12:00");
+        let tokyo = TimeZone::fixed(jiff::tz::offset(9));
+        assert_eq!(clock(noon, 3_600_000, &tokyo), "21:00");
+        assert_eq!(unit_suffix(Some("Milliseconds")), "ms");
+        assert_eq!(unit_suffix(Some("Count")), "");
+    }
+
+    #[test]
+    fn short_values_keep_three_figures_and_switch_to_si_past_a_thousand() {
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(42.75), "42.8");
+        assert_eq!(short(85.5), "85.5");
+        assert_eq!(short(950.0), "950");
+        assert_eq!(short(1500.0), "1500");
+        assert_eq!(short(2010.4), "2010");
+        assert_eq!(short(12_345.0), "12.3k");
+        assert_eq!(short(-3.0), "-3");
+        assert_eq!(short(2.0 / 3.0), "0.67");
+        assert_eq!(short(f64::NAN), "-");
+        assert_eq!(short_with_unit(250.0, Some("Milliseconds")), "250 ms");
+        assert_eq!(short_with_unit(3.0, Some("Count")), "3");
     }
 }

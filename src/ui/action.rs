@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use crate::control::alarms::{AlarmDetail, AlarmRow};
 use crate::control::dashboard::fetch::DashboardEntry;
-use crate::control::dashboard::{Dashboard, DashboardView};
+use crate::control::dashboard::{Dashboard, DashboardView, Plan};
 use crate::control::stacks::model::StackSummary;
 use crate::control::streams::{StreamRow, StreamView};
 
@@ -98,6 +98,8 @@ impl Request {
 #[derive(Debug, Clone)]
 pub struct DashboardData {
     pub dashboard: Dashboard,
+    /// The GetMetricData calls the refresh made: their periods and what they cost.
+    pub plan: Plan,
     pub view: DashboardView,
     /// The range's end, on the target's clock.
     pub end_ms: i64,

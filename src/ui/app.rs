@@ -122,6 +122,9 @@ impl App {
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.dirty = true;
+                for view in self.views.iter_mut() {
+                    view.on_resize(w, h);
+                }
                 Vec::new()
             }
             Action::Tick(now) => self.on_tick(now),
@@ -198,7 +201,9 @@ impl App {
             self.spinner = self.spinner.wrapping_add(1);
             self.dirty = true;
         }
-        let every = self.config.refresh_secs.map(|s| s as i64 * 1000).or(self.top().refresh_every_ms());
+        // The configured interval replaces a view's own, but a view that is not refreshing (a
+        // paused dashboard, a view loaded by hand) stays so.
+        let every = self.top().refresh_every_ms().map(|own| self.config.refresh_secs.map_or(own, |s| s as i64 * 1000));
         match every {
             Some(every) if now - self.last_refresh_ms >= every => self.refresh(),
             _ => Vec::new(),
@@ -301,7 +306,8 @@ impl App {
         }
     }
 
-    fn push(&mut self, view: Box<dyn View>) -> Vec<Job> {
+    fn push(&mut self, mut view: Box<dyn View>) -> Vec<Job> {
+        view.on_resize(self.size.0, self.size.1);
         let requests = view.requests();
         self.views.push(view);
         self.last_refresh_ms = self.now_ms;

@@ -76,8 +76,8 @@ impl Fetch for SdkBackend {
                     };
                     let dashboard = fetch::get_dashboard(&cw, &name).await.map_err(human)?;
                     let range = TimeRange::last(range_secs, end_ms);
-                    let (_, _, view) = fetch::refresh(&cw, &dashboard, range, rule).await.map_err(human)?;
-                    Ok(Data::Dashboard(Box::new(DashboardData { dashboard, view, end_ms, range_secs })))
+                    let (plan, _, view) = fetch::refresh(&cw, &dashboard, range, rule).await.map_err(human)?;
+                    Ok(Data::Dashboard(Box::new(DashboardData { dashboard, plan, view, end_ms, range_secs })))
                 }
                 Request::Stream { name, range_secs } => {
                     let range = TimeRange::last(range_secs, conn.now_ms().await);

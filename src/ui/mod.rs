@@ -16,6 +16,7 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 pub mod views;
+pub mod widgets;
 
 use std::io;
 use std::process::ExitCode;

@@ -86,6 +86,10 @@ pub trait View: Send {
         false
     }
 
+    /// The terminal is now `width` × `height` (also told once when the view opens): a view that
+    /// prepares what it draws for a size (downsampled charts) does it here, not in `draw`.
+    fn on_resize(&mut self, _width: u16, _height: u16) {}
+
     /// The `/` filter's text changed ("" clears it). True when the view filters.
     fn set_filter(&mut self, _text: &str) -> bool {
         false

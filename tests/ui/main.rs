@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dashboard;
+mod dashboard_paging;
 mod header;
 mod pty;
 mod pty_console;

@@ -15,11 +15,14 @@ use super::expr_ids::{IdScope, rewrite};
 use super::metric::MetricSpec;
 use super::metric_rows::{MetricRow, RenderProps};
 use super::model::{Dashboard, MetricWidget};
-use super::period::{PeriodRule, row_period};
+use super::period::{PeriodRule, period_for, row_period};
 use super::units::unit_of;
 
 /// GetMetricData accepts at most 500 queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
+/// GetMetricData answers at most 100,800 data points per call (its MaxDatapoints default and
+/// ceiling); more and the caller must page with NextToken.
+pub const MAX_DATAPOINTS_PER_CALL: i64 = 100_800;
 /// GetMetricData's price: $0.01 per 1,000 metrics requested.
 pub const USD_PER_METRIC: f64 = 0.01 / 1000.0;
 
@@ -113,6 +116,25 @@ impl Plan {
         self.metrics_requested() as f64 * USD_PER_METRIC
     }
 
+    /// The most data points one of the calls can answer: each returned query's points over the
+    /// range (an expression's at the finest period of its call).
+    pub fn datapoints_per_call(&self) -> i64 {
+        self.calls.iter().map(|c| call_datapoints(c, self.range)).max().unwrap_or(0)
+    }
+
+    /// The finest period any query asks for (0 without metrics): how often new data can appear.
+    pub fn finest_period(&self) -> i64 {
+        self.calls
+            .iter()
+            .flatten()
+            .filter_map(|q| match &q.body {
+                QueryBody::Metric(m) => Some(m.period),
+                QueryBody::Expression { .. } => None,
+            })
+            .min()
+            .unwrap_or(0)
+    }
+
     /// The estimated cost of refreshing every `every_secs` seconds for an hour.
     pub fn cost_per_hour_usd(&self, every_secs: u64) -> f64 {
         self.cost_per_refresh_usd() * (3600 / every_secs.max(1)) as f64
@@ -132,10 +154,53 @@ pub fn plan_widgets(
     range: TimeRange,
     rule: PeriodRule,
 ) -> Plan {
-    let mut b = Builder { period_rule: Some(rule), range_secs: range.secs(), ..Builder::default() };
+    let first = build(widgets, alarms, range, rule, 0);
+    let most = first.datapoints_per_call();
+    // A refresh is one call when it fits: with the same queries at a coarser period, every call
+    // answers at most N × range / period points, so one re-plan at the step that makes that fit is
+    // enough. A period the user fixed is kept; the call then pages with NextToken.
+    if most <= MAX_DATAPOINTS_PER_CALL || matches!(rule, PeriodRule::Fixed(_)) {
+        return first;
+    }
+    let returned = first.calls.iter().map(|c| c.iter().filter(|q| q.return_data).count()).max().unwrap_or(0);
+    let needed = ceil_div(range.secs() * returned as i64, MAX_DATAPOINTS_PER_CALL);
+    build(widgets, alarms, range, rule, period_for(range.secs(), needed, MAX_DATAPOINTS_PER_CALL))
+}
+
+fn build(
+    widgets: &[(usize, &MetricWidget)],
+    alarms: &AlarmBook,
+    range: TimeRange,
+    rule: PeriodRule,
+    min_period: i64,
+) -> Plan {
+    let mut b = Builder { period_rule: Some(rule), range_secs: range.secs(), min_period, ..Builder::default() };
     let plans = widgets.iter().map(|(i, w)| b.widget(*i, w, alarms)).collect();
     let calls = pack(&b.queries, &b.units);
     Plan { range, period_rule: rule, calls, widgets: plans }
+}
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    (a + b - 1) / b.max(1)
+}
+
+/// The points a call can answer: each returned metric at its period, each returned expression at
+/// the finest period of the call.
+fn call_datapoints(call: &[Query], range: TimeRange) -> i64 {
+    let periods = || {
+        call.iter().filter_map(|q| match &q.body {
+            QueryBody::Metric(m) => Some(m.period.max(1)),
+            QueryBody::Expression { .. } => None,
+        })
+    };
+    let finest = periods().min().unwrap_or(1);
+    call.iter()
+        .filter(|q| q.return_data)
+        .map(|q| match &q.body {
+            QueryBody::Metric(m) => ceil_div(range.secs(), m.period.max(1)),
+            QueryBody::Expression { .. } => ceil_div(range.secs(), finest),
+        })
+        .sum()
 }
 
 /// Where a metric lives, when the dashboard says.
@@ -149,6 +214,8 @@ struct Where {
 struct Builder {
     period_rule: Option<PeriodRule>,
     range_secs: i64,
+    /// No row asks for a finer period than this (0: none), so the refresh fits in one call.
+    min_period: i64,
     queries: Vec<Query>,
     /// Metric, dynamic label, region and account → the query that asks for it.
     by_metric: HashMap<(MetricSpec, Option<String>, Where), usize>,
@@ -292,6 +359,7 @@ impl Builder {
 
     fn period(&self, w: &MetricWidget, props: &RenderProps) -> i64 {
         row_period(self.period_rule.unwrap_or(PeriodRule::Aws), self.range_secs, props.period, w.settings.period)
+            .max(self.min_period)
     }
 
     /// The region and account a row names (its own, else its widget's). The local cloud keeps one
@@ -466,4 +534,41 @@ fn pack(queries: &[Query], units: &[Vec<usize>]) -> Vec<Vec<Query>> {
 /// The region a planned call asks, when the dashboard named one.
 pub fn call_region(call: &[Query]) -> Option<&str> {
     call.first().and_then(|q| q.region.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_795_953_600_000;
+
+    fn dashboard(metrics: usize) -> Dashboard {
+        let rows: Vec<serde_json::Value> =
+            (0..metrics).map(|i| serde_json::json!(["Custom", format!("m{i}"), "Shard", format!("{i}")])).collect();
+        let body = serde_json::json!({"widgets": [{"type": "metric", "properties": {"metrics": rows, "period": 60}}]});
+        Dashboard::parse(&body.to_string()).expect("a dashboard")
+    }
+
+    #[test]
+    fn the_period_coarsens_until_a_refresh_fits_in_one_call() {
+        // 400 metrics over an hour at the local 10 s period would be 144,000 points: over the limit.
+        let p = plan(&dashboard(400), &AlarmBook::new(), TimeRange::last(3600, NOW), PeriodRule::Local);
+        assert_eq!(p.calls.len(), 1);
+        assert_eq!(p.finest_period(), 60);
+        assert_eq!(p.datapoints_per_call(), 400 * 60);
+        // On AWS a day of the dashboard's 1-minute data for 400 metrics is 576,000 points: 15 minutes fit.
+        let p = plan(&dashboard(400), &AlarmBook::new(), TimeRange::last(86_400, NOW), PeriodRule::Aws);
+        assert_eq!(p.finest_period(), 900);
+        assert!(p.datapoints_per_call() <= MAX_DATAPOINTS_PER_CALL);
+        // Few metrics keep the dashboard's period.
+        let p = plan(&dashboard(3), &AlarmBook::new(), TimeRange::last(86_400, NOW), PeriodRule::Aws);
+        assert_eq!(p.finest_period(), 60);
+    }
+
+    #[test]
+    fn a_fixed_period_is_kept_and_left_to_paging() {
+        let p = plan(&dashboard(2), &AlarmBook::new(), TimeRange::last(86_400, NOW), PeriodRule::Fixed(1));
+        assert_eq!(p.finest_period(), 1);
+        assert_eq!(p.datapoints_per_call(), 2 * 86_400);
+    }
 }
