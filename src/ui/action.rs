@@ -1,11 +1,14 @@
 //! What moves the console: input, time, and the answers of background requests. Every state change
 //! starts as one of these and happens in `App::update`.
 
+use std::collections::BTreeMap;
+
 use crossterm::event::KeyEvent;
 
 use crate::control::alarms::{AlarmDetail, AlarmRow};
 use crate::control::dashboard::fetch::DashboardEntry;
 use crate::control::dashboard::{Dashboard, DashboardView, Plan};
+use crate::control::logs_insights::{LogQueryError, LogResults};
 use crate::control::stacks::model::StackSummary;
 use crate::control::streams::{StreamRow, StreamView};
 
@@ -104,6 +107,8 @@ pub struct DashboardData {
     /// The range's end, on the target's clock.
     pub end_ms: i64,
     pub range_secs: i64,
+    /// Each log widget's Logs Insights results, by widget index.
+    pub logs: BTreeMap<usize, Result<LogResults, LogQueryError>>,
 }
 
 #[derive(Debug, Clone)]

@@ -2,13 +2,19 @@
 //! an endpoint or AWS. Errors become one human sentence.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::action::{DashboardData, Data, Request};
 use super::jobs::{Answer, Fetch};
 use crate::control::dashboard::{PeriodRule, TimeRange, fetch};
+use crate::control::logs_insights;
 use crate::control::sample::{self, Feeder};
 use crate::control::{Access, alarms, stacks, streams};
 use crate::target::Connection;
+
+/// A log widget's query gets this long, inside the request's own timeout (`jobs::TIMEOUT`), so the
+/// metrics still arrive when a query runs long.
+const LOG_QUERY_DEADLINE: Duration = Duration::from_secs(15);
 
 pub struct SdkBackend {
     conn: Arc<Connection>,
@@ -16,6 +22,7 @@ pub struct SdkBackend {
     kinesis: aws_sdk_kinesis::Client,
     cloudformation: aws_sdk_cloudformation::Client,
     sts: aws_sdk_sts::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
     log_file: std::path::PathBuf,
     access: Access,
     /// The sample's feeder, started by the first `StartSample`, stopped when the backend goes.
@@ -29,6 +36,7 @@ impl SdkBackend {
             kinesis: aws_sdk_kinesis::Client::new(&conn.sdk),
             cloudformation: aws_sdk_cloudformation::Client::new(&conn.sdk),
             sts: aws_sdk_sts::Client::new(&conn.sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conn.sdk),
             conn,
             log_file,
             access,
@@ -52,6 +60,7 @@ impl Fetch for SdkBackend {
         let conn = self.conn.clone();
         let (cw, kinesis, cfn, sts) =
             (self.cloudwatch.clone(), self.kinesis.clone(), self.cloudformation.clone(), self.sts.clone());
+        let logs_client = self.logs.clone();
         let rule = self.period_rule();
         let log_file = self.log_file.clone();
         let (access, feeder) = (self.access, self.sample.clone());
@@ -77,7 +86,8 @@ impl Fetch for SdkBackend {
                     let dashboard = fetch::get_dashboard(&cw, &name).await.map_err(human)?;
                     let range = TimeRange::last(range_secs, end_ms);
                     let (plan, _, view) = fetch::refresh(&cw, &dashboard, range, rule).await.map_err(human)?;
-                    Ok(Data::Dashboard(Box::new(DashboardData { dashboard, plan, view, end_ms, range_secs })))
+                    let logs = logs_insights::dashboard(&logs_client, &dashboard, range, LOG_QUERY_DEADLINE).await;
+                    Ok(Data::Dashboard(Box::new(DashboardData { dashboard, plan, view, end_ms, range_secs, logs })))
                 }
                 Request::Stream { name, range_secs } => {
                     let range = TimeRange::last(range_secs, conn.now_ms().await);

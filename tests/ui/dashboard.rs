@@ -28,6 +28,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
+use kinesis_console::control::logs_insights::{self, LogQueryError};
+
 use crate::render::{NOW_MS, local_target, text};
 use crate::support::TestCloud;
 
@@ -195,7 +197,16 @@ async fn load(cloud: &TestCloud, name: &str, body: &str) -> DashboardData {
     let range = TimeRange::last(RANGE_SECS, NOW_MS);
     let (plan, _, view) = fetch::refresh(&cw, &d, range, PeriodRule::Local).await.expect("a refresh");
     assert_eq!(view.calls, 1, "{name}: one GetMetricData call per refresh");
-    DashboardData { dashboard: d, plan, view, end_ms: NOW_MS, range_secs: RANGE_SECS }
+    let logs_client = aws_sdk_cloudwatchlogs::Client::new(&cloud.sdk_config().await);
+    let logs = logs_insights::dashboard(&logs_client, &d, range, std::time::Duration::from_secs(5)).await;
+    for (i, answer) in &logs {
+        assert_eq!(
+            answer,
+            &Err(LogQueryError::NotAvailable),
+            "{name}: widget {i}: the local cloud has no Logs Insights yet"
+        );
+    }
+    DashboardData { dashboard: d, plan, view, end_ms: NOW_MS, range_secs: RANGE_SECS, logs }
 }
 
 #[derive(Clone, Copy)]

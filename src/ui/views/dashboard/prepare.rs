@@ -66,7 +66,7 @@ pub fn widget(d: &DashboardData, w: &WidgetView, columns: u16, tz: &TimeZone) ->
         Some(WidgetKind::Metric(m)) => (metric(w, &m.settings, range, columns, tz), true),
         Some(WidgetKind::Text(t)) => (Body::Text(markdown::parse(&t.markdown)), false),
         Some(WidgetKind::Alarm(_)) => (Body::Alarms(alarm_rows(w)), true),
-        Some(WidgetKind::Log(l)) => (Body::Log(PreparedLog::new(&l.query)), true),
+        Some(WidgetKind::Log(l)) => (Body::Log(PreparedLog::new(&l.query, d.logs.get(&w.index).cloned())), true),
         Some(WidgetKind::Other { type_name, .. }) => {
             (Body::Note(format!("{type_name} widgets are not drawn in the terminal")), true)
         }

@@ -49,5 +49,5 @@ pub fn synthesize(
         })
         .collect();
     let view = map(&dashboard, &plan, &results, alarms);
-    DashboardData { dashboard, plan, view, end_ms, range_secs }
+    DashboardData { dashboard, plan, view, end_ms, range_secs, logs: Default::default() }
 }
