@@ -152,6 +152,19 @@ impl ServiceApi {
         };
         match self.service.call(&self.ctx, call).await? {
             Output::Json(v) => Ok(v),
+            // An operation without output answers an empty body, as AWS does; to a caller in process
+            // that is an empty document. A body rendered ahead (GetRecords) is read as JSON.
+            Output::Rest(r) => {
+                let bytes =
+                    http_body_util::BodyExt::collect(r.into_body()).await.map(|b| b.to_bytes()).unwrap_or_default();
+                if bytes.is_empty() {
+                    return Ok(Value::Object(Map::new()));
+                }
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    let id = self.service.descriptor().id;
+                    ApiError::internal(format!("{id} {operation} answered a non-JSON body: {e}"))
+                })
+            }
             _ => Err(ApiError::internal(format!(
                 "{} {operation} answered a non-JSON body",
                 self.service.descriptor().id

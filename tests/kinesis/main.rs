@@ -16,6 +16,7 @@ mod settings;
 mod source;
 mod subscribe;
 mod validation;
+mod wire;
 
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::config::retry::RetryConfig;

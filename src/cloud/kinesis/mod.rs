@@ -129,6 +129,25 @@ impl Kinesis {
     }
 }
 
+/// The operations the Kinesis API model gives no output members: AWS answers them with HTTP 200 and
+/// an empty body, not `{}`.
+const NO_OUTPUT: [&str; 14] = [
+    "AddTagsToStream",
+    "CreateStream",
+    "DecreaseStreamRetentionPeriod",
+    "DeleteStream",
+    "DeregisterStreamConsumer",
+    "IncreaseStreamRetentionPeriod",
+    "MergeShards",
+    "RemoveTagsFromStream",
+    "SplitShard",
+    "StartStreamEncryption",
+    "StopStreamEncryption",
+    "TagResource",
+    "UntagResource",
+    "UpdateStreamMode",
+];
+
 /// A successful awsJson response whose body is already rendered.
 fn json_body(protocol: super::service::Protocol, body: Vec<u8>) -> http::Response<http_body_util::Full<bytes::Bytes>> {
     let mut r = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
@@ -168,7 +187,11 @@ impl Service for Kinesis {
                 let body = reading::get_records(&op, input)?;
                 return Ok(Output::Rest(json_body(call.protocol, body)));
             }
-            self.dispatch(&op, &call.operation, input).await.map(Output::Json)
+            let output = self.dispatch(&op, &call.operation, input).await?;
+            if NO_OUTPUT.contains(&call.operation.as_str()) {
+                return Ok(Output::Rest(json_body(call.protocol, Vec::new())));
+            }
+            Ok(Output::Json(output))
         })
     }
 
