@@ -124,7 +124,8 @@ pub fn list_for_stream(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.finish()?;
     let stream = op.stream(&i.stream_ref)?;
     let inner = stream.read();
-    let limit = i.limit.unwrap_or(10) as usize;
+    // Without a Limit AWS lists every tag a stream can hold (50), in key order; the model sets no default.
+    let limit = i.limit.unwrap_or(50) as usize;
     let after: Vec<(&String, &String)> =
         inner.meta.tags.iter().filter(|(k, _)| i.exclusive_start_tag_key.as_ref().is_none_or(|s| *k > s)).collect();
     Ok(json!({ "Tags": tag_list(after.iter().take(limit).copied()), "HasMoreTags": after.len() > limit }))
