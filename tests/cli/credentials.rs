@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::support;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Long enough for a slow CI machine, far shorter than the SDK's default metadata-service waits.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -26,18 +26,19 @@ fn run_without_credentials(home: &Path, env: &[(&str, &str)], args: &[&str]) -> 
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("kinesis-console starts");
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("waiting on kinesis-console").is_some() {
-            return child.wait_with_output().expect("kinesis-console output");
+    let child = cmd.spawn().expect("kinesis-console starts");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(DEADLINE) {
+        Ok(out) => out.expect("kinesis-console output"),
+        Err(_) => {
+            // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("{args:?} still running after {DEADLINE:?}");
         }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("kinesis-console output");
-            panic!("{args:?} still running after {DEADLINE:?}: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

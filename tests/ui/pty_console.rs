@@ -8,7 +8,7 @@ use std::num::NonZeroU16;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -23,6 +23,8 @@ pub struct Console {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Notified each time the screen took new output, so waits wake on change, not on a timer.
+    changed: Arc<Condvar>,
     /// Bytes the console has written to the terminal so far.
     written: Arc<AtomicU64>,
     /// Signalled when the terminal's output ended (every end of the pseudo-terminal closed).
@@ -58,17 +60,20 @@ impl Console {
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let written = Arc::new(AtomicU64::new(0));
         let (done, drained) = mpsc::channel();
-        let (parser, count) = (screen.clone(), written.clone());
+        let changed = Arc::new(Condvar::new());
+        let (parser, count, notify) = (screen.clone(), written.clone(), changed.clone());
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             // EOF, or EIO on Linux once the child's side closed: the output has ended.
             while let Ok(n @ 1..) = reader.read(&mut buf) {
                 count.fetch_add(n as u64, Ordering::Relaxed);
                 parser.lock().unwrap_or_else(|p| p.into_inner()).process(&buf[..n]);
+                notify.notify_all();
             }
             let _ = done.send(());
+            notify.notify_all();
         });
-        Console { child, writer, screen, written, drained, _master: pair.master }
+        Console { child, writer, screen, changed, written, drained, _master: pair.master }
     }
 
     /// Bytes the console has written to the terminal so far.
@@ -93,15 +98,17 @@ impl Console {
 
     pub fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + WAIT;
+        let mut parser = self.screen.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            let now = self.contents();
+            let now = parser.screen().contents();
             if check(&now) {
                 return now;
             }
-            if Instant::now() > deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
                 panic!("the screen did not show {what} within {WAIT:?}; it shows:\n{now}");
             }
-            std::thread::sleep(Duration::from_millis(20));
+            parser = self.changed.wait_timeout(parser, left).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 
@@ -125,15 +132,11 @@ impl Console {
     /// Waits for the console to exit and its output to end; the exit status and the terminal's
     /// final state (alternate screen on, cursor hidden).
     pub fn wait_exit(&mut self) -> (portable_pty::ExitStatus, bool, bool) {
-        let deadline = Instant::now() + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("the console's status") {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the console did not exit within {WAIT:?}:\n{}", self.contents());
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        self.drained.recv_timeout(WAIT).expect("the console's output ends after it exits");
+        // The output ends when the console's side of the terminal closes, that is when it exits.
+        self.drained
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("the console did not exit within {WAIT:?}:\n{}", self.contents()));
+        let status = self.child.wait().expect("the console's status");
         let parser = self.screen.lock().unwrap_or_else(|p| p.into_inner());
         (status, parser.screen().alternate_screen(), parser.screen().hide_cursor())
     }
