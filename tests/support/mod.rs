@@ -222,6 +222,24 @@ pub fn aws_cli() -> Option<PathBuf> {
     None
 }
 
+/// The Python of one of the client venvs `.ci/run` makes (`.venv-clients/<name>`, e.g. `boto3-1.35`), or
+/// of the tools venv for `aws-cli`. Missing is a failure in CI, as for [`aws_cli`].
+pub fn python_client(name: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidate = match name {
+        "aws-cli" => root.join(".venv/bin/python"),
+        _ => root.join(".venv-clients").join(name).join("bin/python"),
+    };
+    if candidate.exists() {
+        return Some(candidate);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the {name} client is not installed at {}; .ci/run installs it", candidate.display());
+    }
+    eprintln!("{name} not found at {}: skipping its part of this test (CI runs it)", candidate.display());
+    None
+}
+
 /// Polls `check` until it returns `Some`, failing after `timeout`.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where
