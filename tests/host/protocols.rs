@@ -77,6 +77,45 @@ async fn rpc_v2_cbor_framing_and_errors() {
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
 }
 
+/// CloudWatch is query-compatible: its awsJson and CBOR errors carry `x-amzn-query-error: <Code>;<Fault>` with
+/// the awsQuery code, which the SDKs read in place of the body's type (botocore and smithy-rs alike).
+#[tokio::test]
+async fn cloudwatch_errors_carry_their_query_code_over_json_and_cbor() {
+    let cloud = TestCloud::start().await;
+    let json = [
+        ("content-type", "application/x-amz-json-1.0"),
+        ("x-amz-target", "GraniteServiceVersion20100801.GetDashboard"),
+    ];
+    let missing = r#"{"DashboardName":"no-such-dashboard"}"#;
+    let (status, h, body) = cloud.sign(Raw::post("/", &json, missing), "monitoring").send(cloud.url()).await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(h["x-amzn-query-error"], "ResourceNotFound;Sender");
+
+    let cbor_headers = [("content-type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")];
+    let mut request = Vec::new();
+    let doc = ciborium::Value::Map(vec![("DashboardName".into(), "no-such-dashboard".into())]);
+    ciborium::into_writer(&doc, &mut request).expect("encodes");
+    let path = format!("{CW}GetDashboard");
+    let (status, h, _) = cloud.sign(Raw::post(&path, &cbor_headers, request), "monitoring").send(cloud.url()).await;
+    assert_eq!(status, 404);
+    assert_eq!(h["x-amzn-query-error"], "ResourceNotFound;Sender");
+
+    let json = [
+        ("content-type", "application/x-amz-json-1.0"),
+        ("x-amz-target", "GraniteServiceVersion20100801.GetMetricStatistics"),
+    ];
+    let bad = r#"{"Namespace":"N","MetricName":"M","StartTime":0,"EndTime":60,"Period":60}"#;
+    let (status, h, body) = cloud.sign(Raw::post("/", &json, bad), "monitoring").send(cloud.url()).await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let code = json_body(&body)["__type"].as_str().unwrap_or_default().to_string();
+    assert_eq!(h["x-amzn-query-error"], format!("{code};Sender"), "the header names the body's error as awsQuery does");
+
+    // The Rust SDK matches the typed error through the header's code.
+    let cw = aws_sdk_cloudwatch::Client::new(&cloud.sdk_config().await);
+    let err = cw.get_dashboard().dashboard_name("no-such-dashboard").send().await.expect_err("no such dashboard");
+    assert!(err.into_service_error().is_dashboard_not_found_error());
+}
+
 #[tokio::test]
 async fn aws_query_framing_and_errors() {
     let cloud = TestCloud::start().await;
