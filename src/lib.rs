@@ -9,6 +9,7 @@ pub mod duration;
 pub mod logging;
 pub mod paths;
 pub mod patterns;
+pub mod producer;
 pub mod target;
 pub mod text_format;
 pub mod ui;

@@ -1,0 +1,4 @@
+//! The producer: what the console puts on a stream for an operator. Records are batched within the
+//! stream's limits, paced, retried and counted; this module starts with the record formats producers share.
+
+pub mod aggregation;
