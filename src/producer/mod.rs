@@ -2,3 +2,4 @@
 //! stream's limits, paced, retried and counted; this module starts with the record formats producers share.
 
 pub mod aggregation;
+pub mod pacing;
