@@ -122,6 +122,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// What a stack's output bucket received: key, size, records, age (newest last); --download copies them out decompressed.
     Objects(ObjectsArgs),
+    /// Print a stream's records as they arrive, or from a starting point, following splits and merges
+    /// within the read limits (five reads a second per shard), so it is safe on a production stream.
+    Tail(TailArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -311,6 +314,34 @@ pub struct ObjectsArgs {
     /// Copy the objects listed into DIR (under their keys, decompressed); an existing file is never overwritten.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TailArgs {
+    /// The stream, or a stack whose DataStreamName output names one.
+    pub stream: String,
+    /// Where to start: latest, trim-horizon, an RFC 3339 time (2026-11-29T06:00:00Z) or a sequence number.
+    #[arg(long, default_value = "latest", value_name = "FROM")]
+    pub from: String,
+    /// Only this shard (shardId-000000000000); otherwise every shard, children after their parents.
+    #[arg(long, value_name = "SHARD")]
+    pub shard: Option<String>,
+    /// Stop after this many records.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// Stop once every shard is read up to its newest record, instead of waiting for more.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// How record data is shown: JSON pretty or compact (text as it is, else hex), or always hex.
+    #[arg(long, value_enum, default_value = "pretty")]
+    pub data: DataShown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DataShown {
+    Pretty,
+    Compact,
+    Hex,
 }
 
 #[derive(Debug, Clone, Args)]

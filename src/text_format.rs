@@ -187,6 +187,16 @@ pub fn timestamp(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A point in time in UTC, RFC 3339 to the millisecond: `2026-11-29T03:38:25.120Z`. Out of range: empty.
+pub fn timestamp_ms(ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_default()
+}
+
 /// The columns `s` takes in a terminal.
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -331,6 +341,7 @@ mod tests {
         assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
         assert_eq!(timestamp(1_796_009_905_999), "2026-11-30T03:38:25Z");
         assert_eq!(timestamp(i64::MAX), "");
+        assert_eq!(timestamp_ms(1_796_009_905_120), "2026-11-30T03:38:25.120Z");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod pattern_show;
 pub mod patterns;
 pub mod stack_view;
 pub mod stacks;
+pub mod tail;
 pub mod template;
 pub mod validate;
 
@@ -69,6 +70,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Info => info::run(&global, &paths).await,
             Command::Alarms(args) => alarms::run(args, &global, &paths).await,
             Command::Metrics(args) => metrics::run(args, &global, &paths).await,
+            Command::Tail(args) => tail::run(args, &global, &paths).await,
             Command::Patterns(args) => patterns::run(args, &global),
             Command::Template { pattern } => template::run(&pattern),
             Command::Validate(args) => validate::run(args, &global),

@@ -10,6 +10,7 @@ pub mod objects;
 pub mod sample;
 pub mod stacks;
 pub mod streams;
+pub mod tail;
 
 #[derive(Debug, thiserror::Error)]
 #[error("refusing to {action}: the console runs with --read-only")]

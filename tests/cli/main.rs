@@ -12,3 +12,4 @@ mod patterns;
 mod patterns_catalogue;
 mod patterns_monitoring;
 mod stacks;
+mod tail;
