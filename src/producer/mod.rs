@@ -2,4 +2,6 @@
 //! stream's limits, paced, retried and counted; this module starts with the record formats producers share.
 
 pub mod aggregation;
+pub mod counters;
 pub mod pacing;
+pub mod shard_map;
