@@ -3,5 +3,6 @@
 
 pub mod aggregation;
 pub mod counters;
+pub mod engine;
 pub mod pacing;
 pub mod shard_map;

@@ -1,0 +1,529 @@
+//! The producer engine: records from a workload, paced at the asked rate, batched per request within the
+//! stream's limits, sent with a bounded number of requests in flight, and retried until acknowledged or
+//! expired. Throttling is handled per shard: a shard that answered ProvisionedThroughputExceeded waits
+//! out its backoff while records for the other shards keep going. The engine owns every retry (its SDK
+//! client retries nothing), so each one is counted, and a retry after a lost answer is reported as a
+//! possible duplicate rather than hidden.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::config::retry::RetryConfig;
+use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_kinesis::operation::put_records::{PutRecordsError, PutRecordsOutput};
+use aws_sdk_kinesis::primitives::Blob;
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::aggregation::{self, Aggregator, UserRecord};
+use super::counters::{Counters, Snapshot};
+use super::pacing::{Backoff, Pacer};
+use super::shard_map::ShardMap;
+
+/// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
+pub const REQUEST_RECORDS: usize = 500;
+pub const REQUEST_BYTES: usize = 10 * 1024 * 1024;
+/// How often the pacer releases records: small batches, so the rate holds within a second.
+const RELEASE_TICK: Duration = Duration::from_millis(50);
+
+/// How the engine runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Records per second asked for.
+    pub rate: f64,
+    /// PutRecords requests awaiting an answer at once.
+    pub max_in_flight: usize,
+    /// A record not acknowledged this long after it was made is counted as expired and not sent again.
+    pub ttl: Duration,
+    /// KPL aggregation: many user records per Kinesis record.
+    pub aggregate: bool,
+    pub backoff: Backoff,
+    /// At shutdown, how long records still owed may take before they are reported undelivered.
+    pub drain: Duration,
+    /// Records made but not yet acknowledged, at most; beyond it the workload waits (back-pressure
+    /// from a throttled stream, instead of memory without bound).
+    pub max_owed: usize,
+}
+
+impl Default for Settings {
+    /// The KPL's defaults where it has one (a 30-second record TTL).
+    fn default() -> Self {
+        Settings {
+            rate: 100.0,
+            max_in_flight: 8,
+            ttl: Duration::from_secs(30),
+            aggregate: false,
+            backoff: Backoff::default(),
+            drain: Duration::from_secs(30),
+            max_owed: 100_000,
+        }
+    }
+}
+
+/// When the workload stops.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Until {
+    pub count: Option<u64>,
+    pub duration: Option<Duration>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub counters: Snapshot,
+    pub elapsed_secs: f64,
+    /// Records still owed when the drain ran out (queued or in a request that never answered).
+    pub undelivered: u64,
+}
+
+impl Summary {
+    /// Every record made was acknowledged.
+    pub fn delivered_all(&self) -> bool {
+        self.undelivered == 0 && self.counters.expired == 0 && self.counters.failed == 0
+    }
+}
+
+/// A record made and not yet acknowledged.
+#[derive(Debug)]
+struct Owed {
+    record: UserRecord,
+    born: Instant,
+}
+
+#[derive(Debug)]
+struct ShardQueue {
+    owed: VecDeque<Owed>,
+    /// Throttled or failed: nothing goes to this shard before then.
+    not_before: Instant,
+    failures: u32,
+}
+
+/// One Kinesis record of a request and the user records it carries (one, unless aggregated).
+struct Entry {
+    shard: String,
+    partition_key: String,
+    explicit_hash_key: Option<String>,
+    data: Vec<u8>,
+    members: Vec<Owed>,
+}
+
+struct Answer {
+    entries: Vec<Entry>,
+    result: Result<PutRecordsOutput, SdkError<PutRecordsError>>,
+    latency: Duration,
+}
+
+pub struct Producer {
+    client: Client,
+    stream: String,
+    settings: Settings,
+    max_record_bytes: usize,
+    map: ShardMap,
+    counters: Arc<Counters>,
+}
+
+impl Producer {
+    /// Reads the stream's record size limit and shards (with the SDK's own retries); the client that puts
+    /// records retries nothing itself, so the engine sees and counts every failure.
+    pub async fn connect(sdk: &aws_config::SdkConfig, stream: &str, settings: Settings) -> anyhow::Result<Producer> {
+        let reader = Client::new(sdk);
+        let summary = reader
+            .describe_stream_summary()
+            .stream_name(stream)
+            .send()
+            .await
+            .with_context(|| format!("DescribeStreamSummary on stream {stream}"))?;
+        let kib = summary.stream_description_summary().and_then(|s| s.max_record_size_in_kib()).unwrap_or(1024);
+        let shards = reader
+            .list_shards()
+            .stream_name(stream)
+            .send()
+            .await
+            .with_context(|| format!("ListShards on stream {stream}"))?;
+        let conf = aws_sdk_kinesis::config::Builder::from(sdk).retry_config(RetryConfig::disabled()).build();
+        Ok(Producer {
+            client: Client::from_conf(conf),
+            stream: stream.to_string(),
+            settings,
+            max_record_bytes: usize::try_from(kib).unwrap_or(1024) * 1024,
+            map: ShardMap::from_shards(shards.shards()),
+            counters: Arc::default(),
+        })
+    }
+
+    /// The live counters, for a progress display.
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
+    /// Runs `workload` until `until` or until `stop` turns true, then drains. Fails only on an error no
+    /// retry can mend (no such stream, no permission), after counting what was owed as undelivered.
+    pub async fn run(
+        self,
+        workload: &mut (dyn Iterator<Item = UserRecord> + Send),
+        until: Until,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<Summary> {
+        let start = Instant::now();
+        let mut run = Run::new(start);
+        let (tx, mut rx) = mpsc::unbounded_channel::<Answer>();
+        let mut pacer = Pacer::new(self.settings.rate);
+        let batch = pacer.batch_for(RELEASE_TICK, REQUEST_RECORDS as u32);
+        let mut release: Option<(Instant, u32)> = None;
+        let mut made: u64 = 0;
+        let mut producing = true;
+        let mut drain_until: Option<Instant> = None;
+        let mut fatal: Option<anyhow::Error> = None;
+        loop {
+            let now = Instant::now();
+            let out_of_work = until.count.is_some_and(|c| made >= c)
+                || until.duration.is_some_and(|d| now >= start + d)
+                || *stop.borrow()
+                || fatal.is_some();
+            if producing && out_of_work {
+                producing = false;
+                release = None;
+                drain_until = Some(now + self.settings.drain);
+            }
+            if producing && run.owed() < self.settings.max_owed {
+                let left = until.count.map_or(u64::from(batch), |c| c.saturating_sub(made));
+                let n = u32::try_from(left).unwrap_or(batch).min(batch);
+                let (at, n) = *release.get_or_insert_with(|| (start + pacer.reserve(now - start, n), n));
+                if at <= now {
+                    release = None;
+                    let mut pulled = 0;
+                    while pulled < u64::from(n) {
+                        let Some(record) = workload.next() else { break };
+                        pulled += 1;
+                        run.take(&self, record, now);
+                    }
+                    made += pulled;
+                    if pulled < u64::from(n) {
+                        // A finite workload (a replay) ran out before the count or the duration.
+                        producing = false;
+                        drain_until = Some(now + self.settings.drain);
+                    }
+                    continue;
+                }
+            }
+            while run.requests_in_flight < self.settings.max_in_flight {
+                let entries = run.next_request(&self, now);
+                if entries.is_empty() {
+                    break;
+                }
+                run.send(&self, entries, tx.clone());
+            }
+            if !producing && run.owed() == 0 && run.requests_in_flight == 0 {
+                break;
+            }
+            if drain_until.is_some_and(|d| now >= d) {
+                break;
+            }
+            let wake = [release.map(|(at, _)| at), run.next_ready(now), drain_until].into_iter().flatten().min();
+            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)));
+            tokio::select! {
+                Some(answer) = rx.recv() => {
+                    if let Err(e) = run.answered(&self, answer, Instant::now()) {
+                        fatal.get_or_insert(e);
+                    }
+                }
+                _ = sleep => {}
+                changed = stop.changed(), if producing => {
+                    if changed.is_err() {
+                        // The stopping side went away: treat it as a stop.
+                        producing = false;
+                        drain_until = Some(Instant::now() + self.settings.drain);
+                    }
+                }
+            }
+        }
+        let undelivered = run.owed() as u64;
+        let summary =
+            Summary { counters: self.counters.snapshot(), elapsed_secs: start.elapsed().as_secs_f64(), undelivered };
+        match fatal {
+            Some(e) => Err(e.context(format!(
+                "producing to stream {} stopped: {} of {} records acknowledged, {undelivered} undelivered",
+                self.stream, summary.counters.acknowledged, summary.counters.produced
+            ))),
+            None => Ok(summary),
+        }
+    }
+}
+
+/// The state of one run: the queues per predicted shard and the requests out.
+struct Run {
+    queues: BTreeMap<String, ShardQueue>,
+    queued: usize,
+    in_flight_records: usize,
+    requests_in_flight: usize,
+    /// Which shard a request starts with, turning, so no shard waits behind the others.
+    turn: usize,
+    start: Instant,
+}
+
+impl Run {
+    fn new(start: Instant) -> Run {
+        Run { queues: BTreeMap::new(), queued: 0, in_flight_records: 0, requests_in_flight: 0, turn: 0, start }
+    }
+
+    fn owed(&self) -> usize {
+        self.queued + self.in_flight_records
+    }
+
+    fn take(&mut self, p: &Producer, record: UserRecord, now: Instant) {
+        Counters::add(&p.counters.produced, 1);
+        if record.partition_key.len() + record.data.len() > p.max_record_bytes {
+            Counters::add(&p.counters.failed, 1);
+            return;
+        }
+        let shard =
+            p.map.shard_for(&record.partition_key, record.explicit_hash_key.as_deref()).unwrap_or_default().to_string();
+        self.enqueue(shard, Owed { record, born: now }, false);
+    }
+
+    fn enqueue(&mut self, shard: String, owed: Owed, front: bool) {
+        let q = self.queues.entry(shard).or_insert_with(|| ShardQueue {
+            owed: VecDeque::new(),
+            not_before: self.start,
+            failures: 0,
+        });
+        if front {
+            q.owed.push_front(owed)
+        } else {
+            q.owed.push_back(owed)
+        }
+        self.queued += 1;
+    }
+
+    /// The earliest instant a queued record may be sent, if it is later than now.
+    fn next_ready(&self, now: Instant) -> Option<Instant> {
+        self.queues.values().filter(|q| !q.owed.is_empty() && q.not_before > now).map(|q| q.not_before).min()
+    }
+
+    /// The next request: records of every shard that may be written, a fair share each, within 500 records
+    /// and 10 MiB. Records past their TTL are counted expired here, before they are sent again.
+    fn next_request(&mut self, p: &Producer, now: Instant) -> Vec<Entry> {
+        let ready: Vec<String> = self
+            .queues
+            .iter()
+            .filter(|(_, q)| !q.owed.is_empty() && q.not_before <= now)
+            .map(|(s, _)| s.clone())
+            .collect();
+        if ready.is_empty() {
+            return Vec::new();
+        }
+        self.turn = self.turn.wrapping_add(1);
+        let share = REQUEST_RECORDS.div_ceil(ready.len());
+        let mut entries = Vec::new();
+        let mut bytes = 0usize;
+        for i in 0..ready.len() {
+            let shard = &ready[(self.turn + i) % ready.len()];
+            let Some(q) = self.queues.get_mut(shard) else { continue };
+            let mut taken = 0;
+            while taken < share && entries.len() < REQUEST_RECORDS {
+                let Some(owed) = q.owed.pop_front() else { break };
+                self.queued -= 1;
+                if now.duration_since(owed.born) > p.settings.ttl {
+                    Counters::add(&p.counters.expired, 1);
+                    continue;
+                }
+                let entry = if p.settings.aggregate {
+                    aggregate(shard, owed, q, &mut self.queued, p.max_record_bytes)
+                } else {
+                    Entry {
+                        shard: shard.clone(),
+                        partition_key: owed.record.partition_key.clone(),
+                        explicit_hash_key: owed.record.explicit_hash_key.clone(),
+                        data: owed.record.data.clone(),
+                        members: vec![owed],
+                    }
+                };
+                let size = entry.partition_key.len() + entry.data.len();
+                if bytes + size > REQUEST_BYTES && !entries.is_empty() {
+                    for m in entry.members.into_iter().rev() {
+                        q.owed.push_front(m);
+                        self.queued += 1;
+                    }
+                    return entries;
+                }
+                bytes += size;
+                taken += 1;
+                entries.push(entry);
+            }
+        }
+        entries
+    }
+
+    fn send(&mut self, p: &Producer, entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
+        let records: usize = entries.iter().map(|e| e.members.len()).sum();
+        self.in_flight_records += records;
+        self.requests_in_flight += 1;
+        Counters::add(&p.counters.sent, records as u64);
+        Counters::add(&p.counters.in_flight, records as u64);
+        let request: Vec<PutRecordsRequestEntry> = entries
+            .iter()
+            .filter_map(|e| {
+                PutRecordsRequestEntry::builder()
+                    .partition_key(&e.partition_key)
+                    .set_explicit_hash_key(e.explicit_hash_key.clone())
+                    .data(Blob::new(e.data.clone()))
+                    .build()
+                    .ok()
+            })
+            .collect();
+        let call = p.client.put_records().stream_name(&p.stream).set_records(Some(request));
+        tokio::spawn(async move {
+            let sent = Instant::now();
+            let result = call.send().await;
+            let _ = tx.send(Answer { entries, result, latency: sent.elapsed() });
+        });
+    }
+
+    /// Counts an answer and queues again what it did not acknowledge. Errors no retry mends are returned.
+    fn answered(&mut self, p: &Producer, answer: Answer, now: Instant) -> anyhow::Result<()> {
+        let records: usize = answer.entries.iter().map(|e| e.members.len()).sum();
+        self.in_flight_records -= records;
+        self.requests_in_flight -= 1;
+        Counters::sub(&p.counters.in_flight, records as u64);
+        let out = match answer.result {
+            Ok(out) => out,
+            Err(e) => return self.request_failed(p, answer.entries, e, now),
+        };
+        let mut failed_shards = BTreeSet::new();
+        for (entry, result) in answer.entries.into_iter().zip(out.records()) {
+            match result.error_code() {
+                None => {
+                    let shard = result.shard_id().unwrap_or(&entry.shard);
+                    p.counters.acknowledge(shard, entry.members.len() as u64, answer.latency);
+                    if let Some(q) = self.queues.get_mut(&entry.shard) {
+                        q.failures = 0;
+                    }
+                }
+                Some(code) => {
+                    let n = entry.members.len() as u64;
+                    if code == "ProvisionedThroughputExceededException" {
+                        Counters::add(&p.counters.throttled, n);
+                    }
+                    Counters::add(&p.counters.retried, n);
+                    for m in entry.members.into_iter().rev() {
+                        self.enqueue(entry.shard.clone(), m, true);
+                    }
+                    failed_shards.insert(entry.shard);
+                }
+            }
+        }
+        // One step of backoff per shard and answer, however many of its records failed.
+        for shard in failed_shards {
+            self.back_off(p, &shard, now);
+        }
+        Ok(())
+    }
+
+    fn request_failed(
+        &mut self,
+        p: &Producer,
+        entries: Vec<Entry>,
+        e: SdkError<PutRecordsError>,
+        now: Instant,
+    ) -> anyhow::Result<()> {
+        let n: u64 = entries.iter().map(|e| e.members.len() as u64).sum();
+        let code = e.code().unwrap_or_default().to_string();
+        let retryable = match &e {
+            SdkError::ServiceError(s) => {
+                s.raw().status().is_server_error()
+                    || matches!(
+                        code.as_str(),
+                        "ProvisionedThroughputExceededException"
+                            | "LimitExceededException"
+                            | "ThrottlingException"
+                            | "KMSThrottlingException"
+                            | "InternalFailure"
+                            | "ServiceUnavailable"
+                    )
+            }
+            // The request may have reached the stream before the answer was lost.
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+                Counters::add(&p.counters.possible_duplicates, n);
+                true
+            }
+            _ => false,
+        };
+        if !retryable {
+            for entry in entries {
+                for m in entry.members {
+                    self.enqueue(entry.shard.clone(), m, true);
+                }
+            }
+            return Err(anyhow::Error::new(e).context(format!("PutRecords on stream {}", p.stream)));
+        }
+        if code.contains("Throughput") || code.contains("Throttling") || code == "LimitExceededException" {
+            Counters::add(&p.counters.throttled, n);
+        }
+        Counters::add(&p.counters.retried, n);
+        let mut shards = BTreeSet::new();
+        for entry in entries {
+            for m in entry.members.into_iter().rev() {
+                self.enqueue(entry.shard.clone(), m, true);
+            }
+            shards.insert(entry.shard);
+        }
+        for shard in shards {
+            self.back_off(p, &shard, now);
+        }
+        Ok(())
+    }
+
+    /// The shard's next attempt waits a jittered, growing delay; the other shards are not held.
+    fn back_off(&mut self, p: &Producer, shard: &str, now: Instant) {
+        let start = self.start;
+        let q = self.queues.entry(shard.to_string()).or_insert_with(|| ShardQueue {
+            owed: VecDeque::new(),
+            not_before: start,
+            failures: 0,
+        });
+        let delay = p.settings.backoff.delay(q.failures, fastrand::f64());
+        q.not_before = q.not_before.max(now + delay);
+        q.failures = q.failures.saturating_add(1);
+    }
+}
+
+/// `first` and as many more of its shard's queue as fit in one aggregate, as one entry routed by `first`.
+fn aggregate(shard: &str, first: Owed, q: &mut ShardQueue, queued: &mut usize, max_record_bytes: usize) -> Entry {
+    let mut agg = Aggregator::new(aggregation::DEFAULT_MAX_BYTES.min(max_record_bytes));
+    let mut members = Vec::new();
+    let _ = agg.try_add(first.record.clone());
+    members.push(first);
+    while let Some(next) = q.owed.pop_front() {
+        if agg.try_add(next.record.clone()).is_err() {
+            q.owed.push_front(next);
+            break;
+        }
+        *queued -= 1;
+        members.push(next);
+    }
+    match agg.finish() {
+        Some(a) if members.len() > 1 => Entry {
+            shard: shard.to_string(),
+            partition_key: a.partition_key,
+            explicit_hash_key: a.explicit_hash_key,
+            data: a.data,
+            members,
+        },
+        // One record alone is sent as it is: nothing to gain from the framing.
+        _ => {
+            let only = &members[0].record;
+            Entry {
+                shard: shard.to_string(),
+                partition_key: only.partition_key.clone(),
+                explicit_hash_key: only.explicit_hash_key.clone(),
+                data: only.data.clone(),
+                members,
+            }
+        }
+    }
+}
