@@ -12,6 +12,7 @@ mod on_demand;
 mod quotas;
 mod records;
 mod resharding;
+mod seq_numbers;
 mod settings;
 mod source;
 mod subscribe;

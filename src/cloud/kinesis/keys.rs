@@ -9,9 +9,6 @@ use sha2_hmac::Sha256;
 
 /// AWS prints sequence numbers as 56 decimal digits.
 pub const SEQ_DIGITS: usize = 56;
-const STREAM_DIGITS: usize = 20;
-const SHARD_DIGITS: usize = 6;
-const LOG_DIGITS: usize = SEQ_DIGITS - 2 - STREAM_DIGITS - SHARD_DIGITS;
 
 pub fn partition_hash(key: &str) -> u128 {
     u128::from_be_bytes(Md5::digest(key.as_bytes()).into())
@@ -62,39 +59,175 @@ pub fn stream_name_from_arn(arn: &str) -> Option<&str> {
     Some(name.split('/').next().unwrap_or(name))
 }
 
-/// A sequence number: the stream's creation instant, the shard index, and the position in the shard's log.
-/// Within a shard the numeric order is the log order; children (higher indexes) sort after their parents.
+/// A sequence number, printed in AWS's "version 2" layout: 186 bits, written in decimal (always 56
+/// digits). The KCL checks the bit length, reads the version and the shard index, and compares that
+/// index with the shard it reads; the other fields are ours, laid out (most significant first) so
+/// that numbers sort as AWS promises:
+///
+/// | bits     | field                                                                           |
+/// |----------|---------------------------------------------------------------------------------|
+/// | 184..188 | version, 2: bit 185 is the top bit, so every number has 186 bits                 |
+/// | 142..184 | the stream's creation time (ms): which incarnation of the stream name it is from |
+/// | 100..142 | the shard's epoch: ms from the stream's creation to the shard's, plus its index  |
+/// | 36..100  | the record's position in the shard's log                                        |
+/// | 4..36    | the shard index                                                                 |
+/// | 0..4     | zero                                                                            |
+///
+/// Within a shard the log position decides. A child shard is created no earlier than its parents and
+/// always has a higher index, so its epoch is strictly higher even when it was created in the same
+/// millisecond (instant transitions on a still virtual clock): its numbers sort after its parents'.
+/// AWS also carries the record's arrival second; a number here depends on the position alone, since
+/// shard ranges and SubscribeToShard continuations name positions whose record is not at hand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeqNo {
     pub stream_ms: i64,
     pub shard: u32,
+    /// When the shard was created. The earlier layout did not carry it: parsing one of its numbers
+    /// gives the stream's creation time here.
+    pub shard_ms: i64,
     pub log_seq: u64,
+}
+
+const SEQ_VERSION: u64 = 2;
+const VERSION_BIT: u32 = 184;
+const STREAM_BIT: u32 = 142;
+const EPOCH_BIT: u32 = 100;
+const LOG_BIT: u32 = 36;
+const SHARD_BIT: u32 = 4;
+const TIME_WIDTH: u32 = 42;
+const SEQ_BITS: u32 = 186;
+/// The earlier layout: `49`, the stream's creation ms (20 digits), the shard index (6), the log position (28).
+/// Its numbers are below 2^185, so they never have the 186 bits of the current one.
+const LEGACY_STREAM_DIGITS: usize = 20;
+const LEGACY_SHARD_DIGITS: usize = 6;
+
+impl SeqNo {
+    fn epoch(&self) -> u64 {
+        let since_stream = u64::try_from(self.shard_ms.saturating_sub(self.stream_ms)).unwrap_or(0);
+        since_stream.saturating_add(u64::from(self.shard)).min(low_mask(TIME_WIDTH))
+    }
+
+    fn bits(&self) -> Bits {
+        let mut b = Bits::default();
+        b.put(VERSION_BIT, 4, SEQ_VERSION);
+        b.put(STREAM_BIT, TIME_WIDTH, u64::try_from(self.stream_ms).unwrap_or(0).min(low_mask(TIME_WIDTH)));
+        b.put(EPOCH_BIT, TIME_WIDTH, self.epoch());
+        b.put(LOG_BIT, 64, self.log_seq);
+        b.put(SHARD_BIT, 32, u64::from(self.shard));
+        b
+    }
+
+    /// A number in the current layout, or in the earlier one (still held in clients' checkpoints).
+    pub fn parse(s: &str) -> Option<SeqNo> {
+        if s.len() != SEQ_DIGITS {
+            return None;
+        }
+        let b = Bits::from_decimal(s)?;
+        if b.bit_len() == SEQ_BITS {
+            return Self::from_bits(&b);
+        }
+        let legacy = s.strip_prefix("49")?;
+        let (stream, rest) = legacy.split_at(LEGACY_STREAM_DIGITS);
+        let (shard, log) = rest.split_at(LEGACY_SHARD_DIGITS);
+        let stream_ms = stream.parse().ok()?;
+        Some(SeqNo { stream_ms, shard: shard.parse().ok()?, shard_ms: stream_ms, log_seq: log.parse().ok()? })
+    }
+
+    fn from_bits(b: &Bits) -> Option<SeqNo> {
+        if b.get(VERSION_BIT, 4) != SEQ_VERSION || b.get(0, SHARD_BIT) != 0 {
+            return None;
+        }
+        let stream_ms = i64::try_from(b.get(STREAM_BIT, TIME_WIDTH)).ok()?;
+        let shard = u32::try_from(b.get(SHARD_BIT, 32)).ok()?;
+        let since_stream = b.get(EPOCH_BIT, TIME_WIDTH).checked_sub(u64::from(shard))?;
+        let shard_ms = stream_ms.checked_add(i64::try_from(since_stream).ok()?)?;
+        Some(SeqNo { stream_ms, shard, shard_ms, log_seq: b.get(LOG_BIT, 64) })
+    }
 }
 
 impl std::fmt::Display for SeqNo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "49{:0sw$}{:0hw$}{:0lw$}",
-            self.stream_ms.max(0),
-            self.shard,
-            self.log_seq,
-            sw = STREAM_DIGITS,
-            hw = SHARD_DIGITS,
-            lw = LOG_DIGITS
-        )
+        f.write_str(&self.bits().to_decimal())
     }
 }
 
-impl SeqNo {
-    pub fn parse(s: &str) -> Option<SeqNo> {
-        if s.len() != SEQ_DIGITS || !s.starts_with("49") || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+fn low_mask(width: u32) -> u64 {
+    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
+}
+
+/// A 192-bit unsigned number as three 64-bit limbs, least significant first: just enough arithmetic
+/// for sequence numbers (fields of up to 64 bits, decimal in and out) without a big-integer crate.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Bits([u64; 3]);
+
+/// The largest power of ten in a limb: decimal conversion goes 19 digits at a time.
+const DEC_CHUNK: u64 = 10_000_000_000_000_000_000;
+
+impl Bits {
+    /// Two adjacent limbs, so that any field of up to 64 bits lies inside one window.
+    fn window(&self, limb: usize) -> u128 {
+        let high = self.0.get(limb + 1).copied().unwrap_or(0);
+        (u128::from(high) << 64) | u128::from(self.0[limb])
+    }
+
+    fn get(&self, offset: u32, width: u32) -> u64 {
+        let limb = (offset / 64) as usize;
+        (self.window(limb) >> (offset % 64)) as u64 & low_mask(width)
+    }
+
+    /// Sets a field that is still zero.
+    fn put(&mut self, offset: u32, width: u32, value: u64) {
+        let limb = (offset / 64) as usize;
+        let shifted = u128::from(value & low_mask(width)) << (offset % 64);
+        self.0[limb] |= shifted as u64;
+        if let Some(next) = self.0.get_mut(limb + 1) {
+            *next |= (shifted >> 64) as u64;
         }
-        let stream_ms = s[2..2 + STREAM_DIGITS].parse().ok()?;
-        let shard = s[2 + STREAM_DIGITS..2 + STREAM_DIGITS + SHARD_DIGITS].parse().ok()?;
-        let log_seq = s[2 + STREAM_DIGITS + SHARD_DIGITS..].parse().ok()?;
-        Some(SeqNo { stream_ms, shard, log_seq })
+    }
+
+    fn bit_len(&self) -> u32 {
+        (0..3).rev().find(|&i| self.0[i] != 0).map_or(0, |i| 64 * i as u32 + 64 - self.0[i].leading_zeros())
+    }
+
+    /// Parses decimal digits; None on anything else or on overflow.
+    fn from_decimal(s: &str) -> Option<Bits> {
+        let mut b = Bits::default();
+        for chunk in s.as_bytes().chunks(19) {
+            let digits = std::str::from_utf8(chunk).ok()?;
+            if !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let scale = 10u64.pow(chunk.len() as u32);
+            let mut carry = u128::from(digits.parse::<u64>().ok()?);
+            for limb in &mut b.0 {
+                let v = u128::from(*limb) * u128::from(scale) + carry;
+                *limb = v as u64;
+                carry = v >> 64;
+            }
+            if carry != 0 {
+                return None;
+            }
+        }
+        Some(b)
+    }
+
+    fn to_decimal(self) -> String {
+        let mut n = self;
+        let mut chunks = Vec::with_capacity(4);
+        while n != Bits::default() {
+            let mut rem = 0u128;
+            for limb in n.0.iter_mut().rev() {
+                let cur = (rem << 64) | u128::from(*limb);
+                *limb = (cur / u128::from(DEC_CHUNK)) as u64;
+                rem = cur % u128::from(DEC_CHUNK);
+            }
+            chunks.push(rem as u64);
+        }
+        let mut out = chunks.pop().map_or_else(|| "0".to_string(), |top| top.to_string());
+        for chunk in chunks.iter().rev() {
+            out.push_str(&format!("{chunk:019}"));
+        }
+        out
     }
 }
 
@@ -233,11 +366,105 @@ mod tests {
 
     #[test]
     fn sequence_numbers_have_aws_length_and_order() {
-        let a = SeqNo { stream_ms: 1_700_000_000_000, shard: 3, log_seq: 9 };
+        let a = SeqNo { stream_ms: 1_700_000_000_000, shard: 3, shard_ms: 1_700_000_000_000, log_seq: 9 };
         let b = SeqNo { log_seq: 10, ..a };
         assert_eq!(a.to_string().len(), SEQ_DIGITS);
         assert!(a.to_string() < b.to_string());
         assert_eq!(SeqNo::parse(&b.to_string()), Some(b));
+    }
+
+    /// The KCL's `SequenceNumberValidator`, as it computes: a big integer from the decimal, its bit
+    /// length, then shifts and masks. Some((version, shard index)) when it accepts the number.
+    fn kcl_read(s: &str) -> Option<(u64, u64)> {
+        use num_bigint::BigUint;
+        let n = BigUint::parse_bytes(s.as_bytes(), 10)?;
+        if n.bits() != 186 {
+            return None;
+        }
+        let field = |offset: usize, mask: u64| (&n >> offset).iter_u64_digits().next().unwrap_or(0) & mask;
+        let version = field(184, (1 << 4) - 1);
+        (version == 2).then(|| (version, field(4, (1 << 32) - 1)))
+    }
+
+    fn big(s: &str) -> num_bigint::BigUint {
+        num_bigint::BigUint::parse_bytes(s.as_bytes(), 10).unwrap()
+    }
+
+    /// The earlier layout, as it was printed.
+    fn legacy(stream_ms: i64, shard: u32, log_seq: u64) -> String {
+        format!("49{stream_ms:020}{shard:06}{log_seq:028}")
+    }
+
+    const T0: i64 = 1_764_000_000_000;
+
+    #[test]
+    fn the_kcl_accepts_every_number_and_reads_its_shard() {
+        for (shard, log_seq) in [(0, 0), (1, 1), (7, 123_456_789), (u32::MAX, u64::MAX), (4095, 1 << 40)] {
+            let n = SeqNo { stream_ms: T0, shard, shard_ms: T0 + 5_000, log_seq };
+            let s = n.to_string();
+            assert_eq!(s.len(), SEQ_DIGITS, "{s}");
+            assert_eq!(kcl_read(&s), Some((2, u64::from(shard))), "{s}");
+            assert_eq!(SeqNo::parse(&s), Some(n));
+        }
+        let earliest = SeqNo { stream_ms: 0, shard: 0, shard_ms: 0, log_seq: 0 }.to_string();
+        assert_eq!(kcl_read(&earliest), Some((2, 0)), "the smallest number still has 186 bits: {earliest}");
+    }
+
+    #[test]
+    fn numbers_of_the_earlier_layout_are_recognised_and_resolve_to_their_record() {
+        let old = legacy(T0, 12, 345);
+        assert_eq!(kcl_read(&old), None, "the earlier layout has fewer than 186 bits");
+        assert_eq!(SeqNo::parse(&old), Some(SeqNo { stream_ms: T0, shard: 12, shard_ms: T0, log_seq: 345 }));
+        let new = SeqNo { stream_ms: T0, shard: 12, shard_ms: T0, log_seq: 0 }.to_string();
+        assert!(big(&new) > big(&old), "a current number sorts after every number of the earlier layout");
+    }
+
+    #[test]
+    fn malformed_numbers_are_refused() {
+        let good = SeqNo { stream_ms: T0, shard: 1, shard_ms: T0, log_seq: 2 }.to_string();
+        let mut b = Bits::from_decimal(&good).unwrap();
+        assert_eq!(b.to_decimal(), good);
+        b.put(0, 4, 1);
+        assert_eq!(SeqNo::parse(&b.to_decimal()), None, "the low bits are zero");
+        let mut v3 = Bits::default();
+        v3.put(VERSION_BIT, 4, 3);
+        assert_eq!(v3.bit_len(), 186);
+        assert_eq!(SeqNo::parse(&v3.to_decimal()), None, "version 3");
+        for bad in ["0", "1", &good[1..], &format!("{good}0"), &good.replace('1', "x"), "9".repeat(56).as_str()] {
+            assert_eq!(SeqNo::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Bits::from_decimal(&"9".repeat(58)), None, "more than 192 bits");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn numbers_round_trip_and_sort_as_the_records_do(
+            stream_ms in 0i64..(1 << 42),
+            shard in 0u32..100_000,
+            age in 0i64..(1 << 34),
+            logs in (proptest::prelude::any::<u64>(), proptest::prelude::any::<u64>()),
+            child_gap in (1u32..100_000, 0i64..(1 << 34)),
+            child_logs in (proptest::prelude::any::<u64>(), proptest::prelude::any::<u64>()),
+        ) {
+            let shard_ms = stream_ms.saturating_add(age).min(stream_ms + (1 << 40));
+            let a = SeqNo { stream_ms, shard, shard_ms, log_seq: logs.0.min(logs.1) };
+            let b = SeqNo { log_seq: logs.0.max(logs.1), ..a };
+            for n in [a, b] {
+                let s = n.to_string();
+                proptest::prop_assert_eq!(kcl_read(&s), Some((2, u64::from(shard))));
+                proptest::prop_assert_eq!(SeqNo::parse(&s), Some(n));
+            }
+            // Within a shard, numeric order is log order.
+            proptest::prop_assert_eq!(big(&a.to_string()).cmp(&big(&b.to_string())), a.log_seq.cmp(&b.log_seq));
+            // A child (a higher index, created no earlier, possibly in the same millisecond) sorts
+            // after every number of its parent, whatever the positions.
+            let child = SeqNo { shard: shard + child_gap.0, shard_ms: shard_ms + child_gap.1, log_seq: child_logs.0, ..a };
+            let parent_last = SeqNo { log_seq: u64::MAX, ..a };
+            proptest::prop_assert!(big(&child.to_string()) > big(&parent_last.to_string()));
+            let child_last = SeqNo { log_seq: u64::MAX, ..child };
+            let grandchild = SeqNo { shard: child.shard + 1, log_seq: child_logs.1, ..child };
+            proptest::prop_assert!(big(&grandchild.to_string()) > big(&child_last.to_string()));
+        }
     }
 
     #[test]

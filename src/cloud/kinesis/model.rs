@@ -140,7 +140,13 @@ impl StreamMeta {
     }
 
     pub fn seq(&self, shard: &ShardMeta, log_seq: u64) -> SeqNo {
-        SeqNo { stream_ms: self.created_ms, shard: shard.index, log_seq }
+        SeqNo { stream_ms: self.created_ms, shard: shard.index, shard_ms: shard.created_ms, log_seq }
+    }
+
+    /// The sequence number at `log_seq` in the shard with this index.
+    pub fn seq_at(&self, index: u32, log_seq: u64) -> SeqNo {
+        let shard_ms = self.shards.get(index as usize).map_or(self.created_ms, |s| s.created_ms);
+        SeqNo { stream_ms: self.created_ms, shard: index, shard_ms, log_seq }
     }
 
     pub fn retention_ms(&self) -> i64 {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::keys::{SeqNo, partition_hash, shard_id};
+use super::keys::{partition_hash, shard_id};
 use super::model::Status;
 use super::op::{Op, StreamRef, parse};
 use super::state::{ShardRt, Stream};
@@ -167,17 +167,15 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     let stream = writable(op, &i.stream_ref)?;
     let n = pending.len();
     let outcomes = store(op, &stream, pending).await?;
-    let (meta_ms, name, kms) = {
-        let inner = stream.read();
-        (inner.meta.created_ms, inner.meta.name.clone(), inner.meta.encryption_key.is_some())
-    };
+    let inner = stream.read();
+    let (name, kms) = (inner.meta.name.clone(), inner.meta.encryption_key.is_some());
     let mut failed = 0;
     let mut throttled = 0;
     let results: Vec<Value> = outcomes
         .iter()
         .map(|o| match o {
             Outcome::Stored { shard, seq } => {
-                json!({ "SequenceNumber": SeqNo { stream_ms: meta_ms, shard: *shard, log_seq: *seq }.to_string(), "ShardId": shard_id(*shard) })
+                json!({ "SequenceNumber": inner.meta.seq_at(*shard, *seq).to_string(), "ShardId": shard_id(*shard) })
             }
             Outcome::Throttled { shard } => {
                 failed += 1;
@@ -190,6 +188,7 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
             }
         })
         .collect();
+    drop(inner);
     {
         let mut s = stream.stats.lock().unwrap_or_else(|p| p.into_inner());
         s.put_records.record(failed < n, total as u64, started.elapsed().as_secs_f64() * 1000.0);
@@ -236,7 +235,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         Some(Outcome::Stored { shard, seq }) => {
             let mut out = json!({
                 "ShardId": shard_id(shard),
-                "SequenceNumber": SeqNo { stream_ms: inner.meta.created_ms, shard, log_seq: seq }.to_string(),
+                "SequenceNumber": inner.meta.seq_at(shard, seq).to_string(),
             });
             if inner.meta.encryption_key.is_some() {
                 out["EncryptionType"] = json!("KMS");
