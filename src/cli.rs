@@ -122,6 +122,9 @@ pub enum Command {
     Delete(DeleteArgs),
     /// What a stack's output bucket received: key, size, records, age (newest last); --download copies them out decompressed.
     Objects(ObjectsArgs),
+    /// Put records on a stream at a steady rate, retrying each until it is acknowledged; exit 0 only when
+    /// every record was (a live progress line on stderr, a summary at the end).
+    Produce(ProduceArgs),
     /// Print a stream's records as they arrive, or from a starting point, following splits and merges
     /// within the read limits (five reads a second per shard), so it is safe on a production stream.
     Tail(TailArgs),
@@ -314,6 +317,57 @@ pub struct ObjectsArgs {
     /// Copy the objects listed into DIR (under their keys, decompressed); an existing file is never overwritten.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group = clap::ArgGroup::new("destination").required(true).args(["stack", "stream"]))]
+pub struct ProduceArgs {
+    /// A stack whose DataStreamName output names the stream (or a stream of that name).
+    pub stack: Option<String>,
+    /// The stream, by name.
+    #[arg(long, value_name = "NAME")]
+    pub stream: Option<String>,
+    /// What to send: ticker events (pattern 2's producer).
+    #[arg(long, value_enum, default_value = "ticker")]
+    pub workload: WorkloadKind,
+    /// Records per second.
+    #[arg(long, default_value_t = 100.0, value_parser = produce_rate)]
+    pub rate: f64,
+    /// Stop after this long (90s, 15m); with neither this nor --count, run until Ctrl-C.
+    #[arg(long, value_parser = duration::parse, conflicts_with = "count")]
+    pub duration: Option<Duration>,
+    /// Stop after this many records.
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+    /// KPL aggregation: many records per Kinesis record, which KPL-aware consumers read.
+    #[arg(long)]
+    pub aggregate: bool,
+    /// Seed of the workload's random draws, to repeat a run exactly.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// constant: one partition key and a random explicit hash key per record (the reference's way);
+    /// random: a random partition key per record.
+    #[arg(long, value_enum, default_value = "constant")]
+    pub partition_key: PartitionKeys,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadKind {
+    Ticker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PartitionKeys {
+    Constant,
+    Random,
+}
+
+/// `produce --rate`: a positive number of records per second, at most a million.
+pub fn produce_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= 1_000_000.0 => Ok(r),
+        _ => Err(format!("{text:?} is not a rate: give records per second, more than 0 and at most 1000000")),
+    }
 }
 
 #[derive(Debug, Clone, Args)]

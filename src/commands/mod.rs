@@ -11,6 +11,7 @@ pub mod objects;
 pub mod output;
 pub mod pattern_show;
 pub mod patterns;
+pub mod produce;
 pub mod stack_view;
 pub mod stacks;
 pub mod tail;
@@ -71,6 +72,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Alarms(args) => alarms::run(args, &global, &paths).await,
             Command::Metrics(args) => metrics::run(args, &global, &paths).await,
             Command::Tail(args) => tail::run(args, &global, &paths).await,
+            Command::Produce(args) => produce::run(args, &global, &paths).await,
             Command::Patterns(args) => patterns::run(args, &global),
             Command::Template { pattern } => template::run(&pattern),
             Command::Validate(args) => validate::run(args, &global),

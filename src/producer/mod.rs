@@ -6,3 +6,4 @@ pub mod counters;
 pub mod engine;
 pub mod pacing;
 pub mod shard_map;
+pub mod workloads;

@@ -11,5 +11,6 @@ mod objects;
 mod patterns;
 mod patterns_catalogue;
 mod patterns_monitoring;
+mod produce;
 mod stacks;
 mod tail;

@@ -1,0 +1,82 @@
+//! `kinesis-console produce`: every record acknowledged and on the stream, a summary that says so, and
+//! refusals with a reason.
+
+use std::time::Duration;
+
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::types::StreamStatus;
+
+use crate::support::TestCloud;
+
+async fn until_active(cloud: &TestCloud, k: &Client, stream: &str) {
+    for _ in 0..60 {
+        let out = k.describe_stream_summary().stream_name(stream).send().await.expect("DescribeStreamSummary");
+        if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
+            return;
+        }
+        cloud.advance_settled(Duration::from_secs(1)).await;
+    }
+    panic!("stream {stream} did not become ACTIVE within a minute of cloud time");
+}
+
+fn console(cloud: &TestCloud, args: &[&str]) -> std::process::Command {
+    let mut cmd = crate::support::bin();
+    cmd.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "--data-dir"])
+        .arg(cloud.data_dir().join("console"))
+        .args(args);
+    cloud.as_client(&mut cmd);
+    cmd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_delivers_every_record_and_tail_reads_them_back() {
+    let cloud = TestCloud::start_virtual().await;
+    let k = Client::new(&cloud.sdk_config().await);
+    k.create_stream().stream_name("ticks").shard_count(2).send().await.expect("CreateStream");
+    until_active(&cloud, &k, "ticks").await;
+
+    let produce = console(
+        &cloud,
+        &["--output", "json", "produce", "--stream", "ticks", "--count", "600", "--rate", "2000", "--seed", "3"],
+    );
+    let out = cloud.run_advancing(produce, Duration::from_secs(60)).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "produce failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v.get("summary").is_some())
+        .expect("a summary line");
+    assert_eq!(summary["delivered_all"], true);
+    assert_eq!(summary["summary"]["counters"]["acknowledged"], 600);
+    let per_shard = summary["summary"]["counters"]["per_shard"].as_object().expect("per shard counts");
+    assert_eq!(per_shard.len(), 2, "the random hash keys reach both shards: {per_shard:?}");
+
+    let tail = console(&cloud, &["--output", "json", "tail", "ticks", "--from", "trim-horizon", "--no-follow"]);
+    let out = cloud.run_advancing(tail, Duration::from_secs(60)).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let records: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("JSON lines")).collect();
+    assert_eq!(records.len(), 600);
+    assert!(
+        records.iter().all(
+            |r| ["AAPL", "AMZN", "MSFT", "INTC", "TBV"].contains(&r["data"]["TICKER"].as_str().unwrap_or_default())
+        )
+    );
+}
+
+#[tokio::test]
+async fn produce_refuses_what_it_cannot_do_with_a_reason() {
+    let cloud = TestCloud::start().await;
+    for (args, code, says) in [
+        (&["produce", "--stream", "none", "--rate", "0"][..], 2, "is not a rate"),
+        (&["produce"][..], 2, "required"),
+        (&["--read-only", "produce", "--stream", "none", "--count", "1"][..], 1, "read-only"),
+        (&["produce", "--stream", "none", "--count", "1"][..], 1, "DescribeStreamSummary on stream none"),
+    ] {
+        let out = cloud.console(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
