@@ -25,13 +25,24 @@ pub fn output(desc: &Descriptor, operation: &str, inner: &str, request_id: &str)
     response(StatusCode::OK, "text/xml", w.finish().into_bytes())
 }
 
+/// The awsQuery code of an error the shared code raises under its awsJson name: an unknown
+/// `Action` is `InvalidAction` and a body that cannot be read `MalformedInput`, as awsQuery
+/// services answer; service codes pass as they are.
+pub fn error_code(code: &str) -> &str {
+    match code {
+        "UnknownOperationException" => "InvalidAction",
+        "SerializationException" => "MalformedInput",
+        other => other,
+    }
+}
+
 pub fn error(err: &ApiError, request_id: &str) -> HttpResponse {
     let mut w = XmlWriter::new();
     w.raw(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     w.nest("ErrorResponse", |w| {
         w.nest("Error", |w| {
             w.elem("Type", if err.sender_fault { "Sender" } else { "Receiver" });
-            w.elem("Code", &err.code);
+            w.elem("Code", error_code(&err.code));
             w.elem("Message", &err.message);
         });
         w.elem("RequestId", request_id);
