@@ -408,14 +408,25 @@ async fn dashboards_are_put_got_listed_and_deleted() {
     let cloud = TestCloud::start_virtual().await;
     let body = crate::body("hello");
     let put = ok(&cloud, "PutDashboard", &[p("DashboardName", "ops"), p("DashboardBody", &body)]).await;
-    if let Some(put) = put {
-        assert_eq!(put.names(), vec!["DashboardValidationMessages"]);
-        assert_eq!(put.get("DashboardValidationMessages").children.len(), 0);
-    }
+    let put = put.expect("a PutDashboardResult");
+    assert_eq!(put.names(), vec!["DashboardValidationMessages"]);
+    assert_eq!(put.get("DashboardValidationMessages").children.len(), 0);
     let got = ok(&cloud, "GetDashboard", &[p("DashboardName", "ops")]).await.expect("a GetDashboardResult");
     assert_eq!(got.text_at(&["DashboardName"]), "ops");
     assert_eq!(got.text_at(&["DashboardBody"]), body);
     assert!(got.text_at(&["DashboardArn"]).ends_with(":dashboard/ops"));
+
+    let arn = got.text_at(&["DashboardArn"]).to_string();
+    let tagged = ok(
+        &cloud,
+        "TagResource",
+        &[p("ResourceARN", &arn), p("Tags.member.1.Key", "team"), p("Tags.member.1.Value", "7")],
+    )
+    .await;
+    assert_eq!(tagged.map(|r| r.children.len()), Some(0), "TagResource answers an empty TagResourceResult");
+    let tags = ok(&cloud, "ListTagsForResource", &[p("ResourceARN", &arn)]).await.expect("a result");
+    let tag = tags.get("Tags").members()[0];
+    assert_eq!((tag.text_at(&["Key"]), tag.text_at(&["Value"])), ("team", "7"), "a tag's value stays text");
 
     let listed = ok(&cloud, "ListDashboards", &[]).await.expect("a ListDashboardsResult");
     let entries = listed.get("DashboardEntries").members();
@@ -429,8 +440,9 @@ async fn dashboards_are_put_got_listed_and_deleted() {
     .expect("LastModified is ISO 8601");
     assert_eq!((modified.unix_timestamp_nanos() / 1_000_000) as i64, cloud.cloud.ctx.clock.now_ms());
 
+    // The API model gives DeleteDashboards an (empty) output, so the SDKs look for its result element.
     let deleted = ok(&cloud, "DeleteDashboards", &[p("DashboardNames.member.1", "ops")]).await;
-    assert!(deleted.is_none(), "DeleteDashboards answers only ResponseMetadata");
+    assert_eq!(deleted.map(|r| r.children.len()), Some(0), "DeleteDashboards answers an empty DeleteDashboardsResult");
     let (status, code, message) = refused(&cloud, "GetDashboard", &[p("DashboardName", "ops")]).await;
     assert_eq!((status, code.as_str()), (404, "ResourceNotFound"), "{message}");
     let (_, code, _) =

@@ -32,6 +32,7 @@ use self::storage::{FLUSH_EVERY, MetricStore};
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::metric_sink::MetricSink;
+use super::protocol::query::respond;
 use super::protocol::query_tree;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, Protocol, QueryInfo, Service};
 
@@ -104,7 +105,12 @@ impl Service for CloudWatch {
                 (Protocol::AwsQuery, Input::Query(form)) => {
                     let input = Input::Json(query_tree::to_json(&form, &query_shapes::SHAPES)?);
                     let output = self.dispatch(&call.operation, input, now)?;
-                    Ok(Output::Xml(query_tree::to_xml(&output, &query_shapes::SHAPES)))
+                    let inner = query_tree::to_xml(&output, &query_shapes::SHAPES);
+                    let result = query_shapes::has_output(&call.operation).then_some(inner.as_str());
+                    // Rendered whole here: `Output::Xml` cannot say "an empty result element", which
+                    // DeleteDashboards, TagResource and UntagResource answer.
+                    let response = respond(&self.descriptor, &call.operation, result, &call.request_id);
+                    Ok(Output::Rest(response))
                 }
                 (_, input) => self.dispatch(&call.operation, input, now).map(Output::Json),
             }

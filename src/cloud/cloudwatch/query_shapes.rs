@@ -61,6 +61,21 @@ fn input_list(path: &[&str]) -> bool {
     )
 }
 
+/// Operations whose API model has an output, so their awsQuery answer holds an `<OpResult>`
+/// element even when it is empty; the rest (PutMetricData, PutMetricAlarm, SetAlarmState,
+/// DeleteAlarms, Enable/DisableAlarmActions) answer only `ResponseMetadata`.
+pub fn has_output(operation: &str) -> bool {
+    !matches!(
+        operation,
+        "PutMetricData"
+            | "PutMetricAlarm"
+            | "SetAlarmState"
+            | "DeleteAlarms"
+            | "EnableAlarmActions"
+            | "DisableAlarmActions"
+    )
+}
+
 fn output_map(name: &str) -> bool {
     matches!(name, "ExtendedStatistics" | "AlarmContributorAttributes")
 }
