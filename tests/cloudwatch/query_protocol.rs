@@ -454,7 +454,9 @@ async fn dashboards_are_put_got_listed_and_deleted() {
 async fn refusals_carry_the_query_error_codes() {
     let cloud = TestCloud::start_virtual().await;
     let t0 = minute_start(&cloud);
-    let cases: Vec<(&str, Vec<(&str, String)>, &str, &str)> = vec![
+    // (action, parameters, the code, a name the message must mention)
+    type Refusal<'a> = (&'a str, Vec<(&'a str, String)>, &'a str, &'a str);
+    let cases: Vec<Refusal> = vec![
         (
             "GetMetricStatistics",
             vec![p("Namespace", "App"), p("MetricName", "L"), p("Period", "abc"), p("Statistics.member.1", "Sum")],
