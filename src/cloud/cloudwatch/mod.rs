@@ -37,13 +37,7 @@ use super::protocol::query_tree;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, Protocol, QueryInfo, Service};
 
 pub use self::put_metric_data::NAMESPACE_PREFIX_RESERVED;
-
-/// Output members the SDK models as timestamps (tagged in CBOR, epoch seconds in JSON).
-pub fn is_timestamp_member(name: &str) -> bool {
-    name.ends_with("Timestamp")
-        || name.ends_with("Timestamps")
-        || matches!(name, "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate")
-}
+pub use self::query_shapes::is_timestamp_member;
 
 pub struct CloudWatch {
     descriptor: Descriptor,

@@ -1,7 +1,9 @@
-//! The CloudWatch members awsQuery must type: in a form every value is text, and the operations read
-//! the JSON document the other protocols send. Taken from the CloudWatch API model (2010-08-01) for
-//! every operation `dispatch` serves; a member not named here is a string. Only `Value` needs its
-//! parent: a datum's value is a number, a dimension's or a tag's a string.
+//! CloudWatch's members whose wire form depends on their type. Output timestamps are tagged in CBOR
+//! and written in ISO 8601 in awsQuery ([`is_timestamp_member`]). On the way in, awsQuery must type
+//! every member: in a form every value is text, and the operations read the JSON document the other
+//! protocols send. Taken from the CloudWatch API model (2010-08-01) for every operation `dispatch`
+//! serves; a member not named here is a string. Only `Value` needs its parent: a datum's value is a
+//! number, a dimension's or a tag's a string.
 //!
 //! | member | type |
 //! |---|---|
@@ -14,11 +16,17 @@
 //! [`is_timestamp_member`] (as for CBOR), and `ExtendedStatistics` and `AlarmContributorAttributes`
 //! are maps.
 
-use super::is_timestamp_member;
 use crate::cloud::protocol::query_tree::{QueryShapes, Scalar};
 
 pub const SHAPES: QueryShapes =
     QueryShapes { input_scalar, input_list, output_map, output_timestamp: is_timestamp_member };
+
+/// Output members the SDK models as timestamps (tagged in CBOR, epoch seconds in JSON).
+pub fn is_timestamp_member(name: &str) -> bool {
+    name.ends_with("Timestamp")
+        || name.ends_with("Timestamps")
+        || matches!(name, "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate")
+}
 
 fn input_scalar(path: &[&str]) -> Scalar {
     match path {
