@@ -486,8 +486,20 @@ async fn refusals_carry_the_query_error_codes() {
             "InvalidParameterValue",
             "Namespace",
         ),
-        ("GetMetricData", vec![p("MetricDataQueries.member.0.Id", "a")], "MalformedQueryString", "member"),
+        ("GetMetricData", vec![p("MetricDataQueries.member.0.Id", "a")], "InvalidQueryParameter", "member"),
         ("DescribeTheWeather", vec![], "InvalidAction", "DescribeTheWeather"),
+        (
+            "GetMetricData",
+            vec![
+                p("MetricDataQueries.member.1.Id", "m"),
+                p("MetricDataQueries.member.1.MetricStat.Metric.MetricName", "L"),
+                p("MetricDataQueries.member.1.MetricStat.Stat", "Sum"),
+                p("StartTime", iso(t0)),
+                p("EndTime", iso(t0 + 60_000)),
+            ],
+            "ValidationError",
+            "Period",
+        ),
     ];
     for (action, params, want, mentions) in cases {
         let (status, code, message) = refused(&cloud, action, &params).await;

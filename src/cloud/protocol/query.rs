@@ -40,13 +40,14 @@ pub fn respond(desc: &Descriptor, operation: &str, result: Option<&str>, request
     response(StatusCode::OK, "text/xml", w.finish().into_bytes())
 }
 
-/// The awsQuery code of an error the shared code raises under its awsJson name: an unknown
-/// `Action` is `InvalidAction` and a body that cannot be read `MalformedInput`, as awsQuery
-/// services answer; service codes pass as they are.
+/// The awsQuery code of an error the shared code raises under its awsJson name, from AWS's common
+/// errors of query services: an unknown `Action` is `InvalidAction`, an input that does not fit
+/// the operation's shapes (a required member missing, a list given as a value) `ValidationError`;
+/// service codes pass as they are.
 pub fn error_code(code: &str) -> &str {
     match code {
         "UnknownOperationException" => "InvalidAction",
-        "SerializationException" => "MalformedInput",
+        "SerializationException" => "ValidationError",
         other => other,
     }
 }
@@ -103,7 +104,7 @@ mod tests {
     #[test]
     fn shared_refusals_carry_their_query_codes() {
         assert_eq!(error_code("UnknownOperationException"), "InvalidAction");
-        assert_eq!(error_code("SerializationException"), "MalformedInput");
+        assert_eq!(error_code("SerializationException"), "ValidationError");
         assert_eq!(error_code("ResourceNotFound"), "ResourceNotFound");
         let text = body(error(&ApiError::unknown_operation("Nope"), "r2"));
         assert!(text.contains("<Type>Sender</Type><Code>InvalidAction</Code>"), "{text}");

@@ -48,8 +48,10 @@ pub struct QueryShapes {
     pub output_timestamp: fn(&str) -> bool,
 }
 
+/// A form that does not follow awsQuery's conventions; AWS's common errors name this
+/// InvalidQueryParameter ("The AWS query string is malformed or does not adhere to AWS standards").
 fn malformed(message: String) -> ApiError {
-    ApiError::bad_request("MalformedQueryString", message)
+    ApiError::bad_request("InvalidQueryParameter", message)
 }
 
 fn invalid(key: &str, text: &str, expected: &str) -> ApiError {
@@ -390,11 +392,11 @@ mod tests {
             ("D=1e999", "InvalidParameterValue", "D"),
             ("B=yes", "InvalidParameterValue", "B"),
             ("T=yesterday", "InvalidParameterValue", "T"),
-            ("L.member.0.N=1", "MalformedQueryString", "L"),
-            ("L.member.x.N=1", "MalformedQueryString", "L"),
-            ("A=1&A.B=2", "MalformedQueryString", "A"),
-            ("A..B=1", "MalformedQueryString", "A..B"),
-            ("M.entry.1.key=k", "MalformedQueryString", "M"),
+            ("L.member.0.N=1", "InvalidQueryParameter", "L"),
+            ("L.member.x.N=1", "InvalidQueryParameter", "L"),
+            ("A=1&A.B=2", "InvalidQueryParameter", "A"),
+            ("A..B=1", "InvalidQueryParameter", "A..B"),
+            ("M.entry.1.key=k", "InvalidQueryParameter", "M"),
         ] {
             let err = json_of(form).unwrap_err();
             assert_eq!(err.code, code, "{form}: {err}");
@@ -405,11 +407,11 @@ mod tests {
     #[test]
     fn parameter_count_and_depth_are_bounded() {
         let deep = format!("{}=1", vec!["A"; MAX_DEPTH + 1].join("."));
-        assert_eq!(json_of(&deep).unwrap_err().code, "MalformedQueryString");
+        assert_eq!(json_of(&deep).unwrap_err().code, "InvalidQueryParameter");
         assert!(json_of(&format!("{}=1", vec!["A"; MAX_DEPTH].join("."))).is_ok());
         let many: Vec<String> = (0..=MAX_PARAMS).map(|n| format!("P{n}=1")).collect();
         let err = json_of(&many.join("&")).unwrap_err();
-        assert_eq!(err.code, "MalformedQueryString");
+        assert_eq!(err.code, "InvalidQueryParameter");
         assert!(err.message.contains("100000"), "{}", err.message);
     }
 
