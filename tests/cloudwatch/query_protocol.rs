@@ -522,3 +522,17 @@ async fn an_unsigned_form_is_routed_by_its_version() {
     assert_eq!(doc.name, "ListDashboardsResponse");
     assert_eq!(doc.at(&["ListDashboardsResult", "DashboardEntries"]).children.len(), 0);
 }
+
+#[tokio::test]
+async fn a_get_request_carries_its_form_in_the_query_string() {
+    let cloud = TestCloud::start_virtual().await;
+    let form = String::from_utf8(form("ListMetrics", &[p("Namespace", "App")])).expect("ASCII");
+    let raw = Raw { method: "GET", path: format!("/?{form}"), headers: Vec::new(), body: Vec::new() };
+    let c = cloud.cloud.credentials();
+    let raw = raw.signed(cloud.url(), "monitoring", &c.access_key_id, &c.secret_access_key, SystemTime::now());
+    let (status, _, body) = raw.send(cloud.url()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let doc = Elem::parse(&body);
+    assert_eq!(doc.name, "ListMetricsResponse");
+    assert_eq!(doc.at(&["ListMetricsResult", "Metrics"]).children.len(), 0);
+}
