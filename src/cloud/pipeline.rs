@@ -249,7 +249,10 @@ fn decode(
 ) -> Result<Decoded, Refused> {
     let Addressed { service, protocol, operation } = addressed;
     let input = match protocol {
-        Protocol::AwsQuery => return decode_query(registry, service, parts, &body),
+        Protocol::AwsQuery => {
+            let form = inflate(&parts.headers, &body, max_body).map_err(|e| Refused::by(service.as_ref(), e))?;
+            return decode_query(registry, service, parts, &form);
+        }
         Protocol::Rest => Input::Rest(Box::new(RestRequest {
             method: parts.method.clone(),
             uri: parts.uri.clone(),

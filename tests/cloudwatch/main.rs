@@ -9,6 +9,8 @@ mod cli;
 mod durability;
 mod limits;
 mod metrics;
+mod query_equivalence;
+mod query_protocol;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::retry::RetryConfig;

@@ -1,6 +1,8 @@
 //! CloudWatch: metrics (PutMetricData, GetMetricData with metric math, GetMetricStatistics,
-//! ListMetrics), dashboards and alarms. Served over Smithy RPC v2 CBOR (the Rust SDK) and
-//! awsJson 1.0 (the aws CLI); both decode to the same JSON shapes, so one implementation serves both.
+//! ListMetrics), dashboards and alarms. Served over Smithy RPC v2 CBOR (the Rust SDK), awsJson 1.0
+//! (the aws CLI) and awsQuery (older SDKs: boto3 up to 1.35, Java v1, Go v1, JavaScript v2). All three
+//! arrive as the same JSON document (awsQuery through `query_shapes.rs`), so one implementation of
+//! each operation serves them all.
 
 pub mod alarm_provider;
 pub mod alarms;
@@ -13,6 +15,7 @@ pub mod math;
 pub mod model;
 pub mod put_metric_data;
 pub mod query;
+pub mod query_shapes;
 pub mod settings;
 pub mod stat;
 pub mod storage;
@@ -29,16 +32,12 @@ use self::storage::{FLUSH_EVERY, MetricStore};
 use super::context::CloudContext;
 use super::error::ApiError;
 use super::metric_sink::MetricSink;
-use super::service::{BoxFuture, Call, Descriptor, Input, Output, Service};
+use super::protocol::query::respond;
+use super::protocol::query_tree;
+use super::service::{BoxFuture, Call, Descriptor, Input, Output, Protocol, QueryInfo, Service};
 
 pub use self::put_metric_data::NAMESPACE_PREFIX_RESERVED;
-
-/// Output members the SDK models as timestamps (tagged in CBOR, epoch seconds in JSON).
-pub fn is_timestamp_member(name: &str) -> bool {
-    name.ends_with("Timestamp")
-        || name.ends_with("Timestamps")
-        || matches!(name, "LastModified" | "StartTime" | "EndTime" | "StartDate" | "EndDate" | "EvaluationDate")
-}
+pub use self::query_shapes::is_timestamp_member;
 
 pub struct CloudWatch {
     descriptor: Descriptor,
@@ -73,7 +72,10 @@ impl CloudWatch {
                 signing_name: "monitoring",
                 json_target: Some("GraniteServiceVersion20100801"),
                 cbor_service: Some("GraniteServiceVersion20100801"),
-                query: None,
+                query: Some(QueryInfo {
+                    version: "2010-08-01",
+                    xmlns: "http://monitoring.amazonaws.com/doc/2010-08-01/",
+                }),
                 rest: false,
                 query_compatible: true,
                 // PutMetricData accepts up to 1 MB; dashboards up to 1 MB bodies.
@@ -91,7 +93,22 @@ impl Service for CloudWatch {
     }
 
     fn call<'a>(&'a self, ctx: &'a Arc<CloudContext>, call: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
-        Box::pin(async move { self.dispatch(&call.operation, call.input, ctx.clock.now_ms()).map(Output::Json) })
+        Box::pin(async move {
+            let now = ctx.clock.now_ms();
+            match (call.protocol, call.input) {
+                (Protocol::AwsQuery, Input::Query(form)) => {
+                    let input = Input::Json(query_tree::to_json(&form, &query_shapes::SHAPES)?);
+                    let output = self.dispatch(&call.operation, input, now)?;
+                    let inner = query_tree::to_xml(&output, &query_shapes::SHAPES);
+                    let result = query_shapes::has_output(&call.operation).then_some(inner.as_str());
+                    // Rendered whole here: `Output::Xml` cannot say "an empty result element", which
+                    // DeleteDashboards, TagResource and UntagResource answer.
+                    let response = respond(&self.descriptor, &call.operation, result, &call.request_id);
+                    Ok(Output::Rest(response))
+                }
+                (_, input) => self.dispatch(&call.operation, input, now).map(Output::Json),
+            }
+        })
     }
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {

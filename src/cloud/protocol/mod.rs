@@ -5,6 +5,7 @@ pub mod cbor;
 pub mod json;
 pub mod query;
 pub mod query_params;
+pub mod query_tree;
 pub mod response;
 pub mod xml;
 
