@@ -68,7 +68,8 @@ fn produce(info: EndpointInfo, stream: String, records: u64, aggregate: bool) ->
             let settings = Settings { rate: 1_000_000.0, aggregate, max_in_flight: 16, ..Settings::default() };
             let producer = Producer::connect(&sdk, &stream, settings).await?;
             let (_stop_tx, stop) = tokio::sync::watch::channel(false);
-            let mut workload = Ticker::new(1, Keys::ConstantWithHashKey, Box::new(kinesis_console::cloud::clock::wall_ms));
+            let mut workload =
+                Ticker::new(1, Keys::ConstantWithHashKey, Box::new(kinesis_console::cloud::clock::wall_ms));
             let cpu0 = thread_cpu_seconds();
             let started = Instant::now();
             let summary = producer.run(&mut workload, Until { count: Some(records), duration: None }, stop).await?;

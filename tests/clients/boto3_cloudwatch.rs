@@ -47,6 +47,12 @@ async fn boto3_releases_get_the_same_cloudwatch_answers() {
         assert_eq!(a["DescribeAlarms"]["MetricAlarms"][0]["Threshold"], json!(5), "{release}");
         assert_eq!(a["GetDashboard missing"]["error"], "ResourceNotFound", "{release}: the awsQuery code");
         assert_eq!(a["SetAlarmState missing"]["error"], "ResourceNotFound", "{release}");
+        assert_eq!(
+            a["SetAlarmState missing"]["status"],
+            json!(404),
+            "{release}: the model's status for ResourceNotFound"
+        );
+        assert_eq!(a["GetDashboard missing"]["status"], json!(404), "{release}");
         assert_eq!(a["PutMetricAlarm bad period"]["status"], json!(400), "{release}");
         assert_eq!(a["ListDashboards after delete"]["DashboardEntries"], json!([]), "{release}");
     }

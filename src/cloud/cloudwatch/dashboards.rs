@@ -172,7 +172,11 @@ impl Dashboards {
     /// dashboards.
     fn named_by<'a>(all: &All, arn: &'a str) -> Result<&'a str, ApiError> {
         arn.split_once(":dashboard/").map(|(_, n)| n).filter(|n| all.contains_key(*n)).ok_or_else(|| {
-            ApiError::bad_request("ResourceNotFoundException", format!("The resource {arn} could not be found."))
+            ApiError::new(
+                http::StatusCode::NOT_FOUND,
+                "ResourceNotFoundException",
+                format!("The resource {arn} could not be found."),
+            )
         })
     }
 

@@ -68,7 +68,11 @@ pub fn delete_alarms(book: &mut Book, input: AlarmNamesInput, now_ms: i64) -> Re
     let missing: Vec<&str> =
         input.alarm_names.iter().filter(|n| !book.alarms.contains_key(*n)).map(String::as_str).collect();
     if !missing.is_empty() {
-        return Err(ApiError::bad_request("ResourceNotFound", format!("Alarms not found: [{}]", missing.join(", "))));
+        return Err(ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            format!("Alarms not found: [{}]", missing.join(", ")),
+        ));
     }
     for name in &input.alarm_names {
         if let Some(alarm) = book.alarms.remove(name) {
@@ -106,7 +110,11 @@ fn alarm_name<'a>(book: &Book, arn: Option<&'a str>) -> Result<&'a str, ApiError
     let arn = arn.ok_or_else(|| null("resourceARN"))?;
     let name = arn.split_once(":alarm:").map(|(_, n)| n).filter(|n| book.alarms.contains_key(*n));
     name.ok_or_else(|| {
-        ApiError::bad_request("ResourceNotFoundException", format!("The resource {arn} could not be found."))
+        ApiError::new(
+            http::StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            format!("The resource {arn} could not be found."),
+        )
     })
 }
 

@@ -267,7 +267,11 @@ impl State {
         self.mutate(|book| {
             let name = input.alarm_name.clone().unwrap_or_default();
             if !book.alarms.contains_key(&name) {
-                return Err(ApiError::bad_request("ResourceNotFound", format!("Alarm {name} not found")));
+                return Err(ApiError::new(
+                    http::StatusCode::NOT_FOUND,
+                    "ResourceNotFound",
+                    format!("Alarm {name} not found"),
+                ));
             }
             history::transition(book, &name, verdict, now);
             Ok(json!({}))
