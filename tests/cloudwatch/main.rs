@@ -9,6 +9,7 @@ mod cli;
 mod durability;
 mod limits;
 mod metrics;
+mod paging;
 
 use aws_sdk_cloudwatch::Client;
 use aws_sdk_cloudwatch::config::retry::RetryConfig;
