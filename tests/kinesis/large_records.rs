@@ -54,6 +54,8 @@ async fn descriptions_carry_the_record_size_limit_and_on_demand_warm_throughput(
     let s = k.describe_stream_summary().stream_name("od").send().await.expect("summary");
     let warm = s.stream_description_summary().and_then(|s| s.warm_throughput()).expect("warm throughput");
     assert_eq!(warm.current_mibps(), Some(4), "four open shards of 1 MiB/s each");
+    let strategy = s.stream_description_summary().and_then(|s| s.record_distribution_strategy());
+    assert_eq!(strategy.map(|s| s.as_str()), Some("USER_PARTITION_KEY"), "AWS's default for on-demand streams");
 }
 
 #[tokio::test]
@@ -69,6 +71,9 @@ async fn create_stream_checks_its_limits() {
     // Warm throughput needs an account with MinimumThroughputBillingCommitment, which the local one is not.
     let err = k.create_stream().stream_name("c").shard_count(1).warm_throughput_mibps(10).send().await.unwrap_err();
     assert_eq!(code(&err), "InvalidArgumentException");
+    let auto = aws_sdk_kinesis::types::RecordDistributionStrategy::Auto;
+    let err = k.create_stream().stream_name("c").shard_count(1).record_distribution_strategy(auto).send().await;
+    assert_eq!(code(&err.unwrap_err()), "InvalidArgumentException", "AUTO is for on-demand streams");
     let settings = k.describe_account_settings().send().await.expect("DescribeAccountSettings");
     let commitment = settings.minimum_throughput_billing_commitment().expect("a commitment status");
     assert_eq!(commitment.status().as_str(), "DISABLED");

@@ -187,12 +187,14 @@ impl StreamMeta {
 
     /// DescribeStreamSummary's members beyond the common description: the record size limit, and for
     /// an on-demand stream its warm throughput (the write capacity its open shards have now; the
-    /// account has no MinimumThroughputBillingCommitment, so nothing is warmed beyond it).
+    /// account has no MinimumThroughputBillingCommitment, so nothing is warmed beyond it) and its
+    /// record distribution strategy (always AWS's default, routing by partition key).
     pub fn summary_limits(&self, out: &mut serde_json::Map<String, Value>) {
         out.insert("MaxRecordSizeInKiB".into(), json!(self.max_record_kib));
         if self.mode == Mode::OnDemand {
             let current = self.open_shard_count() * SHARD_WRITE_MIBPS;
             out.insert("WarmThroughput".into(), json!({ "CurrentMiBps": current }));
+            out.insert("RecordDistributionStrategy".into(), json!("USER_PARTITION_KEY"));
         }
     }
 

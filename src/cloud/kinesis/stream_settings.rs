@@ -167,6 +167,8 @@ pub struct CreateLimits {
     max_record_size_in_kib: Option<i64>,
     #[serde(rename = "WarmThroughputMiBps")]
     warm_throughput_mibps: Option<i64>,
+    #[serde(rename = "RecordDistributionStrategy")]
+    record_distribution_strategy: Option<String>,
 }
 
 impl CreateLimits {
@@ -178,14 +180,33 @@ impl CreateLimits {
             MAX_RECORD_KIB.into(),
         );
         c.range("warmThroughputMiBps", self.warm_throughput_mibps, 0, i64::from(i32::MAX));
+        c.one_of(
+            "recordDistributionStrategy",
+            self.record_distribution_strategy.as_deref(),
+            &["AUTO", "USER_PARTITION_KEY"],
+        );
     }
 
-    /// Refuses a warm throughput the new stream cannot have (after [`CreateLimits::check`]).
+    /// Refuses a warm throughput or a record distribution the new stream cannot have (after
+    /// [`CreateLimits::check`]). Service-managed distribution (`AUTO`) is for on-demand streams only,
+    /// and the local cloud always routes by partition key.
     pub fn check_warm(&self, name: &str, mode: Mode) -> Result<(), ApiError> {
-        match self.warm_throughput_mibps {
-            Some(_) => Err(warm_refused(name, mode)),
-            None => Ok(()),
+        if self.warm_throughput_mibps.is_some() {
+            return Err(warm_refused(name, mode));
         }
+        if self.record_distribution_strategy.as_deref() == Some("AUTO") {
+            return Err(invalid(match mode {
+                Mode::Provisioned => format!(
+                    "Stream {name} under account {LOCAL_ACCOUNT_ID} is in PROVISIONED mode; the AUTO record \
+                     distribution strategy is only supported for streams in ON_DEMAND mode."
+                ),
+                Mode::OnDemand => format!(
+                    "The AUTO record distribution strategy is not supported by the local cloud (stream {name}); \
+                     its streams route records by partition key (USER_PARTITION_KEY)."
+                ),
+            }));
+        }
+        Ok(())
     }
 
     pub fn max_record_kib(&self) -> u32 {
