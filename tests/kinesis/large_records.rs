@@ -83,6 +83,14 @@ async fn create_stream_checks_its_limits() {
     assert!(err.message().unwrap().contains("PROVISIONED"), "{:?}", err.message());
     let err = k.update_stream_warm_throughput().stream_name("none").warm_throughput_mibps(10).send().await.unwrap_err();
     assert_eq!(code(&err), "ResourceNotFoundException");
+    // Nor can a stream switching to on-demand ask for warm throughput; the switch does not happen.
+    let on_demand = StreamModeDetails::builder().stream_mode(StreamMode::OnDemand).build().expect("mode");
+    let switch = k.update_stream_mode().stream_arn(arn(&k, "c").await).stream_mode_details(on_demand);
+    let err = switch.warm_throughput_mibps(10).send().await.unwrap_err();
+    assert_eq!(code(&err), "InvalidArgumentException");
+    let s = k.describe_stream_summary().stream_name("c").send().await.expect("summary");
+    let mode = s.stream_description_summary().and_then(|s| s.stream_mode_details()).map(|m| m.stream_mode());
+    assert_eq!(mode, Some(&StreamMode::Provisioned));
 }
 
 #[tokio::test]

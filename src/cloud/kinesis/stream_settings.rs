@@ -190,7 +190,7 @@ impl CreateLimits {
     /// Refuses a warm throughput or a record distribution the new stream cannot have (after
     /// [`CreateLimits::check`]). Service-managed distribution (`AUTO`) is for on-demand streams only,
     /// and the local cloud always routes by partition key.
-    pub fn check_warm(&self, name: &str, mode: Mode) -> Result<(), ApiError> {
+    pub fn check_for_mode(&self, name: &str, mode: Mode) -> Result<(), ApiError> {
         if self.warm_throughput_mibps.is_some() {
             return Err(warm_refused(name, mode));
         }
@@ -217,7 +217,7 @@ impl CreateLimits {
 /// Why a stream cannot be warmed: provisioned streams never can; on-demand ones need the account's
 /// MinimumThroughputBillingCommitment, which the local account does not have (DescribeAccountSettings
 /// says DISABLED).
-fn warm_refused(name: &str, mode: Mode) -> ApiError {
+pub fn warm_refused(name: &str, mode: Mode) -> ApiError {
     match mode {
         Mode::Provisioned => invalid(format!(
             "Stream {name} under account {LOCAL_ACCOUNT_ID} is in PROVISIONED mode; warm throughput is only supported \

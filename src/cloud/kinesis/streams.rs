@@ -106,7 +106,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     let name = i.stream_name.unwrap_or_default();
     super::tags::check_tag_count(&name, i.tags.as_ref().map_or(0, BTreeMap::len))?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
-    i.limits.check_warm(&name, mode)?;
+    i.limits.check_for_mode(&name, mode)?;
     let count = match (mode, i.shard_count) {
         (Mode::OnDemand, _) => ON_DEMAND_SHARDS,
         (Mode::Provisioned, Some(n)) => n as u32,
@@ -313,6 +313,8 @@ struct ModeInput {
     #[serde(rename = "StreamARN")]
     stream_arn: Option<String>,
     stream_mode_details: Option<ModeDetails>,
+    #[serde(rename = "WarmThroughputMiBps")]
+    warm_throughput_mibps: Option<i64>,
 }
 
 pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
@@ -326,6 +328,10 @@ pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     c.finish()?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
+    if i.warm_throughput_mibps.is_some() {
+        let name = op.stream(&stream_ref)?.read().meta.name.clone();
+        return Err(super::stream_settings::warm_refused(&name, mode));
+    }
     let end = op.transition_end();
     let _quota = op.state.quota_lock();
     if mode == Mode::OnDemand && op.stream(&stream_ref)?.read().meta.mode != Mode::OnDemand {
