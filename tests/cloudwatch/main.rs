@@ -9,6 +9,7 @@ mod cli;
 mod durability;
 mod limits;
 mod metrics;
+mod paging;
 mod query_equivalence;
 mod query_protocol;
 

@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod damage;
 mod durability;
+mod large_records;
 mod limits;
 mod metrics;
 mod on_demand;

@@ -54,8 +54,9 @@ async fn records_are_checked_for_size_count_and_key_length() {
     let err = k.put_records().stream_name("v").set_records(Some(too_many)).send().await.unwrap_err();
     assert_eq!(code(&err), "ValidationException");
     let big = "x".repeat(1024 * 1024 - 10);
-    let over_5mib: Vec<_> = (0..6).map(|i| entry(&i.to_string(), &big)).collect();
-    let err = k.put_records().stream_name("v").set_records(Some(over_5mib)).send().await.unwrap_err();
+    // PutRecords takes up to 10 MiB per request since 2025 (it was 5 MiB); eleven such records exceed it.
+    let over_10mib: Vec<_> = (0..11).map(|i| entry(&i.to_string(), &big)).collect();
+    let err = k.put_records().stream_name("v").set_records(Some(over_10mib)).send().await.unwrap_err();
     assert_eq!(code(&err), "InvalidArgumentException");
     let err = k
         .put_record()

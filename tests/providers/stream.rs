@@ -61,6 +61,27 @@ async fn create_makes_exactly_the_stream_the_template_declares() {
 }
 
 #[tokio::test]
+async fn max_record_size_is_set_at_creation_and_changed_in_place() {
+    let cloud = cloud().await;
+    let p = provider(&cloud, TYPE);
+    let old = json!({ "Name": "large", "ShardCount": 1, "MaxRecordSizeInKiB": 10240 });
+    let req = request("Stream", old.clone());
+    let p2 = p.clone();
+    drive(&cloud, async move { p2.create(req).await }).await.expect("created");
+    let k = kinesis(&cloud).await;
+    let kib = |d: aws_sdk_kinesis::operation::describe_stream_summary::DescribeStreamSummaryOutput| {
+        d.stream_description_summary().and_then(|s| s.max_record_size_in_kib())
+    };
+    let d = k.describe_stream_summary().stream_name("large").send().await.expect("DescribeStreamSummary");
+    assert_eq!(kib(d), Some(10240));
+    let req = request("Stream", json!({ "Name": "large", "ShardCount": 1 }));
+    let old = props(old);
+    drive(&cloud, async move { p.update("large".into(), old, req).await }).await.expect("updated");
+    let d = k.describe_stream_summary().stream_name("large").send().await.expect("DescribeStreamSummary");
+    assert_eq!(kib(d), Some(1024), "without the property the stream goes back to AWS's default");
+}
+
+#[tokio::test]
 async fn an_on_demand_stream_is_created_without_a_shard_count() {
     let cloud = cloud().await;
     let p = provider(&cloud, TYPE);
@@ -163,10 +184,11 @@ async fn delete_removes_the_stream_and_a_stream_already_gone_is_no_error() {
 async fn what_the_local_service_lacks_fails_by_name_and_leaves_nothing_behind() {
     let cloud = cloud().await;
     let p = provider(&cloud, TYPE);
-    let req = request("Stream", json!({ "Name": "big", "ShardCount": 1, "MaxRecordSizeInKiB": 10240 }));
+    // Kinesis takes records up to 10 MiB (10240 KiB); more is refused by CreateStream's validation.
+    let req = request("Stream", json!({ "Name": "big", "ShardCount": 1, "MaxRecordSizeInKiB": 10241 }));
     let p2 = p.clone();
     let e = drive(&cloud, async move { p2.create(req).await }).await.expect_err("refused");
-    assert!(e.reason.contains("MaxRecordSizeInKiB 10240 is not supported by the local cloud"), "{e}");
+    assert!(e.reason.contains("maxRecordSizeInKiB"), "{e}");
     let req = request(
         "Stream",
         json!({ "Name": "warm", "StreamModeDetails": { "StreamMode": "ON_DEMAND" }, "WarmThroughputMiBps": 100 }),

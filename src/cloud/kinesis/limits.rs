@@ -1,5 +1,9 @@
 //! Per-shard throughput limits on the cloud clock, shared by every writer and reader of a shard:
 //! 1,000 records and 1 MiB written per second; 5 GetRecords calls and 2 MiB read per second.
+//!
+//! A record larger than a second's write allowance (a stream may take records up to 10 MiB) is taken
+//! by a second that has written nothing else, and borrows the seconds after it: the shard takes no more
+//! bytes until 1 MiB/s has paid it back, as AWS's burst capacity for large records does.
 
 pub const WRITE_RECORDS_PER_SEC: u32 = 1_000;
 pub const WRITE_BYTES_PER_SEC: u64 = 1024 * 1024;
@@ -11,6 +15,8 @@ pub struct ShardLimits {
     write_second: i64,
     written_records: u32,
     written_bytes: u64,
+    /// Set by a large record: no bytes are taken before this second.
+    write_paid_from: i64,
     read_second: i64,
     read_calls: u32,
     /// Read allowance in bytes; refills at 2 MiB/s up to 2 MiB and may go negative after a large read,
@@ -28,7 +34,19 @@ impl ShardLimits {
             self.written_records = 0;
             self.written_bytes = 0;
         }
-        if self.written_records < WRITE_RECORDS_PER_SEC && self.written_bytes + bytes <= WRITE_BYTES_PER_SEC {
+        if second < self.write_paid_from || self.written_records >= WRITE_RECORDS_PER_SEC {
+            return false;
+        }
+        if bytes > WRITE_BYTES_PER_SEC {
+            if self.written_bytes > 0 {
+                return false;
+            }
+            self.written_records += 1;
+            self.written_bytes = WRITE_BYTES_PER_SEC;
+            self.write_paid_from = second + bytes.div_ceil(WRITE_BYTES_PER_SEC) as i64;
+            return true;
+        }
+        if self.written_bytes + bytes <= WRITE_BYTES_PER_SEC {
             self.written_records += 1;
             self.written_bytes += bytes;
             true
@@ -83,6 +101,18 @@ mod tests {
         assert!(l.try_write(0, WRITE_BYTES_PER_SEC - 1));
         assert!(!l.try_write(1, 2));
         assert!(l.try_write(1, 1));
+    }
+
+    #[test]
+    fn a_large_record_takes_an_idle_second_and_blocks_writes_until_paid_back() {
+        let mut l = ShardLimits::default();
+        let ten_mib = 10 * WRITE_BYTES_PER_SEC;
+        assert!(l.try_write(3_000, 10));
+        assert!(!l.try_write(3_500, ten_mib), "a second that wrote something has no room for it");
+        assert!(l.try_write(4_000, ten_mib));
+        assert!(!l.try_write(4_001, 1));
+        assert!(!l.try_write(13_999, 1), "ten seconds of allowance are spent");
+        assert!(l.try_write(14_000, WRITE_BYTES_PER_SEC));
     }
 
     #[test]

@@ -76,8 +76,7 @@ impl Kinesis {
                 query: None,
                 rest: false,
                 query_compatible: false,
-                // A PutRecords of 5 MiB grows by a third in base64, plus JSON framing.
-                max_body: 16 * 1024 * 1024,
+                max_body: records::MAX_REQUEST_BODY,
                 is_timestamp_member: no_timestamps,
             },
             state,
@@ -114,6 +113,8 @@ impl Kinesis {
             "StopStreamEncryption" => stream_settings::encryption(op, input, false),
             "EnableEnhancedMonitoring" => stream_settings::monitoring(op, input, true),
             "DisableEnhancedMonitoring" => stream_settings::monitoring(op, input, false),
+            "UpdateMaxRecordSize" => stream_settings::update_max_record_size(op, input),
+            "UpdateStreamWarmThroughput" => stream_settings::update_warm_throughput(op, input),
             "AddTagsToStream" => tags::add_to_stream(op, input),
             "RemoveTagsFromStream" => tags::remove_from_stream(op, input),
             "ListTagsForStream" => tags::list_for_stream(op, input),
@@ -131,7 +132,7 @@ impl Kinesis {
 
 /// The operations the Kinesis API model gives no output members: AWS answers them with HTTP 200 and
 /// an empty body, not `{}`.
-const NO_OUTPUT: [&str; 14] = [
+const NO_OUTPUT: [&str; 15] = [
     "AddTagsToStream",
     "CreateStream",
     "DecreaseStreamRetentionPeriod",
@@ -145,6 +146,7 @@ const NO_OUTPUT: [&str; 14] = [
     "StopStreamEncryption",
     "TagResource",
     "UntagResource",
+    "UpdateMaxRecordSize",
     "UpdateStreamMode",
 ];
 

@@ -120,6 +120,23 @@ pub struct StreamMeta {
     /// The busiest second of each recent day, which sizes an on-demand stream.
     #[serde(default)]
     pub write_peaks: Vec<DayPeak>,
+    /// The largest record (data plus partition key) the stream takes, in KiB: CreateStream's or
+    /// UpdateMaxRecordSize's `MaxRecordSizeInKiB`. Metadata written before the setting existed reads
+    /// as AWS's default, 1 MiB.
+    #[serde(default = "default_max_record_kib")]
+    pub max_record_kib: u32,
+}
+
+/// AWS's default record size limit, for new streams and for those stored without the setting.
+pub const DEFAULT_MAX_RECORD_KIB: u32 = 1024;
+/// The largest `MaxRecordSizeInKiB` the API model allows (10 MiB).
+pub const MAX_RECORD_KIB: u32 = 10 * 1024;
+/// What one shard takes in writes per second, in MiB: an on-demand stream's warm throughput is its
+/// open shards' sum.
+const SHARD_WRITE_MIBPS: usize = 1;
+
+fn default_max_record_kib() -> u32 {
+    DEFAULT_MAX_RECORD_KIB
 }
 
 pub fn epoch_seconds(ms: i64) -> Value {
@@ -166,6 +183,24 @@ impl StreamMeta {
             None => {
                 out.insert("EncryptionType".into(), json!("NONE"));
             }
+        }
+    }
+
+    /// The largest record the stream takes, in bytes (data plus partition key).
+    pub fn max_record_bytes(&self) -> usize {
+        self.max_record_kib as usize * 1024
+    }
+
+    /// DescribeStreamSummary's members beyond the common description: the record size limit, and for
+    /// an on-demand stream its warm throughput (the write capacity its open shards have now; the
+    /// account has no MinimumThroughputBillingCommitment, so nothing is warmed beyond it) and its
+    /// record distribution strategy (always AWS's default, routing by partition key).
+    pub fn summary_limits(&self, out: &mut serde_json::Map<String, Value>) {
+        out.insert("MaxRecordSizeInKiB".into(), json!(self.max_record_kib));
+        if self.mode == Mode::OnDemand {
+            let current = self.open_shard_count() * SHARD_WRITE_MIBPS;
+            out.insert("WarmThroughput".into(), json!({ "CurrentMiBps": current }));
+            out.insert("RecordDistributionStrategy".into(), json!("USER_PARTITION_KEY"));
         }
     }
 
@@ -224,5 +259,30 @@ impl StreamMeta {
 
     pub fn active_consumers(&self) -> usize {
         self.consumers.iter().filter(|c| c.status != Status::Deleting).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Metadata as stored before streams had a record size limit.
+    fn stored_without_limits() -> Value {
+        json!({
+            "name": "old", "region": "us-east-1", "created_ms": 1, "status": "ACTIVE", "transition_at_ms": null,
+            "mode": "ON_DEMAND", "mode_changed_ms": null, "retention_hours": 24, "shards": [],
+            "enhanced_metrics": [], "encryption_key": null, "tags": {}, "consumers": []
+        })
+    }
+
+    #[test]
+    fn metadata_stored_before_the_record_size_limit_reads_as_one_mebibyte() {
+        let meta: StreamMeta = serde_json::from_value(stored_without_limits()).unwrap();
+        assert_eq!(meta.max_record_kib, DEFAULT_MAX_RECORD_KIB);
+        assert_eq!(meta.max_record_bytes(), 1024 * 1024);
+        let mut summary = serde_json::Map::new();
+        meta.summary_limits(&mut summary);
+        assert_eq!(summary["MaxRecordSizeInKiB"], 1024);
+        assert_eq!(summary["WarmThroughput"], json!({ "CurrentMiBps": 0 }), "no open shards, no throughput");
     }
 }

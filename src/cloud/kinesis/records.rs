@@ -1,6 +1,10 @@
 //! Writing: PutRecord and PutRecords. Records are routed by the MD5 of their partition key (or their
 //! ExplicitHashKey) to the open shard whose range holds it; each shard's records are appended as one
 //! batch, shards in parallel, and acknowledged once the shard log has synced them.
+//!
+//! Sizes, as the API model of 2025 states them: a record (data plus partition key) up to the stream's
+//! `MaxRecordSizeInKiB` (1 MiB by default, at most 10 MiB); a PutRecords request up to 500 records
+//! and 10 MiB, partition keys included.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,9 +22,16 @@ use super::validate::{Checks, HASH_KEY_PATTERN, invalid, is_hash_key, not_found,
 use crate::cloud::error::ApiError;
 use crate::cloud::storage::NewRecord;
 
-pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+/// The largest data blob the API model admits whatever the stream's limit: 10 MiB.
+pub const MAX_RECORD_BYTES: usize = super::model::MAX_RECORD_KIB as usize * 1024;
 pub const MAX_BATCH_RECORDS: usize = 500;
-pub const MAX_BATCH_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_BATCH_BYTES: usize = 10 * 1024 * 1024;
+/// The largest request body Kinesis reads: a PutRecords of `MAX_BATCH_BYTES` in awsJson, whose data
+/// grows by a third in base64, plus 2 MiB: room for the JSON around 500 records (names, escaped
+/// partition keys, explicit hash keys), and for a request somewhat over the limit to get AWS's
+/// InvalidArgumentException rather than the host's refusal. Anything larger cannot be a valid request
+/// and is refused unread.
+pub const MAX_REQUEST_BODY: usize = MAX_BATCH_BYTES / 3 * 4 + 4 + 2 * 1024 * 1024;
 const THROTTLED: &str = "ProvisionedThroughputExceededException";
 
 #[derive(Deserialize)]
@@ -114,11 +125,7 @@ fn decode(c: &mut Checks, in_batch: bool, pos: usize, e: Entry) -> Result<Option
         None => Vec::new(),
     };
     if data.len() > MAX_RECORD_BYTES {
-        c.custom(
-            format!("'java.nio.HeapByteBuffer[pos=0 lim={} cap={}]'", data.len(), data.len()),
-            &member("data"),
-            "have length less than or equal to 1048576",
-        );
+        c.blob_len(&member("data"), MAX_RECORD_BYTES);
     }
     let (Some(key), true) = (e.partition_key, e.data.is_some()) else {
         return Ok(None);
@@ -132,6 +139,24 @@ fn decode(c: &mut Checks, in_batch: bool, pos: usize, e: Entry) -> Result<Option
         _ => partition_hash(&key),
     };
     Ok(Some(Pending { pos, hash, record: NewRecord { partition_key: key, data: Bytes::from(data) } }))
+}
+
+/// Refuses records larger than the stream takes, in AWS's words (observed: `Value at
+/// 'records.1.member.data' failed to satisfy constraint: Member must have length less than or equal to
+/// 1048576` for a 1 MiB stream). The limit holds for data plus partition key, so a record whose data
+/// alone fits is told the room its key leaves.
+fn check_record_sizes(stream: &Stream, in_batch: bool, pending: &[Pending]) -> Result<(), ApiError> {
+    let max = stream.read().meta.max_record_bytes();
+    let mut c = Checks::new();
+    for p in pending {
+        let (data, key) = (p.record.data.len(), p.record.partition_key.len());
+        if data + key <= max {
+            continue;
+        }
+        let member = if in_batch { format!("records.{}.member.data", p.pos + 1) } else { "data".to_string() };
+        c.blob_len(&member, if data > max { max } else { max - key });
+    }
+    c.finish()
 }
 
 /// Per-record outcome.
@@ -162,9 +187,10 @@ pub async fn put_records(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     c.finish()?;
     let total: usize = pending.iter().map(|p| p.record.data.len() + p.record.partition_key.len()).sum();
     if total > MAX_BATCH_BYTES {
-        return Err(invalid(format!("Records size exceeds 5 MB limit: {total} bytes")));
+        return Err(invalid(format!("Records size exceeds 10 MB limit: {total} bytes")));
     }
     let stream = writable(op, &i.stream_ref)?;
+    check_record_sizes(&stream, true, &pending)?;
     let n = pending.len();
     let outcomes = store(op, &stream, pending).await?;
     let inner = stream.read();
@@ -223,6 +249,7 @@ pub async fn put_record(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     };
     let bytes = (pending.record.data.len() + pending.record.partition_key.len()) as u64;
     let stream = writable(op, &i.stream_ref)?;
+    check_record_sizes(&stream, false, std::slice::from_ref(&pending))?;
     let outcome = store(op, &stream, vec![pending]).await?.pop();
     let inner = stream.read();
     let ok = matches!(outcome, Some(Outcome::Stored { .. }));

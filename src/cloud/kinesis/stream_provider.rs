@@ -31,8 +31,8 @@ const KNOWN: &[&str] = &[
     "WarmThroughputMiBps",
     "Tags",
 ];
-/// The only record size the local service enforces (AWS's default); larger limits are not implemented.
-const LOCAL_MAX_RECORD_KIB: i64 = 1024;
+/// AWS's default record size limit, which a template without `MaxRecordSizeInKiB` gets.
+const DEFAULT_MAX_RECORD_KIB: i64 = 1024;
 const DEFAULT_RETENTION_HOURS: i64 = 24;
 /// How often a wait re-reads the stream's (or consumer's) status, on the cloud clock.
 pub(super) const POLL: Duration = Duration::from_millis(100);
@@ -97,14 +97,6 @@ fn encryption(props: &Properties) -> Option<(String, String)> {
 
 /// Properties the local service does not implement, refused by name rather than silently ignored.
 fn check_unsupported(props: &Properties) -> Result<(), ProviderError> {
-    if let Some(kib) = int(props, "MaxRecordSizeInKiB")?
-        && kib != LOCAL_MAX_RECORD_KIB
-    {
-        return Err(ProviderError::new(format!(
-            "MaxRecordSizeInKiB {kib} is not supported by the local cloud: its Kinesis limits records to \
-             {LOCAL_MAX_RECORD_KIB} KiB (AWS's default); remove the property or set it to {LOCAL_MAX_RECORD_KIB}"
-        )));
-    }
     if props.contains_key("WarmThroughputMiBps") {
         return Err(ProviderError::new(
             "WarmThroughputMiBps is not supported by the local cloud: its on-demand streams scale from observed \
@@ -156,6 +148,9 @@ impl StreamProvider {
         };
         let region = &request.region;
         let mut input = json!({ "StreamName": name, "Tags": merged_tags(request)? });
+        if let Some(kib) = int(props, "MaxRecordSizeInKiB")? {
+            input["MaxRecordSizeInKiB"] = json!(kib);
+        }
         if mode(props) == "ON_DEMAND" {
             input["StreamModeDetails"] = json!({ "StreamMode": "ON_DEMAND" });
         } else {
@@ -229,6 +224,11 @@ impl StreamProvider {
                 self.api.call(region, "UpdateShardCount", input).await?;
                 self.until_active(region, name).await?;
             }
+        }
+        let kib = |p| int(p, "MaxRecordSizeInKiB").map(|k| k.unwrap_or(DEFAULT_MAX_RECORD_KIB));
+        if kib(old)? != kib(new)? {
+            let input = json!({ "StreamARN": arn, "MaxRecordSizeInKiB": kib(new)? });
+            self.api.call(region, "UpdateMaxRecordSize", input).await?;
         }
         let retention = |p| int(p, "RetentionPeriodHours").map(|h| h.unwrap_or(DEFAULT_RETENTION_HOURS));
         let (old_hours, new_hours) = (retention(old)?, retention(new)?);
@@ -373,7 +373,7 @@ mod tests {
         p.insert("MaxRecordSizeInKiB".into(), json!(1024));
         assert!(check_unsupported(&p).is_ok(), "AWS's default size is what the local service does");
         p.insert("MaxRecordSizeInKiB".into(), json!(2048));
-        assert!(check_unsupported(&p).unwrap_err().reason.contains("MaxRecordSizeInKiB 2048"));
+        assert!(check_unsupported(&p).is_ok(), "records up to 10 MiB are supported");
         let mut w = Properties::new();
         w.insert("WarmThroughputMiBps".into(), json!(10));
         assert!(check_unsupported(&w).unwrap_err().reason.contains("WarmThroughputMiBps"));

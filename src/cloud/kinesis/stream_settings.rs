@@ -1,12 +1,15 @@
 //! Stream settings: retention (Increase/DecreaseStreamRetentionPeriod), server-side encryption
-//! (Start/StopStreamEncryption) and shard-level metrics (Enable/DisableEnhancedMonitoring).
+//! (Start/StopStreamEncryption), shard-level metrics (Enable/DisableEnhancedMonitoring), the record
+//! size limit (UpdateMaxRecordSize, CreateStream's `MaxRecordSizeInKiB`) and warm throughput
+//! (UpdateStreamWarmThroughput, CreateStream's `WarmThroughputMiBps`).
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::model::Status;
+use super::model::{DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB, Mode, Status};
 use super::op::{Op, StreamRef, parse};
 use super::validate::{Checks, invalid};
+use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
 pub const MIN_RETENTION_HOURS: i64 = 24;
@@ -155,4 +158,135 @@ pub fn monitoring(op: &Op, input: Value, enable: bool) -> Result<Value, ApiError
             "DesiredShardLevelMetrics": m.enhanced_metrics,
         }))
     })
+}
+
+/// CreateStream's record size and warm throughput members.
+#[derive(Deserialize, Default)]
+pub struct CreateLimits {
+    #[serde(rename = "MaxRecordSizeInKiB")]
+    max_record_size_in_kib: Option<i64>,
+    #[serde(rename = "WarmThroughputMiBps")]
+    warm_throughput_mibps: Option<i64>,
+    #[serde(rename = "RecordDistributionStrategy")]
+    record_distribution_strategy: Option<String>,
+}
+
+impl CreateLimits {
+    pub fn check(&self, c: &mut Checks) {
+        c.range(
+            "maxRecordSizeInKiB",
+            self.max_record_size_in_kib,
+            DEFAULT_MAX_RECORD_KIB.into(),
+            MAX_RECORD_KIB.into(),
+        );
+        c.range("warmThroughputMiBps", self.warm_throughput_mibps, 0, i64::from(i32::MAX));
+        c.one_of(
+            "recordDistributionStrategy",
+            self.record_distribution_strategy.as_deref(),
+            &["AUTO", "USER_PARTITION_KEY"],
+        );
+    }
+
+    /// Refuses a warm throughput or a record distribution the new stream cannot have (after
+    /// [`CreateLimits::check`]). Service-managed distribution (`AUTO`) is for on-demand streams only,
+    /// and the local cloud always routes by partition key.
+    pub fn check_for_mode(&self, name: &str, mode: Mode) -> Result<(), ApiError> {
+        if self.warm_throughput_mibps.is_some() {
+            return Err(warm_refused(name, mode));
+        }
+        if self.record_distribution_strategy.as_deref() == Some("AUTO") {
+            return Err(invalid(match mode {
+                Mode::Provisioned => format!(
+                    "Stream {name} under account {LOCAL_ACCOUNT_ID} is in PROVISIONED mode; the AUTO record \
+                     distribution strategy is only supported for streams in ON_DEMAND mode."
+                ),
+                Mode::OnDemand => format!(
+                    "The AUTO record distribution strategy is not supported by the local cloud (stream {name}); \
+                     its streams route records by partition key (USER_PARTITION_KEY)."
+                ),
+            }));
+        }
+        Ok(())
+    }
+
+    pub fn max_record_kib(&self) -> u32 {
+        self.max_record_size_in_kib.map_or(DEFAULT_MAX_RECORD_KIB, |k| k as u32)
+    }
+}
+
+/// Why a stream cannot be warmed: provisioned streams never can; on-demand ones need the account's
+/// MinimumThroughputBillingCommitment, which the local account does not have (DescribeAccountSettings
+/// says DISABLED).
+pub fn warm_refused(name: &str, mode: Mode) -> ApiError {
+    match mode {
+        Mode::Provisioned => invalid(format!(
+            "Stream {name} under account {LOCAL_ACCOUNT_ID} is in PROVISIONED mode; warm throughput is only supported \
+             for streams in ON_DEMAND mode."
+        )),
+        Mode::OnDemand => invalid(format!(
+            "Warm throughput for stream {name} requires MinimumThroughputBillingCommitment to be enabled for the \
+             account {LOCAL_ACCOUNT_ID}."
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MaxRecordSizeInput {
+    #[serde(rename = "StreamARN")]
+    stream_arn: Option<String>,
+    stream_id: Option<String>,
+    #[serde(rename = "MaxRecordSizeInKiB")]
+    max_record_size_in_kib: Option<i64>,
+}
+
+/// UpdateMaxRecordSize: takes effect at once for the records written after it; records already
+/// stored keep their size.
+pub fn update_max_record_size(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: MaxRecordSizeInput = parse(input)?;
+    let stream_ref = StreamRef { stream_name: None, stream_arn: i.stream_arn };
+    let mut c = Checks::new();
+    stream_ref.check(&mut c);
+    c.len("streamId", i.stream_id.as_deref(), 1, 24);
+    c.required("maxRecordSizeInKiB", &i.max_record_size_in_kib).range(
+        "maxRecordSizeInKiB",
+        i.max_record_size_in_kib,
+        DEFAULT_MAX_RECORD_KIB.into(),
+        MAX_RECORD_KIB.into(),
+    );
+    c.finish()?;
+    let kib = i.max_record_size_in_kib.unwrap_or_default() as u32;
+    op.mutate(&stream_ref, |inner| {
+        inner.meta.max_record_kib = kib;
+        Ok(json!({}))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WarmThroughputInput {
+    #[serde(flatten)]
+    stream_ref: StreamRef,
+    stream_id: Option<String>,
+    #[serde(rename = "WarmThroughputMiBps")]
+    warm_throughput_mibps: Option<i64>,
+}
+
+/// UpdateStreamWarmThroughput: validated and answered as AWS does for an account without
+/// MinimumThroughputBillingCommitment, the only kind the local cloud has.
+pub fn update_warm_throughput(op: &Op, input: Value) -> Result<Value, ApiError> {
+    let i: WarmThroughputInput = parse(input)?;
+    let mut c = Checks::new();
+    i.stream_ref.check(&mut c);
+    c.len("streamId", i.stream_id.as_deref(), 1, 24);
+    c.required("warmThroughputMiBps", &i.warm_throughput_mibps).range(
+        "warmThroughputMiBps",
+        i.warm_throughput_mibps,
+        0,
+        i64::from(i32::MAX),
+    );
+    c.finish()?;
+    let stream = op.stream(&i.stream_ref)?;
+    let inner = stream.read();
+    Err(warm_refused(&inner.meta.name, inner.meta.mode))
 }

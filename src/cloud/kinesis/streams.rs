@@ -43,6 +43,8 @@ struct CreateInput {
     shard_count: Option<i64>,
     stream_mode_details: Option<ModeDetails>,
     tags: Option<BTreeMap<String, String>>,
+    #[serde(flatten)]
+    limits: super::stream_settings::CreateLimits,
 }
 
 pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
@@ -99,10 +101,12 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
     if let Some(tags) = &i.tags {
         super::tags::check_tags(&mut c, tags);
     }
+    i.limits.check(&mut c);
     c.finish()?;
     let name = i.stream_name.unwrap_or_default();
     super::tags::check_tag_count(&name, i.tags.as_ref().map_or(0, BTreeMap::len))?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
+    i.limits.check_for_mode(&name, mode)?;
     let count = match (mode, i.shard_count) {
         (Mode::OnDemand, _) => ON_DEMAND_SHARDS,
         (Mode::Provisioned, Some(n)) => n as u32,
@@ -142,6 +146,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         tags: i.tags.unwrap_or_default(),
         consumers: Vec::new(),
         write_peaks: Vec::new(),
+        max_record_kib: i.limits.max_record_kib(),
     };
     op.state.create(meta, |state| {
         check_stream_room(op, state.stream_count())?;
@@ -249,6 +254,7 @@ pub fn describe_summary(op: &Op, input: Value) -> Result<Value, ApiError> {
     });
     if let Some(obj) = d.as_object_mut() {
         m.encryption(obj);
+        m.summary_limits(obj);
     }
     Ok(json!({ "StreamDescriptionSummary": d }))
 }
@@ -307,6 +313,8 @@ struct ModeInput {
     #[serde(rename = "StreamARN")]
     stream_arn: Option<String>,
     stream_mode_details: Option<ModeDetails>,
+    #[serde(rename = "WarmThroughputMiBps")]
+    warm_throughput_mibps: Option<i64>,
 }
 
 pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
@@ -320,6 +328,10 @@ pub fn update_mode(op: &Op, input: Value) -> Result<Value, ApiError> {
     }
     c.finish()?;
     let mode = i.stream_mode_details.as_ref().map(ModeDetails::mode).unwrap_or(Mode::Provisioned);
+    if i.warm_throughput_mibps.is_some() {
+        let name = op.stream(&stream_ref)?.read().meta.name.clone();
+        return Err(super::stream_settings::warm_refused(&name, mode));
+    }
     let end = op.transition_end();
     let _quota = op.state.quota_lock();
     if mode == Mode::OnDemand && op.stream(&stream_ref)?.read().meta.mode != Mode::OnDemand {

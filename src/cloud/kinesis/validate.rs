@@ -85,6 +85,14 @@ impl Checks {
         self
     }
 
+    /// A blob longer than `max` bytes. AWS names no value for a blob (it would be megabytes).
+    pub fn blob_len(&mut self, member: &str, max: usize) -> &mut Self {
+        self.errors.push(format!(
+            "Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        ));
+        self
+    }
+
     pub fn custom(&mut self, value: String, member: &str, constraint: &str) -> &mut Self {
         self.fail(value, member, constraint);
         self
