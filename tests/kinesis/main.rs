@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod damage;
 mod durability;
+mod lifecycle;
 mod limits;
 mod metrics;
 mod on_demand;
@@ -13,8 +14,10 @@ mod quotas;
 mod records;
 mod resharding;
 mod settings;
+mod shard_ids;
 mod source;
 mod subscribe;
+mod updating;
 mod validation;
 mod wire;
 
@@ -35,6 +38,21 @@ pub async fn cloud(virtual_clock: bool) -> TestCloud {
         if virtual_clock {
             c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
         }
+    })
+    .await
+}
+
+/// How long CREATING, UPDATING and DELETING last in `slow_cloud`.
+pub const TRANSITION: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A cloud on virtual time whose status transitions take `TRANSITION`, so a test sees a stream
+/// CREATING, UPDATING or DELETING for as long as it does not move the clock.
+pub async fn slow_cloud() -> TestCloud {
+    TestCloud::start_with(|c| {
+        c.kinesis.transition_ms = TRANSITION.as_millis() as i64;
+        c.kinesis.shard_limit = Some(500);
+        c.limits = false;
+        c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
     })
     .await
 }
