@@ -291,3 +291,34 @@ async fn on_demand_scaling_takes_effect_when_its_update_ends() {
     catch_up(&k).await;
     assert_eq!(summary(k.clone()).await, (StreamStatus::Active, 8));
 }
+
+/// While a stream grows, the shards it will have count against the account's shard quota, so another
+/// stream cannot take them meanwhile and leave the account over its quota when the update ends.
+#[tokio::test]
+async fn an_updating_stream_holds_the_shards_it_grows_into() {
+    let cloud = support::TestCloud::start_with(|c| {
+        c.kinesis.transition_ms = TRANSITION.as_millis() as i64;
+        c.kinesis.shard_limit = Some(6);
+        c.limits = false;
+        c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
+    })
+    .await;
+    let k = client(&cloud).await;
+    create(&k, "growing", 2).await;
+    cloud.advance(TRANSITION);
+    k.update_shard_count()
+        .stream_name("growing")
+        .target_shard_count(4)
+        .scaling_type(ScalingType::UniformScaling)
+        .send()
+        .await
+        .expect("UpdateShardCount");
+    let err = k.create_stream().stream_name("other").shard_count(3).send().await.unwrap_err();
+    assert_eq!(code(&err), "LimitExceededException", "4 held + 3 > 6");
+    assert!(err.message().unwrap().contains("Current shard count for the account: 4."), "{err:?}");
+    create(&k, "other", 2).await;
+    cloud.advance(TRANSITION);
+    catch_up(&k).await;
+    let limits = k.describe_limits().send().await.unwrap();
+    assert_eq!((limits.open_shard_count(), limits.shard_limit()), (6, 6));
+}

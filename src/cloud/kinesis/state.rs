@@ -447,6 +447,13 @@ impl State {
     pub fn open_shard_total(&self) -> usize {
         self.map_read().values().map(|s| s.read().meta.open_shard_count()).sum()
     }
+
+    /// The shards the account's quota counts: each stream's open shards, or as many as it will have
+    /// once its pending reshard takes effect if that is more, so an UPDATING stream's growth is not
+    /// given away to another stream meanwhile.
+    pub fn shards_held(&self) -> usize {
+        self.map_read().values().map(|s| reshard::shards_held(&s.read().meta)).sum()
+    }
 }
 
 /// The error for every operation on a quarantined stream.

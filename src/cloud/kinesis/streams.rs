@@ -47,7 +47,7 @@ struct CreateInput {
 }
 
 pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
-    let open = op.state.open_shard_total();
+    let open = op.state.shards_held();
     if open + adding > op.state.opts.shard_limit {
         return Err(limit_exceeded(format!(
             "This request would exceed the shard limit for the account {LOCAL_ACCOUNT_ID} in {}. Current shard count for the \

@@ -140,3 +140,10 @@ fn parent_indexes(meta: &StreamMeta) -> Vec<u32> {
     out.dedup();
     out
 }
+
+/// The open shards of a stream now, or once its pending reshard took effect, whichever is more.
+pub(super) fn shards_held(meta: &StreamMeta) -> usize {
+    let open = meta.open_shard_count();
+    let added = meta.pending_shards.iter().filter(|c| c.is_open()).count();
+    open.max((open + added).saturating_sub(parent_indexes(meta).len()))
+}
