@@ -103,3 +103,18 @@ async fn a_stream_deleted_while_creating_is_deleting_without_shards_then_gone() 
     assert_eq!(limits.open_shard_count(), 0, "a deleted stream holds no shards of the quota");
     create(&k, "brief", 1).await;
 }
+
+/// The console's stream view shows a CREATING stream with no shards, instead of failing on the
+/// ListShards that AWS refuses until the stream is ACTIVE.
+#[tokio::test]
+async fn the_console_shows_a_creating_stream_without_shards() {
+    let cloud = slow_cloud().await;
+    let k = client(&cloud).await;
+    create(&k, "shown", 2).await;
+    let detail = kinesis_console::control::streams::detail(&k, "shown").await.expect("a CREATING stream is shown");
+    assert_eq!((detail.row.status.as_str(), detail.shards.len()), ("CREATING", 0));
+    cloud.advance(TRANSITION);
+    catch_up(&k).await;
+    let detail = kinesis_console::control::streams::detail(&k, "shown").await.expect("shown");
+    assert_eq!((detail.row.status.as_str(), detail.shards.len()), ("ACTIVE", 2));
+}
