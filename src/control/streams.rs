@@ -93,7 +93,9 @@ pub async fn detail(client: &Client, name: &str) -> anyhow::Result<StreamDetail>
     };
     let mut shards = Vec::new();
     let mut token: Option<String> = None;
-    loop {
+    // Kinesis lists shards only while a stream is ACTIVE or UPDATING; before, it has none to show.
+    let mut listing = matches!(row.status.as_str(), "ACTIVE" | "UPDATING");
+    while listing {
         let req = match &token {
             Some(t) => client.list_shards().next_token(t),
             None => client.list_shards().stream_name(name),
@@ -111,10 +113,8 @@ pub async fn detail(client: &Client, name: &str) -> anyhow::Result<StreamDetail>
             ending_hash_key: sh.hash_key_range().map(|r| r.ending_hash_key().to_string()).unwrap_or_default(),
             open: sh.sequence_number_range().is_none_or(|r| r.ending_sequence_number().is_none()),
         }));
-        match out.next_token() {
-            Some(t) => token = Some(t.to_string()),
-            None => break,
-        }
+        token = out.next_token().map(str::to_string);
+        listing = token.is_some();
     }
     let consumers = client
         .list_stream_consumers()

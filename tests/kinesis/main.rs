@@ -7,6 +7,7 @@ mod cli;
 mod damage;
 mod durability;
 mod large_records;
+mod lifecycle;
 mod limits;
 mod metrics;
 mod on_demand;
@@ -15,8 +16,10 @@ mod records;
 mod resharding;
 mod seq_numbers;
 mod settings;
+mod shard_ids;
 mod source;
 mod subscribe;
+mod updating;
 mod validation;
 mod wire;
 
@@ -37,6 +40,21 @@ pub async fn cloud(virtual_clock: bool) -> TestCloud {
         if virtual_clock {
             c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
         }
+    })
+    .await
+}
+
+/// How long CREATING, UPDATING and DELETING last in `slow_cloud`.
+pub const TRANSITION: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A cloud on virtual time whose status transitions take `TRANSITION`, so a test sees a stream
+/// CREATING, UPDATING or DELETING for as long as it does not move the clock.
+pub async fn slow_cloud() -> TestCloud {
+    TestCloud::start_with(|c| {
+        c.kinesis.transition_ms = TRANSITION.as_millis() as i64;
+        c.kinesis.shard_limit = Some(500);
+        c.limits = false;
+        c.clock = kinesis_console::cloud::clock::ClockMode::Virtual;
     })
     .await
 }

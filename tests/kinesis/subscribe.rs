@@ -237,3 +237,27 @@ async fn subscriptions_are_validated() {
         .expect_err("AT_SEQUENCE_NUMBER needs a sequence number");
     assert_eq!(code(&at_without_seq), "InvalidArgumentException");
 }
+
+/// SubscribeToShard reads a shard id as GetShardIterator does: any prefix before the number, and
+/// AWS's "Could not find shard" for an id that names no number.
+#[tokio::test]
+async fn a_subscription_names_its_shard_in_any_form_aws_reads() {
+    let cloud = cloud(true).await;
+    let k = client(&cloud).await;
+    create(&k, "forms", 1).await;
+    put(&k, "forms", &["a"]).await;
+    let consumer = register(&k, "forms", "reader").await;
+    let err = k
+        .subscribe_to_shard()
+        .consumer_arn(&consumer)
+        .shard_id("ABKLFD8")
+        .starting_position(position(ShardIteratorType::TrimHorizon, None))
+        .send()
+        .await
+        .expect_err("no shard number");
+    assert_eq!(code(&err), "ResourceNotFoundException");
+    assert_eq!(err.message(), Some("Could not find shard ABKLFD8 in stream forms under account 000000000000."));
+    let mut rx = subscribe(&k, &consumer, "reader-0", position(ShardIteratorType::TrimHorizon, None)).await;
+    let (got, _) = records(&mut rx, 1).await;
+    assert_eq!(got, ["a"]);
+}

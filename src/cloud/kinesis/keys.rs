@@ -35,12 +35,25 @@ pub fn shard_id(index: u32) -> String {
     format!("shardId-{index:012}")
 }
 
+/// The shard number a shard id names, read as AWS reads it: the text between the first hyphen and the
+/// next one (or the whole id when it has no hyphen, or nothing after it) is the number, whatever the
+/// prefix; leading zeros are allowed and the number must fit an `int` (up to 2147483647). So
+/// `shardId-000000000001`, `shardId-1`, `foo-1`, `-01` and `1` all name shard 1; `shardId-`, `1.0`
+/// and `shardId-2147483648` name none, and AWS answers those with "Could not find shard".
 pub fn parse_shard_id(id: &str) -> Option<u32> {
-    let digits = id.strip_prefix("shardId-").unwrap_or(id);
-    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = match id.split('-').nth(1) {
+        Some(after) if !after.is_empty() => after,
+        _ => id,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    let significant = digits.trim_start_matches('0');
+    if significant.len() > 10 {
+        return None;
+    }
+    let n: u64 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
+    u32::try_from(n).ok().filter(|n| *n <= i32::MAX as u32)
 }
 
 pub fn stream_arn(region: &str, name: &str) -> String {
@@ -350,6 +363,34 @@ impl IteratorKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cases AWS was observed to accept and refuse (GetShardIterator, SplitShard, MergeShards).
+    #[test]
+    fn shard_ids_resolve_as_aws_reads_them() {
+        for (id, want) in [
+            ("shardId-000000000001", Some(1)),
+            ("shardId-1", Some(1)),
+            ("foo-1", Some(1)),
+            ("1", Some(1)),
+            ("shard-0", Some(0)),
+            ("-00002147483647", Some(2_147_483_647)),
+            ("a-00002147483647", Some(2_147_483_647)),
+            ("2147483647", Some(2_147_483_647)),
+            ("x-1-2", Some(1)),
+            ("2147483648", None),
+            ("shardId-002147483648", None),
+            ("shardId-", None),
+            ("ABKLFD8", None),
+            ("2.14E4", None),
+            ("shardId-1.5", None),
+            ("1-", None),
+            ("-", None),
+            ("99999999999999999999999", None),
+        ] {
+            assert_eq!(parse_shard_id(id), want, "{id}");
+        }
+        assert_eq!(shard_id(parse_shard_id("foo-7").unwrap()), "shardId-000000000007");
+    }
 
     #[test]
     fn ranges_cover_the_hash_space_evenly() {

@@ -39,6 +39,7 @@ pub async fn catch_up(ticks: &Ticks, state: &State, ctx: &CloudContext, now: i64
     if *last >= second {
         return;
     }
+    settle_reshards(state, now).await;
     tick(state, ctx, now);
     super::on_demand::scale(state, ctx, now).await;
     *last = second;
@@ -59,6 +60,20 @@ pub async fn run(ticks: Arc<Ticks>, state: Arc<State>, ctx: Arc<CloudContext>) {
         next = (now / TICK_MS + 1) * TICK_MS;
     }
     state.close();
+}
+
+/// Ends the due UPDATING states that make a reshard take effect, waiting for the appends in flight to
+/// the parents (a request's own look only tries, so a busy stream finishes resharding here).
+async fn settle_reshards(state: &State, now: i64) {
+    for stream in state.all() {
+        let due = {
+            let inner = stream.read();
+            !inner.meta.pending_shards.is_empty() && inner.meta.transition_at_ms.is_some_and(|t| t <= now)
+        };
+        if due {
+            state.settle_waiting(&stream, now).await;
+        }
+    }
 }
 
 pub fn tick(state: &State, ctx: &CloudContext, now: i64) {

@@ -109,6 +109,9 @@ pub struct StreamMeta {
     pub status: Status,
     /// When the current CREATING/UPDATING/DELETING state ends.
     pub transition_at_ms: Option<i64>,
+    /// The children of a reshard still UPDATING: listed, and their parents closed, when it ends.
+    #[serde(default)]
+    pub pending_shards: Vec<ShardMeta>,
     pub mode: Mode,
     pub mode_changed_ms: Option<i64>,
     pub retention_hours: u32,

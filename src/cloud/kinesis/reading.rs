@@ -8,10 +8,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::keys::{Iter, SeqNo, shard_id};
+use super::keys::{Iter, SeqNo, parse_shard_id, shard_id};
 use super::model::{ShardMeta, Status, StreamMeta};
 use super::op::{Op, StreamRef, is_stream_arn, parse};
-use super::state::{ShardRt, Stream};
+use super::state::{ShardRt, Stream, missing_shard, unknown_shard};
 use super::validate::{
     ARN_PATTERN, Checks, NAME_PATTERN, SEQ_PATTERN, invalid, is_name, is_seq_pattern, not_found, throughput_exceeded,
 };
@@ -126,13 +126,21 @@ pub fn get_shard_iterator(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.pattern("startingSequenceNumber", i.starting_sequence_number.as_deref(), is_seq_pattern, SEQ_PATTERN);
     c.finish()?;
     let kind = i.shard_iterator_type.as_deref().unwrap_or_default();
-    let stream = op.stream(&i.stream_ref)?;
+    let name = i.stream_ref.name()?;
+    let id = i.shard_id.as_deref().unwrap_or_default();
+    let index = parse_shard_id(id).ok_or_else(|| unknown_shard(id, &name))?;
+    // AWS names the shard, not the stream, when the stream does not exist.
+    let stream = match op.stream(&i.stream_ref) {
+        Err(_) if !op.state.exists(&name) => return Err(missing_shard(index, &name)),
+        found => found?,
+    };
     let inner = stream.read();
     let m = &inner.meta;
-    if !matches!(m.status, Status::Active | Status::Updating) {
+    if m.status == Status::Deleting {
         return Err(not_found(&m.name));
     }
-    let (shard, rt) = inner.shard_by_id(i.shard_id.as_deref().unwrap_or_default())?;
+    // A CREATING stream has no shards yet: the shard "does not exist".
+    let (shard, rt) = inner.shard_by_id(id)?;
     let start = Start {
         kind,
         sequence_number: i.starting_sequence_number.as_deref(),

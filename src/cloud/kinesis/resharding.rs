@@ -1,17 +1,17 @@
 //! Resharding: UpdateShardCount (uniform scaling, done as splits and merges), SplitShard and
-//! MergeShards. Parents are closed (after in-flight appends finish), children take over their hash
-//! ranges, and the lineage is kept so readers can go from a parent's last record to its children.
+//! MergeShards. As on AWS, a reshard takes effect when the stream returns from UPDATING to ACTIVE:
+//! then the parents close at their last record (after in-flight appends finish), the children take
+//! over their hash ranges, and the lineage is kept so readers go from a parent's end to its children.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::keys::{shard_id, split_range};
+use super::keys::{parse_shard_id, shard_id, split_range};
 use super::model::{ClosedShard, Mode, ShardMeta, Status, StreamMeta};
 use super::op::{Op, StreamRef, parse};
-use super::state::{ShardRt, Stream};
+use super::state::{ShardRt, Stream, unknown_shard};
 use super::streams::{MAX_SHARDS_PER_STREAM, check_shard_room};
 use super::validate::{
     Checks, HASH_KEY_PATTERN, NAME_PATTERN, in_use, invalid, is_hash_key, is_name, limit_exceeded, not_active,
@@ -43,10 +43,12 @@ pub enum Caller {
     OnDemandScaling,
 }
 
-/// Closes `parents` and opens `children` atomically with respect to writers. The new shard list is
-/// built on a copy of the metadata and the children's logs are created, then the metadata is
-/// persisted, and only then are the parents closed in memory; on any error the children are removed
-/// and the stream is as it was.
+/// Plans a reshard of an ACTIVE stream and sets it going. As on AWS it takes effect when the stream
+/// returns to ACTIVE: until then the stream is UPDATING, its parents stay open and take the writes,
+/// and no child is listed (the children wait in the metadata's `pending_shards`, and the status
+/// transition makes them real: `State::settle`). With instant transitions it takes effect now, after
+/// the appends in flight to the parents finish. Either way the new metadata is built on a copy and
+/// persisted before it is applied; on any error the stream is as it was.
 async fn reshard(
     op: &Op<'_>,
     stream_ref: &StreamRef,
@@ -56,9 +58,12 @@ async fn reshard(
     let stream = op.stream(stream_ref)?;
     let (closing, children) = planned(&stream, caller, plan)?;
     let added = (children.len() - superseded(&children).len()).saturating_sub(closing.len());
+    let end = op.transition_end();
     let mut gates = Vec::with_capacity(closing.len());
-    for rt in &closing {
-        gates.push(rt.gate.write().await);
+    if end.is_none() {
+        for rt in &closing {
+            gates.push(rt.gate.write().await);
+        }
     }
     let _quota = op.state.quota_lock();
     check_shard_room(op, added)?;
@@ -68,7 +73,20 @@ async fn reshard(
     {
         return Err(not_active(&inner.meta.name, inner.meta.status.as_str()));
     }
-    let (meta, created) = persisted(op, &stream.dir, &inner.meta, &closing, children)?;
+    let mut meta = inner.meta.clone();
+    meta.pending_shards = child_shards(&meta, children, op.now);
+    let created = match end {
+        Some(end) => {
+            meta.status = Status::Updating;
+            meta.transition_at_ms = Some(end);
+            Vec::new()
+        }
+        None => op.state.take_effect(&stream.dir, &mut meta, &inner.shards, op.now)?,
+    };
+    if let Err(e) = op.state.persist(&meta) {
+        op.state.discard_shards(created);
+        return Err(e);
+    }
     for gate in gates.iter_mut() {
         **gate = true;
     }
@@ -101,70 +119,37 @@ fn planned(
     Ok((closing, children))
 }
 
-/// The new metadata (parents closed, children added) and the children's new logs, once the metadata
-/// is persisted. On an error the new logs are removed and nothing else was touched.
-fn persisted(
-    op: &Op,
-    stream_dir: &Path,
-    current: &StreamMeta,
-    closing: &[Arc<ShardRt>],
-    children: Vec<Child>,
-) -> Result<(StreamMeta, Vec<Arc<ShardRt>>), ApiError> {
-    let mut meta = current.clone();
-    for rt in closing {
-        let shard = &mut meta.shards[rt.index as usize];
-        let last_log_seq = rt.log.next_seq().saturating_sub(1).max(shard.first_log_seq);
-        shard.closed = Some(ClosedShard { at_ms: op.now, last_log_seq });
-    }
-    add_children(&mut meta, children, op.now);
-    if let Some(end) = op.transition_end() {
-        meta.status = Status::Updating;
-        meta.transition_at_ms = Some(end);
-    }
-    let mut created = Vec::with_capacity(meta.shards.len() - current.shards.len());
-    for index in current.shards.len()..meta.shards.len() {
-        match op.state.create_shard(stream_dir, &meta, index as u32) {
-            Ok(rt) => created.push(rt),
-            Err(e) => {
-                op.state.discard_shards(created);
-                return Err(e);
-            }
-        }
-    }
-    if let Err(e) = op.state.persist(&meta) {
-        op.state.discard_shards(created);
-        return Err(e);
-    }
-    Ok((meta, created))
-}
-
-/// Appends the children to the shard list, after the existing shards; intermediates close at once.
-fn add_children(meta: &mut StreamMeta, children: Vec<Child>, now: i64) {
+/// The children as shards numbered after the existing ones; intermediates are closed from the start.
+fn child_shards(meta: &StreamMeta, children: Vec<Child>, now: i64) -> Vec<ShardMeta> {
     let base = meta.shards.len();
     let intermediate = superseded(&children);
-    for (k, child) in children.into_iter().enumerate() {
-        let parents: Vec<u32> = child
-            .parents
-            .iter()
-            .map(|p| match p {
-                Parent::Old(i) => *i,
-                Parent::New(j) => (base + j) as u32,
-            })
-            .collect();
-        let closed = intermediate.contains(&k).then_some(ClosedShard { at_ms: now, last_log_seq: 0 });
-        meta.shards.push(ShardMeta {
-            index: (base + k) as u32,
-            parent: parents.first().copied(),
-            adjacent_parent: parents.get(1).copied(),
-            start_hash: child.start,
-            end_hash: child.end,
-            created_ms: now,
-            first_log_seq: 0,
-            closed,
-            gone: false,
-            parents,
-        });
-    }
+    children
+        .into_iter()
+        .enumerate()
+        .map(|(k, child)| {
+            let parents: Vec<u32> = child
+                .parents
+                .iter()
+                .map(|p| match p {
+                    Parent::Old(i) => *i,
+                    Parent::New(j) => (base + j) as u32,
+                })
+                .collect();
+            let closed = intermediate.contains(&k).then_some(ClosedShard { at_ms: now, last_log_seq: 0 });
+            ShardMeta {
+                index: (base + k) as u32,
+                parent: parents.first().copied(),
+                adjacent_parent: parents.get(1).copied(),
+                start_hash: child.start,
+                end_hash: child.end,
+                created_ms: now,
+                first_log_seq: 0,
+                closed,
+                gone: false,
+                parents,
+            }
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -282,20 +267,21 @@ fn uniform_children(open: &[(u128, u128, u32)], target_count: u32) -> Vec<Child>
     children
 }
 
-fn open_shard_named<'a>(shards: &'a [ShardMeta], id: &str, stream: &str) -> Result<&'a ShardMeta, ApiError> {
-    let shard =
-        super::keys::parse_shard_id(id).and_then(|i| shards.get(i as usize)).filter(|s| !s.gone).ok_or_else(|| {
-            ApiError::bad_request(
-                "ResourceNotFoundException",
-                format!("Could not find shard {id} in stream {stream} under account {LOCAL_ACCOUNT_ID}."),
-            )
-        })?;
+/// The open shard numbered `index`, or AWS's error naming it in its canonical form.
+fn open_shard<'a>(shards: &'a [ShardMeta], index: u32, stream: &str) -> Result<&'a ShardMeta, ApiError> {
+    let id = shard_id(index);
+    let shard = shards.get(index as usize).filter(|s| !s.gone).ok_or_else(|| unknown_shard(&id, stream))?;
     if !shard.is_open() {
         return Err(in_use(format!(
             "Shard {id} in stream {stream} under account {LOCAL_ACCOUNT_ID} has already been merged or split, and thus is not eligible for merging or splitting."
         )));
     }
     Ok(shard)
+}
+
+/// The shard number a request names; an id AWS cannot read is refused before the stream is looked up.
+fn shard_number(id: &str, stream: &str) -> Result<u32, ApiError> {
+    parse_shard_id(id).ok_or_else(|| unknown_shard(id, stream))
 }
 
 fn check_shard_member(c: &mut Checks, member: &str, v: &Option<String>) {
@@ -320,10 +306,11 @@ pub async fn split_shard(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     c.pattern("newStartingHashKey", i.new_starting_hash_key.as_deref(), is_hash_key, HASH_KEY_PATTERN);
     c.finish()?;
     let name = i.stream_ref.name()?;
-    let id = i.shard_to_split.unwrap_or_default();
+    let index = shard_number(i.shard_to_split.as_deref().unwrap_or_default(), &name)?;
+    let id = shard_id(index);
     let key_text = i.new_starting_hash_key.unwrap_or_default();
     reshard(op, &i.stream_ref, Caller::Api("SplitShard"), |shards| {
-        let shard = open_shard_named(shards, &id, &name)?;
+        let shard = open_shard(shards, index, &name)?;
         let key = key_text.parse::<u128>().ok().filter(|k| *k > shard.start_hash.saturating_add(1) && *k < shard.end_hash);
         let Some(key) = key else {
             return Err(invalid(format!(
@@ -359,10 +346,11 @@ pub async fn merge_shards(op: &Op<'_>, input: Value) -> Result<Value, ApiError> 
     check_shard_member(&mut c, "adjacentShardToMerge", &i.adjacent_shard_to_merge);
     c.finish()?;
     let name = i.stream_ref.name()?;
-    let (a_id, b_id) = (i.shard_to_merge.unwrap_or_default(), i.adjacent_shard_to_merge.unwrap_or_default());
+    let a_index = shard_number(i.shard_to_merge.as_deref().unwrap_or_default(), &name)?;
+    let b_index = shard_number(i.adjacent_shard_to_merge.as_deref().unwrap_or_default(), &name)?;
     reshard(op, &i.stream_ref, Caller::Api("MergeShards"), |shards| {
-        let a = open_shard_named(shards, &a_id, &name)?;
-        let b = open_shard_named(shards, &b_id, &name)?;
+        let a = open_shard(shards, a_index, &name)?;
+        let b = open_shard(shards, b_index, &name)?;
         let adjacent = a.index != b.index && (a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash));
         if !adjacent {
             return Err(invalid(format!(

@@ -4,9 +4,12 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::model::{ShardMeta, StreamMeta};
+use super::keys::parse_shard_id;
+use super::model::{ShardMeta, Status, StreamMeta};
 use super::op::{Op, StreamRef, parse};
-use super::validate::{Checks, NAME_PATTERN, invalid, is_name};
+use super::state::unknown_shard;
+use super::validate::{Checks, NAME_PATTERN, in_use, invalid, is_name};
+use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
 const TOKEN_TTL_MS: i64 = 300_000;
@@ -63,6 +66,11 @@ fn keep(m: &StreamMeta, s: &ShardMeta, f: &Filter, now: i64) -> bool {
     }
 }
 
+/// The shard number an id names (any form AWS reads), or AWS's error for an id it cannot read.
+fn shard_number(id: Option<&str>, stream: &str) -> Result<Option<u32>, ApiError> {
+    id.map(|id| parse_shard_id(id).ok_or_else(|| unknown_shard(id, stream))).transpose()
+}
+
 pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     let i: Input = parse(input)?;
     let mut c = Checks::new();
@@ -72,6 +80,8 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
     c.pattern("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), is_name, NAME_PATTERN);
     if let Some(f) = &i.shard_filter {
         c.required("shardFilter.type", &f.kind).one_of("shardFilter.type", f.kind.as_deref(), FILTERS);
+        c.len("shardFilter.shardId", f.shard_id.as_deref(), 1, 128);
+        c.pattern("shardFilter.shardId", f.shard_id.as_deref(), is_name, NAME_PATTERN);
     }
     c.finish()?;
     let (name, mut after, filter) = match &i.next_token {
@@ -98,15 +108,20 @@ pub fn list_shards(op: &Op, input: Value) -> Result<Value, ApiError> {
         Some("AT_TIMESTAMP" | "FROM_TIMESTAMP") if filter.timestamp.is_none() => {
             return Err(invalid("Timestamp must be provided with the AT_TIMESTAMP and FROM_TIMESTAMP shard filters."));
         }
-        Some("AFTER_SHARD_ID") => after = after.max(filter.shard_id.as_deref().and_then(super::keys::parse_shard_id)),
+        Some("AFTER_SHARD_ID") => after = after.max(shard_number(filter.shard_id.as_deref(), &name)?),
         _ => {}
     }
-    if let Some(start) = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id) {
-        after = after.max(Some(start));
-    }
+    after = after.max(shard_number(i.exclusive_start_shard_id.as_deref(), &name)?);
     let stream = op.state.get(&name, op.now)?;
     let inner = stream.read();
     let m = &inner.meta;
+    // A stream lists its shards once ACTIVE: AWS refuses ListShards before (and while deleting).
+    if !matches!(m.status, Status::Active | Status::Updating) {
+        return Err(in_use(format!(
+            "Stream {name} under account {LOCAL_ACCOUNT_ID} not ACTIVE or UPDATING, instead in state {}",
+            m.status.as_str()
+        )));
+    }
     if let Some(ts) = i.stream_creation_timestamp
         && (ts * 1000.0) as i64 / 1000 != m.created_ms / 1000
     {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::keys::IteratorKey;
+use super::keys::{IteratorKey, parse_shard_id, shard_id};
 use super::limits::ShardLimits;
 use super::model::{ShardMeta, Status, StreamMeta};
 use super::settings::DiskFault;
@@ -19,6 +19,8 @@ use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 use crate::cloud::files;
 use crate::cloud::storage::{LogOptions, OpenMode, ShardLog, StorageError};
+
+mod reshard;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -53,22 +55,39 @@ impl StreamInner {
         self.shards.get(index as usize).and_then(Option::as_ref)
     }
 
-    /// The shard a shard id names, or the AWS error for a missing one.
+    /// The shard a shard id names (in any of the forms AWS accepts), or AWS's error for a missing one.
+    /// A CREATING stream has no shards yet.
     pub fn shard_by_id(&self, id: &str) -> Result<(&ShardMeta, &Arc<ShardRt>), ApiError> {
-        let missing = || {
-            ApiError::bad_request(
-                "ResourceNotFoundException",
-                format!(
-                    "Shard {id} in stream {} under account {} does not exist",
-                    self.meta.name,
-                    crate::cloud::context::LOCAL_ACCOUNT_ID
-                ),
-            )
-        };
-        let meta = self.meta.shard_by_id(id).filter(|s| !s.gone).ok_or_else(missing)?;
+        let index = parse_shard_id(id).ok_or_else(|| unknown_shard(id, &self.meta.name))?;
+        let missing = || missing_shard(index, &self.meta.name);
+        let listed = self.meta.status != Status::Creating;
+        let meta = self.meta.shards.get(index as usize).filter(|s| listed && s.index == index && !s.gone);
+        let meta = meta.ok_or_else(missing)?;
         let rt = self.shard(meta.index).ok_or_else(missing)?;
         Ok((meta, rt))
     }
+}
+
+/// The shards a stream lists: none while it is CREATING (AWS adds them as it turns ACTIVE).
+pub fn listed_shards(m: &StreamMeta) -> impl Iterator<Item = &ShardMeta> {
+    let shards = if m.status == Status::Creating { &[][..] } else { &m.shards[..] };
+    shards.iter()
+}
+
+/// A shard id that names no shard number, as AWS reports it.
+pub fn unknown_shard(id: &str, stream: &str) -> ApiError {
+    ApiError::bad_request(
+        "ResourceNotFoundException",
+        format!("Could not find shard {id} in stream {stream} under account {LOCAL_ACCOUNT_ID}."),
+    )
+}
+
+/// A shard number the stream does not have (or does not list yet), as GetShardIterator reports it.
+pub fn missing_shard(index: u32, stream: &str) -> ApiError {
+    ApiError::bad_request(
+        "ResourceNotFoundException",
+        format!("Shard {} in stream {stream} under account {LOCAL_ACCOUNT_ID} does not exist", shard_id(index)),
+    )
 }
 
 pub struct Stream {
@@ -353,6 +372,8 @@ impl State {
 
     /// Ends a due CREATING/UPDATING/DELETING state; a deleted stream leaves the map, the storage and
     /// the disk. If the new state cannot be persisted it is not applied, and the next look retries.
+    /// A reshard takes effect here, as the stream turns ACTIVE; an append still in flight to a parent
+    /// it closes leaves it to the next look (`settle_waiting` waits for such appends).
     pub fn settle(&self, stream: &Arc<Stream>, now_ms: i64) {
         let mut inner = stream.write();
         if inner.meta.transition_at_ms.is_none_or(|at| at > now_ms) {
@@ -365,19 +386,11 @@ impl State {
             self.remove(&name, stream);
             return;
         }
-        let mut meta = inner.meta.clone();
-        meta.transition_at_ms = None;
-        meta.status = Status::Active;
-        for c in &mut meta.consumers {
-            if c.transition_at_ms.is_some_and(|t| t <= now_ms) {
-                c.transition_at_ms = None;
-                c.status = Status::Active;
-            }
-        }
-        match self.storage.put(&meta) {
-            Ok(()) => inner.meta = meta,
-            Err(e) => tracing::warn!(stream = %meta.name, error = %e, "persisting a status change failed"),
-        }
+        let parents = inner.closing_parents();
+        let Ok(gates) = parents.iter().map(|rt| rt.gate.try_write()).collect::<Result<Vec<_>, _>>() else {
+            return;
+        };
+        self.finish_transition(stream, &mut inner, gates, now_ms);
     }
 
     /// Forgets a deleted stream: its metadata first, then its records, so a crash in between leaves
@@ -433,6 +446,13 @@ impl State {
 
     pub fn open_shard_total(&self) -> usize {
         self.map_read().values().map(|s| s.read().meta.open_shard_count()).sum()
+    }
+
+    /// The shards the account's quota counts: each stream's open shards, or as many as it will have
+    /// once its pending reshard takes effect if that is more, so an UPDATING stream's growth is not
+    /// given away to another stream meanwhile.
+    pub fn shards_held(&self) -> usize {
+        self.map_read().values().map(|s| reshard::shards_held(&s.read().meta)).sum()
     }
 }
 

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::keys::split_range;
 use super::model::{Mode, ShardMeta, Status, StreamMeta, epoch_seconds};
 use super::op::{Op, StreamRef, parse};
-use super::validate::{Checks, in_use, invalid, limit_exceeded};
+use super::state::{listed_shards, unknown_shard};
+use super::validate::{Checks, NAME_PATTERN, in_use, invalid, is_name, limit_exceeded};
 use crate::cloud::context::LOCAL_ACCOUNT_ID;
 use crate::cloud::error::ApiError;
 
@@ -48,7 +49,7 @@ struct CreateInput {
 }
 
 pub fn check_shard_room(op: &Op, adding: usize) -> Result<(), ApiError> {
-    let open = op.state.open_shard_total();
+    let open = op.state.shards_held();
     if open + adding > op.state.opts.shard_limit {
         return Err(limit_exceeded(format!(
             "This request would exceed the shard limit for the account {LOCAL_ACCOUNT_ID} in {}. Current shard count for the \
@@ -137,6 +138,7 @@ pub fn create(op: &Op, input: Value) -> Result<Value, ApiError> {
         created_ms: op.now,
         status: if end.is_some() { Status::Creating } else { Status::Active },
         transition_at_ms: end,
+        pending_shards: Vec::new(),
         mode,
         mode_changed_ms: None,
         retention_hours: DEFAULT_RETENTION_HOURS,
@@ -182,6 +184,13 @@ pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
             )));
         }
         let mut meta = inner.meta.clone();
+        // AWS deletes a stream in any state, a CREATING one too; a stream deleted before it was ACTIVE
+        // never lists a shard (DescribeStream shows DELETING with no shards), so its shards go now.
+        let never_active = meta.status == Status::Creating;
+        if never_active {
+            meta.shards.clear();
+        }
+        meta.pending_shards.clear();
         meta.status = Status::Deleting;
         meta.transition_at_ms = Some(op.transition_end().unwrap_or(op.now));
         for consumer in &mut meta.consumers {
@@ -189,6 +198,9 @@ pub fn delete(op: &Op, input: Value) -> Result<Value, ApiError> {
         }
         op.state.persist(&meta)?;
         inner.meta = meta;
+        if never_active {
+            inner.shards.clear();
+        }
     }
     op.state.settle(&stream, op.now);
     Ok(json!({}))
@@ -208,13 +220,17 @@ pub fn describe(op: &Op, input: Value) -> Result<Value, ApiError> {
     let mut c = Checks::new();
     i.stream_ref.check(&mut c);
     c.range("limit", i.limit, 1, 10_000).len("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), 1, 128);
+    c.pattern("exclusiveStartShardId", i.exclusive_start_shard_id.as_deref(), is_name, NAME_PATTERN);
     c.finish()?;
     let stream = op.stream(&i.stream_ref)?;
     let inner = stream.read();
     let m = &inner.meta;
     let limit = i.limit.unwrap_or(100) as usize;
-    let after = i.exclusive_start_shard_id.as_deref().and_then(super::keys::parse_shard_id);
-    let listed: Vec<&ShardMeta> = m.shards.iter().filter(|s| !s.gone && after.is_none_or(|a| s.index > a)).collect();
+    let after = match i.exclusive_start_shard_id.as_deref() {
+        Some(id) => Some(super::keys::parse_shard_id(id).ok_or_else(|| unknown_shard(id, &m.name))?),
+        None => None,
+    };
+    let listed: Vec<&ShardMeta> = listed_shards(m).filter(|s| !s.gone && after.is_none_or(|a| s.index > a)).collect();
     let shards: Vec<Value> = listed.iter().take(limit).map(|s| m.shard_json(s)).collect();
     let mut d = json!({
         "StreamName": m.name,
@@ -249,7 +265,7 @@ pub fn describe_summary(op: &Op, input: Value) -> Result<Value, ApiError> {
         "RetentionPeriodHours": m.retention_hours,
         "StreamCreationTimestamp": epoch_seconds(m.created_ms),
         "EnhancedMonitoring": m.enhanced_monitoring(),
-        "OpenShardCount": m.open_shard_count(),
+        "OpenShardCount": listed_shards(m).filter(|s| s.is_open()).count(),
         "ConsumerCount": m.active_consumers(),
     });
     if let Some(obj) = d.as_object_mut() {
