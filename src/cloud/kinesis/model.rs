@@ -159,6 +159,24 @@ impl StreamMeta {
         self.open_shards().count()
     }
 
+    /// The existing shards the pending children replace, each once.
+    pub fn pending_parent_indexes(&self) -> Vec<u32> {
+        let base = self.shards.len() as u32;
+        let mut out: Vec<u32> =
+            self.pending_shards.iter().flat_map(|c| c.parents.iter().copied()).filter(|p| *p < base).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The open shards of the stream now, or once its pending reshard took effect, whichever is more: what
+    /// the account's shard quota counts while the stream is UPDATING.
+    pub fn shards_held(&self) -> usize {
+        let open = self.open_shard_count();
+        let added = self.pending_shards.iter().filter(|c| c.is_open()).count();
+        open.max((open + added).saturating_sub(self.pending_parent_indexes().len()))
+    }
+
     pub fn seq(&self, shard: &ShardMeta, log_seq: u64) -> SeqNo {
         SeqNo { stream_ms: self.created_ms, shard: shard.index, shard_ms: shard.created_ms, log_seq }
     }

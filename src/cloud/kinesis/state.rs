@@ -452,7 +452,7 @@ impl State {
     /// once its pending reshard takes effect if that is more, so an UPDATING stream's growth is not
     /// given away to another stream meanwhile.
     pub fn shards_held(&self) -> usize {
-        self.map_read().values().map(|s| reshard::shards_held(&s.read().meta)).sum()
+        self.map_read().values().map(|s| s.read().meta.shards_held()).sum()
     }
 }
 

@@ -13,7 +13,7 @@ use crate::cloud::kinesis::model::{ClosedShard, Status, StreamMeta};
 impl StreamInner {
     /// The open shards the stream's pending reshard closes when it takes effect.
     pub(super) fn closing_parents(&self) -> Vec<Arc<ShardRt>> {
-        parent_indexes(&self.meta).into_iter().filter_map(|i| self.shard(i).cloned()).collect()
+        self.meta.pending_parent_indexes().into_iter().filter_map(|i| self.shard(i).cloned()).collect()
     }
 }
 
@@ -93,7 +93,7 @@ impl State {
         shards: &[Option<Arc<ShardRt>>],
         now_ms: i64,
     ) -> Result<Vec<Arc<ShardRt>>, ApiError> {
-        let parents = parent_indexes(meta);
+        let parents = meta.pending_parent_indexes();
         let children = std::mem::take(&mut meta.pending_shards);
         for index in parents {
             let tip = shards.get(index as usize).and_then(Option::as_ref).map(|rt| rt.log.next_seq());
@@ -129,21 +129,4 @@ impl State {
         }
         Ok(created)
     }
-}
-
-/// The existing shards the pending children replace, each once.
-fn parent_indexes(meta: &StreamMeta) -> Vec<u32> {
-    let base = meta.shards.len() as u32;
-    let mut out: Vec<u32> =
-        meta.pending_shards.iter().flat_map(|c| c.parents.iter().copied()).filter(|p| *p < base).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-/// The open shards of a stream now, or once its pending reshard took effect, whichever is more.
-pub(super) fn shards_held(meta: &StreamMeta) -> usize {
-    let open = meta.open_shard_count();
-    let added = meta.pending_shards.iter().filter(|c| c.is_open()).count();
-    open.max((open + added).saturating_sub(parent_indexes(meta).len()))
 }
