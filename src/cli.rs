@@ -327,12 +327,15 @@ pub struct ProduceArgs {
     /// The stream, by name.
     #[arg(long, value_name = "NAME")]
     pub stream: Option<String>,
-    /// What to send: ticker events (pattern 2's producer).
+    /// What to send: ticker events (pattern 2's producer) or a taxi-trip replay (pattern 4's).
     #[arg(long, value_enum, default_value = "ticker")]
     pub workload: WorkloadKind,
-    /// Records per second.
-    #[arg(long, default_value_t = 100.0, value_parser = produce_rate)]
-    pub rate: f64,
+    /// Records per second: the ticker's rate (100 when not given), a cap on the replay's pace.
+    #[arg(long, value_parser = produce_rate)]
+    pub rate: Option<f64>,
+    /// How much faster than the trips happened the taxi replay runs (the replay tool's 6480 by default).
+    #[arg(long, value_parser = produce_rate)]
+    pub speedup: Option<f64>,
     /// Stop after this long (90s, 15m); with neither this nor --count, run until Ctrl-C.
     #[arg(long, value_parser = duration::parse, conflicts_with = "count")]
     pub duration: Option<Duration>,
@@ -354,6 +357,7 @@ pub struct ProduceArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum WorkloadKind {
     Ticker,
+    Taxi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

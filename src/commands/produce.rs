@@ -18,6 +18,8 @@ use crate::control::tail::resolve_stream;
 use crate::paths::Paths;
 use crate::producer::counters::{Counters, Snapshot};
 use crate::producer::engine::{Producer, Settings, Summary, Until};
+use crate::producer::workloads::Workload;
+use crate::producer::workloads::taxi::{DEFAULT_SPEEDUP, Taxi};
 use crate::producer::workloads::ticker::{Keys, Ticker};
 use crate::target::connect;
 
@@ -38,22 +40,29 @@ async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::Sdk
         (None, Some(stack)) => resolve_stream(&kinesis, &stacks::client(sdk), stack).await?,
         (None, None) => anyhow::bail!("give a stack or --stream"),
     };
-    let settings = Settings { rate: args.rate, aggregate: args.aggregate, ..Settings::default() };
+    anyhow::ensure!(
+        args.speedup.is_none() || args.workload == WorkloadKind::Taxi,
+        "--speedup paces a replay: it goes with --workload taxi"
+    );
+    // A replay is paced by its trips' times; the rate, when given, only caps it.
+    let rate = args.rate.unwrap_or(if args.workload == WorkloadKind::Taxi { 1_000_000.0 } else { 100.0 });
+    let settings = Settings { rate, aggregate: args.aggregate, ..Settings::default() };
     let producer = Producer::connect(sdk, &stream, settings).await?;
     let counters = producer.counters();
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut workload = match args.workload {
+    let mut workload: Box<dyn Workload> = match args.workload {
         WorkloadKind::Ticker => {
             let keys = match args.partition_key {
                 PartitionKeys::Constant => Keys::ConstantWithHashKey,
                 PartitionKeys::Random => Keys::Random,
             };
-            Ticker::new(seed, keys, Box::new(crate::cloud::clock::wall_ms))
+            Box::new(Ticker::new(seed, keys, Box::new(crate::cloud::clock::wall_ms)))
         }
+        WorkloadKind::Taxi => Box::new(Taxi::new(seed, args.speedup.unwrap_or(DEFAULT_SPEEDUP))?),
     };
     let (stop_tx, stop) = watch::channel(false);
     let until = Until { count: args.count, duration: args.duration };
-    let run = producer.run(&mut workload, until, stop);
+    let run = producer.run(workload.as_mut(), until, stop);
     tokio::pin!(run);
     let mut progress = tokio::time::interval(Duration::from_secs(1));
     progress.tick().await;

@@ -24,6 +24,7 @@ use super::aggregation::{self, Aggregator, UserRecord};
 use super::counters::{Counters, Snapshot};
 use super::pacing::{Backoff, Pacer};
 use super::shard_map::ShardMap;
+use super::workloads::Workload;
 
 /// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
 pub const REQUEST_RECORDS: usize = 500;
@@ -165,7 +166,7 @@ impl Producer {
     /// retry can mend (no such stream, no permission), after counting what was owed as undelivered.
     pub async fn run(
         self,
-        workload: &mut (dyn Iterator<Item = UserRecord> + Send),
+        workload: &mut dyn Workload,
         until: Until,
         mut stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Summary> {
@@ -175,6 +176,8 @@ impl Producer {
         let mut pacer = Pacer::new(self.settings.rate);
         let batch = pacer.batch_for(RELEASE_TICK, REQUEST_RECORDS as u32);
         let mut release: Option<(Instant, u32)> = None;
+        // A replay's next record is due later than the rate would allow: nothing is made before then.
+        let mut scheduled: Option<Instant> = None;
         let mut made: u64 = 0;
         let mut producing = true;
         let mut drain_until: Option<Instant> = None;
@@ -190,20 +193,17 @@ impl Producer {
                 release = None;
                 drain_until = Some(now + self.settings.drain);
             }
-            if producing && run.owed() < self.settings.max_owed {
+            if producing && run.owed() < self.settings.max_owed && scheduled.is_none_or(|t| t <= now) {
+                scheduled = None;
                 let left = until.count.map_or(u64::from(batch), |c| c.saturating_sub(made));
                 let n = u32::try_from(left).unwrap_or(batch).min(batch);
                 let (at, n) = *release.get_or_insert_with(|| (start + pacer.reserve(now - start, n), n));
                 if at <= now {
                     release = None;
-                    let mut pulled = 0;
-                    while pulled < u64::from(n) {
-                        let Some(record) = workload.next() else { break };
-                        pulled += 1;
-                        run.take(&self, record, now);
-                    }
-                    made += pulled;
-                    if pulled < u64::from(n) {
+                    let (pulled, ended) = pull(&self, &mut run, workload, n, start, now, &mut scheduled);
+                    made += u64::from(pulled);
+                    pacer.refund(n - pulled);
+                    if ended {
                         // A finite workload (a replay) ran out before the count or the duration.
                         producing = false;
                         drain_until = Some(now + self.settings.drain);
@@ -224,7 +224,8 @@ impl Producer {
             if drain_until.is_some_and(|d| now >= d) {
                 break;
             }
-            let wake = [release.map(|(at, _)| at), run.next_ready(now), drain_until].into_iter().flatten().min();
+            let wake =
+                [release.map(|(at, _)| at), scheduled, run.next_ready(now), drain_until].into_iter().flatten().min();
             let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)));
             tokio::select! {
                 Some(answer) = rx.recv() => {
@@ -253,6 +254,32 @@ impl Producer {
             None => Ok(summary),
         }
     }
+}
+
+/// Takes up to `n` records from the workload into the queues, stopping at the first record a replay has
+/// not yet made due (noting when it is). Says how many it took and whether the workload ended.
+fn pull(
+    p: &Producer,
+    run: &mut Run,
+    workload: &mut dyn Workload,
+    n: u32,
+    start: Instant,
+    now: Instant,
+    scheduled: &mut Option<Instant>,
+) -> (u32, bool) {
+    let mut pulled = 0;
+    while pulled < n {
+        if let Some(due) = workload.next_due().map(|d| start + d)
+            && due > now
+        {
+            *scheduled = Some(due);
+            return (pulled, false);
+        }
+        let Some(record) = workload.next_record() else { return (pulled, true) };
+        pulled += 1;
+        run.take(p, record, now);
+    }
+    (pulled, false)
 }
 
 /// The state of one run: the queues per predicted shard and the requests out.

@@ -31,6 +31,12 @@ impl Pacer {
         at
     }
 
+    /// Gives back `n` records of the last reservation that were not sent after all (a replay whose next
+    /// record was not due yet), so the schedule does not run ahead of what left.
+    pub fn refund(&mut self, n: u32) {
+        self.next = self.next.saturating_sub(self.per_record * n);
+    }
+
     /// How many records the pacer would let leave per reservation so that one leaves at least every
     /// `tick` (the engine batches this many before it waits).
     pub fn batch_for(&self, tick: Duration, max: u32) -> u32 {
@@ -80,6 +86,8 @@ mod tests {
         assert_eq!(p.reserve(Duration::ZERO, 10), Duration::ZERO);
         assert_eq!(p.reserve(Duration::ZERO, 10), 100 * MS, "ten records at 100/s take 100 ms");
         assert_eq!(p.reserve(150 * MS, 1), 200 * MS);
+        p.refund(1);
+        assert_eq!(p.reserve(150 * MS, 1), 200 * MS, "a refunded record's time is free again");
         assert_eq!(p.batch_for(100 * MS, 500), 10);
         assert_eq!(p.batch_for(100 * MS, 5), 5, "never more than the request allows");
         assert_eq!(Pacer::new(1.0).batch_for(100 * MS, 500), 1, "always at least one");
