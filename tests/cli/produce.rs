@@ -4,41 +4,19 @@
 use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::types::StreamStatus;
 
 use crate::support::TestCloud;
-
-async fn until_active(cloud: &TestCloud, k: &Client, stream: &str) {
-    for _ in 0..60 {
-        let out = k.describe_stream_summary().stream_name(stream).send().await.expect("DescribeStreamSummary");
-        if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
-            return;
-        }
-        cloud.advance_settled(Duration::from_secs(1)).await;
-    }
-    panic!("stream {stream} did not become ACTIVE within a minute of cloud time");
-}
-
-fn console(cloud: &TestCloud, args: &[&str]) -> std::process::Command {
-    let mut cmd = crate::support::bin();
-    cmd.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "--data-dir"])
-        .arg(cloud.data_dir().join("console"))
-        .args(args);
-    cloud.as_client(&mut cmd);
-    cmd
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_delivers_every_record_and_tail_reads_them_back() {
     let cloud = TestCloud::start_virtual().await;
     let k = Client::new(&cloud.sdk_config().await);
     k.create_stream().stream_name("ticks").shard_count(2).send().await.expect("CreateStream");
-    until_active(&cloud, &k, "ticks").await;
+    cloud.until_stream_active("ticks").await;
 
-    let produce = console(
-        &cloud,
-        &["--output", "json", "produce", "--stream", "ticks", "--count", "600", "--rate", "2000", "--seed", "3"],
-    );
+    let produce = cloud.console_command(&[
+        "--output", "json", "produce", "--stream", "ticks", "--count", "600", "--rate", "2000", "--seed", "3",
+    ]);
     let out = cloud.run_advancing(produce, Duration::from_secs(60)).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "produce failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
@@ -52,7 +30,7 @@ async fn produce_delivers_every_record_and_tail_reads_them_back() {
     let per_shard = summary["summary"]["counters"]["per_shard"].as_object().expect("per shard counts");
     assert_eq!(per_shard.len(), 2, "the random hash keys reach both shards: {per_shard:?}");
 
-    let tail = console(&cloud, &["--output", "json", "tail", "ticks", "--from", "trim-horizon", "--no-follow"]);
+    let tail = cloud.console_command(&["--output", "json", "tail", "ticks", "--from", "trim-horizon", "--no-follow"]);
     let out = cloud.run_advancing(tail, Duration::from_secs(60)).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let records: Vec<serde_json::Value> =
@@ -70,7 +48,7 @@ async fn the_taxi_replay_sends_every_trip_once() {
     let cloud = TestCloud::start_virtual().await;
     let k = Client::new(&cloud.sdk_config().await);
     k.create_stream().stream_name("trips").shard_count(1).send().await.expect("CreateStream");
-    until_active(&cloud, &k, "trips").await;
+    cloud.until_stream_active("trips").await;
     // 300 trips of a January night span about an hour; at 100,000x they are due within a few seconds.
     let args = [
         "--output",
@@ -85,10 +63,10 @@ async fn the_taxi_replay_sends_every_trip_once() {
         "--speedup",
         "100000",
     ];
-    let out = cloud.run_advancing(console(&cloud, &args), Duration::from_secs(60)).await;
+    let out = cloud.run_advancing(cloud.console_command(&args), Duration::from_secs(60)).await;
     assert!(out.status.success(), "produce failed: {}", String::from_utf8_lossy(&out.stderr));
 
-    let tail = console(&cloud, &["--output", "json", "tail", "trips", "--from", "trim-horizon", "--no-follow"]);
+    let tail = cloud.console_command(&["--output", "json", "tail", "trips", "--from", "trim-horizon", "--no-follow"]);
     let out = cloud.run_advancing(tail, Duration::from_secs(60)).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let trips: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)

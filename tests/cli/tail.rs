@@ -6,21 +6,9 @@ use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::{PutRecordsRequestEntry, StreamStatus};
+use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 
 use crate::support::TestCloud;
-
-/// Moves the cloud clock a second at a time until `stream` is ACTIVE (within a minute of cloud time).
-async fn until_active(cloud: &TestCloud, k: &Client, stream: &str) {
-    for _ in 0..60 {
-        let out = k.describe_stream_summary().stream_name(stream).send().await.expect("DescribeStreamSummary");
-        if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
-            return;
-        }
-        cloud.advance_settled(Duration::from_secs(1)).await;
-    }
-    panic!("stream {stream} did not become ACTIVE within a minute of cloud time");
-}
 
 async fn put(k: &Client, stream: &str, tag: &str, n: usize) {
     let entries: Vec<PutRecordsRequestEntry> = (0..n)
@@ -38,13 +26,13 @@ async fn tail_reads_every_record_once_through_a_split_and_a_merge() {
     let cloud = TestCloud::start_virtual().await;
     let k = Client::new(&cloud.sdk_config().await);
     k.create_stream().stream_name("tailed").shard_count(1).send().await.expect("CreateStream");
-    until_active(&cloud, &k, "tailed").await;
+    cloud.until_stream_active("tailed").await;
     put(&k, "tailed", "first", 30).await;
     let half = (u128::MAX / 2).to_string();
     let split =
         k.split_shard().stream_name("tailed").shard_to_split("shardId-000000000000").new_starting_hash_key(half);
     split.send().await.expect("SplitShard");
-    until_active(&cloud, &k, "tailed").await;
+    cloud.until_stream_active("tailed").await;
     put(&k, "tailed", "split", 30).await;
     let merge = k
         .merge_shards()
@@ -52,14 +40,10 @@ async fn tail_reads_every_record_once_through_a_split_and_a_merge() {
         .shard_to_merge("shardId-000000000001")
         .adjacent_shard_to_merge("shardId-000000000002");
     merge.send().await.expect("MergeShards");
-    until_active(&cloud, &k, "tailed").await;
+    cloud.until_stream_active("tailed").await;
     put(&k, "tailed", "merged", 30).await;
 
-    let mut tail = crate::support::bin();
-    tail.args(["--endpoint-url", cloud.url(), "--region", "us-east-1", "--output", "json", "--data-dir"])
-        .arg(cloud.data_dir().join("console"))
-        .args(["tail", "tailed", "--from", "trim-horizon", "--no-follow"]);
-    cloud.as_client(&mut tail);
+    let tail = cloud.console_command(&["--output", "json", "tail", "tailed", "--from", "trim-horizon", "--no-follow"]);
     let out = cloud.run_advancing(tail, Duration::from_secs(60)).await;
     assert!(out.status.success(), "tail failed: {}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
@@ -105,7 +89,7 @@ async fn tail_refuses_what_it_cannot_read_with_a_reason() {
     let cloud = TestCloud::start_virtual().await;
     let k = Client::new(&cloud.sdk_config().await);
     k.create_stream().stream_name("quiet").shard_count(1).send().await.expect("CreateStream");
-    until_active(&cloud, &k, "quiet").await;
+    cloud.until_stream_active("quiet").await;
     for (args, says) in [
         (&["tail", "quiet", "--from", "yesterday"][..], "neither latest, trim-horizon"),
         (&["tail", "nothing-here"][..], "no stream and no stack named nothing-here"),

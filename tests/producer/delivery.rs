@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::types::{ShardIteratorType, StreamStatus};
+use aws_sdk_kinesis::types::ShardIteratorType;
 use kinesis_console::producer::aggregation::{self, UserRecord};
 use kinesis_console::producer::engine::{Producer, Settings, Summary, Until};
 use kinesis_console::producer::shard_map;
@@ -17,14 +17,7 @@ use crate::support::TestCloud;
 
 async fn active_stream(cloud: &TestCloud, k: &Client, name: &str, shards: i32) {
     k.create_stream().stream_name(name).shard_count(shards).send().await.expect("CreateStream");
-    for _ in 0..60 {
-        let out = k.describe_stream_summary().stream_name(name).send().await.expect("DescribeStreamSummary");
-        if out.stream_description_summary().map(|s| s.stream_status()) == Some(&StreamStatus::Active) {
-            return;
-        }
-        cloud.advance_settled(Duration::from_secs(1)).await;
-    }
-    panic!("stream {name} did not become ACTIVE");
+    cloud.until_stream_active(name).await;
 }
 
 /// Records `{"id":N}` with random partition keys.

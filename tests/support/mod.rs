@@ -172,12 +172,34 @@ impl TestCloud {
 
     /// `kinesis-console` with `--endpoint-url` at this cloud, its credentials from the environment.
     pub fn console(&self, args: &[&str]) -> Output {
+        self.console_command(args).output().expect("kinesis-console runs")
+    }
+
+    /// The command [`console`](Self::console) runs, for a caller that runs it otherwise
+    /// ([`run_advancing`](Self::run_advancing) for one that waits on cloud time).
+    pub fn console_command(&self, args: &[&str]) -> Command {
         let mut console = bin();
         console
             .args(["--endpoint-url", self.url(), "--region", "us-east-1", "--data-dir"])
             .arg(self.data_dir().join("console"))
             .args(args);
-        self.as_client(&mut console).output().expect("kinesis-console runs")
+        self.as_client(&mut console);
+        console
+    }
+
+    /// Moves the virtual clock a second at a time until the Kinesis stream is ACTIVE (within a minute of
+    /// cloud time).
+    pub async fn until_stream_active(&self, stream: &str) {
+        let k = aws_sdk_kinesis::Client::new(&self.sdk_config().await);
+        for _ in 0..60 {
+            let out = k.describe_stream_summary().stream_name(stream).send().await.expect("DescribeStreamSummary");
+            let status = out.stream_description_summary().map(|s| s.stream_status().clone());
+            if status == Some(aws_sdk_kinesis::types::StreamStatus::Active) {
+                return;
+            }
+            self.advance_settled(Duration::from_secs(1)).await;
+        }
+        panic!("stream {stream} did not become ACTIVE within a minute of cloud time");
     }
 
     /// Gives a client process this cloud's credentials and nothing of the machine's AWS set-up.
