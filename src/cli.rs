@@ -327,9 +327,10 @@ pub struct ProduceArgs {
     /// The stream, by name.
     #[arg(long, value_name = "NAME")]
     pub stream: Option<String>,
-    /// What to send: ticker events (pattern 2's producer) or a taxi-trip replay (pattern 4's).
-    #[arg(long, value_enum, default_value = "ticker")]
-    pub workload: WorkloadKind,
+    /// What to send: ticker events (pattern 2's producer) or a taxi-trip replay (pattern 4's). By default
+    /// the one of the stack's pattern, else ticker.
+    #[arg(long, value_enum)]
+    pub workload: Option<WorkloadKind>,
     /// Records per second: the ticker's rate (100 when not given), a cap on the replay's pace.
     #[arg(long, value_parser = produce_rate)]
     pub rate: Option<f64>,

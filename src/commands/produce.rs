@@ -14,7 +14,7 @@ use super::output::OutputFormat;
 use crate::cli::{GlobalArgs, PartitionKeys, ProduceArgs, WorkloadKind};
 use crate::control::Access;
 use crate::control::stacks;
-use crate::control::tail::resolve_stream;
+use crate::control::tail::{NamedStream, resolve_stream};
 use crate::paths::Paths;
 use crate::producer::counters::{Counters, Snapshot};
 use crate::producer::engine::{Producer, Settings, Summary, Until};
@@ -35,22 +35,27 @@ pub async fn run(args: ProduceArgs, global: &GlobalArgs, paths: &Paths) -> anyho
 
 async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::SdkConfig) -> anyhow::Result<Summary> {
     let kinesis = aws_sdk_kinesis::Client::new(sdk);
-    let stream = match (&args.stream, &args.stack) {
-        (Some(stream), _) => stream.clone(),
+    let named = match (&args.stream, &args.stack) {
+        (Some(stream), _) => NamedStream { stream: stream.clone(), pattern: None },
         (None, Some(stack)) => resolve_stream(&kinesis, &stacks::client(sdk), stack).await?,
         (None, None) => anyhow::bail!("give a stack or --stream"),
     };
+    let stream = named.stream;
+    let kind = match args.workload {
+        Some(kind) => kind,
+        None => workload_of(named.pattern.as_deref(), &stream)?,
+    };
     anyhow::ensure!(
-        args.speedup.is_none() || args.workload == WorkloadKind::Taxi,
+        args.speedup.is_none() || kind == WorkloadKind::Taxi,
         "--speedup paces a replay: it goes with --workload taxi"
     );
     // A replay is paced by its trips' times; the rate, when given, only caps it.
-    let rate = args.rate.unwrap_or(if args.workload == WorkloadKind::Taxi { 1_000_000.0 } else { 100.0 });
+    let rate = args.rate.unwrap_or(if kind == WorkloadKind::Taxi { 1_000_000.0 } else { 100.0 });
     let settings = Settings { rate, aggregate: args.aggregate, ..Settings::default() };
     let producer = Producer::connect(sdk, &stream, settings).await?;
     let counters = producer.counters();
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut workload: Box<dyn Workload> = match args.workload {
+    let mut workload: Box<dyn Workload> = match kind {
         WorkloadKind::Ticker => {
             let keys = match args.partition_key {
                 PartitionKeys::Constant => Keys::ConstantWithHashKey,
@@ -81,6 +86,19 @@ async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::Sdk
                 eprintln!("\nstopping: sending what is owed (Ctrl-C again does not hurry it)");
             }
         }
+    }
+}
+
+/// The workload a pattern's stack is fed with: pattern 4 replays taxi trips, the others take ticker events
+/// (pattern 3's own producer is the aws CLI, so any JSON will do).
+fn workload_of(pattern: Option<&str>, stream: &str) -> anyhow::Result<WorkloadKind> {
+    match pattern {
+        Some("kds-kda-apigw") => Ok(WorkloadKind::Taxi),
+        Some("apigw-kds-lambda") => anyhow::bail!(
+            "pattern 1 takes its records through its REST API, which this producer does not call yet; \
+             give --workload ticker to put records on {stream} directly"
+        ),
+        _ => Ok(WorkloadKind::Ticker),
     }
 }
 
@@ -134,5 +152,23 @@ fn print_summary(summary: &Summary, output: OutputFormat) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stacks_pattern_picks_its_workload() {
+        assert_eq!(workload_of(Some("kds-kda-apigw"), "s").unwrap(), WorkloadKind::Taxi);
+        assert_eq!(workload_of(Some("kpl-kds-kda"), "s").unwrap(), WorkloadKind::Ticker);
+        assert_eq!(workload_of(Some("kds-kdf-s3"), "s").unwrap(), WorkloadKind::Ticker);
+        assert_eq!(workload_of(None, "s").unwrap(), WorkloadKind::Ticker);
+        let refused = workload_of(Some("apigw-kds-lambda"), "orders").unwrap_err().to_string();
+        assert!(
+            refused.contains("REST API") && refused.contains("--workload ticker") && refused.contains("orders"),
+            "{refused}"
+        );
     }
 }

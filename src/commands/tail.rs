@@ -20,7 +20,7 @@ pub async fn run(args: TailArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::
     let conn = connect(global.target(paths)).await?;
     let kinesis = aws_sdk_kinesis::Client::new(&conn.sdk);
     let result = async {
-        let stream = resolve_stream(&kinesis, &stacks::client(&conn.sdk), &args.stream).await?;
+        let stream = resolve_stream(&kinesis, &stacks::client(&conn.sdk), &args.stream).await?.stream;
         let mut tail = Tail::open(kinesis.clone(), &stream, start, args.shard.clone()).await?;
         follow(&mut tail, &args, global.output).await
     };

@@ -314,27 +314,35 @@ impl Tail {
     }
 }
 
+/// A stream to read or write, and the pattern of the stack that deployed it when it was named by its stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedStream {
+    pub stream: String,
+    pub pattern: Option<String>,
+}
+
 /// The stream `name` means: a stream of that name, else the stream a stack of that name deployed (its
 /// `DataStreamName` output).
 pub async fn resolve_stream(
     kinesis: &Client,
     cfn: &aws_sdk_cloudformation::Client,
     name: &str,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<NamedStream> {
     match kinesis.describe_stream_summary().stream_name(name).send().await {
-        Ok(_) => return Ok(name.to_string()),
+        Ok(_) => return Ok(NamedStream { stream: name.to_string(), pattern: None }),
         Err(e) if e.code() == Some("ResourceNotFoundException") => {}
         Err(e) => return Err(anyhow::Error::new(e).context(format!("DescribeStreamSummary on {name}"))),
     }
     let stack = super::stacks::inspect::stack(cfn, name)
         .await
         .map_err(|_| anyhow::anyhow!("there is no stream and no stack named {name}"))?;
-    stack
+    let stream = stack
         .outputs
         .iter()
         .find(|o| o.key == "DataStreamName")
         .map(|o| o.value.clone())
-        .with_context(|| format!("stack {name} has no DataStreamName output to tail"))
+        .with_context(|| format!("stack {name} has no DataStreamName output"))?;
+    Ok(NamedStream { stream, pattern: stack.pattern })
 }
 
 /// Whether a shard whose numbers run from `start` to `end` (open when `None`) holds `seq`. Sequence
