@@ -118,7 +118,7 @@ async fn throttles_errors_and_resets_lose_nothing_and_duplicates_are_counted() {
     let faults = json!({ "service": "kinesis", "throttle": 0.2, "error": 0.01, "reset": 0.005 });
     cloud.admin().post("faults", faults).await.expect("faults set");
     let settings = Settings { rate: 20_000.0, ..Settings::default() };
-    let summary = produce(&cloud, "faulty", settings, 5_000).await;
+    let summary = produce(&cloud, "faulty", settings, 20_000).await;
     cloud
         .admin()
         .post("faults", json!({ "service": "kinesis", "throttle": 0.0, "error": 0.0, "reset": 0.0 }))
@@ -128,7 +128,7 @@ async fn throttles_errors_and_resets_lose_nothing_and_duplicates_are_counted() {
     assert!(summary.delivered_all(), "{summary:?}");
     assert!(c.retried > 0 && c.throttled > 0, "the faults were felt: {summary:?}");
     let read = read_back(&cloud, &k, "faulty").await;
-    assert_eq!(read.seen.len(), 5_000, "every record is on the stream");
+    assert_eq!(read.seen.len(), 20_000, "every record is on the stream");
     let duplicates: u64 = read.seen.values().map(|n| u64::from(n - 1)).sum();
     assert!(duplicates <= c.possible_duplicates, "{duplicates} duplicates, {} reported", c.possible_duplicates);
 }
