@@ -387,22 +387,33 @@ impl Run {
     }
 
     fn send(&mut self, p: &Producer, entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
+        // Answers pair with records by position, so the request and the entries kept stay in step. The
+        // builder fails only without a key or data, which every entry has; such a record would be refused.
+        let mut request = Vec::with_capacity(entries.len());
+        let mut kept = Vec::with_capacity(entries.len());
+        for e in entries {
+            let built = PutRecordsRequestEntry::builder()
+                .partition_key(&e.partition_key)
+                .set_explicit_hash_key(e.explicit_hash_key.clone())
+                .data(Blob::new(e.data.clone()))
+                .build();
+            match built {
+                Ok(r) => {
+                    request.push(r);
+                    kept.push(e);
+                }
+                Err(_) => Counters::add(&p.counters.failed, e.members.len() as u64),
+            }
+        }
+        let entries = kept;
+        if entries.is_empty() {
+            return;
+        }
         let records: usize = entries.iter().map(|e| e.members.len()).sum();
         self.in_flight_records += records;
         self.requests_in_flight += 1;
         Counters::add(&p.counters.sent, records as u64);
         Counters::add(&p.counters.in_flight, records as u64);
-        let request: Vec<PutRecordsRequestEntry> = entries
-            .iter()
-            .filter_map(|e| {
-                PutRecordsRequestEntry::builder()
-                    .partition_key(&e.partition_key)
-                    .set_explicit_hash_key(e.explicit_hash_key.clone())
-                    .data(Blob::new(e.data.clone()))
-                    .build()
-                    .ok()
-            })
-            .collect();
         let call = p.client.put_records().stream_name(&p.stream).set_records(Some(request));
         tokio::spawn(async move {
             let sent = Instant::now();
@@ -422,7 +433,18 @@ impl Run {
             Err(e) => return self.request_failed(p, answer.entries, e, now),
         };
         let mut failed_shards = BTreeSet::new();
-        for (entry, result) in answer.entries.into_iter().zip(out.records()) {
+        for (i, entry) in answer.entries.into_iter().enumerate() {
+            // An answer with fewer results than records leaves the rest unknown: they are sent again.
+            let Some(result) = out.records().get(i) else {
+                let n = entry.members.len() as u64;
+                Counters::add(&p.counters.retried, n);
+                Counters::add(&p.counters.possible_duplicates, n);
+                for m in entry.members.into_iter().rev() {
+                    self.enqueue(entry.shard.clone(), m, true);
+                }
+                failed_shards.insert(entry.shard);
+                continue;
+            };
             match result.error_code() {
                 None => {
                     let shard = result.shard_id().unwrap_or(&entry.shard);
