@@ -14,7 +14,7 @@ use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::{Shard, ShardIteratorType};
 use tokio::time::Instant;
 
-use crate::producer::aggregation;
+use crate::kpl;
 use crate::producer::pacing::Backoff;
 
 /// Five GetRecords per second per shard is Kinesis's limit; one every 200 ms keeps within it.
@@ -361,7 +361,7 @@ fn tail_records(shard: &str, r: &aws_sdk_kinesis::types::Record) -> Vec<TailReco
         partition_key: r.partition_key().unwrap_or_default().to_string(),
         data: r.data().as_ref().to_vec(),
     };
-    match aggregation::deaggregate(&base.data) {
+    match kpl::deaggregate(&base.data) {
         Some(users) => users
             .into_iter()
             .enumerate()

@@ -20,11 +20,11 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::aggregation::{self, Aggregator, UserRecord};
 use super::counters::{Counters, Snapshot};
 use super::pacing::{Backoff, Pacer};
 use super::shard_map::ShardMap;
 use super::workloads::Workload;
+use crate::kpl::{self, Aggregator, UserRecord};
 
 /// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
 pub const REQUEST_RECORDS: usize = 500;
@@ -543,7 +543,7 @@ impl Run {
 
 /// `first` and as many more of its shard's queue as fit in one aggregate, as one entry routed by `first`.
 fn aggregate(shard: &str, first: Owed, q: &mut ShardQueue, queued: &mut usize, max_record_bytes: usize) -> Entry {
-    let mut agg = Aggregator::new(aggregation::DEFAULT_MAX_BYTES.min(max_record_bytes));
+    let mut agg = Aggregator::new(kpl::DEFAULT_MAX_BYTES.min(max_record_bytes));
     let mut members = Vec::new();
     let _ = agg.try_add(first.record.clone());
     members.push(first);

@@ -1,7 +1,6 @@
 //! The producer: what the console puts on a stream for an operator. Records are batched within the
 //! stream's limits, paced, retried and counted; this module starts with the record formats producers share.
 
-pub mod aggregation;
 pub mod counters;
 pub mod engine;
 pub mod pacing;

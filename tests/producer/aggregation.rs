@@ -5,7 +5,7 @@
 //! index (varint), field 2 explicit hash key index (varint, optional), field 3 data (bytes), field 4 tags),
 //! then the MD5 of the protobuf bytes.
 
-use kinesis_console::producer::aggregation::{Aggregator, UserRecord};
+use kinesis_console::kpl::{Aggregator, UserRecord};
 use md5::{Digest, Md5};
 
 fn varint(buf: &[u8], at: &mut usize) -> u64 {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::types::ShardIteratorType;
-use kinesis_console::producer::aggregation::{self, UserRecord};
+use kinesis_console::kpl::{self, UserRecord};
 use kinesis_console::producer::engine::{Producer, Settings, Summary, Until};
 use kinesis_console::producer::shard_map;
 use serde_json::json;
@@ -76,7 +76,7 @@ async fn read_back(cloud: &TestCloud, k: &Client, stream: &str) -> ReadBack {
             let out = k.get_records().shard_iterator(current).send().await.expect("GetRecords");
             for r in out.records() {
                 found.kinesis_records += 1;
-                let users = aggregation::deaggregate(r.data().as_ref()).unwrap_or_else(|| {
+                let users = kpl::deaggregate(r.data().as_ref()).unwrap_or_else(|| {
                     let key = r.partition_key().unwrap_or_default().to_string();
                     vec![UserRecord { partition_key: key, explicit_hash_key: None, data: r.data().as_ref().to_vec() }]
                 });

@@ -6,7 +6,7 @@ pub mod ticker;
 
 use std::time::Duration;
 
-use super::aggregation::UserRecord;
+use crate::kpl::UserRecord;
 
 /// What the producer sends: records one at a time and, for a replay, when each is due.
 pub trait Workload: Send {

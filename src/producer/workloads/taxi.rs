@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Workload;
-use crate::producer::aggregation::UserRecord;
+use crate::kpl::UserRecord;
 use crate::text_format::timestamp;
 
 const MODEL: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/taxi/nyc.json"));

@@ -3,7 +3,7 @@
 //! partition key (the producer's start time in ms) and a random 128-bit explicit hash key per record, so
 //! the records spread evenly over the shards; or a random partition key per record instead.
 
-use crate::producer::aggregation::UserRecord;
+use crate::kpl::UserRecord;
 use crate::text_format::timestamp_ms;
 
 pub const TICKERS: [&str; 5] = ["AAPL", "AMZN", "MSFT", "INTC", "TBV"];

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use super::super::format::kpl::deaggregate;
 use super::super::model::{DeliveryStream, ShardProgress};
 use super::work::Work;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::stream_source::{SourceShard, SourceStream};
+use crate::kpl::deaggregate;
 
 /// As GetRecords allows: up to 10,000 records or 10 MiB per read.
 const MAX_RECORDS: usize = 10_000;

@@ -2,7 +2,6 @@
 //! and Firehose's object name) and the records inside it (KPL de-aggregation).
 
 pub mod compression;
-pub mod kpl;
 pub mod object_key;
 pub mod prefix;
 pub mod timestamp;
