@@ -6,6 +6,8 @@
 //! possible duplicate rather than hidden.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,13 +20,56 @@ use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
-use tokio::time::Instant;
 
 use super::counters::{Counters, Snapshot};
 use super::pacing::{Backoff, Pacer};
 use super::shard_map::ShardMap;
 use super::workloads::Workload;
+use crate::cloud::clock::Clock;
 use crate::kpl::{self, Aggregator, UserRecord};
+
+/// Where the engine reads the time and waits: the wall clock, or (in tests) a local cloud's virtual clock,
+/// so a run's pacing is measured in cloud time without waiting on the wall clock.
+pub trait TimeSource: Send + Sync {
+    fn now_ms(&self) -> i64;
+    fn sleep_until(&self, deadline_ms: i64) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+impl TimeSource for Clock {
+    fn now_ms(&self) -> i64 {
+        Clock::now_ms(self)
+    }
+
+    fn sleep_until(&self, deadline_ms: i64) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(Clock::sleep_until(self, deadline_ms))
+    }
+}
+
+/// A point on the engine's clock, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Instant(i64);
+
+impl std::ops::Add<Duration> for Instant {
+    type Output = Instant;
+
+    fn add(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
+    }
+}
+
+impl std::ops::Sub for Instant {
+    type Output = Duration;
+
+    fn sub(self, earlier: Instant) -> Duration {
+        Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
+    }
+}
+
+impl Instant {
+    fn duration_since(self, earlier: Instant) -> Duration {
+        self - earlier
+    }
+}
 
 /// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
 pub const REQUEST_RECORDS: usize = 500;
@@ -126,6 +171,7 @@ pub struct Producer {
     max_record_bytes: usize,
     map: ShardMap,
     counters: Arc<Counters>,
+    clock: Arc<dyn TimeSource>,
 }
 
 impl Producer {
@@ -154,7 +200,18 @@ impl Producer {
             max_record_bytes: usize::try_from(kib).unwrap_or(1024) * 1024,
             map: ShardMap::from_shards(shards.shards()),
             counters: Arc::default(),
+            clock: Arc::new(Clock::real()),
         })
+    }
+
+    /// Paces and times the run by `clock` instead of the wall clock.
+    pub fn with_clock(mut self, clock: Arc<dyn TimeSource>) -> Producer {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> Instant {
+        Instant(self.clock.now_ms())
     }
 
     /// The live counters, for a progress display.
@@ -170,7 +227,7 @@ impl Producer {
         until: Until,
         mut stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Summary> {
-        let start = Instant::now();
+        let start = self.now();
         let mut run = Run::new(start);
         let (tx, mut rx) = mpsc::unbounded_channel::<Answer>();
         let mut pacer = Pacer::new(self.settings.rate);
@@ -183,7 +240,7 @@ impl Producer {
         let mut drain_until: Option<Instant> = None;
         let mut fatal: Option<anyhow::Error> = None;
         loop {
-            let now = Instant::now();
+            let now = self.now();
             let out_of_work = until.count.is_some_and(|c| made >= c)
                 || until.duration.is_some_and(|d| now >= start + d)
                 || *stop.borrow()
@@ -226,10 +283,10 @@ impl Producer {
             }
             let wake =
                 [release.map(|(at, _)| at), scheduled, run.next_ready(now), drain_until].into_iter().flatten().min();
-            let sleep = tokio::time::sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)));
+            let sleep = self.clock.sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)).0);
             tokio::select! {
                 Some(answer) = rx.recv() => {
-                    if let Err(e) = run.answered(&self, answer, Instant::now()) {
+                    if let Err(e) = run.answered(&self, answer, self.now()) {
                         fatal.get_or_insert(e);
                     }
                 }
@@ -238,14 +295,17 @@ impl Producer {
                     if changed.is_err() {
                         // The stopping side went away: treat it as a stop.
                         producing = false;
-                        drain_until = Some(Instant::now() + self.settings.drain);
+                        drain_until = Some(self.now() + self.settings.drain);
                     }
                 }
             }
         }
         let undelivered = run.owed() as u64;
-        let summary =
-            Summary { counters: self.counters.snapshot(), elapsed_secs: start.elapsed().as_secs_f64(), undelivered };
+        let summary = Summary {
+            counters: self.counters.snapshot(),
+            elapsed_secs: (self.now() - start).as_secs_f64(),
+            undelivered,
+        };
         match fatal {
             Some(e) => Err(e.context(format!(
                 "producing to stream {} stopped: {} of {} records acknowledged, {undelivered} undelivered",
@@ -416,7 +476,7 @@ impl Run {
         Counters::add(&p.counters.in_flight, records as u64);
         let call = p.client.put_records().stream_name(&p.stream).set_records(Some(request));
         tokio::spawn(async move {
-            let sent = Instant::now();
+            let sent = std::time::Instant::now();
             let result = call.send().await;
             let _ = tx.send(Answer { entries, result, latency: sent.elapsed() });
         });

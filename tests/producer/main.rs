@@ -6,3 +6,4 @@ mod support;
 
 mod aggregation;
 mod delivery;
+mod rate;
