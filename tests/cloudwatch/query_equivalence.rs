@@ -4,7 +4,6 @@
 //! its own; the answers are brought to one JSON form and compared. Refusals compare by error code.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::SystemTime;
 
 use ciborium::value::Value as Cbor;
 use proptest::prelude::*;
@@ -102,14 +101,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
 
 /// Sends `doc` as `op` over `wire` and brings the answer to the common form.
 async fn call(cloud: &TestCloud, wire: Wire, op: &str, doc: &Value) -> Value {
-    let c = cloud.cloud.credentials();
-    let raw = frame(wire, op, doc).signed(
-        cloud.url(),
-        "monitoring",
-        &c.access_key_id,
-        &c.secret_access_key,
-        SystemTime::now(),
-    );
+    let raw = cloud.sign(frame(wire, op, doc), "monitoring");
     let (status, headers, body) = raw.send(cloud.url()).await;
     let answer = match (wire, status) {
         (Wire::Query, 200) => {

@@ -3,7 +3,6 @@
 //! `query_equivalence.rs` checks that the three protocols give the same answers.
 
 use std::io::Write;
-use std::time::SystemTime;
 
 use quick_xml::events::Event;
 
@@ -112,14 +111,7 @@ pub fn form(action: &str, params: &[(&str, String)]) -> Vec<u8> {
 pub async fn send(cloud: &TestCloud, body: Vec<u8>, headers: &[(&str, &str)]) -> (u16, Elem) {
     let mut all = vec![("content-type", FORM)];
     all.extend_from_slice(headers);
-    let c = cloud.cloud.credentials();
-    let raw = Raw::post("/", &all, body).signed(
-        cloud.url(),
-        "monitoring",
-        &c.access_key_id,
-        &c.secret_access_key,
-        SystemTime::now(),
-    );
+    let raw = cloud.sign(Raw::post("/", &all, body), "monitoring");
     let (status, headers, body) = raw.send(cloud.url()).await;
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(content_type.starts_with("text/xml"), "an XML answer, not {content_type}");
@@ -528,8 +520,7 @@ async fn a_get_request_carries_its_form_in_the_query_string() {
     let cloud = TestCloud::start_virtual().await;
     let form = String::from_utf8(form("ListMetrics", &[p("Namespace", "App")])).expect("ASCII");
     let raw = Raw { method: "GET", path: format!("/?{form}"), headers: Vec::new(), body: Vec::new() };
-    let c = cloud.cloud.credentials();
-    let raw = raw.signed(cloud.url(), "monitoring", &c.access_key_id, &c.secret_access_key, SystemTime::now());
+    let raw = cloud.sign(raw, "monitoring");
     let (status, _, body) = raw.send(cloud.url()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let doc = Elem::parse(&body);

@@ -26,13 +26,6 @@ fn cbor_body(body: &[u8]) -> serde_json::Value {
     json.into()
 }
 
-impl TestCloud {
-    fn sign(&self, raw: Raw, service: &str) -> Raw {
-        let c = self.cloud.credentials();
-        raw.signed(self.url(), service, &c.access_key_id, &c.secret_access_key, SystemTime::now())
-    }
-}
-
 #[tokio::test]
 async fn aws_json_framing_and_errors() {
     let cloud = TestCloud::start().await;

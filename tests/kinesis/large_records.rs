@@ -4,7 +4,7 @@
 //! "Each record in the request can be as large as 10 MiB, up to a limit of 10 MiB for the entire
 //! request, including partition keys").
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{EncryptionType, PutRecordsRequestEntry, StreamMode, StreamModeDetails};
@@ -192,14 +192,7 @@ async fn a_body_larger_than_any_put_records_is_refused_unread() {
         "{{\"StreamName\":\"s\",\"Records\":[{{\"PartitionKey\":\"k\",\"Data\":\"{}\"}}]}}",
         "A".repeat(MAX_REQUEST_BODY)
     );
-    let c = cloud.cloud.credentials();
-    let raw = Raw::post("/", &headers, body).signed(
-        cloud.url(),
-        "kinesis",
-        &c.access_key_id,
-        &c.secret_access_key,
-        SystemTime::now(),
-    );
+    let raw = cloud.sign(Raw::post("/", &headers, body), "kinesis");
     let (status, _, answer) = raw.send(cloud.url()).await;
     assert_eq!(status, 413, "{}", String::from_utf8_lossy(&answer));
     assert!(String::from_utf8_lossy(&answer).contains("RequestEntityTooLarge"));

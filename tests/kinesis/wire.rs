@@ -1,7 +1,5 @@
 //! What a client sees on the wire, as the Kinesis API reference describes it.
 
-use std::time::SystemTime;
-
 use crate::support::TestCloud;
 use crate::support::raw::Raw;
 
@@ -10,8 +8,7 @@ const JSON: &str = "application/x-amz-json-1.1";
 async fn call(cloud: &TestCloud, op: &str, body: &str) -> (u16, Vec<u8>) {
     let target = format!("Kinesis_20131202.{op}");
     let raw = Raw::post("/", &[("x-amz-target", target.as_str()), ("content-type", JSON)], body.to_string());
-    let c = cloud.cloud.credentials();
-    let raw = raw.signed(cloud.url(), "kinesis", &c.access_key_id, &c.secret_access_key, SystemTime::now());
+    let raw = cloud.sign(raw, "kinesis");
     let (status, _, body) = raw.send(cloud.url()).await;
     (status, body)
 }

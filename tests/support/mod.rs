@@ -202,6 +202,12 @@ impl TestCloud {
         panic!("stream {stream} did not become ACTIVE within a minute of cloud time");
     }
 
+    /// `raw` signed with this cloud's credentials for `service`, as of now.
+    pub fn sign(&self, raw: raw::Raw, service: &str) -> raw::Raw {
+        let c = self.cloud.credentials();
+        raw.signed(self.url(), service, &c.access_key_id, &c.secret_access_key, std::time::SystemTime::now())
+    }
+
     /// Gives a client process this cloud's credentials and nothing of the machine's AWS set-up.
     pub fn as_client<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
         let c = self.cloud.credentials();
