@@ -2,7 +2,8 @@
 //! explicit hash key) as a 128-bit number, in the hash key range of exactly one open shard.
 
 use aws_sdk_kinesis::types::Shard;
-use md5::{Digest, Md5};
+
+use crate::cloud::kinesis::keys::partition_hash;
 
 /// The open shards' hash key ranges, lowest first.
 #[derive(Debug, Clone, Default)]
@@ -48,9 +49,7 @@ impl ShardMap {
 
 /// The 128-bit hash key Kinesis places a record by.
 pub fn hash_key(partition_key: &str, explicit_hash_key: Option<&str>) -> u128 {
-    explicit_hash_key
-        .and_then(|k| k.parse::<u128>().ok())
-        .unwrap_or_else(|| u128::from_be_bytes(Md5::digest(partition_key.as_bytes()).into()))
+    explicit_hash_key.and_then(|k| k.parse::<u128>().ok()).unwrap_or_else(|| partition_hash(partition_key))
 }
 
 #[cfg(test)]
