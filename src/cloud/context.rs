@@ -12,10 +12,12 @@ use super::auth::LocalCredentials;
 use super::clock::{Clock, ClockMode};
 use super::damage::Damage;
 use super::faults::{FaultRates, Faults};
+use super::function_invoker::FunctionInvoker;
 use super::kinesis::settings::{KinesisSettings, LimitSwitches};
 use super::log_sink::LogPublisher;
 use super::metric_sink::MetricPublisher;
 use super::object_sink::ObjectWriter;
+use super::queue_sink::QueueSender;
 use super::stream_source::StreamReader;
 
 pub const DEFAULT_PORT: u16 = 4599;
@@ -98,6 +100,10 @@ pub struct CloudContext {
     pub object_writer: ObjectWriter,
     /// Kinesis streams read by other services (Firehose, event source mappings, Flink sources).
     pub stream_reader: StreamReader,
+    /// Messages sent into the local SQS by other services (event source mappings' on-failure destinations).
+    pub queue_sender: QueueSender,
+    /// Local Lambda functions invoked by other services (API Gateway's Lambda proxy integrations).
+    pub function_invoker: FunctionInvoker,
     /// Damaged state set aside instead of stopping the cloud.
     pub damage: Damage,
     pub started: Instant,
@@ -122,6 +128,8 @@ impl CloudContext {
             log_publisher: LogPublisher::default(),
             object_writer: ObjectWriter::default(),
             stream_reader: StreamReader::default(),
+            queue_sender: QueueSender::default(),
+            function_invoker: FunctionInvoker::default(),
             damage: Damage::default(),
             config,
             clock,
