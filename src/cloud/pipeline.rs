@@ -56,6 +56,8 @@ struct Addressed {
     service: Option<Arc<dyn Service>>,
     protocol: Protocol,
     operation: Option<String>,
+    /// Served under `/_aws/` by a service that authenticates it itself (`Descriptor::open_path`).
+    open: bool,
 }
 
 /// A refusal at some stage, to be rendered in the request's protocol.
@@ -124,18 +126,23 @@ fn protocol_of(route: &Route) -> Protocol {
     match route {
         Route::Rpc { protocol, .. } => *protocol,
         Route::Query { .. } => Protocol::AwsQuery,
-        Route::Rest { .. } | Route::Admin => Protocol::Rest,
+        Route::Rest { .. } | Route::Open { .. } | Route::Admin => Protocol::Rest,
     }
 }
 
 fn addressed(route: Route) -> Addressed {
     match route {
         Route::Rpc { service, protocol, operation } => {
-            Addressed { service: Some(service), protocol, operation: Some(operation) }
+            Addressed { service: Some(service), protocol, operation: Some(operation), open: false }
         }
-        Route::Query { service } => Addressed { service, protocol: Protocol::AwsQuery, operation: None },
-        Route::Rest { service } => Addressed { service: Some(service), protocol: Protocol::Rest, operation: None },
-        Route::Admin => Addressed { service: None, protocol: Protocol::Rest, operation: None },
+        Route::Query { service } => Addressed { service, protocol: Protocol::AwsQuery, operation: None, open: false },
+        Route::Rest { service } => {
+            Addressed { service: Some(service), protocol: Protocol::Rest, operation: None, open: false }
+        }
+        Route::Open { service } => {
+            Addressed { service: Some(service), protocol: Protocol::Rest, operation: None, open: true }
+        }
+        Route::Admin => Addressed { service: None, protocol: Protocol::Rest, operation: None, open: false },
     }
 }
 
@@ -175,7 +182,9 @@ async fn service_request(
         Some(Ok(a)) => a.region.clone(),
         _ => ctx.config.region.clone(),
     };
-    if ctx.config.auth {
+    // An open path is the service's own to authenticate, before it decodes anything (API Gateway's
+    // per-method IAM and API-key checks answer with their own messages, not the host's).
+    if ctx.config.auth && !addressed.open {
         authenticate(ctx, auth, &parts, &body, addressed.protocol)
             .map_err(|e| Refused::by(addressed.service.as_ref(), e))?;
     }
@@ -247,7 +256,7 @@ fn decode(
     body: Bytes,
     max_body: usize,
 ) -> Result<Decoded, Refused> {
-    let Addressed { service, protocol, operation } = addressed;
+    let Addressed { service, protocol, operation, .. } = addressed;
     let input = match protocol {
         Protocol::AwsQuery => {
             let form = inflate(&parts.headers, &body, max_body).map_err(|e| Refused::by(service.as_ref(), e))?;

@@ -94,6 +94,10 @@ impl Registry {
             .or_else(|| version.and_then(|v| self.find(|d| d.query.is_some_and(|q| q.version == v))))
     }
 
+    pub fn by_open_path(&self, segment: &str) -> Option<&Arc<dyn Service>> {
+        self.find(|d| d.open_path == Some(segment))
+    }
+
     pub fn by_rest(&self, signing_name: &str) -> Option<&Arc<dyn Service>> {
         self.find(|d| d.rest && d.signing_name == signing_name)
     }

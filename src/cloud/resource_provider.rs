@@ -276,6 +276,7 @@ mod tests {
                 query_compatible: false,
                 max_body: 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             seen: Mutex::new(Vec::new()),
         });

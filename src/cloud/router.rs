@@ -25,6 +25,10 @@ pub enum Route {
     Rest {
         service: Arc<dyn Service>,
     },
+    /// A path under `/_aws/` a service serves and authenticates itself (`Descriptor::open_path`).
+    Open {
+        service: Arc<dyn Service>,
+    },
 }
 
 /// A request that cannot be routed, with the protocol its error should be rendered in.
@@ -47,6 +51,20 @@ pub fn classify(
     let path = uri.path();
     if path.starts_with("/_kc/") {
         return Ok(Route::Admin);
+    }
+    if let Some(rest) = path.strip_prefix("/_aws/") {
+        let segment = rest.split('/').next().unwrap_or_default();
+        return match registry.by_open_path(segment) {
+            Some(service) => Ok(Route::Open { service: service.clone() }),
+            None => Err(Unroutable {
+                protocol: Protocol::Rest,
+                error: ApiError::new(
+                    http::StatusCode::NOT_FOUND,
+                    "UnknownOperationException",
+                    format!("No service of the local cloud answers {method} {path}"),
+                ),
+            }),
+        };
     }
     let content_type = header(headers, "content-type").unwrap_or_default();
 
@@ -106,5 +124,64 @@ pub fn classify(
                 format!("No service of the local cloud answers {method} {path}"),
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures_util::future::BoxFuture;
+
+    use super::*;
+    use crate::cloud::context::CloudContext;
+    use crate::cloud::registry::ProviderTable;
+    use crate::cloud::service::{Call, Descriptor, Output, no_timestamps};
+
+    struct Open(Descriptor);
+
+    impl Service for Open {
+        fn descriptor(&self) -> &Descriptor {
+            &self.0
+        }
+
+        fn call<'a>(&'a self, _: &'a Arc<CloudContext>, _: Call) -> BoxFuture<'a, Result<Output, ApiError>> {
+            Box::pin(async { Ok(Output::Xml(String::new())) })
+        }
+    }
+
+    fn registry() -> Registry {
+        let open = Open(Descriptor {
+            id: "apis",
+            signing_name: "apis",
+            json_target: None,
+            cbor_service: None,
+            query: None,
+            rest: true,
+            query_compatible: false,
+            max_body: 1024,
+            is_timestamp_member: no_timestamps,
+            open_path: Some("execute-api"),
+        });
+        Registry::new(vec![Arc::new(open)], Arc::new(ProviderTable::new(Vec::new())))
+    }
+
+    fn route(path: &str, signing_name: Option<&str>) -> Result<Route, Unroutable> {
+        let uri: Uri = path.parse().unwrap();
+        classify(&registry(), &Method::POST, &uri, &HeaderMap::new(), signing_name)
+    }
+
+    #[test]
+    fn an_open_path_routes_to_its_service_whatever_the_signature_names() {
+        for signing_name in [None, Some("execute-api"), Some("kinesis")] {
+            let routed = route("/_aws/execute-api/a1b2c3/prod/records", signing_name);
+            assert!(matches!(routed, Ok(Route::Open { ref service }) if service.descriptor().id == "apis"));
+        }
+        let unknown = route("/_aws/nothing/here", None).err().expect("an unknown open path is refused");
+        assert_eq!(unknown.error.status, http::StatusCode::NOT_FOUND);
+        assert!(unknown.error.message.contains("/_aws/nothing/here"), "{}", unknown.error.message);
+        // The same service's ordinary REST API still wants its signature to route.
+        assert!(matches!(route("/restapis", Some("apis")), Ok(Route::Rest { .. })));
+        assert!(route("/restapis", None).is_err());
     }
 }

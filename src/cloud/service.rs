@@ -46,6 +46,10 @@ pub struct Descriptor {
     pub max_body: usize,
     /// Output members holding timestamps, tagged as such in CBOR (JSON carries epoch seconds).
     pub is_timestamp_member: fn(&str) -> bool,
+    /// A path under `/_aws/` (`execute-api`) whose requests the service authenticates itself, as AWS
+    /// does for endpoints that are not AWS APIs: an API's own IAM or API-key checks, a signed download
+    /// link. The host still guards, bounds and routes them, but does not require a SigV4 signature.
+    pub open_path: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -88,6 +88,7 @@ fn descriptor() -> Descriptor {
         // A 1 MB template, form-encoded (up to three bytes per character), plus the other parameters.
         max_body: 4 * 1024 * 1024,
         is_timestamp_member: no_timestamps,
+        open_path: None,
     }
 }
 

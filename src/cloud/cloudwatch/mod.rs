@@ -81,6 +81,7 @@ impl CloudWatch {
                 // PutMetricData accepts up to 1 MB; dashboards up to 1 MB bodies.
                 max_body: 2 * 1024 * 1024,
                 is_timestamp_member,
+                open_path: None,
             },
             alarms,
         })

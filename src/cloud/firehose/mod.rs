@@ -55,6 +55,7 @@ impl Firehose {
                 // A PutRecordBatch of 4 MiB, base64 in JSON.
                 max_body: 8 * 1024 * 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             state,
             ctx: ctx.clone(),

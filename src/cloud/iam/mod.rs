@@ -51,6 +51,7 @@ impl Iam {
                 query_compatible: false,
                 max_body: 256 * 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             state: Arc::new(state),
         })

@@ -78,6 +78,7 @@ impl Kinesis {
                 query_compatible: false,
                 max_body: records::MAX_REQUEST_BODY,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             state,
             ticks: Arc::new(maintenance::Ticks::new(ctx.clock.now_ms())),

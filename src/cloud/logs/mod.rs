@@ -60,6 +60,7 @@ impl Logs {
                 // A PutLogEvents of 1 MiB, escaped into JSON.
                 max_body: 8 * 1024 * 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             state,
             last_trim,

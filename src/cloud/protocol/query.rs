@@ -88,6 +88,7 @@ mod tests {
             query_compatible: false,
             max_body: 1,
             is_timestamp_member: no_timestamps,
+            open_path: None,
         }
     }
 

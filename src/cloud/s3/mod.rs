@@ -59,6 +59,7 @@ impl S3 {
                 query_compatible: false,
                 max_body: MAX_BODY,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             store,
         })

@@ -24,6 +24,7 @@ impl Sts {
                 query_compatible: true,
                 max_body: 64 * 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
         }
     }
