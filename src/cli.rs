@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use crate::commands::output::OutputFormat;
 use crate::duration;
 use crate::paths::Paths;
+use crate::producer::workloads::WorkloadKind;
 use crate::target::Target;
 pub use crate::target::TargetKind;
 
@@ -353,12 +354,6 @@ pub struct ProduceArgs {
     /// random: a random partition key per record.
     #[arg(long, value_enum, default_value = "constant")]
     pub partition_key: PartitionKeys,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WorkloadKind {
-    Ticker,
-    Taxi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

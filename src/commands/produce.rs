@@ -11,16 +11,12 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::output::OutputFormat;
-use crate::cli::{GlobalArgs, PartitionKeys, ProduceArgs, WorkloadKind};
+use crate::cli::{GlobalArgs, PartitionKeys, ProduceArgs};
 use crate::control::Access;
-use crate::control::stacks;
-use crate::control::tail::{NamedStream, resolve_stream};
+use crate::control::production::{self, Options, Planned};
 use crate::paths::Paths;
 use crate::producer::counters::{Counters, Snapshot};
-use crate::producer::engine::{Producer, Settings, Summary, Until};
-use crate::producer::workloads::Workload;
-use crate::producer::workloads::taxi::{DEFAULT_SPEEDUP, Taxi};
-use crate::producer::workloads::ticker::{Keys, Ticker};
+use crate::producer::engine::{Producer, Summary, Until};
 use crate::target::connect;
 
 pub async fn run(args: ProduceArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
@@ -34,37 +30,22 @@ pub async fn run(args: ProduceArgs, global: &GlobalArgs, paths: &Paths) -> anyho
 }
 
 async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::SdkConfig) -> anyhow::Result<Summary> {
-    let kinesis = aws_sdk_kinesis::Client::new(sdk);
-    let named = match (&args.stream, &args.stack) {
-        (Some(stream), _) => NamedStream { stream: stream.clone(), pattern: None },
-        (None, Some(stack)) => resolve_stream(&kinesis, &stacks::client(sdk), stack).await?,
+    let (target, is_stream) = match (&args.stream, &args.stack) {
+        (Some(stream), _) => (stream.as_str(), true),
+        (None, Some(stack)) => (stack.as_str(), false),
         (None, None) => anyhow::bail!("give a stack or --stream"),
     };
-    let stream = named.stream;
-    let kind = match args.workload {
-        Some(kind) => kind,
-        None => workload_of(named.pattern.as_deref(), &stream)?,
+    let options = Options {
+        workload: args.workload,
+        rate: args.rate,
+        speedup: args.speedup,
+        aggregate: args.aggregate,
+        seed: args.seed,
+        random_keys: args.partition_key == PartitionKeys::Random,
     };
-    anyhow::ensure!(
-        args.speedup.is_none() || kind == WorkloadKind::Taxi,
-        "--speedup paces a replay: it goes with --workload taxi"
-    );
-    // A replay is paced by its trips' times; the rate, when given, only caps it.
-    let rate = args.rate.unwrap_or(if kind == WorkloadKind::Taxi { 1_000_000.0 } else { 100.0 });
-    let settings = Settings { rate, aggregate: args.aggregate, ..Settings::default() };
+    let Planned { stream, settings, mut workload, .. } = production::plan(sdk, target, is_stream, &options).await?;
     let producer = Producer::connect(sdk, &stream, settings).await?;
     let counters = producer.counters();
-    let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
-    let mut workload: Box<dyn Workload> = match kind {
-        WorkloadKind::Ticker => {
-            let keys = match args.partition_key {
-                PartitionKeys::Constant => Keys::ConstantWithHashKey,
-                PartitionKeys::Random => Keys::Random,
-            };
-            Box::new(Ticker::new(seed, keys, Box::new(crate::cloud::clock::wall_ms)))
-        }
-        WorkloadKind::Taxi => Box::new(Taxi::new(seed, args.speedup.unwrap_or(DEFAULT_SPEEDUP))?),
-    };
     let (stop_tx, stop) = watch::channel(false);
     let until = Until { count: args.count, duration: args.duration };
     let run = producer.run(workload.as_mut(), until, stop);
@@ -86,19 +67,6 @@ async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::Sdk
                 eprintln!("\nstopping: sending what is owed (Ctrl-C again does not hurry it)");
             }
         }
-    }
-}
-
-/// The workload a pattern's stack is fed with: pattern 4 replays taxi trips, the others take ticker events
-/// (pattern 3's own producer is the aws CLI, so any JSON will do).
-fn workload_of(pattern: Option<&str>, stream: &str) -> anyhow::Result<WorkloadKind> {
-    match pattern {
-        Some("kds-kda-apigw") => Ok(WorkloadKind::Taxi),
-        Some("apigw-kds-lambda") => anyhow::bail!(
-            "pattern 1 takes its records through its REST API, which this producer does not call yet; \
-             give --workload ticker to put records on {stream} directly"
-        ),
-        _ => Ok(WorkloadKind::Ticker),
     }
 }
 
@@ -152,23 +120,5 @@ fn print_summary(summary: &Summary, output: OutputFormat) {
                 );
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_stacks_pattern_picks_its_workload() {
-        assert_eq!(workload_of(Some("kds-kda-apigw"), "s").unwrap(), WorkloadKind::Taxi);
-        assert_eq!(workload_of(Some("kpl-kds-kda"), "s").unwrap(), WorkloadKind::Ticker);
-        assert_eq!(workload_of(Some("kds-kdf-s3"), "s").unwrap(), WorkloadKind::Ticker);
-        assert_eq!(workload_of(None, "s").unwrap(), WorkloadKind::Ticker);
-        let refused = workload_of(Some("apigw-kds-lambda"), "orders").unwrap_err().to_string();
-        assert!(
-            refused.contains("REST API") && refused.contains("--workload ticker") && refused.contains("orders"),
-            "{refused}"
-        );
     }
 }

@@ -7,6 +7,8 @@ pub mod dashboard;
 pub mod logs_insights;
 pub mod metrics;
 pub mod objects;
+pub mod production;
+pub mod record_feed;
 pub mod sample;
 pub mod stacks;
 pub mod streams;

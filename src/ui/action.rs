@@ -9,6 +9,8 @@ use crate::control::alarms::{AlarmDetail, AlarmRow};
 use crate::control::dashboard::fetch::DashboardEntry;
 use crate::control::dashboard::{Dashboard, DashboardView, Plan};
 use crate::control::logs_insights::{LogQueryError, LogResults};
+use crate::control::production::RunStatus;
+use crate::control::record_feed::Page;
 use crate::control::stacks::model::StackSummary;
 use crate::control::streams::{StreamRow, StreamView};
 
@@ -45,6 +47,10 @@ pub enum Source {
     Stream(String),
     Alarm(String),
     ConsoleLog,
+    /// The producer run on a stack or stream, by the name the console was given.
+    Producer(String),
+    /// The records view's feed of a stack's or stream's records.
+    Records(String),
     /// A change the user asked for (creating or feeding the sample stream, …).
     Change(String),
 }
@@ -78,6 +84,24 @@ pub enum Request {
     },
     /// Creates the sample stream and its dashboard, and puts a few records a second on it.
     StartSample,
+    /// Starts producing onto a stack's stream (its pattern's workload) or a stream, unless a run on it
+    /// is already producing; answers the run's status.
+    StartProducer {
+        target: String,
+    },
+    /// Stops a run's workload; what it owes is still sent.
+    StopProducer {
+        target: String,
+    },
+    /// The status of the run on a stack or stream.
+    Producer {
+        target: String,
+    },
+    /// The records of a stack's or stream's feed after position `after` (opening the feed on first ask).
+    Records {
+        target: String,
+        after: Option<u64>,
+    },
 }
 
 impl Request {
@@ -93,6 +117,11 @@ impl Request {
             Request::Alarm { name, .. } => Source::Alarm(name.clone()),
             Request::ConsoleLog { .. } => Source::ConsoleLog,
             Request::StartSample => Source::Change("sample".into()),
+            Request::StartProducer { target } | Request::StopProducer { target } => {
+                Source::Change(format!("producer {target}"))
+            }
+            Request::Producer { target } => Source::Producer(target.clone()),
+            Request::Records { target, .. } => Source::Records(target.clone()),
         }
     }
 }
@@ -126,4 +155,7 @@ pub enum Data {
     ConsoleLog(Vec<String>),
     /// A change finished; the sentence says what it did.
     Changed(String),
+    /// The run on a target (`None`: there is none).
+    Producer(Option<Box<RunStatus>>),
+    Records(Box<Page>),
 }

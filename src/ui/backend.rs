@@ -8,13 +8,19 @@ use super::action::{DashboardData, Data, Request};
 use super::jobs::{Answer, Fetch};
 use crate::control::dashboard::{PeriodRule, TimeRange, fetch};
 use crate::control::logs_insights;
+use crate::control::production::Runs;
+use crate::control::record_feed::Feeds;
 use crate::control::sample::{self, Feeder};
+use crate::control::tail::StartAt;
 use crate::control::{Access, alarms, stacks, streams};
 use crate::target::Connection;
 
 /// A log widget's query gets this long, inside the request's own timeout (`jobs::TIMEOUT`), so the
 /// metrics still arrive when a query runs long.
 const LOG_QUERY_DEADLINE: Duration = Duration::from_secs(15);
+
+/// How far back a records view starts.
+const RECORDS_LOOKBACK_MS: i64 = 5 * 60 * 1000;
 
 pub struct SdkBackend {
     conn: Arc<Connection>,
@@ -27,6 +33,10 @@ pub struct SdkBackend {
     access: Access,
     /// The sample's feeder, started by the first `StartSample`, stopped when the backend goes.
     sample: Arc<tokio::sync::Mutex<Option<Feeder>>>,
+    /// Producer runs the console started; they stop when the backend goes.
+    runs: Arc<Runs>,
+    /// The records views' feeds.
+    feeds: Arc<Feeds>,
 }
 
 impl SdkBackend {
@@ -41,6 +51,8 @@ impl SdkBackend {
             log_file,
             access,
             sample: Arc::new(tokio::sync::Mutex::new(None)),
+            runs: Arc::default(),
+            feeds: Arc::default(),
         }
     }
 
@@ -64,6 +76,7 @@ impl Fetch for SdkBackend {
         let rule = self.period_rule();
         let log_file = self.log_file.clone();
         let (access, feeder) = (self.access, self.sample.clone());
+        let (runs, feeds) = (self.runs.clone(), self.feeds.clone());
         Box::pin(async move {
             match request {
                 Request::Identity => {
@@ -114,6 +127,19 @@ impl Fetch for SdkBackend {
                 }
                 Request::StartSample => {
                     sample::start(&conn, access, &feeder).await.map(|s| Data::Changed(s.sentence())).map_err(human)
+                }
+                Request::StartProducer { target } => {
+                    access.check("put records on a stream").map_err(|e| e.to_string())?;
+                    let status = runs.start(&conn.sdk, &target).await.map_err(human)?;
+                    Ok(Data::Producer(Some(Box::new(status))))
+                }
+                Request::StopProducer { target } => Ok(Data::Producer(runs.stop(&target).await.map(Box::new))),
+                Request::Producer { target } => Ok(Data::Producer(runs.status(&target).await.map(Box::new))),
+                Request::Records { target, after } => {
+                    // A new feed shows the last five minutes, then what arrives.
+                    let start = StartAt::Timestamp(conn.now_ms().await - RECORDS_LOOKBACK_MS);
+                    let page = feeds.page(&conn.sdk, &target, after, start).await.map_err(human)?;
+                    Ok(Data::Records(Box::new(page)))
                 }
             }
         })

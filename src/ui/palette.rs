@@ -15,7 +15,7 @@ pub struct Names {
 }
 
 /// The palette's commands: word, takes a name, what it does.
-pub const COMMANDS: [(&str, bool, &str); 10] = [
+pub const COMMANDS: [(&str, bool, &str); 12] = [
     ("home", false, "the deployments, streams, dashboards and alarms"),
     ("dashboard", true, "open a dashboard"),
     ("dashboards", false, "every dashboard"),
@@ -23,6 +23,8 @@ pub const COMMANDS: [(&str, bool, &str); 10] = [
     ("streams", false, "every stream"),
     ("alarm", true, "open an alarm"),
     ("alarms", false, "every alarm"),
+    ("produce", true, "produce onto a deployment's or a stream's stream"),
+    ("records", true, "a deployment's or a stream's records as they arrive"),
     ("log", false, "the console's log"),
     ("help", false, "keys and commands"),
     ("quit", false, "leave the console"),
@@ -75,10 +77,12 @@ impl Palette {
                 .map(|(word, takes, _)| if *takes { format!("{word} ") } else { word.to_string() })
                 .collect(),
             Some((word, partial)) => {
+                let targets: Vec<String> = names.stacks.iter().chain(&names.streams).cloned().collect();
                 let pool = match word {
                     "dashboard" => &names.dashboards,
                     "stream" => &names.streams,
                     "alarm" => &names.alarms,
+                    "produce" | "records" => &targets,
                     _ => return Vec::new(),
                 };
                 let partial = partial.trim();
@@ -130,6 +134,8 @@ impl Palette {
             "streams" => Route::Home,
             "alarm" => Route::Alarm(named(&names.alarms, "alarm")?),
             "alarms" => Route::Alarms,
+            "produce" => Route::Producer(named(&names.stacks, "produce")?),
+            "records" => Route::Records(named(&names.streams, "records")?),
             "log" => Route::Log,
             "help" => Route::Help(Vec::new()),
             _ => return Ok(None),

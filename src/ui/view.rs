@@ -31,6 +31,10 @@ pub enum Route {
     Stream(String),
     Alarms,
     Alarm(String),
+    /// Producing onto a stack's stream or a stream (starting a run as it opens).
+    Producer(String),
+    /// A stack's or stream's records as they arrive.
+    Records(String),
     Log,
     /// Help over these keys (the view it was opened from, and the shell's).
     Help(Vec<KeyHelp>),

@@ -7,6 +7,7 @@ mod support;
 mod dashboard;
 mod dashboard_paging;
 mod header;
+mod producing;
 mod pty;
 mod pty_console;
 mod render;

@@ -8,7 +8,9 @@ use kinesis_console::ui::screen;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::views_fixtures::{LOOKS, Look, home_app, key, open};
+use kinesis_console::ui::action::{Data, Request};
+
+use super::views_fixtures::{LOOKS, Look, answer, home_app, key, open, run_status};
 
 const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
 
@@ -76,6 +78,36 @@ fn log() {
     snapshot_every_look("log", |look| {
         let mut app = home_app(look);
         open(&mut app, "log");
+        app
+    });
+}
+
+#[test]
+fn producer() {
+    snapshot_every_look("producer", |look| {
+        let mut app = home_app(look);
+        open(&mut app, "produce orders");
+        // A second status a second later gives the view a rate.
+        let jobs = app.update(key(KeyCode::Char('r')));
+        answer(&mut app, &jobs, |r| match r {
+            Request::Producer { target } if target == "orders" => {
+                Some(Data::Producer(Some(Box::new(run_status(11.0, 1_100)))))
+            }
+            _ => None,
+        });
+        app
+    });
+}
+
+#[test]
+fn records() {
+    snapshot_every_look("records", |look| {
+        let mut app = home_app(look);
+        open(&mut app, "records orders");
+        // Pick the fifth newest record (the one that is not JSON shows as hex).
+        for _ in 0..4 {
+            app.update(key(KeyCode::Up));
+        }
         app
     });
 }

@@ -5,10 +5,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kinesis_console::control::alarms::{AlarmDetail, AlarmMetric, AlarmRow, HistoryEntry};
 use kinesis_console::control::dashboard::TimeRange;
 use kinesis_console::control::dashboard::fetch::DashboardEntry;
+use kinesis_console::control::production::{RunState, RunStatus};
+use kinesis_console::control::record_feed::Page;
 use kinesis_console::control::stacks::model::{StackOutput, StackSummary};
 use kinesis_console::control::streams::{
     FIGURES, Figure, ShardRow, StreamDetail, StreamFigures, StreamRow, StreamView,
 };
+use kinesis_console::control::tail::TailRecord;
+use kinesis_console::producer::counters::Snapshot;
 use kinesis_console::target::Target;
 use kinesis_console::ui::action::{Action, Data, Loaded, Request};
 use kinesis_console::ui::app::{App, Job};
@@ -100,6 +104,10 @@ pub fn fixture(request: &Request) -> Option<Data> {
         Request::Stream { name, .. } if name == "orders" => Data::Stream(Box::new(stream_view())),
         Request::Alarm { name, .. } if name == "orders-iterator-age" => Data::Alarm(Box::new(alarm_detail())),
         Request::ConsoleLog { .. } => Data::ConsoleLog(log_lines(60)),
+        Request::StartProducer { target } | Request::Producer { target } if target == "orders" => {
+            Data::Producer(Some(Box::new(run_status(10.0, 1_000))))
+        }
+        Request::Records { target, after: None } if target == "orders" => Data::Records(Box::new(records_page())),
         _ => return None,
     })
 }
@@ -296,4 +304,59 @@ pub fn log_lines(n: usize) -> Vec<String> {
     (0..n)
         .map(|i| format!("2026-11-29T11:{:02}:{:02}Z  INFO kinesis_console::ui: line {i}", i / 60 + 30, i % 60))
         .collect()
+}
+
+/// A ticker run on `orders` after `secs` seconds with `acked` records acknowledged, spread over two shards.
+pub fn run_status(secs: f64, acked: u64) -> RunStatus {
+    RunStatus {
+        stream: "orders".into(),
+        workload: "ticker",
+        rate: 100.0,
+        aggregate: false,
+        state: RunState::Producing,
+        counters: Snapshot {
+            produced: acked + 12,
+            sent: acked + 40,
+            acknowledged: acked,
+            retried: 28,
+            throttled: 28,
+            expired: 0,
+            failed: 0,
+            in_flight: 12,
+            possible_duplicates: 0,
+            latency_p50_ms: 4.0,
+            latency_p99_ms: 31.0,
+            per_shard: [
+                ("shardId-000000000000".to_string(), acked * 3 / 5),
+                ("shardId-000000000001".to_string(), acked * 2 / 5),
+            ]
+            .into_iter()
+            .collect(),
+        },
+        elapsed_secs: secs,
+    }
+}
+
+/// Twelve records of `orders`: ticker events on two shards, one of them not JSON.
+pub fn records_page() -> Page {
+    let records = (0..12u64)
+        .map(|i| {
+            let data = if i == 7 {
+                vec![0xde, 0xad, 0xbe, 0xef]
+            } else {
+                format!(r#"{{"EVENT_TIME":"2026-11-29T10:00:{i:02}.000","TICKER":"AMZN","PRICE":{}.25}}"#, 100 + i)
+                    .into_bytes()
+            };
+            let record = TailRecord {
+                shard_id: format!("shardId-00000000000{}", i % 2),
+                sequence_number: format!("4966{:052}", 1_000 + i),
+                sub_sequence: None,
+                arrival_ms: Some(NOW_MS - (12 - i as i64) * 1_000),
+                partition_key: format!("key-{i}"),
+                data,
+            };
+            (i, record)
+        })
+        .collect();
+    Page { stream: "orders".into(), records, missed: 0, caught_up: true, error: None }
 }

@@ -8,6 +8,23 @@ use std::time::Duration;
 
 use crate::kpl::UserRecord;
 
+/// The workloads there are: ticker events (pattern 2's producer, and any stream's default) or a taxi-trip
+/// replay (pattern 4's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadKind {
+    Ticker,
+    Taxi,
+}
+
+impl WorkloadKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Ticker => "ticker",
+            WorkloadKind::Taxi => "taxi",
+        }
+    }
+}
+
 /// What the producer sends: records one at a time and, for a replay, when each is due.
 pub trait Workload: Send {
     fn next_record(&mut self) -> Option<UserRecord>;

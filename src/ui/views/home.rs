@@ -189,6 +189,10 @@ impl View for Home {
         if self.offers_sample() {
             keys.push(KeyHelp::new("s", "create the sample stream and dashboard"));
         }
+        if matches!(self.focus, Pane::Deployments | Pane::Streams) {
+            keys.push(KeyHelp::new("p", "produce onto it"));
+            keys.push(KeyHelp::new("v", "its records"));
+        }
         keys
     }
 
@@ -209,6 +213,12 @@ impl View for Home {
             KeyCode::Down | KeyCode::Char('j') => self.selected[i] = (self.selected[i] + 1).min(len.saturating_sub(1)),
             KeyCode::Up | KeyCode::Char('k') => self.selected[i] = self.selected[i].saturating_sub(1),
             KeyCode::Enter => return self.open_selected(),
+            KeyCode::Char(c @ ('p' | 'v')) if matches!(self.focus, Pane::Deployments | Pane::Streams) => {
+                let Some(row) = self.visible(self.focus).get(self.selected[i]).map(|r| r.name.clone()) else {
+                    return Outcome::Ignored;
+                };
+                return Outcome::Open(if c == 'p' { Route::Producer(row) } else { Route::Records(row) });
+            }
             // A kept filter goes first; Esc again goes back.
             KeyCode::Esc if !self.filter.is_empty() => {
                 self.set_filter("");

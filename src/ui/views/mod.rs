@@ -6,6 +6,8 @@ pub mod dashboard;
 pub mod help;
 pub mod home;
 pub mod log;
+pub mod producer;
+pub mod records;
 pub mod stream;
 
 pub use super::view::Route;
@@ -18,6 +20,8 @@ pub fn open(route: Route) -> Box<dyn View> {
         Route::Stream(name) => Box::new(stream::StreamScreen::new(name)),
         Route::Alarms => Box::new(alarms::AlarmsScreen::new(None)),
         Route::Alarm(name) => Box::new(alarms::AlarmsScreen::new(Some(name))),
+        Route::Producer(target) => Box::new(producer::ProducerScreen::new(target)),
+        Route::Records(target) => Box::new(records::RecordsScreen::new(target)),
         Route::Log => Box::new(log::LogScreen::default()),
         Route::Help(keys) => Box::new(help::HelpScreen::new(keys)),
     }

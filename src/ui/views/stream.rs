@@ -13,7 +13,7 @@ use crate::control::dashboard::sparkline::sparkline;
 use crate::control::streams::{FIGURES, StreamFigures, StreamView, key_share};
 use crate::duration;
 use crate::ui::action::{Data, Request, Source};
-use crate::ui::view::{DrawCtx, KeyHelp, Outcome, View};
+use crate::ui::view::{DrawCtx, KeyHelp, Outcome, Route, View};
 
 /// The ranges `t` steps through.
 const RANGES: [i64; 4] = [15 * 60, 3600, 3 * 3600, 86_400];
@@ -145,7 +145,12 @@ impl View for StreamScreen {
         format!("stream {}", self.name)
     }
     fn keys(&self) -> Vec<KeyHelp> {
-        vec![KeyHelp::new("t", "time range 15m/1h/3h/1d"), KeyHelp::new("↑↓", "scroll")]
+        vec![
+            KeyHelp::new("t", "time range 15m/1h/3h/1d"),
+            KeyHelp::new("↑↓", "scroll"),
+            KeyHelp::new("p", "produce onto this stream"),
+            KeyHelp::new("v", "its records"),
+        ]
     }
     fn requests(&self) -> Vec<Request> {
         vec![Request::Stream { name: self.name.clone(), range_secs: self.range_secs }]
@@ -164,6 +169,8 @@ impl View for StreamScreen {
                 self.range_secs = RANGES[i];
                 Outcome::Requests(self.requests())
             }
+            KeyCode::Char('p') => Outcome::Open(Route::Producer(self.name.clone())),
+            KeyCode::Char('v') => Outcome::Open(Route::Records(self.name.clone())),
             KeyCode::Down | KeyCode::Char('j') => {
                 // No further than the most lines any width draws; `draw` keeps the last one at the bottom.
                 let most = self.data.as_ref().map_or(0, |p| p.settings.len() + p.shards.len() + p.consumers.len() + 16);
