@@ -380,12 +380,16 @@ pub struct TailArgs {
     /// Only this shard (shardId-000000000000); otherwise every shard, children after their parents.
     #[arg(long, value_name = "SHARD")]
     pub shard: Option<String>,
-    /// Stop after this many records.
-    #[arg(long, value_name = "N")]
+    /// Stop after this many records (`--max N` says the same).
+    #[arg(long, visible_alias = "max", value_name = "N")]
     pub count: Option<u64>,
     /// Stop once every shard is read up to its newest record, instead of waiting for more.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "follow")]
     pub no_follow: bool,
+    /// Keep waiting for new records once every shard is read up to its newest (the default; for scripts
+    /// that say so).
+    #[arg(long)]
+    pub follow: bool,
     /// How record data is shown: JSON pretty or compact (text as it is, else hex), or always hex.
     #[arg(long, value_enum, default_value = "pretty")]
     pub data: DataShown,

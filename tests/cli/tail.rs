@@ -101,3 +101,34 @@ async fn tail_refuses_what_it_cannot_read_with_a_reason() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_stops_a_following_tail_and_follow_contradicts_no_follow() {
+    let cloud = TestCloud::start_virtual().await;
+    let k = Client::new(&cloud.sdk_config().await);
+    k.create_stream().stream_name("capped").shard_count(1).send().await.expect("CreateStream");
+    cloud.until_stream_active("capped").await;
+    put(&k, "capped", "r", 10).await;
+    // Following (the default, said explicitly), --max ends it after that many records.
+    let tail = cloud.console_command(&[
+        "tail",
+        "capped",
+        "--from",
+        "trim-horizon",
+        "--follow",
+        "--max",
+        "4",
+        "--data",
+        "compact",
+    ]);
+    let out = cloud.run_advancing(tail, Duration::from_secs(60)).await;
+    assert!(out.status.success(), "tail failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(text.contains("r-0") && text.contains("r-3") && !text.contains("r-4"), "{text}");
+
+    let both = cloud.console(&["tail", "capped", "--follow", "--no-follow"]);
+    assert_eq!(both.status.code(), Some(2), "a usage error");
+    let err = String::from_utf8_lossy(&both.stderr);
+    assert!(err.contains("--no-follow") && err.contains("--follow"), "{err}");
+}
