@@ -13,17 +13,13 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use aws_sdk_kinesis::Client;
-use aws_sdk_kinesis::config::retry::RetryConfig;
-use aws_sdk_kinesis::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_kinesis::operation::put_records::{PutRecordsError, PutRecordsOutput};
-use aws_sdk_kinesis::primitives::Blob;
-use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
 use super::counters::{Counters, Snapshot};
 use super::pacing::{Backoff, Pacer};
 use super::shard_map::ShardMap;
+use super::sink::{CallFailure, FailureKind, KinesisSink, RecordResult, SharedSink, SinkAnswer, SinkRecord};
 use super::workloads::Workload;
 use crate::cloud::clock::Clock;
 use crate::kpl::{self, Aggregator, UserRecord};
@@ -160,12 +156,12 @@ struct Entry {
 
 struct Answer {
     entries: Vec<Entry>,
-    result: Result<PutRecordsOutput, SdkError<PutRecordsError>>,
+    result: SinkAnswer,
     latency: Duration,
 }
 
 pub struct Producer {
-    client: Client,
+    sink: SharedSink,
     stream: String,
     settings: Settings,
     max_record_bytes: usize,
@@ -192,9 +188,8 @@ impl Producer {
             .send()
             .await
             .with_context(|| format!("ListShards on stream {stream}"))?;
-        let conf = aws_sdk_kinesis::config::Builder::from(sdk).retry_config(RetryConfig::disabled()).build();
         Ok(Producer {
-            client: Client::from_conf(conf),
+            sink: Arc::new(KinesisSink::new(sdk, stream)),
             stream: stream.to_string(),
             settings,
             max_record_bytes: usize::try_from(kib).unwrap_or(1024) * 1024,
@@ -202,6 +197,22 @@ impl Producer {
             counters: Arc::default(),
             clock: Arc::new(Clock::real()),
         })
+    }
+
+    /// Sends through `sink` (a pattern's REST API in front of the stream) instead of PutRecords; the shard
+    /// map and the record size limit stay the stream's. Aggregation needs a sink that takes binary data.
+    pub fn with_sink(mut self, sink: SharedSink) -> anyhow::Result<Producer> {
+        anyhow::ensure!(
+            sink.takes_binary() || !self.settings.aggregate,
+            "KPL aggregation makes binary records, which this sink cannot carry: leave --aggregate off"
+        );
+        self.sink = sink;
+        Ok(self)
+    }
+
+    /// Records one request carries: the sink's limit, within PutRecords'.
+    fn request_records(&self) -> usize {
+        self.sink.max_records().clamp(1, REQUEST_RECORDS)
     }
 
     /// Paces and times the run by `clock` instead of the wall clock.
@@ -231,7 +242,7 @@ impl Producer {
         let mut run = Run::new(start);
         let (tx, mut rx) = mpsc::unbounded_channel::<Answer>();
         let mut pacer = Pacer::new(self.settings.rate);
-        let batch = pacer.batch_for(RELEASE_TICK, REQUEST_RECORDS as u32);
+        let batch = pacer.batch_for(RELEASE_TICK, self.request_records() as u32);
         let mut release: Option<(Instant, u32)> = None;
         // A replay's next record is due later than the rate would allow: nothing is made before then.
         let mut scheduled: Option<Instant> = None;
@@ -405,14 +416,15 @@ impl Run {
             return Vec::new();
         }
         self.turn = self.turn.wrapping_add(1);
-        let share = REQUEST_RECORDS.div_ceil(ready.len());
+        let most = p.request_records();
+        let share = most.div_ceil(ready.len());
         let mut entries = Vec::new();
         let mut bytes = 0usize;
         for i in 0..ready.len() {
             let shard = &ready[(self.turn + i) % ready.len()];
             let Some(q) = self.queues.get_mut(shard) else { continue };
             let mut taken = 0;
-            while taken < share && entries.len() < REQUEST_RECORDS {
+            while taken < share && entries.len() < most {
                 let Some(owed) = q.owed.pop_front() else { break };
                 self.queued -= 1;
                 if now.duration_since(owed.born) > p.settings.ttl {
@@ -447,37 +459,24 @@ impl Run {
     }
 
     fn send(&mut self, p: &Producer, entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
-        // Answers pair with records by position, so the request and the entries kept stay in step. The
-        // builder fails only without a key or data, which every entry has; such a record would be refused.
-        let mut request = Vec::with_capacity(entries.len());
-        let mut kept = Vec::with_capacity(entries.len());
-        for e in entries {
-            let built = PutRecordsRequestEntry::builder()
-                .partition_key(&e.partition_key)
-                .set_explicit_hash_key(e.explicit_hash_key.clone())
-                .data(Blob::new(e.data.clone()))
-                .build();
-            match built {
-                Ok(r) => {
-                    request.push(r);
-                    kept.push(e);
-                }
-                Err(_) => Counters::add(&p.counters.failed, e.members.len() as u64),
-            }
-        }
-        let entries = kept;
-        if entries.is_empty() {
-            return;
-        }
+        // Answers pair with records by position, so the request and the entries kept stay in step.
+        let request: Vec<SinkRecord> = entries
+            .iter()
+            .map(|e| SinkRecord {
+                partition_key: e.partition_key.clone(),
+                explicit_hash_key: e.explicit_hash_key.clone(),
+                data: e.data.clone(),
+            })
+            .collect();
         let records: usize = entries.iter().map(|e| e.members.len()).sum();
         self.in_flight_records += records;
         self.requests_in_flight += 1;
         Counters::add(&p.counters.sent, records as u64);
         Counters::add(&p.counters.in_flight, records as u64);
-        let call = p.client.put_records().stream_name(&p.stream).set_records(Some(request));
+        let call = p.sink.put(request);
         tokio::spawn(async move {
             let sent = std::time::Instant::now();
-            let result = call.send().await;
+            let result = call.await;
             let _ = tx.send(Answer { entries, result, latency: sent.elapsed() });
         });
     }
@@ -488,14 +487,14 @@ impl Run {
         self.in_flight_records -= records;
         self.requests_in_flight -= 1;
         Counters::sub(&p.counters.in_flight, records as u64);
-        let out = match answer.result {
-            Ok(out) => out,
+        let results = match answer.result {
+            Ok(results) => results,
             Err(e) => return self.request_failed(p, answer.entries, e, now),
         };
         let mut failed_shards = BTreeSet::new();
         for (i, entry) in answer.entries.into_iter().enumerate() {
             // An answer with fewer results than records leaves the rest unknown: they are sent again.
-            let Some(result) = out.records().get(i) else {
+            let Some(result) = results.get(i) else {
                 let n = entry.members.len() as u64;
                 Counters::add(&p.counters.retried, n);
                 Counters::add(&p.counters.possible_duplicates, n);
@@ -505,15 +504,15 @@ impl Run {
                 failed_shards.insert(entry.shard);
                 continue;
             };
-            match result.error_code() {
-                None => {
-                    let shard = result.shard_id().unwrap_or(&entry.shard);
+            match result {
+                RecordResult::Acknowledged { shard_id } => {
+                    let shard = shard_id.as_deref().unwrap_or(&entry.shard);
                     p.counters.acknowledge(shard, entry.members.len() as u64, answer.latency);
                     if let Some(q) = self.queues.get_mut(&entry.shard) {
                         q.failures = 0;
                     }
                 }
-                Some(code) => {
+                RecordResult::Failed { code } => {
                     let n = entry.members.len() as u64;
                     if code == "ProvisionedThroughputExceededException" {
                         Counters::add(&p.counters.throttled, n);
@@ -537,41 +536,22 @@ impl Run {
         &mut self,
         p: &Producer,
         entries: Vec<Entry>,
-        e: SdkError<PutRecordsError>,
+        e: CallFailure,
         now: Instant,
     ) -> anyhow::Result<()> {
         let n: u64 = entries.iter().map(|e| e.members.len() as u64).sum();
-        let code = e.code().unwrap_or_default().to_string();
-        let retryable = match &e {
-            SdkError::ServiceError(s) => {
-                s.raw().status().is_server_error()
-                    || matches!(
-                        code.as_str(),
-                        "ProvisionedThroughputExceededException"
-                            | "LimitExceededException"
-                            | "ThrottlingException"
-                            | "KMSThrottlingException"
-                            | "InternalFailure"
-                            | "ServiceUnavailable"
-                    )
-            }
-            // The request may have reached the stream before the answer was lost.
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                Counters::add(&p.counters.possible_duplicates, n);
-                true
-            }
-            _ => false,
-        };
-        if !retryable {
-            for entry in entries {
-                for m in entry.members {
-                    self.enqueue(entry.shard.clone(), m, true);
+        match e.kind {
+            FailureKind::Fatal => {
+                for entry in entries {
+                    for m in entry.members {
+                        self.enqueue(entry.shard.clone(), m, true);
+                    }
                 }
+                return Err(anyhow::Error::new(e));
             }
-            return Err(anyhow::Error::new(e).context(format!("PutRecords on stream {}", p.stream)));
-        }
-        if code.contains("Throughput") || code.contains("Throttling") || code == "LimitExceededException" {
-            Counters::add(&p.counters.throttled, n);
+            FailureKind::Throttled => Counters::add(&p.counters.throttled, n),
+            FailureKind::MaybeLanded => Counters::add(&p.counters.possible_duplicates, n),
+            FailureKind::Retryable => {}
         }
         Counters::add(&p.counters.retried, n);
         let mut shards = BTreeSet::new();

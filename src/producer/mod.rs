@@ -5,4 +5,5 @@ pub mod counters;
 pub mod engine;
 pub mod pacing;
 pub mod shard_map;
+pub mod sink;
 pub mod workloads;
