@@ -4,6 +4,7 @@
 pub mod counters;
 pub mod engine;
 pub mod pacing;
+pub mod rest_sink;
 pub mod shard_map;
 pub mod sink;
 pub mod workloads;
