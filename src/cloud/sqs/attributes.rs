@@ -145,9 +145,8 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
     if name.ends_with(".fifo") {
         return Err(fifo_refused());
     }
-    let ok = !name.is_empty()
-        && name.len() <= 80
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok =
+        !name.is_empty() && name.len() <= 80 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
@@ -186,7 +185,8 @@ mod tests {
     fn a_redrive_policy_needs_a_queue_arn_and_a_receive_count() {
         let good = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"5"}"#;
         assert!(parse(&json!({"Attributes": {"RedrivePolicy": good}})).is_ok());
-        for bad in [r#"{"maxReceiveCount":5}"#, r#"{"deadLetterTargetArn":"arn:aws:sqs:x","maxReceiveCount":0}"#, "[]"] {
+        for bad in [r#"{"maxReceiveCount":5}"#, r#"{"deadLetterTargetArn":"arn:aws:sqs:x","maxReceiveCount":0}"#, "[]"]
+        {
             let err = parse(&json!({"Attributes": {"RedrivePolicy": bad}})).unwrap_err();
             assert_eq!(err.code, "InvalidAttributeValue", "{bad}");
         }

@@ -53,7 +53,10 @@ pub fn invalid_attribute_value(name: &str, detail: impl std::fmt::Display) -> Ap
 }
 
 pub fn receipt_invalid(handle: &str) -> ApiError {
-    ApiError::bad_request("ReceiptHandleIsInvalid", format!("The input receipt handle \"{handle}\" is not a valid receipt handle."))
+    ApiError::bad_request(
+        "ReceiptHandleIsInvalid",
+        format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
+    )
 }
 
 pub fn batch(code: &'static str, message: impl Into<String>) -> ApiError {

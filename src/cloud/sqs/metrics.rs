@@ -55,7 +55,10 @@ mod tests {
         assert_eq!(find("ApproximateAgeOfOldestMessage").sample, Sample::Value(7.0));
         assert_eq!(find("NumberOfMessagesSent").sample, Sample::Value(2.0));
         assert_eq!(find("SentMessageSize").sample, Sample::Stats { count: 2.0, sum: 40.0, min: 10.0, max: 30.0 });
-        assert!(d.iter().all(|x| x.namespace == NAMESPACE && x.dimensions == [("QueueName".to_string(), "dlq".to_string())]));
+        assert!(
+            d.iter()
+                .all(|x| x.namespace == NAMESPACE && x.dimensions == [("QueueName".to_string(), "dlq".to_string())])
+        );
         let idle = datums("dlq", Counts::default(), &Counters::default(), 6_000);
         assert!(idle.iter().all(|x| x.name != "SentMessageSize"), "no sizes without sends");
     }

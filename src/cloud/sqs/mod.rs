@@ -138,7 +138,8 @@ impl Sqs {
 /// An error in the JSON protocol as SQS answers it: the model's shape in `__type`, the awsQuery code
 /// in `x-amzn-query-error`.
 fn json_error(err: &ApiError) -> Response<Full<Bytes>> {
-    let body = json!({ "__type": format!("com.amazonaws.sqs#{}", errors::shape_of(&err.code)), "message": err.message });
+    let body =
+        json!({ "__type": format!("com.amazonaws.sqs#{}", errors::shape_of(&err.code)), "message": err.message });
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     *r.status_mut() = err.status;
     let fault = if err.sender_fault { "Sender" } else { "Receiver" };

@@ -40,7 +40,10 @@ pub fn queue_name_of_url(account: &str, url: &str) -> Result<String, ApiError> {
     let path = path.split(['?', '#']).next().unwrap_or_default().trim_matches('/');
     let mut segments = path.rsplit('/');
     let (Some(name), Some(owner)) = (segments.next(), segments.next()) else {
-        return Err(ApiError::bad_request("InvalidAddress", format!("The address {url} is not valid for this endpoint.")));
+        return Err(ApiError::bad_request(
+            "InvalidAddress",
+            format!("The address {url} is not valid for this endpoint."),
+        ));
     };
     if name.is_empty() || owner != account {
         return Err(errors::no_queue());

@@ -115,7 +115,10 @@ fn object(operation: &str, children: BTreeMap<String, Node>) -> Result<Map<Strin
             }
             (_, Node::Leaf(key, text)) if is_integer(&name) => {
                 let n = text.trim().parse::<i64>().map_err(|_| {
-                    ApiError::bad_request("InvalidParameterValue", format!("Value {text} for parameter {key} is invalid."))
+                    ApiError::bad_request(
+                        "InvalidParameterValue",
+                        format!("Value {text} for parameter {key} is invalid."),
+                    )
                 })?;
                 out.insert(name, Value::from(n));
             }
@@ -143,7 +146,12 @@ fn numbered(name: &str, items: BTreeMap<String, Node>) -> Result<Vec<Node>, ApiE
     Ok(out.into_iter().map(|(_, node)| node).collect())
 }
 
-fn flattened(operation: &str, name: &str, kind: Kind, items: BTreeMap<String, Node>) -> Result<(String, Value), ApiError> {
+fn flattened(
+    operation: &str,
+    name: &str,
+    kind: Kind,
+    items: BTreeMap<String, Node>,
+) -> Result<(String, Value), ApiError> {
     let items = numbered(name, items)?;
     match kind {
         Kind::Names(member) => {
@@ -273,11 +281,17 @@ mod tests {
     #[test]
     fn flattened_maps_lists_and_entries_read_as_the_json_members() {
         assert_eq!(
-            doc("CreateQueue", "Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=5&Tag.1.Key=team&Tag.1.Value=data"),
+            doc(
+                "CreateQueue",
+                "Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=5&Tag.1.Key=team&Tag.1.Value=data"
+            ),
             json!({"QueueName": "q", "Attributes": {"VisibilityTimeout": "5"}, "tags": {"team": "data"}})
         );
         assert_eq!(
-            doc("ReceiveMessage", "QueueUrl=u&AttributeName.2=SentTimestamp&AttributeName.1=All&MaxNumberOfMessages=10&WaitTimeSeconds=20"),
+            doc(
+                "ReceiveMessage",
+                "QueueUrl=u&AttributeName.2=SentTimestamp&AttributeName.1=All&MaxNumberOfMessages=10&WaitTimeSeconds=20"
+            ),
             json!({"QueueUrl": "u", "AttributeNames": ["All", "SentTimestamp"], "MaxNumberOfMessages": 10, "WaitTimeSeconds": 20})
         );
         assert_eq!(
@@ -302,7 +316,9 @@ mod tests {
 
     #[test]
     fn malformed_forms_are_refused_with_the_parameter_named() {
-        for form in ["Attribute.0.Name=a&Attribute.0.Value=b", "Attribute.1.Name=a", "MaxNumberOfMessages=ten", "A=1&A.B=2"] {
+        for form in
+            ["Attribute.0.Name=a&Attribute.0.Value=b", "Attribute.1.Name=a", "MaxNumberOfMessages=ten", "A=1&A.B=2"]
+        {
             let err = to_json("X", &QueryParams::parse(form.as_bytes())).unwrap_err();
             assert!(matches!(&*err.code, "InvalidQueryParameter" | "InvalidParameterValue"), "{form}: {err}");
         }
@@ -326,6 +342,9 @@ mod tests {
             "<BatchResultErrorEntry><Id>b</Id><SenderFault>true</SenderFault></BatchResultErrorEntry>\
              <DeleteMessageBatchResultEntry><Id>a</Id></DeleteMessageBatchResultEntry>"
         );
-        assert_eq!(to_xml("ListQueues", &json!({"QueueUrls": ["u1", "u2"]})), "<QueueUrl>u1</QueueUrl><QueueUrl>u2</QueueUrl>");
+        assert_eq!(
+            to_xml("ListQueues", &json!({"QueueUrls": ["u1", "u2"]})),
+            "<QueueUrl>u1</QueueUrl><QueueUrl>u2</QueueUrl>"
+        );
     }
 }

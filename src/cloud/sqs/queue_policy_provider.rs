@@ -11,7 +11,9 @@ use super::Sqs;
 use super::errors;
 use super::queue_provider::policy_text;
 use crate::cloud::error::ApiError;
-use crate::cloud::resource_provider::{Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known};
+use crate::cloud::resource_provider::{
+    Properties, ProviderError, Provisioned, ResourceProvider, ResourceRequest, check_known,
+};
 use crate::cloud::service::BoxFuture;
 
 pub struct QueuePolicyProvider {
@@ -27,7 +29,12 @@ impl QueuePolicyProvider {
         self.sqs.run("SetQueueAttributes", json!({ "QueueUrl": url, "Attributes": { "Policy": policy } })).map(drop)
     }
 
-    fn apply(&self, id: String, request: &ResourceRequest, old: Option<&Properties>) -> Result<Provisioned, ProviderError> {
+    fn apply(
+        &self,
+        id: String,
+        request: &ResourceRequest,
+        old: Option<&Properties>,
+    ) -> Result<Provisioned, ProviderError> {
         check_known(&request.properties, &["PolicyDocument", "Queues"])?;
         let policy = policy_text(&request.properties)?;
         let queues = queue_urls(&request.properties)?;
@@ -55,7 +62,11 @@ fn queue_urls(props: &Properties) -> Result<Vec<String>, ProviderError> {
     match props.get("Queues") {
         Some(Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| ProviderError::invalid_property("Queues/0", "expected type: String")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ProviderError::invalid_property("Queues/0", "expected type: String"))
+            })
             .collect(),
         _ => Err(ProviderError::invalid_property("Queues", "required key [Queues] not found")),
     }
@@ -78,7 +89,12 @@ impl ResourceProvider for QueuePolicyProvider {
         Box::pin(async move { self.apply(request.generated_name(128), &request, None) })
     }
 
-    fn update(&self, physical_id: String, old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.apply(physical_id, &request, Some(&old)) })
     }
 

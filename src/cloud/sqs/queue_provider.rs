@@ -44,7 +44,10 @@ impl QueueProvider {
     }
 
     fn provisioned(&self, name: &str) -> Result<Provisioned, ProviderError> {
-        let url = self.sqs.run("GetQueueUrl", json!({ "QueueName": name }))?["QueueUrl"].as_str().unwrap_or_default().to_string();
+        let url = self.sqs.run("GetQueueUrl", json!({ "QueueName": name }))?["QueueUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let arn = self.sqs.run("GetQueueAttributes", json!({ "QueueUrl": url, "AttributeNames": ["QueueArn"] }))?;
         Ok(Provisioned::new(url.clone())
             .attribute("Arn", arn["Attributes"]["QueueArn"].clone())
@@ -59,7 +62,10 @@ impl QueueProvider {
         known.extend(["QueueName", "Tags"]);
         check_known(props, &known)?;
         if props.get("FifoQueue").is_some_and(|v| v == &json!(true) || v == &json!("true")) {
-            return Err(ProviderError::invalid_property("FifoQueue", "FIFO queues are not supported by the local cloud"));
+            return Err(ProviderError::invalid_property(
+                "FifoQueue",
+                "FIFO queues are not supported by the local cloud",
+            ));
         }
         let name = match props.get("QueueName").and_then(Value::as_str) {
             Some(n) => n.to_string(),
@@ -87,8 +93,10 @@ impl QueueProvider {
         self.sqs.run("SetQueueAttributes", json!({ "QueueUrl": url, "Attributes": values }))?;
         let tags = tag_map(props, &request.tags)?;
         let current = self.sqs.run("ListQueueTags", json!({ "QueueUrl": url }))?;
-        let stale: Vec<&String> =
-            current["Tags"].as_object().map(|m| m.keys().filter(|k| !tags.contains_key(*k)).collect()).unwrap_or_default();
+        let stale: Vec<&String> = current["Tags"]
+            .as_object()
+            .map(|m| m.keys().filter(|k| !tags.contains_key(*k)).collect())
+            .unwrap_or_default();
         if !stale.is_empty() {
             self.sqs.run("UntagQueue", json!({ "QueueUrl": url, "TagKeys": stale }))?;
         }
@@ -109,7 +117,9 @@ fn attribute_values(props: &Properties) -> Result<BTreeMap<String, String>, Prov
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::Bool(b)) => b.to_string(),
             Some(v @ Value::Object(_)) => v.to_string(),
-            Some(_) => return Err(ProviderError::invalid_property(name, "expected type: String, Integer or JSONObject")),
+            Some(_) => {
+                return Err(ProviderError::invalid_property(name, "expected type: String, Integer or JSONObject"));
+            }
         };
         out.insert(name.to_string(), text);
     }
@@ -134,7 +144,12 @@ impl ResourceProvider for QueueProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, physical_id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&physical_id, &request) })
     }
 

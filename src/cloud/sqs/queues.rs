@@ -42,9 +42,17 @@ pub fn create(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     }
     let mut attributes = attributes::defaults();
     attributes.extend(given.into_iter().filter(|(_, v)| !v.is_empty()));
-    let meta = QueueMeta { name: name.clone(), created_ms: op.now, modified_ms: op.now, attributes, tags, last_purge_ms: None };
+    let meta = QueueMeta {
+        name: name.clone(),
+        created_ms: op.now,
+        modified_ms: op.now,
+        attributes,
+        tags,
+        last_purge_ms: None,
+    };
     op.state.commit(&[put_queue(&meta)])?;
-    let queue = Queue { meta, messages: BTreeMap::new(), notify: Arc::new(Notify::new()), counters: Counters::default() };
+    let queue =
+        Queue { meta, messages: BTreeMap::new(), notify: Arc::new(Notify::new()), counters: Counters::default() };
     queues.insert(name.clone(), queue);
     Ok(json!({ "QueueUrl": op.url(&name) }))
 }
@@ -171,7 +179,9 @@ pub fn list(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     if let Some(m) = max
         && !(1..=1000).contains(&m)
     {
-        return Err(errors::invalid_parameter("Value for parameter MaxResults is invalid. Reason: must be between 1 and 1000."));
+        return Err(errors::invalid_parameter(
+            "Value for parameter MaxResults is invalid. Reason: must be between 1 and 1000.",
+        ));
     }
     let after = match input.get("NextToken").and_then(Value::as_str) {
         Some(token) => Some(decode_token(token)?),
@@ -211,9 +221,12 @@ fn tag_map(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError> 
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                let v = v.as_str().ok_or_else(|| errors::invalid_parameter(format!("Tag {k} needs a string value.")))?;
+                let v =
+                    v.as_str().ok_or_else(|| errors::invalid_parameter(format!("Tag {k} needs a string value.")))?;
                 if k.is_empty() || k.len() > 128 || v.len() > 256 {
-                    return Err(errors::invalid_parameter(format!("Tag {k} is invalid: keys are 1 to 128 characters, values up to 256.")));
+                    return Err(errors::invalid_parameter(format!(
+                        "Tag {k} is invalid: keys are 1 to 128 characters, values up to 256."
+                    )));
                 }
                 tags.insert(k.clone(), v.to_string());
             }

@@ -26,9 +26,10 @@ pub struct ReceiveRequest {
 }
 
 fn names(input: &Value, member: &str) -> Vec<String> {
-    input.get(member).and_then(Value::as_array).map_or_else(Vec::new, |a| {
-        a.iter().filter_map(Value::as_str).map(str::to_string).collect()
-    })
+    input
+        .get(member)
+        .and_then(Value::as_array)
+        .map_or_else(Vec::new, |a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
 }
 
 fn in_range(member: &str, v: Option<i64>, lo: i64, hi: i64) -> Result<Option<i64>, ApiError> {
@@ -47,7 +48,14 @@ pub fn request(op: &Op<'_>, input: &Value) -> Result<ReceiveRequest, ApiError> {
     let wait_s = in_range("WaitTimeSeconds", integer(input, "WaitTimeSeconds")?, 0, 20)?;
     let mut system_names = names(input, "AttributeNames");
     system_names.extend(names(input, "MessageSystemAttributeNames"));
-    Ok(ReceiveRequest { queue, max, visibility_s, wait_s, system_names, attribute_names: names(input, "MessageAttributeNames") })
+    Ok(ReceiveRequest {
+        queue,
+        max,
+        visibility_s,
+        wait_s,
+        system_names,
+        attribute_names: names(input, "MessageAttributeNames"),
+    })
 }
 
 /// What one look found: the messages handed out (already written), the queue's long-poll bell and
@@ -90,12 +98,15 @@ pub fn look(op: &Op<'_>, req: &ReceiveRequest) -> Result<Look, ApiError> {
 /// its RedrivePolicy names (when that queue exists), keeping its id, body and attributes.
 fn redrive(op: &Op<'_>, queues: &mut std::collections::BTreeMap<String, Queue>, queue: &str) -> Result<(), ApiError> {
     let Some(q) = queues.get(queue) else { return Ok(()) };
-    let Some(policy) = q.meta.attributes.get("RedrivePolicy").and_then(|p| serde_json::from_str::<Value>(p).ok()) else {
+    let Some(policy) = q.meta.attributes.get("RedrivePolicy").and_then(|p| serde_json::from_str::<Value>(p).ok())
+    else {
         return Ok(());
     };
-    let max = policy.get("maxReceiveCount").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(i64::MAX);
+    let max =
+        policy.get("maxReceiveCount").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())).unwrap_or(i64::MAX);
     let target = policy.get("deadLetterTargetArn").and_then(Value::as_str).unwrap_or_default();
-    let Some(dlq) = target.rsplit(':').next().filter(|n| *n != queue && queues.contains_key(*n)).map(str::to_string) else {
+    let Some(dlq) = target.rsplit(':').next().filter(|n| *n != queue && queues.contains_key(*n)).map(str::to_string)
+    else {
         return Ok(());
     };
     if queue_arn(&op.ctx.config.region, op.account(), &dlq) != target {
@@ -115,7 +126,13 @@ fn redrive(op: &Op<'_>, queues: &mut std::collections::BTreeMap<String, Queue>, 
     // timestamp, so retention counts from the first send) and starts unreceived.
     let moved: Vec<Message> = spent
         .iter()
-        .map(|m| Message { receive_count: 0, first_receive_ms: None, receipt_nonce: None, visible_at_ms: op.now, ..m.clone() })
+        .map(|m| Message {
+            receive_count: 0,
+            first_receive_ms: None,
+            receipt_nonce: None,
+            visible_at_ms: op.now,
+            ..m.clone()
+        })
         .collect();
     changes.extend(moved.iter().map(|m| put_message(&dlq, m)));
     op.state.commit(&changes)?;
@@ -134,7 +151,9 @@ fn redrive(op: &Op<'_>, queues: &mut std::collections::BTreeMap<String, Queue>, 
 }
 
 fn wants(names: &[String], name: &str) -> bool {
-    names.iter().any(|n| n == "All" || n == name || n == ".*" || n.strip_suffix(".*").is_some_and(|p| name.starts_with(&format!("{p}."))))
+    names.iter().any(|n| {
+        n == "All" || n == name || n == ".*" || n.strip_suffix(".*").is_some_and(|p| name.starts_with(&format!("{p}.")))
+    })
 }
 
 fn received_json(op: &Op<'_>, req: &ReceiveRequest, queue: &str, m: &Message) -> Value {
@@ -179,6 +198,7 @@ fn receipt(queue: &str, m: &Message) -> String {
 }
 
 /// A receipt handle read back: the queue, the message and the receive it came from.
+#[derive(Debug)]
 struct Receipt {
     queue: String,
     seq: u64,
@@ -193,7 +213,9 @@ fn parse_receipt(handle: &str) -> Result<Receipt, ApiError> {
         .ok_or_else(|| errors::receipt_invalid(handle))?;
     let mut parts = text.split('\n');
     match (parts.next(), parts.next().and_then(|s| s.parse().ok()), parts.next(), parts.next()) {
-        (Some(queue), Some(seq), Some(nonce), None) => Ok(Receipt { queue: queue.to_string(), seq, nonce: nonce.to_string() }),
+        (Some(queue), Some(seq), Some(nonce), None) => {
+            Ok(Receipt { queue: queue.to_string(), seq, nonce: nonce.to_string() })
+        }
         _ => Err(errors::receipt_invalid(handle)),
     }
 }
@@ -221,7 +243,8 @@ pub fn delete(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
 }
 
 fn change_one(op: &Op<'_>, queue: &str, handle: &str, timeout: Option<i64>) -> Result<(), ApiError> {
-    let timeout = in_range("VisibilityTimeout", timeout, 0, 43_200)?.ok_or_else(|| errors::missing("VisibilityTimeout"))?;
+    let timeout =
+        in_range("VisibilityTimeout", timeout, 0, 43_200)?.ok_or_else(|| errors::missing("VisibilityTimeout"))?;
     let r = parse_receipt(handle)?;
     if r.queue != queue {
         return Err(errors::receipt_invalid(handle));
@@ -234,7 +257,10 @@ fn change_one(op: &Op<'_>, queue: &str, handle: &str, timeout: Option<i64>) -> R
         )));
     };
     if !m.is_in_flight(op.now) {
-        return Err(errors::batch("AWS.SimpleQueueService.MessageNotInflight", "The message referred to is not in flight."));
+        return Err(errors::batch(
+            "AWS.SimpleQueueService.MessageNotInflight",
+            "The message referred to is not in flight.",
+        ));
     }
     let changed = Message { visible_at_ms: op.now + timeout * 1000, ..m.clone() };
     op.state.commit(&[put_message(queue, &changed)])?;
@@ -273,7 +299,9 @@ fn per_entry(
 }
 
 pub fn delete_batch(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
-    per_entry(op, &input, "DeleteMessageBatchRequestEntry", |op, queue, e| delete_one(op, queue, required(e, "ReceiptHandle")?))
+    per_entry(op, &input, "DeleteMessageBatchRequestEntry", |op, queue, e| {
+        delete_one(op, queue, required(e, "ReceiptHandle")?)
+    })
 }
 
 pub fn change_visibility_batch(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {

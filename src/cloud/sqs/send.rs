@@ -63,12 +63,20 @@ fn check_body(body: &str) -> Result<(), ApiError> {
     }
     let bad = body.chars().find(|c| {
         let c = *c as u32;
-        !(c == 0x9 || c == 0xA || c == 0xD || (0x20..=0xD7FF).contains(&c) || (0xE000..=0xFFFD).contains(&c) || c >= 0x10000)
+        !(c == 0x9
+            || c == 0xA
+            || c == 0xD
+            || (0x20..=0xD7FF).contains(&c)
+            || (0xE000..=0xFFFD).contains(&c)
+            || c >= 0x10000)
     });
     match bad {
         Some(c) => Err(ApiError::bad_request(
             "InvalidMessageContents",
-            format!("Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF (found U+{:04X}).", c as u32),
+            format!(
+                "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF (found U+{:04X}).",
+                c as u32
+            ),
         )),
         None => Ok(()),
     }
@@ -96,8 +104,11 @@ fn parse_attributes(value: Option<&Value>) -> Result<BTreeMap<String, AttributeV
         if !valid_name {
             return Err(errors::invalid_parameter(format!("Message attribute name '{name}' is invalid.")));
         }
-        let attr: AttributeValue = serde_json::from_value(v.clone())
-            .map_err(|_| errors::invalid_parameter(format!("The message attribute '{name}' must contain a non-empty message attribute type.")))?;
+        let attr: AttributeValue = serde_json::from_value(v.clone()).map_err(|_| {
+            errors::invalid_parameter(format!(
+                "The message attribute '{name}' must contain a non-empty message attribute type."
+            ))
+        })?;
         check_attribute(name, &attr)?;
         out.insert(name.clone(), attr);
     }
@@ -109,7 +120,11 @@ fn check_attribute(name: &str, a: &AttributeValue) -> Result<(), ApiError> {
     let fail = |why: &str| errors::invalid_parameter(format!("The message attribute '{name}' {why}"));
     match base {
         "String" | "Number" => {
-            let s = a.string_value.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| fail("must contain a non-empty value of message attribute type 'String'."))?;
+            let s = a
+                .string_value
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| fail("must contain a non-empty value of message attribute type 'String'."))?;
             if base == "Number" && s.parse::<f64>().is_err() {
                 return Err(fail("with type 'Number' must use a valid numeric value."));
             }
@@ -119,7 +134,9 @@ fn check_attribute(name: &str, a: &AttributeValue) -> Result<(), ApiError> {
             Some(b) if !b.is_empty() => Ok(()),
             _ => Err(fail("must contain a non-empty value of message attribute type 'Binary'.")),
         },
-        _ => Err(fail("has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")),
+        _ => Err(fail(
+            "has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.",
+        )),
     }
 }
 
@@ -135,7 +152,9 @@ fn outgoing(input: &Value) -> Result<Outgoing, ApiError> {
             "Value {d} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900."
         )));
     }
-    if input.get("MessageGroupId").is_some_and(|v| !v.is_null()) || input.get("MessageDeduplicationId").is_some_and(|v| !v.is_null()) {
+    if input.get("MessageGroupId").is_some_and(|v| !v.is_null())
+        || input.get("MessageDeduplicationId").is_some_and(|v| !v.is_null())
+    {
         return Err(errors::invalid_parameter(
             "The request includes a parameter that is not valid for this queue type: MessageGroupId and MessageDeduplicationId are for FIFO queues.",
         ));
@@ -237,7 +256,8 @@ pub fn check_batch<'v>(input: &'v Value, entry_kind: &str) -> Result<&'v Vec<Val
     let mut seen = HashSet::new();
     for e in entries {
         let id = e.get("Id").and_then(Value::as_str).unwrap_or_default();
-        let well_formed = !id.is_empty() && id.len() <= 80 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let well_formed =
+            !id.is_empty() && id.len() <= 80 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !well_formed {
             return Err(errors::batch(
                 "AWS.SimpleQueueService.InvalidBatchEntryId",
@@ -272,7 +292,9 @@ pub fn send_batch(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     if total > MAX_MESSAGE_BYTES {
         return Err(errors::batch(
             "AWS.SimpleQueueService.BatchRequestTooLong",
-            format!("Batch requested message too long: the messages total {total} bytes; at most {MAX_MESSAGE_BYTES} are allowed."),
+            format!(
+                "Batch requested message too long: the messages total {total} bytes; at most {MAX_MESSAGE_BYTES} are allowed."
+            ),
         ));
     }
     let (ids, outgoing): (Vec<String>, Vec<Outgoing>) = ok.into_iter().unzip();
@@ -318,13 +340,20 @@ mod tests {
 
     #[test]
     fn a_batch_is_one_to_ten_entries_with_distinct_well_formed_ids() {
-        let entries = |ids: Vec<&str>| json!({"Entries": ids.into_iter().map(|i| json!({"Id": i})).collect::<Vec<_>>()});
+        let entries =
+            |ids: Vec<&str>| json!({"Entries": ids.into_iter().map(|i| json!({"Id": i})).collect::<Vec<_>>()});
         assert_eq!(check_batch(&entries(vec![]), "E").unwrap_err().code, "AWS.SimpleQueueService.EmptyBatchRequest");
         let eleven: Vec<String> = (0..11).map(|i| i.to_string()).collect();
         let err = check_batch(&entries(eleven.iter().map(String::as_str).collect()), "E").unwrap_err();
         assert_eq!(err.code, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest");
-        assert_eq!(check_batch(&entries(vec!["a", "a"]), "E").unwrap_err().code, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct");
-        assert_eq!(check_batch(&entries(vec!["a b"]), "E").unwrap_err().code, "AWS.SimpleQueueService.InvalidBatchEntryId");
+        assert_eq!(
+            check_batch(&entries(vec!["a", "a"]), "E").unwrap_err().code,
+            "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+        );
+        assert_eq!(
+            check_batch(&entries(vec!["a b"]), "E").unwrap_err().code,
+            "AWS.SimpleQueueService.InvalidBatchEntryId"
+        );
         assert!(check_batch(&entries(vec!["a", "b-2"]), "E").is_ok());
     }
 }

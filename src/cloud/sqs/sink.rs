@@ -38,9 +38,11 @@ impl QueueSink for SqsSink {
     fn send_message(&self, queue_arn: &str, body: &str) -> Result<String, ApiError> {
         let ctx = self.ctx.upgrade().ok_or_else(|| ApiError::internal("the local cloud is stopping"))?;
         let op = Op { state: &self.state, ctx: &ctx, now: ctx.clock.now_ms() };
-        let queue = queue_of_arn(op.account(), queue_arn).map_err(|e| ApiError { message: format!("{} ({queue_arn})", e.message), ..e })?;
+        let queue = queue_of_arn(op.account(), queue_arn)
+            .map_err(|e| ApiError { message: format!("{} ({queue_arn})", e.message), ..e })?;
         let outgoing = Outgoing::checked(body)?;
-        let sent = enqueue(&op, &queue, vec![outgoing]).map_err(|e| ApiError { message: format!("{} ({queue_arn})", e.message), ..e })?;
+        let sent = enqueue(&op, &queue, vec![outgoing])
+            .map_err(|e| ApiError { message: format!("{} ({queue_arn})", e.message), ..e })?;
         Ok(sent.into_iter().next().map(|m| m.id).unwrap_or_default())
     }
 }
@@ -52,7 +54,10 @@ mod tests {
     #[test]
     fn an_arn_names_a_queue_of_this_account() {
         assert_eq!(queue_of_arn("000000000000", "arn:aws:sqs:us-east-1:000000000000:dlq").unwrap(), "dlq");
-        assert_eq!(queue_of_arn("000000000000", "arn:aws:sqs:us-east-1:111111111111:dlq").unwrap_err().code, errors::NON_EXISTENT_QUEUE);
+        assert_eq!(
+            queue_of_arn("000000000000", "arn:aws:sqs:us-east-1:111111111111:dlq").unwrap_err().code,
+            errors::NON_EXISTENT_QUEUE
+        );
         assert_eq!(queue_of_arn("000000000000", "dlq").unwrap_err().code, "InvalidParameterValue");
     }
 }
