@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use super::metrics;
 use super::op::Op;
-use super::queues::counts;
-use super::state::{SqsState, remove_message};
+use super::state::{SqsState, counts, remove_message};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;

@@ -2,8 +2,7 @@
 //! cloud publishes each second of the cloud clock, so charts move at once. Gauges (the approximate
 //! counts and the oldest message's age) are sampled; counters cover what happened since the last second.
 
-use super::queues::Counts;
-use super::state::Counters;
+use super::state::{Counters, Counts};
 use crate::cloud::clock::Millis;
 use crate::cloud::metric_sink::{Datum, Sample};
 

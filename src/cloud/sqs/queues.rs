@@ -12,7 +12,7 @@ use super::attributes::{self, COMPUTED};
 use super::errors;
 use super::model::QueueMeta;
 use super::op::{Op, integer, queue_of, required};
-use super::state::{Counters, Queue, put_message, put_queue, remove_message, remove_queue};
+use super::state::{Counters, Queue, counts, put_queue, remove_message, remove_queue};
 use crate::cloud::error::ApiError;
 
 /// Tags per queue (AWS's quota).
@@ -275,35 +275,4 @@ pub fn list_tags(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         return Ok(json!({}));
     }
     Ok(json!({ "Tags": queue.meta.tags }))
-}
-
-/// A queue's messages by state at `now`.
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Counts {
-    pub visible: u64,
-    pub in_flight: u64,
-    pub delayed: u64,
-    /// Age of the oldest message, in seconds.
-    pub oldest_age_s: Option<i64>,
-}
-
-pub fn counts(queue: &Queue, now: i64) -> Counts {
-    let mut c = Counts::default();
-    for m in queue.messages.values() {
-        if m.is_delayed(now) {
-            c.delayed += 1;
-        } else if m.is_in_flight(now) {
-            c.in_flight += 1;
-        } else {
-            c.visible += 1;
-        }
-        let age = (now - m.sent_ms).max(0) / 1000;
-        c.oldest_age_s = Some(c.oldest_age_s.map_or(age, |a| a.max(age)));
-    }
-    c
-}
-
-/// Writes a changed message (a receive, a visibility change) before showing it.
-pub fn persist_message(op: &Op<'_>, queue: &str, m: &super::model::Message) -> Result<(), ApiError> {
-    op.state.commit(&[put_message(queue, m)])
 }

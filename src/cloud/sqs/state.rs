@@ -119,3 +119,30 @@ pub fn remove_message(queue: &str, seq: u64) -> Change {
 pub fn remove_queue(name: &str) -> Change {
     Change::Remove(queue_key(name))
 }
+
+/// A queue's messages by state at `now`.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Counts {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+    /// Age of the oldest message, in seconds.
+    pub oldest_age_s: Option<i64>,
+}
+
+pub fn counts(queue: &Queue, now: crate::cloud::clock::Millis) -> Counts {
+    let mut c = Counts::default();
+    for m in queue.messages.values() {
+        if m.is_delayed(now) {
+            c.delayed += 1;
+        } else if m.is_in_flight(now) {
+            c.in_flight += 1;
+        } else {
+            c.visible += 1;
+        }
+        let age = (now - m.sent_ms).max(0) / 1000;
+        c.oldest_age_s = Some(c.oldest_age_s.map_or(age, |a| a.max(age)));
+    }
+    c
+}
+
