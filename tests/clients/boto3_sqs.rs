@@ -38,7 +38,10 @@ async fn boto3_releases_get_the_same_sqs_answers() {
         assert_eq!(hello["Body"], "héllo <world>", "{release}");
         assert_eq!(hello["MessageAttributes"]["n"]["StringValue"], "7", "{release}");
         assert_eq!(hello["Attributes"]["ApproximateReceiveCount"], "1", "{release}");
-        assert_eq!(a["GetQueueAttributes"]["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "0", "{release}: VisibilityTimeout 0");
+        assert_eq!(
+            a["GetQueueAttributes"]["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "0",
+            "{release}: VisibilityTimeout 0"
+        );
         assert_eq!(a["SetQueueAttributes bad"]["error"], "InvalidAttributeValue", "{release}");
         assert_eq!(a["DeleteMessageBatch"]["Successful"].as_array().map(Vec::len), Some(2), "{release}");
         assert_eq!(a["DeleteMessageBatch"]["Failed"][0]["Code"], "ReceiptHandleIsInvalid", "{release}");
@@ -56,13 +59,21 @@ async fn boto3_releases_get_the_same_sqs_answers() {
 async fn the_aws_cli_receives_what_was_sent() {
     let cloud = TestCloud::start_virtual().await;
     let sqs = aws_sdk_sqs::Client::new(&cloud.sdk_config().await);
-    let url = sqs.create_queue().queue_name("dlq").send().await.expect("CreateQueue").queue_url().expect("url").to_string();
+    let url =
+        sqs.create_queue().queue_name("dlq").send().await.expect("CreateQueue").queue_url().expect("url").to_string();
     sqs.send_message().queue_url(&url).message_body(r#"{"failed":true}"#).send().await.expect("SendMessage");
     let Some(got) = cloud.aws_json(&["sqs", "receive-message", "--queue-url", &url, "--attribute-names", "All"]) else {
         return;
     };
     assert_eq!(got["Messages"][0]["Body"], r#"{"failed":true}"#);
     assert_eq!(got["Messages"][0]["Attributes"]["ApproximateReceiveCount"], "1");
-    let attrs = cloud.aws_json(&["sqs", "get-queue-attributes", "--queue-url", &url, "--attribute-names", "ApproximateNumberOfMessagesNotVisible"]);
+    let attrs = cloud.aws_json(&[
+        "sqs",
+        "get-queue-attributes",
+        "--queue-url",
+        &url,
+        "--attribute-names",
+        "ApproximateNumberOfMessagesNotVisible",
+    ]);
     assert_eq!(attrs.expect("the CLI ran before")["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "1");
 }

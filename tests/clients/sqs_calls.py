@@ -8,6 +8,7 @@ handles become placeholders, timestamps become "<time>". boto3 checks the MD5 di
 sends and receives, so a wrong digest fails the script.
 """
 
+import base64
 import json
 import sys
 
@@ -42,6 +43,8 @@ def comparable(value, key=None):
         return {k: comparable(v, k) for k, v in sorted(value.items()) if k != "ResponseMetadata"}
     if isinstance(value, list):
         return [comparable(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
     if key in VOLATILE:
         return "<" + key + ">"
     if isinstance(value, str) and value.startswith(ENDPOINT):

@@ -145,4 +145,3 @@ pub fn counts(queue: &Queue, now: crate::cloud::clock::Millis) -> Counts {
     }
     c
 }
-
