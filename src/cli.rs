@@ -129,6 +129,9 @@ pub enum Command {
     /// Print a stream's records as they arrive, or from a starting point, following splits and merges
     /// within the read limits (five reads a second per shard), so it is safe on a production stream.
     Tail(TailArgs),
+    /// A stack's dead-letter queue: depth and failure records decoded to the stream positions they name
+    /// (left in the queue); --purge empties it after asking.
+    Dlq(DlqArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -368,6 +371,25 @@ pub fn produce_rate(text: &str) -> Result<f64, String> {
         Ok(r) if r.is_finite() && r > 0.0 && r <= 1_000_000.0 => Ok(r),
         _ => Err(format!("{text:?} is not a rate: give records per second, more than 0 and at most 1000000")),
     }
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group = clap::ArgGroup::new("dlq_source").required(true).args(["stack", "queue"]))]
+pub struct DlqArgs {
+    /// Stack name or id; its AWS::SQS::Queue named DeadLetterQueue (or its only queue) is read.
+    pub stack: Option<String>,
+    /// The queue, by URL, instead of a stack's.
+    #[arg(long, value_name = "URL", conflicts_with = "stack")]
+    pub queue: Option<String>,
+    /// Show up to N messages (1 to 100), leaving them in the queue.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub peek: u16,
+    /// Delete every message of the queue; asks first (refused without a terminal unless --yes).
+    #[arg(long)]
+    pub purge: bool,
+    /// Purge without asking.
+    #[arg(long, short = 'y', requires = "purge")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

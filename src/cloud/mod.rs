@@ -34,6 +34,7 @@ pub mod router;
 pub mod s3;
 pub mod server;
 pub mod service;
+pub mod sqs;
 pub mod storage;
 pub mod stream_source;
 pub mod streaming;

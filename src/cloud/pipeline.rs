@@ -292,7 +292,7 @@ fn decode_query(
     body: &Bytes,
 ) -> Result<Decoded, Refused> {
     let form = if parts.method == http::Method::GET { parts.uri.query().unwrap_or("").as_bytes() } else { &body[..] };
-    let params = QueryParams::parse(form);
+    let params = QueryParams::parse(form).with_path(parts.uri.path());
     let service = service.or_else(|| registry.by_query(None, params.get("Version")).cloned()).ok_or_else(|| {
         Refused::by(
             None,

@@ -3,6 +3,7 @@
 pub mod alarms;
 pub mod dashboard;
 pub mod deploy;
+pub mod dlq;
 pub mod health;
 pub mod info;
 pub mod local;
@@ -85,6 +86,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Update(args) => deploy::update(args, &global, &paths).await,
             Command::Delete(args) => deploy::delete(args, &global, &paths).await,
             Command::Objects(args) => objects::run(args, &global, &paths).await,
+            Command::Dlq(args) => dlq::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

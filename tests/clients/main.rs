@@ -5,6 +5,7 @@
 mod support;
 
 mod boto3_cloudwatch;
+mod boto3_sqs;
 mod matrix;
 
 use std::path::Path;

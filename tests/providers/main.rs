@@ -9,6 +9,7 @@ mod alarm;
 mod consumer;
 mod dashboard;
 mod delivery_stream;
+mod queue;
 mod stream;
 
 use std::future::Future;

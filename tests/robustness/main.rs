@@ -22,6 +22,21 @@ use support::raw::Raw;
 
 /// Member names the operations read, so random documents reach past "unknown member" into validation.
 const MEMBERS: &[&str] = &[
+    // SQS
+    "QueueName",
+    "QueueUrl",
+    "Attributes",
+    "MessageBody",
+    "Entries",
+    "ReceiptHandle",
+    "MaxNumberOfMessages",
+    "VisibilityTimeout",
+    "DelaySeconds",
+    "MessageAttributes",
+    "AttributeNames",
+    "TagKeys",
+    "QueueNamePrefix",
+    "MaxResults",
     "StreamName",
     "StreamARN",
     "ShardCount",
@@ -173,6 +188,10 @@ const LISTS: &[&str] =
     &["Records", "MetricData", "Dimensions", "Values", "Counts", "MetricDataQueries", "Metrics", "AlarmNames"];
 const STRUCTURES: &[&str] = &["StreamModeDetails", "ShardFilter", "MetricStat", "Metric", "StatisticValues", "Tags"];
 const NUMBERS: &[&str] = &[
+    "MaxNumberOfMessages",
+    "VisibilityTimeout",
+    "DelaySeconds",
+    "MaxResults",
     "ShardCount",
     "Limit",
     "TargetShardCount",
@@ -233,7 +252,30 @@ enum Wire {
     Cbor(&'static str),
     /// An awsQuery form (STS); a document's members become its fields.
     Query,
+    /// An SQS awsQuery form for the operation, to `/` or to a queue's URL path.
+    SqsQuery(&'static str, bool),
 }
+
+/// SQS operations (ReceiveMessage waits only on a queue a random URL never names).
+const SQS: &[&str] = &[
+    "CreateQueue",
+    "GetQueueUrl",
+    "GetQueueAttributes",
+    "SetQueueAttributes",
+    "SendMessage",
+    "SendMessageBatch",
+    "ReceiveMessage",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "PurgeQueue",
+    "DeleteQueue",
+    "ListQueues",
+    "TagQueue",
+    "UntagQueue",
+    "ListQueueTags",
+];
 
 const KINESIS: &[&str] = &[
     "PutRecord",
@@ -271,7 +313,39 @@ fn wire() -> impl Strategy<Value = Wire> {
         prop::sample::select(CLOUDWATCH).prop_map(|op| Wire::AwsJson("GraniteServiceVersion20100801", op)),
         prop::sample::select(CLOUDWATCH).prop_map(Wire::Cbor),
         Just(Wire::Query),
+        prop::sample::select(SQS).prop_map(|op| Wire::AwsJson("AmazonSQS", op)),
+        (prop::sample::select(SQS), any::<bool>()).prop_map(|(op, to_queue)| Wire::SqsQuery(op, to_queue)),
     ]
+}
+
+/// An SQS form: the operation, then a document's members as fields, lists and maps flattened the way
+/// SQS's query shapes are (`Attribute.1.Name`), so values reach the operations' checks.
+fn sqs_form(op: &str, v: &Value) -> Vec<u8> {
+    let mut out = format!("Action={op}&Version=2012-11-05");
+    let esc = |t: &str| t.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    if let Value::Object(members) = v {
+        for (k, v) in members {
+            match v {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let t = item.as_str().map_or_else(|| item.to_string(), str::to_string);
+                        out.push_str(&format!("&{k}.{}={}", i + 1, esc(&t)));
+                    }
+                }
+                Value::Object(m) => {
+                    for (i, (name, value)) in m.iter().enumerate() {
+                        let t = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+                        out.push_str(&format!("&{k}.{n}.Name={}&{k}.{n}.Value={}", esc(name), esc(&t), n = i + 1));
+                    }
+                }
+                other => {
+                    let t = other.as_str().map_or_else(|| other.to_string(), str::to_string);
+                    out.push_str(&format!("&{k}={}", esc(&t)));
+                }
+            }
+        }
+    }
+    out.into_bytes()
 }
 
 /// A form whose fields are a document's members (nested values flattened as JSON text).
@@ -303,6 +377,14 @@ fn request(wire: Wire, body: &Body) -> Raw {
         Wire::Query => {
             let b = bytes(form);
             Raw::post("/", &[("content-type", "application/x-www-form-urlencoded")], b)
+        }
+        Wire::SqsQuery(op, to_queue) => {
+            let b = match body {
+                Body::Bytes(b) => b.clone(),
+                Body::Document(v) => sqs_form(op, v),
+            };
+            let path = if to_queue { "/000000000000/q" } else { "/" };
+            Raw::post(path, &[("content-type", "application/x-www-form-urlencoded")], b)
         }
         Wire::Cbor(op) => {
             let b = bytes(|v| {

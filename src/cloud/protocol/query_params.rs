@@ -10,11 +10,23 @@ use crate::cloud::error::ApiError;
 #[derive(Debug, Clone, Default)]
 pub struct QueryParams {
     params: BTreeMap<String, String>,
+    /// The request's path: SQS clients may address a queue by posting to its URL.
+    path: Option<String>,
 }
 
 impl QueryParams {
     pub fn parse(form: &[u8]) -> Self {
-        QueryParams { params: form_urlencoded::parse(form).into_owned().collect() }
+        QueryParams { params: form_urlencoded::parse(form).into_owned().collect(), path: None }
+    }
+
+    /// The same parameters, sent to `path`.
+    pub fn with_path(mut self, path: &str) -> Self {
+        self.path = Some(path.to_string());
+        self
+    }
+
+    pub fn path(&self) -> Option<&str> {
+        self.path.as_deref()
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -52,7 +64,7 @@ impl QueryParams {
             if member.is_empty() {
                 break;
             }
-            out.push(QueryParams { params: member });
+            out.push(QueryParams { params: member, path: None });
         }
         out
     }
