@@ -9,6 +9,9 @@ mod alarm;
 mod consumer;
 mod dashboard;
 mod delivery_stream;
+mod event_source_mapping;
+mod function;
+mod permission;
 mod stream;
 
 use std::future::Future;
