@@ -128,6 +128,9 @@ pub enum Command {
     /// Print a stream's records as they arrive, or from a starting point, following splits and merges
     /// within the read limits (five reads a second per shard), so it is safe on a production stream.
     Tail(TailArgs),
+    /// Invoke a stack's Lambda function once (by logical id or name) and print its status, error, log
+    /// tail and payload; exit 1 when the function failed.
+    Invoke(InvokeArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -373,6 +376,22 @@ pub fn produce_rate(text: &str) -> Result<f64, String> {
         Ok(r) if r.is_finite() && r > 0.0 && r <= 1_000_000.0 => Ok(r),
         _ => Err(format!("{text:?} is not a rate: give records per second, more than 0 and at most 1000000")),
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvokeArgs {
+    /// The stack holding the function.
+    #[arg(required_unless_present = "function_name")]
+    pub stack: Option<String>,
+    /// The function's logical id in the stack, or its physical name.
+    #[arg(required_unless_present = "function_name")]
+    pub function: Option<String>,
+    /// A function name or ARN, without a stack.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["stack", "function"])]
+    pub function_name: Option<String>,
+    /// The event: a JSON document, or @file to read one; `{}` when not given.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub payload: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

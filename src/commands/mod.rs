@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod deploy;
 pub mod health;
 pub mod info;
+pub mod invoke;
 pub mod local;
 pub mod metrics;
 pub mod objects;
@@ -85,6 +86,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Update(args) => deploy::update(args, &global, &paths).await,
             Command::Delete(args) => deploy::delete(args, &global, &paths).await,
             Command::Objects(args) => objects::run(args, &global, &paths).await,
+            Command::Invoke(args) => invoke::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 pub mod alarms;
 pub mod credentials;
 pub mod dashboard;
+pub mod invoke;
 pub mod logs_insights;
 pub mod metrics;
 pub mod objects;

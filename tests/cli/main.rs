@@ -7,6 +7,7 @@ mod support;
 mod alarms;
 mod config;
 mod credentials;
+mod invoke;
 mod objects;
 mod patterns;
 mod patterns_catalogue;
