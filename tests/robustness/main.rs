@@ -6,6 +6,7 @@
 
 mod large_cases;
 mod large_inputs;
+mod lambda;
 #[path = "../support/mod.rs"]
 mod support;
 
