@@ -269,3 +269,72 @@ async fn mappings_go_through_their_states_and_bad_input_is_refused() {
     let gone = env.lambda.get_event_source_mapping().uuid(uuid).send().await.unwrap_err();
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
 }
+
+#[tokio::test]
+async fn a_resharded_stream_is_followed_with_parents_read_before_children() {
+    let env = env().await;
+    let stream = env.stream("orders", 1).await;
+    env.function("consumer", Some(CONSUMER)).await;
+    put(&env, "orders", &json_records(40, 5)).await;
+    env.lambda
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&stream)
+        .starting_position(EventSourcePosition::TrimHorizon)
+        .batch_size(7)
+        .send()
+        .await
+        .unwrap();
+    env.kinesis
+        .update_shard_count()
+        .stream_name("orders")
+        .target_shard_count(2)
+        .scaling_type(aws_sdk_kinesis::types::ScalingType::UniformScaling)
+        .send()
+        .await
+        .unwrap();
+    env.seconds(2).await;
+    let more: Vec<(String, Vec<u8>)> = (40..100)
+        .map(|i| {
+            let key = format!("k{}", i % 5);
+            (key.clone(), serde_json::json!({ "key": key, "n": i }).to_string().into_bytes())
+        })
+        .collect();
+    put(&env, "orders", &more).await;
+    env.until(60, "100 records decoded", async || decoded(&env, "consumer").await.len() >= 100).await;
+    env.seconds(2).await;
+    let got = decoded(&env, "consumer").await;
+    assert_eq!(got.len(), 100, "each record once");
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for v in &got {
+        let (k, n) = (v["key"].as_str().unwrap().to_string(), v["n"].as_i64().unwrap());
+        if let Some(prev) = last.insert(k.clone(), n) {
+            assert!(prev < n, "key {k}: {n} after {prev} (a child read before its parent ended)");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batching_window_gathers_records_until_it_ends() {
+    let env = env().await;
+    let stream = env.stream("orders", 1).await;
+    env.function("consumer", Some(CONSUMER)).await;
+    env.lambda
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&stream)
+        .starting_position(EventSourcePosition::TrimHorizon)
+        .batch_size(100)
+        .maximum_batching_window_in_seconds(5)
+        .send()
+        .await
+        .unwrap();
+    env.seconds(2).await;
+    put(&env, "orders", &json_records(3, 1)).await;
+    env.seconds(3).await;
+    assert!(decoded(&env, "consumer").await.is_empty(), "the window has not ended");
+    env.seconds(4).await;
+    assert_eq!(decoded(&env, "consumer").await.len(), 3);
+    let starts = env.log_messages("/aws/lambda/consumer").await.iter().filter(|l| l.starts_with("START")).count();
+    assert_eq!(starts, 1, "one invocation for the window's records");
+}
