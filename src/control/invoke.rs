@@ -33,18 +33,30 @@ pub fn pick_function(resources: &[StackResource], stack: &str, function: &str) -
     let functions: Vec<&StackResource> = resources.iter().filter(|r| r.resource_type == FUNCTION_TYPE).collect();
     let found = functions.iter().find(|r| r.logical_id == function || r.physical_id.as_deref() == Some(function));
     match found {
-        Some(r) => r.physical_id.clone().with_context(|| format!("function {} of stack {stack} has no physical id yet ({})", r.logical_id, r.status)),
+        Some(r) => r.physical_id.clone().with_context(|| {
+            format!("function {} of stack {stack} has no physical id yet ({})", r.logical_id, r.status)
+        }),
         None => {
             let names: Vec<&str> = functions.iter().map(|r| r.logical_id.as_str()).collect();
-            let known = if names.is_empty() { "it has no Lambda functions".to_string() } else { format!("its functions: {}", names.join(", ")) };
+            let known = if names.is_empty() {
+                "it has no Lambda functions".to_string()
+            } else {
+                format!("its functions: {}", names.join(", "))
+            };
             anyhow::bail!("stack {stack} has no function {function} ({known})")
         }
     }
 }
 
 /// The function `function` names in stack `stack`.
-pub async fn stack_function(cfn: &aws_sdk_cloudformation::Client, stack: &str, function: &str) -> anyhow::Result<String> {
-    let resources = stacks::inspect::resources(cfn, stack).await.with_context(|| format!("listing the resources of stack {stack}"))?;
+pub async fn stack_function(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+    function: &str,
+) -> anyhow::Result<String> {
+    let resources = stacks::inspect::resources(cfn, stack)
+        .await
+        .with_context(|| format!("listing the resources of stack {stack}"))?;
     pick_function(&resources, stack, function)
 }
 
@@ -71,7 +83,8 @@ pub async fn invoke(lambda: &aws_sdk_lambda::Client, function: &str, payload: Ve
         .await
         .map_err(aws_sdk_lambda::Error::from)
         .with_context(|| format!("invoking {function}"))?;
-    let log_tail = out.log_result().and_then(|b| STANDARD.decode(b).ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
+    let log_tail =
+        out.log_result().and_then(|b| STANDARD.decode(b).ok()).map(|b| String::from_utf8_lossy(&b).into_owned());
     let bytes = out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default();
     let (payload, payload_text) = match serde_json::from_slice(&bytes) {
         Ok(v) => (v, None),

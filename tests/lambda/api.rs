@@ -35,9 +35,11 @@ async fn a_function_is_pending_then_active_and_updates_are_in_progress_then_succ
     assert_eq!(config.environment().unwrap().variables().unwrap()["A"], "1");
     assert_eq!(config.logging_config().unwrap().log_group(), Some("/aws/lambda/orders"));
 
-    let updated = env.lambda.update_function_configuration().function_name("orders").memory_size(256).send().await.unwrap();
+    let updated =
+        env.lambda.update_function_configuration().function_name("orders").memory_size(256).send().await.unwrap();
     assert_eq!(updated.last_update_status(), Some(&LastUpdateStatus::InProgress));
-    let busy = env.lambda.update_function_code().function_name("orders").zip_file(Blob::new(zip())).send().await.unwrap_err();
+    let busy =
+        env.lambda.update_function_code().function_name("orders").zip_file(Blob::new(zip())).send().await.unwrap_err();
     assert_eq!(busy.code(), Some("ResourceConflictException"));
     env.seconds(1).await;
     env.lambda.update_function_code().function_name("orders").zip_file(Blob::new(zip())).send().await.unwrap();
@@ -91,14 +93,36 @@ async fn bad_requests_get_lambdas_errors_in_its_shape() {
     let again = create().code(FunctionCode::builder().zip_file(Blob::new(zip())).build()).send().await.unwrap_err();
     assert_eq!(again.code(), Some("ResourceConflictException"));
     assert_eq!(again.message(), Some("Function already exist: orders"));
-    let s3 = create().function_name("s3").code(FunctionCode::builder().s3_bucket("b").s3_key("k").build()).send().await.unwrap_err();
+    let s3 = create()
+        .function_name("s3")
+        .code(FunctionCode::builder().s3_bucket("b").s3_key("k").build())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(s3.code(), Some("InvalidParameterValueException"));
-    let not_zip = create().function_name("nz").code(FunctionCode::builder().zip_file(Blob::new(b"text".to_vec())).build()).send().await.unwrap_err();
+    let not_zip = create()
+        .function_name("nz")
+        .code(FunctionCode::builder().zip_file(Blob::new(b"text".to_vec())).build())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(not_zip.code(), Some("InvalidParameterValueException"));
     assert!(not_zip.message().unwrap().contains("Could not unzip uploaded file"));
-    let bad_role = create().function_name("br").role("role").code(FunctionCode::builder().zip_file(Blob::new(zip())).build()).send().await.unwrap_err();
+    let bad_role = create()
+        .function_name("br")
+        .role("role")
+        .code(FunctionCode::builder().zip_file(Blob::new(zip())).build())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(bad_role.code(), Some("ValidationException"));
-    let timeout = create().function_name("to").timeout(901).code(FunctionCode::builder().zip_file(Blob::new(zip())).build()).send().await.unwrap_err();
+    let timeout = create()
+        .function_name("to")
+        .timeout(901)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip())).build())
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(timeout.code(), Some("ValidationException"));
 
     // The wire shape: x-amzn-errortype and {"Type": "User", "message": …}.
@@ -133,8 +157,20 @@ async fn permissions_tags_and_reserved_concurrency() {
         .unwrap();
     let statement: serde_json::Value = serde_json::from_str(added.statement().unwrap()).unwrap();
     assert_eq!(statement["Principal"]["Service"], "apigateway.amazonaws.com");
-    assert_eq!(statement["Condition"]["ArnLike"]["AWS:SourceArn"], "arn:aws:execute-api:us-east-1:000000000000:abc/*/GET/predictFare");
-    let dup = env.lambda.add_permission().function_name("fare").statement_id("api").action("lambda:InvokeFunction").principal("s3.amazonaws.com").send().await.unwrap_err();
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        "arn:aws:execute-api:us-east-1:000000000000:abc/*/GET/predictFare"
+    );
+    let dup = env
+        .lambda
+        .add_permission()
+        .function_name("fare")
+        .statement_id("api")
+        .action("lambda:InvokeFunction")
+        .principal("s3.amazonaws.com")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(dup.code(), Some("ResourceConflictException"));
     let policy = env.lambda.get_policy().function_name("fare").send().await.unwrap();
     let policy: serde_json::Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
@@ -149,20 +185,20 @@ async fn permissions_tags_and_reserved_concurrency() {
     env.lambda.untag_resource().resource(&arn).tag_keys("team").send().await.unwrap();
     assert!(env.lambda.list_tags().resource(&arn).send().await.unwrap().tags().unwrap().is_empty());
 
-    let too_many = env.lambda.put_function_concurrency().function_name("fare").reserved_concurrent_executions(950).send().await.unwrap_err();
+    let too_many = env
+        .lambda
+        .put_function_concurrency()
+        .function_name("fare")
+        .reserved_concurrent_executions(950)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(too_many.code(), Some("InvalidParameterValueException"));
     env.lambda.put_function_concurrency().function_name("fare").reserved_concurrent_executions(0).send().await.unwrap();
     let c = env.lambda.get_function_concurrency().function_name("fare").send().await.unwrap();
     assert_eq!(c.reserved_concurrent_executions(), Some(0));
     let throttled = env.lambda.invoke().function_name("fare").send().await.unwrap_err();
     assert_eq!(throttled.code(), Some("TooManyRequestsException"));
-    let throttles = env
-        .cw
-        .list_metrics()
-        .namespace("AWS/Lambda")
-        .metric_name("Throttles")
-        .send()
-        .await
-        .unwrap();
+    let throttles = env.cw.list_metrics().namespace("AWS/Lambda").metric_name("Throttles").send().await.unwrap();
     assert!(!throttles.metrics().is_empty(), "Throttles is published");
 }

@@ -22,7 +22,15 @@ fn kinesis_event(datas: &[&str]) -> Vec<u8> {
 async fn the_consumer_decodes_records_and_fails_on_one_that_is_not_json_with_its_log_tail() {
     let env = env().await;
     env.function("consumer", Some(CONSUMER)).await;
-    let ok = env.lambda.invoke().function_name("consumer").payload(Blob::new(kinesis_event(&["{\"a\":1}"]))).log_type(LogType::Tail).send().await.unwrap();
+    let ok = env
+        .lambda
+        .invoke()
+        .function_name("consumer")
+        .payload(Blob::new(kinesis_event(&["{\"a\":1}"])))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status_code(), 200);
     assert_eq!(ok.function_error(), None);
     assert_eq!(ok.executed_version(), Some("$LATEST"));
@@ -32,9 +40,21 @@ async fn the_consumer_decodes_records_and_fails_on_one_that_is_not_json_with_its
     assert!(tail.contains("Version: $LATEST"), "{tail}");
     assert!(tail.contains("Decoded payload: {\"a\":1}"), "{tail}");
     assert!(tail.contains("\nEND RequestId: "), "{tail}");
-    assert!(tail.contains("REPORT RequestId: ") && tail.contains("Billed Duration: ") && tail.contains("Memory Size: 128 MB"), "{tail}");
+    assert!(
+        tail.contains("REPORT RequestId: ")
+            && tail.contains("Billed Duration: ")
+            && tail.contains("Memory Size: 128 MB"),
+        "{tail}"
+    );
 
-    let bad = env.lambda.invoke().function_name("consumer").payload(Blob::new(kinesis_event(&["{}", "oops"]))).send().await.unwrap();
+    let bad = env
+        .lambda
+        .invoke()
+        .function_name("consumer")
+        .payload(Blob::new(kinesis_event(&["{}", "oops"])))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.function_error(), Some("Unhandled"));
     let error: Value = serde_json::from_slice(bad.payload().unwrap().as_ref()).unwrap();
     assert_eq!(error["errorType"], "ValueError");
@@ -58,7 +78,8 @@ async fn the_consumer_decodes_records_and_fails_on_one_that_is_not_json_with_its
 fn regex_like(s: &str) -> bool {
     let (date, rest) = s.split_at(10.min(s.len()));
     let digits = date.chars().filter(char::is_ascii_digit).count() == 8 && date.matches('/').count() == 2;
-    let hex = rest.strip_prefix("/[$LATEST]").is_some_and(|h| h.len() == 32 && h.chars().all(|c| c.is_ascii_hexdigit()));
+    let hex =
+        rest.strip_prefix("/[$LATEST]").is_some_and(|h| h.len() == 32 && h.chars().all(|c| c.is_ascii_hexdigit()));
     digits && hex
 }
 
@@ -89,7 +110,10 @@ async fn a_function_without_a_builtin_fails_every_invocation_with_a_log_line() {
     let error: Value = serde_json::from_slice(r.payload().unwrap().as_ref()).unwrap();
     assert_eq!(error["errorType"], "Runtime.HandlerNotFound");
     let log = env.log_messages("/aws/lambda/plain").await;
-    assert!(log.iter().any(|l| l.contains("[ERROR] Runtime.HandlerNotFound") && l.contains("kinesis-console:builtin")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.contains("[ERROR] Runtime.HandlerNotFound") && l.contains("kinesis-console:builtin")),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +123,15 @@ async fn event_invocations_are_queued_and_dry_runs_only_check() {
     let dry = env.lambda.invoke().function_name("fare").invocation_type(InvocationType::DryRun).send().await.unwrap();
     assert_eq!(dry.status_code(), 204);
     assert!(env.log_messages("/aws/lambda/fare").await.is_empty());
-    let queued = env.lambda.invoke().function_name("fare").invocation_type(InvocationType::Event).payload(Blob::new("{}")).send().await.unwrap();
+    let queued = env
+        .lambda
+        .invoke()
+        .function_name("fare")
+        .invocation_type(InvocationType::Event)
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(queued.status_code(), 202);
     support_eventually(&env, "the queued invocation ran").await;
     let bad = env.lambda.invoke().function_name("fare").payload(Blob::new("not json")).send().await.unwrap_err();

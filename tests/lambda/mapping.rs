@@ -19,7 +19,9 @@ async fn put(env: &Env, stream: &str, records: &[(String, Vec<u8>)]) -> Vec<Stri
     for chunk in records.chunks(500) {
         let entries = chunk
             .iter()
-            .map(|(k, d)| PutRecordsRequestEntry::builder().partition_key(k).data(Blob::new(d.clone())).build().unwrap())
+            .map(|(k, d)| {
+                PutRecordsRequestEntry::builder().partition_key(k).data(Blob::new(d.clone())).build().unwrap()
+            })
             .collect();
         let out = env.kinesis.put_records().stream_name(stream).set_records(Some(entries)).send().await.unwrap();
         assert_eq!(out.failed_record_count(), Some(0));
@@ -95,7 +97,9 @@ async fn mapping(env: &Env, stream: &str, bisect: bool) -> String {
         .batch_size(8)
         .maximum_retry_attempts(2)
         .bisect_batch_on_function_error(bisect)
-        .destination_config(DestinationConfig::builder().on_failure(OnFailure::builder().destination(DLQ).build()).build())
+        .destination_config(
+            DestinationConfig::builder().on_failure(OnFailure::builder().destination(DLQ).build()).build(),
+        )
         .send()
         .await
         .unwrap();
@@ -168,7 +172,9 @@ async fn records_older_than_the_maximum_age_are_skipped_and_reported() {
         .event_source_arn(&stream)
         .starting_position(EventSourcePosition::TrimHorizon)
         .maximum_record_age_in_seconds(60)
-        .destination_config(DestinationConfig::builder().on_failure(OnFailure::builder().destination(DLQ).build()).build())
+        .destination_config(
+            DestinationConfig::builder().on_failure(OnFailure::builder().destination(DLQ).build()).build(),
+        )
         .send()
         .await
         .unwrap();
@@ -229,8 +235,14 @@ async fn mappings_go_through_their_states_and_bad_input_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(missing_fn.code(), Some("ResourceNotFoundException"));
-    let no_position =
-        env.lambda.create_event_source_mapping().function_name("consumer").event_source_arn(&stream).send().await.unwrap_err();
+    let no_position = env
+        .lambda
+        .create_event_source_mapping()
+        .function_name("consumer")
+        .event_source_arn(&stream)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(no_position.code(), Some("InvalidParameterValueException"));
     let bad_factor = env
         .lambda

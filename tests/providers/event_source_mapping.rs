@@ -48,7 +48,10 @@ async fn the_pattern_1_mapping_is_created_enabled_updated_in_place_and_deleted()
     assert_eq!(m.maximum_record_age_in_seconds(), Some(86400));
     assert_eq!(m.maximum_retry_attempts(), Some(3));
     assert_eq!(m.parallelization_factor(), Some(2));
-    assert_eq!(m.destination_config().unwrap().on_failure().unwrap().destination(), Some("arn:aws:sqs:us-east-1:000000000000:dlq"));
+    assert_eq!(
+        m.destination_config().unwrap().on_failure().unwrap().destination(),
+        Some("arn:aws:sqs:us-east-1:000000000000:dlq")
+    );
     assert_eq!(made.attributes["Id"], made.reference());
 
     assert!(!p.needs_replacement(&props(properties(100)), &props(properties(50))));

@@ -9,12 +9,42 @@ use super::support::TestCloud;
 use super::support::raw::Raw;
 
 const MEMBERS: &[&str] = &[
-    "FunctionName", "Runtime", "Role", "Handler", "Code", "ZipFile", "S3Bucket", "Timeout", "MemorySize",
-    "Environment", "Variables", "Tags", "TracingConfig", "LoggingConfig", "RevisionId", "StatementId", "Action",
-    "Principal", "SourceArn", "SourceAccount", "ReservedConcurrentExecutions", "EventSourceArn",
-    "StartingPosition", "StartingPositionTimestamp", "BatchSize", "ParallelizationFactor", "MaximumRetryAttempts",
-    "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "DestinationConfig", "OnFailure", "Destination",
-    "FunctionResponseTypes", "MaximumBatchingWindowInSeconds", "Enabled", "Description",
+    "FunctionName",
+    "Runtime",
+    "Role",
+    "Handler",
+    "Code",
+    "ZipFile",
+    "S3Bucket",
+    "Timeout",
+    "MemorySize",
+    "Environment",
+    "Variables",
+    "Tags",
+    "TracingConfig",
+    "LoggingConfig",
+    "RevisionId",
+    "StatementId",
+    "Action",
+    "Principal",
+    "SourceArn",
+    "SourceAccount",
+    "ReservedConcurrentExecutions",
+    "EventSourceArn",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "BatchSize",
+    "ParallelizationFactor",
+    "MaximumRetryAttempts",
+    "MaximumRecordAgeInSeconds",
+    "BisectBatchOnFunctionError",
+    "DestinationConfig",
+    "OnFailure",
+    "Destination",
+    "FunctionResponseTypes",
+    "MaximumBatchingWindowInSeconds",
+    "Enabled",
+    "Description",
 ];
 
 const ROUTES: &[(&str, &str)] = &[
@@ -64,7 +94,8 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn raw(cloud: &TestCloud, method: &'static str, path: &str, body: Vec<u8>) -> Raw {
-    let raw = Raw { method, path: path.to_string(), headers: vec![("content-type".into(), "application/json".into())], body };
+    let raw =
+        Raw { method, path: path.to_string(), headers: vec![("content-type".into(), "application/json".into())], body };
     cloud.sign(raw, "lambda")
 }
 
@@ -77,7 +108,8 @@ fn any_lambda_request_gets_a_client_error_and_the_host_keeps_serving() {
         "FunctionName": "f", "Runtime": "python3.13", "Handler": "index.handler",
         "Role": "arn:aws:iam::000000000000:role/r", "Code": { "ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==" },
     });
-    let (status, _, answer) = rt.block_on(raw(&cloud, "POST", "/2015-03-31/functions", create.to_string().into_bytes()).send(&url));
+    let (status, _, answer) =
+        rt.block_on(raw(&cloud, "POST", "/2015-03-31/functions", create.to_string().into_bytes()).send(&url));
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
 
     let mut runner = TestRunner::new(Config { cases: 400, failure_persistence: None, ..Config::default() });

@@ -4,9 +4,9 @@
 //! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
 //! long and deeply nested inputs up to the body limits through signed requests.
 
+mod lambda;
 mod large_cases;
 mod large_inputs;
-mod lambda;
 #[path = "../support/mod.rs"]
 mod support;
 

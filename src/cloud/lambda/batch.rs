@@ -52,10 +52,7 @@ pub fn partition(records: Vec<SourceRecord>, groups: usize, batch_size: usize) -
         let g = (crate::cloud::kinesis::keys::partition_hash(&r.partition_key) % groups as u128) as usize;
         by_group[g].push(r);
     }
-    by_group
-        .into_iter()
-        .map(|g| g.chunks(batch_size.max(1)).map(<[SourceRecord]>::to_vec).collect())
-        .collect()
+    by_group.into_iter().map(|g| g.chunks(batch_size.max(1)).map(<[SourceRecord]>::to_vec).collect()).collect()
 }
 
 /// How a function answered a batch, for the mapping.
@@ -143,7 +140,13 @@ mod tests {
     use super::*;
 
     fn rec(i: u64, key: &str) -> SourceRecord {
-        SourceRecord { position: i, sequence_number: format!("s{i}"), partition_key: key.into(), data: b"{}".to_vec(), arrival_ms: 1_000 * i as i64 }
+        SourceRecord {
+            position: i,
+            sequence_number: format!("s{i}"),
+            partition_key: key.into(),
+            data: b"{}".to_vec(),
+            arrival_ms: 1_000 * i as i64,
+        }
     }
 
     #[test]

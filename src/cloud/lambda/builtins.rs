@@ -150,7 +150,11 @@ mod tests {
         let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
         assert_eq!(body["ride_request_id"], 7);
         assert!((body["expected_fare"].as_f64().unwrap() - f).abs() < 1e-12);
-        for event in [json!({}), json!({ "queryStringParameters": { "ride_request_id": "0" } }), json!({ "queryStringParameters": { "ride_request_id": "x" } })] {
+        for event in [
+            json!({}),
+            json!({ "queryStringParameters": { "ride_request_id": "0" } }),
+            json!({ "queryStringParameters": { "ride_request_id": "x" } }),
+        ] {
             let r = run(Some(PREDICT_FARE), &event).result.unwrap();
             assert_eq!(r, json!({ "statusCode": 400, "body": "Missing ride_request_id" }));
         }

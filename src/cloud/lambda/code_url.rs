@@ -69,9 +69,9 @@ impl CodeKey {
         let (Some(expires), Some(sha), Some(sig)) = (expires, sha, sig) else {
             return Err("Query-string authentication requires the expires, sha and signature parameters");
         };
-        self.mac(function, &sha, expires).verify_slice(&sig).map_err(|_| {
-            "The request signature we calculated does not match the signature you provided"
-        })?;
+        self.mac(function, &sha, expires)
+            .verify_slice(&sig)
+            .map_err(|_| "The request signature we calculated does not match the signature you provided")?;
         if now > expires {
             return Err("Request has expired");
         }

@@ -17,13 +17,28 @@ use crate::cloud::service::BoxFuture;
 const TYPE: &str = "AWS::Lambda::EventSourceMapping";
 /// Properties passed to Create/UpdateEventSourceMapping as they are.
 const PASSED: &[&str] = &[
-    "FunctionName", "BatchSize", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds", "MaximumRetryAttempts",
-    "ParallelizationFactor", "DestinationConfig", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes",
-    "TumblingWindowInSeconds", "Enabled",
+    "FunctionName",
+    "BatchSize",
+    "BisectBatchOnFunctionError",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "ParallelizationFactor",
+    "DestinationConfig",
+    "MaximumBatchingWindowInSeconds",
+    "FunctionResponseTypes",
+    "TumblingWindowInSeconds",
+    "Enabled",
 ];
 const CREATE_ONLY: &[&str] = &["EventSourceArn", "StartingPosition", "StartingPositionTimestamp"];
 const KNOWN_OTHER: &[&str] = &[
-    "Tags", "FilterCriteria", "ScalingConfig", "KmsKeyArn", "MetricsConfig", "Queues", "Topics", "SourceAccessConfigurations",
+    "Tags",
+    "FilterCriteria",
+    "ScalingConfig",
+    "KmsKeyArn",
+    "MetricsConfig",
+    "Queues",
+    "Topics",
+    "SourceAccessConfigurations",
 ];
 
 pub struct EventSourceMappingProvider {
@@ -62,7 +77,10 @@ impl EventSourceMappingProvider {
         let mut input = input_of(props, PASSED);
         input.extend(input_of(props, CREATE_ONLY));
         if let Some(ts) = props.get("StartingPositionTimestamp") {
-            input.insert("StartingPositionTimestamp".into(), json!(ts.as_f64().or_else(|| ts.as_str().and_then(|s| s.parse().ok()))));
+            input.insert(
+                "StartingPositionTimestamp".into(),
+                json!(ts.as_f64().or_else(|| ts.as_str().and_then(|s| s.parse().ok()))),
+            );
         }
         input.insert("Tags".into(), json!(tag_map(props, &request.tags)?));
         let created = self.api.call(&request.region, "CreateEventSourceMapping", Value::Object(input)).await?;
@@ -112,7 +130,12 @@ impl ResourceProvider for EventSourceMappingProvider {
         Box::pin(async move { self.create_mapping(&request).await })
     }
 
-    fn update(&self, physical_id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_mapping(&physical_id, &request).await })
     }
 

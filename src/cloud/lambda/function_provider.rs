@@ -20,14 +20,45 @@ use crate::cloud::service::{BoxFuture, Protocol};
 const TYPE: &str = "AWS::Lambda::Function";
 pub const POLL: Duration = Duration::from_millis(250);
 const KNOWN: &[&str] = &[
-    "FunctionName", "Code", "Runtime", "Handler", "Role", "Description", "Timeout", "MemorySize", "Environment",
-    "TracingConfig", "LoggingConfig", "Tags", "ReservedConcurrentExecutions", "Architectures", "PackageType",
-    "EphemeralStorage", "KmsKeyArn", "Layers", "VpcConfig", "DeadLetterConfig", "RuntimeManagementConfig",
-    "SnapStart", "FileSystemConfigs", "CodeSigningConfigArn", "ImageConfig", "RecursiveLoop",
+    "FunctionName",
+    "Code",
+    "Runtime",
+    "Handler",
+    "Role",
+    "Description",
+    "Timeout",
+    "MemorySize",
+    "Environment",
+    "TracingConfig",
+    "LoggingConfig",
+    "Tags",
+    "ReservedConcurrentExecutions",
+    "Architectures",
+    "PackageType",
+    "EphemeralStorage",
+    "KmsKeyArn",
+    "Layers",
+    "VpcConfig",
+    "DeadLetterConfig",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "FileSystemConfigs",
+    "CodeSigningConfigArn",
+    "ImageConfig",
+    "RecursiveLoop",
 ];
 /// Settings passed to UpdateFunctionConfiguration as they are.
-const CONFIG: &[&str] =
-    &["Runtime", "Handler", "Role", "Description", "Timeout", "MemorySize", "Environment", "TracingConfig", "LoggingConfig"];
+const CONFIG: &[&str] = &[
+    "Runtime",
+    "Handler",
+    "Role",
+    "Description",
+    "Timeout",
+    "MemorySize",
+    "Environment",
+    "TracingConfig",
+    "LoggingConfig",
+];
 
 pub fn lambda_api(ctx: &Arc<CloudContext>, lambda: &Arc<Lambda>) -> ServiceApi {
     ServiceApi::new(ctx, lambda.clone(), Protocol::Rest)
@@ -85,7 +116,15 @@ impl FunctionProvider {
 
     async fn concurrency(&self, region: &str, name: &str, props: &Properties) -> Result<(), ProviderError> {
         match props.get("ReservedConcurrentExecutions").and_then(Value::as_i64) {
-            Some(n) => self.api.call(region, "PutFunctionConcurrency", json!({ "FunctionName": name, "ReservedConcurrentExecutions": n })).await?,
+            Some(n) => {
+                self.api
+                    .call(
+                        region,
+                        "PutFunctionConcurrency",
+                        json!({ "FunctionName": name, "ReservedConcurrentExecutions": n }),
+                    )
+                    .await?
+            }
             None => self.api.call(region, "DeleteFunctionConcurrency", json!({ "FunctionName": name })).await?,
         };
         Ok(())
@@ -110,7 +149,12 @@ impl FunctionProvider {
         self.settled(&request.region, &name).await
     }
 
-    async fn update_function(&self, name: &str, old: &Properties, request: &ResourceRequest) -> Result<Provisioned, ProviderError> {
+    async fn update_function(
+        &self,
+        name: &str,
+        old: &Properties,
+        request: &ResourceRequest,
+    ) -> Result<Provisioned, ProviderError> {
         let props = &request.properties;
         check_known(props, KNOWN)?;
         let region = &request.region;
@@ -167,7 +211,12 @@ impl ResourceProvider for FunctionProvider {
         Box::pin(async move { self.create_function(&request).await })
     }
 
-    fn update(&self, physical_id: String, old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_function(&physical_id, &old, &request).await })
     }
 

@@ -20,8 +20,22 @@ use crate::cloud::error::ApiError;
 /// The deployment package limit for a direct upload (50 MB zipped).
 const MAX_ZIP: usize = 50 * 1024 * 1024;
 const RUNTIMES: &[&str] = &[
-    "nodejs18.x", "nodejs20.x", "nodejs22.x", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
-    "java11", "java17", "java21", "dotnet8", "ruby3.2", "ruby3.3", "provided.al2", "provided.al2023",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "java11",
+    "java17",
+    "java21",
+    "dotnet8",
+    "ruby3.2",
+    "ruby3.3",
+    "provided.al2",
+    "provided.al2023",
 ];
 
 pub fn configuration(op: &Op, f: &Function) -> Value {
@@ -72,7 +86,8 @@ fn code_zip(code: &Input) -> Result<Vec<u8>, ApiError> {
     let Some(b64) = opt_str(code, "ZipFile")? else {
         return Err(invalid("Please provide a source for function code."));
     };
-    let zip = STANDARD.decode(b64.as_bytes()).map_err(|e| ApiError::serialization(format!("ZipFile is not base64: {e}")))?;
+    let zip =
+        STANDARD.decode(b64.as_bytes()).map_err(|e| ApiError::serialization(format!("ZipFile is not base64: {e}")))?;
     if zip.len() > MAX_ZIP {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -125,7 +140,9 @@ fn apply_settings(f: &mut Function, input: &Input) -> Result<(), ApiError> {
     }
     if let Some(d) = opt_str(input, "Description")? {
         if d.chars().count() > 256 {
-            return Err(ApiError::validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"));
+            return Err(ApiError::validation(
+                "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 256",
+            ));
         }
         f.description = d;
     }
@@ -154,12 +171,16 @@ pub fn create(op: &Op, input: Value) -> Result<Reply, ApiError> {
     let input = object(input)?;
     let name = resolve_name(&req_str(&input, "FunctionName")?, op.region, op.account())?;
     let code = object(input.get("Code").cloned().unwrap_or(Value::Null)).map_err(|_| {
-        ApiError::validation("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
+        ApiError::validation(
+            "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null",
+        )
     })?;
     let zip = code_zip(&code)?;
     req_str(&input, "Role")?;
     if opt_str(&input, "Runtime")?.is_none() || opt_str(&input, "Handler")?.is_none() {
-        return Err(invalid("Runtime and Handler are mandatory parameters for functions created with deployment packages."));
+        return Err(invalid(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
+        ));
     }
     let mut f = Function {
         arn: function_arn(op.region, op.account(), &name),

@@ -41,7 +41,12 @@ pub async fn invoke(
     let tail = match header(headers, "x-amz-log-type").unwrap_or("None") {
         "None" => false,
         "Tail" => true,
-        other => return Err(ApiError::bad_request("InvalidParameterValueException", format!("Unsupported LogType: {other}"))),
+        other => {
+            return Err(ApiError::bad_request(
+                "InvalidParameterValueException",
+                format!("Unsupported LogType: {other}"),
+            ));
+        }
     };
     let f = runner.runnable(function, region, ctx.clock.now_ms())?;
     match kind {

@@ -99,14 +99,21 @@ fn apply(m: &mut Mapping, input: &Input) -> Result<(), ApiError> {
     if let Some(dest) = input.get("DestinationConfig") {
         let d = dest.get("OnFailure").and_then(|o| o.get("Destination")).and_then(Value::as_str);
         match d {
-            Some(d) if d.starts_with("arn:aws:sqs:") || d.starts_with("arn:aws:sns:") => m.on_failure = Some(d.to_string()),
-            Some(d) if d.is_empty() => m.on_failure = None,
-            Some(d) => return Err(invalid(format!("Unsupported destination type for a Kinesis event source: {d}; use an SQS queue or SNS topic ARN"))),
+            Some("") => m.on_failure = None,
+            Some(d) if d.starts_with("arn:aws:sqs:") || d.starts_with("arn:aws:sns:") => {
+                m.on_failure = Some(d.to_string())
+            }
+            Some(d) => {
+                return Err(invalid(format!(
+                    "Unsupported destination type for a Kinesis event source: {d}; use an SQS queue or SNS topic ARN"
+                )));
+            }
             None => m.on_failure = None,
         }
     }
     if let Some(types) = input.get("FunctionResponseTypes") {
-        let list: Vec<&str> = types.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let list: Vec<&str> =
+            types.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         if let Some(bad) = list.iter().find(|t| **t != "ReportBatchItemFailures") {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '[{bad}]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy enum value set: [ReportBatchItemFailures]"
@@ -120,14 +127,19 @@ fn apply(m: &mut Mapping, input: &Input) -> Result<(), ApiError> {
 /// Positions fixed at creation: LATEST takes every shard's tip now; the others start where the
 /// poller first reads (TRIM_HORIZON, or the first record at or after the timestamp).
 fn initial_positions(op: &Op, m: &Mapping) -> Result<Positions, ApiError> {
-    let stream = op.ctx.stream_reader.describe(&m.event_source_arn).map_err(|e| {
-        invalid(format!("Stream not found: {} ({})", m.event_source_arn, e.message))
-    })?;
+    let stream = op
+        .ctx
+        .stream_reader
+        .describe(&m.event_source_arn)
+        .map_err(|e| invalid(format!("Stream not found: {} ({})", m.event_source_arn, e.message)))?;
     let mut shards = BTreeMap::new();
     if m.starting_position == StartingPosition::Latest {
         for s in &stream.shards {
             let tip = op.ctx.stream_reader.tip(&m.event_source_arn, &s.shard_id).map_err(|e| {
-                ApiError::internal(format!("reading the tip of {} in {}: {}", s.shard_id, m.event_source_arn, e.message))
+                ApiError::internal(format!(
+                    "reading the tip of {} in {}: {}",
+                    s.shard_id, m.event_source_arn, e.message
+                ))
             })?;
             shards.insert(s.shard_id.clone(), Cursor { position: tip, done: false });
         }
@@ -194,7 +206,9 @@ fn find(op: &Op, input: &Input) -> Result<Mapping, ApiError> {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
-            format!("The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"),
+            format!(
+                "The resource you requested does not exist. (Service: Lambda, Status Code: 404, Request ID: {uuid})"
+            ),
         )
     })
 }
@@ -208,7 +222,9 @@ pub fn list(op: &Op, input: Value) -> Result<Reply, ApiError> {
     let input = object(input)?;
     let source = opt_str(&input, "EventSourceArn")?;
     let function = match opt_str(&input, "FunctionName")? {
-        Some(f) => Some(super::names::function_arn(op.region, op.account(), &resolve_name(&f, op.region, op.account())?)),
+        Some(f) => {
+            Some(super::names::function_arn(op.region, op.account(), &resolve_name(&f, op.region, op.account())?))
+        }
         None => None,
     };
     let max = opt_int(&input, "MaxItems", 1, 10_000)?.unwrap_or(100) as usize;

@@ -112,7 +112,12 @@ impl Lambda {
         }
     }
 
-    async fn rest(&self, ctx: &Arc<CloudContext>, call: Call, req: super::service::RestRequest) -> Response<Full<Bytes>> {
+    async fn rest(
+        &self,
+        ctx: &Arc<CloudContext>,
+        call: Call,
+        req: super::service::RestRequest,
+    ) -> Response<Full<Bytes>> {
         let path = req.uri.path();
         if let Some(function) = path.strip_prefix(&format!("/_aws/{}/", code_url::OPEN_PATH)) {
             return self.serve_code(ctx, function, req.uri.query().unwrap_or(""));
@@ -142,7 +147,9 @@ impl Lambda {
         let found = functions::code_of(&op, function);
         let (status, body, content_type) = match (checked, found) {
             (Ok(sha), Some((current, zip))) if sha == current => (StatusCode::OK, zip, "application/zip"),
-            (Ok(_), _) => (StatusCode::NOT_FOUND, denied("NoSuchKey", "The specified key does not exist."), "application/xml"),
+            (Ok(_), _) => {
+                (StatusCode::NOT_FOUND, denied("NoSuchKey", "The specified key does not exist."), "application/xml")
+            }
             (Err(why), _) => (StatusCode::FORBIDDEN, denied("AccessDenied", why), "application/xml"),
         };
         let mut r = Response::new(Full::new(Bytes::from(body)));
@@ -154,8 +161,10 @@ impl Lambda {
 
 /// The S3-style refusal a presigned link gets.
 fn denied(code: &str, message: &str) -> Vec<u8> {
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>")
-        .into_bytes()
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    )
+    .into_bytes()
 }
 
 fn reply_response(reply: Reply) -> Response<Full<Bytes>> {

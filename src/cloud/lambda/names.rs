@@ -43,9 +43,8 @@ pub fn resolve_name(given: &str, region: &str, account: &str) -> Result<String, 
             format!("Function not found: {}:{q}", function_arn(region, account, name)),
         ));
     }
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err(invalid_name(given));
     }
@@ -124,7 +123,10 @@ mod tests {
         assert_eq!(ok("arn:aws:lambda:us-east-1:000000000000:function:fare").unwrap(), "fare");
         assert_eq!(ok("fare:3").unwrap_err().code, "ResourceNotFoundException");
         assert_eq!(ok("fa re").unwrap_err().code, "ValidationException");
-        assert_eq!(ok("arn:aws:lambda:eu-west-1:000000000000:function:fare").unwrap_err().code, "AccessDeniedException");
+        assert_eq!(
+            ok("arn:aws:lambda:eu-west-1:000000000000:function:fare").unwrap_err().code,
+            "AccessDeniedException"
+        );
         assert_eq!(last_modified(0), "1970-01-01T00:00:00.000+0000");
     }
 }

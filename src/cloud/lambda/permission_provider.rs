@@ -16,8 +16,15 @@ use crate::cloud::service::BoxFuture;
 
 const TYPE: &str = "AWS::Lambda::Permission";
 const KNOWN: &[&str] = &[
-    "Action", "FunctionName", "Principal", "SourceArn", "SourceAccount", "EventSourceToken", "FunctionUrlAuthType",
-    "PrincipalOrgID", "InvokedViaFunctionUrl",
+    "Action",
+    "FunctionName",
+    "Principal",
+    "SourceArn",
+    "SourceAccount",
+    "EventSourceToken",
+    "FunctionUrlAuthType",
+    "PrincipalOrgID",
+    "InvokedViaFunctionUrl",
 ];
 
 pub struct PermissionProvider {
@@ -65,7 +72,12 @@ impl ResourceProvider for PermissionProvider {
     }
 
     /// Nothing updates in place; CloudFormation calls this only when no property changed.
-    fn update(&self, physical_id: String, _old: Properties, _request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        physical_id: String,
+        _old: Properties,
+        _request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { Ok(Provisioned::new(physical_id)) })
     }
 

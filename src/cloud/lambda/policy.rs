@@ -28,16 +28,20 @@ fn statement(input: &Input, resource: &str) -> Result<Value, ApiError> {
     let sid = req_str(input, "StatementId")?;
     let action = req_str(input, "Action")?;
     let who = req_str(input, "Principal")?;
-    let valid_sid = !sid.is_empty() && sid.len() <= 100 && sid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid_sid =
+        !sid.is_empty() && sid.len() <= 100 && sid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid_sid {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)"
         )));
     }
     if !action.starts_with("lambda:") {
-        return Err(invalid(format!("The action {action} is not supported; a Lambda permission's action starts with lambda:")));
+        return Err(invalid(format!(
+            "The action {action} is not supported; a Lambda permission's action starts with lambda:"
+        )));
     }
-    let mut s = json!({ "Sid": sid, "Effect": "Allow", "Principal": principal(&who), "Action": action, "Resource": resource });
+    let mut s =
+        json!({ "Sid": sid, "Effect": "Allow", "Principal": principal(&who), "Action": action, "Resource": resource });
     let mut condition = serde_json::Map::new();
     if let Some(arn) = opt_str(input, "SourceArn")? {
         condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": arn }));
@@ -75,7 +79,11 @@ pub fn add_permission(op: &Op, input: Value) -> Result<Reply, ApiError> {
 pub fn get_policy(op: &Op, input: Value) -> Result<Reply, ApiError> {
     let f = lookup(op, &object(input)?)?;
     if f.statements.is_empty() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", "The resource you requested does not exist."));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            "The resource you requested does not exist.",
+        ));
     }
     let policy = json!({ "Version": "2012-10-17", "Id": "default", "Statement": f.statements });
     Ok(Reply::ok(json!({ "Policy": policy.to_string(), "RevisionId": f.revision_id })))
@@ -129,12 +137,18 @@ fn tagged(op: &Op, input: &Input) -> Result<Tagged, ApiError> {
 }
 
 /// Changes the tags of the resource `input` names, through `change`.
-fn retag(op: &Op, input: &Input, change: impl Fn(&mut std::collections::BTreeMap<String, String>)) -> Result<(), ApiError> {
+fn retag(
+    op: &Op,
+    input: &Input,
+    change: impl Fn(&mut std::collections::BTreeMap<String, String>),
+) -> Result<(), ApiError> {
     let target = tagged(op, input)?;
     let mut tables = op.state.lock();
     match target {
         Tagged::Function(name) => {
-            let Some(mut f) = tables.functions.get(&name).cloned() else { return Err(not_found(&name, op.region, op.account())) };
+            let Some(mut f) = tables.functions.get(&name).cloned() else {
+                return Err(not_found(&name, op.region, op.account()));
+            };
             change(&mut f.tags);
             op.state.put_function(&mut tables, f)
         }
@@ -180,10 +194,13 @@ pub fn put_concurrency(op: &Op, input: Value) -> Result<Reply, ApiError> {
     let input = object(input)?;
     let mut f = lookup(op, &input)?;
     let Some(n) = opt_int(&input, "ReservedConcurrentExecutions", 0, i64::from(u32::MAX))? else {
-        return Err(ApiError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null"));
+        return Err(ApiError::validation(
+            "1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null",
+        ));
     };
     let account = op.ctx.config.lambda.account_concurrency;
-    let others: u32 = op.state.lock().functions.values().filter(|o| o.name != f.name).filter_map(|o| o.reserved_concurrency).sum();
+    let others: u32 =
+        op.state.lock().functions.values().filter(|o| o.name != f.name).filter_map(|o| o.reserved_concurrency).sum();
     if others.saturating_add(n as u32) > account.saturating_sub(UNRESERVED_MIN) {
         return Err(invalid(format!(
             "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{UNRESERVED_MIN}]."

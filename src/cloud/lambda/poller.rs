@@ -142,7 +142,9 @@ fn readable(stream: &SourceStream, positions: &Positions) -> Vec<(String, u64)> 
         .filter_map(|s| match positions.shards.get(&s.shard_id) {
             Some(c) if c.done => None,
             Some(c) => Some((s.shard_id.clone(), c.position)),
-            None => [&s.parent, &s.adjacent_parent].into_iter().flatten().all(finished).then(|| (s.shard_id.clone(), 0)),
+            None => {
+                [&s.parent, &s.adjacent_parent].into_iter().flatten().all(finished).then(|| (s.shard_id.clone(), 0))
+            }
         })
         .collect()
 }
@@ -178,7 +180,8 @@ async fn step(
         work.push((shard_id, from, w));
     }
     let results = futures_util::future::join_all(work.into_iter().map(|(shard_id, from, mut w)| async move {
-        let origin = Origin { stream_arn: &m.event_source_arn, shard_id: &shard_id, region: &ctx.config.region, role: &f.role };
+        let origin =
+            Origin { stream_arn: &m.event_source_arn, shard_id: &shard_id, region: &ctx.config.region, role: &f.role };
         let r = shard_step(runner, ctx, m, f, &origin, &mut w, from, rounds, now).await;
         (shard_id, w, r)
     }))
@@ -226,10 +229,9 @@ async fn shard_step(
             }
             break;
         }
-        let outcomes = futures_util::future::join_all(
-            w.groups.iter_mut().map(|g| run_group(runner, ctx, m, f, origin, g, now)),
-        )
-        .await;
+        let outcomes =
+            futures_util::future::join_all(w.groups.iter_mut().map(|g| run_group(runner, ctx, m, f, origin, g, now)))
+                .await;
         for o in outcomes.into_iter().flatten() {
             result = Some(o);
         }
@@ -283,7 +285,13 @@ fn fill(ctx: &CloudContext, m: &Mapping, origin: &Origin, w: &mut ShardWork, now
         .map(|batches| {
             batches
                 .into_iter()
-                .map(|records| Pending { records, invokes: 0, retries: 0, last: LastResponse::default(), undelivered: None })
+                .map(|records| Pending {
+                    records,
+                    invokes: 0,
+                    retries: 0,
+                    last: LastResponse::default(),
+                    undelivered: None,
+                })
                 .collect()
         })
         .collect();
@@ -344,7 +352,12 @@ async fn run_group(
             publish(ctx, &f.name, &[("IteratorAge", (now - last.arrival_ms).max(0) as f64, "Milliseconds")]);
         }
         p.last = LastResponse { status_code: 200, function_error: ran.invocation.function_error.clone() };
-        let answer = batch::answer(&p.records, ran.invocation.function_error.is_some(), &ran.invocation.payload, m.report_item_failures);
+        let answer = batch::answer(
+            &p.records,
+            ran.invocation.function_error.is_some(),
+            &ran.invocation.payload,
+            m.report_item_failures,
+        );
         match answer {
             Answer::Done => {
                 result = Some("OK".into());
@@ -380,13 +393,26 @@ async fn run_group(
 
 impl Pending {
     fn clone_meta(&self) -> Pending {
-        Pending { records: Vec::new(), invokes: self.invokes, retries: self.retries, last: self.last.clone(), undelivered: None }
+        Pending {
+            records: Vec::new(),
+            invokes: self.invokes,
+            retries: self.retries,
+            last: self.last.clone(),
+            undelivered: None,
+        }
     }
 }
 
 /// Sends a discarded batch's record to the on-failure destination (none: discarded silently, as Lambda
 /// does). False when the destination refused it: the batch waits and is sent again.
-async fn discard(ctx: &CloudContext, m: &Mapping, origin: &Origin<'_>, p: &Pending, condition: &str, now: Millis) -> bool {
+async fn discard(
+    ctx: &CloudContext,
+    m: &Mapping,
+    origin: &Origin<'_>,
+    p: &Pending,
+    condition: &str,
+    now: Millis,
+) -> bool {
     tracing::info!(mapping = %m.uuid, shard = origin.shard_id, records = p.records.len(), condition, "discarding records");
     let Some(destination) = &m.on_failure else { return true };
     let request_id = uuid::Uuid::new_v4().to_string();

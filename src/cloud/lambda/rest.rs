@@ -50,7 +50,9 @@ pub fn route(method: &Method, path: &str) -> Option<Routed> {
         ("PUT", ["2015-03-31", "functions", f, "configuration"]) => {
             ("UpdateFunctionConfiguration", vec![("FunctionName", f.to_string())])
         }
-        ("PUT", ["2015-03-31", "functions", f, "code"]) => ("UpdateFunctionCode", vec![("FunctionName", f.to_string())]),
+        ("PUT", ["2015-03-31", "functions", f, "code"]) => {
+            ("UpdateFunctionCode", vec![("FunctionName", f.to_string())])
+        }
         ("POST", ["2015-03-31", "functions", f, "invocations"]) => ("Invoke", vec![("FunctionName", f.to_string())]),
         ("POST", ["2015-03-31", "functions", f, "policy"]) => ("AddPermission", vec![("FunctionName", f.to_string())]),
         ("GET", ["2015-03-31", "functions", f, "policy"]) => ("GetPolicy", vec![("FunctionName", f.to_string())]),
@@ -71,7 +73,9 @@ pub fn route(method: &Method, path: &str) -> Option<Routed> {
         ("DELETE", ["2017-03-31", "tags", arn]) => ("UntagResource", vec![("Resource", arn.to_string())]),
         ("POST", ["2015-03-31", "event-source-mappings"]) => ("CreateEventSourceMapping", vec![]),
         ("GET", ["2015-03-31", "event-source-mappings"]) => ("ListEventSourceMappings", vec![]),
-        ("GET", ["2015-03-31", "event-source-mappings", id]) => ("GetEventSourceMapping", vec![("UUID", id.to_string())]),
+        ("GET", ["2015-03-31", "event-source-mappings", id]) => {
+            ("GetEventSourceMapping", vec![("UUID", id.to_string())])
+        }
         ("PUT", ["2015-03-31", "event-source-mappings", id]) => {
             ("UpdateEventSourceMapping", vec![("UUID", id.to_string())])
         }
@@ -160,7 +164,8 @@ mod tests {
     fn paths_route_to_operations_with_their_labels_decoded() {
         let r = route(&Method::GET, "/2015-03-31/functions/").unwrap();
         assert_eq!(r.operation, "ListFunctions");
-        let r = route(&Method::POST, "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af").unwrap();
+        let r = route(&Method::POST, "/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af")
+            .unwrap();
         assert_eq!(r.labels, vec![("Resource", "arn:aws:lambda:us-east-1:000000000000:function:f".to_string())]);
         assert!(route(&Method::PATCH, "/2015-03-31/functions/f").is_none());
         let i = input(&r, Some("tagKeys=a&tagKeys=b"), &Bytes::new()).unwrap();

@@ -13,8 +13,8 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use super::builtins;
-use super::names::{function_state, not_found, resolve_name};
 use super::model::Function;
+use super::names::{function_state, not_found, resolve_name};
 use super::state::LambdaState;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
@@ -88,15 +88,21 @@ impl Runner {
     pub fn runnable(&self, name: &str, region: &str, now: Millis) -> Result<Function, ApiError> {
         let ctx = self.ctx()?;
         let name = resolve_name(name, region, ctx.account_id())?;
-        let f = self.state.lock().functions.get(&name).cloned().ok_or_else(|| {
-            not_found(&name, region, ctx.account_id())
-        })?;
+        let f = self
+            .state
+            .lock()
+            .functions
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| not_found(&name, region, ctx.account_id()))?;
         let (state, _) = function_state(&f, now);
         if state != "Active" {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "ResourceConflictException",
-                format!("The operation cannot be performed at this time. The function is currently in the following state: {state}"),
+                format!(
+                    "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+                ),
             ));
         }
         Ok(f)
@@ -192,7 +198,10 @@ impl Runner {
         let group = f.log_group();
         let stream = self.stream_name(f, start_ms);
         let events = lines.iter().map(|m| LogLine { timestamp_ms: start_ms, message: m.clone() }).collect();
-        let written = ctx.log_publisher.ensure_stream(&group, &stream).and_then(|_| ctx.log_publisher.append(&group, &stream, events));
+        let written = ctx
+            .log_publisher
+            .ensure_stream(&group, &stream)
+            .and_then(|_| ctx.log_publisher.append(&group, &stream, events));
         if let Err(e) = written {
             tracing::warn!(function = %f.name, group, error = %e, "writing the function's log failed");
         }

@@ -66,11 +66,13 @@ impl LambdaState {
     }
 
     fn commit(&self, changes: &[Change]) -> Result<(), ApiError> {
-        self.store.commit(changes).map_err(|e| ApiError::new(
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            "ServiceException",
-            format!("could not persist the change: {e}"),
-        ))
+        self.store.commit(changes).map_err(|e| {
+            ApiError::new(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "ServiceException",
+                format!("could not persist the change: {e}"),
+            )
+        })
     }
 
     /// Persists `f` then publishes it in `tables`.
