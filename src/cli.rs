@@ -132,6 +132,9 @@ pub enum Command {
     /// A stack's dead-letter queue: depth and failure records decoded to the stream positions they name
     /// (left in the queue); --purge empties it after asking.
     Dlq(DlqArgs),
+    /// Invoke a stack's Lambda function once (by logical id or name) and print its status, error, log
+    /// tail and payload; exit 1 when the function failed.
+    Invoke(InvokeArgs),
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -390,6 +393,22 @@ pub struct DlqArgs {
     /// Purge without asking.
     #[arg(long, short = 'y', requires = "purge")]
     pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InvokeArgs {
+    /// The stack holding the function.
+    #[arg(required_unless_present = "function_name")]
+    pub stack: Option<String>,
+    /// The function's logical id in the stack, or its physical name.
+    #[arg(required_unless_present = "function_name")]
+    pub function: Option<String>,
+    /// A function name or ARN, without a stack.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["stack", "function"])]
+    pub function_name: Option<String>,
+    /// The event: a JSON document, or @file to read one; `{}` when not given.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub payload: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

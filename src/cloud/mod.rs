@@ -20,6 +20,7 @@ pub mod guard;
 pub mod host;
 pub mod iam;
 pub mod kinesis;
+pub mod lambda;
 pub mod log_sink;
 pub mod logs;
 pub mod metric_sink;

@@ -19,6 +19,7 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     // After Kinesis and S3: it reads through their handles from the start.
     let firehose = Arc::new(super::firehose::Firehose::new(ctx)?);
     let sqs = Arc::new(super::sqs::Sqs::new(ctx)?);
+    let lambda = Arc::new(super::lambda::Lambda::new(ctx)?);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type.
         Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
@@ -35,11 +36,14 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::firehose::delivery_stream_provider::DeliveryStreamProvider::new(ctx, &firehose)),
         Arc::new(super::sqs::queue_provider::QueueProvider::new(&sqs)),
         Arc::new(super::sqs::queue_policy_provider::QueuePolicyProvider::new(&sqs)),
+        Arc::new(super::lambda::function_provider::FunctionProvider::new(ctx, &lambda)),
+        Arc::new(super::lambda::permission_provider::PermissionProvider::new(ctx, &lambda)),
+        Arc::new(super::lambda::event_source_mapping_provider::EventSourceMappingProvider::new(ctx, &lambda)),
     ]));
     let table = providers.clone();
     let lookup = Box::new(move |t: &str| table.get(t).cloned());
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, cloudformation], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, cloudformation], providers))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

@@ -6,6 +6,7 @@ pub mod deploy;
 pub mod dlq;
 pub mod health;
 pub mod info;
+pub mod invoke;
 pub mod local;
 pub mod metrics;
 pub mod objects;
@@ -87,6 +88,7 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Delete(args) => deploy::delete(args, &global, &paths).await,
             Command::Objects(args) => objects::run(args, &global, &paths).await,
             Command::Dlq(args) => dlq::run(args, &global, &paths).await,
+            Command::Invoke(args) => invoke::run(args, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

@@ -10,6 +10,9 @@ mod consumer;
 mod dashboard;
 mod delivery_stream;
 mod queue;
+mod event_source_mapping;
+mod function;
+mod permission;
 mod stream;
 
 use std::future::Future;

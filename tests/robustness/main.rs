@@ -4,6 +4,7 @@
 //! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
 //! long and deeply nested inputs up to the body limits through signed requests.
 
+mod lambda;
 mod large_cases;
 mod large_inputs;
 #[path = "../support/mod.rs"]
