@@ -72,7 +72,7 @@ impl Model {
 }
 
 fn opts() -> LogOptions {
-    LogOptions { segment_bytes: 4096, sync: false }
+    LogOptions { segment_bytes: 4096, sync: false, ..LogOptions::default() }
 }
 
 fn same(r: &StoredRecord, m: &Model) -> bool {

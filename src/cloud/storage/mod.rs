@@ -2,9 +2,13 @@
 
 mod disk;
 mod error;
+mod handles;
 mod index;
+mod index_file;
+mod reader;
 mod record;
 mod segment;
+mod recover;
 pub mod shard_log;
 mod sim_disk;
 mod writer;
