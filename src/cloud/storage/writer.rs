@@ -9,10 +9,11 @@
 //! acknowledged byte, syncs that, and starts a fresh segment at the next unused seq, so a failure
 //! costs a gap in the seqs, never a reused one, and the log heals without a restart once the disk does.
 //!
-//! A segment the writer has left (rolled past, or set aside by a repair) is sealed after the commit
-//! that left it: its sparse entries go to its index file, then leave memory. The index file is written
-//! only once the segment's last record is published, so it describes the final segment. If that write
-//! fails, the entries stay in memory and the next commit tries again; appends never wait on it failing.
+//! A segment the writer has left (rolled past, or set aside by a repair) is sealed by the commit that
+//! left it, before its callers hear back: its sparse entries go to its index file, then leave memory.
+//! The index file is written only once the segment's last record is published, so it describes the
+//! final segment. If that write fails, the entries stay in memory and the next commit tries again; the
+//! append still succeeds, its records being durable in the segment.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -170,7 +171,6 @@ impl CommitGuard {
                 std::mem::take(&mut queue.pending)
             };
             commit(&self.inner, batch);
-            seal_pending(&self.inner);
         }
     }
 }
@@ -202,6 +202,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
     match written {
         Ok((staged, seqs)) => {
             publish(&mut inner.index.write().unwrap_or_else(|e| e.into_inner()), staged, &writer);
+            seal_pending(inner, &writer);
             drop(writer);
             for (pending, seqs) in batch.into_iter().zip(seqs) {
                 let _ = pending.reply.send(Ok(seqs));
@@ -212,6 +213,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
                 tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; append refused, the next one repairs the log first");
                 writer.failed = Some(e.to_string());
             }
+            seal_pending(inner, &writer);
             drop(writer);
             for pending in batch {
                 let _ = pending.reply.send(Err(e.duplicate()));
@@ -227,8 +229,7 @@ pub(crate) fn push_segment(index: &mut Index, segment: Segment) {
 
 /// Writes the index file of every segment the writer has left whose entries are still in memory, then
 /// drops those entries. A failure leaves them in memory for the next commit to try again.
-pub(crate) fn seal_pending(inner: &Inner) {
-    let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+fn seal_pending(inner: &Inner, writer: &Writer) {
     if writer.closed {
         return;
     }
