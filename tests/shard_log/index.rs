@@ -74,7 +74,10 @@ async fn a_data_dir_of_format_version_1_is_read_and_upgraded_on_first_open() {
 }
 
 fn record(i: u64) -> NewRecord {
-    NewRecord { partition_key: format!("pk{}", i % 13), data: Bytes::from(format!("{i}-{}", "d".repeat((i % 150) as usize))) }
+    NewRecord {
+        partition_key: format!("pk{}", i % 13),
+        data: Bytes::from(format!("{i}-{}", "d".repeat((i % 150) as usize))),
+    }
 }
 
 fn opts() -> LogOptions {

@@ -256,7 +256,10 @@ async fn arrival_gaps_beyond_the_compact_range_roll_segments() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_appenders_lose_nothing_and_never_share_a_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(ShardLog::open(dir.path(), LogOptions { segment_bytes: 64 << 10, sync: true, ..LogOptions::default() }).unwrap());
+    let log = Arc::new(
+        ShardLog::open(dir.path(), LogOptions { segment_bytes: 64 << 10, sync: true, ..LogOptions::default() })
+            .unwrap(),
+    );
     let mut tasks = Vec::new();
     for task in 0..16u32 {
         let log = log.clone();

@@ -222,7 +222,11 @@ fn apply(
             }
             *log = ShardLog::open(dir, opts(m.segment_bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let reported: Vec<_> = log.reindexed().iter().map(|p| p.with_extension("idx")).collect();
-            prop_assert_eq!(reported, damaged.into_iter().collect::<Vec<_>>(), "the damaged index is rebuilt and reported");
+            prop_assert_eq!(
+                reported,
+                damaged.into_iter().collect::<Vec<_>>(),
+                "the damaged index is rebuilt and reported"
+            );
         }
     }
     check_invariants(log, m)
@@ -240,7 +244,14 @@ fn files_with(dir: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
 }
 
 /// Places an iterator as GetShardIterator does and reads once from it, as GetRecords does.
-fn iterate(log: &ShardLog, m: &Model, kind: Kind, pick: u16, offset: i64, max_records: usize) -> Result<(), TestCaseError> {
+fn iterate(
+    log: &ShardLog,
+    m: &Model,
+    kind: Kind,
+    pick: u16,
+    offset: i64,
+    max_records: usize,
+) -> Result<(), TestCaseError> {
     let seq = u64::from(pick) % (m.len() + 2);
     let (start, expected_start) = match kind {
         Kind::AtSequenceNumber => (seq, seq.max(m.first)),

@@ -75,11 +75,7 @@ impl SegmentFiles {
 
     /// The files of `key`, opening them with `open` on a miss (outside the lock, so a slow open holds
     /// up no other reader) and evicting the least recently used segment when full.
-    pub(crate) fn get(
-        &self,
-        key: Key,
-        open: impl FnOnce() -> io::Result<SealedFiles>,
-    ) -> io::Result<Arc<SealedFiles>> {
+    pub(crate) fn get(&self, key: Key, open: impl FnOnce() -> io::Result<SealedFiles>) -> io::Result<Arc<SealedFiles>> {
         {
             let mut lru = self.lock();
             lru.tick += 1;
@@ -98,10 +94,9 @@ impl SegmentFiles {
             slot.used = tick;
             return Ok(slot.files.clone());
         }
-        if lru.slots.len() >= lru.capacity {
-            if let Some(oldest) = lru.slots.iter().enumerate().min_by_key(|(_, s)| s.used).map(|(i, _)| i) {
-                lru.slots.swap_remove(oldest);
-            }
+        let oldest = lru.slots.iter().enumerate().min_by_key(|(_, s)| s.used).map(|(i, _)| i);
+        if let Some(oldest) = oldest.filter(|_| lru.slots.len() >= lru.capacity) {
+            lru.slots.swap_remove(oldest);
         }
         lru.slots.push(Slot { key, files: files.clone(), used: tick });
         Ok(files)

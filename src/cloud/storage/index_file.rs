@@ -89,7 +89,8 @@ pub(crate) fn mismatch(disk: &Disk, path: &Path, expected: &[u8]) -> Option<Stri
         return Some(format!("unreadable: {e}"));
     }
     if found != expected {
-        let crc_ok = found.split_last_chunk::<4>().is_some_and(|(body, crc)| crc32fast::hash(body).to_le_bytes() == *crc);
+        let crc_ok =
+            found.split_last_chunk::<4>().is_some_and(|(body, crc)| crc32fast::hash(body).to_le_bytes() == *crc);
         return Some(if crc_ok { "out of date".into() } else { "damaged (checksum mismatch)".into() });
     }
     None

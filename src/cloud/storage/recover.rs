@@ -99,8 +99,11 @@ fn remove_orphans(
     Ok(())
 }
 
+/// Segment files by base seq.
+type SegmentPaths = Vec<(u64, PathBuf)>;
+
 /// Segment files in `dir` by base seq, and index files. Other files are left alone.
-fn list_files(disk: &Disk, dir: &Path) -> Result<(Vec<(u64, PathBuf)>, Vec<PathBuf>), StorageError> {
+fn list_files(disk: &Disk, dir: &Path) -> Result<(SegmentPaths, Vec<PathBuf>), StorageError> {
     let mut segments = Vec::new();
     let mut indexes = Vec::new();
     for path in disk.list(dir).map_err(|e| StorageError::io("listing", dir, e))? {
