@@ -17,7 +17,7 @@ const WRITERS: u32 = 4;
 const BATCH: u32 = 50;
 
 fn options() -> LogOptions {
-    LogOptions { segment_bytes: 256 << 10, sync: true }
+    LogOptions { segment_bytes: 256 << 10, sync: true, ..LogOptions::default() }
 }
 
 fn record_data(writer: u32, call: u32, k: u32) -> String {
@@ -158,7 +158,7 @@ mod simulated {
     const SHARD: &str = "/data/streams/orders-1/shardId-000000000000";
 
     fn options() -> LogOptions {
-        LogOptions { segment_bytes: 1024, sync: true }
+        LogOptions { segment_bytes: 1024, sync: true, ..LogOptions::default() }
     }
 
     fn runtime() -> tokio::runtime::Runtime {
@@ -366,7 +366,7 @@ mod full_disk {
         let log = ShardLog::open_on(
             &Disk::Sim(disk.clone()),
             Path::new(SHARD),
-            LogOptions { segment_bytes: 4096, sync: true },
+            LogOptions { segment_bytes: 4096, sync: true, ..LogOptions::default() },
             OpenMode::New,
         )
         .unwrap();

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use kinesis_console::cloud::storage::{LogOptions, NewRecord, OpenMode, ShardLog, StorageError, StoredRecord};
 
 fn small_segments() -> LogOptions {
-    LogOptions { segment_bytes: 2048, sync: true }
+    LogOptions { segment_bytes: 2048, sync: true, ..LogOptions::default() }
 }
 
 fn record(key: &str, data: impl Into<Vec<u8>>) -> NewRecord {
@@ -168,7 +168,7 @@ async fn unknown_format_version_and_foreign_files_are_refused() {
     contents[4] = 9;
     std::fs::write(&path, &contents).unwrap();
     let err = ShardLog::open(dir.path(), LogOptions::default()).err().unwrap();
-    assert!(matches!(err, StorageError::UnsupportedVersion { found: 9, supported: 1, .. }), "{err:?}");
+    assert!(matches!(err, StorageError::UnsupportedVersion { found: 9, supported: 2, .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("00000000000000000000.seg") && message.contains("version 9"), "{message}");
 
@@ -256,7 +256,10 @@ async fn arrival_gaps_beyond_the_compact_range_roll_segments() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_appenders_lose_nothing_and_never_share_a_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(ShardLog::open(dir.path(), LogOptions { segment_bytes: 64 << 10, sync: true }).unwrap());
+    let log = Arc::new(
+        ShardLog::open(dir.path(), LogOptions { segment_bytes: 64 << 10, sync: true, ..LogOptions::default() })
+            .unwrap(),
+    );
     let mut tasks = Vec::new();
     for task in 0..16u32 {
         let log = log.clone();

@@ -2,5 +2,6 @@
 //! real process, and random operation sequences against a model.
 
 mod crash;
+mod index;
 mod log;
 mod model;

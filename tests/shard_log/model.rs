@@ -1,7 +1,8 @@
-//! The shard log against a model: random sequences of appends, reads, retention trims, time lookups
-//! and reopenings, with small segments so rolls and trims happen often. After every step the log
-//! holds exactly the model's records from its first retained seq on, never reuses a seq, and keeps
-//! every record retention has not reached.
+//! The shard log against a model: random sequences of appends, reads, retention trims, time lookups,
+//! positioned reads at every iterator type, damaged index files and reopenings, with small segments so
+//! rolls and trims happen often (and, in a second run, segments of several sparse index intervals).
+//! After every step the log holds exactly the model's records from its first retained seq on, never
+//! reuses a seq, and keeps every record retention has not reached.
 
 use bytes::Bytes;
 use kinesis_console::cloud::storage::{LogOptions, NewRecord, ShardLog, StoredRecord};
@@ -32,6 +33,35 @@ enum Step {
         offset: i64,
     },
     Reopen,
+    /// A shard iterator of one kind (AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP,
+    /// TRIM_HORIZON, LATEST) placed as the Kinesis service places it, then one read from it.
+    Iterate {
+        kind: Kind,
+        pick: u16,
+        offset: i64,
+        max_records: usize,
+    },
+    /// A sealed segment's index file deleted, damaged or cut short, then the log reopened.
+    DamageIndex {
+        pick: u16,
+        how: Damage,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    AtSequenceNumber,
+    AfterSequenceNumber,
+    AtTimestamp,
+    TrimHorizon,
+    Latest,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    Delete,
+    FlipByte,
+    CutShort,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -41,6 +71,18 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<u16>(), -2i64..=2).prop_map(|(pick, offset)| Step::Trim { pick, offset }),
         1 => (any::<u16>(), -2i64..=2).prop_map(|(pick, offset)| Step::SeqAtTime { pick, offset }),
         1 => Just(Step::Reopen),
+        3 => (kind(), any::<u16>(), -2i64..=2, 1usize..40).prop_map(|(kind, pick, offset, max_records)| Step::Iterate { kind, pick, offset, max_records }),
+        1 => (any::<u16>(), prop_oneof![Just(Damage::Delete), Just(Damage::FlipByte), Just(Damage::CutShort)]).prop_map(|(pick, how)| Step::DamageIndex { pick, how }),
+    ]
+}
+
+fn kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        Just(Kind::AtSequenceNumber),
+        Just(Kind::AfterSequenceNumber),
+        Just(Kind::AtTimestamp),
+        Just(Kind::TrimHorizon),
+        Just(Kind::Latest),
     ]
 }
 
@@ -50,6 +92,7 @@ struct Model {
     records: Vec<(i64, String, Vec<u8>)>,
     first: u64,
     clock: i64,
+    segment_bytes: u64,
 }
 
 impl Model {
@@ -71,8 +114,8 @@ impl Model {
     }
 }
 
-fn opts() -> LogOptions {
-    LogOptions { segment_bytes: 4096, sync: false }
+fn opts(segment_bytes: u64) -> LogOptions {
+    LogOptions { segment_bytes, sync: false, ..LogOptions::default() }
 }
 
 fn same(r: &StoredRecord, m: &Model) -> bool {
@@ -156,11 +199,91 @@ fn apply(
         }
         Step::Reopen => {
             let before = (log.next_seq(), log.first_seq());
-            *log = ShardLog::open(dir, opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            *log = ShardLog::open(dir, opts(m.segment_bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!((log.next_seq(), log.first_seq()), before, "a reopened log resumes where it was");
+        }
+        Step::Iterate { kind, pick, offset, max_records } => iterate(log, m, kind, pick, offset, max_records)?,
+        Step::DamageIndex { pick, how } => {
+            let indexes = files_with(dir, "idx");
+            let damaged = (!indexes.is_empty()).then(|| indexes[usize::from(pick) % indexes.len()].clone());
+            if let Some(idx) = &damaged {
+                let bytes = std::fs::read(idx).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let written = match how {
+                    Damage::Delete => std::fs::remove_file(idx),
+                    Damage::FlipByte => {
+                        let mut bytes = bytes.clone();
+                        let at = usize::from(pick) % bytes.len();
+                        bytes[at] ^= 0x20;
+                        std::fs::write(idx, bytes)
+                    }
+                    Damage::CutShort => std::fs::write(idx, &bytes[..bytes.len() / 2]),
+                };
+                written.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+            *log = ShardLog::open(dir, opts(m.segment_bytes)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let reported: Vec<_> = log.reindexed().iter().map(|p| p.with_extension("idx")).collect();
+            prop_assert_eq!(
+                reported,
+                damaged.into_iter().collect::<Vec<_>>(),
+                "the damaged index is rebuilt and reported"
+            );
         }
     }
     check_invariants(log, m)
+}
+
+fn files_with(dir: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()))
+        .into_iter()
+        .flatten()
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Places an iterator as GetShardIterator does and reads once from it, as GetRecords does.
+fn iterate(
+    log: &ShardLog,
+    m: &Model,
+    kind: Kind,
+    pick: u16,
+    offset: i64,
+    max_records: usize,
+) -> Result<(), TestCaseError> {
+    let seq = u64::from(pick) % (m.len() + 2);
+    let (start, expected_start) = match kind {
+        Kind::AtSequenceNumber => (seq, seq.max(m.first)),
+        Kind::AfterSequenceNumber => (seq + 1, (seq + 1).max(m.first)),
+        Kind::AtTimestamp => {
+            let ms = m.near(pick, offset);
+            let at = log.seq_at_time(ms);
+            prop_assert_eq!(at, m.first_at_or_after(ms), "AT_TIMESTAMP {}", ms);
+            (at, at)
+        }
+        Kind::TrimHorizon => (log.first_seq(), m.first),
+        Kind::Latest => (log.next_seq(), m.len()),
+    };
+    let got = log.read(start, max_records, usize::MAX).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let expected = (m.len().saturating_sub(expected_start)).min(max_records as u64);
+    prop_assert_eq!(got.len() as u64, expected, "{:?} from {}", kind, start);
+    for (k, r) in got.iter().enumerate() {
+        prop_assert_eq!(r.seq, expected_start + k as u64);
+        prop_assert!(same(r, m), "record {} differs from what was appended", r.seq);
+    }
+    Ok(())
+}
+
+fn run(segment_bytes: u64, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = ShardLog::open(dir.path(), opts(segment_bytes)).expect("a new log opens");
+    let mut model = Model { clock: 1_000_000, segment_bytes, ..Model::default() };
+    for step in steps {
+        apply(&rt, dir.path(), &mut log, &mut model, step)?;
+    }
+    Ok(())
 }
 
 proptest! {
@@ -168,12 +291,12 @@ proptest! {
 
     #[test]
     fn the_log_matches_its_model_through_any_sequence_of_steps(steps in prop::collection::vec(step(), 1..60)) {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut log = ShardLog::open(dir.path(), opts()).expect("a new log opens");
-        let mut model = Model { clock: 1_000_000, ..Model::default() };
-        for step in steps {
-            apply(&rt, dir.path(), &mut log, &mut model, step)?;
-        }
+        run(4096, steps)?;
+    }
+
+    /// Segments of several index intervals, so lookups land on entries inside a segment.
+    #[test]
+    fn positioned_reads_through_the_sparse_index_match_the_model(steps in prop::collection::vec(step(), 1..80)) {
+        run(20 << 10, steps)?;
     }
 }

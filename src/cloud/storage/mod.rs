@@ -2,8 +2,12 @@
 
 mod disk;
 mod error;
+mod handles;
 mod index;
+mod index_file;
+mod reader;
 mod record;
+mod recover;
 mod segment;
 pub mod shard_log;
 mod sim_disk;

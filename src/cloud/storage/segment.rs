@@ -6,6 +6,10 @@
 //! `len: u32 | crc32(len ‖ body): u32 | body`, body = `arrival_ms: i64 | key_len: u16 | key | data`.
 //! All integers are little-endian. The checksum covers the length so a torn or zeroed tail never
 //! parses as a record.
+//!
+//! Version 2 is version 1's layout with a promise beside it: every sealed segment has an index file
+//! (`index_file.rs`). A version 1 segment is read as it is; opening its log writes the index files it
+//! lacks, and the segments written from then on say version 2.
 
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -14,7 +18,9 @@ use super::disk::DiskFile;
 use super::error::StorageError;
 
 pub(crate) const MAGIC: [u8; 4] = *b"KCSL";
-pub(crate) const FORMAT_VERSION: u16 = 1;
+pub(crate) const FORMAT_VERSION: u16 = 2;
+/// The oldest version this build reads.
+const OLDEST_VERSION: u16 = 1;
 pub(crate) const HEADER_LEN: u64 = 24;
 pub(crate) const FRAME_PREFIX: usize = 8;
 const BODY_FIXED: usize = 10;
@@ -56,7 +62,7 @@ impl Header {
             return Err(StorageError::BadMagic { path: path.to_path_buf() });
         }
         let version = u16::from_le_bytes([raw[4], raw[5]]);
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(StorageError::UnsupportedVersion {
                 path: path.to_path_buf(),
                 found: version,
@@ -141,21 +147,21 @@ fn parse_body(body: &[u8]) -> Result<(i64, usize), String> {
     Ok((arrival_ms, key_len))
 }
 
-/// What recovery found in a segment: every intact frame, and where the intact part ends.
+/// What recovery found in a segment: where the intact part ends.
 pub(crate) struct Scan {
-    pub frames: Vec<(u32, i64)>,
     pub valid_end: u64,
     /// Why scanning stopped before the end of the file, if it did.
     pub torn: Option<String>,
 }
 
-/// Reads a segment front to back through a bounded buffer, stopping at the first bad frame.
-pub(crate) fn scan(file: &DiskFile, path: &Path) -> Result<Scan, StorageError> {
+/// Reads a segment front to back through a bounded buffer, stopping at the first bad frame; hands each
+/// intact frame's offset and arrival to `frame`, so memory stays flat however many records there are.
+pub(crate) fn scan(file: &DiskFile, path: &Path, mut each: impl FnMut(u32, i64)) -> Result<Scan, StorageError> {
     let file_len = file.len().map_err(|e| StorageError::io("inspecting", path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file.reader_at(0));
     let mut skip = [0u8; HEADER_LEN as usize];
     reader.read_exact(&mut skip).map_err(|e| StorageError::io("reading", path, e))?;
-    let mut scan = Scan { frames: Vec::new(), valid_end: HEADER_LEN, torn: None };
+    let mut scan = Scan { valid_end: HEADER_LEN, torn: None };
     let mut frame = Vec::new();
     while scan.valid_end < file_len {
         let remaining = file_len - scan.valid_end;
@@ -169,7 +175,7 @@ pub(crate) fn scan(file: &DiskFile, path: &Path) -> Result<Scan, StorageError> {
         }
         match decode_frame(&frame) {
             Ok(f) if scan.valid_end + (f.len as u64) <= u64::from(u32::MAX) => {
-                scan.frames.push((scan.valid_end as u32, f.arrival_ms));
+                each(scan.valid_end as u32, f.arrival_ms);
                 scan.valid_end += f.len as u64;
             }
             Ok(_) => {

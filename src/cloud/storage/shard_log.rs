@@ -1,17 +1,23 @@
-//! A shard's durable record log: append-only segment files, a compact in-memory index, group commit.
+//! A shard's durable record log: append-only segment files, a sparse index whose memory grows with
+//! segments rather than records, sealed segments opened on demand through a bounded cache of files,
+//! group commit.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
-use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::disk::Disk;
 pub use super::error::StorageError;
-use super::index::{Index, ReadPlan, Segment};
+use super::handles::{self, SealedFiles};
+pub use super::handles::{DEFAULT_OPEN_SEGMENTS, SegmentFiles};
+use super::index::{self, Entry, Found, Index, Segment, Start};
+use super::index_file;
+use super::reader::{self, Met};
 pub use super::record::{NewRecord, StoredRecord};
-use super::segment::{self, Header};
-use super::writer::{self, Active, Inner, Pending, Queue, Writer};
+use super::recover::recover;
+use super::segment;
+use super::writer::{self, Inner, Pending, Queue, Writer};
 
 #[derive(Clone, Debug)]
 pub struct LogOptions {
@@ -19,11 +25,14 @@ pub struct LogOptions {
     pub segment_bytes: u64,
     /// fdatasync before acknowledging an append.
     pub sync: bool,
+    /// Where the log's sealed segments are kept open; logs sharing one cache share its bound on open
+    /// files. The default is one process-wide cache of [`DEFAULT_OPEN_SEGMENTS`] segments.
+    pub files: SegmentFiles,
 }
 
 impl Default for LogOptions {
     fn default() -> Self {
-        LogOptions { segment_bytes: 64 << 20, sync: true }
+        LogOptions { segment_bytes: 64 << 20, sync: true, files: SegmentFiles::shared() }
     }
 }
 
@@ -69,6 +78,9 @@ impl ShardLog {
             _ => {}
         }
         let recovered = recover(disk, dir, opts.sync, mode)?;
+        for path in &recovered.reindexed {
+            tracing::warn!(file = %path.display(), "re-indexed a sealed segment whose index file was missing or wrong");
+        }
         let writer = Writer {
             disk: disk.clone(),
             dir: dir.to_path_buf(),
@@ -82,6 +94,10 @@ impl ShardLog {
         };
         let inner = Inner {
             dir: dir.to_path_buf(),
+            disk: disk.clone(),
+            log_id: handles::next_log_id(),
+            files: opts.files,
+            reindexed: recovered.reindexed,
             index: RwLock::new(recovered.index),
             writer: Mutex::new(writer),
             queue: Mutex::new(Queue::default()),
@@ -115,14 +131,64 @@ impl ShardLog {
         let mut data_bytes = 0usize;
         let mut seq = from_seq;
         while out.len() < max_records {
-            let span = (max_bytes.saturating_sub(data_bytes) as u64).clamp(64 << 10, READ_CHUNK);
-            let Some(plan) = self.index().plan(seq, max_records - out.len(), span) else { break };
-            seq = plan.first_seq + plan.count as u64;
-            if !read_run(&plan, &mut out, &mut data_bytes, max_bytes)? {
+            let Some(found) = self.index().find_seq(seq) else { break };
+            let first = seq.max(found.base);
+            let Some((file, entry)) = self.start(&found, |e| found.base + u64::from(e.ordinal) <= first)? else {
+                continue;
+            };
+            let chunk = (max_bytes.saturating_sub(data_bytes) as u64).clamp(64 << 10, READ_CHUNK);
+            let mut full = false;
+            reader::walk(file.as_ref(), &found.path, entry, found.end, chunk, |met: Met<'_>| {
+                let at = found.base + u64::from(met.ordinal);
+                if at < first {
+                    return Ok(true);
+                }
+                if !out.is_empty() && data_bytes + met.frame.data.len() > max_bytes {
+                    full = true;
+                    return Ok(false);
+                }
+                data_bytes += met.frame.data.len();
+                out.push(met.record(at, &found.path)?);
+                Ok(out.len() < max_records)
+            })?;
+            if full {
                 break;
             }
+            seq = found.base + found.count;
         }
         Ok(out)
+    }
+
+    /// The file of `found`'s segment and the entry to scan from: the last one for which `before` holds.
+    /// `None` when retention deleted the segment meanwhile (look again: its records are gone).
+    fn start(
+        &self,
+        found: &Found,
+        before: impl Fn(&Entry) -> bool,
+    ) -> Result<Option<(SegmentFile, Entry)>, StorageError> {
+        let entries = match &found.start {
+            Start::Memory { file, entry } => return Ok(Some((SegmentFile::Open(file.clone()), *entry))),
+            Start::File { entries } => *entries,
+        };
+        let inner = &self.inner;
+        let opened = inner.files.get((inner.log_id, found.base), || {
+            let segment = inner.disk.open(&found.path)?;
+            let index = inner.disk.open(&index_file::path_of(&found.path))?;
+            Ok(SealedFiles { segment, index })
+        });
+        let files = match opened {
+            Ok(files) => files,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.holds(found.base) => return Ok(None),
+            Err(e) => return Err(StorageError::io("opening", &found.path, e)),
+        };
+        let idx = index_file::path_of(&found.path);
+        let entry = index_file::search(&files.index, &idx, entries, before)?;
+        Ok(Some((SegmentFile::Sealed(files), entry)))
+    }
+
+    /// Whether the segment starting at `base` is still retained.
+    fn holds(&self, base: u64) -> bool {
+        self.index().segments.iter().any(|s| s.base == base)
     }
 
     /// The seq the next record gets; survives restarts and is never reused.
@@ -135,9 +201,38 @@ impl ShardLog {
         self.index().first_seq()
     }
 
-    /// The first seq with arrival time >= `ms` (`next_seq` if none).
+    /// The first seq with arrival time >= `ms` (`next_seq` if none). When the segment cannot be read,
+    /// the error is logged and the answer is the start of the interval it lies in, so no record at or
+    /// after `ms` is ever skipped.
     pub fn seq_at_time(&self, ms: i64) -> u64 {
-        self.index().seq_at_time(ms)
+        loop {
+            let found = match self.index().find_time(ms) {
+                Ok(found) => found,
+                Err(seq) => return seq,
+            };
+            match self.scan_time(&found, ms) {
+                Ok(Some(seq)) => return seq,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(dir = %self.inner.dir.display(), error = %e, "time lookup failed; starting at its segment");
+                    return found.base;
+                }
+            }
+        }
+    }
+
+    /// `seq_at_time` in one segment; `None` when retention deleted it meanwhile.
+    fn scan_time(&self, found: &Found, ms: i64) -> Result<Option<u64>, StorageError> {
+        let Some((file, entry)) = self.start(found, |e| e.arrival_ms < ms)? else { return Ok(None) };
+        let mut answer = found.base + found.count;
+        reader::walk(file.as_ref(), &found.path, entry, found.end, u64::from(index::INTERVAL) * 2, |met| {
+            if met.frame.arrival_ms >= ms {
+                answer = found.base + u64::from(met.ordinal);
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(Some(answer))
     }
 
     /// The latest arrival time ever appended (also after its records were trimmed).
@@ -169,12 +264,19 @@ impl ShardLog {
         let removed: Vec<Segment> = self.index_mut().segments.drain(..expired).collect();
         let disk = writer.disk.clone();
         drop(writer);
+        let gone = |base| removed.iter().any(|s| s.base == base);
+        self.inner.files.evict(self.inner.log_id, gone);
         let mut freed = 0;
         for segment in &removed {
-            match disk.remove_file(&segment.path) {
-                Ok(()) => freed += segment.end,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(StorageError::io("deleting", &segment.path, e)),
+            // The segment first: an index left by a crash here is an orphan the next open removes.
+            let idx = index_file::path_of(&segment.path);
+            for (path, counts) in [(&segment.path, true), (&idx, false)] {
+                match disk.remove_file(path) {
+                    Ok(()) if counts => freed += segment.end,
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(StorageError::io("deleting", path, e)),
+                }
             }
         }
         writer::sync_dir(&disk, &self.inner.dir)?;
@@ -200,6 +302,17 @@ impl ShardLog {
         self.index().heap_bytes()
     }
 
+    /// Sealed segments whose index file was missing, damaged or out of date when the log was opened,
+    /// and was rebuilt from the segment (their records were intact).
+    pub fn reindexed(&self) -> &[PathBuf] {
+        &self.inner.reindexed
+    }
+
+    /// Where the log's sealed segments are kept open.
+    pub fn segment_files(&self) -> &SegmentFiles {
+        &self.inner.files
+    }
+
     pub fn dir(&self) -> &Path {
         &self.inner.dir
     }
@@ -209,6 +322,7 @@ impl ShardLog {
         let mut writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         writer.closed = true;
         self.index_mut().segments.clear();
+        self.inner.files.evict(self.inner.log_id, |_| true);
         writer.disk.remove_dir_all(&self.inner.dir).map_err(|e| StorageError::io("deleting", &self.inner.dir, e))
     }
 
@@ -221,160 +335,17 @@ impl ShardLog {
     }
 }
 
-/// Reads one planned run with a single positional read. Returns false once the byte budget is spent.
-fn read_run(
-    plan: &ReadPlan,
-    out: &mut Vec<StoredRecord>,
-    data_bytes: &mut usize,
-    max_bytes: usize,
-) -> Result<bool, StorageError> {
-    let mut raw = vec![0u8; (plan.end - plan.start) as usize];
-    plan.file.read_exact_at(&mut raw, plan.start).map_err(|e| StorageError::io("reading", &plan.path, e))?;
-    let raw = Bytes::from(raw);
-    let mut pos = 0;
-    for k in 0..plan.count {
-        let corrupt =
-            |detail: String| StorageError::Corrupt { path: plan.path.clone(), offset: plan.start + pos as u64, detail };
-        let frame = segment::decode_frame(&raw[pos..]).map_err(corrupt)?;
-        if !out.is_empty() && *data_bytes + frame.data.len() > max_bytes {
-            return Ok(false);
-        }
-        let key = std::str::from_utf8(&raw[pos..][frame.key.clone()])
-            .map_err(|_| corrupt("partition key is not UTF-8".into()))?
-            .to_owned();
-        *data_bytes += frame.data.len();
-        out.push(StoredRecord {
-            seq: plan.first_seq + k as u64,
-            arrival_ms: frame.arrival_ms,
-            partition_key: key,
-            data: raw.slice(pos + frame.data.start..pos + frame.data.end),
-        });
-        pos += frame.len;
-    }
-    Ok(true)
+/// The file a read goes to: the open segment's, or a sealed one's from the cache.
+enum SegmentFile {
+    Open(Arc<super::disk::DiskFile>),
+    Sealed(Arc<SealedFiles>),
 }
 
-struct Recovered {
-    index: Index,
-    active: Active,
-}
-
-/// Rebuilds the index from the segment files in `dir`, creating the first segment of a new log.
-fn recover(disk: &Disk, dir: &Path, sync: bool, mode: OpenMode) -> Result<Recovered, StorageError> {
-    let files = list_segments(disk, dir)?;
-    if files.is_empty() && mode == OpenMode::Existing {
-        let detail = "the shard directory holds no segment file".to_string();
-        return Err(StorageError::Corrupt { path: dir.to_path_buf(), offset: 0, detail });
-    }
-    let mut index = Index { segments: Vec::new(), next_seq: 0, last_arrival: None };
-    let mut active = None;
-    for (i, (base, path)) in files.iter().enumerate() {
-        let is_last = i + 1 == files.len();
-        let (segment, seg_active) = recover_segment(disk, dir, *base, path, is_last, &mut index, sync)?;
-        if *base < index.next_seq {
-            let detail = format!("starts at seq {base}, before the previous segment ends ({})", index.next_seq);
-            return Err(StorageError::Corrupt { path: path.clone(), offset: 0, detail });
-        }
-        if *base > index.next_seq && i > 0 {
-            tracing::warn!(file = %path.display(), expected = index.next_seq, "segment starts after a gap");
-        }
-        index.next_seq = base + segment.count();
-        index.last_arrival = index.last_arrival.max(segment.last_arrival());
-        writer::push_segment(&mut index, segment);
-        active = seg_active;
-    }
-    let active = match active {
-        Some(active) => active,
-        None => {
-            let header = Header { base_seq: 0, arrival_floor: None };
-            let (active, segment) = writer::create_segment(disk, dir, header, sync)?;
-            index.segments.push(segment);
-            active
-        }
-    };
-    Ok(Recovered { index, active })
-}
-
-/// Segment files in `dir`, by base seq. Other files are left alone.
-fn list_segments(disk: &Disk, dir: &Path) -> Result<Vec<(u64, PathBuf)>, StorageError> {
-    let mut files = Vec::new();
-    for path in disk.list(dir).map_err(|e| StorageError::io("listing", dir, e))? {
-        let base = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".seg"))
-            .filter(|stem| stem.len() == 20)
-            .and_then(|stem| stem.parse::<u64>().ok());
-        if let Some(base) = base {
-            files.push((base, path));
+impl AsRef<super::disk::DiskFile> for SegmentFile {
+    fn as_ref(&self) -> &super::disk::DiskFile {
+        match self {
+            SegmentFile::Open(file) => file,
+            SegmentFile::Sealed(files) => &files.segment,
         }
     }
-    files.sort();
-    Ok(files)
-}
-
-/// Loads one segment. The last one may have a torn tail (cut off with a warning) or a torn header
-/// (rewritten); anywhere else damage is an error, since sealed segments were synced whole.
-fn recover_segment(
-    disk: &Disk,
-    dir: &Path,
-    base: u64,
-    path: &Path,
-    is_last: bool,
-    index: &mut Index,
-    sync: bool,
-) -> Result<(Segment, Option<Active>), StorageError> {
-    let file = disk.open(path).map_err(|e| StorageError::io("opening", path, e))?;
-    let header = match Header::read(&file, path)? {
-        Some(header) => header,
-        None if is_last => {
-            tracing::warn!(file = %path.display(), "rewriting the torn header of the newest segment");
-            let header = Header { base_seq: base, arrival_floor: index.last_arrival };
-            file.set_len(0).map_err(|e| StorageError::io("truncating", path, e))?;
-            file.write_all_at(&header.encode(), 0).map_err(|e| StorageError::io("writing the header of", path, e))?;
-            if sync {
-                file.sync_all().map_err(|e| StorageError::io("syncing", path, e))?;
-            }
-            header
-        }
-        None => {
-            return Err(StorageError::Corrupt { path: path.into(), offset: 0, detail: "header is missing".into() });
-        }
-    };
-    if header.base_seq != base {
-        let detail = format!("header says base seq {}, file name says {base}", header.base_seq);
-        return Err(StorageError::Corrupt { path: path.into(), offset: 8, detail });
-    }
-    index.last_arrival = index.last_arrival.max(header.arrival_floor);
-    let scan = segment::scan(&file, path)?;
-    if let Some(reason) = &scan.torn {
-        if !is_last {
-            let detail = format!("{reason} in a sealed segment");
-            return Err(StorageError::Corrupt { path: path.into(), offset: scan.valid_end, detail });
-        }
-        tracing::warn!(file = %path.display(), offset = scan.valid_end, reason = %reason, "truncating a torn tail");
-        file.set_len(scan.valid_end).map_err(|e| StorageError::io("truncating", path, e))?;
-    }
-    if scan.torn.is_some() && sync {
-        file.sync_all().map_err(|e| StorageError::io("syncing", path, e))?;
-        writer::sync_dir(disk, dir)?;
-    }
-    let file = Arc::new(file);
-    let mut segment = Segment::new(base, path.to_path_buf(), file.clone(), scan.valid_end);
-    segment.offsets.reserve_exact(scan.frames.len());
-    for (offset, arrival) in scan.frames {
-        if !segment.push(offset, arrival) {
-            let detail = "arrival times span more than 49 days".to_string();
-            return Err(StorageError::Corrupt { path: path.into(), offset: u64::from(offset), detail });
-        }
-    }
-    let active = is_last.then(|| Active {
-        path: path.to_path_buf(),
-        file,
-        len: scan.valid_end,
-        acked_len: scan.valid_end,
-        count: segment.count(),
-        first_arrival: segment.first_arrival(),
-    });
-    Ok((segment, active))
 }

@@ -8,6 +8,12 @@
 //! published. The next commit first repairs the log: it cuts the active segment back to its last
 //! acknowledged byte, syncs that, and starts a fresh segment at the next unused seq, so a failure
 //! costs a gap in the seqs, never a reused one, and the log heals without a restart once the disk does.
+//!
+//! A segment the writer has left (rolled past, or set aside by a repair) is sealed by the commit that
+//! left it, before its callers hear back: its sparse entries go to its index file, then leave memory.
+//! The index file is written only once the segment's last record is published, so it describes the
+//! final segment. If that write fails, the entries stay in memory and the next commit tries again; the
+//! append still succeeds, its records being durable in the segment.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -16,7 +22,9 @@ use tokio::sync::oneshot;
 
 use super::disk::{Disk, DiskFile};
 use super::error::StorageError;
+use super::handles::SegmentFiles;
 use super::index::{Index, Segment};
+use super::index_file;
 use super::record::NewRecord;
 use super::segment::{self, HEADER_LEN, Header};
 
@@ -26,9 +34,21 @@ const FLUSH_BYTES: usize = 8 << 20;
 /// A shard log's shared state: what readers see (the index) and the write path behind it.
 pub(crate) struct Inner {
     pub dir: PathBuf,
+    pub disk: Disk,
+    /// This log's number in the cache of sealed segments' files.
+    pub log_id: u64,
+    pub files: SegmentFiles,
+    /// Sealed segments whose index file was missing or wrong at open, and was rewritten.
+    pub reindexed: Vec<PathBuf>,
     pub index: RwLock<Index>,
     pub writer: Mutex<Writer>,
     pub queue: Mutex<Queue>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.files.evict(self.log_id, |_| true);
+    }
 }
 
 pub(crate) struct Pending {
@@ -112,7 +132,7 @@ pub(crate) fn create_segment(
         return Err(e);
     }
     let file = Arc::new(file);
-    let segment = Segment::new(header.base_seq, path.clone(), file.clone(), HEADER_LEN);
+    let segment = Segment::open(header.base_seq, path.clone(), file.clone(), HEADER_LEN);
     let active = Active { path, file, len: HEADER_LEN, acked_len: HEADER_LEN, count: 0, first_arrival: None };
     Ok((active, segment))
 }
@@ -182,6 +202,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
     match written {
         Ok((staged, seqs)) => {
             publish(&mut inner.index.write().unwrap_or_else(|e| e.into_inner()), staged, &writer);
+            seal_pending(inner, &writer);
             drop(writer);
             for (pending, seqs) in batch.into_iter().zip(seqs) {
                 let _ = pending.reply.send(Ok(seqs));
@@ -192,6 +213,7 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
                 tracing::error!(dir = %inner.dir.display(), error = %e, "shard log write failed; append refused, the next one repairs the log first");
                 writer.failed = Some(e.to_string());
             }
+            seal_pending(inner, &writer);
             drop(writer);
             for pending in batch {
                 let _ = pending.reply.send(Err(e.duplicate()));
@@ -200,12 +222,40 @@ fn commit(inner: &Inner, batch: Vec<Pending>) {
     }
 }
 
-/// Adds a new segment to the index, sealing the previous one's vectors.
+/// Adds a new segment to the index; the previous one is sealed by [`seal_pending`].
 pub(crate) fn push_segment(index: &mut Index, segment: Segment) {
-    if let Some(previous) = index.segments.last_mut() {
-        previous.shrink();
-    }
     index.segments.push(segment);
+}
+
+/// Writes the index file of every segment the writer has left whose entries are still in memory, then
+/// drops those entries. A failure leaves them in memory for the next commit to try again.
+fn seal_pending(inner: &Inner, writer: &Writer) {
+    if writer.closed {
+        return;
+    }
+    let pending: Vec<(u64, PathBuf, Vec<u8>, u32)> = {
+        let index = inner.index.read().unwrap_or_else(|e| e.into_inner());
+        let left = index.segments.len().saturating_sub(1);
+        index.segments[..left]
+            .iter()
+            .filter_map(|s| {
+                let sparse = s.sparse()?;
+                let bytes = index_file::encode(s.base, s.end, &sparse);
+                Some((s.base, s.path.clone(), bytes, sparse.entries.len() as u32))
+            })
+            .collect()
+    };
+    for (base, path, bytes, entries) in pending {
+        let idx = index_file::path_of(&path);
+        if let Err(e) = index_file::write(&writer.disk, &idx, &bytes, writer.sync) {
+            tracing::warn!(file = %idx.display(), error = %e, "writing a sealed segment's index failed; its entries stay in memory");
+            continue;
+        }
+        let mut index = inner.index.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(segment) = index.segments.iter_mut().find(|s| s.base == base) {
+            segment.seal(entries);
+        }
+    }
 }
 
 fn publish(index: &mut Index, staged: Vec<Staged>, writer: &Writer) {
