@@ -1,0 +1,3 @@
+//! API Gateway (REST APIs).
+
+pub mod velocity;
