@@ -45,6 +45,8 @@ pub struct CloudConfig {
     pub logs: super::logs::settings::LogsSettings,
     /// Firehose's timings and quota.
     pub firehose: super::firehose::settings::FirehoseSettings,
+    /// API Gateway's account-level throttle.
+    pub apigateway: super::apigateway::settings::ApiGatewaySettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -70,6 +72,7 @@ impl CloudConfig {
             cloudformation: Default::default(),
             logs: Default::default(),
             firehose: Default::default(),
+            apigateway: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
