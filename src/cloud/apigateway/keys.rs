@@ -138,18 +138,18 @@ pub fn create_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let mut data = op.state.lock();
     check_plan(&data, &plan.api_stages, &plan.throttle, &plan.quota)?;
     op.state.apply(&mut data, vec![Put::Plan(plan.clone())])?;
-    Reply::created(&plan)
+    Reply::created(plan.public())
 }
 
 pub fn get_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let data = op.state.lock();
-    Reply::ok(data.plans.get(req.seg(1)).ok_or_else(|| no_plan(req.seg(1)))?)
+    Reply::ok(data.plans.get(req.seg(1)).ok_or_else(|| no_plan(req.seg(1)))?.public())
 }
 
 pub fn get_usage_plans(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let data = op.state.lock();
     let key = req.query.get("keyId");
-    page(req, data.plans.values().filter(|p| key.is_none_or(|k| p.keys.contains(k))).map(|p| (p.id.clone(), p.clone())).collect())
+    page(req, data.plans.values().filter(|p| key.is_none_or(|k| p.keys.contains(k))).map(|p| (p.id.clone(), p.public())).collect())
 }
 
 /// Patch paths of a usage plan: `/name`, `/description`, `/throttle/*`, `/quota/*`, and `add` /
@@ -181,7 +181,7 @@ pub fn update_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     plan.keys = keys;
     check_plan(&data, &plan.api_stages, &plan.throttle, &plan.quota)?;
     op.state.apply(&mut data, vec![Put::Plan(plan.clone())])?;
-    Reply::ok(&plan)
+    Reply::ok(plan.public())
 }
 
 pub fn delete_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {

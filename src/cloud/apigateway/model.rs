@@ -149,7 +149,8 @@ pub struct Deployment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub created_date: f64,
-    #[serde(skip_serializing)]
+    /// Stored, never answered ([`Deployment::public`]).
+    #[serde(default)]
     pub snapshot: Snapshot,
 }
 
@@ -250,8 +251,8 @@ pub struct UsagePlan {
     pub quota: Option<Quota>,
     #[serde(default)]
     pub tags: Strings,
-    /// The ids of its API keys (UsagePlanKeys).
-    #[serde(default, skip_serializing)]
+    /// The ids of its API keys (UsagePlanKeys): stored, never answered ([`UsagePlan::public`]).
+    #[serde(default)]
     pub keys: Vec<String>,
 }
 
@@ -290,4 +291,27 @@ pub struct ApiDoc {
     pub validators: BTreeMap<String, RequestValidator>,
     pub deployments: BTreeMap<String, Deployment>,
     pub stages: BTreeMap<String, Stage>,
+}
+
+/// The document without the members kept only for the local cloud's own use.
+fn without(v: impl Serialize, member: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(v).unwrap_or_default();
+    if let serde_json::Value::Object(o) = &mut v {
+        o.remove(member);
+    }
+    v
+}
+
+impl Deployment {
+    /// As GetDeployment answers it (without the snapshot the stage serves).
+    pub fn public(&self) -> serde_json::Value {
+        without(self, "snapshot")
+    }
+}
+
+impl UsagePlan {
+    /// As GetUsagePlan answers it (its keys are UsagePlanKeys).
+    pub fn public(&self) -> serde_json::Value {
+        without(self, "keys")
+    }
 }

@@ -91,17 +91,17 @@ pub fn create_deployment(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
             }
         }
         d.deployments.insert(deployment.id.clone(), deployment.clone());
-        Reply::created(&deployment)
+        Reply::created(deployment.public())
     })
 }
 
 pub fn get_deployment(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let id = req.seg(3);
-    read_api(op, req.seg(1), |d| Reply::ok(d.deployments.get(id).ok_or_else(|| no_deployment(id))?))
+    read_api(op, req.seg(1), |d| Reply::ok(d.deployments.get(id).ok_or_else(|| no_deployment(id))?.public()))
 }
 
 pub fn get_deployments(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
-    read_api(op, req.seg(1), |d| page(req, d.deployments.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))
+    read_api(op, req.seg(1), |d| page(req, d.deployments.iter().map(|(k, v)| (k.clone(), v.public())).collect()))
 }
 
 pub fn delete_deployment(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {

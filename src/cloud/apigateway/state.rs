@@ -155,4 +155,27 @@ mod tests {
         assert!(unreadable.is_empty());
         assert_eq!(state.lock().apis.keys().collect::<Vec<_>>(), ["kept"]);
     }
+
+    #[test]
+    fn what_the_data_plane_serves_survives_a_reopen() {
+        use crate::cloud::apigateway::model::{Deployment, Resource, UsagePlan};
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let (state, _) = State::open(tmp.path()).unwrap();
+            let mut doc = ApiDoc { api: RestApi { id: "a".into(), ..RestApi::default() }, ..ApiDoc::default() };
+            let mut deployment = Deployment { id: "d".into(), ..Deployment::default() };
+            deployment.snapshot.resources.insert("r".into(), Resource { id: "r".into(), path: "/x".into(), ..Resource::default() });
+            doc.deployments.insert("d".into(), deployment);
+            let plan = UsagePlan { id: "p".into(), keys: vec!["k".into()], ..UsagePlan::default() };
+            let mut data = state.lock();
+            state.apply(&mut data, vec![Put::Api(doc), Put::Plan(plan)]).unwrap();
+        }
+        let (state, unreadable) = State::open(tmp.path()).unwrap();
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        let data = state.lock();
+        assert_eq!(data.apis["a"].deployments["d"].snapshot.resources["r"].path, "/x");
+        assert_eq!(data.plans["p"].keys, ["k"]);
+        assert!(data.plans["p"].public().get("keys").is_none());
+        assert!(data.apis["a"].deployments["d"].public().get("snapshot").is_none());
+    }
 }
