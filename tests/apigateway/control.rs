@@ -29,7 +29,8 @@ async fn apis_resources_methods_and_stages_read_back_as_created() {
     assert_eq!(api.api_key_source().map(|s| s.as_str()), Some("HEADER"));
     let root = api.root_resource_id().unwrap();
     let v1 = gw.create_resource().rest_api_id(id).parent_id(root).path_part("v1").send().await.unwrap();
-    let item = gw.create_resource().rest_api_id(id).parent_id(v1.id().unwrap()).path_part("{item}").send().await.unwrap();
+    let item =
+        gw.create_resource().rest_api_id(id).parent_id(v1.id().unwrap()).path_part("{item}").send().await.unwrap();
     assert_eq!(item.path(), Some("/v1/{item}"));
     let dup = gw.create_resource().rest_api_id(id).parent_id(root).path_part("v1").send().await.unwrap_err();
     assert_eq!(dup.code(), Some("ConflictException"));
@@ -42,9 +43,17 @@ async fn apis_resources_methods_and_stages_read_back_as_created() {
         .send()
         .await
         .unwrap();
-    let bad = gw.create_model().rest_api_id(id).name("Bad").content_type("application/json").schema(r#"{"type": 5}"#).send().await;
+    let bad = gw
+        .create_model()
+        .rest_api_id(id)
+        .name("Bad")
+        .content_type("application/json")
+        .schema(r#"{"type": 5}"#)
+        .send()
+        .await;
     assert_eq!(bad.unwrap_err().code(), Some("BadRequestException"));
-    let validator = gw.create_request_validator().rest_api_id(id).name("body").validate_request_body(true).send().await.unwrap();
+    let validator =
+        gw.create_request_validator().rest_api_id(id).name("body").validate_request_body(true).send().await.unwrap();
 
     let rid = item.id().unwrap();
     gw.put_method()
@@ -57,7 +66,14 @@ async fn apis_resources_methods_and_stages_read_back_as_created() {
         .send()
         .await
         .unwrap();
-    gw.put_method_response().rest_api_id(id).resource_id(rid).http_method("PUT").status_code("200").send().await.unwrap();
+    gw.put_method_response()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("PUT")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
     gw.put_integration()
         .rest_api_id(id)
         .resource_id(rid)
@@ -67,7 +83,15 @@ async fn apis_resources_methods_and_stages_read_back_as_created() {
         .send()
         .await
         .unwrap();
-    gw.put_integration_response().rest_api_id(id).resource_id(rid).http_method("PUT").status_code("200").response_templates("application/json", r#"{"ok": true}"#).send().await.unwrap();
+    gw.put_integration_response()
+        .rest_api_id(id)
+        .resource_id(rid)
+        .http_method("PUT")
+        .status_code("200")
+        .response_templates("application/json", r#"{"ok": true}"#)
+        .send()
+        .await
+        .unwrap();
     let method = gw.get_method().rest_api_id(id).resource_id(rid).http_method("PUT").send().await.unwrap();
     assert_eq!(method.request_models().and_then(|m| m.get("application/json")).map(String::as_str), Some("Item"));
     let integration = method.method_integration().expect("the integration");
@@ -95,7 +119,12 @@ async fn apis_resources_methods_and_stages_read_back_as_created() {
 
     // A MOCK integration answers from its templates; the validator holds the body to the model.
     let url = format!("/_aws/execute-api/{id}/prod/v1/7");
-    let put = |body: &str| super::support::raw::Raw { method: "PUT", path: url.clone(), headers: vec![("content-type".into(), "application/json".into())], body: body.as_bytes().to_vec() };
+    let put = |body: &str| super::support::raw::Raw {
+        method: "PUT",
+        path: url.clone(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.as_bytes().to_vec(),
+    };
     let (status, _, body) = put(r#"{"a": 1}"#).send(cloud.url()).await;
     assert_eq!((status, super::json(&body)), (200, serde_json::json!({"ok": true})));
     assert_eq!(put(r#"{"b": 1}"#).send(cloud.url()).await.0, 400);
@@ -124,12 +153,26 @@ async fn key_values_are_answered_only_when_asked_for() {
     gw.create_usage_plan_key().usage_plan_id(plan.id().unwrap()).key_id(id).key_type("API_KEY").send().await.unwrap();
     let keys = gw.get_usage_plan_keys().usage_plan_id(plan.id().unwrap()).send().await.unwrap();
     assert_eq!(keys.items()[0].value(), Some(value));
-    let renamed = gw.update_usage_plan().usage_plan_id(plan.id().unwrap()).patch_operations(patch("/name", "q")).send().await.unwrap();
+    let renamed = gw
+        .update_usage_plan()
+        .usage_plan_id(plan.id().unwrap())
+        .patch_operations(patch("/name", "q"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(renamed.name(), Some("q"));
     let disabled = gw.update_api_key().api_key(id).patch_operations(patch("/enabled", "false")).send().await.unwrap();
     assert!(!disabled.enabled());
 
-    let account = gw.update_account().patch_operations(patch("/cloudwatchRoleArn", "arn:aws:iam::000000000000:role/logs")).send().await.unwrap();
+    let account = gw
+        .update_account()
+        .patch_operations(patch("/cloudwatchRoleArn", "arn:aws:iam::000000000000:role/logs"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(account.cloudwatch_role_arn(), Some("arn:aws:iam::000000000000:role/logs"));
-    assert_eq!(gw.get_account().send().await.unwrap().cloudwatch_role_arn(), Some("arn:aws:iam::000000000000:role/logs"));
+    assert_eq!(
+        gw.get_account().send().await.unwrap().cloudwatch_role_arn(),
+        Some("arn:aws:iam::000000000000:role/logs")
+    );
 }

@@ -46,7 +46,9 @@ async fn pattern_1_records_reach_the_stream_through_the_api() {
     let (api, stream) = deploy_pattern1(&cloud, "p1", &[]).await;
     let base = format!("/_aws/execute-api/{api}/prod");
 
-    let records: Vec<_> = (0..500).map(|i| json!({"data": format!("{{\"n\":{i}}}"), "partitionKey": format!("key-{}", i % 10)})).collect();
+    let records: Vec<_> = (0..500)
+        .map(|i| json!({"data": format!("{{\"n\":{i}}}"), "partitionKey": format!("key-{}", i % 10)}))
+        .collect();
     let body = json!({ "records": records }).to_string();
     let (status, headers, answer) = signed_post(&cloud, &format!("{base}/records"), &body).send(cloud.url()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
@@ -89,7 +91,11 @@ async fn refusals_are_api_gateways() {
     assert_eq!((status, message(&body).as_str()), (403, "Missing Authentication Token"));
     assert_eq!(headers["x-amzn-errortype"], "MissingAuthenticationTokenException");
 
-    for unknown in [format!("{base}/nowhere"), format!("/_aws/execute-api/{api}/dev/records"), "/_aws/execute-api/nope/prod/records".into()] {
+    for unknown in [
+        format!("{base}/nowhere"),
+        format!("/_aws/execute-api/{api}/dev/records"),
+        "/_aws/execute-api/nope/prod/records".into(),
+    ] {
         let (status, _, body) = signed_post(&cloud, &unknown, "{}").send(cloud.url()).await;
         assert_eq!((status, message(&body).as_str()), (403, "Missing Authentication Token"), "{unknown}");
     }
@@ -133,7 +139,8 @@ async fn no_auth_skips_iam_but_the_api_and_its_metrics_still_answer() {
     .await;
     let (api, stream) = deploy_pattern1(&cloud, "p1", &[]).await;
     let body = json!({"records": [{"data": "a", "partitionKey": "k"}]}).to_string();
-    let unsigned = Raw::post(&format!("/_aws/execute-api/{api}/prod/records"), &[("content-type", "application/json")], body);
+    let unsigned =
+        Raw::post(&format!("/_aws/execute-api/{api}/prod/records"), &[("content-type", "application/json")], body);
     let (status, _, answer) = unsigned.send(cloud.url()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     assert_eq!(read_all(&cloud, &stream).await.len(), 1);
@@ -149,7 +156,11 @@ async fn no_auth_skips_iam_but_the_api_and_its_metrics_still_answer() {
     for name in ["Count", "4XXError", "5XXError", "Latency", "IntegrationLatency"] {
         assert!(names.contains(name), "{name} by ApiName and Stage: {names:?}");
     }
-    let by_api = listed.metrics().iter().any(|m| m.metric_name() == Some("Count") && m.dimensions().len() == 1 && m.dimensions()[0].value() == Some("p1-kinesis-proxy"));
+    let by_api = listed.metrics().iter().any(|m| {
+        m.metric_name() == Some("Count")
+            && m.dimensions().len() == 1
+            && m.dimensions()[0].value() == Some("p1-kinesis-proxy")
+    });
     assert!(by_api, "Count by ApiName alone");
     let _ = base64::engine::general_purpose::STANDARD.encode("");
 }
@@ -167,6 +178,7 @@ async fn the_aws_cli_and_a_restarted_cloud_see_what_the_stack_made() {
     let got = gw.get_rest_api().rest_api_id(&api).send().await.expect("GetRestApi after a restart");
     assert_eq!(got.name(), Some("p1-kinesis-proxy"));
     let body = json!({"records": [{"data": "a", "partitionKey": "k"}]}).to_string();
-    let (status, _, _) = signed_post(&cloud, &format!("/_aws/execute-api/{api}/prod/records"), &body).send(cloud.url()).await;
+    let (status, _, _) =
+        signed_post(&cloud, &format!("/_aws/execute-api/{api}/prod/records"), &body).send(cloud.url()).await;
     assert_eq!(status, 200);
 }

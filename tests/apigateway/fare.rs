@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_apigateway::types::{ApiStage, IntegrationType, QuotaSettings, QuotaPeriodType, ThrottleSettings};
+use aws_sdk_apigateway::types::{ApiStage, IntegrationType, QuotaPeriodType, QuotaSettings, ThrottleSettings};
 use futures_util::future::BoxFuture;
 use kinesis_console::cloud::error::ApiError;
 use kinesis_console::cloud::function_invoker::{FunctionRunner, Invocation};
@@ -32,10 +32,18 @@ impl FunctionRunner for Fare {
             let id = event["queryStringParameters"]["ride_request_id"].as_str().and_then(|s| s.parse::<u64>().ok());
             let answer = match (id, event["headers"]["x-malformed"].as_str()) {
                 (_, Some(_)) => json!({"body": "no status"}),
-                (Some(id), _) => json!({"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json!({"ride_request_id": id, "fare": 2.5 + id as f64}).to_string()}),
-                (None, _) => json!({"statusCode": 400, "body": json!({"message": "ride_request_id is required"}).to_string()}),
+                (Some(id), _) => {
+                    json!({"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json!({"ride_request_id": id, "fare": 2.5 + id as f64}).to_string()})
+                }
+                (None, _) => {
+                    json!({"statusCode": 400, "body": json!({"message": "ride_request_id is required"}).to_string()})
+                }
             };
-            Ok(Invocation { payload: answer.to_string().into_bytes(), function_error: None, executed_version: "$LATEST".into() })
+            Ok(Invocation {
+                payload: answer.to_string().into_bytes(),
+                function_error: None,
+                executed_version: "$LATEST".into(),
+            })
         })
     }
 }
@@ -85,7 +93,13 @@ async fn fare_api(cloud: &TestCloud, quota: i32) -> (String, String) {
         .send()
         .await
         .expect("CreateUsagePlan");
-    gw.create_usage_plan_key().usage_plan_id(plan.id().unwrap()).key_id(key.id().unwrap()).key_type("API_KEY").send().await.expect("CreateUsagePlanKey");
+    gw.create_usage_plan_key()
+        .usage_plan_id(plan.id().unwrap())
+        .key_id(key.id().unwrap())
+        .key_type("API_KEY")
+        .send()
+        .await
+        .expect("CreateUsagePlanKey");
     (api_id, key.value().expect("CreateApiKey answers the value").to_string())
 }
 
@@ -135,7 +149,12 @@ async fn a_trip_gets_its_fare_through_the_lambda_proxy_with_its_key() {
     let (status, _, body) = malformed.send(cloud.url()).await;
     assert_eq!((status, json(&body)["message"].as_str()), (403, Some("Missing Authentication Token")));
 
-    let raw = Raw { method: "GET", path: format!("{path}?ride_request_id=7"), headers: vec![("x-api-key".into(), key.clone()), ("x-malformed".into(), "1".into())], body: Vec::new() };
+    let raw = Raw {
+        method: "GET",
+        path: format!("{path}?ride_request_id=7"),
+        headers: vec![("x-api-key".into(), key.clone()), ("x-malformed".into(), "1".into())],
+        body: Vec::new(),
+    };
     let (status, _, body) = cloud.sign(raw, "execute-api").send(cloud.url()).await;
     assert_eq!((status, json(&body)["message"].as_str()), (502, Some("Internal server error")));
 }

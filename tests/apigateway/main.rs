@@ -30,9 +30,22 @@ pub fn pattern1_template() -> String {
 /// SQS queue are other services), cut from the file's own text so every property is the template's.
 pub fn pattern1_api_template() -> String {
     const KEEP: &[&str] = &[
-        "DataStream", "ApiGatewayRole", "ApiGatewayCloudWatchRole", "ApiGatewayAccount", "ApiAccessLogGroup",
-        "ProxyApi", "RequestValidator", "PutRecordModel", "PutRecordsModel", "RecordResource", "RecordsResource",
-        "PutRecordMethod", "PutRecordsMethod", "ProxyApiDeployment", "ProxyApiStage", "ProxyApiUsagePlan",
+        "DataStream",
+        "ApiGatewayRole",
+        "ApiGatewayCloudWatchRole",
+        "ApiGatewayAccount",
+        "ApiAccessLogGroup",
+        "ProxyApi",
+        "RequestValidator",
+        "PutRecordModel",
+        "PutRecordsModel",
+        "RecordResource",
+        "RecordsResource",
+        "PutRecordMethod",
+        "PutRecordsMethod",
+        "ProxyApiDeployment",
+        "ProxyApiStage",
+        "ProxyApiUsagePlan",
     ];
     let text = pattern1_template();
     let (head, rest) = text.split_once("\nResources:\n").expect("a Resources section");
@@ -80,7 +93,14 @@ pub async fn deploy_pattern1(cloud: &TestCloud, name: &str, params: &[(&str, &st
         let reasons: Vec<String> = events
             .stack_events()
             .iter()
-            .filter_map(|e| Some(format!("{} {:?} {}", e.logical_resource_id()?, e.resource_status()?, e.resource_status_reason().unwrap_or(""))))
+            .filter_map(|e| {
+                Some(format!(
+                    "{} {:?} {}",
+                    e.logical_resource_id()?,
+                    e.resource_status()?,
+                    e.resource_status_reason().unwrap_or("")
+                ))
+            })
             .collect();
         panic!("stack {name} ended {status}:\n{}", reasons.join("\n"));
     }

@@ -57,7 +57,8 @@ fn put_records_requests_from_the_records_template() {
     for (body, expected) in cases {
         assert_eq!(render(&t, body).unwrap(), expected, "{body}");
     }
-    let many: Vec<Value> = (0..500).map(|i| json!({"data": format!("r{i}"), "partitionKey": format!("p{}", i % 7)})).collect();
+    let many: Vec<Value> =
+        (0..500).map(|i| json!({"data": format!("r{i}"), "partitionKey": format!("p{}", i % 7)})).collect();
     let out = render(&t, &json!({ "records": many }).to_string()).unwrap();
     let records = out["Records"].as_array().unwrap();
     assert_eq!(records.len(), 500);
@@ -69,12 +70,18 @@ fn put_record_requests_from_the_record_template() {
     let t = template("PutRecordMethod", "orders-stream");
     let cases: Vec<(&str, Value)> = vec![
         // `$input.json('$.data')` is JSON text: a string keeps its quotes inside the record.
-        (r#"{"data": "hello", "partitionKey": "k"}"#, json!({"StreamName": "orders-stream", "Data": b64("\"hello\""), "PartitionKey": "k"})),
+        (
+            r#"{"data": "hello", "partitionKey": "k"}"#,
+            json!({"StreamName": "orders-stream", "Data": b64("\"hello\""), "PartitionKey": "k"}),
+        ),
         (
             r#"{"data": {"a": [1, 2]}, "partitionKey": "k"}"#,
             json!({"StreamName": "orders-stream", "Data": b64(r#"{"a":[1,2]}"#), "PartitionKey": "k"}),
         ),
-        (r#"{"data": 3.5, "partitionKey": "x y"}"#, json!({"StreamName": "orders-stream", "Data": b64("3.5"), "PartitionKey": "x y"})),
+        (
+            r#"{"data": 3.5, "partitionKey": "x y"}"#,
+            json!({"StreamName": "orders-stream", "Data": b64("3.5"), "PartitionKey": "x y"}),
+        ),
     ];
     for (body, expected) in cases {
         assert_eq!(render(&t, body).unwrap(), expected, "{body}");

@@ -11,7 +11,11 @@ use super::state::Put;
 use crate::cloud::error::ApiError;
 
 /// Runs `f` on a copy of the API's document and stores the result: built, persisted, published.
-pub fn update_api<R>(op: &Op<'_>, api_id: &str, f: impl FnOnce(&mut ApiDoc) -> Result<R, ApiError>) -> Result<R, ApiError> {
+pub fn update_api<R>(
+    op: &Op<'_>,
+    api_id: &str,
+    f: impl FnOnce(&mut ApiDoc) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
     let mut data = op.state.lock();
     let mut doc = data.apis.get(api_id).cloned().ok_or_else(|| no_api(api_id))?;
     let out = f(&mut doc)?;
@@ -113,7 +117,8 @@ fn no_resource(id: &str) -> ApiError {
 fn valid_path_part(p: &str) -> bool {
     if let Some(inner) = p.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
         let name = inner.strip_suffix('+').unwrap_or(inner);
-        return !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+        return !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
     }
     !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&b))
 }
@@ -145,7 +150,13 @@ pub fn create_resource(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
             }
         }
         let id = new_id(6);
-        let r = Resource { id: id.clone(), parent_id: Some(parent_id.clone()), path_part: Some(part), path, ..Resource::default() };
+        let r = Resource {
+            id: id.clone(),
+            parent_id: Some(parent_id.clone()),
+            path_part: Some(part),
+            path,
+            ..Resource::default()
+        };
         d.resources.insert(id, r.clone());
         Reply::created(r)
     })
@@ -214,13 +225,15 @@ pub fn update_account(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
 /// `/tags/{arn}`: the tags of a REST API or a stage, by ARN.
 pub fn tags(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let arn = req.seg(1).to_string();
-    let rest = arn.split_once(":/restapis/").map(|(_, r)| r).ok_or_else(|| bad_request(format!("Invalid ARN {arn}")))?;
+    let rest =
+        arn.split_once(":/restapis/").map(|(_, r)| r).ok_or_else(|| bad_request(format!("Invalid ARN {arn}")))?;
     let (api_id, stage) = match rest.split_once("/stages/") {
         Some((a, s)) => (a.to_string(), Some(s.to_string())),
         None => (rest.to_string(), None),
     };
     let add: BTreeMap<String, String> = req.member("tags")?.unwrap_or_default();
-    let remove: Vec<String> = req.query.get("tagKeys").map(|k| k.split(',').map(str::to_string).collect()).unwrap_or_default();
+    let remove: Vec<String> =
+        req.query.get("tagKeys").map(|k| k.split(',').map(str::to_string).collect()).unwrap_or_default();
     let method = req.method.clone();
     let change = |tags: &mut BTreeMap<String, String>| {
         if method == http::Method::PUT {

@@ -22,11 +22,11 @@ use http::Response;
 use http_body_util::Full;
 use serde_json::{Value, json};
 
-use super::ApiGateway;
 use super::integration::{self, Answer};
 use super::matching;
 use super::metrics::{self, Observed};
 use super::model::{ApiDoc, Method, Snapshot, Stage};
+use super::plane::Plane;
 use super::validate;
 use super::velocity::Request as TemplateRequest;
 use crate::cloud::auth::{self, Authorization};
@@ -47,7 +47,8 @@ fn render(answer: Answer, request_id: &str) -> Response<Full<Bytes>> {
         _ => None,
     };
     let mut response = Response::new(Full::new(Bytes::from(answer.body)));
-    *response.status_mut() = http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        http::StatusCode::from_u16(answer.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     if let Ok(v) = http::HeaderValue::from_str(&answer.content_type) {
         headers.insert(http::header::CONTENT_TYPE, v);
@@ -89,7 +90,7 @@ struct Resolved {
     snapshot: Arc<Snapshot>,
 }
 
-pub async fn serve(gw: &ApiGateway, ctx: &Arc<CloudContext>, req: RestRequest, request_id: &str) -> Response<Full<Bytes>> {
+pub async fn serve(gw: &Plane, ctx: &Arc<CloudContext>, req: RestRequest, request_id: &str) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let Some((api_id, stage_name, path)) = address(req.uri.path()) else {
         return render(Answer::message(403, MISSING_TOKEN), request_id);
@@ -106,7 +107,8 @@ pub async fn serve(gw: &ApiGateway, ctx: &Arc<CloudContext>, req: RestRequest, r
         return render(Answer::message(403, MISSING_TOKEN), request_id);
     };
     let mut integration_ms = None;
-    let answer = run(gw, ctx, &req, request_id, api_id, &resolved, &super::percent_decode(path), &mut integration_ms).await;
+    let answer =
+        run(gw, ctx, &req, request_id, api_id, &resolved, &super::op::percent_decode(path), &mut integration_ms).await;
     metrics::publish(
         ctx,
         &Observed {
@@ -122,7 +124,7 @@ pub async fn serve(gw: &ApiGateway, ctx: &Arc<CloudContext>, req: RestRequest, r
 
 #[allow(clippy::too_many_arguments)]
 async fn run(
-    gw: &ApiGateway,
+    gw: &Plane,
     ctx: &Arc<CloudContext>,
     req: &RestRequest,
     request_id: &str,
@@ -217,7 +219,12 @@ async fn run(
     };
     let incoming = integration::Incoming {
         content_type: &content_type,
-        template: TemplateRequest { body: body.clone(), params: params.clone(), context: context.clone(), stage_variables: stage_variables.clone() },
+        template: TemplateRequest {
+            body: body.clone(),
+            params: params.clone(),
+            context: context.clone(),
+            stage_variables: stage_variables.clone(),
+        },
         proxy_event: &proxy_event,
     };
     let began = Instant::now();
@@ -290,14 +297,18 @@ fn authorize(ctx: &CloudContext, req: &RestRequest, method: &Method) -> Result<(
     if auth.service != "execute-api" {
         return Err(Answer::message(403, "Credential should be scoped to correct service: 'execute-api'. "));
     }
-    auth::verify(&ctx.credentials, &auth, &req.method, &req.uri, &req.headers, &req.body, SystemTime::now()).map_err(|e| {
-        let message = match e.code.as_ref() {
-            "InvalidSignatureException" if e.message.starts_with("The request signature") => SIGNATURE_MISMATCH.to_string(),
-            "UnrecognizedClientException" => "The security token included in the request is invalid.".to_string(),
-            _ => e.message,
-        };
-        Answer::message(403, &message)
-    })
+    auth::verify(&ctx.credentials, &auth, &req.method, &req.uri, &req.headers, &req.body, SystemTime::now()).map_err(
+        |e| {
+            let message = match e.code.as_ref() {
+                "InvalidSignatureException" if e.message.starts_with("The request signature") => {
+                    SIGNATURE_MISMATCH.to_string()
+                }
+                "UnrecognizedClientException" => "The security token included in the request is invalid.".to_string(),
+                _ => e.message,
+            };
+            Answer::message(403, &message)
+        },
+    )
 }
 
 /// The usage plan an API key brings to this stage.
@@ -310,7 +321,7 @@ pub struct PlanUse {
 }
 
 /// `Ok(None)` without a key; `Err(())` for a key that is unknown, disabled or in no plan of the stage.
-fn usage_plan(gw: &ApiGateway, api_id: &str, stage: &str, key: Option<&str>) -> Result<Option<PlanUse>, ()> {
+fn usage_plan(gw: &Plane, api_id: &str, stage: &str, key: Option<&str>) -> Result<Option<PlanUse>, ()> {
     let Some(value) = key else { return Ok(None) };
     let data = gw.state.lock();
     let key = data.keys.values().find(|k| auth::secrets_equal(&k.value, value) && k.enabled).ok_or(())?;
@@ -330,7 +341,7 @@ fn usage_plan(gw: &ApiGateway, api_id: &str, stage: &str, key: Option<&str>) -> 
 }
 
 fn throttle(
-    gw: &ApiGateway,
+    gw: &Plane,
     ctx: &CloudContext,
     api_id: &str,
     resolved: &Resolved,
@@ -341,7 +352,9 @@ fn throttle(
     let now = ctx.clock.now_ms().max(0) as u64;
     let too_many = || Answer::message(429, "Too Many Requests");
     let settings = &ctx.config.apigateway;
-    if ctx.config.limits && !gw.throttles.take("account", settings.account_rate_limit, settings.account_burst_limit, now) {
+    if ctx.config.limits
+        && !gw.throttles.take("account", settings.account_rate_limit, settings.account_burst_limit, now)
+    {
         return Err(too_many());
     }
     let stage = &resolved.stage;
@@ -351,7 +364,12 @@ fn throttle(
         None => ("*/*".to_string(), stage.method_settings.get("*/*")),
     };
     if let Some(s) = setting
-        && !gw.throttles.take(&format!("stage/{api_id}/{}/{key}", stage.stage_name), s.throttling_rate_limit, s.throttling_burst_limit, now)
+        && !gw.throttles.take(
+            &format!("stage/{api_id}/{}/{key}", stage.stage_name),
+            s.throttling_rate_limit,
+            s.throttling_burst_limit,
+            now,
+        )
     {
         return Err(too_many());
     }

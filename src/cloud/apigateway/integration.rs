@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::ApiGateway;
 use super::model::{Integration, IntegrationResponse};
+use super::plane::Plane;
 use super::velocity::{EvalError, Request as TemplateRequest, Template};
 use crate::cloud::context::CloudContext;
 
@@ -77,11 +77,18 @@ fn request_body(integration: &Integration, incoming: &Incoming<'_>) -> Result<St
 /// `arn:aws:apigateway:{region}:{service}:action/{Action}` → (service, action).
 fn aws_action(uri: &str) -> Option<(&str, &str)> {
     let mut parts = uri.splitn(6, ':');
-    let (_, _, _, _, service, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_, _, _, _, service, rest) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     Some((service, rest.strip_prefix("action/")?.split(['?', '&']).next()?))
 }
 
-pub async fn call(gw: &ApiGateway, ctx: &CloudContext, region: &str, integration: &Integration, incoming: &Incoming<'_>) -> Answer {
+pub async fn call(
+    gw: &Plane,
+    ctx: &CloudContext,
+    region: &str,
+    integration: &Integration,
+    incoming: &Incoming<'_>,
+) -> Answer {
     match integration.kind.as_str() {
         "AWS" => aws(gw, region, integration, incoming).await,
         "AWS_PROXY" => lambda_proxy(ctx, integration, incoming).await,
@@ -90,7 +97,10 @@ pub async fn call(gw: &ApiGateway, ctx: &CloudContext, region: &str, integration
                 Ok(b) => b,
                 Err(a) => return a,
             };
-            let status = serde_json::from_str::<Value>(&body).ok().and_then(|v| v.get("statusCode").and_then(Value::as_u64)).unwrap_or(200);
+            let status = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
+                .unwrap_or(200);
             respond(integration, status as u16, String::new())
         }
         other => {
@@ -100,7 +110,7 @@ pub async fn call(gw: &ApiGateway, ctx: &CloudContext, region: &str, integration
     }
 }
 
-async fn aws(gw: &ApiGateway, region: &str, integration: &Integration, incoming: &Incoming<'_>) -> Answer {
+async fn aws(gw: &Plane, region: &str, integration: &Integration, incoming: &Incoming<'_>) -> Answer {
     let uri = integration.uri.as_deref().unwrap_or_default();
     let Some((service, action)) = aws_action(uri) else {
         tracing::info!("AWS integration URI {uri} names no action");
@@ -130,9 +140,10 @@ async fn aws(gw: &ApiGateway, region: &str, integration: &Integration, incoming:
 fn select<'i>(integration: &'i Integration, selector: &str) -> Option<&'i IntegrationResponse> {
     let responses = integration.integration_responses.values();
     let by_pattern = responses.clone().find(|r| {
-        r.selection_pattern.as_deref().filter(|p| !p.is_empty()).is_some_and(|p| {
-            regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(selector))
-        })
+        r.selection_pattern
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .is_some_and(|p| regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(selector)))
     });
     by_pattern.or_else(|| responses.clone().find(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty)))
 }
@@ -145,10 +156,18 @@ fn respond(integration: &Integration, backend_status: u16, backend_body: String)
     let Some((content_type, template)) =
         chosen.response_templates.get_key_value("application/json").or_else(|| chosen.response_templates.iter().next())
     else {
-        return Answer { status, content_type: "application/json".into(), headers: Vec::new(), body: backend_body.into_bytes() };
+        return Answer {
+            status,
+            content_type: "application/json".into(),
+            headers: Vec::new(),
+            body: backend_body.into_bytes(),
+        };
     };
     let request = TemplateRequest { body: backend_body, ..TemplateRequest::default() };
-    match Template::parse(template).map_err(|e| e.to_string()).and_then(|t| t.render(&request).map_err(|e| e.to_string())) {
+    match Template::parse(template)
+        .map_err(|e| e.to_string())
+        .and_then(|t| t.render(&request).map_err(|e| e.to_string()))
+    {
         Ok(body) => Answer { status, content_type: content_type.clone(), headers: Vec::new(), body: body.into_bytes() },
         Err(e) => {
             tracing::info!("response mapping template failed: {e}");
@@ -241,7 +260,10 @@ mod tests {
 
     #[test]
     fn uris_name_their_action_or_function() {
-        assert_eq!(aws_action("arn:aws:apigateway:us-east-1:kinesis:action/PutRecords"), Some(("kinesis", "PutRecords")));
+        assert_eq!(
+            aws_action("arn:aws:apigateway:us-east-1:kinesis:action/PutRecords"),
+            Some(("kinesis", "PutRecords"))
+        );
         assert_eq!(aws_action("arn:aws:apigateway:us-east-1:kinesis:path/streams"), None);
         let fare = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:fare/invocations";
         assert_eq!(function_of(fare), Some("arn:aws:lambda:us-east-1:000000000000:function:fare"));
@@ -250,10 +272,19 @@ mod tests {
     #[test]
     fn proxy_responses_are_read_or_refused_as_malformed() {
         let ok = proxy_response(br#"{"statusCode": 201, "headers": {"X-A": "1"}, "body": "{\"fare\": 3}"}"#).unwrap();
-        assert_eq!((ok.status, ok.headers.clone(), ok.body.as_slice()), (201, vec![("X-A".into(), "1".into())], &br#"{"fare": 3}"#[..]));
+        assert_eq!(
+            (ok.status, ok.headers.clone(), ok.body.as_slice()),
+            (201, vec![("X-A".into(), "1".into())], &br#"{"fare": 3}"#[..])
+        );
         let b64 = proxy_response(br#"{"statusCode": 200, "body": "aGk=", "isBase64Encoded": true}"#).unwrap();
         assert_eq!(b64.body, b"hi");
-        for bad in [&br#"{"body": "x"}"#[..], br#"{"statusCode": 200, "body": {"a": 1}}"#, b"[]", b"nope", br#"{"statusCode": 99}"#] {
+        for bad in [
+            &br#"{"body": "x"}"#[..],
+            br#"{"statusCode": 200, "body": {"a": 1}}"#,
+            b"[]",
+            b"nope",
+            br#"{"statusCode": 99}"#,
+        ] {
             assert!(proxy_response(bad).is_none(), "{}", String::from_utf8_lossy(bad));
         }
     }

@@ -101,9 +101,17 @@ pub fn delete_api_key(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     Reply::accepted()
 }
 
-fn check_plan(data: &super::state::Data, stages: &[ApiStage], throttle: &Option<Throttle>, quota: &Option<Quota>) -> Result<(), ApiError> {
+fn check_plan(
+    data: &super::state::Data,
+    stages: &[ApiStage],
+    throttle: &Option<Throttle>,
+    quota: &Option<Quota>,
+) -> Result<(), ApiError> {
     for s in stages {
-        let api = data.apis.get(&s.api_id).ok_or_else(|| bad_request(format!("Invalid API identifier specified {}", s.api_id)))?;
+        let api = data
+            .apis
+            .get(&s.api_id)
+            .ok_or_else(|| bad_request(format!("Invalid API identifier specified {}", s.api_id)))?;
         if !api.stages.contains_key(&s.stage) {
             return Err(bad_request(format!("Invalid stage identifier specified {}", s.stage)));
         }
@@ -149,7 +157,14 @@ pub fn get_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
 pub fn get_usage_plans(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let data = op.state.lock();
     let key = req.query.get("keyId");
-    page(req, data.plans.values().filter(|p| key.is_none_or(|k| p.keys.contains(k))).map(|p| (p.id.clone(), p.public())).collect())
+    page(
+        req,
+        data.plans
+            .values()
+            .filter(|p| key.is_none_or(|k| p.keys.contains(k)))
+            .map(|p| (p.id.clone(), p.public()))
+            .collect(),
+    )
 }
 
 /// Patch paths of a usage plan: `/name`, `/description`, `/throttle/*`, `/quota/*`, and `add` /
@@ -161,9 +176,13 @@ pub fn update_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let (stage_ops, plain): (Vec<_>, Vec<_>) = ops.into_iter().partition(|o| o.path == "/apiStages");
     for o in stage_ops {
         let value = o.value.clone().unwrap_or_default();
-        let (api_id, stage) = value.split_once(':').ok_or_else(|| bad_request(format!("Invalid API stage {value}; expected apiId:stage")))?;
+        let (api_id, stage) = value
+            .split_once(':')
+            .ok_or_else(|| bad_request(format!("Invalid API stage {value}; expected apiId:stage")))?;
         match o.op.as_str() {
-            "add" => plan.api_stages.push(ApiStage { api_id: api_id.into(), stage: stage.into(), ..ApiStage::default() }),
+            "add" => {
+                plan.api_stages.push(ApiStage { api_id: api_id.into(), stage: stage.into(), ..ApiStage::default() })
+            }
             "remove" => plan.api_stages.retain(|s| !(s.api_id == api_id && s.stage == stage)),
             other => return Err(bad_request(format!("Invalid patch operation {other} for /apiStages"))),
         }
@@ -177,7 +196,8 @@ pub fn update_usage_plan(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let keys = std::mem::take(&mut plan.keys);
     let mut v = to_json(&plan)?;
     patch::apply(&mut v, &plain, &["name", "description", "throttle/*", "quota/*", "throttle", "quota"])?;
-    let mut plan: UsagePlan = serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
+    let mut plan: UsagePlan =
+        serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
     plan.keys = keys;
     check_plan(&data, &plan.api_stages, &plan.throttle, &plan.quota)?;
     op.state.apply(&mut data, vec![Put::Plan(plan.clone())])?;
@@ -208,7 +228,10 @@ pub fn create_usage_plan_key(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> 
     let key = data.keys.get(&key_id).ok_or_else(|| no_key(&key_id))?.clone();
     let mut plan = data.plans.get(req.seg(1)).cloned().ok_or_else(|| no_plan(req.seg(1)))?;
     if plan.keys.contains(&key_id) {
-        return Err(conflict(format!("Usage Plan {} cannot be added because API Key {key_id} cannot reference the same API Stage more than once", plan.id)));
+        return Err(conflict(format!(
+            "Usage Plan {} cannot be added because API Key {key_id} cannot reference the same API Stage more than once",
+            plan.id
+        )));
     }
     plan.keys.push(key_id);
     op.state.apply(&mut data, vec![Put::Plan(plan)])?;

@@ -52,9 +52,9 @@ pub fn find<'a>(resources: &'a BTreeMap<String, Resource>, method: &str, path: &
             continue;
         };
         let Some((rank, path_params)) = fit(&resource.path, &segments) else { continue };
-        let better = best.as_ref().is_none_or(|(r, b)| {
-            rank < *r || (rank == *r && b.method.http_method == "ANY" && m.http_method != "ANY")
-        });
+        let better = best
+            .as_ref()
+            .is_none_or(|(r, b)| rank < *r || (rank == *r && b.method.http_method == "ANY" && m.http_method != "ANY"));
         if better {
             best = Some((rank, Matched { resource, method: m, path_params }));
         }
@@ -85,7 +85,13 @@ mod tests {
 
     #[test]
     fn literals_beat_variables_beat_greedy_paths() {
-        let rs = resources(&[("/", "GET"), ("/records", "POST"), ("/{id}", "ANY"), ("/{proxy+}", "ANY"), ("/a/{b}/c", "GET")]);
+        let rs = resources(&[
+            ("/", "GET"),
+            ("/records", "POST"),
+            ("/{id}", "ANY"),
+            ("/{proxy+}", "ANY"),
+            ("/a/{b}/c", "GET"),
+        ]);
         let hit = |m: &str, p: &str| find(&rs, m, p).map(|x| (x.resource.path.clone(), x.path_params.clone()));
         assert_eq!(hit("GET", "").unwrap().0, "/");
         assert_eq!(hit("POST", "/records").unwrap().0, "/records");

@@ -13,7 +13,8 @@ const INTEGRATION_TYPES: &[&str] = &["HTTP", "AWS", "MOCK", "HTTP_PROXY", "AWS_P
 
 fn method_of<'d>(d: &'d mut ApiDoc, req: &Req) -> Result<&'d mut Method, ApiError> {
     let (rid, m) = (req.seg(3), req.seg(5));
-    let r = d.resources.get_mut(rid).ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
+    let r =
+        d.resources.get_mut(rid).ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
     r.resource_methods.get_mut(m).ok_or_else(|| not_found("Invalid Method identifier specified"))
 }
 
@@ -55,7 +56,10 @@ pub fn put_method(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
                 return Err(bad_request(format!("Invalid model identifier specified: {model}")));
             }
         }
-        let r = d.resources.get_mut(&rid).ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
+        let r = d
+            .resources
+            .get_mut(&rid)
+            .ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
         if r.resource_methods.contains_key(&http_method) {
             return Err(conflict("Method already exists for this resource"));
         }
@@ -79,7 +83,14 @@ pub fn update_method(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
         patch::apply(
             &mut v,
             &ops,
-            &["authorizationType", "apiKeyRequired", "requestValidatorId", "operationName", "requestParameters/*", "requestModels/*"],
+            &[
+                "authorizationType",
+                "apiKeyRequired",
+                "requestValidatorId",
+                "operationName",
+                "requestParameters/*",
+                "requestModels/*",
+            ],
         )?;
         *m = serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
         Reply::ok(&*m)
@@ -89,7 +100,10 @@ pub fn update_method(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
 pub fn delete_method(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let (rid, m) = (req.seg(3).to_string(), req.seg(5).to_string());
     update_api(op, req.seg(1), |d| {
-        let r = d.resources.get_mut(&rid).ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
+        let r = d
+            .resources
+            .get_mut(&rid)
+            .ok_or_else(|| not_found(format!("Invalid Resource identifier specified {rid}")))?;
         r.resource_methods.remove(&m).ok_or_else(|| not_found("Invalid Method identifier specified"))?;
         Reply::no_content()
     })
@@ -113,7 +127,9 @@ pub fn get_method_response(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     read_api(op, req.seg(1), |d| {
         let mut d = d.clone();
         let m = method_of(&mut d, req)?;
-        Reply::ok(m.method_responses.get(req.seg(7)).ok_or_else(|| not_found("Invalid Response status code specified"))?)
+        Reply::ok(
+            m.method_responses.get(req.seg(7)).ok_or_else(|| not_found("Invalid Response status code specified"))?,
+        )
     })
 }
 
@@ -191,7 +207,19 @@ pub fn update_integration(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     update_api(op, req.seg(1), |d| {
         let i = integration_of(d, req)?;
         let mut v = to_json(&*i)?;
-        patch::apply(&mut v, &ops, &["uri", "httpMethod", "credentials", "passthroughBehavior", "timeoutInMillis", "requestTemplates/*", "requestParameters/*"])?;
+        patch::apply(
+            &mut v,
+            &ops,
+            &[
+                "uri",
+                "httpMethod",
+                "credentials",
+                "passthroughBehavior",
+                "timeoutInMillis",
+                "requestTemplates/*",
+                "requestParameters/*",
+            ],
+        )?;
         *i = serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
         Reply::ok(&*i)
     })
@@ -219,7 +247,8 @@ pub fn put_integration_response(op: &Op<'_>, req: &Req) -> Result<Reply, ApiErro
         regex::Regex::new(p).map_err(|e| bad_request(format!("Invalid selection pattern specified: {e}")))?;
     }
     for template in response.response_templates.values() {
-        super::velocity::Template::parse(template).map_err(|e| bad_request(format!("Invalid mapping expression specified: {e}")))?;
+        super::velocity::Template::parse(template)
+            .map_err(|e| bad_request(format!("Invalid mapping expression specified: {e}")))?;
     }
     update_api(op, req.seg(1), |d| {
         let m = method_of(d, req)?;
@@ -236,14 +265,20 @@ pub fn get_integration_response(op: &Op<'_>, req: &Req) -> Result<Reply, ApiErro
     read_api(op, req.seg(1), |d| {
         let mut d = d.clone();
         let i = integration_of(&mut d, req)?;
-        Reply::ok(i.integration_responses.get(req.seg(8)).ok_or_else(|| not_found("Invalid Response status code specified"))?)
+        Reply::ok(
+            i.integration_responses
+                .get(req.seg(8))
+                .ok_or_else(|| not_found("Invalid Response status code specified"))?,
+        )
     })
 }
 
 pub fn delete_integration_response(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     update_api(op, req.seg(1), |d| {
         let i = integration_of(d, req)?;
-        i.integration_responses.remove(req.seg(8)).ok_or_else(|| not_found("Invalid Response status code specified"))?;
+        i.integration_responses
+            .remove(req.seg(8))
+            .ok_or_else(|| not_found("Invalid Response status code specified"))?;
         Reply::no_content()
     })
 }

@@ -21,6 +21,7 @@ pub mod model;
 pub mod models;
 pub mod op;
 pub mod patch;
+pub mod plane;
 pub mod providers;
 pub mod routes;
 pub mod settings;
@@ -41,19 +42,16 @@ use serde_json::{Map, Value};
 
 use super::context::CloudContext;
 use super::error::ApiError;
-use super::resource_provider::ServiceApi;
 use super::service::{BoxFuture, Call, Descriptor, Input, Output, no_timestamps};
 use op::{Op, Reply, Req};
 use state::State;
 
-/// The services an AWS integration may call, by the name its URI uses (`kinesis`).
-pub type ServiceLookup = Box<dyn Fn(&str) -> Option<ServiceApi> + Send + Sync>;
+pub use plane::ServiceLookup;
 
 pub struct ApiGateway {
     descriptor: Descriptor,
     pub state: Arc<State>,
-    services: ServiceLookup,
-    throttles: throttle::Buckets,
+    plane: plane::Plane,
 }
 
 impl ApiGateway {
@@ -64,6 +62,7 @@ impl ApiGateway {
         for (key, reason) in unreadable {
             ctx.damage.report("apigateway", key, format!("unreadable document, left out: {reason}"));
         }
+        let state = Arc::new(state);
         Ok(ApiGateway {
             descriptor: Descriptor {
                 id: "apigateway",
@@ -78,9 +77,8 @@ impl ApiGateway {
                 is_timestamp_member: no_timestamps,
                 open_path: Some("execute-api"),
             },
-            state: Arc::new(state),
-            services,
-            throttles: throttle::Buckets::default(),
+            plane: plane::Plane { state: state.clone(), services, throttles: throttle::Buckets::default() },
+            state,
         })
     }
 
@@ -90,7 +88,14 @@ impl ApiGateway {
 
     /// A control-plane request in process (what the CloudFormation providers call): the same
     /// operations an SDK's request reaches.
-    pub fn control(&self, ctx: &CloudContext, region: &str, method: http::Method, path: &str, body: Value) -> Result<Reply, ApiError> {
+    pub fn control(
+        &self,
+        ctx: &CloudContext,
+        region: &str,
+        method: http::Method,
+        path: &str,
+        body: Value,
+    ) -> Result<Reply, ApiError> {
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let req = Req {
             method,
@@ -106,30 +111,7 @@ impl ApiGateway {
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect()
-}
-
-/// A path segment with its `%XX` escapes decoded (a `+` stays a `+` in a path).
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 3 <= b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    path.split('/').filter(|s| !s.is_empty()).map(op::percent_decode).collect()
 }
 
 fn rest_reply(reply: Reply) -> Output {
@@ -151,7 +133,7 @@ impl super::service::Service for ApiGateway {
                 return Err(ApiError::bad_request("BadRequestException", "API Gateway speaks REST JSON only"));
             };
             if request.uri.path().starts_with(crate::execute_api::LOCAL_PREFIX) {
-                return Ok(Output::Rest(execute::serve(self, ctx, *request, &call.request_id).await));
+                return Ok(Output::Rest(execute::serve(&self.plane, ctx, *request, &call.request_id).await));
             }
             let body = if request.body.iter().all(u8::is_ascii_whitespace) {
                 Map::new()
@@ -170,7 +152,7 @@ impl super::service::Service for ApiGateway {
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
-            self.throttles.clear();
+            self.plane.throttles.clear();
             self.state.drop_all().map_err(|e| anyhow::anyhow!("{e}"))
         })
     }

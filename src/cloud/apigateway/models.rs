@@ -27,7 +27,9 @@ pub fn create_model(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
         Some(other) => Some(other.to_string()),
     };
     if let Some(s) = &schema {
-        compile(s).map_err(|e| bad_request(format!("Invalid model specified: Validation Result: warnings : [], errors : [{e}]")))?;
+        compile(s).map_err(|e| {
+            bad_request(format!("Invalid model specified: Validation Result: warnings : [], errors : [{e}]"))
+        })?;
     }
     let model = Model { id: new_id(6), name, description: req.str("description")?, schema, content_type };
     update_api(op, req.seg(1), |d| {
@@ -71,7 +73,11 @@ pub fn delete_model(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
     let name = req.seg(3).to_string();
     update_api(op, req.seg(1), |d| {
         let id = model_by_name(d, &name)?.id.clone();
-        let used = d.resources.values().flat_map(|r| r.resource_methods.values()).any(|m| m.request_models.values().any(|n| *n == name));
+        let used = d
+            .resources
+            .values()
+            .flat_map(|r| r.resource_methods.values())
+            .any(|m| m.request_models.values().any(|n| *n == name));
         if used {
             return Err(conflict(format!("Cannot delete model '{name}', is referenced in method request")));
         }

@@ -139,3 +139,24 @@ pub fn page<T: serde::Serialize>(req: &Req, items: Vec<(String, T)>) -> Result<R
     }
     Reply::ok(Value::Object(out))
 }
+
+/// A path segment with its `%XX` escapes decoded (a `+` stays a `+` in a path).
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 3 <= b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

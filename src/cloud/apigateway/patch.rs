@@ -5,8 +5,11 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::op::bad_request;
 use crate::cloud::error::ApiError;
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("BadRequestException", message)
+}
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct PatchOp {
@@ -72,7 +75,11 @@ fn set(obj: &mut Map<String, Value>, segs: &[String], op: &PatchOp) -> Result<()
             };
             obj.insert(key.clone(), typed);
         }
-        other => return Err(bad_request(format!("Invalid patch operation specified. Must be 'add'|'remove'|'replace', not {other}"))),
+        other => {
+            return Err(bad_request(format!(
+                "Invalid patch operation specified. Must be 'add'|'remove'|'replace', not {other}"
+            )));
+        }
     }
     Ok(())
 }
@@ -97,7 +104,10 @@ mod tests {
             op("add", "/variables/a~1b", Some("x")),
         ];
         apply(&mut doc, &ops, &["name", "enabled", "throttle/*", "variables/*"]).unwrap();
-        assert_eq!(doc, json!({"name": "b", "enabled": false, "throttle": {"rateLimit": 20}, "variables": {"a/b": "x"}}));
+        assert_eq!(
+            doc,
+            json!({"name": "b", "enabled": false, "throttle": {"rateLimit": 20}, "variables": {"a/b": "x"}})
+        );
         assert!(apply(&mut doc, &[op("replace", "/id", Some("x"))], &["name"]).is_err());
         assert!(apply(&mut doc, &[op("replace", "/enabled", Some("maybe"))], &["enabled"]).is_err());
         assert!(apply(&mut doc, &[op("move", "/name", Some("x"))], &["name"]).is_err());

@@ -34,8 +34,12 @@ fn route(method: &str, segs: &[&str]) -> Option<Handler> {
         ("GET", ["restapis", _, "resources", _, "methods", _, "integration"]) => get_integration,
         ("PATCH", ["restapis", _, "resources", _, "methods", _, "integration"]) => update_integration,
         ("DELETE", ["restapis", _, "resources", _, "methods", _, "integration"]) => delete_integration,
-        ("PUT", ["restapis", _, "resources", _, "methods", _, "integration", "responses", _]) => put_integration_response,
-        ("GET", ["restapis", _, "resources", _, "methods", _, "integration", "responses", _]) => get_integration_response,
+        ("PUT", ["restapis", _, "resources", _, "methods", _, "integration", "responses", _]) => {
+            put_integration_response
+        }
+        ("GET", ["restapis", _, "resources", _, "methods", _, "integration", "responses", _]) => {
+            get_integration_response
+        }
         ("DELETE", ["restapis", _, "resources", _, "methods", _, "integration", "responses", _]) => {
             delete_integration_response
         }

@@ -36,12 +36,16 @@ fn no_deployment(id: &str) -> ApiError {
 }
 
 fn check_stage_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty() && name.len() <= 128 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if ok { Ok(()) } else { Err(bad_request("Stage name only allows a-zA-Z0-9_")) }
 }
 
 fn new_stage(op: &Op<'_>, name: String, deployment_id: String, req: &Req, prefix: &str) -> Result<Stage, ApiError> {
-    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}{}{}", k[..1].to_uppercase(), &k[1..]) };
+    let key = |k: &str| {
+        if prefix.is_empty() { k.to_string() } else { format!("{prefix}{}{}", k[..1].to_uppercase(), &k[1..]) }
+    };
     Ok(Stage {
         deployment_id,
         stage_name: name,
@@ -76,7 +80,11 @@ pub fn create_deployment(op: &Op<'_>, req: &Req) -> Result<Reply, ApiError> {
             id: new_id(6),
             description: req.str("description")?,
             created_date: op.now_s(),
-            snapshot: Snapshot { resources: d.resources.clone(), models: d.models.clone(), validators: d.validators.clone() },
+            snapshot: Snapshot {
+                resources: d.resources.clone(),
+                models: d.models.clone(),
+                validators: d.validators.clone(),
+            },
         };
         if let Some(name) = stage_name {
             match d.stages.get_mut(&name) {
@@ -186,7 +194,11 @@ pub fn apply_stage_patch(stage: &mut Stage, ops: &[PatchOp]) -> Result<(), ApiEr
         *setting = serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
     }
     let mut v = to_json(&*stage)?;
-    patch::apply(&mut v, &plain, &["description", "deploymentId", "tracingEnabled", "cacheClusterEnabled", "variables/*", "accessLogSettings/*"])?;
+    patch::apply(
+        &mut v,
+        &plain,
+        &["description", "deploymentId", "tracingEnabled", "cacheClusterEnabled", "variables/*", "accessLogSettings/*"],
+    )?;
     *stage = serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid patch value: {e}")))?;
     Ok(())
 }

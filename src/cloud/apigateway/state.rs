@@ -164,7 +164,10 @@ mod tests {
             let (state, _) = State::open(tmp.path()).unwrap();
             let mut doc = ApiDoc { api: RestApi { id: "a".into(), ..RestApi::default() }, ..ApiDoc::default() };
             let mut deployment = Deployment { id: "d".into(), ..Deployment::default() };
-            deployment.snapshot.resources.insert("r".into(), Resource { id: "r".into(), path: "/x".into(), ..Resource::default() });
+            deployment
+                .snapshot
+                .resources
+                .insert("r".into(), Resource { id: "r".into(), path: "/x".into(), ..Resource::default() });
             doc.deployments.insert("d".into(), deployment);
             let plan = UsagePlan { id: "p".into(), keys: vec!["k".into()], ..UsagePlan::default() };
             let mut data = state.lock();

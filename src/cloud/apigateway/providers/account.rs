@@ -41,7 +41,12 @@ impl ResourceProvider for AccountProvider {
         })
     }
 
-    fn update(&self, id: String, _old: Properties, r: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        r: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             self.set(&r)?;
             Ok(Provisioned::new(id))

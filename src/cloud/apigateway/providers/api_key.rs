@@ -12,7 +12,8 @@ use crate::cloud::service::BoxFuture;
 
 pub struct ApiKeyProvider(pub Handle);
 
-const KNOWN: &[&str] = &["Name", "Description", "Enabled", "Value", "CustomerId", "GenerateDistinctId", "StageKeys", "Tags"];
+const KNOWN: &[&str] =
+    &["Name", "Description", "Enabled", "Value", "CustomerId", "GenerateDistinctId", "StageKeys", "Tags"];
 
 fn provisioned(id: &str) -> Provisioned {
     Provisioned::new(id).attribute("APIKeyId", id)
@@ -41,7 +42,12 @@ impl ApiKeyProvider {
             {"op": "replace", "path": "/description", "value": text(p, "Description").unwrap_or_default()},
             {"op": "replace", "path": "/enabled", "value": flag(p, "Enabled").unwrap_or(false).to_string()},
         ]);
-        self.0.call(&r.region, http::Method::PATCH, &format!("/apikeys/{}", super::seg(id)), json!({"patchOperations": ops}))?;
+        self.0.call(
+            &r.region,
+            http::Method::PATCH,
+            &format!("/apikeys/{}", super::seg(id)),
+            json!({"patchOperations": ops}),
+        )?;
         Ok(provisioned(id))
     }
 }
@@ -63,7 +69,12 @@ impl ResourceProvider for ApiKeyProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&id, &request) })
     }
 

@@ -53,7 +53,12 @@ impl ResourceProvider for DeploymentProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             check_known(&request.properties, KNOWN)?;
             Ok(provisioned(&id))

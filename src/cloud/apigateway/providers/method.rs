@@ -13,8 +13,18 @@ use crate::cloud::service::BoxFuture;
 pub struct MethodProvider(pub Handle);
 
 const KNOWN: &[&str] = &[
-    "RestApiId", "ResourceId", "HttpMethod", "AuthorizationType", "ApiKeyRequired", "RequestValidatorId",
-    "RequestModels", "RequestParameters", "OperationName", "AuthorizerId", "AuthorizationScopes", "Integration",
+    "RestApiId",
+    "ResourceId",
+    "HttpMethod",
+    "AuthorizationType",
+    "ApiKeyRequired",
+    "RequestValidatorId",
+    "RequestModels",
+    "RequestParameters",
+    "OperationName",
+    "AuthorizerId",
+    "AuthorizationScopes",
+    "Integration",
     "MethodResponses",
 ];
 
@@ -23,14 +33,16 @@ fn list<'p>(p: &'p Map<String, Value>, key: &str) -> impl Iterator<Item = &'p Ma
 }
 
 fn status(o: &Map<String, Value>) -> Result<String, ProviderError> {
-    text(o, "StatusCode").ok_or_else(|| ProviderError::invalid_property("StatusCode", "required key [StatusCode] not found"))
+    text(o, "StatusCode")
+        .ok_or_else(|| ProviderError::invalid_property("StatusCode", "required key [StatusCode] not found"))
 }
 
 impl MethodProvider {
     fn put(&self, r: &ResourceRequest) -> Result<Provisioned, ProviderError> {
         let p = &r.properties;
         check_known(p, KNOWN)?;
-        let (api, resource, method) = (required(p, "RestApiId")?, required(p, "ResourceId")?, required(p, "HttpMethod")?);
+        let (api, resource, method) =
+            (required(p, "RestApiId")?, required(p, "ResourceId")?, required(p, "HttpMethod")?);
         let method = method.to_ascii_uppercase();
         let base = format!("/restapis/{}/resources/{}/methods/{method}", seg(api), seg(resource));
         let body = json!({
@@ -72,7 +84,14 @@ impl MethodProvider {
             "cacheNamespace": text(i, "CacheNamespace"),
             "cacheKeyParameters": i.get("CacheKeyParameters").cloned().unwrap_or(json!([])),
         });
-        let body = Value::Object(body.as_object().into_iter().flatten().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect());
+        let body = Value::Object(
+            body.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        );
         self.0.call(&r.region, http::Method::PUT, &format!("{base}/integration"), body)?;
         for response in list(i, "IntegrationResponses") {
             let body = json!({
@@ -89,8 +108,10 @@ impl MethodProvider {
 
     fn remove(&self, r: &ResourceRequest) -> Result<(), ProviderError> {
         let p = &r.properties;
-        let (api, resource, method) = (required(p, "RestApiId")?, required(p, "ResourceId")?, required(p, "HttpMethod")?);
-        let path = format!("/restapis/{}/resources/{}/methods/{}", seg(api), seg(resource), method.to_ascii_uppercase());
+        let (api, resource, method) =
+            (required(p, "RestApiId")?, required(p, "ResourceId")?, required(p, "HttpMethod")?);
+        let path =
+            format!("/restapis/{}/resources/{}/methods/{}", seg(api), seg(resource), method.to_ascii_uppercase());
         self.0.delete(&r.region, &path)
     }
 }
@@ -112,7 +133,12 @@ impl ResourceProvider for MethodProvider {
         Box::pin(async move { self.put(&request) })
     }
 
-    fn update(&self, _id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        _id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             self.remove(&request)?;
             self.put(&request)

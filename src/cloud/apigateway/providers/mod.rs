@@ -35,8 +35,8 @@ impl Handle {
         Handle { gw: gw.clone(), ctx: ctx.clone() }
     }
 
-    pub fn call(&self, region: &str, method: http::Method, path: &str, body: Value) -> Result<Value, ApiError> {
-        let reply = self.gw.control(&self.ctx, region, method, path, body)?;
+    pub fn call(&self, region: &str, verb: http::Method, path: &str, body: Value) -> Result<Value, ApiError> {
+        let reply = self.gw.control(&self.ctx, region, verb, path, body)?;
         Ok(reply.body.unwrap_or(Value::Null))
     }
 

@@ -41,7 +41,8 @@ impl ModelProvider {
         let p = &r.properties;
         check_known(p, KNOWN)?;
         let api = required(p, "RestApiId")?;
-        let mut ops = vec![json!({"op": "replace", "path": "/description", "value": text(p, "Description").unwrap_or_default()})];
+        let mut ops =
+            vec![json!({"op": "replace", "path": "/description", "value": text(p, "Description").unwrap_or_default()})];
         if let Some(s) = schema(p) {
             ops.push(json!({"op": "replace", "path": "/schema", "value": s}));
         }
@@ -68,7 +69,12 @@ impl ResourceProvider for ModelProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&id, &request) })
     }
 

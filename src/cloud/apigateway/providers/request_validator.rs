@@ -27,7 +27,8 @@ impl RequestValidatorProvider {
             "validateRequestBody": flag(p, "ValidateRequestBody").unwrap_or(false),
             "validateRequestParameters": flag(p, "ValidateRequestParameters").unwrap_or(false),
         });
-        let v = self.0.call(&r.region, http::Method::POST, &format!("/restapis/{}/requestvalidators", seg(api)), body)?;
+        let v =
+            self.0.call(&r.region, http::Method::POST, &format!("/restapis/{}/requestvalidators", seg(api)), body)?;
         Ok(provisioned(v["id"].as_str().unwrap_or_default()))
     }
 
@@ -63,7 +64,12 @@ impl ResourceProvider for RequestValidatorProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&id, &request) })
     }
 

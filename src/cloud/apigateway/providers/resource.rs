@@ -42,7 +42,12 @@ impl ResourceProvider for ApiResourceProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, _request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        _request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { Ok(Provisioned::new(&id).attribute("ResourceId", id.clone())) })
     }
 

@@ -14,8 +14,18 @@ use crate::cloud::service::BoxFuture;
 pub struct RestApiProvider(pub Handle);
 
 const KNOWN: &[&str] = &[
-    "Name", "Description", "EndpointConfiguration", "ApiKeySourceType", "BinaryMediaTypes",
-    "DisableExecuteApiEndpoint", "Tags", "Policy", "MinimumCompressionSize", "FailOnWarnings", "Parameters", "Mode",
+    "Name",
+    "Description",
+    "EndpointConfiguration",
+    "ApiKeySourceType",
+    "BinaryMediaTypes",
+    "DisableExecuteApiEndpoint",
+    "Tags",
+    "Policy",
+    "MinimumCompressionSize",
+    "FailOnWarnings",
+    "Parameters",
+    "Mode",
 ];
 
 fn provisioned(api: &Value) -> Provisioned {
@@ -27,10 +37,13 @@ impl RestApiProvider {
     fn create_now(&self, r: &ResourceRequest) -> Result<Provisioned, ProviderError> {
         let p = &r.properties;
         if p.contains_key("Body") || p.contains_key("BodyS3Location") || p.contains_key("CloneFrom") {
-            return Err(ProviderError::new("The local cloud does not import REST APIs from Body, BodyS3Location or CloneFrom; declare its resources and methods in the template"));
+            return Err(ProviderError::new(
+                "The local cloud does not import REST APIs from Body, BodyS3Location or CloneFrom; declare its resources and methods in the template",
+            ));
         }
         check_known(p, KNOWN)?;
-        let name = text(p, "Name").ok_or_else(|| ProviderError::invalid_property("Name", "required key [Name] not found"))?;
+        let name =
+            text(p, "Name").ok_or_else(|| ProviderError::invalid_property("Name", "required key [Name] not found"))?;
         let types = p.get("EndpointConfiguration").and_then(|e| e.get("Types")).cloned().unwrap_or(json!(["EDGE"]));
         let body = json!({
             "name": name,
@@ -53,7 +66,8 @@ impl RestApiProvider {
         if let Some(source) = text(p, "ApiKeySourceType") {
             ops.push(json!({"op": "replace", "path": "/apiKeySource", "value": source}));
         }
-        let api = self.0.call(&r.region, http::Method::PATCH, &format!("/restapis/{id}"), json!({"patchOperations": ops}))?;
+        let api =
+            self.0.call(&r.region, http::Method::PATCH, &format!("/restapis/{id}"), json!({"patchOperations": ops}))?;
         Ok(provisioned(&api))
     }
 }
@@ -75,7 +89,12 @@ impl ResourceProvider for RestApiProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&id, &request) })
     }
 

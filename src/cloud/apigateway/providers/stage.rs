@@ -13,8 +13,19 @@ use crate::cloud::service::BoxFuture;
 pub struct StageProvider(pub Handle);
 
 const KNOWN: &[&str] = &[
-    "RestApiId", "StageName", "DeploymentId", "Description", "Variables", "MethodSettings", "AccessLogSetting",
-    "TracingEnabled", "Tags", "CacheClusterEnabled", "CacheClusterSize", "CanarySetting", "ClientCertificateId",
+    "RestApiId",
+    "StageName",
+    "DeploymentId",
+    "Description",
+    "Variables",
+    "MethodSettings",
+    "AccessLogSetting",
+    "TracingEnabled",
+    "Tags",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+    "CanarySetting",
+    "ClientCertificateId",
     "DocumentationVersion",
 ];
 
@@ -31,7 +42,10 @@ pub fn settings_ops(p: &Map<String, Value>) -> Vec<Value> {
     }
     if let Some(vars) = object(p, "Variables") {
         for (k, v) in vars {
-            replace(format!("/variables/{}", escape(k)), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+            replace(
+                format!("/variables/{}", escape(k)),
+                v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+            );
         }
     }
     if let Some(log) = object(p, "AccessLogSetting") {
@@ -42,14 +56,23 @@ pub fn settings_ops(p: &Map<String, Value>) -> Vec<Value> {
             replace("/accessLogSettings/format".into(), f);
         }
     }
-    for setting in p.get("MethodSettings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object) {
+    for setting in p.get("MethodSettings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_object)
+    {
         let resource = text(setting, "ResourcePath").unwrap_or_else(|| "/*".into());
         let resource = if resource == "/*" { "*".to_string() } else { escape(&resource) };
         let method = text(setting, "HttpMethod").unwrap_or_else(|| "*".into());
         let prefix = format!("/{resource}/{method}");
         let fields: [(&str, &str, Option<String>); 7] = [
-            ("throttling/rateLimit", "ThrottlingRateLimit", number(setting, "ThrottlingRateLimit").map(|n| n.to_string())),
-            ("throttling/burstLimit", "ThrottlingBurstLimit", number(setting, "ThrottlingBurstLimit").map(|n| n.to_string())),
+            (
+                "throttling/rateLimit",
+                "ThrottlingRateLimit",
+                number(setting, "ThrottlingRateLimit").map(|n| n.to_string()),
+            ),
+            (
+                "throttling/burstLimit",
+                "ThrottlingBurstLimit",
+                number(setting, "ThrottlingBurstLimit").map(|n| n.to_string()),
+            ),
             ("logging/loglevel", "LoggingLevel", text(setting, "LoggingLevel")),
             ("logging/dataTrace", "DataTraceEnabled", flag(setting, "DataTraceEnabled").map(|b| b.to_string())),
             ("metrics/enabled", "MetricsEnabled", flag(setting, "MetricsEnabled").map(|b| b.to_string())),
@@ -112,7 +135,12 @@ impl ResourceProvider for StageProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, _old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             check_known(&request.properties, KNOWN)?;
             let api = required(&request.properties, "RestApiId")?;

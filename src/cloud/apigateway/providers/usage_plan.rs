@@ -61,7 +61,9 @@ impl UsagePlanProvider {
         let p = &r.properties;
         check_known(p, KNOWN)?;
         let mut ops = Vec::new();
-        let key = |s: &Value| format!("{}:{}", s["apiId"].as_str().unwrap_or_default(), s["stage"].as_str().unwrap_or_default());
+        let key = |s: &Value| {
+            format!("{}:{}", s["apiId"].as_str().unwrap_or_default(), s["stage"].as_str().unwrap_or_default())
+        };
         let (before, after) = (api_stages(old)?, api_stages(p)?);
         for s in before.iter().filter(|s| !after.iter().any(|a| key(a) == key(s))) {
             ops.push(json!({"op": "remove", "path": "/apiStages", "value": key(s)}));
@@ -108,7 +110,12 @@ impl ResourceProvider for UsagePlanProvider {
         Box::pin(async move { self.create_now(&request) })
     }
 
-    fn update(&self, id: String, old: Properties, request: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        old: Properties,
+        request: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move { self.update_now(&id, &old, &request) })
     }
 

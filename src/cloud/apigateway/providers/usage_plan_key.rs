@@ -37,7 +37,12 @@ impl ResourceProvider for UsagePlanKeyProvider {
         })
     }
 
-    fn update(&self, id: String, _old: Properties, r: ResourceRequest) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
+    fn update(
+        &self,
+        id: String,
+        _old: Properties,
+        r: ResourceRequest,
+    ) -> BoxFuture<'_, Result<Provisioned, ProviderError>> {
         Box::pin(async move {
             let plan = required(&r.properties, "UsagePlanId")?;
             Ok(Provisioned::new(&id).attribute("Id", format!("{id}:{plan}")))

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use super::jsonpath;
 use super::parse::{Expr, Node, Op, Ref, Seg};
 use super::util;
+pub use super::value::{EvalError, written};
 
 pub const MAX_STEPS: usize = 1_000_000;
 pub const MAX_OUTPUT: usize = 10 * 1024 * 1024;
@@ -30,15 +31,6 @@ pub struct Request {
     pub params: Value,
     pub context: Value,
     pub stage_variables: Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EvalError {
-    /// The body is not the JSON a `$input` function needs: API Gateway answers 400.
-    #[error("Could not parse request body into json: {0}")]
-    Body(String),
-    #[error("Mapping template failed: {0}")]
-    Template(String),
 }
 
 pub struct Evaluator<'r> {
@@ -54,19 +46,6 @@ pub fn render(nodes: &[Node], request: &Request) -> Result<String, EvalError> {
     let mut e = Evaluator { request, body_json: None, vars: HashMap::new(), out: String::new(), steps: 0 };
     e.nodes(nodes)?;
     Ok(e.out)
-}
-
-/// A value as Velocity writes it.
-pub fn written(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => format!("[{}]", a.iter().map(written).collect::<Vec<_>>().join(", ")),
-        Value::Object(o) => {
-            format!("{{{}}}", o.iter().map(|(k, v)| format!("{k}={}", written(v))).collect::<Vec<_>>().join(", "))
-        }
-        other => other.to_string(),
-    }
 }
 
 fn truthy(v: &Value) -> bool {
@@ -215,7 +194,9 @@ impl<'r> Evaluator<'r> {
                 let args = self.args(args)?;
                 let path = args.first().map(written).unwrap_or_default();
                 match name.as_str() {
-                    "path" => Ok(jsonpath::select(self.body_json()?, &path).map_err(template_err)?.unwrap_or(Value::Null)),
+                    "path" => {
+                        Ok(jsonpath::select(self.body_json()?, &path).map_err(template_err)?.unwrap_or(Value::Null))
+                    }
                     "json" => {
                         let found = jsonpath::select(self.body_json()?, &path).map_err(template_err)?;
                         Ok(Value::String(found.map(|v| v.to_string()).unwrap_or_default()))

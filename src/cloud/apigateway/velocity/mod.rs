@@ -6,6 +6,7 @@ pub mod eval;
 pub mod jsonpath;
 pub mod parse;
 pub mod util;
+pub mod value;
 
 pub use eval::{EvalError, Request};
 pub use parse::ParseError;

@@ -18,10 +18,21 @@ pub const MAX_DEPTH: usize = 64;
 pub enum Node {
     Text(String),
     /// A reference written in the text; `source` is how it was written, output when it is null.
-    Ref { reference: Ref, quiet: bool, source: String },
+    Ref {
+        reference: Ref,
+        quiet: bool,
+        source: String,
+    },
     Set(Ref, Expr),
-    If { branches: Vec<(Expr, Vec<Node>)>, otherwise: Vec<Node> },
-    Foreach { var: String, over: Expr, body: Vec<Node> },
+    If {
+        branches: Vec<(Expr, Vec<Node>)>,
+        otherwise: Vec<Node>,
+    },
+    Foreach {
+        var: String,
+        over: Expr,
+        body: Vec<Node>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,26 +94,26 @@ pub fn parse(template: &str) -> Result<Vec<Node>, ParseError> {
     let mut p = Parser { s: template.as_bytes(), src: template, pos: 0, depth: 0 };
     let (nodes, end) = p.block()?;
     match end {
-        End::Eof => Ok(nodes),
+        Closer::Eof => Ok(nodes),
         other => Err(p.err(format!("{} without a matching #if or #foreach", other.name()))),
     }
 }
 
 /// What ended a block of nodes.
-enum End {
+enum Closer {
     Eof,
     End,
     Else,
     ElseIf(Expr),
 }
 
-impl End {
+impl Closer {
     fn name(&self) -> &'static str {
         match self {
-            End::Eof => "the end of the template",
-            End::End => "#end",
-            End::Else => "#else",
-            End::ElseIf(_) => "#elseif",
+            Closer::Eof => "the end of the template",
+            Closer::End => "#end",
+            Closer::Else => "#else",
+            Closer::ElseIf(_) => "#elseif",
         }
     }
 }
@@ -152,12 +163,12 @@ impl<'a> Parser<'a> {
     }
 
     /// Text, references and directives up to `#end`, `#else`, `#elseif` or the end.
-    fn block(&mut self) -> Result<(Vec<Node>, End), ParseError> {
+    fn block(&mut self) -> Result<(Vec<Node>, Closer), ParseError> {
         self.enter()?;
         let mut nodes = Vec::new();
         let mut text = String::new();
         let end = loop {
-            let Some(b) = self.peek() else { break End::Eof };
+            let Some(b) = self.peek() else { break Closer::Eof };
             if b == b'$' {
                 if let Some(node) = self.text_reference()? {
                     flush(&mut text, &mut nodes);
@@ -310,7 +321,7 @@ impl<'a> Parser<'a> {
 
 enum Directive {
     Node(Node),
-    End(End),
+    End(Closer),
     Comment,
     None,
 }
@@ -348,7 +359,7 @@ impl<'a> Parser<'a> {
         match name {
             "end" | "else" => {
                 self.pos = after;
-                Ok(Directive::End(if name == "end" { End::End } else { End::Else }))
+                Ok(Directive::End(if name == "end" { Closer::End } else { Closer::Else }))
             }
             "set" | "if" | "elseif" | "foreach" => {
                 self.pos = after;
@@ -362,7 +373,7 @@ impl<'a> Parser<'a> {
                     "if" => self.if_chain().map(Directive::Node),
                     "elseif" => {
                         let cond = self.condition()?;
-                        Ok(Directive::End(End::ElseIf(cond)))
+                        Ok(Directive::End(Closer::ElseIf(cond)))
                     }
                     _ => self.foreach().map(Directive::Node),
                 }
@@ -443,16 +454,16 @@ impl<'a> Parser<'a> {
             let (body, end) = self.block()?;
             branches.push((cond, body));
             match end {
-                End::ElseIf(next) => cond = next,
-                End::Else => {
+                Closer::ElseIf(next) => cond = next,
+                Closer::Else => {
                     let (otherwise, end) = self.block()?;
-                    if !matches!(end, End::End) {
+                    if !matches!(end, Closer::End) {
                         return Err(self.err(format!("#else ended by {} instead of #end", end.name())));
                     }
                     return Ok(Node::If { branches, otherwise });
                 }
-                End::End => return Ok(Node::If { branches, otherwise: Vec::new() }),
-                End::Eof => return Err(self.err("#if without #end")),
+                Closer::End => return Ok(Node::If { branches, otherwise: Vec::new() }),
+                Closer::Eof => return Err(self.err("#if without #end")),
             }
         }
     }
@@ -482,7 +493,7 @@ impl<'a> Parser<'a> {
         let over = self.expr()?;
         self.close_paren("#foreach")?;
         let (body, end) = self.block()?;
-        if !matches!(end, End::End) {
+        if !matches!(end, Closer::End) {
             return Err(self.err(format!("#foreach ended by {} instead of #end", end.name())));
         }
         Ok(Node::Foreach { var, over, body })
@@ -504,7 +515,16 @@ impl<'a> Parser<'a> {
             &[("||", Op::Or), ("or", Op::Or)],
             &[("&&", Op::And), ("and", Op::And)],
             &[("==", Op::Eq), ("!=", Op::Ne), ("eq", Op::Eq), ("ne", Op::Ne)],
-            &[("<=", Op::Le), (">=", Op::Ge), ("<", Op::Lt), (">", Op::Gt), ("le", Op::Le), ("ge", Op::Ge), ("lt", Op::Lt), ("gt", Op::Gt)],
+            &[
+                ("<=", Op::Le),
+                (">=", Op::Ge),
+                ("<", Op::Lt),
+                (">", Op::Gt),
+                ("le", Op::Le),
+                ("ge", Op::Ge),
+                ("lt", Op::Lt),
+                ("gt", Op::Gt),
+            ],
             &[("+", Op::Add), ("-", Op::Sub)],
         ];
         if level == LEVELS.len() {
@@ -641,7 +661,7 @@ impl<'a> Parser<'a> {
         }
         let mut inner = Parser { s: raw.as_bytes(), src: &raw, pos: 0, depth: self.depth };
         let (nodes, end) = inner.block().map_err(|e| ParseError { at: start + e.at, ..e })?;
-        if !matches!(end, End::Eof) {
+        if !matches!(end, Closer::Eof) {
             return Err(self.err("a directive ends inside a string"));
         }
         Ok(Expr::Interpolated(nodes))
@@ -755,7 +775,8 @@ mod tests {
 
     #[test]
     fn bad_templates_are_refused_with_a_position() {
-        for bad in ["#if($a)", "#end", "#set($a 1)", "${a", "#foreach($a $b)#end", "#if($a)#else#elseif($b)#end", "#*"] {
+        for bad in ["#if($a)", "#end", "#set($a 1)", "${a", "#foreach($a $b)#end", "#if($a)#else#elseif($b)#end", "#*"]
+        {
             let e = parse(bad).unwrap_err();
             assert!(e.to_string().starts_with("Invalid mapping template:"), "{bad}: {e}");
         }

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
-use super::eval::{EvalError, written};
+use super::value::{EvalError, written};
 
 pub fn call(name: &str, args: &[Value]) -> Result<Value, EvalError> {
     let arg = args.first().map(written).unwrap_or_default();
@@ -13,9 +13,8 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, EvalError> {
         "escapeJavaScript" => escape_javascript(&arg),
         "base64Encode" => STANDARD.encode(arg.as_bytes()),
         "base64Decode" => {
-            let bytes = STANDARD
-                .decode(arg.trim())
-                .map_err(|e| EvalError::Template(format!("$util.base64Decode: {e}")))?;
+            let bytes =
+                STANDARD.decode(arg.trim()).map_err(|e| EvalError::Template(format!("$util.base64Decode: {e}")))?;
             String::from_utf8_lossy(&bytes).into_owned()
         }
         "urlEncode" => url_encode(&arg),
