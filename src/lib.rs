@@ -6,6 +6,7 @@ pub mod cloud;
 pub mod commands;
 pub mod control;
 pub mod duration;
+pub mod execute_api;
 pub mod kpl;
 pub mod logging;
 pub mod paths;

@@ -47,6 +47,8 @@ pub struct CloudConfig {
     pub firehose: super::firehose::settings::FirehoseSettings,
     /// Lambda's transitions, account concurrency and code link lifetime.
     pub lambda: super::lambda::settings::LambdaSettings,
+    /// API Gateway's account-level throttle.
+    pub apigateway: super::apigateway::settings::ApiGatewaySettings,
     /// Web origins whose requests are served (`local serve --allow-origin`); any other `Origin` is refused.
     pub allowed_origins: Vec<String>,
     /// A client must send a request's whole head within this (wall time: a socket timeout), or is cut off.
@@ -73,6 +75,7 @@ impl CloudConfig {
             logs: Default::default(),
             firehose: Default::default(),
             lambda: Default::default(),
+            apigateway: Default::default(),
             allowed_origins: Vec::new(),
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_client;
+pub mod apigateway;
 pub mod attach;
 pub mod auth;
 pub mod clock;

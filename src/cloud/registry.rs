@@ -20,6 +20,9 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let firehose = Arc::new(super::firehose::Firehose::new(ctx)?);
     let sqs = Arc::new(super::sqs::Sqs::new(ctx)?);
     let lambda = Arc::new(super::lambda::Lambda::new(ctx)?);
+    // After the services its AWS integrations call, in process.
+    let apigateway = Arc::new(super::apigateway::ApiGateway::new(ctx, integration_targets(ctx, &kinesis, &firehose))?);
+    let gw = super::apigateway::providers::Handle::new(ctx, &apigateway);
     let providers: Arc<ProviderTable> = Arc::new(ProviderTable::new(vec![
         // One line per resource type.
         Arc::new(super::kinesis::stream_provider::StreamProvider::new(ctx, &kinesis)),
@@ -39,11 +42,37 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::lambda::function_provider::FunctionProvider::new(ctx, &lambda)),
         Arc::new(super::lambda::permission_provider::PermissionProvider::new(ctx, &lambda)),
         Arc::new(super::lambda::event_source_mapping_provider::EventSourceMappingProvider::new(ctx, &lambda)),
+        Arc::new(super::apigateway::providers::rest_api::RestApiProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::resource::ApiResourceProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::method::MethodProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::model::ModelProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::request_validator::RequestValidatorProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::deployment::DeploymentProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::stage::StageProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::usage_plan::UsagePlanProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::api_key::ApiKeyProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::usage_plan_key::UsagePlanKeyProvider(gw.clone())),
+        Arc::new(super::apigateway::providers::account::AccountProvider(gw)),
     ]));
     let table = providers.clone();
     let lookup = Box::new(move |t: &str| table.get(t).cloned());
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, cloudformation], providers))
+    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, apigateway, cloudformation], providers))
+}
+
+/// The services API Gateway's AWS integrations reach in process, by the name their URIs use.
+fn integration_targets(
+    ctx: &Arc<CloudContext>,
+    kinesis: &Arc<super::kinesis::Kinesis>,
+    firehose: &Arc<super::firehose::Firehose>,
+) -> super::apigateway::ServiceLookup {
+    use super::resource_provider::ServiceApi;
+    use super::service::Protocol;
+    let targets = [
+        ("kinesis", ServiceApi::new(ctx, kinesis.clone(), Protocol::AwsJson1_1)),
+        ("firehose", ServiceApi::new(ctx, firehose.clone(), Protocol::AwsJson1_1)),
+    ];
+    Box::new(move |name: &str| targets.iter().find(|(n, _)| *n == name).map(|(_, api)| api.clone()))
 }
 
 /// The CloudFormation resource types the local cloud can create, by type name.

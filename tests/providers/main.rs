@@ -6,6 +6,7 @@
 mod support;
 
 mod alarm;
+mod api_gateway;
 mod consumer;
 mod dashboard;
 mod delivery_stream;
