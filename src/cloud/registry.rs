@@ -57,7 +57,10 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let table = providers.clone();
     let lookup = Box::new(move |t: &str| table.get(t).cloned());
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
-    Ok(Registry::new(vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, apigateway, cloudformation], providers))
+    Ok(Registry::new(
+        vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, apigateway, cloudformation],
+        providers,
+    ))
 }
 
 /// The services API Gateway's AWS integrations reach in process, by the name their URIs use.

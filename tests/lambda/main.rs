@@ -1,6 +1,6 @@
 //! The local Lambda through aws-sdk-lambda on the virtual clock: the control plane and its errors,
 //! the code link, the built-in handlers and their logs, and Kinesis event source mappings fed through
-//! aws-sdk-kinesis, with failure records caught by a recording queue sink.
+//! aws-sdk-kinesis, with failure records read back from the local SQS queue the mappings name as their destination.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -10,15 +10,13 @@ mod invoke;
 mod mapping;
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
 use kinesis_console::cloud::CloudConfig;
 use kinesis_console::cloud::clock::ClockMode;
-use kinesis_console::cloud::error::ApiError;
-use kinesis_console::cloud::queue_sink::QueueSink;
 use support::TestCloud;
 
 pub const ROLE: &str = "arn:aws:iam::000000000000:role/consumer";
@@ -31,25 +29,9 @@ pub struct Env {
     pub kinesis: aws_sdk_kinesis::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cw: aws_sdk_cloudwatch::Client,
-    pub sink: Arc<Recorder>,
-}
-
-/// Failure records as the local SQS would receive them.
-#[derive(Default)]
-pub struct Recorder(pub Mutex<Vec<(String, String)>>);
-
-impl QueueSink for Recorder {
-    fn send_message(&self, queue_arn: &str, body: &str) -> Result<String, ApiError> {
-        let mut sent = self.0.lock().unwrap();
-        sent.push((queue_arn.to_string(), body.to_string()));
-        Ok(format!("m-{}", sent.len()))
-    }
-}
-
-impl Recorder {
-    pub fn bodies(&self) -> Vec<serde_json::Value> {
-        self.0.lock().unwrap().iter().map(|(_, b)| serde_json::from_str(b).unwrap()).collect()
-    }
+    pub sqs: aws_sdk_sqs::Client,
+    /// The failure records read from the `dlq` queue so far (a read keeps them invisible).
+    received: Mutex<Vec<serde_json::Value>>,
 }
 
 pub async fn env() -> Env {
@@ -70,14 +52,16 @@ pub async fn clients(cloud: TestCloud) -> Env {
     let no_retry = aws_sdk_lambda::config::retry::RetryConfig::disabled();
     let lambda =
         aws_sdk_lambda::Client::from_conf(aws_sdk_lambda::config::Builder::from(&conf).retry_config(no_retry).build());
-    let sink = Arc::new(Recorder::default());
-    cloud.cloud.ctx.queue_sender.install(sink.clone());
+    let sqs = aws_sdk_sqs::Client::new(&conf);
+    // The mappings' on-failure destination, `arn:aws:sqs:us-east-1:000000000000:dlq` (idempotent after a restart).
+    sqs.create_queue().queue_name("dlq").send().await.expect("CreateQueue dlq");
     Env {
         lambda,
         kinesis: aws_sdk_kinesis::Client::new(&conf),
         logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         cw: aws_sdk_cloudwatch::Client::new(&conf),
-        sink,
+        sqs,
+        received: Mutex::new(Vec::new()),
         cloud,
     }
 }
@@ -91,6 +75,31 @@ pub fn zip() -> Vec<u8> {
 }
 
 impl Env {
+    /// Every failure record the local SQS holds in `dlq`, in the order they were read.
+    pub async fn dlq_bodies(&self) -> Vec<serde_json::Value> {
+        let url = self.sqs.get_queue_url().queue_name("dlq").send().await.expect("GetQueueUrl dlq");
+        let url = url.queue_url().expect("a queue URL").to_string();
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&url)
+                .max_number_of_messages(10)
+                .visibility_timeout(43_200)
+                .send()
+                .await
+                .expect("ReceiveMessage dlq");
+            if out.messages().is_empty() {
+                break;
+            }
+            let mut received = self.received.lock().unwrap();
+            for m in out.messages() {
+                received.push(serde_json::from_str(m.body().unwrap_or_default()).expect("a JSON failure record"));
+            }
+        }
+        self.received.lock().unwrap().clone()
+    }
+
     pub async fn seconds(&self, secs: u64) {
         for _ in 0..secs {
             self.cloud.advance_settled(Duration::from_secs(1)).await;

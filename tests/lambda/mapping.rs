@@ -115,11 +115,11 @@ async fn bisection_isolates_a_record_that_is_not_json_into_one_failure_record() 
     records[5].1 = b"not json".to_vec();
     let seqs = put(&env, "orders", &records).await;
     mapping(&env, &stream, true).await;
-    env.until(30, "a failure record", async || !env.sink.bodies().is_empty()).await;
+    env.until(30, "a failure record", async || !env.dlq_bodies().await.is_empty()).await;
     env.seconds(5).await;
-    let sent = env.sink.bodies();
+    let sent = env.dlq_bodies().await;
     assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(env.sink.0.lock().unwrap()[0].0, DLQ);
+    // Read from the `dlq` queue of the local SQS: the destination ARN reached its queue.
     let r = &sent[0];
     assert_eq!(r["requestContext"]["condition"], "RetryAttemptsExhausted");
     assert_eq!(r["requestContext"]["functionArn"], "arn:aws:lambda:us-east-1:000000000000:function:consumer");
@@ -150,8 +150,8 @@ async fn without_bisection_the_whole_batch_is_retried_then_sent_to_the_destinati
     records[5].1 = b"not json".to_vec();
     let seqs = put(&env, "orders", &records).await;
     let uuid = mapping(&env, &stream, false).await;
-    env.until(30, "a failure record", async || !env.sink.bodies().is_empty()).await;
-    let r = &env.sink.bodies()[0];
+    env.until(30, "a failure record", async || !env.dlq_bodies().await.is_empty()).await;
+    let r = &env.dlq_bodies().await[0];
     assert_eq!(r["requestContext"]["approximateInvokeCount"], 3);
     assert_eq!(r["KinesisBatchInfo"]["batchSize"], 8);
     assert_eq!(r["KinesisBatchInfo"]["startSequenceNumber"], seqs[0].as_str());
@@ -181,7 +181,7 @@ async fn records_older_than_the_maximum_age_are_skipped_and_reported() {
     // The mapping's first look at the shard comes two minutes after the records arrived.
     env.cloud.advance_settled(std::time::Duration::from_secs(120)).await;
     env.seconds(1).await;
-    let sent = env.sink.bodies();
+    let sent = env.dlq_bodies().await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["requestContext"]["condition"], "RecordAgeExceeded");
     assert_eq!(sent[0]["KinesisBatchInfo"]["batchSize"], 3);

@@ -10,10 +10,10 @@ mod api_gateway;
 mod consumer;
 mod dashboard;
 mod delivery_stream;
-mod queue;
 mod event_source_mapping;
 mod function;
 mod permission;
+mod queue;
 mod stream;
 
 use std::future::Future;

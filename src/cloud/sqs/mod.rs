@@ -65,6 +65,7 @@ impl Sqs {
                 // A 1 MiB batch, escaped in JSON or form-encoded (up to three bytes per byte).
                 max_body: 4 * 1024 * 1024,
                 is_timestamp_member: no_timestamps,
+                open_path: None,
             },
             state,
             ctx: ctx.clone(),
