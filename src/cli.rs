@@ -334,8 +334,8 @@ pub struct ProduceArgs {
     /// The stream, by name.
     #[arg(long, value_name = "NAME")]
     pub stream: Option<String>,
-    /// What to send: ticker events (pattern 2's producer) or a taxi-trip replay (pattern 4's). By default
-    /// the one of the stack's pattern, else ticker.
+    /// What to send: ticker events (pattern 2's producer), a taxi-trip replay (pattern 4's), or ticker events
+    /// through pattern 1's REST API (rest). By default the one of the stack's pattern, else ticker.
     #[arg(long, value_enum)]
     pub workload: Option<WorkloadKind>,
     /// Records per second: the ticker's rate (100 when not given), a cap on the replay's pace.

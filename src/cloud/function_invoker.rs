@@ -1,7 +1,7 @@
 //! How local services invoke local Lambda functions (API Gateway's Lambda proxy integrations) without
 //! going through the wire: a narrow handle Lambda installs on the context.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 
 use super::error::ApiError;
 
@@ -28,26 +28,33 @@ pub trait FunctionRunner: Send + Sync {
     ) -> futures_util::future::BoxFuture<'a, Result<Invocation, ApiError>>;
 }
 
-/// The handle services hold: the runner Lambda installs, or a clear error before it is.
+/// The handle services hold: the runner Lambda installs, or a clear error before it is. The newest install
+/// wins, so a test can stand a runner of its own in for the local Lambda.
 #[derive(Default)]
 pub struct FunctionInvoker {
-    runner: OnceLock<Arc<dyn FunctionRunner>>,
+    runner: RwLock<Option<Arc<dyn FunctionRunner>>>,
 }
 
 impl FunctionInvoker {
     pub fn install(&self, runner: Arc<dyn FunctionRunner>) {
-        let _ = self.runner.set(runner);
+        if let Ok(mut slot) = self.runner.write() {
+            *slot = Some(runner);
+        }
+    }
+
+    fn runner(&self) -> Option<Arc<dyn FunctionRunner>> {
+        self.runner.read().ok().and_then(|r| r.clone())
     }
 
     pub async fn invoke(&self, function: &str, payload: Vec<u8>) -> Result<Invocation, ApiError> {
-        match self.runner.get() {
+        match self.runner() {
             Some(runner) => runner.invoke(function, payload).await,
             None => Err(ApiError::internal(format!("the local Lambda is not running (invoking {function})"))),
         }
     }
 
     pub fn is_installed(&self) -> bool {
-        self.runner.get().is_some()
+        self.runner().is_some()
     }
 }
 

@@ -13,10 +13,10 @@ use tokio::sync::watch;
 use super::output::OutputFormat;
 use crate::cli::{GlobalArgs, PartitionKeys, ProduceArgs};
 use crate::control::Access;
-use crate::control::production::{self, Options, Planned};
+use crate::control::production::{self, Options};
 use crate::paths::Paths;
 use crate::producer::counters::{Counters, Snapshot};
-use crate::producer::engine::{Producer, Summary, Until};
+use crate::producer::engine::{Summary, Until};
 use crate::target::connect;
 
 pub async fn run(args: ProduceArgs, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
@@ -43,8 +43,9 @@ async fn produce(args: &ProduceArgs, output: OutputFormat, sdk: &aws_config::Sdk
         seed: args.seed,
         random_keys: args.partition_key == PartitionKeys::Random,
     };
-    let Planned { stream, settings, mut workload, .. } = production::plan(sdk, target, is_stream, &options).await?;
-    let producer = Producer::connect(sdk, &stream, settings).await?;
+    let mut planned = production::plan(sdk, target, is_stream, &options).await?;
+    let producer = production::connect(sdk, &planned.stream, &planned.settings, planned.api_url.as_deref()).await?;
+    let workload = &mut planned.workload;
     let counters = producer.counters();
     let (stop_tx, stop) = watch::channel(false);
     let until = Until { count: args.count, duration: args.duration };

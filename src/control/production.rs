@@ -5,14 +5,17 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context as _;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::stacks;
 use super::tail::{NamedStream, resolve_stream};
+use crate::execute_api;
 use crate::producer::counters::{Counters, Snapshot};
 use crate::producer::engine::{Producer, Settings, Summary, Until};
+use crate::producer::rest_sink::RestSink;
 use crate::producer::workloads::Workload;
 use crate::producer::workloads::WorkloadKind;
 use crate::producer::workloads::taxi::{DEFAULT_SPEEDUP, Taxi};
@@ -35,6 +38,8 @@ pub struct Planned {
     pub kind: WorkloadKind,
     pub settings: Settings,
     pub workload: Box<dyn Workload>,
+    /// The API the records go through (the `rest` workload), in the form the target serves it.
+    pub api_url: Option<String>,
 }
 
 /// Resolves `target` (a stream, or the stack that deployed one; `stream` names it directly) and builds
@@ -47,13 +52,13 @@ pub async fn plan(
 ) -> anyhow::Result<Planned> {
     let kinesis = aws_sdk_kinesis::Client::new(sdk);
     let named = if is_stream {
-        NamedStream { stream: target.to_string(), pattern: None }
+        NamedStream { stream: target.to_string(), pattern: None, api_url: None }
     } else {
         resolve_stream(&kinesis, &stacks::client(sdk), target).await?
     };
     let kind = match options.workload {
         Some(kind) => kind,
-        None => workload_of(named.pattern.as_deref(), &named.stream)?,
+        None => workload_of(named.pattern.as_deref()),
     };
     anyhow::ensure!(
         options.speedup.is_none() || kind == WorkloadKind::Taxi,
@@ -68,21 +73,48 @@ pub async fn plan(
             let keys = if options.random_keys { Keys::Random } else { Keys::ConstantWithHashKey };
             Box::new(Ticker::new(seed, keys, Box::new(crate::cloud::clock::wall_ms)))
         }
+        // The API's model carries no explicit hash key: random partition keys spread the records.
+        WorkloadKind::Rest => Box::new(Ticker::new(seed, Keys::Random, Box::new(crate::cloud::clock::wall_ms))),
         WorkloadKind::Taxi => Box::new(Taxi::new(seed, options.speedup.unwrap_or(DEFAULT_SPEEDUP))?),
     };
-    Ok(Planned { stream: named.stream, kind, settings, workload })
+    let api_url = match kind {
+        WorkloadKind::Rest => {
+            let aws = named.api_url.with_context(|| {
+                format!(
+                    "the rest workload goes through pattern 1's API: give the stack, not the stream {}",
+                    named.stream
+                )
+            })?;
+            // On the local cloud (or an endpoint) the API is served under the endpoint's execute-api path.
+            Some(sdk.endpoint_url().and_then(|e| execute_api::local_url(&aws, e)).unwrap_or(aws))
+        }
+        _ => None,
+    };
+    Ok(Planned { stream: named.stream, kind, settings, workload, api_url })
 }
 
-/// The workload a pattern's stack is fed with: pattern 4 replays taxi trips, the others take ticker events
-/// (pattern 3's own producer is the aws CLI, so any JSON will do).
-pub fn workload_of(pattern: Option<&str>, stream: &str) -> anyhow::Result<WorkloadKind> {
+/// The workload a pattern's stack is fed with: pattern 1 through its REST API, pattern 4 replays taxi trips,
+/// the others take ticker events (pattern 3's own producer is the aws CLI, so any JSON will do).
+pub fn workload_of(pattern: Option<&str>) -> WorkloadKind {
     match pattern {
-        Some("kds-kda-apigw") => Ok(WorkloadKind::Taxi),
-        Some("apigw-kds-lambda") => anyhow::bail!(
-            "pattern 1 takes its records through its REST API, which this producer does not call yet; \
-             give --workload ticker to put records on {stream} directly"
-        ),
-        _ => Ok(WorkloadKind::Ticker),
+        Some("apigw-kds-lambda") => WorkloadKind::Rest,
+        Some("kds-kda-apigw") => WorkloadKind::Taxi,
+        _ => WorkloadKind::Ticker,
+    }
+}
+
+/// The engine for a planned run: PutRecords on the stream, or the stream's API when the plan goes through it.
+/// (The plan's parts, not the plan: its workload is `Send` but not `Sync`.)
+pub async fn connect(
+    sdk: &aws_config::SdkConfig,
+    stream: &str,
+    settings: &Settings,
+    api_url: Option<&str>,
+) -> anyhow::Result<Producer> {
+    let producer = Producer::connect(sdk, stream, settings.clone()).await?;
+    match api_url {
+        Some(url) => producer.with_sink(Arc::new(RestSink::new(sdk, url)?)),
+        None => Ok(producer),
     }
 }
 
@@ -127,8 +159,8 @@ pub struct Running {
 impl Running {
     /// Connects the engine to the planned stream and starts the workload in a task of its own.
     pub async fn start(sdk: &aws_config::SdkConfig, planned: Planned) -> anyhow::Result<Running> {
-        let Planned { stream, kind, settings, mut workload } = planned;
-        let producer = Producer::connect(sdk, &stream, settings.clone()).await?;
+        let producer = connect(sdk, &planned.stream, &planned.settings, planned.api_url.as_deref()).await?;
+        let Planned { stream, kind, settings, mut workload, .. } = planned;
         let counters = producer.counters();
         let (stop, stopped) = watch::channel(false);
         let ended = Arc::new(Mutex::new(None));
@@ -230,14 +262,10 @@ mod tests {
 
     #[test]
     fn a_stacks_pattern_picks_its_workload() {
-        assert_eq!(workload_of(Some("kds-kda-apigw"), "s").unwrap(), WorkloadKind::Taxi);
-        assert_eq!(workload_of(Some("kpl-kds-kda"), "s").unwrap(), WorkloadKind::Ticker);
-        assert_eq!(workload_of(Some("kds-kdf-s3"), "s").unwrap(), WorkloadKind::Ticker);
-        assert_eq!(workload_of(None, "s").unwrap(), WorkloadKind::Ticker);
-        let refused = workload_of(Some("apigw-kds-lambda"), "orders").unwrap_err().to_string();
-        assert!(
-            refused.contains("REST API") && refused.contains("--workload ticker") && refused.contains("orders"),
-            "{refused}"
-        );
+        assert_eq!(workload_of(Some("apigw-kds-lambda")), WorkloadKind::Rest);
+        assert_eq!(workload_of(Some("kds-kda-apigw")), WorkloadKind::Taxi);
+        assert_eq!(workload_of(Some("kpl-kds-kda")), WorkloadKind::Ticker);
+        assert_eq!(workload_of(Some("kds-kdf-s3")), WorkloadKind::Ticker);
+        assert_eq!(workload_of(None), WorkloadKind::Ticker);
     }
 }

@@ -319,6 +319,9 @@ impl Tail {
 pub struct NamedStream {
     pub stream: String,
     pub pattern: Option<String>,
+    /// The invoke URL of the API in front of the stream (pattern 1's `ProxyApiEndpoint` output), as the
+    /// stack gives it.
+    pub api_url: Option<String>,
 }
 
 /// The stream `name` means: a stream of that name, else the stream a stack of that name deployed (its
@@ -329,7 +332,7 @@ pub async fn resolve_stream(
     name: &str,
 ) -> anyhow::Result<NamedStream> {
     match kinesis.describe_stream_summary().stream_name(name).send().await {
-        Ok(_) => return Ok(NamedStream { stream: name.to_string(), pattern: None }),
+        Ok(_) => return Ok(NamedStream { stream: name.to_string(), pattern: None, api_url: None }),
         Err(e) if e.code() == Some("ResourceNotFoundException") => {}
         Err(e) => return Err(anyhow::Error::new(e).context(format!("DescribeStreamSummary on {name}"))),
     }
@@ -342,7 +345,8 @@ pub async fn resolve_stream(
         .find(|o| o.key == "DataStreamName")
         .map(|o| o.value.clone())
         .with_context(|| format!("stack {name} has no DataStreamName output"))?;
-    Ok(NamedStream { stream, pattern: stack.pattern })
+    let api_url = stack.outputs.iter().find(|o| o.key == "ProxyApiEndpoint").map(|o| o.value.clone());
+    Ok(NamedStream { stream, pattern: stack.pattern, api_url })
 }
 
 /// Whether a shard whose numbers run from `start` to `end` (open when `None`) holds `seq`. Sequence

@@ -125,16 +125,15 @@ async fn a_type_without_a_provider_fails_its_stack_with_a_clear_reason() {
     let cloud = cloud().await;
     let cf = client(&cloud).await;
     let template = json!({ "Resources": {
-        "Fn": { "Type": "AWS::Lambda::Function", "Properties": { "Runtime": "python3.12" } },
+        "Fn": { "Type": "AWS::SNS::Topic", "Properties": { "TopicName": "alerts" } },
         "Handle": { "Type": "AWS::CloudFormation::WaitConditionHandle" }
     }});
     create(&cf, "unsupported", &template).await;
     wait_status(&cf, "unsupported", "ROLLBACK_COMPLETE").await;
     let fn_events = transitions(&cf, "unsupported", "Fn").await;
     assert!(
-        fn_events.contains(
-            &"CREATE_FAILED Resource type AWS::Lambda::Function is not supported by the local cloud".to_string()
-        ),
+        fn_events
+            .contains(&"CREATE_FAILED Resource type AWS::SNS::Topic is not supported by the local cloud".to_string()),
         "{fn_events:?}"
     );
     let evs = events(&cf, "unsupported").await;

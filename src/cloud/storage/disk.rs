@@ -170,3 +170,8 @@ impl Read for FileReader<'_> {
         Ok(n)
     }
 }
+
+/// Syncs `dir` (making new entries in it durable), with the directory named in the error.
+pub(crate) fn sync_dir(disk: &Disk, dir: &Path) -> Result<(), super::error::StorageError> {
+    disk.sync_dir(dir).map_err(|e| super::error::StorageError::io("syncing the directory", dir, e))
+}

@@ -14,10 +14,10 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::disk::sync_dir;
 use super::disk::{Disk, DiskFile};
 use super::error::StorageError;
 use super::index::{Entry, INTERVAL, Sparse};
-use super::writer::sync_dir;
 
 const MAGIC: [u8; 4] = *b"KCSX";
 const VERSION: u16 = 1;

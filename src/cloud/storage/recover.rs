@@ -12,8 +12,19 @@ use super::error::StorageError;
 use super::index::{Index, Segment, Sparse};
 use super::index_file;
 use super::segment::{self, Header};
-use super::shard_log::OpenMode;
 use super::writer::{self, Active};
+
+/// Whether opening a log may create it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenMode {
+    /// A shard being created (CreateStream, a reshard's children): makes the directory (syncing its
+    /// parent) and the first segment. A directory left by an unfinished earlier attempt is reused.
+    New,
+    /// A shard that metadata says exists (loading streams at start-up): a missing directory is
+    /// [`StorageError::Missing`] and a directory without segments is [`StorageError::Corrupt`], never
+    /// a new empty log, which would hand out its seqs again.
+    Existing,
+}
 
 pub(crate) struct Recovered {
     pub index: Index,

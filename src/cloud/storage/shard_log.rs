@@ -36,17 +36,7 @@ impl Default for LogOptions {
     }
 }
 
-/// Whether opening a log may create it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpenMode {
-    /// A shard being created (CreateStream, a reshard's children): makes the directory (syncing its
-    /// parent) and the first segment. A directory left by an unfinished earlier attempt is reused.
-    New,
-    /// A shard that metadata says exists (loading streams at start-up): a missing directory is
-    /// [`StorageError::Missing`] and a directory without segments is [`StorageError::Corrupt`], never
-    /// a new empty log, which would hand out its seqs again.
-    Existing,
-}
+pub use super::recover::OpenMode;
 
 /// One shard's log. Cheap to share behind an `Arc`; reads never wait for a sync in progress.
 pub struct ShardLog {

@@ -105,9 +105,7 @@ pub(crate) fn segment_path(dir: &Path, base: u64) -> PathBuf {
     dir.join(format!("{base:020}.seg"))
 }
 
-pub(crate) fn sync_dir(disk: &Disk, dir: &Path) -> Result<(), StorageError> {
-    disk.sync_dir(dir).map_err(|e| StorageError::io("syncing the directory", dir, e))
-}
+pub(crate) use super::disk::sync_dir;
 
 /// Creates an empty segment file with its header, durably (file and directory entry) when `sync`.
 /// A file left half made by a failure is removed, so a later attempt can take its name.

@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use crate::kpl::UserRecord;
 
-/// The workloads there are: ticker events (pattern 2's producer, and any stream's default) or a taxi-trip
-/// replay (pattern 4's).
+/// The workloads there are: ticker events (pattern 2's producer, and any stream's default), a taxi-trip
+/// replay (pattern 4's), or ticker events through pattern 1's REST API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum WorkloadKind {
     Ticker,
     Taxi,
+    /// Ticker events through pattern 1's REST API (`POST /records`) instead of PutRecords.
+    Rest,
 }
 
 impl WorkloadKind {
@@ -21,6 +23,7 @@ impl WorkloadKind {
         match self {
             WorkloadKind::Ticker => "ticker",
             WorkloadKind::Taxi => "taxi",
+            WorkloadKind::Rest => "rest",
         }
     }
 }
