@@ -30,27 +30,18 @@ fn queue_error(operation: &'static str, queue: &str, e: impl std::fmt::Display) 
     DlqError::Queue { operation, queue: queue.to_string(), message: e.to_string() }
 }
 
-/// The queue's URL, from the stack's resources.
+/// The queue's URL, from the stack's resources (listed as every other stack command lists them).
 pub async fn resolve(cfn: &Cfn, stack: &str) -> Result<String, DlqError> {
     let fail = |message: String| DlqError::Stack { stack: stack.to_string(), message };
-    let out = cfn
-        .describe_stack_resources()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| fail(aws_sdk_cloudformation::error::DisplayErrorContext(e).to_string()))?;
-    let queues: Vec<_> =
-        out.stack_resources().iter().filter(|r| r.resource_type() == Some("AWS::SQS::Queue")).collect();
-    let chosen = queues.iter().find(|r| r.logical_resource_id() == Some(DLQ_LOGICAL_ID)).or(if queues.len() == 1 {
+    let resources = super::stacks::inspect::resources(cfn, stack).await.map_err(|e| fail(e.to_string()))?;
+    let queues: Vec<_> = resources.iter().filter(|r| r.resource_type == "AWS::SQS::Queue").collect();
+    let chosen = queues.iter().find(|r| r.logical_id == DLQ_LOGICAL_ID).or(if queues.len() == 1 {
         queues.first()
     } else {
         None
     });
     match chosen {
-        Some(r) => r
-            .physical_resource_id()
-            .map(str::to_string)
-            .ok_or_else(|| fail("its dead-letter queue has not been created yet".into())),
+        Some(r) => r.physical_id.clone().ok_or_else(|| fail("its dead-letter queue has not been created yet".into())),
         None if queues.is_empty() => Err(fail("it has no SQS queue (AWS::SQS::Queue)".into())),
         None => Err(fail(format!(
             "it has {} SQS queues and none is named {DLQ_LOGICAL_ID}; pass --queue <url>",
