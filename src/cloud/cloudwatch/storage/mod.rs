@@ -182,6 +182,7 @@ impl MetricStore {
     /// and the error holds the number of series held.
     pub fn ingest_within(&self, observations: Vec<Observation>, max_series: usize) -> Result<(), usize> {
         let mut cold = Vec::new();
+        let hot = hot_start(self.now_ms());
         {
             let mut inner = self.write();
             let held = inner.ids.len();
@@ -197,17 +198,17 @@ impl MetricStore {
                     cold.push((id, obs));
                     continue;
                 }
-                inner.add(id, obs);
+                inner.add(id, obs, hot);
             }
         }
         if !cold.is_empty() {
-            self.ingest_cold(cold);
+            self.ingest_cold(cold, hot);
         }
         Ok(())
     }
 
     /// Datums for minutes already on disk: their block is loaded, merged and kept until flushed.
-    fn ingest_cold(&self, cold: Vec<(u32, Observation)>) {
+    fn ingest_cold(&self, cold: Vec<(u32, Observation)>, hot: i64) {
         let db = self.database();
         for (id, obs) in cold {
             let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
@@ -220,7 +221,7 @@ impl MetricStore {
             if let Some(block) = stored {
                 inner.series[id as usize].blocks.entry(minute).or_insert(block);
             }
-            inner.add(id, obs);
+            inner.add(id, obs, hot);
         }
     }
 
@@ -417,13 +418,14 @@ impl Inner {
         id
     }
 
-    fn add(&mut self, id: u32, obs: Observation) {
+    /// Adds at one-second detail while the minute is within the last three hours (`hot` onward, by
+    /// the clock now, not by what has been evicted: a clock set back makes old minutes hot again).
+    fn add(&mut self, id: u32, obs: Observation, hot: i64) {
         let minute = obs.timestamp_ms.div_euclid(MINUTE_MS);
-        let evicted_below = self.evicted_below;
         let series = &mut self.series[id as usize];
         series.last_ms = series.last_ms.max(obs.timestamp_ms);
         let block = series.blocks.entry(minute).or_default();
-        if obs.high_resolution && minute >= evicted_below {
+        if obs.high_resolution && minute >= hot {
             block.add_second((obs.timestamp_ms.rem_euclid(MINUTE_MS) / 1000) as u8, &obs.agg);
         } else {
             block.add_std(&obs.agg);
