@@ -506,6 +506,19 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_set_back_makes_its_last_three_hours_one_second_data_again() {
+        let f = fixture();
+        f.now.store(T0 + 24 * 3_600_000, Ordering::SeqCst);
+        f.store.maintain(true);
+        f.now.store(T0 + 120_000, Ordering::SeqCst);
+        for s in 0..120 {
+            put(&f.store, "Hits", T0 + s * 1_000, Agg::value(1.0), true);
+        }
+        let q = stat_query("a", "Hits", 1, "Sum");
+        assert_eq!(run_queries(&f.store, &[q], T0, T0 + 120_000).unwrap()[0].values.len(), 120);
+    }
+
+    #[test]
     fn units_are_kept_per_datum() {
         let f = fixture();
         f.store.ingest(vec![
