@@ -2,8 +2,10 @@
 //! like the operations' inputs (awsJson, RPC v2 CBOR, awsQuery forms) get AWS-shaped answers, never a
 //! 5xx, and the host keeps serving.
 //! The decoders and parsers that read client text are also driven directly; `large_inputs` sends
-//! long and deeply nested inputs up to the body limits through signed requests.
+//! long and deeply nested inputs up to the body limits through signed requests; `apigateway` sends
+//! oversized, nested and malformed bodies and bad paths to both API Gateway planes.
 
+mod apigateway;
 mod lambda;
 mod large_cases;
 mod large_inputs;
