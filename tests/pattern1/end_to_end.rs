@@ -85,6 +85,8 @@ async fn pattern1_carries_every_record_from_the_api_to_the_consumer_and_failures
         assert!(numbers == &want, "{key}: each record once, in order; logged {numbers:?}");
     }
 
+    streams_are_named_after_the_function(&logs, &p).await;
+
     let (bad_seq, bad_shard) = bisected_failure(&cloud, &p, &logs, &sqs).await;
 
     // The bad batch changed nothing of the first run: still each record once.
@@ -97,6 +99,24 @@ async fn pattern1_carries_every_record_from_the_api_to_the_consumer_and_failures
     dashboard_shows_the_pipeline(&cloud, &p, &logs).await;
     crate::aws_cli::sees_the_stack(&cloud, &p, &bad_seq);
     failure_record_is_lambdas(&cloud, &sqs, &p, &bad_seq, &bad_shard).await;
+}
+
+/// The template gives the function its own log group (`LoggingConfig.LogGroup`); Lambda names the
+/// streams of such a group `YYYY/MM/DD/<function>[<version>]<environment id>`, as its guide documents.
+async fn streams_are_named_after_the_function(logs: &aws_sdk_cloudwatchlogs::Client, p: &Pattern1) {
+    let described = logs.describe_log_streams().log_group_name(&p.log_group).send().await.expect("DescribeLogStreams");
+    let names: Vec<&str> = described.log_streams().iter().filter_map(|s| s.log_stream_name()).collect();
+    assert!(!names.is_empty(), "the consumer wrote to {}", p.log_group);
+    for name in names {
+        let (date, rest) = name.split_at(name.len().min(11));
+        let hex = rest.strip_prefix(&format!("{}[$LATEST]", p.function));
+        let dated = date.len() == 11 && date.chars().enumerate().all(|(i, c)| [4, 7, 10].contains(&i) == (c == '/'));
+        assert!(
+            dated && hex.is_some_and(|h| h.len() == 32 && h.chars().all(|c| c.is_ascii_hexdigit())),
+            "{name} is not YYYY/MM/DD/{}[$LATEST]<32 hex>",
+            p.function
+        );
+    }
 }
 
 /// Eight records of one key, the sixth not JSON: the function fails the batch, the mapping bisects it

@@ -215,7 +215,10 @@ impl Runner {
             .or_insert_with(|| {
                 let day = crate::text_format::timestamp_ms(now);
                 let date = day.get(..10).unwrap_or("1970-01-01").replace('-', "/");
-                format!("{date}/[$LATEST]{}", uuid::Uuid::new_v4().simple())
+                // A custom log group (LoggingConfig.LogGroup) may hold many functions' logs, so AWS
+                // names its streams after the function as well.
+                let function = if f.log_group.is_some() { f.name.as_str() } else { "" };
+                format!("{date}/{function}[$LATEST]{}", uuid::Uuid::new_v4().simple())
             })
             .clone()
     }
