@@ -237,13 +237,10 @@ async fn stop_application(
 ) -> anyhow::Result<()> {
     let Some(app) = crate::control::flink::stack_application(client, stack_id).await? else { return Ok(()) };
     let flink = aws_sdk_kinesisanalyticsv2::Client::new(sdk);
-    if let Some(outcome) = crate::control::flink::stop_if_running(&flink, &app, interval).await? {
-        if format == OutputFormat::Text {
-            println!(
-                "Stopped application {app} first: {}; it is {}",
-                outcome.operation_status, outcome.application_status
-            );
-        }
+    if let Some(outcome) = crate::control::flink::stop_if_running(&flink, &app, interval).await?
+        && format == OutputFormat::Text
+    {
+        println!("Stopped application {app} first: {}; it is {}", outcome.operation_status, outcome.application_status);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod lifecycle;
 mod snapshots;
 mod templates;
 mod versions;
+mod wire;
 
 use std::time::Duration;
 

@@ -112,11 +112,11 @@ pub fn stop(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
             }
         )));
     }
-    if let Some(cancelled) = app.pending.take().and_then(|p| p.operation_id) {
-        if let Some(o) = app.operation_mut(&cancelled) {
-            o.status = OperationStatus::Cancelled;
-            o.end_ms = Some(op.now);
-        }
+    if let Some(cancelled) = app.pending.take().and_then(|p| p.operation_id)
+        && let Some(o) = app.operation_mut(&cancelled)
+    {
+        o.status = OperationStatus::Cancelled;
+        o.end_ms = Some(op.now);
     }
     let id = operation_id();
     app.operations.push(operation("StopApplication", &id, op.now, app.version_id));

@@ -124,15 +124,15 @@ impl Runtime {
                     return Some(None);
                 }
             };
-            if let Some(id) = p.operation_id {
-                if let Some(o) = app.operation_mut(&id) {
-                    o.end_ms = Some(now);
-                    match outcome {
-                        Ok(()) => o.status = OperationStatus::Successful,
-                        Err(e) => {
-                            o.status = OperationStatus::Failed;
-                            o.error = Some(e);
-                        }
+            if let Some(id) = p.operation_id
+                && let Some(o) = app.operation_mut(&id)
+            {
+                o.end_ms = Some(now);
+                match outcome {
+                    Ok(()) => o.status = OperationStatus::Successful,
+                    Err(e) => {
+                        o.status = OperationStatus::Failed;
+                        o.error = Some(e);
                     }
                 }
             }
@@ -314,17 +314,8 @@ impl Runtime {
                 ));
             }
             let due = app.checkpoint_interval_ms().is_some_and(|i| now >= app.checkpoint_ms.unwrap_or(now) + i);
-            if due {
-                if let Ok(v) = job.state() {
-                    let mut apps = state.lock();
-                    if let Some(mut current) = apps.get(&app.name).filter(|a| a.status == Status::Running).cloned() {
-                        current.checkpoint = Some(v);
-                        current.checkpoint_ms = Some(now);
-                        if let Err(e) = state.put(&mut apps, current) {
-                            tracing::warn!(application = %app.name, error = %e, "saving a checkpoint failed");
-                        }
-                    }
-                }
+            if due && let Ok(v) = job.state() {
+                checkpoint(state, &app.name, v, now);
             }
         }
         drop(jobs);
@@ -338,6 +329,17 @@ impl Runtime {
         for (_, mut job) in self.jobs().drain() {
             job.stop();
         }
+    }
+}
+
+/// Keeps a running application's job state as its checkpoint, durably (a restart resumes from it).
+fn checkpoint(state: &FlinkState, name: &str, job_state: Value, now: Millis) {
+    let mut apps = state.lock();
+    let Some(mut current) = apps.get(name).filter(|a| a.status == Status::Running).cloned() else { return };
+    current.checkpoint = Some(job_state);
+    current.checkpoint_ms = Some(now);
+    if let Err(e) = state.put(&mut apps, current) {
+        tracing::warn!(application = %name, error = %e, "saving a checkpoint failed");
     }
 }
 
