@@ -135,6 +135,17 @@ pub enum Command {
     /// Invoke a stack's Lambda function once (by logical id or name) and print its status, error, log
     /// tail and payload; exit 1 when the function failed.
     Invoke(InvokeArgs),
+    /// Start a stack's Managed Flink application and wait until it runs (exit 1 when the start failed).
+    StartApp(StartAppArgs),
+    /// Stop a stack's Managed Flink application and wait until it is READY.
+    StopApp(StopAppArgs),
+    /// A stack's Managed Flink application snapshots; --create or --delete one.
+    Snapshots(SnapshotsArgs),
+    /// A stack's Managed Flink application: status, version, running time, last operation, last log lines.
+    App {
+        /// Stack name or id.
+        stack: String,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum)]
@@ -409,6 +420,39 @@ pub struct InvokeArgs {
     /// The event: a JSON document, or @file to read one; `{}` when not given.
     #[arg(long, value_name = "JSON|@FILE")]
     pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StartAppArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// What the job restores: latest-snapshot, a snapshot's name, or none.
+    #[arg(long, default_value = "latest-snapshot", value_name = "latest-snapshot|SNAPSHOT|none")]
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StopAppArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// Require the stop to take a snapshot (fails when the application's snapshots are off).
+    #[arg(long, conflicts_with = "force")]
+    pub snapshot: bool,
+    /// Stop at once, without a snapshot (also a starting or updating application).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotsArgs {
+    /// Stack name or id.
+    pub stack: String,
+    /// Take a snapshot of the running application, named NAME (or `<application>-<ms>`).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "", conflicts_with = "delete")]
+    pub create: Option<String>,
+    /// Delete the snapshot NAME.
+    #[arg(long, value_name = "NAME")]
+    pub delete: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,6 +21,7 @@ pub mod guard;
 pub mod host;
 pub mod iam;
 pub mod kinesis;
+pub mod kinesisanalytics;
 pub mod lambda;
 pub mod log_sink;
 pub mod logs;

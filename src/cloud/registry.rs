@@ -20,6 +20,7 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
     let firehose = Arc::new(super::firehose::Firehose::new(ctx)?);
     let sqs = Arc::new(super::sqs::Sqs::new(ctx)?);
     let lambda = Arc::new(super::lambda::Lambda::new(ctx)?);
+    let flink = Arc::new(super::kinesisanalytics::KinesisAnalytics::new(ctx)?);
     // After the services its AWS integrations call, in process.
     let apigateway = Arc::new(super::apigateway::ApiGateway::new(ctx, integration_targets(ctx, &kinesis, &firehose))?);
     let gw = super::apigateway::providers::Handle::new(ctx, &apigateway);
@@ -53,12 +54,14 @@ pub fn build(ctx: &Arc<CloudContext>) -> anyhow::Result<Registry> {
         Arc::new(super::apigateway::providers::api_key::ApiKeyProvider(gw.clone())),
         Arc::new(super::apigateway::providers::usage_plan_key::UsagePlanKeyProvider(gw.clone())),
         Arc::new(super::apigateway::providers::account::AccountProvider(gw)),
+        Arc::new(super::kinesisanalytics::application_provider::ApplicationProvider::new(ctx, &flink)),
+        Arc::new(super::kinesisanalytics::logging_option_provider::LoggingOptionProvider::new(ctx, &flink)),
     ]));
     let table = providers.clone();
     let lookup = Box::new(move |t: &str| table.get(t).cloned());
     let cloudformation = Arc::new(super::cloudformation::CloudFormation::new(ctx, lookup)?);
     Ok(Registry::new(
-        vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, apigateway, cloudformation],
+        vec![sts, cloudwatch, kinesis, s3, logs, iam, firehose, sqs, lambda, apigateway, flink, cloudformation],
         providers,
     ))
 }

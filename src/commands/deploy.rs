@@ -221,12 +221,32 @@ pub async fn delete(args: DeleteArgs, global: &GlobalArgs, paths: &Paths) -> any
     let conn = connect(global.target(paths)).await?;
     let client = stacks::client(&conn.sdk);
     let interval = poll_interval(&conn);
-    let result = run_delete(&client, &args, interval, global.output).await;
+    let result = run_delete(&conn.sdk, &client, &args, interval, global.output).await;
     conn.close().await;
     result
 }
 
+/// Stops the stack's running Managed Flink application (with its snapshot, when snapshots are on)
+/// before the stack goes, as the reference advises, so the job ends at a consistent point.
+async fn stop_application(
+    sdk: &aws_config::SdkConfig,
+    client: &Client,
+    stack_id: &str,
+    interval: std::time::Duration,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    let Some(app) = crate::control::flink::stack_application(client, stack_id).await? else { return Ok(()) };
+    let flink = aws_sdk_kinesisanalyticsv2::Client::new(sdk);
+    if let Some(outcome) = crate::control::flink::stop_if_running(&flink, &app, interval).await?
+        && format == OutputFormat::Text
+    {
+        println!("Stopped application {app} first: {}; it is {}", outcome.operation_status, outcome.application_status);
+    }
+    Ok(())
+}
+
 async fn run_delete(
+    sdk: &aws_config::SdkConfig,
     client: &Client,
     args: &DeleteArgs,
     interval: std::time::Duration,
@@ -259,6 +279,7 @@ async fn run_delete(
         });
         return Ok(ExitCode::FAILURE);
     }
+    stop_application(sdk, client, &stack.stack_id, interval, format).await?;
     let mut follower = EventFollower::new(&stack.name);
     follower.skip(&stacks::follow::newest_events(client, &stack.stack_id, &follower).await?);
     inspect::delete(client, &stack.stack_id).await?;

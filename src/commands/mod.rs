@@ -1,6 +1,7 @@
 //! The headless subcommands. Each returns an exit code: 0 ok, 1 failure (2, usage, is clap's).
 
 pub mod alarms;
+pub mod app;
 pub mod dashboard;
 pub mod deploy;
 pub mod dlq;
@@ -89,6 +90,10 @@ pub fn main(cli: Cli) -> ExitCode {
             Command::Objects(args) => objects::run(args, &global, &paths).await,
             Command::Dlq(args) => dlq::run(args, &global, &paths).await,
             Command::Invoke(args) => invoke::run(args, &global, &paths).await,
+            Command::StartApp(args) => app::start(args, &global, &paths).await,
+            Command::StopApp(args) => app::stop(args, &global, &paths).await,
+            Command::Snapshots(args) => app::snapshots(args, &global, &paths).await,
+            Command::App { stack } => app::show(&stack, &global, &paths).await,
             Command::Completion { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "kinesis-console", &mut std::io::stdout());
                 Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ pub mod alarms;
 pub mod credentials;
 pub mod dashboard;
 pub mod dlq;
+pub mod flink;
 pub mod invoke;
 pub mod logs_insights;
 pub mod metrics;

@@ -8,6 +8,7 @@ mod alarms;
 mod config;
 mod credentials;
 mod dlq;
+mod flink_app;
 mod invoke;
 mod objects;
 mod patterns;

@@ -1,0 +1,116 @@
+//! The seam between Managed Flink's lifecycle and the work an application does. The local cloud runs
+//! no application code: the `kinesis-console:builtin` tag (DESIGN §3) picks a built-in [`Job`] from
+//! [`lookup`], as Lambda's built-ins are picked. The service owns the lifecycle (statuses, snapshots,
+//! checkpoints stored with the application); a job only starts from a position or a saved state, runs
+//! steps on the cloud clock, hands its state over for checkpoints and snapshots, and stops.
+//!
+//! | tag | job |
+//! |---|---|
+//! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
+//!
+//! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
+//! here when they are built; until then an application with those tags fails to start with a reason.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::model::BUILTIN_TAG;
+use crate::cloud::clock::Millis;
+use crate::cloud::context::CloudContext;
+
+pub const IDLE: &str = "kinesis-console/idle";
+
+/// Where a job starts reading.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartFrom {
+    /// No state: the source starts at the tip of its input (LATEST, fixed at the start).
+    Fresh,
+    /// The state of a snapshot (a stop's, or CreateApplicationSnapshot's).
+    Snapshot(Value),
+    /// The state of the last checkpoint (a restart after a crash or a restart of the local cloud).
+    Checkpoint(Value),
+}
+
+/// What a job is given: the application it runs for and the cloud it runs in.
+#[derive(Clone)]
+pub struct JobEnv {
+    pub application: String,
+    pub application_arn: String,
+    pub version_id: i64,
+    /// The application's property groups, by id (`FlinkApplicationProperties`, …).
+    pub properties: BTreeMap<String, BTreeMap<String, String>>,
+    pub ctx: Arc<CloudContext>,
+}
+
+/// Why a job failed, as its log and its operation say it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct JobError(pub String);
+
+pub trait Job: Send {
+    /// Prepares to run from `from`; an error fails the start.
+    fn start(&mut self, from: StartFrom) -> Result<(), JobError>;
+
+    /// One step of the run loop, called once per second of the cloud clock while the application runs.
+    fn step(&mut self, now: Millis) -> Result<(), JobError>;
+
+    /// The state to keep (a checkpoint or a snapshot); output up to here is committed with it.
+    fn state(&mut self) -> Result<Value, JobError>;
+
+    /// Stops the job; with `snapshot`, after a last [`state`](Self::state) the caller keeps.
+    fn stop(&mut self);
+}
+
+type Factory = fn(&JobEnv) -> Box<dyn Job>;
+
+/// The built-in jobs, by the tag value that names them.
+const JOBS: &[(&str, Factory)] = &[(IDLE, idle)];
+
+fn idle(_: &JobEnv) -> Box<dyn Job> {
+    Box::new(Idle { steps: 0 })
+}
+
+/// The job `builtin` names, or the reason the application cannot start, for its log and operation.
+pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {
+    let known: Vec<&str> = JOBS.iter().map(|(tag, _)| *tag).collect();
+    match builtin {
+        Some(tag) => JOBS.iter().find(|(t, _)| *t == tag).map(|(_, f)| f(env)).ok_or_else(|| {
+            JobError(format!(
+                "Job could not be started: the tag {BUILTIN_TAG} names '{tag}', which is not a built-in job of the local cloud (built-ins: {}); the local cloud does not run application code",
+                known.join(", ")
+            ))
+        }),
+        None => Err(JobError(format!(
+            "Job could not be started: the application has no {BUILTIN_TAG} tag naming a built-in job of the local cloud (built-ins: {}); the local cloud does not run application code",
+            known.join(", ")
+        ))),
+    }
+}
+
+/// Reads nothing and writes nothing; its state is the number of steps it ran, so a restore shows.
+struct Idle {
+    steps: u64,
+}
+
+impl Job for Idle {
+    fn start(&mut self, from: StartFrom) -> Result<(), JobError> {
+        self.steps = match from {
+            StartFrom::Fresh => 0,
+            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => v["steps"].as_u64().unwrap_or(0),
+        };
+        Ok(())
+    }
+
+    fn step(&mut self, _now: Millis) -> Result<(), JobError> {
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Value, JobError> {
+        Ok(json!({ "steps": self.steps }))
+    }
+
+    fn stop(&mut self) {}
+}

@@ -1,0 +1,350 @@
+//! What happens on the cloud clock: transitions end when due (STARTING → RUNNING or back to READY,
+//! STOPPING → READY with the stop's snapshot, UPDATING → RUNNING, DELETING → gone; snapshots CREATING →
+//! READY or FAILED, DELETING → gone), and each running application's job steps once a second and
+//! checkpoints at its configured interval. Transitions run from the service's loop each second and
+//! from every request first, so an answer never shows one that is already due.
+//!
+//! Lock order: the jobs, then the applications. A job is stepped with only the jobs held.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::Value;
+
+use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
+use super::jobs::{self, Job, JobEnv, StartFrom};
+use super::model::{Application, OperationStatus, Restore, SnapshotStatus, Status, Transition};
+use super::state::FlinkState;
+use crate::cloud::clock::Millis;
+use crate::cloud::context::CloudContext;
+
+/// Operations kept per application (the oldest are dropped beyond it).
+const MAX_OPERATIONS: usize = 1000;
+
+pub struct Runtime {
+    jobs: Mutex<HashMap<String, Box<dyn Job>>>,
+}
+
+type Logs = Vec<(Application, Vec<(Level, &'static app_log::Source, String)>)>;
+
+impl Runtime {
+    pub fn new() -> Self {
+        Runtime { jobs: Mutex::new(HashMap::new()) }
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, HashMap<String, Box<dyn Job>>> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `name` has a job in this process (tests and the CLI's `app` view read it).
+    pub fn is_running(&self, name: &str) -> bool {
+        self.jobs().contains_key(name)
+    }
+
+    /// Ends every transition due by `now`.
+    pub fn transitions(&self, state: &FlinkState, ctx: &Arc<CloudContext>, now: Millis) {
+        let mut jobs = self.jobs();
+        let mut logs: Logs = Vec::new();
+        {
+            let mut apps = state.lock();
+            let names: Vec<String> = apps.keys().cloned().collect();
+            for name in names {
+                let Some(app) = apps.get(&name).cloned() else { continue };
+                if app.status == Status::Deleting {
+                    // Halted at once; deleted when DELETING ends.
+                    if let Some(mut job) = jobs.remove(&name) {
+                        job.stop();
+                        let halted = format!("Job {name} switched from state RUNNING to CANCELED.");
+                        logs.push((app.clone(), vec![(Level::Info, &EXECUTION_GRAPH, halted)]));
+                    }
+                }
+                let Some(next) = self.advance(app.clone(), &mut jobs, ctx, now, &mut logs) else { continue };
+                let result = match next {
+                    Some(app) => state.put(&mut apps, app),
+                    None => state.remove(&mut apps, &name),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(application = %name, error = %e, "saving a Managed Flink transition failed; it is retried next second");
+                }
+            }
+        }
+        drop(jobs);
+        for (app, messages) in logs {
+            app_log::write(ctx, &app, now, &messages);
+        }
+    }
+
+    /// The application after what is due by `now`: `None` if nothing changed, `Some(None)` once deleted.
+    fn advance(
+        &self,
+        mut app: Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        logs: &mut Logs,
+    ) -> Option<Option<Application>> {
+        let before = app.clone();
+        let mut messages = Vec::new();
+        for s in app.snapshots.iter_mut() {
+            match (s.status, s.due_ms) {
+                (SnapshotStatus::Creating, Some(due)) if due <= now => {
+                    let taken = jobs.get_mut(&app.name).map(|j| j.state());
+                    match taken {
+                        Some(Ok(v)) => {
+                            s.state = Some(v);
+                            s.status = SnapshotStatus::Ready;
+                            messages.push((Level::Info, &SERVICE, format!("Snapshot {} completed", s.name)));
+                        }
+                        other => {
+                            s.status = SnapshotStatus::Failed;
+                            let why = match other {
+                                Some(Err(e)) => e.0,
+                                _ => "the job was not running".into(),
+                            };
+                            messages.push((Level::Error, &SERVICE, format!("Snapshot {} failed: {why}", s.name)));
+                        }
+                    }
+                    s.due_ms = None;
+                }
+                _ => {}
+            }
+        }
+        app.snapshots.retain(|s| !(s.status == SnapshotStatus::Deleting && s.due_ms.is_some_and(|d| d <= now)));
+        if let Some(p) = app.pending.clone().filter(|p| p.due_ms <= now) {
+            app.pending = None;
+            let outcome = match p.transition {
+                Transition::Start { restore } => self.start(&mut app, restore, jobs, ctx, now, &mut messages),
+                Transition::Stop { snapshot } => {
+                    self.stop(&mut app, snapshot, jobs, &mut messages);
+                    Ok(())
+                }
+                Transition::Update => self.update(&mut app, jobs, ctx, now, &mut messages),
+                Transition::Delete => {
+                    logs.push((app.clone(), messages));
+                    return Some(None);
+                }
+            };
+            if let Some(id) = p.operation_id
+                && let Some(o) = app.operation_mut(&id)
+            {
+                o.end_ms = Some(now);
+                match outcome {
+                    Ok(()) => o.status = OperationStatus::Successful,
+                    Err(e) => {
+                        o.status = OperationStatus::Failed;
+                        o.error = Some(e);
+                    }
+                }
+            }
+        }
+        if app.operations.len() > MAX_OPERATIONS {
+            let extra = app.operations.len() - MAX_OPERATIONS;
+            app.operations.drain(..extra);
+        }
+        if !messages.is_empty() {
+            logs.push((app.clone(), messages));
+        }
+        (app != before).then_some(Some(app))
+    }
+
+    fn env(app: &Application, ctx: &Arc<CloudContext>) -> JobEnv {
+        JobEnv {
+            application: app.name.clone(),
+            application_arn: app.arn.clone(),
+            version_id: app.version_id,
+            properties: app.properties(),
+            ctx: ctx.clone(),
+        }
+    }
+
+    /// STARTING ends: the tagged job starts from the restore's snapshot, or the application goes back
+    /// to READY with the reason.
+    fn start(
+        &self,
+        app: &mut Application,
+        restore: Restore,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Result<(), String> {
+        let from = match &restore {
+            Restore::Skip => StartFrom::Fresh,
+            _ if !app.snapshots_enabled() => StartFrom::Fresh,
+            Restore::Latest => {
+                app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot)
+            }
+            Restore::Custom(name) => {
+                app.snapshot(name).and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot)
+            }
+        };
+        let started =
+            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
+        match started {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                app.status = Status::Running;
+                app.started_ms = Some(now);
+                app.checkpoint_ms = Some(now);
+                messages.push((
+                    Level::Info,
+                    &EXECUTION_GRAPH,
+                    format!("Job {} switched from state CREATED to RUNNING.", app.name),
+                ));
+                Ok(())
+            }
+            Err(e) => {
+                app.status = Status::Ready;
+                app.started_ms = None;
+                messages.push((
+                    Level::Error,
+                    &EXECUTION_GRAPH,
+                    format!("Job {} switched from state RUNNING to FAILED. {}", app.name, e.0),
+                ));
+                Err(e.0)
+            }
+        }
+    }
+
+    /// STOPPING or FORCE_STOPPING ends: the stop's snapshot (if any) takes the job's last state.
+    fn stop(
+        &self,
+        app: &mut Application,
+        snapshot: Option<String>,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) {
+        let mut job = jobs.remove(&app.name);
+        if let Some(name) = snapshot {
+            let taken = job.as_mut().map(|j| j.state());
+            if let Some(s) = app.snapshots.iter_mut().find(|s| s.name == name) {
+                match taken {
+                    Some(Ok(v)) => {
+                        s.state = Some(v);
+                        s.status = SnapshotStatus::Ready;
+                    }
+                    _ => s.status = SnapshotStatus::Failed,
+                }
+            }
+        }
+        if let Some(mut j) = job {
+            j.stop();
+        }
+        app.status = Status::Ready;
+        app.started_ms = None;
+        app.checkpoint = None;
+        app.checkpoint_ms = None;
+        messages.push((
+            Level::Info,
+            &EXECUTION_GRAPH,
+            format!("Job {} switched from state RUNNING to CANCELED.", app.name),
+        ));
+    }
+
+    /// UPDATING ends: the job restarts on the new version from the state it had.
+    fn update(
+        &self,
+        app: &mut Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Result<(), String> {
+        let state: Option<Value> = match jobs.remove(&app.name) {
+            Some(mut old) => {
+                let s = old.state().ok();
+                old.stop();
+                s
+            }
+            None => app.checkpoint.clone(),
+        };
+        let from = state.map_or(StartFrom::Fresh, StartFrom::Snapshot);
+        let started =
+            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
+        match started {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                app.status = Status::Running;
+                app.started_ms = Some(now);
+                messages.push((
+                    Level::Info,
+                    &SERVICE,
+                    format!("Application {} updated to version {}", app.name, app.version_id),
+                ));
+                Ok(())
+            }
+            Err(e) => {
+                app.status = Status::Ready;
+                app.started_ms = None;
+                messages.push((
+                    Level::Error,
+                    &EXECUTION_GRAPH,
+                    format!("Job {} switched from state RUNNING to FAILED. {}", app.name, e.0),
+                ));
+                Err(e.0)
+            }
+        }
+    }
+
+    /// One step of every running job, a checkpoint where its interval has passed, and the jobs of
+    /// applications running before a restart of the local cloud resumed from their last checkpoint.
+    pub fn steps(&self, state: &FlinkState, ctx: &Arc<CloudContext>, now: Millis) {
+        let running: Vec<Application> =
+            state.lock().values().filter(|a| a.status == Status::Running).cloned().collect();
+        let mut jobs = self.jobs();
+        let mut logs: Logs = Vec::new();
+        for app in running {
+            if !jobs.contains_key(&app.name) {
+                let from = app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
+                match jobs::lookup(app.builtin(), &Self::env(&app, ctx)).and_then(|mut j| j.start(from).map(|_| j)) {
+                    Ok(job) => {
+                        jobs.insert(app.name.clone(), job);
+                    }
+                    Err(e) => {
+                        tracing::warn!(application = %app.name, error = %e, "resuming a Managed Flink job failed");
+                        continue;
+                    }
+                }
+            }
+            let Some(job) = jobs.get_mut(&app.name) else { continue };
+            if let Err(e) = job.step(now) {
+                logs.push((
+                    app.clone(),
+                    vec![(Level::Error, &EXECUTION_GRAPH, format!("Job {} failed: {}", app.name, e.0))],
+                ));
+            }
+            let due = app.checkpoint_interval_ms().is_some_and(|i| now >= app.checkpoint_ms.unwrap_or(now) + i);
+            if due && let Ok(v) = job.state() {
+                checkpoint(state, &app.name, v, now);
+            }
+        }
+        drop(jobs);
+        for (app, messages) in logs {
+            app_log::write(ctx, &app, now, &messages);
+        }
+    }
+
+    /// Stops every job (the host is stopping); their state stays as of the last checkpoint.
+    pub fn stop_all(&self) {
+        for (_, mut job) in self.jobs().drain() {
+            job.stop();
+        }
+    }
+}
+
+/// Keeps a running application's job state as its checkpoint, durably (a restart resumes from it).
+fn checkpoint(state: &FlinkState, name: &str, job_state: Value, now: Millis) {
+    let mut apps = state.lock();
+    let Some(mut current) = apps.get(name).filter(|a| a.status == Status::Running).cloned() else { return };
+    current.checkpoint = Some(job_state);
+    current.checkpoint_ms = Some(now);
+    if let Err(e) = state.put(&mut apps, current) {
+        tracing::warn!(application = %name, error = %e, "saving a checkpoint failed");
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
