@@ -10,11 +10,11 @@ use super::lexer::MAX_QUERY_CHARS;
 use super::parser::parse;
 use super::record::SourceEvent;
 use super::registry::{QueryEntry, QueryRegistry, Status};
+use crate::cloud::error::ApiError;
 use crate::cloud::logs::groups::{decode_token, encode_token};
 use crate::cloud::logs::op::Op;
 use crate::cloud::logs::streams::identifier_group;
 use crate::cloud::logs::validate::{invalid, opt_i64, opt_str, req_str};
-use crate::cloud::error::ApiError;
 
 /// StartQuery takes at most this many log groups.
 const MAX_GROUPS: usize = 50;
@@ -178,7 +178,11 @@ fn string_list(input: &Value, member: &str) -> Result<Option<Vec<String>>, ApiEr
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|i| i.as_str().map(str::to_string).ok_or_else(|| ApiError::serialization(format!("{member} must hold strings"))))
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| ApiError::serialization(format!("{member} must hold strings")))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
         Some(_) => Err(ApiError::serialization(format!("{member} must be a list"))),

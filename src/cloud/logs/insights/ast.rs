@@ -15,8 +15,15 @@ pub enum Command {
     /// `display a, b`: the only fields the results show.
     Display(Vec<String>),
     Filter(Expr),
-    Parse { source: Expr, pattern: Regex, names: Vec<String> },
-    Stats { aggregates: Vec<Aggregate>, by: Vec<Named> },
+    Parse {
+        source: Expr,
+        pattern: Regex,
+        names: Vec<String>,
+    },
+    Stats {
+        aggregates: Vec<Aggregate>,
+        by: Vec<Named>,
+    },
     Sort(Vec<(Expr, Order)>),
     Limit(usize),
 }
@@ -84,8 +91,16 @@ pub enum Expr {
     Not(Box<Expr>),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Like { value: Box<Expr>, pattern: Pattern, negated: bool },
-    In { value: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Like {
+        value: Box<Expr>,
+        pattern: Pattern,
+        negated: bool,
+    },
+    In {
+        value: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// `bin(5m)`: `@timestamp` rounded down to the span, in milliseconds.
     Bin(i64),
     Call(Function, Vec<Expr>),

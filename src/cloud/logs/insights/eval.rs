@@ -24,9 +24,8 @@ pub fn eval(expr: &Expr, row: &Row) -> Option<Value> {
             Some(Value::Bool(hit != *negated))
         }
         Expr::In { value, list, negated } => {
-            let hit = eval(value, row).is_some_and(|v| {
-                list.iter().filter_map(|e| eval(e, row)).any(|item| v.compare(&item).is_eq())
-            });
+            let hit = eval(value, row)
+                .is_some_and(|v| list.iter().filter_map(|e| eval(e, row)).any(|item| v.compare(&item).is_eq()));
             Some(Value::Bool(hit != *negated))
         }
         Expr::Bin(span) => match row.get("@timestamp") {

@@ -29,7 +29,8 @@ pub struct Token {
     pub end: usize,
 }
 
-const SYMBOLS: [&str; 18] = ["!=", "<=", ">=", "=~", "|", ",", "(", ")", "[", "]", "=", "<", ">", "+", "-", "*", "/", "%"];
+const SYMBOLS: [&str; 18] =
+    ["!=", "<=", ">=", "=~", "|", ",", "(", ")", "[", "]", "=", "<", ">", "+", "-", "*", "/", "%"];
 
 pub fn lex(text: &str) -> Result<Vec<Token>, QueryError> {
     let chars: Vec<char> = text.chars().collect();
@@ -76,7 +77,9 @@ pub fn lex(text: &str) -> Result<Vec<Token>, QueryError> {
                 i += 1;
             }
             Tok::Ident(chars[start..i].iter().collect())
-        } else if let Some(sym) = SYMBOLS.iter().find(|s| s.chars().enumerate().all(|(k, sc)| chars.get(i + k) == Some(&sc))) {
+        } else if let Some(sym) =
+            SYMBOLS.iter().find(|s| s.chars().enumerate().all(|(k, sc)| chars.get(i + k) == Some(&sc)))
+        {
             i += sym.chars().count();
             Tok::Sym(sym)
         } else {
@@ -161,8 +164,7 @@ fn number(chars: &[char], start: usize) -> Result<(Tok, usize), QueryError> {
         i += 1;
     }
     let digits: String = chars[start..i].iter().collect();
-    let value: f64 =
-        digits.parse().map_err(|_| QueryError::new(format!("'{digits}' is not a number"), start, i))?;
+    let value: f64 = digits.parse().map_err(|_| QueryError::new(format!("'{digits}' is not a number"), start, i))?;
     let unit_start = i;
     while i < chars.len() && chars[i].is_ascii_alphabetic() {
         i += 1;

@@ -148,7 +148,10 @@ impl Parser<'_> {
                 if stars != names.len() {
                     return Err(self.error_at(
                         at,
-                        format!("the pattern has {stars} wildcard(s) (*) but {} field name(s) follow 'as'", names.len()),
+                        format!(
+                            "the pattern has {stars} wildcard(s) (*) but {} field name(s) follow 'as'",
+                            names.len()
+                        ),
                     ));
                 }
                 let pattern = self.regex(&glob_to_regex(&glob), at)?;
@@ -461,7 +464,8 @@ mod tests {
         .unwrap();
         assert_eq!(q.commands.len(), 8);
         let Command::Stats { aggregates, by } = &q.commands[4] else { panic!("stats") };
-        let names: Vec<&str> = aggregates.iter().map(|a| a.name.as_str()).chain(by.iter().map(|b| b.name.as_str())).collect();
+        let names: Vec<&str> =
+            aggregates.iter().map(|a| a.name.as_str()).chain(by.iter().map(|b| b.name.as_str())).collect();
         assert_eq!(names, ["n", "avg(latency)", "max(latency)", "user", "bin(5m)"]);
         let Command::Fields(f) = &q.commands[0] else { panic!("fields") };
         assert_eq!(f[1].name, "double");

@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn json_members_become_fields_nested_with_dots() {
-        let row = event(r#"{"level":"WARN","n":3,"ok":true,"ctx":{"host":"h1","tags":["a","b"]},"nil":null}"#).row("123");
+        let row =
+            event(r#"{"level":"WARN","n":3,"ok":true,"ctx":{"host":"h1","tags":["a","b"]},"nil":null}"#).row("123");
         assert_eq!(row["level"], Value::Str("WARN".into()));
         assert_eq!(row["n"], Value::Num(3.0));
         assert_eq!(row["ok"], Value::Bool(true));

@@ -118,7 +118,14 @@ impl QueryRegistry {
     }
 
     /// Evaluates an admitted query on a blocking thread (inline where there is no runtime).
-    pub fn spawn(self: &Arc<Self>, admitted: Admitted, query: Query, events: Vec<SourceEvent>, account: String, limit: usize) {
+    pub fn spawn(
+        self: &Arc<Self>,
+        admitted: Admitted,
+        query: Query,
+        events: Vec<SourceEvent>,
+        account: String,
+        limit: usize,
+    ) {
         let registry = self.clone();
         let work = move || registry.run(&admitted, &query, &events, &account, limit);
         match tokio::runtime::Handle::try_current() {
@@ -138,7 +145,8 @@ impl QueryRegistry {
             let now = self.ctx.upgrade().map(|c| c.clock.now_ms())?;
             (now - admitted.created_ms > TIMEOUT_MS).then_some(Halt::TimedOut)
         };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(query, events, account, limit, &halt)));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(query, events, account, limit, &halt)));
         let (status, outcome) = match result {
             Ok(Ok(outcome)) => (Status::Complete, Some(outcome)),
             Ok(Err(Halt::Stopped)) => (Status::Cancelled, None),

@@ -179,3 +179,64 @@ fn show<'a>(shown: &mut Vec<String>, names: impl Iterator<Item = &'a str>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::logs::insights::parser::parse;
+
+    fn events() -> Vec<SourceEvent> {
+        ["plain text", r#"{"level":"warn","ms":30}"#, r#"{"level":"error","ms":7}"#, r#"{"level":"warn"}"#]
+            .iter()
+            .enumerate()
+            .map(|(i, m)| SourceEvent {
+                group: "g".into(),
+                stream: "s".into(),
+                timestamp: i as i64 * 1000,
+                seq: i as u64,
+                message: m.to_string(),
+                ingestion_ms: 0,
+            })
+            .collect()
+    }
+
+    fn run(q: &str, limit: usize) -> Outcome {
+        execute(&parse(q).unwrap(), &events(), "1", limit, &|| None).unwrap()
+    }
+
+    fn fields(o: &Outcome) -> Vec<Vec<&str>> {
+        o.rows.iter().map(|r| r.iter().map(|(f, _)| f.as_str()).collect()).collect()
+    }
+
+    #[test]
+    fn default_columns_are_timestamp_and_message_newest_first_with_the_pointer() {
+        let o = run("filter @message like 'level'", 10);
+        assert_eq!(fields(&o)[0], ["@timestamp", "@message", "@ptr"]);
+        assert_eq!(o.rows[0][1].1, r#"{"level":"warn"}"#);
+        assert_eq!((o.records_scanned, o.records_matched, o.rows.len()), (4, 3, 3));
+    }
+
+    #[test]
+    fn sort_puts_rows_without_the_key_last_and_limits_cut() {
+        let o = run("fields ms | sort ms desc", 10);
+        let ms: Vec<Option<&str>> =
+            o.rows.iter().map(|r| r.iter().find(|(f, _)| f == "ms").map(|(_, v)| v.as_str())).collect();
+        assert_eq!(ms, [Some("30"), Some("7"), None, None]);
+        assert_eq!(run("fields ms | sort ms asc | limit 1", 10).rows[0][0], ("ms".to_string(), "7".to_string()));
+        assert_eq!(run("fields ms", 2).rows.len(), 2, "the StartQuery limit caps the rows too");
+    }
+
+    #[test]
+    fn display_chooses_the_columns_and_stats_rows_have_no_pointer() {
+        assert_eq!(fields(&run("fields level, ms | display ms", 10))[1], ["ms", "@ptr"]);
+        let o = run("stats count(*) as n by level | sort n desc", 10);
+        assert_eq!(fields(&o), [vec!["level", "n"], vec!["level", "n"], vec!["n"]]);
+        assert_eq!(o.records_matched, 4);
+    }
+
+    #[test]
+    fn a_stopped_query_halts() {
+        let halted = execute(&parse("fields a").unwrap(), &events(), "1", 10, &|| Some(Halt::Stopped));
+        assert_eq!(halted, Err(Halt::Stopped));
+    }
+}

@@ -134,8 +134,24 @@ mod tests {
         assert_eq!(
             run("stats count(*) as c, sum(n), avg(n), min(n), max(n), count_distinct(n) by k"),
             [
-                pairs(&[("avg(n)", "3"), ("c", "2"), ("count_distinct(n)", "2"), ("k", "a"), ("max(n)", "5"), ("min(n)", "1"), ("sum(n)", "6")]),
-                pairs(&[("avg(n)", "4"), ("c", "1"), ("count_distinct(n)", "1"), ("k", "b"), ("max(n)", "4"), ("min(n)", "4"), ("sum(n)", "4")]),
+                pairs(&[
+                    ("avg(n)", "3"),
+                    ("c", "2"),
+                    ("count_distinct(n)", "2"),
+                    ("k", "a"),
+                    ("max(n)", "5"),
+                    ("min(n)", "1"),
+                    ("sum(n)", "6")
+                ]),
+                pairs(&[
+                    ("avg(n)", "4"),
+                    ("c", "1"),
+                    ("count_distinct(n)", "1"),
+                    ("k", "b"),
+                    ("max(n)", "4"),
+                    ("min(n)", "4"),
+                    ("sum(n)", "4")
+                ]),
             ]
         );
         let by_minute = run("stats count(k) by bin(1m)");
