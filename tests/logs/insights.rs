@@ -17,7 +17,7 @@ use super::*;
 
 const GROUP: &str = "/aws/kinesis-analytics/demo-app";
 const APP_ARN: &str = "arn:aws:kinesisanalytics:us-east-1:000000000000:application/demo-app";
-const FIXTURE: &str = include_str!("../fixtures/logs/flink-application.log");
+const FIXTURE: &str = include_str!("../fixtures/logs/flink-application.tsv");
 
 /// The fixture's records put into `GROUP`, timed from a base a minute before the cloud's now;
 /// returns the base in milliseconds.
