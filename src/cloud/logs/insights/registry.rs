@@ -202,7 +202,7 @@ impl QueryRegistry {
         let mut queries = self.lock();
         self.tidy(&mut queries, now);
         let mut all: Vec<QueryEntry> = queries.values().cloned().collect();
-        all.sort_by(|a, b| (b.created_ms, b.seq).cmp(&(a.created_ms, a.seq)));
+        all.sort_by_key(|q| std::cmp::Reverse((q.created_ms, q.seq)));
         all
     }
 

@@ -51,7 +51,7 @@ pub fn execute(
         bytes += e.message.len() as u64;
         rows.push(e.row(account));
     }
-    rows.sort_by(|a, b| time_of(b).cmp(&time_of(a)));
+    rows.sort_by_key(|r| std::cmp::Reverse(time_of(r)));
     let scanned = rows.len() as u64;
     let mut matched = scanned;
     let mut shown: Vec<String> = Vec::new();
@@ -76,11 +76,11 @@ pub fn execute(
             }
             Command::Display(list) => display = Some(list.clone()),
             Command::Filter(expr) => {
-                let mut i = 0;
+                let mut i: usize = 0;
                 let mut stop = None;
                 rows.retain(|row| {
                     i += 1;
-                    if stop.is_none() && i % CHECK_EVERY == 0 {
+                    if stop.is_none() && i.is_multiple_of(CHECK_EVERY) {
                         stop = halt();
                     }
                     stop.is_none() && truthy(expr, row)
@@ -159,7 +159,7 @@ pub fn execute(
 }
 
 fn check(i: usize, halt: &dyn Fn() -> Option<Halt>) -> Result<(), Halt> {
-    match (i % CHECK_EVERY == 0).then(halt).flatten() {
+    match i.is_multiple_of(CHECK_EVERY).then(halt).flatten() {
         Some(h) => Err(h),
         None => Ok(()),
     }
