@@ -9,6 +9,7 @@ mod events;
 mod filter;
 mod groups;
 mod harness;
+mod insights;
 mod providers;
 mod sink;
 mod streams;

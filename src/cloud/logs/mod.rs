@@ -8,6 +8,7 @@ pub mod events;
 pub mod filter;
 pub mod group_provider;
 pub mod groups;
+pub mod insights;
 pub mod model;
 pub mod op;
 pub mod pattern;
@@ -34,6 +35,7 @@ pub struct Logs {
     descriptor: Descriptor,
     pub state: Arc<LogState>,
     last_trim: Arc<AtomicI64>,
+    insights: Arc<insights::QueryRegistry>,
 }
 
 impl Logs {
@@ -64,6 +66,7 @@ impl Logs {
             },
             state,
             last_trim,
+            insights: Arc::new(insights::QueryRegistry::new(Arc::downgrade(ctx))),
         })
     }
 
@@ -86,6 +89,10 @@ impl Logs {
             "PutLogEvents" => events::put(op, input),
             "GetLogEvents" => events::get(op, input),
             "FilterLogEvents" => filter::filter(op, input),
+            "StartQuery" => insights::api::start(op, &self.insights, input),
+            "GetQueryResults" => insights::api::get_results(op, &self.insights, input),
+            "StopQuery" => insights::api::stop(op, &self.insights, input),
+            "DescribeQueries" => insights::api::describe(op, &self.insights, input),
             other => Err(ApiError::unknown_operation(other)),
         }
     }
@@ -107,6 +114,9 @@ impl Service for Logs {
     }
 
     fn reset(&self) -> BoxFuture<'_, anyhow::Result<()>> {
-        Box::pin(async move { self.state.drop_all().map_err(|e| anyhow::anyhow!("{e}")) })
+        Box::pin(async move {
+            self.insights.clear();
+            self.state.drop_all().map_err(|e| anyhow::anyhow!("{e}"))
+        })
     }
 }
