@@ -1,10 +1,13 @@
 //! The sparse index and its files: a version 1 data dir read and upgraded, index files rebuilt when
-//! missing or wrong, retention removing them with their segments, and open files bounded by the cache.
+//! missing or wrong, retention removing them with their segments, open files bounded by the cache, and
+//! positioned reads that read about one index interval.
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use kinesis_console::cloud::storage::{LogOptions, NewRecord, OpenMode, SegmentFiles, ShardLog, StoredRecord};
+use kinesis_console::cloud::storage::{
+    Disk, LogOptions, NewRecord, OpenMode, SegmentFiles, ShardLog, SimDisk, StoredRecord,
+};
 
 fn files_with(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -193,4 +196,31 @@ async fn sealed_segments_of_every_shard_share_a_bounded_set_of_open_files() {
     assert_eq!(files.capacity(), 3);
     drop(logs);
     assert_eq!(files.open_segments(), 0, "a closed log's files are closed");
+}
+
+#[tokio::test]
+async fn a_positioned_read_of_a_few_records_reads_about_one_index_interval() {
+    let sim = SimDisk::new();
+    let dir = Path::new("/data/shard-0");
+    let opts = LogOptions { segment_bytes: 2 << 20, sync: false, files: SegmentFiles::new(4) };
+    let log = ShardLog::open_on(&Disk::Sim(sim.clone()), dir, opts, OpenMode::New).unwrap();
+    for call in 0..100u64 {
+        log.append((call * 1_000..call * 1_000 + 1_000).map(record).collect(), 1_000 + call as i64).await.unwrap();
+    }
+    assert!(sim.list_files(dir).len() > 4, "sealed segments and their index files: {:?}", sim.list_files(dir));
+    // Sealed segments (their index files searched) and the open one (entries in memory), as
+    // GetRecords asks: ten records, a 10 MB budget.
+    for seq in [5_123, 41_000, 77_777, 99_950] {
+        let before = sim.bytes_read();
+        let got = log.read(seq, 10, 10 << 20).unwrap();
+        let read = sim.bytes_read() - before;
+        assert_eq!(got.iter().map(|r| r.seq).collect::<Vec<_>>(), (seq..seq + 10).collect::<Vec<_>>());
+        assert!(got.iter().all(|r| r.data == record(r.seq).data), "data at {seq}");
+        assert!(read <= 16 << 10, "a read of 10 records at {seq} read {read} bytes");
+    }
+    let before = sim.bytes_read();
+    let all = log.read(0, usize::MAX, usize::MAX).unwrap();
+    assert_eq!(all.len(), 100_000);
+    let data: u64 = all.iter().map(|r| r.data.len() as u64 + 30).sum();
+    assert!(sim.bytes_read() - before < data * 2, "a whole read reads each byte about once");
 }

@@ -43,8 +43,10 @@ pub struct ShardLog {
     inner: Arc<Inner>,
 }
 
-/// Reads go to the file in pieces of about this size.
+/// Reads go to the file in pieces of at most this size,
 const READ_CHUNK: u64 = 1 << 20;
+/// and at least this (a page, at least one frame prefix).
+const MIN_READ: u64 = 4 << 10;
 
 impl ShardLog {
     /// Creates or recovers the log in `dir` (one directory per shard): [`OpenMode::New`].
@@ -126,7 +128,8 @@ impl ShardLog {
             let Some((file, entry)) = self.start(&found, |e| found.base + u64::from(e.ordinal) <= first)? else {
                 continue;
             };
-            let chunk = (max_bytes.saturating_sub(data_bytes) as u64).clamp(64 << 10, READ_CHUNK);
+            let budget = (max_bytes.saturating_sub(data_bytes) as u64).clamp(64 << 10, READ_CHUNK);
+            let chunk = read_span(&found, &entry, first, max_records - out.len()).min(budget);
             let mut full = false;
             reader::walk(file.as_ref(), &found.path, entry, found.end, chunk, |met: Met<'_>| {
                 let at = found.base + u64::from(met.ordinal);
@@ -323,6 +326,18 @@ impl ShardLog {
     fn index_mut(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
         self.inner.index.write().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Bytes to read from `entry` for `records` records from seq `first` on: the segment's mean frame
+/// size times the frames to pass over and to return, and a quarter more, so a read of records a little
+/// larger than the mean still takes one file read (a shortfall only costs another). A positioned read
+/// of a few records then reads about one index interval, not a whole chunk.
+fn read_span(found: &Found, entry: &Entry, first: u64, records: usize) -> u64 {
+    let mean = (found.end.saturating_sub(segment::HEADER_LEN) / found.count.max(1)).max(1);
+    let skipped = first.saturating_sub(found.base + u64::from(entry.ordinal));
+    let left = (found.base + found.count).saturating_sub(first);
+    let frames = skipped + left.min(records as u64);
+    (frames.saturating_mul(mean) / 4 * 5 + mean).clamp(MIN_READ, READ_CHUNK)
 }
 
 /// The file a read goes to: the open segment's, or a sealed one's from the cache.

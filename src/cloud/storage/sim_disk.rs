@@ -63,6 +63,7 @@ struct State {
     generation: u64,
     faults: Faults,
     changes: u64,
+    bytes_read: u64,
 }
 
 /// An open file of a [`SimDisk`].
@@ -259,6 +260,11 @@ impl SimDisk {
         self.lock().changes
     }
 
+    /// Bytes read from files so far (to bound what a lookup reads).
+    pub fn bytes_read(&self) -> u64 {
+        self.lock().bytes_read
+    }
+
     /// A crash and reboot: keeps what was made durable and, by `seed`, some of what was not; clears the
     /// faults; handles opened before fail from now on.
     pub fn crash(&self, seed: u64) {
@@ -376,6 +382,7 @@ impl SimFile {
             let start = (at as usize).min(data.len());
             let n = buf.len().min(data.len() - start);
             buf[..n].copy_from_slice(&data[start..start + n]);
+            state.bytes_read += n as u64;
             Ok(n)
         })
     }
