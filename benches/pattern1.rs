@@ -11,7 +11,8 @@
 //! from the first request:
 //! - ingest: until the last `POST /records` was answered;
 //! - end to end: until the consumer has processed all N, counted by what it logged — one
-//!   `Decoded payload` line per record in `/aws/lambda/<function>`, read back incrementally with
+//!   `Decoded payload` line per record in the function's log group (the template's
+//!   `ConsumerLogGroup`, through `LoggingConfig`), every stream of it read back incrementally with
 //!   GetLogEvents while the run goes on (that reader's cost is in the figure). At the end every record id
 //!   must appear there exactly once.
 //!
@@ -23,7 +24,7 @@
 //! Run: `cargo bench --bench pattern1 -- [--records N] [--senders S] [--samples M]` (defaults 200,000,
 //! 8, 200).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -108,6 +109,8 @@ struct Deployed {
     api_url: String,
     stream: String,
     function: String,
+    /// Where the consumer logs: its `LoggingConfig.LogGroup` (the template gives it one).
+    log_group: String,
 }
 
 /// Deploys pattern 1 as `deploy` does and waits for CREATE_COMPLETE and an Enabled mapping.
@@ -151,27 +154,32 @@ async fn deploy_pattern(sdk: &aws_config::SdkConfig, endpoint: &str) -> anyhow::
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(Deployed { api_url, stream: output("DataStreamName")?, function })
+    let conf = lambda.get_function_configuration().function_name(&function).send().await?;
+    let log_group = conf
+        .logging_config()
+        .and_then(|l| l.log_group())
+        .map_or_else(|| format!("/aws/lambda/{function}"), str::to_string);
+    Ok(Deployed { api_url, stream: output("DataStreamName")?, function, log_group })
 }
 
-/// Reads the consumer's log as it grows and counts the records it decoded.
+/// Reads the consumer's log group as it grows, every stream Lambda writes there, and counts the
+/// records it decoded.
 struct LogReader {
     logs: aws_sdk_cloudwatchlogs::Client,
     group: String,
-    stream: Option<String>,
-    token: Option<String>,
+    /// Each stream's forward token (None: not read yet).
+    tokens: HashMap<String, Option<String>>,
     seen: HashSet<u64>,
     duplicates: u64,
     lines: u64,
 }
 
 impl LogReader {
-    fn new(sdk: &aws_config::SdkConfig, function: &str) -> Self {
+    fn new(sdk: &aws_config::SdkConfig, group: &str) -> Self {
         LogReader {
             logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
-            group: format!("/aws/lambda/{function}"),
-            stream: None,
-            token: None,
+            group: group.to_string(),
+            tokens: HashMap::new(),
             seen: HashSet::new(),
             duplicates: 0,
             lines: 0,
@@ -180,29 +188,41 @@ impl LogReader {
 
     /// Reads what was logged since the last call; the number of distinct records decoded so far.
     async fn poll(&mut self) -> anyhow::Result<u64> {
-        if self.stream.is_none() {
-            let Ok(out) = self.logs.describe_log_streams().log_group_name(&self.group).send().await else {
-                return Ok(0);
+        let mut next = None;
+        loop {
+            let Ok(out) =
+                self.logs.describe_log_streams().log_group_name(&self.group).set_next_token(next).send().await
+            else {
+                return Ok(self.seen.len() as u64);
             };
-            let names: Vec<&str> = out.log_streams().iter().filter_map(|s| s.log_stream_name()).collect();
-            match names.as_slice() {
-                [] => return Ok(0),
-                [one] => self.stream = Some(one.to_string()),
-                more => bail!("the consumer wrote {} log streams; one was expected", more.len()),
+            for name in out.log_streams().iter().filter_map(|s| s.log_stream_name()) {
+                self.tokens.entry(name.to_string()).or_default();
+            }
+            next = out.next_token().map(str::to_string);
+            if next.is_none() {
+                break;
             }
         }
-        let stream = self.stream.clone().unwrap_or_default();
+        let streams: Vec<String> = self.tokens.keys().cloned().collect();
+        for stream in streams {
+            self.read_stream(&stream).await?;
+        }
+        Ok(self.seen.len() as u64)
+    }
+
+    async fn read_stream(&mut self, stream: &str) -> anyhow::Result<()> {
         loop {
+            let token = self.tokens.get(stream).cloned().flatten();
             let page = self
                 .logs
                 .get_log_events()
                 .log_group_name(&self.group)
-                .log_stream_name(&stream)
+                .log_stream_name(stream)
                 .start_from_head(true)
-                .set_next_token(self.token.clone())
+                .set_next_token(token.clone())
                 .send()
                 .await
-                .context("GetLogEvents")?;
+                .with_context(|| format!("GetLogEvents {} {stream}", self.group))?;
             for message in page.events().iter().filter_map(|e| e.message()) {
                 let Some((_, payload)) = message.split_once("Decoded payload: ") else { continue };
                 self.lines += 1;
@@ -212,10 +232,10 @@ impl LogReader {
                 }
             }
             let next = page.next_forward_token().map(str::to_string);
-            let done = page.events().is_empty() || next == self.token;
-            self.token = next;
+            let done = page.events().is_empty() || next == token;
+            self.tokens.insert(stream.to_string(), next);
             if done {
-                return Ok(self.seen.len() as u64);
+                return Ok(());
             }
         }
     }
@@ -372,7 +392,7 @@ async fn main() -> anyhow::Result<()> {
     let deployed = deploy_pattern(&sdk, &info.url).await?;
     let api = Arc::new(RestSink::new(&sdk, &deployed.api_url)?);
     let direct = KinesisSink::new(&sdk, &deployed.stream);
-    let mut reader = LogReader::new(&sdk, &deployed.function);
+    let mut reader = LogReader::new(&sdk, &deployed.log_group);
 
     println!(
         "pattern 1: {} records of ~100 B, {SHARDS} shards, Kinesis limits off, {} senders of POST /records x {BATCH}",

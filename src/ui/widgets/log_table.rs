@@ -1,5 +1,5 @@
 //! A log widget: its Logs Insights query's results as a table. Where the target has no Logs
-//! Insights (the local cloud, until it does) the widget says so and shows the query and the
+//! Insights (an AWS-compatible endpoint without it) the widget says so and shows the query and the
 //! columns it asks for; a failed query shows why.
 
 use ratatui::buffer::Buffer;
