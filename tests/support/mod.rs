@@ -92,12 +92,18 @@ impl TestCloud {
         let creds = cloud.credentials().clone();
         let mut config = cloud.ctx.config.clone();
         config.bind.set_port(0);
+        let was = cloud.ctx.clock.now_ms();
         cloud.shutdown().await;
         // Ending the old runtime drops every task of the old cloud (and the files they hold open),
         // as a process exit would; wait for that before reopening the same data dir.
         runtime.stop().await;
         let runtime = CloudRuntime::new();
         let cloud = runtime.start(config, creds).await;
+        // A virtual clock starts at the wall clock, which may be behind the time the test had moved
+        // to; time only moves forward across a restart, as it does for a real host.
+        if cloud.ctx.clock.mode() == ClockMode::Virtual && cloud.ctx.clock.now_ms() < was {
+            cloud.ctx.clock.set_mode(ClockMode::Virtual, Some(was));
+        }
         TestCloud { cloud, dir, runtime }
     }
 
