@@ -147,7 +147,7 @@ struct Local {
 }
 
 async fn start(limits: bool) -> anyhow::Result<Local> {
-    let dir = tempfile::Builder::new().prefix("wt-fh-e2e-bench-").tempdir()?;
+    let dir = tempfile::Builder::new().prefix("kinesis-console-firehose-bench-").tempdir()?;
     let mut config = CloudConfig::ephemeral(dir.path());
     config.limits = limits;
     config.kinesis.transition_ms = 0;

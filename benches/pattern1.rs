@@ -381,7 +381,7 @@ async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     // SAFETY: set before any other thread reads the environment.
     unsafe { std::env::set_var("AWS_EC2_METADATA_DISABLED", "true") };
-    let dir = tempfile::Builder::new().prefix("wt-benches-pattern1-").tempdir()?;
+    let dir = tempfile::Builder::new().prefix("kinesis-console-pattern1-bench-").tempdir()?;
     let mut config = CloudConfig::ephemeral(dir.path());
     config.limits = false;
     config.kinesis.transition_ms = 0;

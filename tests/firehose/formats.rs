@@ -19,7 +19,7 @@ fn records(n: usize) -> Vec<u8> {
 }
 
 fn scratch() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("wt-fh-format-").tempdir().expect("temp dir")
+    tempfile::Builder::new().prefix("kinesis-console-formats-").tempdir().expect("temp dir")
 }
 
 /// Runs a tool; None (and a printed notice) when it is not installed.

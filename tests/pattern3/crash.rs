@@ -253,7 +253,7 @@ async fn kill_at(host: Host, dir: &Path, point: KillPoint) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_delivery_loses_nothing_and_counts_every_duplicate() {
     support::init_env();
-    let dir = tempfile::Builder::new().prefix("wt-fh-e2e-crash-").tempdir().expect("a data dir");
+    let dir = tempfile::Builder::new().prefix("kinesis-console-crash-").tempdir().expect("a data dir");
     let strace = Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success());
     if !strace {
         eprintln!("strace is not installed: whether objects and positions were synced is not checked");
