@@ -193,16 +193,7 @@ impl Runtime {
                 ));
                 Ok(())
             }
-            Err(e) => {
-                app.status = Status::Ready;
-                app.started_ms = None;
-                messages.push((
-                    Level::Error,
-                    &EXECUTION_GRAPH,
-                    format!("Job {} switched from state RUNNING to FAILED. {}", app.name, e.0),
-                ));
-                Err(e.0)
-            }
+            Err(e) => Err(job_failed(app, messages, e.0)),
         }
     }
 
@@ -273,16 +264,7 @@ impl Runtime {
                 ));
                 Ok(())
             }
-            Err(e) => {
-                app.status = Status::Ready;
-                app.started_ms = None;
-                messages.push((
-                    Level::Error,
-                    &EXECUTION_GRAPH,
-                    format!("Job {} switched from state RUNNING to FAILED. {}", app.name, e.0),
-                ));
-                Err(e.0)
-            }
+            Err(e) => Err(job_failed(app, messages, e.0)),
         }
     }
 
@@ -347,4 +329,21 @@ impl Default for Runtime {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A job that would not start (or restart after an update): the application is back to READY and
+/// the reason is logged as Flink logs a failed job. The reason, for the operation.
+fn job_failed(
+    app: &mut Application,
+    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    reason: String,
+) -> String {
+    app.status = Status::Ready;
+    app.started_ms = None;
+    messages.push((
+        Level::Error,
+        &EXECUTION_GRAPH,
+        format!("Job {} switched from state RUNNING to FAILED. {}", app.name, reason),
+    ));
+    reason
 }
