@@ -10,36 +10,6 @@ use super::support::TestCloud;
 use super::support::raw::Raw;
 use super::{deploy_pattern1, json, signed_post};
 
-/// Every record of the stream, read from the start of each shard.
-async fn read_all(cloud: &TestCloud, stream: &str) -> Vec<(String, Vec<u8>)> {
-    let k = aws_sdk_kinesis::Client::new(&cloud.sdk_config().await);
-    let shards = k.list_shards().stream_name(stream).send().await.expect("ListShards");
-    let mut out = Vec::new();
-    for shard in shards.shards() {
-        let it = k
-            .get_shard_iterator()
-            .stream_name(stream)
-            .shard_id(shard.shard_id())
-            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("GetShardIterator");
-        let mut iterator = it.shard_iterator().map(str::to_string);
-        while let Some(i) = iterator.take() {
-            let got = k.get_records().shard_iterator(i).send().await.expect("GetRecords");
-            for r in got.records() {
-                out.push((r.partition_key().unwrap_or_default().to_string(), r.data().as_ref().to_vec()));
-            }
-            if got.records().is_empty() {
-                break;
-            }
-            iterator = got.next_shard_iterator().map(str::to_string);
-            cloud.advance_settled(Duration::from_millis(250)).await;
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn pattern_1_records_reach_the_stream_through_the_api() {
     let cloud = TestCloud::start_virtual().await;
@@ -62,7 +32,7 @@ async fn pattern_1_records_reach_the_stream_through_the_api() {
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     assert!(json(&answer)["SequenceNumber"].is_string());
 
-    let stored = read_all(&cloud, &stream).await;
+    let stored = super::support::read_stream(&cloud, &stream).await;
     assert_eq!(stored.len(), 501);
     for i in [0, 137, 499] {
         let want = (format!("key-{}", i % 10), format!("{{\"n\":{i}}}").into_bytes());
@@ -143,7 +113,7 @@ async fn no_auth_skips_iam_but_the_api_and_its_metrics_still_answer() {
         Raw::post(&format!("/_aws/execute-api/{api}/prod/records"), &[("content-type", "application/json")], body);
     let (status, _, answer) = unsigned.send(cloud.url()).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
-    assert_eq!(read_all(&cloud, &stream).await.len(), 1);
+    assert_eq!(super::support::read_stream(&cloud, &stream).await.len(), 1);
 
     let cw = aws_sdk_cloudwatch::Client::new(&cloud.sdk_config().await);
     let listed = cw.list_metrics().namespace("AWS/ApiGateway").send().await.expect("ListMetrics");

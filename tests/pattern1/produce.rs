@@ -68,7 +68,7 @@ async fn produce_sends_through_the_stacks_api_and_every_record_is_read_back() {
     assert!(requests >= (COUNT / 500) as f64, "{requests} requests to the API for {COUNT} records");
     assert_eq!(api_sum(&cloud, "5XXError").await, 0.0);
 
-    let on_stream = stack::read_stream(&cloud, &p.stream).await;
+    let on_stream = crate::support::read_stream(&cloud, &p.stream).await;
     assert_eq!(on_stream.len(), COUNT, "every acknowledged record is on the stream, once");
     let docs: Vec<Value> = on_stream
         .iter()

@@ -296,3 +296,42 @@ pub fn bin() -> Command {
     c.env("AWS_EC2_METADATA_DISABLED", "true");
     c
 }
+
+/// Every record of the stream as (partition key, data), read from the start of each shard.
+pub async fn read_stream(cloud: &TestCloud, stream: &str) -> Vec<(String, Vec<u8>)> {
+    let k = aws_sdk_kinesis::Client::new(&cloud.sdk_config().await);
+    let shards = k.list_shards().stream_name(stream).send().await.expect("ListShards");
+    let mut out = Vec::new();
+    for shard in shards.shards() {
+        let it = k
+            .get_shard_iterator()
+            .stream_name(stream)
+            .shard_id(shard.shard_id())
+            .shard_iterator_type(aws_sdk_kinesis::types::ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("GetShardIterator");
+        let mut iterator = it.shard_iterator().map(str::to_string);
+        while let Some(i) = iterator.take() {
+            let got = match k.get_records().shard_iterator(&i).send().await {
+                Ok(got) => got,
+                // The shard's five reads a second are shared with the consumer's mapping.
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_provisioned_throughput_exceeded_exception()) => {
+                    cloud.advance_settled(Duration::from_secs(1)).await;
+                    iterator = Some(i);
+                    continue;
+                }
+                Err(e) => panic!("GetRecords on {stream}: {e:?}"),
+            };
+            for r in got.records() {
+                out.push((r.partition_key().unwrap_or_default().to_string(), r.data().as_ref().to_vec()));
+            }
+            if got.records().is_empty() {
+                break;
+            }
+            iterator = got.next_shard_iterator().map(str::to_string);
+            cloud.advance_settled(Duration::from_millis(250)).await;
+        }
+    }
+    out
+}
