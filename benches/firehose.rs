@@ -22,6 +22,9 @@
 //!
 //! Run: `cargo bench --bench firehose -- [--records N] [--seconds S]`
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -59,16 +62,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(a)
-}
-
-/// Process CPU (user + system) so far, in seconds.
-fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage writes into the zeroed struct it is given; RUSAGE_SELF needs nothing else.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// Record `id` as `size` bytes of JSON shaped like a taxi trip event (the id first, so a reader finds

@@ -24,6 +24,9 @@
 //! Run: `cargo bench --bench pattern1 -- [--records N] [--senders S] [--samples M]` (defaults 200,000,
 //! 8, 200).
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,16 +67,6 @@ fn parse_args() -> anyhow::Result<Args> {
         bail!("--records, --senders and --samples must be at least 1");
     }
     Ok(a)
-}
-
-/// Process CPU (user + system) so far, in seconds.
-fn cpu_seconds() -> f64 {
-    // SAFETY: getrusage writes into the zeroed struct it is given; RUSAGE_SELF needs nothing else.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// Record `id`: a ticker event of about 100 bytes of JSON, the id first so the log reader finds it.
