@@ -220,8 +220,7 @@ async fn shard_step(
 ) -> (Option<Cursor>, Option<String>) {
     let mut checkpoint = None;
     let mut result = None;
-    let read_pos = *w.read_pos.get_or_insert(from);
-    let _ = read_pos;
+    w.read_pos.get_or_insert(from);
     for _ in 0..rounds {
         if w.groups.is_empty() && !fill(ctx, m, origin, w, now) {
             if w.end_seen && w.buffer.is_empty() {
