@@ -2,7 +2,7 @@
 //! `kinesisanalytics`): applications with their statuses, versions, snapshots, operations, logging
 //! options and tags, durable in `<data dir>/kinesisanalytics/flink.redb` (`state.rs`). Transitions take
 //! seconds of the cloud clock (`settings.rs`) and end in `runtime.rs`, which also runs each running
-//! application's built-in job, picked by its `kinesis-console:builtin` tag (`jobs.rs`), and writes the
+//! application's built-in job, picked by its `kinesis-console:builtin` tag (`jobs/`), and writes the
 //! application's log records (`app_log.rs`). One family of operations per file.
 
 pub mod app_log;

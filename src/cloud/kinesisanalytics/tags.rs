@@ -1,5 +1,5 @@
 //! TagResource, UntagResource and ListTagsForResource on an application's ARN (at most 50 tags, as
-//! AWS's quota says). The `kinesis-console:builtin` tag picks the built-in job (`jobs.rs`).
+//! AWS's quota says). The `kinesis-console:builtin` tag picks the built-in job (`jobs/`).
 
 use std::collections::BTreeMap;
 

@@ -11,10 +11,12 @@
 //! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
 //! here when they are built; until then an application with those tags fails to start with a reason.
 
+mod idle;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::model::BUILTIN_TAG;
 use crate::cloud::clock::Millis;
@@ -61,16 +63,34 @@ pub trait Job: Send {
 
     /// Stops the job; with `snapshot`, after a last [`state`](Self::state) the caller keeps.
     fn stop(&mut self);
+
+    /// What the job has done so far, for its `AWS/KinesisAnalytics` metrics; counters are totals
+    /// since the job started, so the reader takes differences.
+    fn stats(&self) -> JobStats;
+}
+
+/// A running job's own figures: every one comes from the work the job did, never made up.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobStats {
+    /// Records read from the source since the job started.
+    pub records_in: u64,
+    /// Records (or results) emitted to the sink since the job started.
+    pub records_out: u64,
+    /// Records that arrived after the watermark had passed their window, since the job started.
+    pub late_records_dropped: u64,
+    /// The event time up to which the sources have seen input, if the job keeps event time.
+    pub input_watermark_ms: Option<Millis>,
+    /// The event time up to which results have been emitted.
+    pub output_watermark_ms: Option<Millis>,
+    /// Per shard id of the source: how far its last read was behind the shard's tip (the Kinesis
+    /// connector's `millisBehindLatest`).
+    pub millis_behind_latest: BTreeMap<String, Millis>,
 }
 
 type Factory = fn(&JobEnv) -> Box<dyn Job>;
 
 /// The built-in jobs, by the tag value that names them.
-const JOBS: &[(&str, Factory)] = &[(IDLE, idle)];
-
-fn idle(_: &JobEnv) -> Box<dyn Job> {
-    Box::new(Idle { steps: 0 })
-}
+const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new)];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.
 pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {
@@ -87,30 +107,4 @@ pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobEr
             known.join(", ")
         ))),
     }
-}
-
-/// Reads nothing and writes nothing; its state is the number of steps it ran, so a restore shows.
-struct Idle {
-    steps: u64,
-}
-
-impl Job for Idle {
-    fn start(&mut self, from: StartFrom) -> Result<(), JobError> {
-        self.steps = match from {
-            StartFrom::Fresh => 0,
-            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => v["steps"].as_u64().unwrap_or(0),
-        };
-        Ok(())
-    }
-
-    fn step(&mut self, _now: Millis) -> Result<(), JobError> {
-        self.steps += 1;
-        Ok(())
-    }
-
-    fn state(&mut self) -> Result<Value, JobError> {
-        Ok(json!({ "steps": self.steps }))
-    }
-
-    fn stop(&mut self) {}
 }

@@ -1,0 +1,41 @@
+//! `kinesis-console/idle`: the lifecycle's stand-in. It reads nothing and writes nothing; its state is
+//! the number of steps it ran, so a restore from a snapshot or checkpoint shows.
+
+use serde_json::{Value, json};
+
+use super::{Job, JobEnv, JobError, JobStats, StartFrom};
+use crate::cloud::clock::Millis;
+
+pub fn new(_: &JobEnv) -> Box<dyn Job> {
+    Box::new(Idle { steps: 0 })
+}
+
+/// Reads nothing and writes nothing; its state is the number of steps it ran, so a restore shows.
+struct Idle {
+    steps: u64,
+}
+
+impl Job for Idle {
+    fn start(&mut self, from: StartFrom) -> Result<(), JobError> {
+        self.steps = match from {
+            StartFrom::Fresh => 0,
+            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => v["steps"].as_u64().unwrap_or(0),
+        };
+        Ok(())
+    }
+
+    fn step(&mut self, _now: Millis) -> Result<(), JobError> {
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Value, JobError> {
+        Ok(json!({ "steps": self.steps }))
+    }
+
+    fn stop(&mut self) {}
+
+    fn stats(&self) -> JobStats {
+        JobStats::default()
+    }
+}
