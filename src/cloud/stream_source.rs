@@ -77,6 +77,25 @@ pub trait StreamSource: Send + Sync {
     ) -> Result<SourceBatch, ApiError>;
 }
 
+/// Which shards of `stream` a reader may read now, with the position to read from: those it has a
+/// position in that it has not read to their end, and new ones whose every parent it has read to its
+/// end (a parent it never knew and the stream no longer lists fell out of retention first) from their
+/// start. `cursor` gives the reader's position in a shard and whether it read the shard to its end.
+pub fn readable_shards(stream: &SourceStream, cursor: impl Fn(&str) -> Option<(u64, bool)>) -> Vec<(String, u64)> {
+    let finished = |id: &String| cursor(id).map_or_else(|| !stream.shards.iter().any(|s| &s.shard_id == id), |c| c.1);
+    stream
+        .shards
+        .iter()
+        .filter_map(|s| match cursor(&s.shard_id) {
+            Some((_, true)) => None,
+            Some((position, false)) => Some((s.shard_id.clone(), position)),
+            None => {
+                [&s.parent, &s.adjacent_parent].into_iter().flatten().all(finished).then(|| (s.shard_id.clone(), 0))
+            }
+        })
+        .collect()
+}
+
 /// The handle services hold: the source Kinesis installs, or a clear error before it is.
 #[derive(Default)]
 pub struct StreamReader {
@@ -115,5 +134,47 @@ impl StreamReader {
 
     pub fn is_installed(&self) -> bool {
         self.source.get().is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn shard(id: &str, parent: Option<&str>, adjacent: Option<&str>) -> SourceShard {
+        SourceShard {
+            shard_id: id.into(),
+            parent: parent.map(Into::into),
+            adjacent_parent: adjacent.map(Into::into),
+            closed: false,
+        }
+    }
+
+    #[test]
+    fn a_child_is_read_only_after_every_parent_reached_its_end() {
+        let stream = SourceStream {
+            name: "s".into(),
+            arn: "arn".into(),
+            created_ms: 0,
+            shards: vec![
+                shard("0", None, None),
+                shard("1", None, None),
+                shard("2", Some("0"), Some("1")),
+                shard("3", Some("gone"), None),
+            ],
+        };
+        let mut cursors: BTreeMap<&str, (u64, bool)> = BTreeMap::new();
+        cursors.insert("0", (7, true));
+        cursors.insert("1", (3, false));
+        let readable = |c: &BTreeMap<&str, (u64, bool)>| readable_shards(&stream, |id| c.get(id).copied());
+        assert_eq!(
+            readable(&cursors),
+            vec![("1".to_string(), 3), ("3".to_string(), 0)],
+            "0 is done, 2 waits for parent 1, and 3's parent fell out of retention so counts as read"
+        );
+        cursors.insert("1", (9, true));
+        assert_eq!(readable(&cursors), vec![("2".to_string(), 0), ("3".to_string(), 0)]);
     }
 }

@@ -8,6 +8,7 @@ mod support;
 
 mod lifecycle;
 mod snapshots;
+mod source;
 mod templates;
 mod versions;
 mod wire;

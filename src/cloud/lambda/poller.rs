@@ -19,7 +19,7 @@ use super::runner::{Runner, publish};
 use super::state::LambdaState;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
-use crate::cloud::stream_source::{SourceRecord, SourceStream};
+use crate::cloud::stream_source::{SourceRecord, SourceStream, readable_shards};
 
 const TICK_MS: Millis = 1_000;
 /// Reads per shard per second with limits on (GetRecords allows 5); with them off, rounds go on
@@ -130,23 +130,9 @@ fn record_result(state: &LambdaState, uuid: &str, result: String) {
     }
 }
 
-/// Which shards may be read: those with a position not done, and new ones whose parents are done
-/// (or were never known: trimmed before the mapping saw them).
+/// Which shards may be read, and from where.
 fn readable(stream: &SourceStream, positions: &Positions) -> Vec<(String, u64)> {
-    let finished = |id: &String| {
-        positions.shards.get(id).map_or_else(|| !stream.shards.iter().any(|s| &s.shard_id == id), |c| c.done)
-    };
-    stream
-        .shards
-        .iter()
-        .filter_map(|s| match positions.shards.get(&s.shard_id) {
-            Some(c) if c.done => None,
-            Some(c) => Some((s.shard_id.clone(), c.position)),
-            None => {
-                [&s.parent, &s.adjacent_parent].into_iter().flatten().all(finished).then(|| (s.shard_id.clone(), 0))
-            }
-        })
-        .collect()
+    readable_shards(stream, |id| positions.shards.get(id).map(|c| (c.position, c.done)))
 }
 
 /// One second of one mapping; the processing result when there was something to process.

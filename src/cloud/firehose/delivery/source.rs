@@ -1,13 +1,11 @@
 //! Reading a Kinesis source: every shard from its stored position, children only after their parents
 //! were read to their end, through the shard read limits other readers share.
 
-use std::collections::BTreeMap;
-
 use super::super::model::{DeliveryStream, ShardProgress};
 use super::work::Work;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
-use crate::cloud::stream_source::{SourceShard, SourceStream};
+use crate::cloud::stream_source::readable_shards;
 use crate::kpl::deaggregate;
 
 /// As GetRecords allows: up to 10,000 records or 10 MiB per read.
@@ -16,21 +14,6 @@ const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Reads per shard per second when the stream's limits are on (GetRecords allows 5 per second);
 /// with limits off, a shard is read until it is caught up.
 const LIMITED_READS: usize = 5;
-
-/// Whether `shard` may be read: read before, or new and every parent read to its end (a parent
-/// neither known nor listed fell out of retention before this delivery stream saw it).
-fn readable(shard: &SourceShard, stream: &SourceStream, cursors: &BTreeMap<String, ShardProgress>) -> Option<u64> {
-    match cursors.get(&shard.shard_id) {
-        Some(p) if p.done => None,
-        Some(p) => Some(p.position),
-        None => {
-            let finished = |id: &String| {
-                cursors.get(id).map_or_else(|| !stream.shards.iter().any(|s| &s.shard_id == id), |p| p.done)
-            };
-            [&shard.parent, &shard.adjacent_parent].into_iter().flatten().all(finished).then_some(0)
-        }
-    }
-}
 
 fn stream_name(arn: &str) -> &str {
     arn.rsplit_once(":stream/").map_or(arn, |(_, n)| n)
@@ -54,10 +37,9 @@ pub fn read(ctx: &CloudContext, meta: &DeliveryStream, w: &mut Work, now: Millis
         }
     };
     let max_reads = if ctx.limits.enforced(stream_name(&source.stream_arn)) { LIMITED_READS } else { usize::MAX };
-    for shard in &stream.shards {
-        let Some(from) = readable(shard, &stream, &w.cursors) else { continue };
-        w.cursors.entry(shard.shard_id.clone()).or_insert(ShardProgress { position: from, done: false });
-        if !read_shard(ctx, meta, w, &shard.shard_id, max_reads, now, flush) {
+    for (shard_id, from) in readable_shards(&stream, |id| w.cursors.get(id).map(|c| (c.position, c.done))) {
+        w.cursors.entry(shard_id.clone()).or_insert(ShardProgress { position: from, done: false });
+        if !read_shard(ctx, meta, w, &shard_id, max_reads, now, flush) {
             return;
         }
     }
@@ -115,38 +97,4 @@ fn read_shard(
         }
     }
     true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shard(id: &str, parent: Option<&str>, adjacent: Option<&str>) -> SourceShard {
-        SourceShard {
-            shard_id: id.into(),
-            parent: parent.map(Into::into),
-            adjacent_parent: adjacent.map(Into::into),
-            closed: false,
-        }
-    }
-
-    #[test]
-    fn a_child_is_read_only_after_every_parent_reached_its_end() {
-        let stream = SourceStream {
-            name: "s".into(),
-            arn: "arn".into(),
-            created_ms: 0,
-            shards: vec![shard("0", None, None), shard("1", None, None), shard("2", Some("0"), Some("1"))],
-        };
-        let mut cursors = BTreeMap::new();
-        cursors.insert("0".to_string(), ShardProgress { position: 7, done: true });
-        cursors.insert("1".to_string(), ShardProgress { position: 3, done: false });
-        assert_eq!(readable(&stream.shards[0], &stream, &cursors), None);
-        assert_eq!(readable(&stream.shards[1], &stream, &cursors), Some(3));
-        assert_eq!(readable(&stream.shards[2], &stream, &cursors), None, "parent 1 is still open");
-        cursors.get_mut("1").unwrap().done = true;
-        assert_eq!(readable(&stream.shards[2], &stream, &cursors), Some(0));
-        let orphan = shard("3", Some("gone"), None);
-        assert_eq!(readable(&orphan, &stream, &cursors), Some(0), "a parent out of retention counts as read");
-    }
 }

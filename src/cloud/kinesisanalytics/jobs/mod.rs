@@ -12,6 +12,7 @@
 //! here when they are built; until then an application with those tags fails to start with a reason.
 
 mod idle;
+pub mod kinesis_source;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
