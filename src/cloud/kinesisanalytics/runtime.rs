@@ -27,6 +27,15 @@ pub struct Runtime {
 
 type Logs = Vec<(Application, Vec<(Level, &'static app_log::Source, String)>)>;
 
+/// What a transition did with an application's job: whether a snapshot took its state (what the job
+/// held back for it is committed once the snapshot is kept), and the job a stop took out, to be
+/// stopped after that.
+#[derive(Default)]
+struct Handover {
+    took_state: bool,
+    stopped: Vec<Box<dyn Job>>,
+}
+
 impl Runtime {
     pub fn new() -> Self {
         Runtime { jobs: Mutex::new(HashMap::new()) }
@@ -58,13 +67,31 @@ impl Runtime {
                         logs.push((app.clone(), vec![(Level::Info, &EXECUTION_GRAPH, halted)]));
                     }
                 }
-                let Some(next) = self.advance(app.clone(), &mut jobs, ctx, now, &mut logs) else { continue };
+                let mut handover = Handover::default();
+                let Some(next) = self.advance(app.clone(), &mut jobs, ctx, now, &mut logs, &mut handover) else {
+                    continue;
+                };
                 let result = match next {
                     Some(app) => state.put(&mut apps, app),
                     None => state.remove(&mut apps, &name),
                 };
-                if let Err(e) = result {
-                    tracing::warn!(application = %name, error = %e, "saving a Managed Flink transition failed; it is retried next second");
+                match result {
+                    Ok(()) if handover.took_state => {
+                        // A snapshot holds the job's state now: what it held back for it is committed.
+                        if let Some(job) = jobs.get_mut(&name) {
+                            job.committed();
+                        }
+                        for job in handover.stopped.iter_mut() {
+                            job.committed();
+                        }
+                    }
+                    Ok(()) => {}
+                    Err(e) => {
+                        tracing::warn!(application = %name, error = %e, "saving a Managed Flink transition failed; it is retried next second");
+                    }
+                }
+                for mut job in handover.stopped {
+                    job.stop();
                 }
             }
         }
@@ -82,6 +109,7 @@ impl Runtime {
         ctx: &Arc<CloudContext>,
         now: Millis,
         logs: &mut Logs,
+        handover: &mut Handover,
     ) -> Option<Option<Application>> {
         let before = app.clone();
         let mut messages = Vec::new();
@@ -93,6 +121,7 @@ impl Runtime {
                         Some(Ok(v)) => {
                             s.state = Some(v);
                             s.status = SnapshotStatus::Ready;
+                            handover.took_state = true;
                             messages.push((Level::Info, &SERVICE, format!("Snapshot {} completed", s.name)));
                         }
                         other => {
@@ -115,7 +144,7 @@ impl Runtime {
             let outcome = match p.transition {
                 Transition::Start { restore } => self.start(&mut app, restore, jobs, ctx, now, &mut messages),
                 Transition::Stop { snapshot } => {
-                    self.stop(&mut app, snapshot, jobs, &mut messages);
+                    handover.took_state |= self.stop(&mut app, snapshot, jobs, &mut handover.stopped, &mut messages);
                     Ok(())
                 }
                 Transition::Update => self.update(&mut app, jobs, ctx, now, &mut messages),
@@ -197,15 +226,18 @@ impl Runtime {
         }
     }
 
-    /// STOPPING or FORCE_STOPPING ends: the stop's snapshot (if any) takes the job's last state.
+    /// STOPPING or FORCE_STOPPING ends: the stop's snapshot (if any) takes the job's last state. The
+    /// job goes to `stopped`, to be stopped once the snapshot is kept; true when a snapshot took state.
     fn stop(
         &self,
         app: &mut Application,
         snapshot: Option<String>,
         jobs: &mut HashMap<String, Box<dyn Job>>,
+        stopped: &mut Vec<Box<dyn Job>>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-    ) {
+    ) -> bool {
         let mut job = jobs.remove(&app.name);
+        let mut took = false;
         if let Some(name) = snapshot {
             let taken = job.as_mut().map(|j| j.state());
             if let Some(s) = app.snapshots.iter_mut().find(|s| s.name == name) {
@@ -213,14 +245,13 @@ impl Runtime {
                     Some(Ok(v)) => {
                         s.state = Some(v);
                         s.status = SnapshotStatus::Ready;
+                        took = true;
                     }
                     _ => s.status = SnapshotStatus::Failed,
                 }
             }
         }
-        if let Some(mut j) = job {
-            j.stop();
-        }
+        stopped.extend(job);
         app.status = Status::Ready;
         app.started_ms = None;
         app.checkpoint = None;
@@ -230,6 +261,7 @@ impl Runtime {
             &EXECUTION_GRAPH,
             format!("Job {} switched from state RUNNING to CANCELED.", app.name),
         ));
+        took
     }
 
     /// UPDATING ends: the job restarts on the new version from the state it had.
@@ -296,8 +328,11 @@ impl Runtime {
                 ));
             }
             let due = app.checkpoint_interval_ms().is_some_and(|i| now >= app.checkpoint_ms.unwrap_or(now) + i);
-            if due && let Ok(v) = job.state() {
-                checkpoint(state, &app.name, v, now);
+            if due
+                && let Ok(v) = job.state()
+                && checkpoint(state, &app.name, v, now)
+            {
+                job.committed();
             }
         }
         drop(jobs);
@@ -314,14 +349,19 @@ impl Runtime {
     }
 }
 
-/// Keeps a running application's job state as its checkpoint, durably (a restart resumes from it).
-fn checkpoint(state: &FlinkState, name: &str, job_state: Value, now: Millis) {
+/// Keeps a running application's job state as its checkpoint, durably (a restart resumes from it);
+/// whether it was kept.
+fn checkpoint(state: &FlinkState, name: &str, job_state: Value, now: Millis) -> bool {
     let mut apps = state.lock();
-    let Some(mut current) = apps.get(name).filter(|a| a.status == Status::Running).cloned() else { return };
+    let Some(mut current) = apps.get(name).filter(|a| a.status == Status::Running).cloned() else { return false };
     current.checkpoint = Some(job_state);
     current.checkpoint_ms = Some(now);
-    if let Err(e) = state.put(&mut apps, current) {
-        tracing::warn!(application = %name, error = %e, "saving a checkpoint failed");
+    match state.put(&mut apps, current) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(application = %name, error = %e, "saving a checkpoint failed");
+            false
+        }
     }
 }
 

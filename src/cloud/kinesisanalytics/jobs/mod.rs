@@ -62,6 +62,11 @@ pub trait Job: Send {
     /// The state to keep (a checkpoint or a snapshot); output up to here is committed with it.
     fn state(&mut self) -> Result<Value, JobError>;
 
+    /// The state last handed over by [`state`](Self::state) is durable (a checkpoint or snapshot):
+    /// output held back until then may be made visible now, as Flink's two-phase-commit sinks do on
+    /// `notifyCheckpointComplete`. Not called when keeping the state failed.
+    fn committed(&mut self) {}
+
     /// Stops the job; with `snapshot`, after a last [`state`](Self::state) the caller keeps.
     fn stop(&mut self);
 
