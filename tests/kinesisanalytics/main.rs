@@ -7,6 +7,7 @@
 mod support;
 
 mod lifecycle;
+mod rollback;
 mod snapshots;
 mod source;
 mod templates;

@@ -17,6 +17,7 @@ pub mod logging;
 pub mod logging_option_provider;
 pub mod model;
 pub mod op;
+pub mod rollback;
 pub mod runtime;
 pub mod settings;
 pub mod snapshots;
@@ -88,6 +89,7 @@ impl KinesisAnalytics {
             "DeleteApplication" => applications::delete(&op, input),
             "StartApplication" => lifecycle::start(&op, input),
             "StopApplication" => lifecycle::stop(&op, input),
+            "RollbackApplication" => rollback::rollback(&op, input),
             "CreateApplicationSnapshot" => snapshots::create(&op, input),
             "DescribeApplicationSnapshot" => snapshots::describe(&op, input),
             "ListApplicationSnapshots" => snapshots::list(&op, input),

@@ -14,7 +14,7 @@ use crate::cloud::clock::Millis;
 pub const BUILTIN_TAG: &str = "kinesis-console:builtin";
 
 /// The application statuses the API model lists; AUTOSCALING, ROLLING_BACK and ROLLED_BACK are only
-/// reached through features the local cloud does not run (autoscaling, RollbackApplication).
+/// reached through features the local cloud does not run (autoscaling, system rollback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
@@ -150,6 +150,8 @@ pub enum Transition {
     Update,
     /// DELETING → gone.
     Delete,
+    /// ROLLING_BACK → RUNNING, the job restarted on the restored version from the latest snapshot.
+    Rollback,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +198,9 @@ pub struct Application {
     pub checkpoint_ms: Option<Millis>,
     /// When the running job last started (running time, checkpoint interval).
     pub started_ms: Option<Millis>,
+    /// The version a rollback came from and the one it restored, while the rollback is the current version.
+    #[serde(default)]
+    pub rolled_back: Option<(i64, i64)>,
 }
 
 impl Application {

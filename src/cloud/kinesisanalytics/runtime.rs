@@ -148,6 +148,7 @@ impl Runtime {
                     Ok(())
                 }
                 Transition::Update => self.update(&mut app, jobs, ctx, now, &mut messages),
+                Transition::Rollback => self.rollback(&mut app, jobs, ctx, now, &mut messages),
                 Transition::Delete => {
                     logs.push((app.clone(), messages));
                     return Some(None);
@@ -293,6 +294,39 @@ impl Runtime {
                     Level::Info,
                     &SERVICE,
                     format!("Application {} updated to version {}", app.name, app.version_id),
+                ));
+                Ok(())
+            }
+            Err(e) => Err(job_failed(app, messages, e.0)),
+        }
+    }
+
+    /// ROLLING_BACK ends: the job restarts on the restored version from the latest READY snapshot.
+    fn rollback(
+        &self,
+        app: &mut Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Result<(), String> {
+        if let Some(mut old) = jobs.remove(&app.name) {
+            old.stop();
+        }
+        let from = app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot);
+        let started =
+            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
+        match started {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                app.status = Status::Running;
+                app.started_ms = Some(now);
+                app.checkpoint_ms = Some(now);
+                let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
+                messages.push((
+                    Level::Info,
+                    &SERVICE,
+                    format!("Application {} rolled back to version {to} as version {}", app.name, app.version_id),
                 ));
                 Ok(())
             }
