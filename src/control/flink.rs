@@ -150,6 +150,12 @@ async fn settle(flink: &Client, app: &str, id: &str, interval: Duration) -> anyh
 }
 
 pub async fn start(flink: &Client, app: &str, from: &RestoreFrom, interval: Duration) -> anyhow::Result<Outcome> {
+    let id = request_start(flink, app, from).await?;
+    settle(flink, app, &id, interval).await
+}
+
+/// Asks for `app` to start, without waiting: the operation id (the console's view polls the status).
+pub async fn request_start(flink: &Client, app: &str, from: &RestoreFrom) -> anyhow::Result<String> {
     let out = flink
         .start_application()
         .application_name(app)
@@ -157,7 +163,7 @@ pub async fn start(flink: &Client, app: &str, from: &RestoreFrom, interval: Dura
         .send()
         .await
         .with_context(|| format!("starting application {app}"))?;
-    settle(flink, app, out.operation_id().unwrap_or_default(), interval).await
+    Ok(out.operation_id().unwrap_or_default().to_string())
 }
 
 /// Stops `app`. `snapshot` requires the stop to take one (snapshots must be on: a stop takes one
@@ -169,6 +175,12 @@ pub async fn stop(
     force: bool,
     interval: Duration,
 ) -> anyhow::Result<Outcome> {
+    let id = request_stop(flink, app, snapshot, force).await?;
+    settle(flink, app, &id, interval).await
+}
+
+/// Asks for `app` to stop, without waiting: the operation id.
+pub async fn request_stop(flink: &Client, app: &str, snapshot: bool, force: bool) -> anyhow::Result<String> {
     if snapshot {
         let d = detail(flink, app).await?;
         let enabled = d
@@ -186,7 +198,7 @@ pub async fn stop(
         .send()
         .await
         .with_context(|| format!("stopping application {app}"))?;
-    settle(flink, app, out.operation_id().unwrap_or_default(), interval).await
+    Ok(out.operation_id().unwrap_or_default().to_string())
 }
 
 /// Stops `app` if it runs (or is starting or updating), waiting until it is READY: what `delete` does
