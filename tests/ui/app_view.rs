@@ -6,7 +6,7 @@ use kinesis_console::ui::action::{Action, Data, Loaded, Request};
 use kinesis_console::ui::app::{App, Job};
 
 use super::render::screen;
-use super::views_fixtures::{Look, answer, app_view, fixture, home_app, key, type_text};
+use super::views_fixtures::{Look, answer, app_view, fixture, home_app, key, stacks, type_text};
 
 fn requests(jobs: &[Job]) -> Vec<Request> {
     jobs.iter().map(|j| j.request.clone()).collect()
@@ -62,4 +62,25 @@ fn s_starts_a_ready_application_and_a_refusal_is_shown() {
     }));
     let shown = screen(&mut app, 120, 30);
     assert!(shown.contains("the application of prices: the console is read-only"), "{shown}");
+}
+
+#[test]
+fn a_on_a_flink_deployment_opens_its_application_and_elsewhere_does_nothing() {
+    let mut app = home_app(Look::Dark);
+    app.update(key(KeyCode::Char('a')));
+    assert_eq!(app.top().crumb(), "home", "orders (kds-kdf-s3) runs no Flink application");
+    let refresh = app.update(key(KeyCode::Char('r')));
+    answer(&mut app, &refresh, |r| match r {
+        Request::Stacks => {
+            let mut stacks = stacks();
+            stacks[0].name = "prices".into();
+            stacks[0].pattern = Some("kpl-kds-kda".into());
+            Some(Data::Stacks(stacks))
+        }
+        other => fixture(other),
+    });
+    assert!(screen(&mut app, 120, 30).contains("its Managed Flink application"), "the key is offered");
+    let opened = app.update(key(KeyCode::Char('a')));
+    assert_eq!(app.top().crumb(), "app prices");
+    assert_eq!(requests(&opened), vec![Request::App { stack: "prices".into() }]);
 }
