@@ -64,6 +64,18 @@ impl SdkBackend {
     }
 }
 
+/// The application view, its figures read up to the target's now.
+async fn app_view(
+    conn: &Connection,
+    flink: &aws_sdk_kinesisanalyticsv2::Client,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    cw: &aws_sdk_cloudwatch::Client,
+    app: &str,
+) -> Result<Data, String> {
+    let now = conn.now_ms().await;
+    flink::view(flink, logs, cw, app, now).await.map(|v| Data::App(Box::new(v))).map_err(human)
+}
+
 /// The application of `stack`, or a sentence saying it has none.
 async fn stack_application(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> Result<String, String> {
     flink::stack_application(cfn, stack)
@@ -153,21 +165,21 @@ impl Fetch for SdkBackend {
                 Request::App { stack } => {
                     let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
                     let app = stack_application(&cfn, &stack).await?;
-                    flink::view(&flink, &logs_client, &app).await.map(|v| Data::App(Box::new(v))).map_err(human)
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
                 Request::StartApp { stack } => {
                     access.check("start an application").map_err(|e| e.to_string())?;
                     let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
                     let app = stack_application(&cfn, &stack).await?;
                     flink::request_start(&flink, &app, &RestoreFrom::LatestSnapshot).await.map_err(human)?;
-                    flink::view(&flink, &logs_client, &app).await.map(|v| Data::App(Box::new(v))).map_err(human)
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
                 Request::StopApp { stack } => {
                     access.check("stop an application").map_err(|e| e.to_string())?;
                     let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
                     let app = stack_application(&cfn, &stack).await?;
                     flink::request_stop(&flink, &app, false, false).await.map_err(human)?;
-                    flink::view(&flink, &logs_client, &app).await.map(|v| Data::App(Box::new(v))).map_err(human)
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
             }
         })

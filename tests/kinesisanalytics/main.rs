@@ -7,6 +7,8 @@
 mod support;
 
 mod lifecycle;
+mod metrics;
+mod restarts;
 mod rollback;
 mod snapshots;
 mod source;

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kinesis_console::control::alarms::{AlarmDetail, AlarmMetric, AlarmRow, HistoryEntry};
 use kinesis_console::control::dashboard::TimeRange;
 use kinesis_console::control::dashboard::fetch::DashboardEntry;
-use kinesis_console::control::flink::AppView;
+use kinesis_console::control::flink::{AppView, JobFigures};
 use kinesis_console::control::production::{RunState, RunStatus};
 use kinesis_console::control::record_feed::Page;
 use kinesis_console::control::stacks::model::{StackOutput, StackSummary};
@@ -373,6 +373,12 @@ pub fn app_view(status: &str) -> AppView {
         running_since_ms: (status == "RUNNING").then_some(NOW_MS - 3_600_000),
         last_operation: Some("StartApplication SUCCESSFUL".into()),
         snapshots: 2,
+        figures: JobFigures {
+            checkpoint_reported_ms: Some(NOW_MS - 60_000),
+            checkpoint_duration_ms: Some(4.0),
+            checkpoint_size_bytes: Some(1843.0),
+            restarts: Some(1.0),
+        },
         log: vec![
             "INFO Starting application prices-app (version 3)".into(),
             "INFO Job prices-app switched from state CREATED to RUNNING.".into(),

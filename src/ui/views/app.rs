@@ -1,7 +1,8 @@
 //! A stack's Managed Flink application: its status, version, runtime, since when it runs, its last
-//! operation, snapshots and the last lines of its log, refreshed every two seconds. `s` starts it from
-//! its latest snapshot and `x` stops it (taking a snapshot when snapshots are on), each after a `y`; the
-//! view does not wait for the transition, it shows it as the status moves.
+//! operation, snapshots, last checkpoint and restarts (from its metrics) and the last lines of its
+//! log, refreshed every two seconds. `s` starts it from its latest snapshot and `x` stops it (taking a
+//! snapshot when snapshots are on), each after a `y`; the view does not wait for the transition, it
+//! shows it as the status moves.
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -167,6 +168,14 @@ impl View for AppScreen {
         lines.push(status_line(app, ctx));
         lines.push(figure("last operation", app.last_operation.clone().unwrap_or_else(|| "-".into()), ctx));
         lines.push(figure("snapshots", app.snapshots.to_string(), ctx));
+        let f = &app.figures;
+        let checkpoint = match (f.checkpoint_size_bytes, f.checkpoint_duration_ms) {
+            (Some(size), Some(took)) => format!("{} in {} ms", text_format::bytes(size), text_format::number(took)),
+            (Some(size), None) => text_format::bytes(size),
+            _ => "-".into(),
+        };
+        lines.push(figure("last checkpoint", checkpoint, ctx));
+        lines.push(figure("restarts", f.restarts.map_or("-".into(), text_format::number), ctx));
         lines.push(Line::raw(""));
         if app.log.is_empty() {
             lines.push(Line::styled("  the application's log has no lines yet", t.dim));
