@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Job, JobEnv, JobError, JobStats, StartFrom};
+use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
 use crate::cloud::clock::Millis;
 
 const GROUP: &str = "FlinkApplicationProperties";

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Job, JobEnv, JobError, JobStats, StartFrom};
+use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
 use crate::cloud::clock::Millis;
 
 pub fn new(_: &JobEnv) -> Box<dyn Job> {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::JobError;
+use super::job::JobError;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::error::ApiError;
