@@ -427,6 +427,49 @@ impl Runtime {
         }
     }
 
+    /// Makes sure `app`'s job runs: restarts it once its restart delay has passed, or resumes it
+    /// after a restart of the local cloud. Whether it runs now (`next` records a restart).
+    fn bring_up(
+        &self,
+        app: &Application,
+        next: &mut Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> bool {
+        let restarting = app.health.restart_due_ms.is_some();
+        if app.health.restart_due_ms.is_some_and(|due| now < due) || (!restarting && jobs.contains_key(&app.name)) {
+            return !restarting;
+        }
+        let from = app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
+        let started = jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from).map(|_| j));
+        if !restarting {
+            match started {
+                Ok(job) => {
+                    jobs.insert(app.name.clone(), job);
+                }
+                Err(e) => tracing::warn!(application = %app.name, error = %e, "resuming a Managed Flink job failed"),
+            }
+            return jobs.contains_key(&app.name);
+        }
+        next.health.restart_due_ms = None;
+        next.health.restarts += 1;
+        match started {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                next.health.down_since_ms = None;
+                next.started_ms = Some(now);
+                restarted(next, app.checkpoint.as_ref().and(app.checkpoint_ms), messages);
+                true
+            }
+            Err(e) => {
+                failed(next, &e.0, now, messages);
+                false
+            }
+        }
+    }
+
     /// What one second does to `app`'s job; the application as it is after it, and when a
     /// checkpoint taken in it began (its duration runs until the application is saved).
     fn run(
@@ -438,36 +481,8 @@ impl Runtime {
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> (Application, Option<Instant>) {
         let mut next = app.clone();
-        let from = || app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
-        if let Some(due) = app.health.restart_due_ms {
-            if now < due {
-                return (next, None);
-            }
-            next.health.restart_due_ms = None;
-            next.health.restarts += 1;
-            let restored = app.checkpoint.as_ref().and(app.checkpoint_ms);
-            match jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from()).map(|_| j)) {
-                Ok(job) => {
-                    jobs.insert(app.name.clone(), job);
-                    next.health.down_since_ms = None;
-                    next.started_ms = Some(now);
-                    restarted(&next, restored, messages);
-                }
-                Err(e) => {
-                    failed(&mut next, &e.0, now, messages);
-                    return (next, None);
-                }
-            }
-        } else if !jobs.contains_key(&app.name) {
-            match jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from()).map(|_| j)) {
-                Ok(job) => {
-                    jobs.insert(app.name.clone(), job);
-                }
-                Err(e) => {
-                    tracing::warn!(application = %app.name, error = %e, "resuming a Managed Flink job failed");
-                    return (next, None);
-                }
-            }
+        if !self.bring_up(app, &mut next, jobs, ctx, now, messages) {
+            return (next, None);
         }
         let Some(job) = jobs.get_mut(&app.name) else { return (next, None) };
         if let Err(e) = job.step(now) {
