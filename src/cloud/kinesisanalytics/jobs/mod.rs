@@ -7,12 +7,16 @@
 //! | tag | job |
 //! |---|---|
 //! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
+//! | `kpl-kds-kda/sliding-window-max` | pattern 2: per-ticker max PRICE over event-time sliding windows, hourly part files in S3 committed exactly once with each checkpoint |
 //!
 //! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
 //! here when they are built; until then an application with those tags fails to start with a reason.
 
 mod idle;
 pub mod kinesis_source;
+mod part_files;
+pub mod sliding_window_max;
+mod windows;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -96,7 +100,7 @@ pub struct JobStats {
 type Factory = fn(&JobEnv) -> Box<dyn Job>;
 
 /// The built-in jobs, by the tag value that names them.
-const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new)];
+const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new), (sliding_window_max::TAG, sliding_window_max::new)];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.
 pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {
