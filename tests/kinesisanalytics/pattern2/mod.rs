@@ -209,11 +209,8 @@ impl Pipeline {
         let mut req = self.kinesis.put_records().stream_name(&self.stream);
         for (i, t) in ticks.iter().enumerate() {
             let data = format!(r#"{{"EVENT_TIME":"{}","TICKER":"{}","PRICE":{}}}"#, iso(t.event_ms), t.ticker, t.price);
-            let entry = PutRecordsRequestEntry::builder()
-                .partition_key(format!("k{i}"))
-                .data(Blob::new(data))
-                .build()
-                .unwrap();
+            let entry =
+                PutRecordsRequestEntry::builder().partition_key(format!("k{i}")).data(Blob::new(data)).build().unwrap();
             req = req.records(entry);
         }
         let out = req.send().await.expect("PutRecords");
@@ -228,7 +225,8 @@ impl Pipeline {
         let mut lines = Vec::new();
         let listed = self.s3.list_objects_v2().bucket(&self.bucket).send().await.expect("ListObjectsV2");
         assert!(!listed.is_truncated().unwrap_or(false));
-        let name = regex::Regex::new("^part-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]+$").unwrap();
+        let name =
+            regex::Regex::new("^part-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]+$").unwrap();
         for o in listed.contents() {
             let key = o.key().unwrap();
             let (folder, file) = key.split_once('/').unwrap_or_else(|| panic!("{key} is in no folder"));
@@ -373,8 +371,7 @@ async fn a_restart_of_the_local_cloud_between_checkpoints_loses_and_repeats_noth
     assert_eq!(p.e.status(&p.app).await, ApplicationStatus::Running);
     let resumed = (p.now() / 1_000 + 1) * 1_000;
     p.advance_to(resumed).await;
-    let replayed: Vec<(String, String)> =
-        held.lines.iter().map(|(_, line)| (folder(resumed), line.clone())).collect();
+    let replayed: Vec<(String, String)> = held.lines.iter().map(|(_, line)| (folder(resumed), line.clone())).collect();
     p.run_for(121).await;
     let mut want_lines = committed;
     want_lines.extend(replayed);

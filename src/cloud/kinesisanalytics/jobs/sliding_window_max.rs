@@ -144,8 +144,9 @@ fn event_time(v: &Value) -> Option<Millis> {
 
 /// `(event time, ticker, price)` of one record, or what is wrong with it.
 fn parse_record<'a>(value: &'a Value, time_field: &str) -> Result<(Millis, &'a str, f64), String> {
-    let t = event_time(&value[time_field])
-        .ok_or_else(|| format!("its {time_field} is {}, not an ISO-8601 timestamp or epoch milliseconds", value[time_field]))?;
+    let t = event_time(&value[time_field]).ok_or_else(|| {
+        format!("its {time_field} is {}, not an ISO-8601 timestamp or epoch milliseconds", value[time_field])
+    })?;
     let ticker = value["TICKER"].as_str().ok_or("it has no TICKER string")?;
     let price = match &value["PRICE"] {
         Value::Number(n) => n.as_f64(),
@@ -327,7 +328,9 @@ mod tests {
             let err = Config::from_properties(&props(&without)).unwrap_err();
             assert!(err.0.contains(name) && err.0.contains("missing"), "{}", err.0);
         }
-        for (name, bad) in [("WindowSizeSeconds", "0"), ("WindowSlideSeconds", "ten"), ("MaxOutOfOrdernessSeconds", "-1")] {
+        for (name, bad) in
+            [("WindowSizeSeconds", "0"), ("WindowSlideSeconds", "ten"), ("MaxOutOfOrdernessSeconds", "-1")]
+        {
             let mut p = GOOD.to_vec();
             p.retain(|(n, _)| *n != name);
             p.push((name, bad));
@@ -358,8 +361,8 @@ mod tests {
 
     #[test]
     fn a_ticker_record_is_read_as_the_producer_writes_it() {
-        let v: Value = serde_json::from_str(r#"{"EVENT_TIME":"2026-11-30T03:38:25.120Z","TICKER":"AMZN","PRICE":12.5}"#)
-            .unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"EVENT_TIME":"2026-11-30T03:38:25.120Z","TICKER":"AMZN","PRICE":12.5}"#).unwrap();
         assert_eq!(parse_record(&v, "EVENT_TIME"), Ok((1_796_009_905_120, "AMZN", 12.5)));
         let v: Value = serde_json::from_str(r#"{"T":1000,"TICKER":"A","PRICE":"7"}"#).unwrap();
         assert_eq!(parse_record(&v, "T"), Ok((1_000, "A", 7.0)));
