@@ -8,6 +8,7 @@ mod support;
 
 mod lifecycle;
 mod metrics;
+mod pattern2;
 mod restarts;
 mod rollback;
 mod snapshots;

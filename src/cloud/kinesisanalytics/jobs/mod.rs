@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
 //! | `kinesis-console/fail-after` | diagnostic: fails at a step or checkpoint its properties name, to see restarts work |
+//! | `kpl-kds-kda/sliding-window-max` | pattern 2: per-ticker max PRICE over event-time sliding windows, hourly part files in S3 committed exactly once with each checkpoint |
 //!
 //! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
 //! here when they are built; until then an application with those tags fails to start with a reason.
@@ -16,6 +17,9 @@ mod fail_after;
 mod idle;
 pub mod job;
 pub mod kinesis_source;
+mod part_files;
+pub mod sliding_window_max;
+mod windows;
 
 pub use job::{Job, JobEnv, JobError, JobStats, StartFrom};
 
@@ -26,7 +30,11 @@ pub const IDLE: &str = "kinesis-console/idle";
 type Factory = fn(&JobEnv) -> Box<dyn Job>;
 
 /// The built-in jobs, by the tag value that names them.
-const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new), ("kinesis-console/fail-after", fail_after::new)];
+const JOBS: &[(&str, Factory)] = &[
+    (IDLE, idle::new),
+    ("kinesis-console/fail-after", fail_after::new),
+    (sliding_window_max::TAG, sliding_window_max::new),
+];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.
 pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {
