@@ -7,6 +7,7 @@
 mod support;
 
 mod lifecycle;
+mod pattern4;
 mod snapshots;
 mod source;
 mod templates;

@@ -7,10 +7,13 @@
 //! | tag | job |
 //! |---|---|
 //! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
+//! | `kds-kda-apigw/async-enrichment` | pattern 4: samples taxi trips, asks the fare API for each (async, unordered), logs the enriched trips at checkpoints |
 //!
 //! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
 //! here when they are built; until then an application with those tags fails to start with a reason.
 
+mod async_enrichment;
+mod fare_call;
 mod idle;
 pub mod kinesis_source;
 
@@ -19,7 +22,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::model::BUILTIN_TAG;
+use super::model::{BUILTIN_TAG, LoggingOption};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 
@@ -44,6 +47,8 @@ pub struct JobEnv {
     pub version_id: i64,
     /// The application's property groups, by id (`FlinkApplicationProperties`, …).
     pub properties: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where the application's log goes (its CloudWatch logging options), for a job that logs.
+    pub logging: Vec<LoggingOption>,
     pub ctx: Arc<CloudContext>,
 }
 
@@ -96,7 +101,7 @@ pub struct JobStats {
 type Factory = fn(&JobEnv) -> Box<dyn Job>;
 
 /// The built-in jobs, by the tag value that names them.
-const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new)];
+const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new), (async_enrichment::TAG, async_enrichment::new)];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.
 pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {
