@@ -255,3 +255,111 @@ async fn with_the_api_refusing_the_key_the_job_fails_and_after_it_works_again_no
     let all = ids.iter().filter(|id| *id % NTH == 0).count();
     assert_exactly(&until_enriched(&e, &stack, all).await, &ids);
 }
+
+/// A job run by hand outside any application, against `endpoint`, reading the stream "trips" of
+/// `e`'s cloud: the way to see a call's failure in the step that finds it.
+async fn job_against(
+    e: &Env,
+    endpoint: &str,
+    capacity: &str,
+) -> Box<dyn kinesis_console::cloud::kinesisanalytics::jobs::Job> {
+    use kinesis_console::cloud::kinesisanalytics::jobs::{self, JobEnv, StartFrom};
+    let kinesis = aws_sdk_kinesis::Client::new(&e.cloud.sdk_config().await);
+    kinesis.create_stream().stream_name("trips").shard_count(1).send().await.expect("CreateStream");
+    e.cloud.until_stream_active("trips").await;
+    let props = [
+        ("InputStreamName", "trips"),
+        ("RideApiEndpoint", endpoint),
+        ("ApiKey", API_KEY),
+        ("AsyncTimeoutSeconds", "30"),
+        ("AsyncCapacity", capacity),
+    ];
+    let env = JobEnv {
+        application: "by-hand".into(),
+        application_arn: "arn:aws:kinesisanalytics:us-east-1:000000000000:application/by-hand".into(),
+        version_id: 1,
+        properties: BTreeMap::from([(
+            "FlinkApplicationProperties".to_string(),
+            props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        )]),
+        logging: Vec::new(),
+        ctx: e.cloud.cloud.ctx.clone(),
+    };
+    let mut job = jobs::lookup(Some("kds-kda-apigw/async-enrichment"), &env).expect("the built-in job");
+    job.start(StartFrom::Fresh).expect("start");
+    for id in 1..=100u64 {
+        let trip = format!(r#"{{"trip_id":{id},"type":"trip"}}"#);
+        kinesis
+            .put_record()
+            .stream_name("trips")
+            .partition_key(id.to_string())
+            .data(Blob::new(trip))
+            .send()
+            .await
+            .unwrap();
+    }
+    job
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_finds_no_server_fails_the_step_with_its_cause() {
+    let e = env().await;
+    // A port that was free a moment ago: nothing listens there now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut job = job_against(&e, &format!("http://127.0.0.1:{port}/prod/"), "20").await;
+    let now = e.cloud.cloud.ctx.clock.now_ms() + 1_000;
+    let err = support::eventually(Duration::from_secs(10), "the refused call to be seen", || {
+        let found = job.step(now).err();
+        async move { found }
+    })
+    .await;
+    assert!(err.0.contains("ride_request_id 20") && err.0.contains(&format!("127.0.0.1:{port}")), "{}", err.0);
+    assert!(err.0.to_lowercase().contains("connect"), "the cause is the connection: {}", err.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_capacity_wait_and_a_call_unanswered_past_the_timeout_fails_the_step() {
+    let e = env().await;
+    // A server that takes connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            held.push(tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut head = vec![0u8; 4096];
+                let n = socket.read(&mut head).await.unwrap_or(0);
+                let _ = tx.send(String::from_utf8_lossy(&head[..n]).into_owned());
+                // Keeps the connection open, unanswered.
+                let _ = socket.read(&mut head).await;
+            }));
+        }
+    });
+    let mut job = job_against(&e, &format!("http://127.0.0.1:{port}/prod/"), "3").await;
+    let start = e.cloud.cloud.ctx.clock.now_ms() + 1_000;
+    job.step(start).expect("the first step sends the calls");
+    let mut asked = Vec::new();
+    while asked.len() < 3 {
+        let head = tokio::time::timeout(Duration::from_secs(10), accepted.recv()).await.expect("a call").unwrap();
+        assert!(head.starts_with("GET /prod/predictFare?ride_request_id="), "{head}");
+        let lower = head.to_lowercase();
+        assert!(lower.contains(&format!("x-api-key: {API_KEY}")), "the key is sent: {head}");
+        assert!(
+            lower.contains("authorization: aws4-hmac-sha256") && lower.contains("/execute-api/aws4_request"),
+            "{head}"
+        );
+        let id: u64 =
+            head["GET /prod/predictFare?ride_request_id=".len()..].split(' ').next().unwrap().parse().unwrap();
+        asked.push(id);
+    }
+    asked.sort();
+    assert_eq!(asked, [20, 40, 60], "AsyncCapacity calls at once, the first sampled trips");
+    job.step(start + 29_000).expect("within the timeout a call may take its time");
+    let err = job.step(start + 30_000).expect_err("past the timeout the step fails");
+    assert!(err.0.contains("TimeoutException") && err.0.contains("30 s"), "{}", err.0);
+    assert!(accepted.try_recv().is_err(), "no call beyond the capacity was sent while three were in flight");
+    assert_eq!(job.stats().records_in, 100);
+}
