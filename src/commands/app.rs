@@ -1,6 +1,7 @@
 //! The Managed Flink application of a stack: `start-app <stack> [--from latest-snapshot|<snapshot>|none]`,
 //! `stop-app <stack> [--snapshot] [--force]`, `snapshots <stack> [--create [NAME] | --delete NAME]` and
-//! `app <stack>` (status, version, running time, last operation, the last log lines). Starts and stops
+//! `app <stack>` (status, version, running time, last operation, last checkpoint and restarts from the
+//! application's metrics, the last log lines). Starts and stops
 //! wait until the application leaves its transition; exit 1 when the operation did not succeed.
 //! `--read-only` refuses all but `app` and listing snapshots. The SDK side is `control::flink`.
 
@@ -101,12 +102,26 @@ pub async fn snapshots(args: SnapshotsArgs, global: &GlobalArgs, paths: &Paths) 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The last checkpoint and the restarts, as one line; `-` for what the metrics do not report.
+fn figures_line(f: &flink::JobFigures, now: i64) -> String {
+    let checkpoint = match (f.checkpoint_size_bytes, f.checkpoint_reported_ms) {
+        (Some(size), Some(at)) => {
+            let took = f.checkpoint_duration_ms.map_or("-".to_string(), |d| format!("{} ms", text_format::number(d)));
+            format!("{} in {took} (reported {})", text_format::bytes(size), text_format::ago(at, now))
+        }
+        _ => "-".to_string(),
+    };
+    let restarts = f.restarts.map_or("-".to_string(), text_format::number);
+    format!("Last checkpoint {checkpoint}  restarts {restarts}\n")
+}
+
 pub async fn show(stack: &str, global: &GlobalArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     let conn = connect(global.target(paths)).await?;
     let now = conn.now_ms().await;
     let result = async {
         let app = application(&conn, stack).await?;
-        flink::view(&client(&conn), &aws_sdk_cloudwatchlogs::Client::new(&conn.sdk), &app).await
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&conn.sdk);
+        flink::view(&client(&conn), &logs, &aws_sdk_cloudwatch::Client::new(&conn.sdk), &app, now).await
     }
     .await;
     conn.close().await;
@@ -122,6 +137,7 @@ pub async fn show(stack: &str, global: &GlobalArgs, paths: &Paths) -> anyhow::Re
             v.snapshots,
             v.last_operation.as_deref().unwrap_or("-")
         );
+        text.push_str(&figures_line(&v.figures, now));
         if !v.log.is_empty() {
             text.push_str("\nLog (last lines):\n");
             for line in &v.log {

@@ -150,6 +150,12 @@ async fn settle(flink: &Client, app: &str, id: &str, interval: Duration) -> anyh
 }
 
 pub async fn start(flink: &Client, app: &str, from: &RestoreFrom, interval: Duration) -> anyhow::Result<Outcome> {
+    let id = request_start(flink, app, from).await?;
+    settle(flink, app, &id, interval).await
+}
+
+/// Asks for `app` to start, without waiting: the operation id (the console's view polls the status).
+pub async fn request_start(flink: &Client, app: &str, from: &RestoreFrom) -> anyhow::Result<String> {
     let out = flink
         .start_application()
         .application_name(app)
@@ -157,7 +163,7 @@ pub async fn start(flink: &Client, app: &str, from: &RestoreFrom, interval: Dura
         .send()
         .await
         .with_context(|| format!("starting application {app}"))?;
-    settle(flink, app, out.operation_id().unwrap_or_default(), interval).await
+    Ok(out.operation_id().unwrap_or_default().to_string())
 }
 
 /// Stops `app`. `snapshot` requires the stop to take one (snapshots must be on: a stop takes one
@@ -169,6 +175,12 @@ pub async fn stop(
     force: bool,
     interval: Duration,
 ) -> anyhow::Result<Outcome> {
+    let id = request_stop(flink, app, snapshot, force).await?;
+    settle(flink, app, &id, interval).await
+}
+
+/// Asks for `app` to stop, without waiting: the operation id.
+pub async fn request_stop(flink: &Client, app: &str, snapshot: bool, force: bool) -> anyhow::Result<String> {
     if snapshot {
         let d = detail(flink, app).await?;
         let enabled = d
@@ -186,7 +198,7 @@ pub async fn stop(
         .send()
         .await
         .with_context(|| format!("stopping application {app}"))?;
-    settle(flink, app, out.operation_id().unwrap_or_default(), interval).await
+    Ok(out.operation_id().unwrap_or_default().to_string())
 }
 
 /// Stops `app` if it runs (or is starting or updating), waiting until it is READY: what `delete` does
@@ -280,13 +292,89 @@ pub struct AppView {
     pub running_since_ms: Option<i64>,
     pub last_operation: Option<String>,
     pub snapshots: usize,
+    /// The last checkpoint and the restarts, as the application's metrics report them.
+    pub figures: JobFigures,
     /// The last lines of the application's log, oldest first.
     pub log: Vec<String>,
 }
 
+/// What an application's `AWS/KinesisAnalytics` metrics say of its job, read as any CloudWatch
+/// client reads them (the console shows what AWS would). `None` where no datum was published in
+/// [`FIGURES_LOOKBACK_MS`] (a stopped application publishes nothing).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct JobFigures {
+    /// The minute of the newest datum reporting the last checkpoint: the metrics carry the
+    /// checkpoint's duration and size, not when it was taken, so this is when it was last reported.
+    pub checkpoint_reported_ms: Option<i64>,
+    pub checkpoint_duration_ms: Option<f64>,
+    pub checkpoint_size_bytes: Option<f64>,
+    /// `numRestarts` of the newest minute.
+    pub restarts: Option<f64>,
+}
+
+/// How far back the figures look for the newest datum of each metric. The window reaches as far
+/// past `now` too: a target whose clock runs ahead of this host's (a local cloud on a virtual clock
+/// reached through `--endpoint-url`, whose time this process cannot read) still shows its newest.
+pub const FIGURES_LOOKBACK_MS: i64 = 3 * 3_600_000;
+
+/// The query id, metric name and statistic of each figure read.
+const FIGURE_QUERIES: [(&str, &str); 3] =
+    [("duration", "lastCheckpointDuration"), ("size", "lastCheckpointSize"), ("restarts", "numRestarts")];
+
+/// The newest datum of each figure of `app` up to `now_ms`, in one GetMetricData call (per-minute
+/// Maximum, newest first).
+pub async fn job_figures(cw: &aws_sdk_cloudwatch::Client, app: &str, now_ms: i64) -> anyhow::Result<JobFigures> {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+    let dimension = Dimension::builder().name("Application").value(app).build();
+    let queries = FIGURE_QUERIES.iter().map(|(id, name)| {
+        let metric = Metric::builder()
+            .namespace("AWS/KinesisAnalytics")
+            .metric_name(*name)
+            .dimensions(dimension.clone())
+            .build();
+        let stat = MetricStat::builder().metric(metric).period(60).stat("Maximum").build();
+        MetricDataQuery::builder().id(*id).metric_stat(stat).return_data(true).build()
+    });
+    let mut pages = cw
+        .get_metric_data()
+        .set_metric_data_queries(Some(queries.collect()))
+        .start_time(DateTime::from_millis(now_ms - FIGURES_LOOKBACK_MS))
+        .end_time(DateTime::from_millis(now_ms + FIGURES_LOOKBACK_MS))
+        .scan_by(ScanBy::TimestampDescending)
+        .into_paginator()
+        .send();
+    let mut newest: std::collections::HashMap<String, (i64, f64)> = std::collections::HashMap::new();
+    while let Some(page) = pages.next().await {
+        let page = page.with_context(|| format!("GetMetricData for the metrics of application {app} failed"))?;
+        for r in page.metric_data_results() {
+            let Some(id) = r.id() else { continue };
+            for (t, v) in r.timestamps().iter().zip(r.values()) {
+                let Ok(ms) = t.to_millis() else { continue };
+                let e = newest.entry(id.to_string()).or_insert((ms, *v));
+                if ms > e.0 {
+                    *e = (ms, *v);
+                }
+            }
+        }
+    }
+    Ok(JobFigures {
+        checkpoint_reported_ms: newest.get("size").map(|(t, _)| *t),
+        checkpoint_duration_ms: newest.get("duration").map(|(_, v)| *v),
+        checkpoint_size_bytes: newest.get("size").map(|(_, v)| *v),
+        restarts: newest.get("restarts").map(|(_, v)| *v),
+    })
+}
+
 const LOG_LINES: i32 = 10;
 
-pub async fn view(flink: &Client, logs: &aws_sdk_cloudwatchlogs::Client, app: &str) -> anyhow::Result<AppView> {
+pub async fn view(
+    flink: &Client,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    cw: &aws_sdk_cloudwatch::Client,
+    app: &str,
+    now_ms: i64,
+) -> anyhow::Result<AppView> {
     let d = detail(flink, app).await?;
     let ops = flink
         .list_application_operations()
@@ -340,6 +428,7 @@ pub async fn view(flink: &Client, logs: &aws_sdk_cloudwatchlogs::Client, app: &s
         running_since_ms,
         last_operation,
         snapshots: snapshots(flink, app).await?.len(),
+        figures: job_figures(cw, app, now_ms).await?,
         log,
     })
 }

@@ -8,6 +8,7 @@ use crossterm::event::KeyEvent;
 use crate::control::alarms::{AlarmDetail, AlarmRow};
 use crate::control::dashboard::fetch::DashboardEntry;
 use crate::control::dashboard::{Dashboard, DashboardView, Plan};
+use crate::control::flink::AppView;
 use crate::control::logs_insights::{LogQueryError, LogResults};
 use crate::control::production::RunStatus;
 use crate::control::record_feed::Page;
@@ -51,6 +52,8 @@ pub enum Source {
     Producer(String),
     /// The records view's feed of a stack's or stream's records.
     Records(String),
+    /// The Managed Flink application of a stack.
+    App(String),
     /// A change the user asked for (creating or feeding the sample stream, …).
     Change(String),
 }
@@ -102,6 +105,18 @@ pub enum Request {
         target: String,
         after: Option<u64>,
     },
+    /// The Managed Flink application of a stack: status, version, last operation, log lines.
+    App {
+        stack: String,
+    },
+    /// Starts a stack's application from its latest snapshot, without waiting for it to run.
+    StartApp {
+        stack: String,
+    },
+    /// Stops a stack's application (with a snapshot when snapshots are on), without waiting.
+    StopApp {
+        stack: String,
+    },
 }
 
 impl Request {
@@ -122,6 +137,8 @@ impl Request {
             }
             Request::Producer { target } => Source::Producer(target.clone()),
             Request::Records { target, .. } => Source::Records(target.clone()),
+            Request::App { stack } => Source::App(stack.clone()),
+            Request::StartApp { stack } | Request::StopApp { stack } => Source::Change(format!("app {stack}")),
         }
     }
 }
@@ -158,4 +175,5 @@ pub enum Data {
     /// The run on a target (`None`: there is none).
     Producer(Option<Box<RunStatus>>),
     Records(Box<Page>),
+    App(Box<AppView>),
 }

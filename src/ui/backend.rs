@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::action::{DashboardData, Data, Request};
 use super::jobs::{Answer, Fetch};
 use crate::control::dashboard::{PeriodRule, TimeRange, fetch};
+use crate::control::flink::{self, RestoreFrom};
 use crate::control::logs_insights;
 use crate::control::production::Runs;
 use crate::control::record_feed::Feeds;
@@ -61,6 +62,26 @@ impl SdkBackend {
     fn period_rule(&self) -> PeriodRule {
         PeriodRule::for_target(&self.conn.target, None)
     }
+}
+
+/// The application view, its figures read up to the target's now.
+async fn app_view(
+    conn: &Connection,
+    flink: &aws_sdk_kinesisanalyticsv2::Client,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    cw: &aws_sdk_cloudwatch::Client,
+    app: &str,
+) -> Result<Data, String> {
+    let now = conn.now_ms().await;
+    flink::view(flink, logs, cw, app, now).await.map(|v| Data::App(Box::new(v))).map_err(human)
+}
+
+/// The application of `stack`, or a sentence saying it has none.
+async fn stack_application(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> Result<String, String> {
+    flink::stack_application(cfn, stack)
+        .await
+        .map_err(human)?
+        .ok_or_else(|| format!("stack {stack} has no Managed Flink application"))
 }
 
 fn human(e: anyhow::Error) -> String {
@@ -140,6 +161,25 @@ impl Fetch for SdkBackend {
                     let start = StartAt::Timestamp(conn.now_ms().await - RECORDS_LOOKBACK_MS);
                     let page = feeds.page(&conn.sdk, &target, after, start).await.map_err(human)?;
                     Ok(Data::Records(Box::new(page)))
+                }
+                Request::App { stack } => {
+                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
+                    let app = stack_application(&cfn, &stack).await?;
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
+                }
+                Request::StartApp { stack } => {
+                    access.check("start an application").map_err(|e| e.to_string())?;
+                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
+                    let app = stack_application(&cfn, &stack).await?;
+                    flink::request_start(&flink, &app, &RestoreFrom::LatestSnapshot).await.map_err(human)?;
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
+                }
+                Request::StopApp { stack } => {
+                    access.check("stop an application").map_err(|e| e.to_string())?;
+                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
+                    let app = stack_application(&cfn, &stack).await?;
+                    flink::request_stop(&flink, &app, false, false).await.map_err(human)?;
+                    app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
             }
         })

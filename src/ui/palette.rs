@@ -15,7 +15,7 @@ pub struct Names {
 }
 
 /// The palette's commands: word, takes a name, what it does.
-pub const COMMANDS: [(&str, bool, &str); 12] = [
+pub const COMMANDS: [(&str, bool, &str); 13] = [
     ("home", false, "the deployments, streams, dashboards and alarms"),
     ("dashboard", true, "open a dashboard"),
     ("dashboards", false, "every dashboard"),
@@ -25,6 +25,7 @@ pub const COMMANDS: [(&str, bool, &str); 12] = [
     ("alarms", false, "every alarm"),
     ("produce", true, "produce onto a deployment's or a stream's stream"),
     ("records", true, "a deployment's or a stream's records as they arrive"),
+    ("app", true, "a deployment's Managed Flink application: watch, start, stop"),
     ("log", false, "the console's log"),
     ("help", false, "keys and commands"),
     ("quit", false, "leave the console"),
@@ -83,6 +84,7 @@ impl Palette {
                     "stream" => &names.streams,
                     "alarm" => &names.alarms,
                     "produce" | "records" => &targets,
+                    "app" => &names.stacks,
                     _ => return Vec::new(),
                 };
                 let partial = partial.trim();
@@ -136,6 +138,7 @@ impl Palette {
             "alarms" => Route::Alarms,
             "produce" => Route::Producer(named(&names.stacks, "produce")?),
             "records" => Route::Records(named(&names.streams, "records")?),
+            "app" => Route::App(named(&names.stacks, "app")?),
             "log" => Route::Log,
             "help" => Route::Help(Vec::new()),
             _ => return Ok(None),

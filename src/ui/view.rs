@@ -35,6 +35,8 @@ pub enum Route {
     Producer(String),
     /// A stack's or stream's records as they arrive.
     Records(String),
+    /// A stack's Managed Flink application, to watch, start and stop.
+    App(String),
     Log,
     /// Help over these keys (the view it was opened from, and the shell's).
     Help(Vec<KeyHelp>),

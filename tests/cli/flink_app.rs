@@ -82,6 +82,22 @@ async fn the_application_commands_start_stop_snapshot_show_and_delete_stops_it_f
     assert!(shown.contains("flink-cli-app") && shown.contains("RUNNING") && shown.contains("version 2"), "{shown}");
     assert!(shown.contains("switched from state CREATED to RUNNING"), "the last log lines: {shown}");
 
+    // Past the first checkpoint (60 s) and a minute's metrics: the view reads them from CloudWatch.
+    for _ in 0..125 {
+        cloud.advance_settled(Duration::from_secs(1)).await;
+    }
+    let out = run(&cloud, &["app", "flink"]).await;
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("Last checkpoint ") && shown.contains(" B in ") && shown.contains("restarts 0"), "{shown}");
+    let out = run(&cloud, &["--output", "json", "app", "flink"]).await;
+    let view: Value = serde_json::from_slice(&out.stdout).expect("a JSON view");
+    let figures = &view["figures"];
+    assert!(figures["checkpoint_size_bytes"].as_f64().is_some_and(|b| b > 0.0), "{view}");
+    assert!(figures["checkpoint_duration_ms"].as_f64().is_some_and(|d| d >= 0.0), "{view}");
+    assert!(figures["checkpoint_reported_ms"].as_i64().is_some(), "{view}");
+    assert_eq!(figures["restarts"].as_f64(), Some(0.0), "{view}");
+
     let out = run(&cloud, &["snapshots", "flink", "--create", "nightly"]).await;
     assert!(out.status.success() && text(&out).contains("nightly"), "{}", text(&out));
     let refused = run(&cloud, &["--read-only", "snapshots", "flink", "--delete", "nightly"]).await;

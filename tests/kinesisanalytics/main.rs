@@ -7,7 +7,10 @@
 mod support;
 
 mod lifecycle;
+mod metrics;
 mod pattern4;
+mod restarts;
+mod rollback;
 mod snapshots;
 mod source;
 mod templates;

@@ -9,7 +9,7 @@ use aws_sdk_kinesisanalyticsv2::types::ApplicationStatus;
 
 use crate::{Env, env};
 
-fn param(key: &str, value: &str) -> Parameter {
+pub fn param(key: &str, value: &str) -> Parameter {
     Parameter::builder().parameter_key(key).parameter_value(value).build()
 }
 
@@ -21,7 +21,7 @@ async fn stack_status(cf: &aws_sdk_cloudformation::Client, stack: &str) -> Optio
 }
 
 /// Moves the clock a second at a time (at most `seconds`) until the stack leaves `*_IN_PROGRESS`.
-async fn settle(e: &Env, cf: &aws_sdk_cloudformation::Client, stack: &str, seconds: u32) -> Option<StackStatus> {
+pub async fn settle(e: &Env, cf: &aws_sdk_cloudformation::Client, stack: &str, seconds: u32) -> Option<StackStatus> {
     let mut status = None;
     for _ in 0..seconds {
         status = stack_status(cf, stack).await;
@@ -33,7 +33,7 @@ async fn settle(e: &Env, cf: &aws_sdk_cloudformation::Client, stack: &str, secon
     status
 }
 
-async fn events(cf: &aws_sdk_cloudformation::Client, stack: &str) -> String {
+pub async fn events(cf: &aws_sdk_cloudformation::Client, stack: &str) -> String {
     let out = cf.describe_stack_events().stack_name(stack).send().await.expect("DescribeStackEvents");
     out.stack_events()
         .iter()

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod app_view;
 mod dashboard;
 mod dashboard_paging;
 mod header;

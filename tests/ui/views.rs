@@ -100,6 +100,15 @@ fn producer() {
 }
 
 #[test]
+fn app() {
+    snapshot_every_look("app", |look| {
+        let mut app = home_app(look);
+        open(&mut app, "app prices");
+        app
+    });
+}
+
+#[test]
 fn records() {
     snapshot_every_look("records", |look| {
         let mut app = home_app(look);

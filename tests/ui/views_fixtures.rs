@@ -5,6 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kinesis_console::control::alarms::{AlarmDetail, AlarmMetric, AlarmRow, HistoryEntry};
 use kinesis_console::control::dashboard::TimeRange;
 use kinesis_console::control::dashboard::fetch::DashboardEntry;
+use kinesis_console::control::flink::{AppView, JobFigures};
 use kinesis_console::control::production::{RunState, RunStatus};
 use kinesis_console::control::record_feed::Page;
 use kinesis_console::control::stacks::model::{StackOutput, StackSummary};
@@ -108,6 +109,7 @@ pub fn fixture(request: &Request) -> Option<Data> {
             Data::Producer(Some(Box::new(run_status(10.0, 1_000))))
         }
         Request::Records { target, after: None } if target == "orders" => Data::Records(Box::new(records_page())),
+        Request::App { stack } if stack == "prices" => Data::App(Box::new(app_view("RUNNING"))),
         _ => return None,
     })
 }
@@ -359,4 +361,28 @@ pub fn records_page() -> Page {
         })
         .collect();
     Page { stream: "orders".into(), records, missed: 0, caught_up: true, error: None }
+}
+
+/// Pattern 2's application in `status`, an hour into its run, with a few log lines.
+pub fn app_view(status: &str) -> AppView {
+    AppView {
+        name: "prices-app".into(),
+        status: status.into(),
+        version: 3,
+        runtime: "FLINK-1_20".into(),
+        running_since_ms: (status == "RUNNING").then_some(NOW_MS - 3_600_000),
+        last_operation: Some("StartApplication SUCCESSFUL".into()),
+        snapshots: 2,
+        figures: JobFigures {
+            checkpoint_reported_ms: Some(NOW_MS - 60_000),
+            checkpoint_duration_ms: Some(4.0),
+            checkpoint_size_bytes: Some(1843.0),
+            restarts: Some(1.0),
+        },
+        log: vec![
+            "INFO Starting application prices-app (version 3)".into(),
+            "INFO Job prices-app switched from state CREATED to RUNNING.".into(),
+            "INFO Completed checkpoint 61 for job prices-app (1843 bytes, checkpointDuration=4 ms).".into(),
+        ],
+    }
 }

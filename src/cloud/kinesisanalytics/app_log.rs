@@ -13,6 +13,7 @@ use crate::cloud::log_sink::LogLine;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
+    Warn,
     Error,
 }
 
@@ -27,6 +28,20 @@ pub struct Source {
 pub const EXECUTION_GRAPH: Source = Source {
     logger: "org.apache.flink.runtime.executiongraph.ExecutionGraph",
     location: "org.apache.flink.runtime.executiongraph.ExecutionGraph.transitionState(ExecutionGraph.java:1185)",
+    thread: "flink-pekko.actor.default-dispatcher-15",
+};
+
+/// A task's own transitions, as the task manager logs them (`… (1/1) (<attempt>) switched from RUNNING to FAILED …`).
+pub const TASK: Source = Source {
+    logger: "org.apache.flink.runtime.taskmanager.Task",
+    location: "org.apache.flink.runtime.taskmanager.Task.transitionState(Task.java:1158)",
+    thread: "Source: Kinesis source (1/1)#0",
+};
+
+/// The checkpoint coordinator's records (a restore from a checkpoint).
+pub const CHECKPOINT_COORDINATOR: Source = Source {
+    logger: "org.apache.flink.runtime.checkpoint.CheckpointCoordinator",
+    location: "org.apache.flink.runtime.checkpoint.CheckpointCoordinator.restoreLatestCheckpointedStateInternal(CheckpointCoordinator.java:1791)",
     thread: "flink-pekko.actor.default-dispatcher-15",
 };
 
@@ -52,9 +67,46 @@ pub fn record_as(arn: &str, version_id: i64, level: Level, source: &Source, mess
         "applicationARN": arn,
         "applicationVersionId": version_id.to_string(),
         "messageSchemaVersion": "1",
-        "messageType": match level { Level::Info => "INFO", Level::Error => "ERROR" },
+        "messageType": match level { Level::Info => "INFO", Level::Warn => "WARN", Level::Error => "ERROR" },
     })
     .to_string()
+}
+
+/// The operator chain of a built-in job's one task, as Flink names it in the task's log lines.
+pub fn task_name(builtin: Option<&str>) -> &'static str {
+    match builtin {
+        Some("kpl-kds-kda/sliding-window-max") => {
+            "Source: Kinesis source -> Timestamps/Watermarks -> Sliding event-time window (max) -> Sink: S3 part files"
+        }
+        Some("kds-kda-apigw/async-enrichment") => {
+            "Source: Kinesis source -> Filter (trip_id % 20) -> async wait operator -> Sink: Application log"
+        }
+        _ => "Source: Kinesis source -> Sink: Discarding sink",
+    }
+}
+
+/// The Flink job id of `app`'s job: 32 hex digits, stable for the application (Flink derives it
+/// once per submitted job; a restart keeps it).
+pub fn job_id(app: &Application) -> String {
+    hex_digest(&[app.arn.as_bytes(), &app.health.job_started_ms.unwrap_or(0).to_be_bytes()])
+}
+
+/// The id of a task's execution attempt: a new one for every restart.
+pub fn attempt_id(app: &Application) -> String {
+    hex_digest(&[
+        app.arn.as_bytes(),
+        &app.health.job_started_ms.unwrap_or(0).to_be_bytes(),
+        &app.health.restarts.to_be_bytes(),
+    ])
+}
+
+fn hex_digest(parts: &[&[u8]]) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The log group and stream a logging option's `LogStreamARN` names

@@ -84,6 +84,8 @@ pub fn create(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         checkpoint: None,
         checkpoint_ms: None,
         started_ms: None,
+        rolled_back: None,
+        health: Default::default(),
     };
     let out = json!({ "ApplicationDetail": detail(&app) });
     op.state.put(&mut apps, app)?;

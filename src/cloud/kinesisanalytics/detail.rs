@@ -41,8 +41,16 @@ pub fn detail(app: &Application) -> Value {
     if let Some(desc) = &app.description {
         d["ApplicationDescription"] = desc.clone().into();
     }
-    if let Some(from) = app.version_from {
-        d["ApplicationVersionUpdatedFrom"] = from.into();
+    match app.rolled_back {
+        Some((from, to)) => {
+            d["ApplicationVersionRolledBackFrom"] = from.into();
+            d["ApplicationVersionRolledBackTo"] = to.into();
+        }
+        None => {
+            if let Some(from) = app.version_from {
+                d["ApplicationVersionUpdatedFrom"] = from.into();
+            }
+        }
     }
     d
 }
@@ -80,6 +88,7 @@ pub fn next_version(app: &mut Application, before: &Application, now: Millis) {
         app.versions.remove(0);
     }
     app.version_from = Some(app.version_id);
+    app.rolled_back = None;
     app.version_id += 1;
     app.version_created_ms = now;
     app.updated_ms = now;

@@ -2,8 +2,10 @@
 //! `kinesisanalytics`): applications with their statuses, versions, snapshots, operations, logging
 //! options and tags, durable in `<data dir>/kinesisanalytics/flink.redb` (`state.rs`). Transitions take
 //! seconds of the cloud clock (`settings.rs`) and end in `runtime.rs`, which also runs each running
-//! application's built-in job, picked by its `kinesis-console:builtin` tag (`jobs/`), and writes the
-//! application's log records (`app_log.rs`). One family of operations per file.
+//! application's built-in job, picked by its `kinesis-console:builtin` tag (`jobs/`), restarts a job
+//! that fails as Flink's restart strategy does (`restart.rs`), writes the application's log records
+//! (`app_log.rs`) and publishes its `AWS/KinesisAnalytics` metrics (`metrics.rs`, `process_stats.rs`).
+//! One family of operations per file.
 
 pub mod app_log;
 pub mod application_provider;
@@ -15,8 +17,12 @@ pub mod jobs;
 pub mod lifecycle;
 pub mod logging;
 pub mod logging_option_provider;
+pub mod metrics;
 pub mod model;
 pub mod op;
+pub mod process_stats;
+pub mod restart;
+pub mod rollback;
 pub mod runtime;
 pub mod settings;
 pub mod snapshots;
@@ -88,6 +94,7 @@ impl KinesisAnalytics {
             "DeleteApplication" => applications::delete(&op, input),
             "StartApplication" => lifecycle::start(&op, input),
             "StopApplication" => lifecycle::stop(&op, input),
+            "RollbackApplication" => rollback::rollback(&op, input),
             "CreateApplicationSnapshot" => snapshots::create(&op, input),
             "DescribeApplicationSnapshot" => snapshots::describe(&op, input),
             "ListApplicationSnapshots" => snapshots::list(&op, input),

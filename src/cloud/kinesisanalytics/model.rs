@@ -14,7 +14,7 @@ use crate::cloud::clock::Millis;
 pub const BUILTIN_TAG: &str = "kinesis-console:builtin";
 
 /// The application statuses the API model lists; AUTOSCALING, ROLLING_BACK and ROLLED_BACK are only
-/// reached through features the local cloud does not run (autoscaling, RollbackApplication).
+/// reached through features the local cloud does not run (autoscaling, system rollback).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
@@ -150,6 +150,8 @@ pub enum Transition {
     Update,
     /// DELETING → gone.
     Delete,
+    /// ROLLING_BACK → RUNNING, the job restarted on the restored version from the latest snapshot.
+    Rollback,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +198,40 @@ pub struct Application {
     pub checkpoint_ms: Option<Millis>,
     /// When the running job last started (running time, checkpoint interval).
     pub started_ms: Option<Millis>,
+    /// The version a rollback came from and the one it restored, while the rollback is the current version.
+    #[serde(default)]
+    pub rolled_back: Option<(i64, i64)>,
+    /// The job's failures, restarts and checkpoints since the application last started.
+    #[serde(default)]
+    pub health: JobHealth,
+}
+
+/// What the `AWS/KinesisAnalytics` metrics report about a job's failures and checkpoints, kept with
+/// the application so the counts survive a restart of the local cloud. A start begins it again, as
+/// a start on AWS runs a new Flink job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobHealth {
+    /// When this Flink job was submitted (StartApplication or an update); a restart keeps the job.
+    pub job_started_ms: Option<Millis>,
+    /// Restarts after a failure (`numRestarts`; every restart restarts the whole job, so `fullRestarts` too).
+    pub restarts: u64,
+    /// Checkpoints whose state could not be taken (`numberOfFailedCheckpoints`).
+    pub failed_checkpoints: u64,
+    /// When the job failed; it is down (`downtime`) until it restarts.
+    pub down_since_ms: Option<Millis>,
+    /// When the restart strategy restarts the failed job.
+    pub restart_due_ms: Option<Millis>,
+    /// The delay the restart strategy chose after the last failure, and when that failure was.
+    pub last_failure: Option<(Millis, Millis)>,
+    pub last_checkpoint: Option<CheckpointStats>,
+}
+
+/// The last completed checkpoint (`lastCheckpointDuration`, `lastCheckpointSize`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointStats {
+    pub at_ms: Millis,
+    /// The bytes of the state as written.
+    pub size_bytes: u64,
 }
 
 impl Application {

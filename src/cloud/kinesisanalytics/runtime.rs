@@ -1,19 +1,29 @@
 //! What happens on the cloud clock: transitions end when due (STARTING → RUNNING or back to READY,
 //! STOPPING → READY with the stop's snapshot, UPDATING → RUNNING, DELETING → gone; snapshots CREATING →
 //! READY or FAILED, DELETING → gone), and each running application's job steps once a second and
-//! checkpoints at its configured interval. Transitions run from the service's loop each second and
-//! from every request first, so an answer never shows one that is already due.
+//! checkpoints at its configured interval. A job that fails (a step, or its state at a checkpoint) is
+//! down while the application stays RUNNING, and restarts from its last checkpoint when the restart
+//! strategy's delay has passed (`restart.rs`); each minute every RUNNING application publishes its
+//! metrics (`metrics.rs`). Transitions run from the service's loop each second and from every
+//! request first, so an answer never shows one that is already due.
 //!
-//! Lock order: the jobs, then the applications. A job is stepped with only the jobs held.
+//! Lock order: the jobs, then the meters, then the applications. A job is stepped with only the
+//! jobs held.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
 use super::jobs::{self, Job, JobEnv, StartFrom};
-use super::model::{Application, OperationStatus, Restore, SnapshotStatus, Status, Transition};
+use super::metrics::Meter;
+use super::model::{
+    Application, CheckpointStats, JobHealth, OperationStatus, Restore, SnapshotStatus, Status, Transition,
+};
+use super::process_stats::ProcessMeter;
+use super::restart::RestartStrategy;
 use super::state::FlinkState;
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
@@ -23,6 +33,9 @@ const MAX_OPERATIONS: usize = 1000;
 
 pub struct Runtime {
     jobs: Mutex<HashMap<String, Box<dyn Job>>>,
+    /// Per running application, what its metrics remember between publications.
+    meters: Mutex<HashMap<String, Meter>>,
+    process: Mutex<ProcessMeter>,
 }
 
 type Logs = Vec<(Application, Vec<(Level, &'static app_log::Source, String)>)>;
@@ -38,7 +51,41 @@ struct Handover {
 
 impl Runtime {
     pub fn new() -> Self {
-        Runtime { jobs: Mutex::new(HashMap::new()) }
+        Runtime {
+            jobs: Mutex::new(HashMap::new()),
+            meters: Mutex::new(HashMap::new()),
+            process: Mutex::new(ProcessMeter::new()),
+        }
+    }
+
+    fn meters(&self) -> MutexGuard<'_, HashMap<String, Meter>> {
+        self.meters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn checkpoint_took(&self, name: &str, took: Duration) {
+        self.meters().entry(name.to_string()).or_default().checkpoint_duration_ms = Some(took.as_secs_f64() * 1000.0);
+    }
+
+    /// Publishes the metrics of every RUNNING application whose minute has come; applications that
+    /// no longer run are forgotten, so they publish nothing.
+    fn publish(&self, state: &FlinkState, ctx: &Arc<CloudContext>, jobs: &HashMap<String, Box<dyn Job>>, now: Millis) {
+        let running: Vec<Application> =
+            state.lock().values().filter(|a| a.status == Status::Running).cloned().collect();
+        let mut meters = self.meters();
+        meters.retain(|name, _| running.iter().any(|a| &a.name == name));
+        let mut process = None;
+        let mut datums = Vec::new();
+        for app in &running {
+            let meter = meters.entry(app.name.clone()).or_default();
+            if !meter.due(now) {
+                continue;
+            }
+            let p = process.get_or_insert_with(|| self.process.lock().unwrap_or_else(|p| p.into_inner()).read());
+            let stats = jobs.get(&app.name).map(|j| j.stats());
+            datums.extend(meter.datums(app, now, stats.as_ref(), Some(p)));
+        }
+        drop(meters);
+        ctx.metric_publisher.publish(datums);
     }
 
     fn jobs(&self) -> MutexGuard<'_, HashMap<String, Box<dyn Job>>> {
@@ -148,6 +195,7 @@ impl Runtime {
                     Ok(())
                 }
                 Transition::Update => self.update(&mut app, jobs, ctx, now, &mut messages),
+                Transition::Rollback => self.rollback(&mut app, jobs, ctx, now, &mut messages),
                 Transition::Delete => {
                     logs.push((app.clone(), messages));
                     return Some(None);
@@ -216,6 +264,7 @@ impl Runtime {
                 app.status = Status::Running;
                 app.started_ms = Some(now);
                 app.checkpoint_ms = Some(now);
+                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
                 messages.push((
                     Level::Info,
                     &EXECUTION_GRAPH,
@@ -257,6 +306,8 @@ impl Runtime {
         app.started_ms = None;
         app.checkpoint = None;
         app.checkpoint_ms = None;
+        app.health.down_since_ms = None;
+        app.health.restart_due_ms = None;
         messages.push((
             Level::Info,
             &EXECUTION_GRAPH,
@@ -290,6 +341,7 @@ impl Runtime {
                 jobs.insert(app.name.clone(), job);
                 app.status = Status::Running;
                 app.started_ms = Some(now);
+                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
                 messages.push((
                     Level::Info,
                     &SERVICE,
@@ -301,44 +353,159 @@ impl Runtime {
         }
     }
 
-    /// One step of every running job, a checkpoint where its interval has passed, and the jobs of
-    /// applications running before a restart of the local cloud resumed from their last checkpoint.
+    /// ROLLING_BACK ends: the job restarts on the restored version from the latest READY snapshot.
+    fn rollback(
+        &self,
+        app: &mut Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Result<(), String> {
+        if let Some(mut old) = jobs.remove(&app.name) {
+            old.stop();
+        }
+        let from = app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot);
+        let started =
+            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
+        match started {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                app.status = Status::Running;
+                app.started_ms = Some(now);
+                app.checkpoint_ms = Some(now);
+                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
+                let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
+                messages.push((
+                    Level::Info,
+                    &SERVICE,
+                    format!("Application {} rolled back to version {to} as version {}", app.name, app.version_id),
+                ));
+                Ok(())
+            }
+            Err(e) => Err(job_failed(app, messages, e.0)),
+        }
+    }
+
+    /// One step of every running job, a checkpoint where its interval has passed, the restart of a
+    /// failed job once its delay has passed, and the jobs of applications running before a restart
+    /// of the local cloud resumed from their last checkpoint.
     pub fn steps(&self, state: &FlinkState, ctx: &Arc<CloudContext>, now: Millis) {
         let running: Vec<Application> =
             state.lock().values().filter(|a| a.status == Status::Running).cloned().collect();
         let mut jobs = self.jobs();
         let mut logs: Logs = Vec::new();
         for app in running {
-            if !jobs.contains_key(&app.name) {
-                let from = app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
-                match jobs::lookup(app.builtin(), &Self::env(&app, ctx)).and_then(|mut j| j.start(from).map(|_| j)) {
-                    Ok(job) => {
-                        jobs.insert(app.name.clone(), job);
-                    }
-                    Err(e) => {
-                        tracing::warn!(application = %app.name, error = %e, "resuming a Managed Flink job failed");
+            let mut messages = Vec::new();
+            let (next, checkpoint_started) = self.run(&app, &mut jobs, ctx, now, &mut messages);
+            if next != app {
+                match save_run(state, next) {
+                    Ok(Some(saved)) => {
+                        if let Some(t) = checkpoint_started {
+                            // The checkpoint is durable: what the job held back for it is committed.
+                            if let Some(job) = jobs.get_mut(&saved.name) {
+                                job.committed();
+                            }
+                            self.checkpoint_took(&saved.name, t.elapsed());
+                        }
+                        logs.push((saved, messages));
                         continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!(application = %app.name, error = %e, "saving a Managed Flink job's progress failed")
                     }
                 }
             }
-            let Some(job) = jobs.get_mut(&app.name) else { continue };
-            if let Err(e) = job.step(now) {
-                logs.push((
-                    app.clone(),
-                    vec![(Level::Error, &EXECUTION_GRAPH, format!("Job {} failed: {}", app.name, e.0))],
-                ));
-            }
-            let due = app.checkpoint_interval_ms().is_some_and(|i| now >= app.checkpoint_ms.unwrap_or(now) + i);
-            if due
-                && let Ok(v) = job.state()
-                && checkpoint(state, &app.name, v, now)
-            {
-                job.committed();
+            if !messages.is_empty() {
+                logs.push((app, messages));
             }
         }
+        self.publish(state, ctx, &jobs, now);
         drop(jobs);
         for (app, messages) in logs {
             app_log::write(ctx, &app, now, &messages);
+        }
+    }
+
+    /// What one second does to `app`'s job; the application as it is after it, and when a
+    /// checkpoint taken in it began (its duration runs until the application is saved).
+    fn run(
+        &self,
+        app: &Application,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> (Application, Option<Instant>) {
+        let mut next = app.clone();
+        let from = || app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
+        if let Some(due) = app.health.restart_due_ms {
+            if now < due {
+                return (next, None);
+            }
+            next.health.restart_due_ms = None;
+            next.health.restarts += 1;
+            let restored = app.checkpoint.as_ref().and(app.checkpoint_ms);
+            match jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from()).map(|_| j)) {
+                Ok(job) => {
+                    jobs.insert(app.name.clone(), job);
+                    next.health.down_since_ms = None;
+                    next.started_ms = Some(now);
+                    restarted(&next, restored, messages);
+                }
+                Err(e) => {
+                    failed(&mut next, &e.0, now, messages);
+                    return (next, None);
+                }
+            }
+        } else if !jobs.contains_key(&app.name) {
+            match jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from()).map(|_| j)) {
+                Ok(job) => {
+                    jobs.insert(app.name.clone(), job);
+                }
+                Err(e) => {
+                    tracing::warn!(application = %app.name, error = %e, "resuming a Managed Flink job failed");
+                    return (next, None);
+                }
+            }
+        }
+        let Some(job) = jobs.get_mut(&app.name) else { return (next, None) };
+        if let Err(e) = job.step(now) {
+            if let Some(mut j) = jobs.remove(&app.name) {
+                j.stop();
+            }
+            failed(&mut next, &e.0, now, messages);
+            return (next, None);
+        }
+        let due = app.checkpoint_interval_ms().is_some_and(|i| now >= app.checkpoint_ms.unwrap_or(now) + i);
+        if !due {
+            return (next, None);
+        }
+        let began = Instant::now();
+        match job.state() {
+            Ok(v) => {
+                // The size of the state as it is written (the application document holds it as JSON).
+                let size = serde_json::to_vec(&v).map_or(0, |b| b.len() as u64);
+                next.checkpoint = Some(v);
+                next.checkpoint_ms = Some(now);
+                next.health.last_checkpoint = Some(CheckpointStats { at_ms: now, size_bytes: size });
+                (next, Some(began))
+            }
+            Err(e) => {
+                // Flink tolerates no failed checkpoint by default: the job fails over.
+                next.health.failed_checkpoints += 1;
+                if let Some(mut j) = jobs.remove(&app.name) {
+                    j.stop();
+                }
+                failed(
+                    &mut next,
+                    &format!("org.apache.flink.runtime.checkpoint.CheckpointException: {}", e.0),
+                    now,
+                    messages,
+                );
+                (next, None)
+            }
         }
     }
 
@@ -350,20 +517,68 @@ impl Runtime {
     }
 }
 
-/// Keeps a running application's job state as its checkpoint, durably (a restart resumes from it);
-/// whether it was kept.
-fn checkpoint(state: &FlinkState, name: &str, job_state: Value, now: Millis) -> bool {
+/// Saves what a second of running did to `next` (its checkpoint, restarts, failures) if the
+/// application is still RUNNING; the application as saved, or `None` when it no longer runs.
+fn save_run(state: &FlinkState, next: Application) -> Result<Option<Application>, crate::cloud::error::ApiError> {
     let mut apps = state.lock();
-    let Some(mut current) = apps.get(name).filter(|a| a.status == Status::Running).cloned() else { return false };
-    current.checkpoint = Some(job_state);
-    current.checkpoint_ms = Some(now);
-    match state.put(&mut apps, current) {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(application = %name, error = %e, "saving a checkpoint failed");
-            false
-        }
+    let Some(mut current) = apps.get(&next.name).filter(|a| a.status == Status::Running).cloned() else {
+        return Ok(None);
+    };
+    current.checkpoint = next.checkpoint;
+    current.checkpoint_ms = next.checkpoint_ms;
+    current.started_ms = next.started_ms;
+    current.health = next.health;
+    state.put(&mut apps, current.clone())?;
+    Ok(Some(current))
+}
+
+/// A running job failed: it is down until the restart strategy's delay has passed, and the failure
+/// is logged as Flink logs it (the task's line, then the job's), the reason's text kept whole.
+fn failed(
+    app: &mut Application,
+    reason: &str,
+    now: Millis,
+    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+) {
+    let delay = RestartStrategy::for_runtime(&app.runtime).delay_ms(app.health.last_failure, now);
+    app.health.last_failure = Some((delay, now));
+    app.health.down_since_ms.get_or_insert(now);
+    app.health.restart_due_ms = Some(now + delay);
+    messages.push((
+        Level::Warn,
+        &app_log::TASK,
+        format!(
+            "{} (1/1) ({}) switched from RUNNING to FAILED with failure cause: {reason}",
+            app_log::task_name(app.builtin()),
+            app_log::attempt_id(app)
+        ),
+    ));
+    messages.push((
+        Level::Info,
+        &EXECUTION_GRAPH,
+        format!("Job {} ({}) switched from state RUNNING to RESTARTING.", app.name, app_log::job_id(app)),
+    ));
+}
+
+/// The job restarted from its last checkpoint (or, without one, from the start position).
+fn restarted(
+    app: &Application,
+    checkpoint_ms: Option<Millis>,
+    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+) {
+    let job = app_log::job_id(app);
+    if let Some(at) = checkpoint_ms {
+        messages.push((
+            Level::Info,
+            &app_log::CHECKPOINT_COORDINATOR,
+            format!("Restoring job {job} from Checkpoint @ {at} for {job}."),
+        ));
     }
+    messages.push((
+        Level::Info,
+        &EXECUTION_GRAPH,
+        format!("Job {} ({job}) switched from state RESTARTING to RUNNING.", app.name),
+    ));
 }
 
 impl Default for Runtime {

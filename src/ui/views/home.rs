@@ -58,6 +58,8 @@ pub struct Row {
     pub cells: Vec<Cell>,
     /// A time to show as an age ("3m"), drawn against the frame's clock.
     pub since_ms: Option<i64>,
+    /// A deployment whose pattern runs a Managed Flink application (`a` opens it).
+    pub flink: bool,
 }
 
 #[derive(Default)]
@@ -108,6 +110,15 @@ impl Home {
         self.local && self.loaded[i] && self.rows[i].is_empty()
     }
 
+    /// The selected deployment, when its pattern runs a Managed Flink application.
+    fn selected_flink(&self) -> Option<String> {
+        if self.focus != Pane::Deployments {
+            return None;
+        }
+        let i = Self::index(Pane::Deployments);
+        self.visible(Pane::Deployments).get(self.selected[i]).filter(|r| r.flink).map(|r| r.name.clone())
+    }
+
     fn open_selected(&self) -> Outcome {
         let i = Self::index(self.focus);
         match self.visible(self.focus).get(self.selected[i]) {
@@ -127,6 +138,7 @@ impl Home {
                         opens: Route::Stream(s.name.clone()),
                         cells: vec![cell(s.status.clone()), cell(s.mode.clone().unwrap_or_default())],
                         since_ms: s.created_ms,
+                        flink: false,
                     })
                     .collect(),
             ),
@@ -138,6 +150,7 @@ impl Home {
                         opens: Route::Dashboard(d.name.clone()),
                         cells: Vec::new(),
                         since_ms: d.last_modified_secs.map(|s| s * 1000),
+                        flink: false,
                     })
                     .collect(),
             ),
@@ -156,6 +169,7 @@ impl Home {
                             },
                         ],
                         since_ms: a.since_ms,
+                        flink: false,
                     })
                     .collect(),
             ),
@@ -175,6 +189,7 @@ fn stack_row(s: &StackSummary) -> Row {
         opens: Route::Dashboard(deployment_dashboard(s)),
         cells: vec![cell(s.pattern.as_deref().unwrap_or("-")), cell(s.status.clone()), alarms],
         since_ms: Some(s.updated_ms.unwrap_or(s.created_ms)),
+        flink: matches!(s.pattern.as_deref(), Some("kpl-kds-kda" | "kds-kda-apigw")),
     }
 }
 
@@ -192,6 +207,9 @@ impl View for Home {
         if matches!(self.focus, Pane::Deployments | Pane::Streams) {
             keys.push(KeyHelp::new("p", "produce onto it"));
             keys.push(KeyHelp::new("v", "its records"));
+        }
+        if self.selected_flink().is_some() {
+            keys.push(KeyHelp::new("a", "its Managed Flink application"));
         }
         keys
     }
@@ -223,6 +241,10 @@ impl View for Home {
             KeyCode::Esc if !self.filter.is_empty() => {
                 self.set_filter("");
             }
+            KeyCode::Char('a') => match self.selected_flink() {
+                Some(stack) => return Outcome::Open(Route::App(stack)),
+                None => return Outcome::Ignored,
+            },
             KeyCode::Char('s') if self.offers_sample() => {
                 self.notice = Some("creating the sample stream and its dashboard…".into());
                 return Outcome::Requests(vec![Request::StartSample]);

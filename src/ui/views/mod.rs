@@ -2,6 +2,7 @@
 //! and help all open views through here).
 
 pub mod alarms;
+pub mod app;
 pub mod dashboard;
 pub mod help;
 pub mod home;
@@ -22,6 +23,7 @@ pub fn open(route: Route) -> Box<dyn View> {
         Route::Alarm(name) => Box::new(alarms::AlarmsScreen::new(Some(name))),
         Route::Producer(target) => Box::new(producer::ProducerScreen::new(target)),
         Route::Records(target) => Box::new(records::RecordsScreen::new(target)),
+        Route::App(stack) => Box::new(app::AppScreen::new(stack)),
         Route::Log => Box::new(log::LogScreen::default()),
         Route::Help(keys) => Box::new(help::HelpScreen::new(keys)),
     }

@@ -7,12 +7,14 @@
 //! | tag | job |
 //! |---|---|
 //! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
+//! | `kinesis-console/fail-after` | diagnostic: fails at a step or checkpoint its properties name, to see restarts work |
 //! | `kds-kda-apigw/async-enrichment` | pattern 4: samples taxi trips, asks the fare API for each (async, unordered), logs the enriched trips at checkpoints |
 //!
 //! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
 //! here when they are built; until then an application with those tags fails to start with a reason.
 
 mod async_enrichment;
+mod fail_after;
 mod fare_call;
 mod idle;
 pub mod kinesis_source;
@@ -101,7 +103,11 @@ pub struct JobStats {
 type Factory = fn(&JobEnv) -> Box<dyn Job>;
 
 /// The built-in jobs, by the tag value that names them.
-const JOBS: &[(&str, Factory)] = &[(IDLE, idle::new), (async_enrichment::TAG, async_enrichment::new)];
+const JOBS: &[(&str, Factory)] = &[
+    (IDLE, idle::new),
+    ("kinesis-console/fail-after", fail_after::new),
+    (async_enrichment::TAG, async_enrichment::new),
+];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.
 pub fn lookup(builtin: Option<&str>, env: &JobEnv) -> Result<Box<dyn Job>, JobError> {

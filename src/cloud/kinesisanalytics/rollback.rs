@@ -1,0 +1,80 @@
+//! RollbackApplication: a RUNNING, UPDATING or AUTOSCALING application goes back to the version before
+//! its current one. As on AWS, the rollback is a new version (`ApplicationVersionRolledBackFrom`/`To`
+//! say which), the application is ROLLING_BACK until `runtime.rs` restarts the job on the restored
+//! configuration from the latest READY snapshot, and an application without one is refused. An update
+//! under way is cancelled.
+
+use serde_json::{Value, json};
+
+use super::detail::{detail, next_version};
+use super::model::{Operation, OperationStatus, Pending, SnapshotStatus, Status, Transition};
+use super::op::{Op, application_name, check_version, find, in_use, invalid_request, object, operation_id};
+use crate::cloud::error::ApiError;
+
+pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
+    let input = object(input)?;
+    let name = application_name(&input)?;
+    let mut apps = op.state.lock();
+    let before = find(&apps, &name)?;
+    check_version(&input, before, true)?;
+    if !matches!(before.status, Status::Running | Status::Updating | Status::Autoscaling) {
+        return Err(in_use(format!(
+            "Application {name} is in {} status; it can be rolled back only when RUNNING, UPDATING or AUTOSCALING",
+            before.status.as_str()
+        )));
+    }
+    if !before.snapshots.iter().any(|s| s.status == SnapshotStatus::Ready) {
+        return Err(invalid_request(format!("Application {name} has no snapshots to roll back to")));
+    }
+    let Some(previous) = before.versions.last().cloned() else {
+        return Err(invalid_request(format!(
+            "Application {name} is at its first version ({}); there is no previous version to roll back to",
+            before.version_id
+        )));
+    };
+    let mut app = before.clone();
+    if let Some(cancelled) = app.pending.take().and_then(|p| p.operation_id)
+        && let Some(o) = app.operation_mut(&cancelled)
+    {
+        o.status = OperationStatus::Cancelled;
+        o.end_ms = Some(op.now);
+    }
+    let d = &previous.detail;
+    if let Some(config) = d.get("ApplicationConfigurationDescription").filter(|c| c.is_object()) {
+        let mut config = config.clone();
+        // The run configuration describes a start, not a version.
+        if let Some(c) = config.as_object_mut() {
+            c.remove("RunConfigurationDescription");
+        }
+        app.config = config;
+    }
+    if let Some(role) = d["ServiceExecutionRole"].as_str() {
+        app.role = role.to_string();
+    }
+    if let Some(runtime) = d["RuntimeEnvironment"].as_str() {
+        app.runtime = runtime.to_string();
+    }
+    let from = app.version_id;
+    next_version(&mut app, before, op.now);
+    app.rolled_back = Some((from, previous.id));
+    let id = operation_id();
+    app.operations.push(Operation {
+        id: id.clone(),
+        name: "RollbackApplication".into(),
+        status: OperationStatus::InProgress,
+        start_ms: op.now,
+        end_ms: None,
+        version_from: Some(from),
+        version_to: Some(app.version_id),
+        error: None,
+    });
+    app.status = Status::RollingBack;
+    app.pending = Some(Pending {
+        transition: Transition::Rollback,
+        due_ms: op.now + op.settings.update_ms,
+        operation_id: Some(id.clone()),
+    });
+    let out = json!({ "ApplicationDetail": detail(&app), "OperationId": id });
+    op.state.put(&mut apps, app)?;
+    Ok(out)
+}
