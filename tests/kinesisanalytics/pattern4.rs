@@ -169,6 +169,10 @@ async fn exactly_the_sampled_trips_are_logged_once_with_the_fare_the_api_gives()
     let want = ids.iter().filter(|id| *id % NTH == 0).count();
     let logged = until_enriched(&e, &stack, want).await;
     assert_exactly(&logged, &ids);
+    let records_in = crate::metrics::values(&e, &stack.app, "numRecordsInPerSecond", "Maximum").await;
+    let records_out = crate::metrics::values(&e, &stack.app, "numRecordsOutPerSecond", "Maximum").await;
+    assert!(records_in.iter().any(|v| *v > 0.0), "records in are published: {records_in:?}");
+    assert!(records_out.iter().any(|v| *v > 0.0), "enriched trips are records out: {records_out:?}");
 }
 
 /// Runs the dashboard's "Application Task-Related Failures" query over the log group; its rows'
@@ -238,7 +242,7 @@ async fn with_the_api_refusing_the_key_the_job_fails_and_after_it_works_again_no
     }
     assert!(!failures.is_empty(), "the task-related failures query finds the job's failure");
     assert!(
-        failures.iter().all(|m| m.contains(&stack.app) || m.contains("switched from RUNNING to FAILED")),
+        failures.iter().all(|m| m.contains(&stack.app) && m.contains("switched from RUNNING to FAILED")),
         "{failures:?}"
     );
     assert!(failures.iter().any(|m| m.contains("403")), "the failure carries its cause: {failures:?}");
@@ -254,6 +258,8 @@ async fn with_the_api_refusing_the_key_the_job_fails_and_after_it_works_again_no
         .expect("attach again");
     let all = ids.iter().filter(|id| *id % NTH == 0).count();
     assert_exactly(&until_enriched(&e, &stack, all).await, &ids);
+    let restarts = crate::metrics::values(&e, &stack.app, "numRestarts", "Maximum").await;
+    assert!(restarts.iter().any(|n| *n >= 1.0), "the restarts are counted in numRestarts: {restarts:?}");
 }
 
 /// A job run by hand outside any application, against `endpoint`, reading the stream "trips" of

@@ -37,7 +37,7 @@ const POLL_INTERVAL_MS: Millis = 1_000;
 const PRINT_SINK: Source = Source {
     logger: "org.apache.flink.streaming.api.functions.sink.PrintSinkFunction",
     location: "org.apache.flink.streaming.api.functions.sink.PrintSinkFunction.invoke(PrintSinkFunction.java:81)",
-    thread: "Sink: Print to Std. Out (1/1)#0",
+    thread: "async wait operator -> Sink: Application log (1/1)#0",
 };
 
 pub fn new(env: &JobEnv) -> Box<dyn Job> {
