@@ -10,8 +10,8 @@
 //! | `kinesis-console/fail-after` | diagnostic: fails at a step or checkpoint its properties name, to see restarts work |
 //! | `kds-kda-apigw/async-enrichment` | pattern 4: samples taxi trips, asks the fare API for each (async, unordered), logs the enriched trips at checkpoints |
 //!
-//! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
-//! here when they are built; until then an application with those tags fails to start with a reason.
+//! Pattern 2's job (`kpl-kds-kda/sliding-window-max`) registers here when it is built; until then an
+//! application with that tag fails to start with a reason.
 
 mod async_enrichment;
 mod fail_after;
