@@ -107,6 +107,7 @@ fn env(ctx: &Arc<CloudContext>, stream: &str, bucket: &str) -> JobEnv {
         application_arn: "arn:aws:kinesisanalytics:us-east-1:000000000000:application/bench".into(),
         version_id: 1,
         properties: BTreeMap::from([("FlinkApplicationProperties".to_string(), group)]),
+        logging: Vec::new(),
         ctx: ctx.clone(),
     }
 }

@@ -4,11 +4,9 @@
 //! answers are retried by the engine like a throttled or failed PutRecords; a record the stream refused
 //! comes back with its `ErrorCode` as from PutRecords.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -18,6 +16,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
 use super::sink::{CallFailure, FailureKind, RecordResult, Sink, SinkAnswer, SinkRecord};
+use crate::execute_api::signed;
 
 /// No answer within this long counts as lost (the records may have landed).
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,8 +72,10 @@ impl Sink for RestSink {
             let what = format!("POST {url}");
             let failure = |kind, message: String| CallFailure { kind, what: what.clone(), message };
             let body = request_body(&records).map_err(|m| failure(FailureKind::Fatal, m))?;
-            let request =
-                signed(&url, &region, credentials.as_ref(), body).await.map_err(|m| failure(FailureKind::Fatal, m))?;
+            let json = [("content-type", "application/json")];
+            let request = signed("POST", &url, &region, credentials.as_ref(), &json, body)
+                .await
+                .map_err(|m| failure(FailureKind::Fatal, m))?;
             let answer = tokio::time::timeout(CALL_TIMEOUT, client.request(request)).await;
             let response = match answer {
                 Err(_) => return Err(failure(FailureKind::MaybeLanded, format!("no answer within {CALL_TIMEOUT:?}"))),
@@ -126,46 +127,6 @@ fn read_answer(bytes: &[u8], sent: usize) -> Result<Vec<RecordResult>, String> {
             None => RecordResult::Acknowledged { shard_id: r["ShardId"].as_str().map(str::to_string) },
         })
         .collect())
-}
-
-/// A POST of `body` to `url`, SigV4-signed for `execute-api` when there are credentials.
-async fn signed(
-    url: &str,
-    region: &str,
-    credentials: Option<&SharedCredentialsProvider>,
-    body: Vec<u8>,
-) -> Result<http::Request<Full<Bytes>>, String> {
-    let uri: http::Uri = url.parse().map_err(|e| format!("{url} is not a URL: {e}"))?;
-    let host = uri.authority().map(|a| a.to_string()).ok_or_else(|| format!("{url} names no host"))?;
-    let mut headers: Vec<(String, String)> =
-        vec![("host".into(), host), ("content-type".into(), "application/json".into())];
-    if let Some(provider) = credentials {
-        let creds = provider.provide_credentials().await.map_err(|e| format!("credentials for signing: {e}"))?;
-        let identity = creds.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name("execute-api")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| format!("signing parameters: {e}"))?
-            .into();
-        let signable = SignableRequest::new(
-            "POST",
-            url,
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            SignableBody::Bytes(&body),
-        )
-        .map_err(|e| format!("signing the request: {e}"))?;
-        let (instructions, _) = sign(signable, &params).map_err(|e| format!("signing the request: {e}"))?.into_parts();
-        headers.extend(instructions.headers().map(|(k, v)| (k.to_string(), v.to_string())));
-    }
-    let mut request = http::Request::post(uri);
-    for (k, v) in &headers {
-        request = request.header(k, v);
-    }
-    request.body(Full::new(Bytes::from(body))).map_err(|e| format!("building the request: {e}"))
 }
 
 #[cfg(test)]

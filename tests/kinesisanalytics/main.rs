@@ -9,6 +9,7 @@ mod support;
 mod lifecycle;
 mod metrics;
 mod pattern2;
+mod pattern4;
 mod restarts;
 mod rollback;
 mod snapshots;

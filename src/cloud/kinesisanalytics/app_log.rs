@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use super::model::Application;
+use super::model::{Application, LoggingOption};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::log_sink::LogLine;
@@ -54,13 +54,18 @@ pub const SERVICE: Source = Source {
 
 /// One record as Managed Flink shapes it.
 pub fn record(app: &Application, level: Level, source: &Source, message: &str) -> String {
+    record_as(&app.arn, app.version_id, level, source, message)
+}
+
+/// One record of the application `arn` at `version_id` (a running job knows its application by these).
+pub fn record_as(arn: &str, version_id: i64, level: Level, source: &Source, message: &str) -> String {
     json!({
         "locationInformation": source.location,
         "logger": source.logger,
         "message": message,
         "threadName": source.thread,
-        "applicationARN": app.arn,
-        "applicationVersionId": app.version_id.to_string(),
+        "applicationARN": arn,
+        "applicationVersionId": version_id.to_string(),
         "messageSchemaVersion": "1",
         "messageType": match level { Level::Info => "INFO", Level::Warn => "WARN", Level::Error => "ERROR" },
     })
@@ -115,18 +120,35 @@ pub fn group_and_stream(arn: &str) -> Option<(String, String)> {
 /// Appends `messages` to every logging option's stream; a write that fails is reported in the host's
 /// own log (the application's operation does not fail because its log could not be written).
 pub fn write(ctx: &CloudContext, app: &Application, now: Millis, messages: &[(Level, &Source, String)]) {
-    for option in &app.logging {
+    write_as(ctx, &app.name, &app.arn, app.version_id, &app.logging, now, messages);
+}
+
+/// [`write`] for a running job, which holds its application's name, ARN, version and logging options
+/// rather than the application.
+pub fn write_as(
+    ctx: &CloudContext,
+    name: &str,
+    arn: &str,
+    version_id: i64,
+    logging: &[LoggingOption],
+    now: Millis,
+    messages: &[(Level, &Source, String)],
+) {
+    for option in logging {
         let Some((group, stream)) = group_and_stream(&option.log_stream_arn) else { continue };
         let lines = messages
             .iter()
-            .map(|(level, source, m)| LogLine { timestamp_ms: now, message: record(app, *level, source, m) })
+            .map(|(level, source, m)| LogLine {
+                timestamp_ms: now,
+                message: record_as(arn, version_id, *level, source, m),
+            })
             .collect();
         if let Err(e) = ctx
             .log_publisher
             .ensure_stream(&group, &stream)
             .and_then(|_| ctx.log_publisher.append(&group, &stream, lines))
         {
-            tracing::warn!(application = %app.name, group = %group, stream = %stream, error = %e, "writing the application log failed");
+            tracing::warn!(application = %name, group = %group, stream = %stream, error = %e, "writing the application log failed");
         }
     }
 }

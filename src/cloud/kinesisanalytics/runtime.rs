@@ -230,6 +230,7 @@ impl Runtime {
             application_arn: app.arn.clone(),
             version_id: app.version_id,
             properties: app.properties(),
+            logging: app.logging.clone(),
             ctx: ctx.clone(),
         }
     }

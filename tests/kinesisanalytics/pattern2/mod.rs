@@ -414,6 +414,7 @@ async fn the_job_counts_late_records_and_a_restored_checkpoint_writes_its_pendin
             application_arn: "arn:aws:kinesisanalytics:us-east-1:000000000000:application/p2".into(),
             version_id: 1,
             properties: BTreeMap::from([("FlinkApplicationProperties".to_string(), group)]),
+            logging: Vec::new(),
             ctx: ctx.clone(),
         }
     };

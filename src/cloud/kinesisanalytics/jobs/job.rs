@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
+use crate::cloud::kinesisanalytics::model::LoggingOption;
 
 /// Where a job starts reading.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,8 @@ pub struct JobEnv {
     pub version_id: i64,
     /// The application's property groups, by id (`FlinkApplicationProperties`, …).
     pub properties: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where the application's log goes (its CloudWatch logging options), for a job that logs.
+    pub logging: Vec<LoggingOption>,
     pub ctx: Arc<CloudContext>,
 }
 

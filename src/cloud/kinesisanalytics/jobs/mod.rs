@@ -9,11 +9,11 @@
 //! | `kinesis-console/idle` | reads nothing, keeps a count of its steps as its state: the lifecycle's stand-in |
 //! | `kinesis-console/fail-after` | diagnostic: fails at a step or checkpoint its properties name, to see restarts work |
 //! | `kpl-kds-kda/sliding-window-max` | pattern 2: per-ticker max PRICE over event-time sliding windows, hourly part files in S3 committed exactly once with each checkpoint |
-//!
-//! The pattern jobs (`kpl-kds-kda/sliding-window-max`, `kds-kda-apigw/async-enrichment`) register
-//! here when they are built; until then an application with those tags fails to start with a reason.
+//! | `kds-kda-apigw/async-enrichment` | pattern 4: samples taxi trips, asks the fare API for each (async, unordered), logs the enriched trips at checkpoints |
 
+mod async_enrichment;
 mod fail_after;
+mod fare_call;
 mod idle;
 pub mod job;
 pub mod kinesis_source;
@@ -34,6 +34,7 @@ const JOBS: &[(&str, Factory)] = &[
     (IDLE, idle::new),
     ("kinesis-console/fail-after", fail_after::new),
     (sliding_window_max::TAG, sliding_window_max::new),
+    (async_enrichment::TAG, async_enrichment::new),
 ];
 
 /// The job `builtin` names, or the reason the application cannot start, for its log and operation.

@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
 use super::kinesis_source::{KinesisSource, SourcePositions};
 use super::part_files::{PartFiles, SinkState};
 use super::windows::Windows;
-use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
 use crate::cloud::clock::Millis;
 
 pub const TAG: &str = "kpl-kds-kda/sliding-window-max";
