@@ -18,6 +18,7 @@ use kinesis_console::cloud::clock::ClockMode;
 use crate::{Env, clients, env};
 
 mod crash;
+mod dashboard;
 
 const HOUR_MS: i64 = 3_600_000;
 /// Event times start here (a multiple of the 5 s slide, far from the cloud clock: event time is
