@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
-use super::jobs::{self, Job, JobEnv, StartFrom};
+use super::jobs::{self, Job, JobEnv, JobError, StartFrom};
 use super::metrics::Meter;
 use super::model::{
     Application, CheckpointStats, JobHealth, OperationStatus, Restore, SnapshotStatus, Status, Transition,
@@ -69,13 +69,14 @@ impl Runtime {
     /// Publishes the metrics of every RUNNING application whose minute has come; applications that
     /// no longer run are forgotten, so they publish nothing.
     fn publish(&self, state: &FlinkState, ctx: &Arc<CloudContext>, jobs: &HashMap<String, Box<dyn Job>>, now: Millis) {
-        let running: Vec<Application> =
-            state.lock().values().filter(|a| a.status == Status::Running).cloned().collect();
+        // Read in place, not cloned: an application carries its checkpoint state, and this runs every second.
         let mut meters = self.meters();
-        meters.retain(|name, _| running.iter().any(|a| &a.name == name));
+        let apps = state.lock();
+        let running = |a: &&Application| a.status == Status::Running;
+        meters.retain(|name, _| apps.get(name).is_some_and(|a| running(&a)));
         let mut process = None;
         let mut datums = Vec::new();
-        for app in &running {
+        for app in apps.values().filter(running) {
             let meter = meters.entry(app.name.clone()).or_default();
             if !meter.due(now) {
                 continue;
@@ -84,6 +85,7 @@ impl Runtime {
             let stats = jobs.get(&app.name).map(|j| j.stats());
             datums.extend(meter.datums(app, now, stats.as_ref(), Some(p)));
         }
+        drop(apps);
         drop(meters);
         ctx.metric_publisher.publish(datums);
     }
@@ -224,6 +226,33 @@ impl Runtime {
         (app != before).then_some(Some(app))
     }
 
+    /// The application's tagged job, started from `from`.
+    fn job(app: &Application, ctx: &Arc<CloudContext>, from: StartFrom) -> Result<Box<dyn Job>, JobError> {
+        jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job))
+    }
+
+    /// A new Flink job for `app` (a start, an update, a rollback): RUNNING from `now` with its health
+    /// begun again, or back to READY with the reason, for the operation.
+    fn launch(
+        app: &mut Application,
+        from: StartFrom,
+        jobs: &mut HashMap<String, Box<dyn Job>>,
+        ctx: &Arc<CloudContext>,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Result<(), String> {
+        match Self::job(app, ctx, from) {
+            Ok(job) => {
+                jobs.insert(app.name.clone(), job);
+                app.status = Status::Running;
+                app.started_ms = Some(now);
+                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
+                Ok(())
+            }
+            Err(e) => Err(job_failed(app, messages, e.0)),
+        }
+    }
+
     fn env(app: &Application, ctx: &Arc<CloudContext>) -> JobEnv {
         JobEnv {
             application: app.name.clone(),
@@ -256,24 +285,11 @@ impl Runtime {
                 app.snapshot(name).and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot)
             }
         };
-        let started =
-            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
-        match started {
-            Ok(job) => {
-                jobs.insert(app.name.clone(), job);
-                app.status = Status::Running;
-                app.started_ms = Some(now);
-                app.checkpoint_ms = Some(now);
-                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
-                messages.push((
-                    Level::Info,
-                    &EXECUTION_GRAPH,
-                    format!("Job {} switched from state CREATED to RUNNING.", app.name),
-                ));
-                Ok(())
-            }
-            Err(e) => Err(job_failed(app, messages, e.0)),
-        }
+        Self::launch(app, from, jobs, ctx, now, messages)?;
+        app.checkpoint_ms = Some(now);
+        let line = format!("Job {} switched from state CREATED to RUNNING.", app.name);
+        messages.push((Level::Info, &EXECUTION_GRAPH, line));
+        Ok(())
     }
 
     /// STOPPING or FORCE_STOPPING ends: the stop's snapshot (if any) takes the job's last state. The
@@ -333,24 +349,10 @@ impl Runtime {
             }
             None => app.checkpoint.clone(),
         };
-        let from = state.map_or(StartFrom::Fresh, StartFrom::Snapshot);
-        let started =
-            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
-        match started {
-            Ok(job) => {
-                jobs.insert(app.name.clone(), job);
-                app.status = Status::Running;
-                app.started_ms = Some(now);
-                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
-                messages.push((
-                    Level::Info,
-                    &SERVICE,
-                    format!("Application {} updated to version {}", app.name, app.version_id),
-                ));
-                Ok(())
-            }
-            Err(e) => Err(job_failed(app, messages, e.0)),
-        }
+        Self::launch(app, state.map_or(StartFrom::Fresh, StartFrom::Snapshot), jobs, ctx, now, messages)?;
+        let line = format!("Application {} updated to version {}", app.name, app.version_id);
+        messages.push((Level::Info, &SERVICE, line));
+        Ok(())
     }
 
     /// ROLLING_BACK ends: the job restarts on the restored version from the latest READY snapshot.
@@ -366,25 +368,12 @@ impl Runtime {
             old.stop();
         }
         let from = app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot);
-        let started =
-            jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut job| job.start(from).map(|_| job));
-        match started {
-            Ok(job) => {
-                jobs.insert(app.name.clone(), job);
-                app.status = Status::Running;
-                app.started_ms = Some(now);
-                app.checkpoint_ms = Some(now);
-                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
-                let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
-                messages.push((
-                    Level::Info,
-                    &SERVICE,
-                    format!("Application {} rolled back to version {to} as version {}", app.name, app.version_id),
-                ));
-                Ok(())
-            }
-            Err(e) => Err(job_failed(app, messages, e.0)),
-        }
+        Self::launch(app, from, jobs, ctx, now, messages)?;
+        app.checkpoint_ms = Some(now);
+        let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
+        let line = format!("Application {} rolled back to version {to} as version {}", app.name, app.version_id);
+        messages.push((Level::Info, &SERVICE, line));
+        Ok(())
     }
 
     /// One step of every running job, a checkpoint where its interval has passed, the restart of a
@@ -444,7 +433,7 @@ impl Runtime {
             return !restarting;
         }
         let from = app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
-        let started = jobs::lookup(app.builtin(), &Self::env(app, ctx)).and_then(|mut j| j.start(from).map(|_| j));
+        let started = Self::job(app, ctx, from);
         if !restarting {
             match started {
                 Ok(job) => {
