@@ -3,13 +3,13 @@
 //! use), a failing one counts its restarts and its downtime, a stopped one publishes nothing, and
 //! the pattern 2 template's downtime alarm goes to ALARM through its missing-data treatment.
 
-use aws_sdk_cloudformation::types::{Capability, StackStatus};
+use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, StateValue, Statistic};
 use aws_sdk_kinesisanalyticsv2::types::{RuntimeEnvironment, Tag};
 
 use crate::restarts::{advance_seconds, create_failing};
-use crate::templates::{events, param, settle};
+use crate::templates::{create, events, param, physical_id, settle};
 use crate::{Env, IDLE, env};
 
 /// Each minute's `stat` of `metric` for application `app`, oldest first.
@@ -129,20 +129,10 @@ async fn the_pattern_2_downtime_alarm_is_ok_while_the_app_runs_and_goes_to_alarm
     let conf = e.cloud.sdk_config().await;
     let cf = aws_sdk_cloudformation::Client::new(&conf);
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
-    let body = std::fs::read_to_string(format!("{}/templates/kpl-kds-kda.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    cf.create_stack()
-        .stack_name("p2")
-        .template_body(body)
-        .parameters(param("ApplicationCodeBucket", "code-bucket"))
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam)
-        .send()
-        .await
-        .expect("CreateStack");
+    create(&cf, "kpl-kds-kda", "p2", &[param("ApplicationCodeBucket", "code-bucket")]).await;
     let status = settle(&e, &cf, "p2", 300).await;
     assert_eq!(status, Some(StackStatus::CreateComplete), "{}", events(&cf, "p2").await);
-    let app = cf.describe_stack_resource().stack_name("p2").logical_resource_id("Application").send().await.unwrap();
-    let name = app.stack_resource_detail().unwrap().physical_resource_id().unwrap().to_string();
+    let name = physical_id(&cf, "p2", "Application").await;
     // The idle job stands in for the pattern job: the alarm watches the service's metrics, not the work.
     let d = e.flink.describe_application().application_name(&name).send().await.unwrap();
     let arn = d.application_detail().unwrap().application_arn().to_string();

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
+use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
@@ -17,6 +17,7 @@ use kinesis_console::producer::workloads::Workload;
 use kinesis_console::producer::workloads::taxi::Taxi;
 use serde_json::Value;
 
+use crate::templates::{create, param, physical_id, settle};
 use crate::{Env, env, support};
 
 const STACK: &str = "kds-kda-apigw";
@@ -36,41 +37,18 @@ struct Stack {
     log_group: String,
 }
 
-async fn physical_id(cf: &aws_sdk_cloudformation::Client, logical: &str) -> String {
-    let out = cf.describe_stack_resource().stack_name(STACK).logical_resource_id(logical).send().await.unwrap();
-    out.stack_resource_detail().and_then(|d| d.physical_resource_id()).expect("a physical id").to_string()
-}
-
 async fn deploy(e: &Env) -> Stack {
     let cf = aws_sdk_cloudformation::Client::new(&e.cloud.sdk_config().await);
-    let body = std::fs::read_to_string(format!("{}/templates/{STACK}.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let param = |k: &str, v: &str| Parameter::builder().parameter_key(k).parameter_value(v).build();
-    cf.create_stack()
-        .stack_name(STACK)
-        .template_body(body)
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam)
-        .parameters(param("ApplicationCodeBucket", "code-bucket"))
-        .parameters(param("ApiKeyValue", API_KEY))
-        .send()
-        .await
-        .expect("CreateStack");
-    let mut status = None;
-    for _ in 0..300 {
-        let out = cf.describe_stacks().stack_name(STACK).send().await.expect("DescribeStacks");
-        status = out.stacks().first().and_then(|s| s.stack_status().cloned());
-        if !status.as_ref().is_some_and(|s| s.as_str().ends_with("_IN_PROGRESS")) {
-            break;
-        }
-        e.advance(1).await;
-    }
-    assert_eq!(status, Some(StackStatus::CreateComplete));
+    let params = [param("ApplicationCodeBucket", "code-bucket"), param("ApiKeyValue", API_KEY)];
+    create(&cf, STACK, STACK, &params).await;
+    assert_eq!(settle(e, &cf, STACK, 300).await, Some(StackStatus::CreateComplete));
+    let id = |logical| physical_id(&cf, STACK, logical);
     Stack {
-        app: physical_id(&cf, "Application").await,
-        stream: physical_id(&cf, "DataStream").await,
-        key_id: physical_id(&cf, "RideApiKey").await,
-        plan_id: physical_id(&cf, "RideApiKeyUsagePlan").await,
-        log_group: physical_id(&cf, "ApplicationLogGroup").await,
+        app: id("Application").await,
+        stream: id("DataStream").await,
+        key_id: id("RideApiKey").await,
+        plan_id: id("RideApiKeyUsagePlan").await,
+        log_group: id("ApplicationLogGroup").await,
     }
 }
 

@@ -1,27 +1,10 @@
 //! RollbackApplication: back to the version before the current one, as a new version, through
 //! ROLLING_BACK, refused without a snapshot, for a stale version, or in the wrong status.
 
-use aws_sdk_kinesisanalyticsv2::types::{
-    ApplicationConfigurationUpdate, ApplicationStatus, ConfigurationType, FlinkApplicationConfigurationUpdate,
-    OperationStatus, ParallelismConfigurationUpdate,
-};
+use aws_sdk_kinesisanalyticsv2::types::{ApplicationStatus, OperationStatus};
 
+use crate::versions::parallelism;
 use crate::{IDLE, code, env};
-
-fn parallelism(p: i32) -> ApplicationConfigurationUpdate {
-    ApplicationConfigurationUpdate::builder()
-        .flink_application_configuration_update(
-            FlinkApplicationConfigurationUpdate::builder()
-                .parallelism_configuration_update(
-                    ParallelismConfigurationUpdate::builder()
-                        .configuration_type_update(ConfigurationType::Custom)
-                        .parallelism_update(p)
-                        .build(),
-                )
-                .build(),
-        )
-        .build()
-}
 
 async fn parallelism_of(e: &crate::Env, name: &str) -> Option<i32> {
     let out = e.flink.describe_application().application_name(name).send().await.unwrap();

@@ -13,6 +13,28 @@ pub fn param(key: &str, value: &str) -> Parameter {
     Parameter::builder().parameter_key(key).parameter_value(value).build()
 }
 
+/// Sends CreateStack for the bundled template `pattern` as `stack`, with `params` and the IAM
+/// capabilities its roles need.
+pub async fn create(cf: &aws_sdk_cloudformation::Client, pattern: &str, stack: &str, params: &[Parameter]) {
+    let body = std::fs::read_to_string(format!("{}/templates/{pattern}.yaml", env!("CARGO_MANIFEST_DIR")))
+        .expect("the template");
+    cf.create_stack()
+        .stack_name(stack)
+        .template_body(body)
+        .set_parameters(Some(params.to_vec()))
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .send()
+        .await
+        .expect("CreateStack");
+}
+
+/// The physical id of resource `logical` in `stack`.
+pub async fn physical_id(cf: &aws_sdk_cloudformation::Client, stack: &str, logical: &str) -> String {
+    let out = cf.describe_stack_resource().stack_name(stack).logical_resource_id(logical).send().await.unwrap();
+    out.stack_resource_detail().and_then(|d| d.physical_resource_id()).expect("a physical id").to_string()
+}
+
 async fn stack_status(cf: &aws_sdk_cloudformation::Client, stack: &str) -> Option<StackStatus> {
     match cf.describe_stacks().stack_name(stack).send().await {
         Ok(out) => out.stacks().first().and_then(|s| s.stack_status().cloned()),
@@ -53,23 +75,11 @@ async fn deploy_and_delete(pattern: &str, params: &[Parameter], builtin: &str) {
     let e = env().await;
     let conf = e.cloud.sdk_config().await;
     let cf = aws_sdk_cloudformation::Client::new(&conf);
-    let body = std::fs::read_to_string(format!("{}/templates/{pattern}.yaml", env!("CARGO_MANIFEST_DIR")))
-        .expect("the template");
-    let mut create = cf
-        .create_stack()
-        .stack_name(pattern)
-        .template_body(body)
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam);
-    for p in params {
-        create = create.parameters(p.clone());
-    }
-    create.send().await.expect("CreateStack");
+    create(&cf, pattern, pattern, params).await;
     let status = settle(&e, &cf, pattern, 300).await;
     assert_eq!(status, Some(StackStatus::CreateComplete), "{pattern}:\n{}", events(&cf, pattern).await);
 
-    let app = cf.describe_stack_resource().stack_name(pattern).logical_resource_id("Application").send().await.unwrap();
-    let name = app.stack_resource_detail().unwrap().physical_resource_id().unwrap().to_string();
+    let name = physical_id(&cf, pattern, "Application").await;
     let d = e.flink.describe_application().application_name(&name).send().await.unwrap();
     let d = d.application_detail().unwrap();
     assert_eq!(d.application_status(), &ApplicationStatus::Ready);

@@ -8,7 +8,8 @@ use aws_sdk_kinesisanalyticsv2::types::{
 
 use crate::{IDLE, clients, code, env, message};
 
-fn parallelism(p: i32) -> ApplicationConfigurationUpdate {
+/// An update to parallelism `p`, with a property naming it.
+pub fn parallelism(p: i32) -> ApplicationConfigurationUpdate {
     ApplicationConfigurationUpdate::builder()
         .flink_application_configuration_update(
             FlinkApplicationConfigurationUpdate::builder()

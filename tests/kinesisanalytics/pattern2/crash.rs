@@ -9,15 +9,16 @@
 
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{Capability, StackStatus};
+use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesisanalyticsv2::types::ApplicationStatus;
 use kinesis_console::cloud::admin_client::AdminClient;
 use serde_json::json;
 
-use super::{Expected, Tick, iso, param, phase_one, phase_two};
+use super::{Expected, Tick, iso, phase_one, phase_two};
 use crate::support::served::{Served, serve_with};
+use crate::templates::{create, param, physical_id};
 
 struct Host {
     served: Served,
@@ -82,27 +83,12 @@ impl Host {
 
 async fn deploy(host: &Host) -> (String, String, String) {
     let cf = aws_sdk_cloudformation::Client::new(&host.conf);
-    let body = std::fs::read_to_string(format!("{}/templates/kpl-kds-kda.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    cf.create_stack()
-        .stack_name("p2")
-        .template_body(body)
-        .parameters(param("ApplicationCodeBucket", "code-bucket"))
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam)
-        .send()
-        .await
-        .expect("CreateStack");
+    create(&cf, "kpl-kds-kda", "p2", &[param("ApplicationCodeBucket", "code-bucket")]).await;
     for _ in 0..300 {
         let out = cf.describe_stacks().stack_name("p2").send().await.expect("DescribeStacks");
         let status = out.stacks().first().and_then(|s| s.stack_status().cloned());
         if status == Some(StackStatus::CreateComplete) {
-            let id = |logical: &'static str| {
-                let cf = cf.clone();
-                async move {
-                    let r = cf.describe_stack_resource().stack_name("p2").logical_resource_id(logical).send().await;
-                    r.unwrap().stack_resource_detail().unwrap().physical_resource_id().unwrap().to_string()
-                }
-            };
+            let id = |logical| physical_id(&cf, "p2", logical);
             return (id("Application").await, id("DataStream").await, id("OutputBucket").await);
         }
         assert!(status.as_ref().is_some_and(|s| s.as_str().ends_with("_IN_PROGRESS")), "{status:?}");

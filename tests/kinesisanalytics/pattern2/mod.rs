@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
+use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use aws_sdk_kinesisanalyticsv2::types::{
@@ -15,6 +15,7 @@ use aws_sdk_kinesisanalyticsv2::types::{
 };
 use kinesis_console::cloud::clock::ClockMode;
 
+use crate::templates::{create, param, physical_id, settle};
 use crate::{Env, clients, env};
 
 mod crash;
@@ -111,15 +112,6 @@ struct Pipeline {
     s3: aws_sdk_s3::Client,
 }
 
-fn param(key: &str, value: &str) -> Parameter {
-    Parameter::builder().parameter_key(key).parameter_value(value).build()
-}
-
-async fn physical_id(cf: &aws_sdk_cloudformation::Client, logical: &str) -> String {
-    let out = cf.describe_stack_resource().stack_name("p2").logical_resource_id(logical).send().await.unwrap();
-    out.stack_resource_detail().unwrap().physical_resource_id().unwrap().to_string()
-}
-
 impl Pipeline {
     /// Deploys `kpl-kds-kda` on a cloud whose clock stands ten minutes before an hour.
     async fn deploy() -> Pipeline {
@@ -128,31 +120,12 @@ impl Pipeline {
         let hour = (wall / HOUR_MS + 2) * HOUR_MS;
         e.cloud.cloud.ctx.clock.set_mode(ClockMode::Virtual, Some(hour - 600_000));
         let cf = aws_sdk_cloudformation::Client::new(&e.cloud.sdk_config().await);
-        let body = std::fs::read_to_string(format!("{}/templates/kpl-kds-kda.yaml", env!("CARGO_MANIFEST_DIR")))
-            .expect("the template");
-        cf.create_stack()
-            .stack_name("p2")
-            .template_body(body)
-            .parameters(param("ApplicationCodeBucket", "code-bucket"))
-            .parameters(param("ShardCount", "2"))
-            .capabilities(Capability::CapabilityIam)
-            .capabilities(Capability::CapabilityNamedIam)
-            .send()
-            .await
-            .expect("CreateStack");
-        let mut status = None;
-        for _ in 0..300 {
-            let out = cf.describe_stacks().stack_name("p2").send().await.expect("DescribeStacks");
-            status = out.stacks().first().and_then(|s| s.stack_status().cloned());
-            if !status.as_ref().is_some_and(|s| s.as_str().ends_with("_IN_PROGRESS")) {
-                break;
-            }
-            e.advance(1).await;
-        }
-        assert_eq!(status, Some(StackStatus::CreateComplete));
-        let app = physical_id(&cf, "Application").await;
-        let stream = physical_id(&cf, "DataStream").await;
-        let bucket = physical_id(&cf, "OutputBucket").await;
+        let params = [param("ApplicationCodeBucket", "code-bucket"), param("ShardCount", "2")];
+        create(&cf, "kpl-kds-kda", "p2", &params).await;
+        assert_eq!(settle(&e, &cf, "p2", 300).await, Some(StackStatus::CreateComplete));
+        let app = physical_id(&cf, "p2", "Application").await;
+        let stream = physical_id(&cf, "p2", "DataStream").await;
+        let bucket = physical_id(&cf, "p2", "OutputBucket").await;
         let conf = e.cloud.sdk_config().await;
         let kinesis = aws_sdk_kinesis::Client::new(&conf);
         let s3 = aws_sdk_s3::Client::new(&conf);
