@@ -30,6 +30,7 @@ pub struct SdkBackend {
     cloudformation: aws_sdk_cloudformation::Client,
     sts: aws_sdk_sts::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
+    flink: aws_sdk_kinesisanalyticsv2::Client,
     log_file: std::path::PathBuf,
     access: Access,
     /// The sample's feeder, started by the first `StartSample`, stopped when the backend goes.
@@ -38,7 +39,12 @@ pub struct SdkBackend {
     runs: Arc<Runs>,
     /// The records views' feeds.
     feeds: Arc<Feeds>,
+    /// Each stack's Managed Flink application, once found: the application view refreshes every
+    /// two seconds, and a stack's application does not change under it.
+    applications: Arc<Applications>,
 }
+
+type Applications = std::sync::Mutex<std::collections::HashMap<String, String>>;
 
 impl SdkBackend {
     pub fn new(conn: Arc<Connection>, log_file: std::path::PathBuf, access: Access) -> SdkBackend {
@@ -48,12 +54,14 @@ impl SdkBackend {
             cloudformation: aws_sdk_cloudformation::Client::new(&conn.sdk),
             sts: aws_sdk_sts::Client::new(&conn.sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conn.sdk),
+            flink: aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk),
             conn,
             log_file,
             access,
             sample: Arc::new(tokio::sync::Mutex::new(None)),
             runs: Arc::default(),
             feeds: Arc::default(),
+            applications: Arc::default(),
         }
     }
 
@@ -77,11 +85,20 @@ async fn app_view(
 }
 
 /// The application of `stack`, or a sentence saying it has none.
-async fn stack_application(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> Result<String, String> {
-    flink::stack_application(cfn, stack)
+async fn stack_application(
+    cfn: &aws_sdk_cloudformation::Client,
+    known: &Applications,
+    stack: &str,
+) -> Result<String, String> {
+    if let Some(app) = known.lock().unwrap_or_else(|p| p.into_inner()).get(stack) {
+        return Ok(app.clone());
+    }
+    let app = flink::stack_application(cfn, stack)
         .await
         .map_err(human)?
-        .ok_or_else(|| format!("stack {stack} has no Managed Flink application"))
+        .ok_or_else(|| format!("stack {stack} has no Managed Flink application"))?;
+    known.lock().unwrap_or_else(|p| p.into_inner()).insert(stack.to_string(), app.clone());
+    Ok(app)
 }
 
 fn human(e: anyhow::Error) -> String {
@@ -98,6 +115,7 @@ impl Fetch for SdkBackend {
         let log_file = self.log_file.clone();
         let (access, feeder) = (self.access, self.sample.clone());
         let (runs, feeds) = (self.runs.clone(), self.feeds.clone());
+        let (flink, applications) = (self.flink.clone(), self.applications.clone());
         Box::pin(async move {
             match request {
                 Request::Identity => {
@@ -163,21 +181,23 @@ impl Fetch for SdkBackend {
                     Ok(Data::Records(Box::new(page)))
                 }
                 Request::App { stack } => {
-                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
-                    let app = stack_application(&cfn, &stack).await?;
-                    app_view(&conn, &flink, &logs_client, &cw, &app).await
+                    let app = stack_application(&cfn, &applications, &stack).await?;
+                    let view = app_view(&conn, &flink, &logs_client, &cw, &app).await;
+                    if view.is_err() {
+                        // The stack may have been deleted and deployed again with another application.
+                        applications.lock().unwrap_or_else(|p| p.into_inner()).remove(&stack);
+                    }
+                    view
                 }
                 Request::StartApp { stack } => {
                     access.check("start an application").map_err(|e| e.to_string())?;
-                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
-                    let app = stack_application(&cfn, &stack).await?;
+                    let app = stack_application(&cfn, &applications, &stack).await?;
                     flink::request_start(&flink, &app, &RestoreFrom::LatestSnapshot).await.map_err(human)?;
                     app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
                 Request::StopApp { stack } => {
                     access.check("stop an application").map_err(|e| e.to_string())?;
-                    let flink = aws_sdk_kinesisanalyticsv2::Client::new(&conn.sdk);
-                    let app = stack_application(&cfn, &stack).await?;
+                    let app = stack_application(&cfn, &applications, &stack).await?;
                     flink::request_stop(&flink, &app, false, false).await.map_err(human)?;
                     app_view(&conn, &flink, &logs_client, &cw, &app).await
                 }
