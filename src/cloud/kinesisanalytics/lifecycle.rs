@@ -34,7 +34,8 @@ fn restore(input: &serde_json::Map<String, Value>) -> Result<Restore, ApiError> 
     }
 }
 
-fn operation(name: &str, id: &str, now: i64, version: i64) -> Operation {
+/// An operation in progress on `version`, started `now`.
+pub fn operation(name: &str, id: &str, now: i64, version: i64) -> Operation {
     Operation {
         id: id.to_string(),
         name: name.into(),

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::detail::{detail, next_version};
+use super::lifecycle::operation;
 use super::model::{Operation, OperationStatus, Pending, SnapshotStatus, Status, Transition};
 use super::op::{Op, application_name, check_version, find, in_use, invalid_request, object, operation_id};
 use crate::cloud::error::ApiError;
@@ -58,16 +59,8 @@ pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     next_version(&mut app, before, op.now);
     app.rolled_back = Some((from, previous.id));
     let id = operation_id();
-    app.operations.push(Operation {
-        id: id.clone(),
-        name: "RollbackApplication".into(),
-        status: OperationStatus::InProgress,
-        start_ms: op.now,
-        end_ms: None,
-        version_from: Some(from),
-        version_to: Some(app.version_id),
-        error: None,
-    });
+    let to = Some(app.version_id);
+    app.operations.push(Operation { version_to: to, ..operation("RollbackApplication", &id, op.now, from) });
     app.status = Status::RollingBack;
     app.pending = Some(Pending {
         transition: Transition::Rollback,
