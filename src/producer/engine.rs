@@ -24,7 +24,9 @@ use crate::cloud::clock::Clock;
 
 mod queues;
 
-use queues::{Answer, Run};
+pub use queues::{REQUEST_BYTES, REQUEST_RECORDS};
+
+use queues::{Answer, Handles, Instant, Run};
 
 /// Where the engine reads the time and waits: the wall clock, or (in tests) a local cloud's virtual clock,
 /// so a run's pacing is measured in cloud time without waiting on the wall clock.
@@ -43,35 +45,6 @@ impl TimeSource for Clock {
     }
 }
 
-/// A point on the engine's clock, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Instant(i64);
-
-impl std::ops::Add<Duration> for Instant {
-    type Output = Instant;
-
-    fn add(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
-    }
-}
-
-impl std::ops::Sub for Instant {
-    type Output = Duration;
-
-    fn sub(self, earlier: Instant) -> Duration {
-        Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
-    }
-}
-
-impl Instant {
-    fn duration_since(self, earlier: Instant) -> Duration {
-        self - earlier
-    }
-}
-
-/// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
-pub const REQUEST_RECORDS: usize = 500;
-pub const REQUEST_BYTES: usize = 10 * 1024 * 1024;
 /// How often the pacer releases records: small batches, so the rate holds within a second.
 const RELEASE_TICK: Duration = Duration::from_millis(50);
 
@@ -183,6 +156,20 @@ impl Producer {
     }
 
     /// Records one request carries: the sink's limit, within PutRecords'.
+    /// What a run's queues use of this producer.
+    fn handles(&self) -> Handles<'_> {
+        Handles {
+            sink: &self.sink,
+            map: &self.map,
+            counters: &self.counters,
+            max_record_bytes: self.max_record_bytes,
+            request_records: self.request_records(),
+            ttl: self.settings.ttl,
+            aggregate: self.settings.aggregate,
+            backoff: &self.settings.backoff,
+        }
+    }
+
     fn request_records(&self) -> usize {
         self.sink.max_records().clamp(1, REQUEST_RECORDS)
     }
@@ -211,7 +198,7 @@ impl Producer {
         mut stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Summary> {
         let start = self.now();
-        let mut run = Run::new(&self, start);
+        let mut run = Run::new(&self.handles(), start);
         let (tx, mut rx) = mpsc::unbounded_channel::<Answer>();
         let mut pacer = Pacer::new(self.settings.rate);
         let batch = pacer.batch_for(RELEASE_TICK, self.request_records() as u32);
@@ -252,11 +239,11 @@ impl Producer {
                 }
             }
             while run.requests_in_flight < self.settings.max_in_flight {
-                let entries = run.next_request(&self, now);
+                let entries = run.next_request(&self.handles(), now);
                 if entries.is_empty() {
                     break;
                 }
-                run.send(&self, entries, tx.clone());
+                run.send(&self.handles(), entries, tx.clone());
             }
             if !producing && run.owed() == 0 && run.requests_in_flight == 0 {
                 break;
@@ -269,7 +256,7 @@ impl Producer {
             let sleep = self.clock.sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)).0);
             tokio::select! {
                 Some(answer) = rx.recv() => {
-                    if let Err(e) = run.answered(&self, answer, self.now()) {
+                    if let Err(e) = run.answered(&self.handles(), answer, self.now()) {
                         fatal.get_or_insert(e);
                     }
                 }
@@ -323,7 +310,7 @@ fn pull(
             return (pulled, true);
         };
         pulled += 1;
-        run.take(p, record, now);
+        run.take(&p.handles(), record, now);
     }
     Counters::add(&p.counters.produced, u64::from(pulled));
     (pulled, false)

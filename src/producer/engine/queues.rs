@@ -8,10 +8,54 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::{Instant, Producer, REQUEST_BYTES};
 use crate::kpl::{self, Aggregator, UserRecord};
 use crate::producer::counters::Counters;
+use crate::producer::pacing::Backoff;
+use crate::producer::shard_map::ShardMap;
+use crate::producer::sink::SharedSink;
 use crate::producer::sink::{CallFailure, FailureKind, RecordResult, SinkAnswer, SinkRecord};
+
+/// A point on the engine's clock, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Instant(pub(super) i64);
+
+impl std::ops::Add<Duration> for Instant {
+    type Output = Instant;
+
+    fn add(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
+    }
+}
+
+impl std::ops::Sub for Instant {
+    type Output = Duration;
+
+    fn sub(self, earlier: Instant) -> Duration {
+        Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
+    }
+}
+
+impl Instant {
+    pub(super) fn duration_since(self, earlier: Instant) -> Duration {
+        self - earlier
+    }
+}
+
+/// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
+pub const REQUEST_RECORDS: usize = 500;
+pub const REQUEST_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a run's queues use of their producer: its sink, shard map, counters and limits.
+pub(super) struct Handles<'a> {
+    pub sink: &'a SharedSink,
+    pub map: &'a ShardMap,
+    pub counters: &'a Counters,
+    pub max_record_bytes: usize,
+    pub request_records: usize,
+    pub ttl: Duration,
+    pub aggregate: bool,
+    pub backoff: &'a Backoff,
+}
 
 /// A record made and not yet acknowledged.
 #[derive(Debug)]
@@ -84,7 +128,7 @@ pub(super) struct Run {
 }
 
 impl Run {
-    pub(super) fn new(p: &Producer, start: Instant) -> Run {
+    pub(super) fn new(p: &Handles<'_>, start: Instant) -> Run {
         let ids = (0..p.map.len()).map(|slot| p.map.id(slot).unwrap_or_default().to_string());
         let queues = ids
             .chain([String::new()])
@@ -98,7 +142,7 @@ impl Run {
     }
 
     /// Queues a record the workload made (counted as produced by the caller) for its predicted shard.
-    pub(super) fn take(&mut self, p: &Producer, record: UserRecord, now: Instant) {
+    pub(super) fn take(&mut self, p: &Handles<'_>, record: UserRecord, now: Instant) {
         if record.partition_key.len() + record.data.len() > p.max_record_bytes {
             Counters::add(&p.counters.failed, 1);
             return;
@@ -132,7 +176,7 @@ impl Run {
 
     /// The next request: records of every shard that may be written, a fair share each, within 500 records
     /// and 10 MiB. Records past their TTL are counted expired here, before they are sent again.
-    pub(super) fn next_request(&mut self, p: &Producer, now: Instant) -> Vec<Entry> {
+    pub(super) fn next_request(&mut self, p: &Handles<'_>, now: Instant) -> Vec<Entry> {
         let ready: Vec<usize> = (0..self.queues.len())
             .filter(|&s| !self.queues[s].owed.is_empty() && self.queues[s].not_before <= now)
             .collect();
@@ -140,7 +184,7 @@ impl Run {
             return Vec::new();
         }
         self.turn = self.turn.wrapping_add(1);
-        let most = p.request_records();
+        let most = p.request_records;
         let share = most.div_ceil(ready.len());
         let mut entries = Vec::with_capacity(most);
         let mut bytes = 0usize;
@@ -151,11 +195,11 @@ impl Run {
             while taken < share && entries.len() < most {
                 let Some(owed) = q.owed.pop_front() else { break };
                 self.queued -= 1;
-                if now.duration_since(owed.born) > p.settings.ttl {
+                if now.duration_since(owed.born) > p.ttl {
                     Counters::add(&p.counters.expired, 1);
                     continue;
                 }
-                let entry = if p.settings.aggregate {
+                let entry = if p.aggregate {
                     aggregate(slot, owed, q, &mut self.queued, p.max_record_bytes)
                 } else {
                     Entry { slot, aggregate: None, first: owed, more: Vec::new() }
@@ -176,7 +220,7 @@ impl Run {
         entries
     }
 
-    pub(super) fn send(&mut self, p: &Producer, mut entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
+    pub(super) fn send(&mut self, p: &Handles<'_>, mut entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
         // Answers pair with records by position, so the request and the entries kept stay in step.
         let request: Vec<SinkRecord> = entries.iter_mut().map(Entry::wire).collect();
         let records: usize = entries.iter().map(Entry::records).sum();
@@ -193,7 +237,7 @@ impl Run {
     }
 
     /// Counts an answer and queues again what it did not acknowledge. Errors no retry mends are returned.
-    pub(super) fn answered(&mut self, p: &Producer, answer: Answer, now: Instant) -> anyhow::Result<()> {
+    pub(super) fn answered(&mut self, p: &Handles<'_>, answer: Answer, now: Instant) -> anyhow::Result<()> {
         let records: usize = answer.entries.iter().map(Entry::records).sum();
         self.in_flight_records -= records;
         self.requests_in_flight -= 1;
@@ -246,7 +290,7 @@ impl Run {
 
     fn request_failed(
         &mut self,
-        p: &Producer,
+        p: &Handles<'_>,
         entries: Vec<Entry>,
         e: CallFailure,
         now: Instant,
@@ -276,9 +320,9 @@ impl Run {
     }
 
     /// The shard's next attempt waits a jittered, growing delay; the other shards are not held.
-    fn back_off(&mut self, p: &Producer, slot: usize, now: Instant) {
+    fn back_off(&mut self, p: &Handles<'_>, slot: usize, now: Instant) {
         let q = &mut self.queues[slot];
-        let delay = p.settings.backoff.delay(q.failures, fastrand::f64());
+        let delay = p.backoff.delay(q.failures, fastrand::f64());
         q.not_before = q.not_before.max(now + delay);
         q.failures = q.failures.saturating_add(1);
     }
