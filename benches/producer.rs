@@ -3,7 +3,8 @@
 //!
 //! Method: a 4-shard stream; the producer (ticker records, rate asked far above what it can reach) runs
 //! on its own thread with a single-threaded tokio runtime, so it uses one core by construction, and its
-//! CPU is that thread's user + system time (`getrusage(RUSAGE_THREAD)`). N records with aggregation off,
+//! CPU is that thread's user + system time (`getrusage(RUSAGE_THREAD)`); the local cloud's CPU is the rest
+//! of this process's over the same run, so each row says which side of the wire the time went to. N records with aggregation off,
 //! then N with aggregation on, each into a fresh stream and each required to be acknowledged in full.
 //! The baseline is `benches/producer_boto3.py` under the current boto3 from `.venv-clients/` (PutRecords
 //! batches of 500 from one thread, the way a plain Python producer sends), its CPU that process's own.
@@ -11,6 +12,9 @@
 //!
 //! Run: `cargo bench --bench producer -- [--records N]` (default 200,000).
 
+#[path = "common/cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -35,6 +39,8 @@ struct Figures {
     records: u64,
     seconds: f64,
     cpu_seconds: f64,
+    /// The local cloud's CPU while it took these records.
+    cloud_cpu_seconds: f64,
 }
 
 impl Figures {
@@ -44,6 +50,10 @@ impl Figures {
 
     fn cpu_per_thousand_ms(&self) -> f64 {
         self.cpu_seconds * 1000.0 / self.records as f64 * 1000.0
+    }
+
+    fn cloud_cpu_per_thousand_ms(&self) -> f64 {
+        self.cloud_cpu_seconds * 1000.0 / self.records as f64 * 1000.0
     }
 }
 
@@ -77,6 +87,7 @@ fn produce(info: EndpointInfo, stream: String, records: u64, aggregate: bool) ->
                 records: summary.counters.acknowledged,
                 seconds: started.elapsed().as_secs_f64(),
                 cpu_seconds: thread_cpu_seconds() - cpu0,
+                cloud_cpu_seconds: 0.0,
             };
             if !summary.delivered_all() {
                 bail!("the producer did not deliver everything: {summary:?}");
@@ -108,6 +119,7 @@ fn boto3(info: &EndpointInfo, stream: &str, records: u64) -> anyhow::Result<Figu
         records: v["records"].as_u64().unwrap_or(0),
         seconds: v["seconds"].as_f64().unwrap_or(f64::NAN),
         cpu_seconds: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+        cloud_cpu_seconds: 0.0,
     })
 }
 
@@ -138,17 +150,30 @@ async fn main() -> anyhow::Result<()> {
         let stream = format!("bench-{}", rows.len());
         new_stream(&client, &stream).await?;
         let (i, s) = (info.clone(), stream.clone());
-        let f = tokio::task::spawn_blocking(move || produce(i, s, records, aggregate)).await??;
+        let cpu0 = cpu_seconds();
+        let mut f = tokio::task::spawn_blocking(move || produce(i, s, records, aggregate)).await??;
+        f.cloud_cpu_seconds = cpu_seconds() - cpu0 - f.cpu_seconds;
         rows.push((label.to_string(), f));
     }
     new_stream(&client, "bench-boto3").await?;
     let (i, n) = (info.clone(), records);
-    let baseline = tokio::task::spawn_blocking(move || boto3(&i, "bench-boto3", n)).await??;
-    println!("{:<30} {:>10} {:>16} {:>10}", "", "records/s", "CPU ms / 1,000", "vs boto3");
+    let cpu0 = cpu_seconds();
+    let mut baseline = tokio::task::spawn_blocking(move || boto3(&i, "bench-boto3", n)).await??;
+    baseline.cloud_cpu_seconds = cpu_seconds() - cpu0;
+    println!(
+        "{:<30} {:>10} {:>16} {:>22} {:>10}",
+        "", "records/s", "CPU ms / 1,000", "cloud CPU ms / 1,000", "vs boto3"
+    );
     rows.push(("boto3 put_records (baseline)".to_string(), baseline));
     let base = rows[rows.len() - 1].1.rate();
     for (label, f) in &rows {
-        println!("{label:<30} {:>10.0} {:>16.1} {:>9.1}x", f.rate(), f.cpu_per_thousand_ms(), f.rate() / base);
+        println!(
+            "{label:<30} {:>10.0} {:>16.1} {:>22.1} {:>9.1}x",
+            f.rate(),
+            f.cpu_per_thousand_ms(),
+            f.cloud_cpu_per_thousand_ms(),
+            f.rate() / base
+        );
     }
     running.shutdown().await;
     Ok(())

@@ -88,7 +88,12 @@ impl Counters {
             let _ = h.record_n(micros, n);
         }
         if let Ok(mut shards) = self.per_shard.lock() {
-            *shards.entry(shard.to_string()).or_default() += n;
+            match shards.get_mut(shard) {
+                Some(count) => *count += n,
+                None => {
+                    shards.insert(shard.to_string(), n);
+                }
+            }
         }
     }
 

@@ -5,7 +5,6 @@
 //! client retries nothing), so each one is counted, and a retry after a lost answer is reported as a
 //! possible duplicate rather than hidden.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,10 +18,15 @@ use tokio::sync::{mpsc, watch};
 use super::counters::{Counters, Snapshot};
 use super::pacing::{Backoff, Pacer};
 use super::shard_map::ShardMap;
-use super::sink::{CallFailure, FailureKind, KinesisSink, RecordResult, SharedSink, SinkAnswer, SinkRecord};
+use super::sink::{KinesisSink, SharedSink};
 use super::workloads::Workload;
 use crate::cloud::clock::Clock;
-use crate::kpl::{self, Aggregator, UserRecord};
+
+mod queues;
+
+pub use queues::{REQUEST_BYTES, REQUEST_RECORDS};
+
+use queues::{Answer, Handles, Instant, Run};
 
 /// Where the engine reads the time and waits: the wall clock, or (in tests) a local cloud's virtual clock,
 /// so a run's pacing is measured in cloud time without waiting on the wall clock.
@@ -41,35 +45,6 @@ impl TimeSource for Clock {
     }
 }
 
-/// A point on the engine's clock, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Instant(i64);
-
-impl std::ops::Add<Duration> for Instant {
-    type Output = Instant;
-
-    fn add(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
-    }
-}
-
-impl std::ops::Sub for Instant {
-    type Output = Duration;
-
-    fn sub(self, earlier: Instant) -> Duration {
-        Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
-    }
-}
-
-impl Instant {
-    fn duration_since(self, earlier: Instant) -> Duration {
-        self - earlier
-    }
-}
-
-/// PutRecords takes at most 500 records and 10 MiB (data and partition keys) per request.
-pub const REQUEST_RECORDS: usize = 500;
-pub const REQUEST_BYTES: usize = 10 * 1024 * 1024;
 /// How often the pacer releases records: small batches, so the rate holds within a second.
 const RELEASE_TICK: Duration = Duration::from_millis(50);
 
@@ -130,36 +105,6 @@ impl Summary {
     }
 }
 
-/// A record made and not yet acknowledged.
-#[derive(Debug)]
-struct Owed {
-    record: UserRecord,
-    born: Instant,
-}
-
-#[derive(Debug)]
-struct ShardQueue {
-    owed: VecDeque<Owed>,
-    /// Throttled or failed: nothing goes to this shard before then.
-    not_before: Instant,
-    failures: u32,
-}
-
-/// One Kinesis record of a request and the user records it carries (one, unless aggregated).
-struct Entry {
-    shard: String,
-    partition_key: String,
-    explicit_hash_key: Option<String>,
-    data: Vec<u8>,
-    members: Vec<Owed>,
-}
-
-struct Answer {
-    entries: Vec<Entry>,
-    result: SinkAnswer,
-    latency: Duration,
-}
-
 pub struct Producer {
     sink: SharedSink,
     stream: String,
@@ -211,6 +156,20 @@ impl Producer {
     }
 
     /// Records one request carries: the sink's limit, within PutRecords'.
+    /// What a run's queues use of this producer.
+    fn handles(&self) -> Handles<'_> {
+        Handles {
+            sink: &self.sink,
+            map: &self.map,
+            counters: &self.counters,
+            max_record_bytes: self.max_record_bytes,
+            request_records: self.request_records(),
+            ttl: self.settings.ttl,
+            aggregate: self.settings.aggregate,
+            backoff: &self.settings.backoff,
+        }
+    }
+
     fn request_records(&self) -> usize {
         self.sink.max_records().clamp(1, REQUEST_RECORDS)
     }
@@ -239,7 +198,7 @@ impl Producer {
         mut stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Summary> {
         let start = self.now();
-        let mut run = Run::new(start);
+        let mut run = Run::new(&self.handles(), start);
         let (tx, mut rx) = mpsc::unbounded_channel::<Answer>();
         let mut pacer = Pacer::new(self.settings.rate);
         let batch = pacer.batch_for(RELEASE_TICK, self.request_records() as u32);
@@ -280,11 +239,11 @@ impl Producer {
                 }
             }
             while run.requests_in_flight < self.settings.max_in_flight {
-                let entries = run.next_request(&self, now);
+                let entries = run.next_request(&self.handles(), now);
                 if entries.is_empty() {
                     break;
                 }
-                run.send(&self, entries, tx.clone());
+                run.send(&self.handles(), entries, tx.clone());
             }
             if !producing && run.owed() == 0 && run.requests_in_flight == 0 {
                 break;
@@ -297,7 +256,7 @@ impl Producer {
             let sleep = self.clock.sleep_until(wake.unwrap_or(now + Duration::from_secs(3600)).0);
             tokio::select! {
                 Some(answer) = rx.recv() => {
-                    if let Err(e) = run.answered(&self, answer, self.now()) {
+                    if let Err(e) = run.answered(&self.handles(), answer, self.now()) {
                         fatal.get_or_insert(e);
                     }
                 }
@@ -346,273 +305,13 @@ fn pull(
             *scheduled = Some(due);
             return (pulled, false);
         }
-        let Some(record) = workload.next_record() else { return (pulled, true) };
-        pulled += 1;
-        run.take(p, record, now);
-    }
-    (pulled, false)
-}
-
-/// The state of one run: the queues per predicted shard and the requests out.
-struct Run {
-    queues: BTreeMap<String, ShardQueue>,
-    queued: usize,
-    in_flight_records: usize,
-    requests_in_flight: usize,
-    /// Which shard a request starts with, turning, so no shard waits behind the others.
-    turn: usize,
-    start: Instant,
-}
-
-impl Run {
-    fn new(start: Instant) -> Run {
-        Run { queues: BTreeMap::new(), queued: 0, in_flight_records: 0, requests_in_flight: 0, turn: 0, start }
-    }
-
-    fn owed(&self) -> usize {
-        self.queued + self.in_flight_records
-    }
-
-    fn take(&mut self, p: &Producer, record: UserRecord, now: Instant) {
-        Counters::add(&p.counters.produced, 1);
-        if record.partition_key.len() + record.data.len() > p.max_record_bytes {
-            Counters::add(&p.counters.failed, 1);
-            return;
-        }
-        let shard =
-            p.map.shard_for(&record.partition_key, record.explicit_hash_key.as_deref()).unwrap_or_default().to_string();
-        self.enqueue(shard, Owed { record, born: now }, false);
-    }
-
-    fn enqueue(&mut self, shard: String, owed: Owed, front: bool) {
-        let q = self.queues.entry(shard).or_insert_with(|| ShardQueue {
-            owed: VecDeque::new(),
-            not_before: self.start,
-            failures: 0,
-        });
-        if front {
-            q.owed.push_front(owed)
-        } else {
-            q.owed.push_back(owed)
-        }
-        self.queued += 1;
-    }
-
-    /// The earliest instant a queued record may be sent, if it is later than now.
-    fn next_ready(&self, now: Instant) -> Option<Instant> {
-        self.queues.values().filter(|q| !q.owed.is_empty() && q.not_before > now).map(|q| q.not_before).min()
-    }
-
-    /// The next request: records of every shard that may be written, a fair share each, within 500 records
-    /// and 10 MiB. Records past their TTL are counted expired here, before they are sent again.
-    fn next_request(&mut self, p: &Producer, now: Instant) -> Vec<Entry> {
-        let ready: Vec<String> = self
-            .queues
-            .iter()
-            .filter(|(_, q)| !q.owed.is_empty() && q.not_before <= now)
-            .map(|(s, _)| s.clone())
-            .collect();
-        if ready.is_empty() {
-            return Vec::new();
-        }
-        self.turn = self.turn.wrapping_add(1);
-        let most = p.request_records();
-        let share = most.div_ceil(ready.len());
-        let mut entries = Vec::new();
-        let mut bytes = 0usize;
-        for i in 0..ready.len() {
-            let shard = &ready[(self.turn + i) % ready.len()];
-            let Some(q) = self.queues.get_mut(shard) else { continue };
-            let mut taken = 0;
-            while taken < share && entries.len() < most {
-                let Some(owed) = q.owed.pop_front() else { break };
-                self.queued -= 1;
-                if now.duration_since(owed.born) > p.settings.ttl {
-                    Counters::add(&p.counters.expired, 1);
-                    continue;
-                }
-                let entry = if p.settings.aggregate {
-                    aggregate(shard, owed, q, &mut self.queued, p.max_record_bytes)
-                } else {
-                    Entry {
-                        shard: shard.clone(),
-                        partition_key: owed.record.partition_key.clone(),
-                        explicit_hash_key: owed.record.explicit_hash_key.clone(),
-                        data: owed.record.data.clone(),
-                        members: vec![owed],
-                    }
-                };
-                let size = entry.partition_key.len() + entry.data.len();
-                if bytes + size > REQUEST_BYTES && !entries.is_empty() {
-                    for m in entry.members.into_iter().rev() {
-                        q.owed.push_front(m);
-                        self.queued += 1;
-                    }
-                    return entries;
-                }
-                bytes += size;
-                taken += 1;
-                entries.push(entry);
-            }
-        }
-        entries
-    }
-
-    fn send(&mut self, p: &Producer, entries: Vec<Entry>, tx: mpsc::UnboundedSender<Answer>) {
-        // Answers pair with records by position, so the request and the entries kept stay in step.
-        let request: Vec<SinkRecord> = entries
-            .iter()
-            .map(|e| SinkRecord {
-                partition_key: e.partition_key.clone(),
-                explicit_hash_key: e.explicit_hash_key.clone(),
-                data: e.data.clone(),
-            })
-            .collect();
-        let records: usize = entries.iter().map(|e| e.members.len()).sum();
-        self.in_flight_records += records;
-        self.requests_in_flight += 1;
-        Counters::add(&p.counters.sent, records as u64);
-        Counters::add(&p.counters.in_flight, records as u64);
-        let call = p.sink.put(request);
-        tokio::spawn(async move {
-            let sent = std::time::Instant::now();
-            let result = call.await;
-            let _ = tx.send(Answer { entries, result, latency: sent.elapsed() });
-        });
-    }
-
-    /// Counts an answer and queues again what it did not acknowledge. Errors no retry mends are returned.
-    fn answered(&mut self, p: &Producer, answer: Answer, now: Instant) -> anyhow::Result<()> {
-        let records: usize = answer.entries.iter().map(|e| e.members.len()).sum();
-        self.in_flight_records -= records;
-        self.requests_in_flight -= 1;
-        Counters::sub(&p.counters.in_flight, records as u64);
-        let results = match answer.result {
-            Ok(results) => results,
-            Err(e) => return self.request_failed(p, answer.entries, e, now),
+        let Some(record) = workload.next_record() else {
+            Counters::add(&p.counters.produced, u64::from(pulled));
+            return (pulled, true);
         };
-        let mut failed_shards = BTreeSet::new();
-        for (i, entry) in answer.entries.into_iter().enumerate() {
-            // An answer with fewer results than records leaves the rest unknown: they are sent again.
-            let Some(result) = results.get(i) else {
-                let n = entry.members.len() as u64;
-                Counters::add(&p.counters.retried, n);
-                Counters::add(&p.counters.possible_duplicates, n);
-                for m in entry.members.into_iter().rev() {
-                    self.enqueue(entry.shard.clone(), m, true);
-                }
-                failed_shards.insert(entry.shard);
-                continue;
-            };
-            match result {
-                RecordResult::Acknowledged { shard_id } => {
-                    let shard = shard_id.as_deref().unwrap_or(&entry.shard);
-                    p.counters.acknowledge(shard, entry.members.len() as u64, answer.latency);
-                    if let Some(q) = self.queues.get_mut(&entry.shard) {
-                        q.failures = 0;
-                    }
-                }
-                RecordResult::Failed { code } => {
-                    let n = entry.members.len() as u64;
-                    if code == "ProvisionedThroughputExceededException" {
-                        Counters::add(&p.counters.throttled, n);
-                    }
-                    Counters::add(&p.counters.retried, n);
-                    for m in entry.members.into_iter().rev() {
-                        self.enqueue(entry.shard.clone(), m, true);
-                    }
-                    failed_shards.insert(entry.shard);
-                }
-            }
-        }
-        // One step of backoff per shard and answer, however many of its records failed.
-        for shard in failed_shards {
-            self.back_off(p, &shard, now);
-        }
-        Ok(())
+        pulled += 1;
+        run.take(&p.handles(), record, now);
     }
-
-    fn request_failed(
-        &mut self,
-        p: &Producer,
-        entries: Vec<Entry>,
-        e: CallFailure,
-        now: Instant,
-    ) -> anyhow::Result<()> {
-        let n: u64 = entries.iter().map(|e| e.members.len() as u64).sum();
-        match e.kind {
-            FailureKind::Fatal => {
-                for entry in entries {
-                    for m in entry.members {
-                        self.enqueue(entry.shard.clone(), m, true);
-                    }
-                }
-                return Err(anyhow::Error::new(e));
-            }
-            FailureKind::Throttled => Counters::add(&p.counters.throttled, n),
-            FailureKind::MaybeLanded => Counters::add(&p.counters.possible_duplicates, n),
-            FailureKind::Retryable => {}
-        }
-        Counters::add(&p.counters.retried, n);
-        let mut shards = BTreeSet::new();
-        for entry in entries {
-            for m in entry.members.into_iter().rev() {
-                self.enqueue(entry.shard.clone(), m, true);
-            }
-            shards.insert(entry.shard);
-        }
-        for shard in shards {
-            self.back_off(p, &shard, now);
-        }
-        Ok(())
-    }
-
-    /// The shard's next attempt waits a jittered, growing delay; the other shards are not held.
-    fn back_off(&mut self, p: &Producer, shard: &str, now: Instant) {
-        let start = self.start;
-        let q = self.queues.entry(shard.to_string()).or_insert_with(|| ShardQueue {
-            owed: VecDeque::new(),
-            not_before: start,
-            failures: 0,
-        });
-        let delay = p.settings.backoff.delay(q.failures, fastrand::f64());
-        q.not_before = q.not_before.max(now + delay);
-        q.failures = q.failures.saturating_add(1);
-    }
-}
-
-/// `first` and as many more of its shard's queue as fit in one aggregate, as one entry routed by `first`.
-fn aggregate(shard: &str, first: Owed, q: &mut ShardQueue, queued: &mut usize, max_record_bytes: usize) -> Entry {
-    let mut agg = Aggregator::new(kpl::DEFAULT_MAX_BYTES.min(max_record_bytes));
-    let mut members = Vec::new();
-    let _ = agg.try_add(first.record.clone());
-    members.push(first);
-    while let Some(next) = q.owed.pop_front() {
-        if agg.try_add(next.record.clone()).is_err() {
-            q.owed.push_front(next);
-            break;
-        }
-        *queued -= 1;
-        members.push(next);
-    }
-    match agg.finish() {
-        Some(a) if members.len() > 1 => Entry {
-            shard: shard.to_string(),
-            partition_key: a.partition_key,
-            explicit_hash_key: a.explicit_hash_key,
-            data: a.data,
-            members,
-        },
-        // One record alone is sent as it is: nothing to gain from the framing.
-        _ => {
-            let only = &members[0].record;
-            Entry {
-                shard: shard.to_string(),
-                partition_key: only.partition_key.clone(),
-                explicit_hash_key: only.explicit_hash_key.clone(),
-                data: only.data.clone(),
-                members,
-            }
-        }
-    }
+    Counters::add(&p.counters.produced, u64::from(pulled));
+    (pulled, false)
 }

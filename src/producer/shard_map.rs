@@ -40,10 +40,20 @@ impl ShardMap {
 
     /// The shard a record with these keys lands on, if the map knows one.
     pub fn shard_for(&self, partition_key: &str, explicit_hash_key: Option<&str>) -> Option<&str> {
+        self.slot_for(partition_key, explicit_hash_key).and_then(|slot| self.id(slot))
+    }
+
+    /// The same shard as a slot, `0..len()`: the engine keeps its queues by slot, so a record is placed
+    /// without copying or comparing shard ids.
+    pub fn slot_for(&self, partition_key: &str, explicit_hash_key: Option<&str>) -> Option<usize> {
         let key = hash_key(partition_key, explicit_hash_key);
         let i = self.ranges.partition_point(|(start, _, _)| *start <= key).checked_sub(1)?;
-        let (_, end, id) = &self.ranges[i];
-        (key <= *end).then_some(id.as_str())
+        (key <= self.ranges[i].1).then_some(i)
+    }
+
+    /// The id of the shard in `slot`.
+    pub fn id(&self, slot: usize) -> Option<&str> {
+        self.ranges.get(slot).map(|(_, _, id)| id.as_str())
     }
 }
 
@@ -93,5 +103,7 @@ mod tests {
         assert_eq!(map.shard_for("a", None), Some("low"));
         assert_eq!(map.shard_for("a", Some("not a number")), Some("low"), "a bad hash key falls back to the MD5");
         assert_eq!(ShardMap::default().shard_for("a", None), None);
+        assert_eq!(map.slot_for("x", Some("0")), Some(0));
+        assert_eq!((map.id(1), map.id(2)), (Some("high"), None));
     }
 }
