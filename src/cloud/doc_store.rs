@@ -64,6 +64,16 @@ impl DocStore {
         self.file.rows(DOCS).map_err(|e| error(self.path(), e))
     }
 
+    /// The documents whose keys start with `prefix`, in key order.
+    pub fn load_prefixed(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, DocStoreError> {
+        self.file.rows_from(DOCS, prefix).map_err(|e| error(self.path(), e))
+    }
+
+    /// The document `key`, if there is one.
+    pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, DocStoreError> {
+        self.file.get(DOCS, key).map_err(|e| error(self.path(), e))
+    }
+
     /// Applies `changes` in one durable transaction: all of them or none.
     pub fn commit(&self, changes: &[Change]) -> Result<(), DocStoreError> {
         if changes.is_empty() {
@@ -118,6 +128,10 @@ mod tests {
         }
         let store = DocStore::open(&dir, "state.redb", 1).unwrap();
         assert_eq!(store.load().unwrap(), vec![("b".to_string(), b"2".to_vec())]);
+        store.commit(&[Change::Put("a/1".into(), b"3".to_vec()), Change::Put("c".into(), b"4".to_vec())]).unwrap();
+        assert_eq!(store.load_prefixed("a/").unwrap(), vec![("a/1".to_string(), b"3".to_vec())]);
+        assert_eq!(store.get("c").unwrap(), Some(b"4".to_vec()));
+        assert_eq!(store.get("a").unwrap(), None);
         let mode = std::fs::metadata(dir.join("state.redb")).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         drop(store);

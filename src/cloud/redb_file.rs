@@ -125,15 +125,36 @@ impl RedbFile {
 
     /// Every row of `table`, in key order.
     pub fn rows(&self, table: TableDefinition<&str, &[u8]>) -> Result<Vec<(String, Vec<u8>)>, RedbError> {
+        self.rows_from(table, "")
+    }
+
+    /// The rows of `table` whose keys start with `prefix`, in key order.
+    pub fn rows_from(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, RedbError> {
         self.with_db(|db| {
             let tx = db.begin_read().map_err(failed)?;
             let t = tx.open_table(table).map_err(failed)?;
             let mut out = Vec::new();
-            for row in t.iter().map_err(failed)? {
+            for row in t.range(prefix..).map_err(failed)? {
                 let (k, v) = row.map_err(failed)?;
+                if !k.value().starts_with(prefix) {
+                    break;
+                }
                 out.push((k.value().to_string(), v.value().to_vec()));
             }
             Ok(out)
+        })
+    }
+
+    /// The value of `key` in `table`, if it has one.
+    pub fn get(&self, table: TableDefinition<&str, &[u8]>, key: &str) -> Result<Option<Vec<u8>>, RedbError> {
+        self.with_db(|db| {
+            let tx = db.begin_read().map_err(failed)?;
+            let t = tx.open_table(table).map_err(failed)?;
+            Ok(t.get(key).map_err(failed)?.map(|v| v.value().to_vec()))
         })
     }
 }

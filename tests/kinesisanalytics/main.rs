@@ -12,6 +12,7 @@ mod pattern2;
 mod pattern4;
 mod restarts;
 mod rollback;
+mod saved_states;
 mod snapshots;
 mod source;
 mod templates;

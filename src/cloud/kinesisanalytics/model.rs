@@ -123,7 +123,28 @@ pub struct Snapshot {
     pub created_ms: Millis,
     /// When the CREATING or DELETING status ends.
     pub due_ms: Option<Millis>,
-    pub state: Option<Value>,
+    pub state: Option<SavedState>,
+}
+
+/// Where a job's state (a checkpoint's or a snapshot's) is kept: an entry of its own in the service's
+/// store, written in the same transaction as the application's document, so the document stays small
+/// whatever the state's size and reading an application never copies its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedState {
+    pub key: String,
+    pub size_bytes: u64,
+}
+
+impl SavedState {
+    /// The application's last checkpoint (each one replaces the one before).
+    pub fn checkpoint(app: &str, size: usize) -> SavedState {
+        SavedState { key: format!("{STATE_PREFIX}{app}/checkpoint"), size_bytes: size as u64 }
+    }
+
+    /// The snapshot `name` of the application.
+    pub fn snapshot(app: &str, name: &str, size: usize) -> SavedState {
+        SavedState { key: format!("{STATE_PREFIX}{app}/snapshot/{name}"), size_bytes: size as u64 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,7 +215,7 @@ pub struct Application {
     /// The restore configuration of the last start (RunConfigurationDescription).
     pub last_restore: Option<Restore>,
     /// The job's state at its last checkpoint, and when that was taken.
-    pub checkpoint: Option<Value>,
+    pub checkpoint: Option<SavedState>,
     pub checkpoint_ms: Option<Millis>,
     /// When the running job last started (running time, checkpoint interval).
     pub started_ms: Option<Millis>,
@@ -275,6 +296,11 @@ impl Application {
         self.snapshots.iter().find(|s| s.name == name)
     }
 
+    /// The store keys of the states the application refers to (its checkpoint and snapshots).
+    pub fn state_keys(&self) -> impl Iterator<Item = &str> {
+        self.checkpoint.iter().chain(self.snapshots.iter().filter_map(|s| s.state.as_ref())).map(|s| s.key.as_str())
+    }
+
     /// The newest READY snapshot, which RESTORE_FROM_LATEST_SNAPSHOT restores.
     pub fn latest_snapshot(&self) -> Option<&Snapshot> {
         self.snapshots.iter().filter(|s| s.status == SnapshotStatus::Ready).max_by_key(|s| s.created_ms)
@@ -283,5 +309,9 @@ impl Application {
 
 /// The store key of an application.
 pub fn app_key(name: &str) -> String {
-    format!("app/{name}")
+    format!("{APP_PREFIX}{name}")
 }
+
+/// Where applications' documents and jobs' states are in the store.
+pub const APP_PREFIX: &str = "app/";
+pub const STATE_PREFIX: &str = "state/";

@@ -14,17 +14,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
 use super::jobs::{self, Job, JobEnv, JobError, StartFrom};
 use super::metrics::Meter;
 use super::model::{
-    Application, CheckpointStats, JobHealth, OperationStatus, Restore, SnapshotStatus, Status, Transition,
+    Application, CheckpointStats, JobHealth, OperationStatus, Restore, SavedState, SnapshotStatus, Status, Transition,
 };
 use super::process_stats::ProcessMeter;
 use super::restart::RestartStrategy;
-use super::state::FlinkState;
+use super::state::{FlinkState, StateWrite};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 
@@ -41,12 +39,21 @@ pub struct Runtime {
 type Logs = Vec<(Application, Vec<(Level, &'static app_log::Source, String)>)>;
 
 /// What a transition did with an application's job: whether a snapshot took its state (what the job
-/// held back for it is committed once the snapshot is kept), and the job a stop took out, to be
-/// stopped after that.
+/// held back for it is committed once the snapshot is kept), the states to write with the
+/// application, and the job a stop took out, to be stopped after that.
 #[derive(Default)]
 struct Handover {
     took_state: bool,
+    states: Vec<StateWrite>,
     stopped: Vec<Box<dyn Job>>,
+}
+
+/// What a transition or a second of running works with: the service's store (to read a saved job
+/// state), the cloud, and the time.
+struct Turn<'a> {
+    store: &'a FlinkState,
+    ctx: &'a Arc<CloudContext>,
+    now: Millis,
 }
 
 impl Runtime {
@@ -103,6 +110,7 @@ impl Runtime {
     pub fn transitions(&self, state: &FlinkState, ctx: &Arc<CloudContext>, now: Millis) {
         let mut jobs = self.jobs();
         let mut logs: Logs = Vec::new();
+        let t = Turn { store: state, ctx, now };
         {
             let mut apps = state.lock();
             let names: Vec<String> = apps.keys().cloned().collect();
@@ -117,11 +125,12 @@ impl Runtime {
                     }
                 }
                 let mut handover = Handover::default();
-                let Some(next) = self.advance(app.clone(), &mut jobs, ctx, now, &mut logs, &mut handover) else {
+                let Some(next) = self.advance(app.clone(), &mut jobs, &t, &mut logs, &mut handover) else {
                     continue;
                 };
+                let states = std::mem::take(&mut handover.states);
                 let result = match next {
-                    Some(app) => state.put(&mut apps, app),
+                    Some(app) => state.put_with(&mut apps, app, states),
                     None => state.remove(&mut apps, &name),
                 };
                 match result {
@@ -155,11 +164,11 @@ impl Runtime {
         &self,
         mut app: Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         logs: &mut Logs,
         handover: &mut Handover,
     ) -> Option<Option<Application>> {
+        let now = t.now;
         let before = app.clone();
         let mut messages = Vec::new();
         for s in app.snapshots.iter_mut() {
@@ -167,8 +176,10 @@ impl Runtime {
                 (SnapshotStatus::Creating, Some(due)) if due <= now => {
                     let taken = jobs.get_mut(&app.name).map(|j| j.state());
                     match taken {
-                        Some(Ok(v)) => {
-                            s.state = Some(v);
+                        Some(Ok(bytes)) => {
+                            let saved = SavedState::snapshot(&app.name, &s.name, bytes.len());
+                            handover.states.push((saved.key.clone(), bytes));
+                            s.state = Some(saved);
                             s.status = SnapshotStatus::Ready;
                             handover.took_state = true;
                             messages.push((Level::Info, &SERVICE, format!("Snapshot {} completed", s.name)));
@@ -191,13 +202,13 @@ impl Runtime {
         if let Some(p) = app.pending.clone().filter(|p| p.due_ms <= now) {
             app.pending = None;
             let outcome = match p.transition {
-                Transition::Start { restore } => self.start(&mut app, restore, jobs, ctx, now, &mut messages),
+                Transition::Start { restore } => self.start(&mut app, restore, jobs, t, &mut messages),
                 Transition::Stop { snapshot } => {
-                    handover.took_state |= self.stop(&mut app, snapshot, jobs, &mut handover.stopped, &mut messages);
+                    self.stop(&mut app, snapshot, jobs, handover, &mut messages);
                     Ok(())
                 }
-                Transition::Update => self.update(&mut app, jobs, ctx, now, &mut messages),
-                Transition::Rollback => self.rollback(&mut app, jobs, ctx, now, &mut messages),
+                Transition::Update => self.update(&mut app, jobs, t, &mut messages),
+                Transition::Rollback => self.rollback(&mut app, jobs, t, &mut messages),
                 Transition::Delete => {
                     logs.push((app.clone(), messages));
                     return Some(None);
@@ -237,16 +248,15 @@ impl Runtime {
         app: &mut Application,
         from: StartFrom,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> Result<(), String> {
-        match Self::job(app, ctx, from) {
+        match Self::job(app, t.ctx, from) {
             Ok(job) => {
                 jobs.insert(app.name.clone(), job);
                 app.status = Status::Running;
-                app.started_ms = Some(now);
-                app.health = JobHealth { job_started_ms: Some(now), ..JobHealth::default() };
+                app.started_ms = Some(t.now);
+                app.health = JobHealth { job_started_ms: Some(t.now), ..JobHealth::default() };
                 Ok(())
             }
             Err(e) => Err(job_failed(app, messages, e.0)),
@@ -271,53 +281,56 @@ impl Runtime {
         app: &mut Application,
         restore: Restore,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> Result<(), String> {
-        let from = match &restore {
-            Restore::Skip => StartFrom::Fresh,
-            _ if !app.snapshots_enabled() => StartFrom::Fresh,
-            Restore::Latest => {
-                app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot)
-            }
-            Restore::Custom(name) => {
-                app.snapshot(name).and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot)
-            }
+        let snapshot = match &restore {
+            Restore::Skip => None,
+            _ if !app.snapshots_enabled() => None,
+            Restore::Latest => app.latest_snapshot(),
+            Restore::Custom(name) => app.snapshot(name),
         };
-        Self::launch(app, from, jobs, ctx, now, messages)?;
-        app.checkpoint_ms = Some(now);
+        let from = match snapshot.and_then(|s| s.state.as_ref()) {
+            None => StartFrom::Fresh,
+            Some(saved) => match t.store.read_state(&app.name, saved) {
+                Ok(bytes) => StartFrom::Snapshot(bytes),
+                Err(e) => return Err(job_failed(app, messages, e)),
+            },
+        };
+        Self::launch(app, from, jobs, t, messages)?;
+        app.checkpoint_ms = Some(t.now);
         let line = format!("Job {} switched from state CREATED to RUNNING.", app.name);
         messages.push((Level::Info, &EXECUTION_GRAPH, line));
         Ok(())
     }
 
     /// STOPPING or FORCE_STOPPING ends: the stop's snapshot (if any) takes the job's last state. The
-    /// job goes to `stopped`, to be stopped once the snapshot is kept; true when a snapshot took state.
+    /// job goes to the handover, to be stopped once the snapshot is kept.
     fn stop(
         &self,
         app: &mut Application,
         snapshot: Option<String>,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        stopped: &mut Vec<Box<dyn Job>>,
+        handover: &mut Handover,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-    ) -> bool {
+    ) {
         let mut job = jobs.remove(&app.name);
-        let mut took = false;
         if let Some(name) = snapshot {
             let taken = job.as_mut().map(|j| j.state());
             if let Some(s) = app.snapshots.iter_mut().find(|s| s.name == name) {
                 match taken {
-                    Some(Ok(v)) => {
-                        s.state = Some(v);
+                    Some(Ok(bytes)) => {
+                        let saved = SavedState::snapshot(&app.name, &s.name, bytes.len());
+                        handover.states.push((saved.key.clone(), bytes));
+                        s.state = Some(saved);
                         s.status = SnapshotStatus::Ready;
-                        took = true;
+                        handover.took_state = true;
                     }
                     _ => s.status = SnapshotStatus::Failed,
                 }
             }
         }
-        stopped.extend(job);
+        handover.stopped.extend(job);
         app.status = Status::Ready;
         app.started_ms = None;
         app.checkpoint = None;
@@ -329,7 +342,6 @@ impl Runtime {
             &EXECUTION_GRAPH,
             format!("Job {} switched from state RUNNING to CANCELED.", app.name),
         ));
-        took
     }
 
     /// UPDATING ends: the job restarts on the new version from the state it had.
@@ -337,19 +349,24 @@ impl Runtime {
         &self,
         app: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> Result<(), String> {
-        let state: Option<Value> = match jobs.remove(&app.name) {
+        let state = match jobs.remove(&app.name) {
             Some(mut old) => {
                 let s = old.state().ok();
                 old.stop();
                 s
             }
-            None => app.checkpoint.clone(),
+            None => match &app.checkpoint {
+                Some(saved) => match t.store.read_state(&app.name, saved) {
+                    Ok(bytes) => Some(bytes),
+                    Err(e) => return Err(job_failed(app, messages, e)),
+                },
+                None => None,
+            },
         };
-        Self::launch(app, state.map_or(StartFrom::Fresh, StartFrom::Snapshot), jobs, ctx, now, messages)?;
+        Self::launch(app, state.map_or(StartFrom::Fresh, StartFrom::Snapshot), jobs, t, messages)?;
         let line = format!("Application {} updated to version {}", app.name, app.version_id);
         messages.push((Level::Info, &SERVICE, line));
         Ok(())
@@ -360,16 +377,21 @@ impl Runtime {
         &self,
         app: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> Result<(), String> {
         if let Some(mut old) = jobs.remove(&app.name) {
             old.stop();
         }
-        let from = app.latest_snapshot().and_then(|s| s.state.clone()).map_or(StartFrom::Fresh, StartFrom::Snapshot);
-        Self::launch(app, from, jobs, ctx, now, messages)?;
-        app.checkpoint_ms = Some(now);
+        let from = match app.latest_snapshot().and_then(|s| s.state.as_ref()) {
+            None => StartFrom::Fresh,
+            Some(saved) => match t.store.read_state(&app.name, saved) {
+                Ok(bytes) => StartFrom::Snapshot(bytes),
+                Err(e) => return Err(job_failed(app, messages, e)),
+            },
+        };
+        Self::launch(app, from, jobs, t, messages)?;
+        app.checkpoint_ms = Some(t.now);
         let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
         let line = format!("Application {} rolled back to version {to} as version {}", app.name, app.version_id);
         messages.push((Level::Info, &SERVICE, line));
@@ -384,18 +406,20 @@ impl Runtime {
             state.lock().values().filter(|a| a.status == Status::Running).cloned().collect();
         let mut jobs = self.jobs();
         let mut logs: Logs = Vec::new();
+        let t = Turn { store: state, ctx, now };
         for app in running {
             let mut messages = Vec::new();
-            let (next, checkpoint_started) = self.run(&app, &mut jobs, ctx, now, &mut messages);
+            let (next, checkpoint) = self.run(&app, &mut jobs, &t, &mut messages);
             if next != app {
-                match save_run(state, next) {
+                let (began, write) = checkpoint.unzip();
+                match save_run(state, next, write) {
                     Ok(Some(saved)) => {
-                        if let Some(t) = checkpoint_started {
+                        if let Some(began) = began {
                             // The checkpoint is durable: what the job held back for it is committed.
                             if let Some(job) = jobs.get_mut(&saved.name) {
                                 job.committed();
                             }
-                            self.checkpoint_took(&saved.name, t.elapsed());
+                            self.checkpoint_took(&saved.name, began.elapsed());
                         }
                         logs.push((saved, messages));
                         continue;
@@ -424,16 +448,19 @@ impl Runtime {
         app: &Application,
         next: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> bool {
+        let now = t.now;
         let restarting = app.health.restart_due_ms.is_some();
         if app.health.restart_due_ms.is_some_and(|due| now < due) || (!restarting && jobs.contains_key(&app.name)) {
             return !restarting;
         }
-        let from = app.checkpoint.clone().map_or(StartFrom::Fresh, StartFrom::Checkpoint);
-        let started = Self::job(app, ctx, from);
+        let from = match &app.checkpoint {
+            None => Ok(StartFrom::Fresh),
+            Some(saved) => t.store.read_state(&app.name, saved).map(StartFrom::Checkpoint).map_err(JobError),
+        };
+        let started = from.and_then(|from| Self::job(app, t.ctx, from));
         if !restarting {
             match started {
                 Ok(job) => {
@@ -460,18 +487,18 @@ impl Runtime {
         }
     }
 
-    /// What one second does to `app`'s job; the application as it is after it, and when a
-    /// checkpoint taken in it began (its duration runs until the application is saved).
+    /// What one second does to `app`'s job; the application as it is after it, and for a checkpoint
+    /// taken in it, when it began (its duration runs until the application is saved) and its state.
     fn run(
         &self,
         app: &Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
-        ctx: &Arc<CloudContext>,
-        now: Millis,
+        t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-    ) -> (Application, Option<Instant>) {
+    ) -> (Application, Option<(Instant, StateWrite)>) {
+        let now = t.now;
         let mut next = app.clone();
-        if !self.bring_up(app, &mut next, jobs, ctx, now, messages) {
+        if !self.bring_up(app, &mut next, jobs, t, messages) {
             return (next, None);
         }
         let Some(job) = jobs.get_mut(&app.name) else { return (next, None) };
@@ -488,13 +515,13 @@ impl Runtime {
         }
         let began = Instant::now();
         match job.state() {
-            Ok(v) => {
-                // The size of the state as it is written (the application document holds it as JSON).
-                let size = serde_json::to_vec(&v).map_or(0, |b| b.len() as u64);
-                next.checkpoint = Some(v);
+            Ok(bytes) => {
+                let saved = SavedState::checkpoint(&app.name, bytes.len());
+                next.health.last_checkpoint = Some(CheckpointStats { at_ms: now, size_bytes: saved.size_bytes });
+                let write = (saved.key.clone(), bytes);
+                next.checkpoint = Some(saved);
                 next.checkpoint_ms = Some(now);
-                next.health.last_checkpoint = Some(CheckpointStats { at_ms: now, size_bytes: size });
-                (next, Some(began))
+                (next, Some((began, write)))
             }
             Err(e) => {
                 // Flink tolerates no failed checkpoint by default: the job fails over.
@@ -521,9 +548,14 @@ impl Runtime {
     }
 }
 
-/// Saves what a second of running did to `next` (its checkpoint, restarts, failures) if the
-/// application is still RUNNING; the application as saved, or `None` when it no longer runs.
-fn save_run(state: &FlinkState, next: Application) -> Result<Option<Application>, crate::cloud::error::ApiError> {
+/// Saves what a second of running did to `next` (its checkpoint with the checkpoint's state, restarts,
+/// failures) if the application is still RUNNING; the application as saved, or `None` when it no
+/// longer runs.
+fn save_run(
+    state: &FlinkState,
+    next: Application,
+    checkpoint: Option<StateWrite>,
+) -> Result<Option<Application>, crate::cloud::error::ApiError> {
     let mut apps = state.lock();
     let Some(mut current) = apps.get(&next.name).filter(|a| a.status == Status::Running).cloned() else {
         return Ok(None);
@@ -532,7 +564,7 @@ fn save_run(state: &FlinkState, next: Application) -> Result<Option<Application>
     current.checkpoint_ms = next.checkpoint_ms;
     current.started_ms = next.started_ms;
     current.health = next.health;
-    state.put(&mut apps, current.clone())?;
+    state.put_with(&mut apps, current.clone(), checkpoint.into_iter().collect())?;
     Ok(Some(current))
 }
 

@@ -232,7 +232,7 @@ impl Job for AsyncEnrichment {
         let state = match from {
             StartFrom::Fresh => None,
             StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => {
-                Some(serde_json::from_value::<State>(v).map_err(|e| {
+                Some(serde_json::from_slice::<State>(&v).map_err(|e| {
                     JobError(format!("Job could not be started: the restored state is unreadable: {e}"))
                 })?)
             }
@@ -272,11 +272,11 @@ impl Job for AsyncEnrichment {
         collected
     }
 
-    fn state(&mut self) -> Result<Value, JobError> {
+    fn state(&mut self) -> Result<Vec<u8>, JobError> {
         let run = self.running()?;
         let pending: Vec<u64> = run.in_flight.iter().map(|(id, _)| *id).chain(run.waiting.iter().copied()).collect();
         let state = State { source: run.source.positions(), pending };
-        let v = serde_json::to_value(&state).map_err(|e| JobError(format!("encoding the job's state: {e}")))?;
+        let v = serde_json::to_vec(&state).map_err(|e| JobError(format!("encoding the job's state: {e}")))?;
         self.precommitted.append(&mut self.open);
         Ok(v)
     }

@@ -10,9 +10,7 @@
 //!
 //! Its state is the number of steps it ran in all, so a restart from a checkpoint shows.
 
-use serde_json::{Value, json};
-
-use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
+use super::job::{Job, JobEnv, JobError, JobStats, StartFrom, steps_from, steps_state};
 use crate::cloud::clock::Millis;
 
 const GROUP: &str = "FlinkApplicationProperties";
@@ -47,7 +45,7 @@ impl Job for FailAfter {
         }
         self.steps = match from {
             StartFrom::Fresh => 0,
-            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => v["steps"].as_u64().unwrap_or(0),
+            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => steps_from(&v)?,
         };
         self.run_steps = 0;
         Ok(())
@@ -64,11 +62,11 @@ impl Job for FailAfter {
         }
     }
 
-    fn state(&mut self) -> Result<Value, JobError> {
+    fn state(&mut self) -> Result<Vec<u8>, JobError> {
         if self.fail_checkpoints {
             return Err(JobError(format!("Injected checkpoint failure at step {}", self.steps)));
         }
-        Ok(json!({ "steps": self.steps }))
+        Ok(steps_state(self.steps))
     }
 
     fn stop(&mut self) {}

@@ -1,9 +1,7 @@
 //! `kinesis-console/idle`: the lifecycle's stand-in. It reads nothing and writes nothing; its state is
 //! the number of steps it ran, so a restore from a snapshot or checkpoint shows.
 
-use serde_json::{Value, json};
-
-use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
+use super::job::{Job, JobEnv, JobError, JobStats, StartFrom, steps_from, steps_state};
 use crate::cloud::clock::Millis;
 
 pub fn new(_: &JobEnv) -> Box<dyn Job> {
@@ -19,7 +17,7 @@ impl Job for Idle {
     fn start(&mut self, from: StartFrom) -> Result<(), JobError> {
         self.steps = match from {
             StartFrom::Fresh => 0,
-            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => v["steps"].as_u64().unwrap_or(0),
+            StartFrom::Snapshot(v) | StartFrom::Checkpoint(v) => steps_from(&v)?,
         };
         Ok(())
     }
@@ -29,8 +27,8 @@ impl Job for Idle {
         Ok(())
     }
 
-    fn state(&mut self) -> Result<Value, JobError> {
-        Ok(json!({ "steps": self.steps }))
+    fn state(&mut self) -> Result<Vec<u8>, JobError> {
+        Ok(steps_state(self.steps))
     }
 
     fn stop(&mut self) {}

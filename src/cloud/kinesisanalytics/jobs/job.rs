@@ -5,8 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
 use crate::cloud::kinesisanalytics::model::LoggingOption;
@@ -17,9 +15,9 @@ pub enum StartFrom {
     /// No state: the source starts at the tip of its input (LATEST, fixed at the start).
     Fresh,
     /// The state of a snapshot (a stop's, or CreateApplicationSnapshot's).
-    Snapshot(Value),
+    Snapshot(Vec<u8>),
     /// The state of the last checkpoint (a restart after a crash or a restart of the local cloud).
-    Checkpoint(Value),
+    Checkpoint(Vec<u8>),
 }
 
 /// What a job is given: the application it runs for and the cloud it runs in.
@@ -47,8 +45,9 @@ pub trait Job: Send {
     /// One step of the run loop, called once per second of the cloud clock while the application runs.
     fn step(&mut self, now: Millis) -> Result<(), JobError>;
 
-    /// The state to keep (a checkpoint or a snapshot); output up to here is committed with it.
-    fn state(&mut self) -> Result<Value, JobError>;
+    /// The state to keep (a checkpoint or a snapshot), in the job's own encoding, opaque to the
+    /// runtime, which stores it as it is; output up to here is committed with it.
+    fn state(&mut self) -> Result<Vec<u8>, JobError>;
 
     /// The state last handed over by [`state`](Self::state) is durable (a checkpoint or snapshot):
     /// output held back until then may be made visible now, as Flink's two-phase-commit sinks do on
@@ -79,4 +78,20 @@ pub struct JobStats {
     /// Per shard id of the source: how far its last read was behind the shard's tip (the Kinesis
     /// connector's `millisBehindLatest`).
     pub millis_behind_latest: BTreeMap<String, Millis>,
+}
+
+/// The state of a job whose whole state is the number of steps it ran (`{"steps":N}`).
+pub fn steps_state(steps: u64) -> Vec<u8> {
+    format!(r#"{{"steps":{steps}}}"#).into_bytes()
+}
+
+/// The step count in a state [`steps_state`] made, or why the state is not one.
+pub fn steps_from(state: &[u8]) -> Result<u64, JobError> {
+    #[derive(serde::Deserialize)]
+    struct Steps {
+        steps: u64,
+    }
+    serde_json::from_slice::<Steps>(state)
+        .map(|s| s.steps)
+        .map_err(|e| JobError(format!("Job could not be restored: the saved state is unreadable: {e}")))
 }

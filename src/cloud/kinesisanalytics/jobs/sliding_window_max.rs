@@ -5,7 +5,7 @@
 //! `"<TICKER>:  max - <price>"` per window result, the price as Java prints a `double`, into hourly
 //! part files of `OutputBucketName` (`part_files.rs`), committed exactly once with each checkpoint.
 //!
-//! Its state is the source's positions, the open windows and watermark (compact bytes, base64), and
+//! Its state is the source's positions, the open windows and watermark (compact bytes), and
 //! the part files the checkpoint commits with the part counter. A start from a checkpoint or a
 //! snapshot first writes that state's pending part files again (same keys, same bytes).
 //!
@@ -15,8 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::job::{Job, JobEnv, JobError, JobStats, StartFrom};
 use super::kinesis_source::{KinesisSource, SourcePositions};
@@ -30,7 +29,7 @@ const GROUP: &str = "FlinkApplicationProperties";
 const POLL_MS: Millis = 1_000;
 /// Event times are kept within ±10,000 years of 1970, as an ISO timestamp can say.
 const MAX_EVENT_MS: i64 = 315_537_897_599_999;
-const STATE_FORMAT: u64 = 1;
+const STATE_FORMAT: u8 = 2;
 
 pub fn new(env: &JobEnv) -> Box<dyn Job> {
     Box::new(SlidingWindowMax { env: env.clone(), run: None, failed: None, stats: JobStats::default() })
@@ -157,29 +156,44 @@ fn parse_record<'a>(value: &'a Value, time_field: &str) -> Result<(Millis, &'a s
     Ok((t, ticker, price))
 }
 
+/// The part of the state that is not the windows: small, kept as JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Header {
+    positions: SourcePositions,
+    sink: SinkState,
+}
+
 impl Run {
-    fn state(&mut self) -> Value {
-        let windows = base64::engine::general_purpose::STANDARD.encode(self.windows.encode());
-        json!({
-            "format": STATE_FORMAT,
-            "positions": self.source.positions(),
-            "windows": windows,
-            "sink": self.sink.seal(),
-        })
+    /// `STATE_FORMAT` (1 byte), the header's length (u32, little-endian), the header as JSON, then the
+    /// windows' own encoding: a million open keys are written as they are, not as text.
+    fn state(&mut self) -> Result<Vec<u8>, JobError> {
+        let header = Header { positions: self.source.positions(), sink: self.sink.seal() };
+        let header = serde_json::to_vec(&header).map_err(|e| JobError(format!("encoding the job's state: {e}")))?;
+        let len = u32::try_from(header.len()).map_err(|_| JobError("the job's state header passes 4 GiB".into()))?;
+        let windows = self.windows.encode();
+        let mut out = Vec::with_capacity(5 + header.len() + windows.len());
+        out.push(STATE_FORMAT);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&windows);
+        Ok(out)
     }
 }
 
 /// The parts of a saved state, or why it is not one of this job's.
-fn restore(state: &Value) -> Result<(SourcePositions, Vec<u8>, SinkState), String> {
-    if state["format"].as_u64() != Some(STATE_FORMAT) {
-        return Err(format!("state format {}, this build reads {STATE_FORMAT}", state["format"]));
+fn restore(state: &[u8]) -> Result<(SourcePositions, &[u8], SinkState), String> {
+    let (&format, rest) = state.split_first().ok_or("the state is empty")?;
+    if format != STATE_FORMAT {
+        return Err(format!("state format {format}, this build reads {STATE_FORMAT}"));
     }
-    let positions = serde_json::from_value(state["positions"].clone()).map_err(|e| format!("positions: {e}"))?;
-    let windows = state["windows"].as_str().ok_or("no window state")?;
-    let windows =
-        base64::engine::general_purpose::STANDARD.decode(windows).map_err(|e| format!("window state: {e}"))?;
-    let sink = serde_json::from_value(state["sink"].clone()).map_err(|e| format!("sink state: {e}"))?;
-    Ok((positions, windows, sink))
+    let (len, rest) = rest.split_first_chunk::<4>().ok_or("the state ends before its header")?;
+    let len = u32::from_le_bytes(*len) as usize;
+    if len > rest.len() {
+        return Err(format!("a header of {len} bytes in {} bytes", rest.len()));
+    }
+    let (header, windows) = rest.split_at(len);
+    let header: Header = serde_json::from_slice(header).map_err(|e| format!("header: {e}"))?;
+    Ok((header.positions, windows, header.sink))
 }
 
 impl Job for SlidingWindowMax {
@@ -194,7 +208,7 @@ impl Job for SlidingWindowMax {
                     JobError(format!("Job could not be restored: the saved state of {} is unreadable: {why}", TAG))
                 };
                 let (positions, bytes, sink) = restore(v).map_err(unreadable)?;
-                windows.decode(&bytes).map_err(unreadable)?;
+                windows.decode(bytes).map_err(unreadable)?;
                 (Some(positions), sink)
             }
         };
@@ -229,12 +243,12 @@ impl Job for SlidingWindowMax {
         result
     }
 
-    fn state(&mut self) -> Result<Value, JobError> {
+    fn state(&mut self) -> Result<Vec<u8>, JobError> {
         if let Some(e) = &self.failed {
             return Err(JobError(format!("no checkpoint of a failed job: {e}")));
         }
         match self.run.as_mut() {
-            Some(run) => Ok(run.state()),
+            Some(run) => run.state(),
             None => Err(JobError(format!("{TAG} is not running"))),
         }
     }
