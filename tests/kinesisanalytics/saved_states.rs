@@ -1,74 +1,112 @@
-//! Where job states are kept: a checkpoint's or a snapshot's state is an entry of its own beside the
-//! application's document, written with the document that refers to it and removed by the change that
-//! stops referring to it, so the document stays small and nothing is left behind; a state that is gone
-//! fails the start that needs it, naming it.
+//! Where job states are kept: a checkpoint's or a snapshot's state is a file of its own, written
+//! before the application's document refers to it and removed once the document stops referring to
+//! it, so the document stays small and nothing is left behind; a failed write of the document leaves
+//! no file, a file no document refers to is swept at the next start, and a state that is gone fails
+//! the start that needs it, naming it.
+
+use std::path::PathBuf;
 
 use aws_sdk_kinesisanalyticsv2::types::{
     ApplicationRestoreConfiguration, ApplicationRestoreType, ApplicationStatus, OperationStatus, RunConfiguration,
 };
-use kinesis_console::cloud::doc_store::Change;
-use kinesis_console::cloud::kinesisanalytics::state::FlinkState;
+use kinesis_console::cloud::doc_store::DocStore;
+use kinesis_console::cloud::kinesisanalytics::state::FORMAT_VERSION;
 
-use crate::{Env, IDLE, env};
+use crate::{Env, IDLE, clients, env};
 
-/// Every entry of the Managed Flink store: its key and its bytes.
-fn entries(e: &Env) -> Vec<(String, String)> {
-    let (state, _) = FlinkState::open(&e.cloud.data_dir().join("kinesisanalytics")).expect("the store");
-    let rows = state.store().load().expect("the entries");
-    rows.into_iter().map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned())).collect()
+fn flink_dir(e: &Env) -> PathBuf {
+    e.cloud.data_dir().join("kinesisanalytics")
 }
 
-fn keys(e: &Env) -> Vec<String> {
-    entries(e).into_iter().map(|(k, _)| k).collect()
+/// The application's document as stored (the service's own store handle, shared in-process).
+fn document(e: &Env, app: &str) -> String {
+    let store = DocStore::open(&flink_dir(e), "flink.redb", FORMAT_VERSION).expect("the store");
+    let docs = store.load().expect("the documents");
+    let doc = docs.into_iter().find(|(k, _)| k == &format!("app/{app}")).map(|(_, d)| d).expect("the document");
+    String::from_utf8(doc).expect("JSON")
+}
+
+/// The state files of `app`, by name, sorted.
+fn state_files(e: &Env, app: &str) -> Vec<String> {
+    let dir = flink_dir(e).join("states").join(app);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|f| f.ok()).map(|f| f.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn of_kind(names: &[String], kind: &str) -> Vec<String> {
+    names.iter().filter(|n| n.starts_with(kind)).cloned().collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn states_are_entries_of_their_own_that_go_with_what_refers_to_them() {
+async fn states_are_files_of_their_own_that_go_with_what_refers_to_them() {
     let e = env().await;
     e.create("app", Some(IDLE)).await;
     e.start_running("app").await;
-    assert_eq!(keys(&e), ["app/app"], "no checkpoint yet");
+    assert!(state_files(&e, "app").is_empty(), "no checkpoint yet");
 
     e.advance(61).await;
-    let all = entries(&e);
-    let (_, checkpoint) = all.iter().find(|(k, _)| k == "state/app/checkpoint").expect("the checkpoint's state");
-    assert!(checkpoint.starts_with(r#"{"steps":"#), "the job's own encoding: {checkpoint}");
-    let (_, doc) = all.iter().find(|(k, _)| k == "app/app").expect("the application");
+    let files = state_files(&e, "app");
+    let first = of_kind(&files, "checkpoint-");
+    assert_eq!(first.len(), 1, "{files:?}");
+    let bytes = std::fs::read(flink_dir(&e).join("states/app").join(&first[0])).unwrap();
+    assert!(bytes.starts_with(br#"{"steps":"#), "the job's own encoding: {:?}", String::from_utf8_lossy(&bytes));
+    let doc = document(&e, "app");
     assert!(!doc.contains("steps"), "the document refers to the state, it does not hold it: {doc}");
-    assert!(doc.contains(r#""key":"state/app/checkpoint""#), "{doc}");
+    assert!(doc.contains(&format!(r#""key":"app/{}""#, first[0])), "{doc}");
+
+    // The next checkpoint replaces the first one's file.
+    e.advance(60).await;
+    let second = of_kind(&state_files(&e, "app"), "checkpoint-");
+    assert_eq!(second.len(), 1);
+    assert_ne!(second, first);
 
     e.flink.create_application_snapshot().application_name("app").snapshot_name("s1").send().await.unwrap();
     e.advance(2).await;
-    assert_eq!(keys(&e), ["app/app", "state/app/checkpoint", "state/app/snapshot/s1"]);
+    assert_eq!(of_kind(&state_files(&e, "app"), "snapshot-").len(), 1);
 
-    // A stop drops the checkpoint and keeps the stop's own snapshot.
+    // A stop drops the checkpoint and keeps its own snapshot.
     e.flink.stop_application().application_name("app").send().await.unwrap();
     e.advance(3).await;
     assert_eq!(e.status("app").await, ApplicationStatus::Ready);
-    let left = keys(&e);
-    assert_eq!(left.len(), 3, "{left:?}");
-    assert!(!left.contains(&"state/app/checkpoint".to_string()), "{left:?}");
-    let stop_snapshot = left.iter().find(|k| k.starts_with("state/app/snapshot/") && !k.ends_with("/s1")).cloned();
-    let stop_snapshot = stop_snapshot.expect("the stop's snapshot");
+    let files = state_files(&e, "app");
+    assert_eq!((of_kind(&files, "checkpoint-").len(), of_kind(&files, "snapshot-").len()), (0, 2), "{files:?}");
 
     let d = e.flink.describe_application_snapshot().application_name("app").snapshot_name("s1").send().await.unwrap();
     let created = d.snapshot_details().unwrap().snapshot_creation_timestamp().cloned().unwrap();
-    e.flink
-        .delete_application_snapshot()
-        .application_name("app")
-        .snapshot_name("s1")
-        .snapshot_creation_timestamp(created)
-        .send()
-        .await
-        .unwrap();
+    let s1 = e.flink.delete_application_snapshot().application_name("app").snapshot_name("s1");
+    s1.snapshot_creation_timestamp(created).send().await.unwrap();
     e.advance(1).await;
-    assert_eq!(keys(&e), ["app/app".to_string(), stop_snapshot.clone()]);
+    assert_eq!(state_files(&e, "app").len(), 1, "the deleted snapshot's file is gone");
 
     let d = e.flink.describe_application().application_name("app").send().await.unwrap();
     let created = d.application_detail().unwrap().create_timestamp().cloned().unwrap();
     e.flink.delete_application().application_name("app").create_timestamp(created).send().await.unwrap();
     e.advance(5).await;
-    assert_eq!(keys(&e), Vec::<String>::new(), "a deleted application leaves no state behind");
+    assert!(!flink_dir(&e).join("states/app").exists(), "a deleted application leaves no state behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_leaves_no_state_and_an_orphan_is_swept_at_the_next_start() {
+    let e = env().await;
+    e.create("app", Some(IDLE)).await;
+    e.start_running("app").await;
+    let store = DocStore::open(&flink_dir(&e), "flink.redb", FORMAT_VERSION).expect("the store");
+    store.set_write_fault(true);
+    e.advance(61).await;
+    assert!(state_files(&e, "app").is_empty(), "a checkpoint whose document was not written leaves no file");
+    store.set_write_fault(false);
+    e.advance(1).await;
+    let kept = state_files(&e, "app");
+    assert_eq!(of_kind(&kept, "checkpoint-").len(), 1, "the checkpoint is taken again once writes work: {kept:?}");
+
+    // As a crash between the file and the document would leave it.
+    std::fs::write(flink_dir(&e).join("states/app/checkpoint-orphan"), b"{}").unwrap();
+    drop(store);
+    let e = clients(e.cloud.restart().await).await;
+    assert_eq!(state_files(&e, "app"), kept, "the orphan is swept, the referenced file kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,9 +116,8 @@ async fn a_start_from_a_snapshot_whose_state_is_gone_fails_naming_it() {
     e.start_running("app").await;
     e.flink.stop_application().application_name("app").send().await.unwrap();
     e.advance(3).await;
-    let snapshot = keys(&e).into_iter().find(|k| k.starts_with("state/app/snapshot/")).expect("the stop's snapshot");
-    let (state, _) = FlinkState::open(&e.cloud.data_dir().join("kinesisanalytics")).expect("the store");
-    state.store().commit(&[Change::Remove(snapshot.clone())]).expect("the state removed");
+    let snapshot = of_kind(&state_files(&e, "app"), "snapshot-").pop().expect("the stop's snapshot");
+    std::fs::remove_file(flink_dir(&e).join("states/app").join(&snapshot)).unwrap();
 
     let latest = ApplicationRestoreConfiguration::builder()
         .application_restore_type(ApplicationRestoreType::RestoreFromLatestSnapshot)
@@ -97,5 +134,5 @@ async fn a_start_from_a_snapshot_whose_state_is_gone_fails_naming_it() {
     assert_eq!(details.operation_status(), &OperationStatus::Failed);
     let reason =
         details.operation_failure_details().and_then(|f| f.error_info()).and_then(|i| i.error_string()).unwrap();
-    assert!(reason.contains(&snapshot) && reason.contains("missing"), "{reason}");
+    assert!(reason.contains(&format!("app/{snapshot}")) && reason.contains("missing"), "{reason}");
 }

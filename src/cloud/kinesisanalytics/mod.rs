@@ -13,6 +13,7 @@ pub mod applications;
 pub mod config;
 pub mod detail;
 pub mod history;
+mod job_failures;
 pub mod jobs;
 pub mod lifecycle;
 pub mod logging;
@@ -27,6 +28,7 @@ pub mod runtime;
 pub mod settings;
 pub mod snapshots;
 pub mod state;
+mod state_files;
 pub mod tags;
 
 use std::sync::Arc;

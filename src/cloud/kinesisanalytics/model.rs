@@ -126,24 +126,30 @@ pub struct Snapshot {
     pub state: Option<SavedState>,
 }
 
-/// Where a job's state (a checkpoint's or a snapshot's) is kept: an entry of its own in the service's
-/// store, written in the same transaction as the application's document, so the document stays small
-/// whatever the state's size and reading an application never copies its state.
+/// Where a job's state (a checkpoint's or a snapshot's) is kept: a file of its own (`state_files.rs`),
+/// written before the application's document refers to it, so the document stays small whatever the
+/// state's size and reading an application never copies its state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedState {
+    /// `<application>/<file>`, a name used once.
     pub key: String,
     pub size_bytes: u64,
 }
 
 impl SavedState {
-    /// The application's last checkpoint (each one replaces the one before).
+    /// A checkpoint of the application `app`.
     pub fn checkpoint(app: &str, size: usize) -> SavedState {
-        SavedState { key: format!("{STATE_PREFIX}{app}/checkpoint"), size_bytes: size as u64 }
+        SavedState::new(app, "checkpoint", size)
     }
 
-    /// The snapshot `name` of the application.
-    pub fn snapshot(app: &str, name: &str, size: usize) -> SavedState {
-        SavedState { key: format!("{STATE_PREFIX}{app}/snapshot/{name}"), size_bytes: size as u64 }
+    /// A snapshot of the application `app`.
+    pub fn snapshot(app: &str, size: usize) -> SavedState {
+        SavedState::new(app, "snapshot", size)
+    }
+
+    fn new(app: &str, kind: &str, size: usize) -> SavedState {
+        let key = format!("{app}/{kind}-{}", uuid::Uuid::new_v4().simple());
+        SavedState { key, size_bytes: size as u64 }
     }
 }
 
@@ -296,7 +302,7 @@ impl Application {
         self.snapshots.iter().find(|s| s.name == name)
     }
 
-    /// The store keys of the states the application refers to (its checkpoint and snapshots).
+    /// The keys of the job states the application refers to (its checkpoint and snapshots).
     pub fn state_keys(&self) -> impl Iterator<Item = &str> {
         self.checkpoint.iter().chain(self.snapshots.iter().filter_map(|s| s.state.as_ref())).map(|s| s.key.as_str())
     }
@@ -309,9 +315,5 @@ impl Application {
 
 /// The store key of an application.
 pub fn app_key(name: &str) -> String {
-    format!("{APP_PREFIX}{name}")
+    format!("app/{name}")
 }
-
-/// Where applications' documents and jobs' states are in the store.
-pub const APP_PREFIX: &str = "app/";
-pub const STATE_PREFIX: &str = "state/";

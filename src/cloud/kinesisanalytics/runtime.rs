@@ -15,13 +15,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
+use super::job_failures::{failed, job_failed, restarted};
 use super::jobs::{self, Job, JobEnv, JobError, StartFrom};
 use super::metrics::Meter;
 use super::model::{
     Application, CheckpointStats, JobHealth, OperationStatus, Restore, SavedState, SnapshotStatus, Status, Transition,
 };
 use super::process_stats::ProcessMeter;
-use super::restart::RestartStrategy;
 use super::state::{FlinkState, StateWrite};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
@@ -177,7 +177,7 @@ impl Runtime {
                     let taken = jobs.get_mut(&app.name).map(|j| j.state());
                     match taken {
                         Some(Ok(bytes)) => {
-                            let saved = SavedState::snapshot(&app.name, &s.name, bytes.len());
+                            let saved = SavedState::snapshot(&app.name, bytes.len());
                             handover.states.push((saved.key.clone(), bytes));
                             s.state = Some(saved);
                             s.status = SnapshotStatus::Ready;
@@ -320,7 +320,7 @@ impl Runtime {
             if let Some(s) = app.snapshots.iter_mut().find(|s| s.name == name) {
                 match taken {
                     Some(Ok(bytes)) => {
-                        let saved = SavedState::snapshot(&app.name, &s.name, bytes.len());
+                        let saved = SavedState::snapshot(&app.name, bytes.len());
                         handover.states.push((saved.key.clone(), bytes));
                         s.state = Some(saved);
                         s.status = SnapshotStatus::Ready;
@@ -568,74 +568,8 @@ fn save_run(
     Ok(Some(current))
 }
 
-/// A running job failed: it is down until the restart strategy's delay has passed, and the failure
-/// is logged as Flink logs it (the task's line, then the job's), the reason's text kept whole.
-fn failed(
-    app: &mut Application,
-    reason: &str,
-    now: Millis,
-    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-) {
-    let delay = RestartStrategy::for_runtime(&app.runtime).delay_ms(app.health.last_failure, now);
-    app.health.last_failure = Some((delay, now));
-    app.health.down_since_ms.get_or_insert(now);
-    app.health.restart_due_ms = Some(now + delay);
-    messages.push((
-        Level::Warn,
-        &app_log::TASK,
-        format!(
-            "{} (1/1) ({}) switched from RUNNING to FAILED with failure cause: {reason}",
-            app_log::task_name(app.builtin()),
-            app_log::attempt_id(app)
-        ),
-    ));
-    messages.push((
-        Level::Info,
-        &EXECUTION_GRAPH,
-        format!("Job {} ({}) switched from state RUNNING to RESTARTING.", app.name, app_log::job_id(app)),
-    ));
-}
-
-/// The job restarted from its last checkpoint (or, without one, from the start position).
-fn restarted(
-    app: &Application,
-    checkpoint_ms: Option<Millis>,
-    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-) {
-    let job = app_log::job_id(app);
-    if let Some(at) = checkpoint_ms {
-        messages.push((
-            Level::Info,
-            &app_log::CHECKPOINT_COORDINATOR,
-            format!("Restoring job {job} from Checkpoint @ {at} for {job}."),
-        ));
-    }
-    messages.push((
-        Level::Info,
-        &EXECUTION_GRAPH,
-        format!("Job {} ({job}) switched from state RESTARTING to RUNNING.", app.name),
-    ));
-}
-
 impl Default for Runtime {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// A job that would not start (or restart after an update): the application is back to READY and
-/// the reason is logged as Flink logs a failed job. The reason, for the operation.
-fn job_failed(
-    app: &mut Application,
-    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-    reason: String,
-) -> String {
-    app.status = Status::Ready;
-    app.started_ms = None;
-    messages.push((
-        Level::Error,
-        &EXECUTION_GRAPH,
-        format!("Job {} switched from state RUNNING to FAILED. {}", app.name, reason),
-    ));
-    reason
 }
