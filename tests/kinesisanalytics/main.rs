@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dashboard_view;
 mod lifecycle;
 mod metrics;
 mod pattern2;

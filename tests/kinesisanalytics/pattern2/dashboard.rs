@@ -3,34 +3,13 @@
 //! is published and the downtime alarm goes to ALARM through its missing-data treatment.
 
 use aws_sdk_kinesisanalyticsv2::types::{ApplicationRestoreType, ApplicationStatus};
-use kinesis_console::control::dashboard::fetch::load;
-use kinesis_console::control::dashboard::period::PeriodRule;
-use kinesis_console::control::dashboard::plan::TimeRange;
 use serde_json::Value;
 
 use super::{Pipeline, phase_one};
-
-fn widget<'v>(view: &'v Value, title: &str) -> &'v Value {
-    let widgets = view["widgets"].as_array().expect("widgets");
-    widgets.iter().find(|w| w["title"] == title).unwrap_or_else(|| panic!("no widget {title}: {view:#}"))
-}
-
-fn most(view: &Value, title: &str) -> f64 {
-    let w = widget(view, title);
-    let series = w["series"].as_array().expect("series");
-    series
-        .iter()
-        .flat_map(|s| s["values"].as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_f64())
-        .fold(0.0, f64::max)
-}
+use crate::dashboard_view::{load_view, most, until_view, widget};
 
 async fn dashboard(p: &Pipeline, minutes: i64) -> Value {
-    let cw = aws_sdk_cloudwatch::Client::new(&p.e.cloud.sdk_config().await);
-    let range = TimeRange::last(minutes * 60, p.now());
-    let board = "p2-dashboard".to_string();
-    let (_, _, _, view) = load(&cw, &board, range, PeriodRule::Fixed(60)).await.expect("the dashboard loads");
-    serde_json::to_value(&view).expect("the view as JSON")
+    load_view(&p.e, "p2-dashboard", minutes).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,14 +31,8 @@ async fn the_dashboard_shows_the_running_job_and_a_stopped_one_publishes_nothing
     p.until(ApplicationStatus::Ready).await;
     let stopped = p.now();
     // The alarm sees a minute without data once that minute has closed and been evaluated.
-    let mut view = dashboard(&p, 2).await;
-    for _ in 0..30 {
-        if widget(&view, "Downtime")["alarms"][0]["state"] == "ALARM" {
-            break;
-        }
-        p.run_for(10).await;
-        view = dashboard(&p, 2).await;
-    }
+    let view =
+        until_view(&p.e, "p2-dashboard", 2, 300, |v| widget(v, "Downtime")["alarms"][0]["state"] == "ALARM").await;
     let downtime = widget(&view, "Downtime");
     assert_eq!(downtime["alarms"][0]["state"], "ALARM", "missing data is breaching: {downtime:#}");
     let since_stop = (p.now() - stopped) / 1000;

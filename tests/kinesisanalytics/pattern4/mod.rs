@@ -3,7 +3,8 @@
 //! in the application's log, each once, with the fare the template's fare function gives (its formula
 //! computed here, apart from the cloud's code); with the API refusing the job's key the job fails,
 //! the dashboard's "Application Task-Related Failures" query finds it, and once the key works again
-//! every sampled trip is enriched, none lost and none twice.
+//! every sampled trip is enriched, none lost and none twice. `dashboard.rs` reads the stack's
+//! dashboard while the job runs and once it is stopped.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,6 +20,8 @@ use serde_json::Value;
 
 use crate::templates::{create, param, physical_id, settle};
 use crate::{Env, env, support};
+
+mod dashboard;
 
 const STACK: &str = "kds-kda-apigw";
 const API_KEY: &str = "a-secret-key-of-24-chars";
