@@ -170,12 +170,11 @@ impl Run {
         let header = Header { positions: self.source.positions(), sink: self.sink.seal() };
         let header = serde_json::to_vec(&header).map_err(|e| JobError(format!("encoding the job's state: {e}")))?;
         let len = u32::try_from(header.len()).map_err(|_| JobError("the job's state header passes 4 GiB".into()))?;
-        let windows = self.windows.encode();
-        let mut out = Vec::with_capacity(5 + header.len() + windows.len());
+        let mut out = Vec::with_capacity(5 + header.len());
         out.push(STATE_FORMAT);
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(&header);
-        out.extend_from_slice(&windows);
+        self.windows.encode_into(&mut out);
         Ok(out)
     }
 }
@@ -382,5 +381,24 @@ mod tests {
         assert_eq!(parse_record(&v, "T"), Ok((1_000, "A", 7.0)));
         let v: Value = serde_json::from_str(r#"{"EVENT_TIME":"yesterday","TICKER":"A","PRICE":1}"#).unwrap();
         assert!(parse_record(&v, "EVENT_TIME").unwrap_err().contains("EVENT_TIME"));
+    }
+
+    #[test]
+    fn a_saved_state_that_is_cut_short_or_of_another_format_is_refused_with_the_reason() {
+        assert_eq!(restore(&[]).err().as_deref(), Some("the state is empty"));
+        assert!(restore(&[1, 0, 0, 0, 0]).unwrap_err().contains("state format 1, this build reads 2"));
+        assert_eq!(restore(&[STATE_FORMAT, 9]).err().as_deref(), Some("the state ends before its header"));
+        let too_long = [STATE_FORMAT, 200, 0, 0, 0, b'{', b'}'];
+        assert_eq!(restore(&too_long).err().as_deref(), Some("a header of 200 bytes in 2 bytes"));
+        let bad = [STATE_FORMAT, 2, 0, 0, 0, b'{', b'}'];
+        assert!(restore(&bad).unwrap_err().starts_with("header: missing field"));
+        let header =
+            serde_json::to_vec(&Header { positions: SourcePositions::default(), sink: SinkState::default() }).unwrap();
+        let mut state = vec![STATE_FORMAT];
+        state.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        state.extend_from_slice(&header);
+        state.extend_from_slice(b"windows");
+        let (_, windows, _) = restore(&state).expect("a state");
+        assert_eq!(windows, b"windows", "what follows the header is the windows' encoding");
     }
 }

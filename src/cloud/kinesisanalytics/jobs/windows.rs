@@ -12,7 +12,7 @@
 //! pane instead of `size / slide` windows, a window's maximum is the maximum of its panes, and a
 //! checkpoint holds each key once per pane. The results are the same as Flink's per-window state.
 //!
-//! The state is encoded as bytes ([`Windows::encode`]), not as a JSON tree: a checkpoint with a
+//! The state is encoded as bytes ([`Windows::encode_into`]), not as a JSON tree: a checkpoint with a
 //! million keys is one string the application's document carries, not a million JSON objects.
 
 use std::collections::{BTreeMap, HashMap};
@@ -62,11 +62,6 @@ impl Windows {
     /// The watermark last emitted, once a record was seen.
     pub fn watermark(&self) -> Option<Millis> {
         (self.watermark != Millis::MIN).then_some(self.watermark)
-    }
-
-    /// Keys held across the open panes (a key in two panes counts twice).
-    pub fn entries(&self) -> usize {
-        self.panes.values().map(HashMap::len).sum()
     }
 
     /// The start of the first window holding `t` (the smallest multiple of `slide` above `t − size`).
@@ -154,9 +149,11 @@ impl Windows {
         emitted
     }
 
-    /// The state as bytes: the clock fields, then each pane's start, its keys and maxima.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(32 + self.entries() * 24);
+    /// The state as bytes, appended to `out` (a checkpoint's state ends with it, uncopied): the clock
+    /// fields, then each pane's start, its keys and maxima.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        let keys: usize = self.panes.values().flat_map(|keys| keys.keys()).map(|k| k.len() + 12).sum();
+        out.reserve(33 + self.panes.len() * 16 + keys);
         out.push(ENCODING);
         for v in [self.max_event.unwrap_or(Millis::MIN), self.watermark, self.fired_to] {
             out.extend_from_slice(&v.to_le_bytes());
@@ -171,10 +168,9 @@ impl Windows {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
-        out
     }
 
-    /// Restores what [`encode`](Self::encode) wrote into windows of this shape; the reason when the
+    /// Restores what [`encode_into`](Self::encode_into) wrote into windows of this shape; the reason when the
     /// bytes are not such a state.
     pub fn decode(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut r = Reader { bytes, at: 0 };
@@ -293,7 +289,11 @@ mod tests {
         w.add(1_000_000_000_000, "A", 2.0);
         let out = fire(&mut w);
         assert_eq!(out, vec![(5_000, "A".to_string(), 1.0), (10_000, "A".to_string(), 1.0)]);
-        assert_eq!(w.entries(), 1, "the first pane is dropped once its last window fired");
+        assert_eq!(
+            w.panes.values().map(HashMap::len).sum::<usize>(),
+            1,
+            "the first pane is dropped once its last window fired"
+        );
     }
 
     #[test]
@@ -304,7 +304,8 @@ mod tests {
             w.add(9_000, k, 50.0 + i as f64);
         }
         fire(&mut w);
-        let bytes = w.encode();
+        let mut bytes = Vec::new();
+        w.encode_into(&mut bytes);
         let mut back = Windows::new(10_000, 5_000, 5_000);
         back.decode(&bytes).unwrap();
         assert_eq!(back, w);
