@@ -16,6 +16,7 @@ mod rollback;
 mod saved_states;
 mod snapshots;
 mod source;
+mod system_rollback;
 mod templates;
 mod versions;
 mod wire;

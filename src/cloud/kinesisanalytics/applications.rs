@@ -161,6 +161,7 @@ pub fn update(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         version_from: Some(from),
         version_to: Some(app.version_id),
         error: None,
+        rollback_operation_id: None,
     });
     if running {
         app.status = Status::Updating;

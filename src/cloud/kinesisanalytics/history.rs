@@ -108,6 +108,9 @@ pub fn describe_operation(op: &Op<'_>, input: Value) -> Result<Value, ApiError> 
     }
     if let Some(e) = &o.error {
         d["OperationFailureDetails"] = json!({ "ErrorInfo": { "ErrorString": e } });
+        if let Some(id) = &o.rollback_operation_id {
+            d["OperationFailureDetails"]["RollbackOperationId"] = id.as_str().into();
+        }
     }
     Ok(json!({ "ApplicationOperationInfoDetails": d }))
 }

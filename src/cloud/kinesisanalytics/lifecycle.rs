@@ -45,6 +45,7 @@ pub fn operation(name: &str, id: &str, now: i64, version: i64) -> Operation {
         version_from: Some(version),
         version_to: Some(version),
         error: None,
+        rollback_operation_id: None,
     }
 }
 

@@ -83,6 +83,7 @@ fn finish(
         version_from: Some(from),
         version_to: Some(app.version_id),
         error: None,
+        rollback_operation_id: None,
     });
     let out = json!({
         "ApplicationARN": app.arn,

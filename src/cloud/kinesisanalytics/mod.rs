@@ -77,7 +77,7 @@ impl KinesisAnalytics {
                 open_path: None,
             },
             state: Arc::new(state),
-            runtime: Arc::new(Runtime::new()),
+            runtime: Arc::new(Runtime::new(FlinkSettings::default())),
             settings: FlinkSettings::default(),
             ctx: ctx.clone(),
         })

@@ -13,8 +13,9 @@ use crate::cloud::clock::Millis;
 /// The tag naming the built-in job an application runs (DESIGN §3; AWS ignores it).
 pub const BUILTIN_TAG: &str = "kinesis-console:builtin";
 
-/// The application statuses the API model lists; AUTOSCALING, ROLLING_BACK and ROLLED_BACK are only
-/// reached through features the local cloud does not run (autoscaling, system rollback).
+/// The application statuses the API model lists; ROLLING_BACK is reached through RollbackApplication
+/// and the system rollback of a failed update; AUTOSCALING, MAINTENANCE and ROLLED_BACK only through
+/// features the local cloud does not run (autoscaling, maintenance windows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
@@ -164,6 +165,9 @@ pub struct Operation {
     pub version_from: Option<i64>,
     pub version_to: Option<i64>,
     pub error: Option<String>,
+    /// The system rollback a failed operation started (`OperationFailureDetails.RollbackOperationId`).
+    #[serde(default)]
+    pub rollback_operation_id: Option<String>,
 }
 
 /// A status that ends by itself on the cloud clock, and what it ends in.
@@ -264,6 +268,11 @@ pub struct CheckpointStats {
 impl Application {
     pub fn builtin(&self) -> Option<&str> {
         self.tags.get(BUILTIN_TAG).map(String::as_str)
+    }
+
+    /// Whether a failed update is rolled back by the service (`ApplicationSystemRollbackConfiguration`).
+    pub fn system_rollback_enabled(&self) -> bool {
+        self.config["ApplicationSystemRollbackConfigurationDescription"]["RollbackEnabled"].as_bool().unwrap_or(false)
     }
 
     pub fn snapshots_enabled(&self) -> bool {

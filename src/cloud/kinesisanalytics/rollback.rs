@@ -2,14 +2,16 @@
 //! its current one. As on AWS, the rollback is a new version (`ApplicationVersionRolledBackFrom`/`To`
 //! say which), the application is ROLLING_BACK until `runtime.rs` restarts the job on the restored
 //! configuration from the latest READY snapshot, and an application without one is refused. An update
-//! under way is cancelled.
+//! under way is cancelled. The runtime starts the same rollback itself when an update fails and the
+//! application has system rollback on.
 
 use serde_json::{Value, json};
 
 use super::detail::{detail, next_version};
 use super::lifecycle::operation;
-use super::model::{Operation, OperationStatus, Pending, SnapshotStatus, Status, Transition};
+use super::model::{Application, Operation, OperationStatus, Pending, Status, Transition};
 use super::op::{Op, application_name, check_version, find, in_use, invalid_request, object, operation_id};
+use crate::cloud::clock::Millis;
 use crate::cloud::error::ApiError;
 
 pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
@@ -24,15 +26,9 @@ pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
             before.status.as_str()
         )));
     }
-    if !before.snapshots.iter().any(|s| s.status == SnapshotStatus::Ready) {
+    if before.latest_snapshot().is_none() {
         return Err(invalid_request(format!("Application {name} has no snapshots to roll back to")));
     }
-    let Some(previous) = before.versions.last().cloned() else {
-        return Err(invalid_request(format!(
-            "Application {name} is at its first version ({}); there is no previous version to roll back to",
-            before.version_id
-        )));
-    };
     let mut app = before.clone();
     if let Some(cancelled) = app.pending.take().and_then(|p| p.operation_id)
         && let Some(o) = app.operation_mut(&cancelled)
@@ -40,6 +36,29 @@ pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         o.status = OperationStatus::Cancelled;
         o.end_ms = Some(op.now);
     }
+    let Some(id) = begin(&mut app, op.now, op.now + op.settings.update_ms) else {
+        return Err(invalid_request(format!(
+            "Application {name} is at its first version ({}); there is no previous version to roll back to",
+            before.version_id
+        )));
+    };
+    let out = json!({ "ApplicationDetail": detail(&app), "OperationId": id });
+    op.state.put(&mut apps, app)?;
+    Ok(out)
+}
+
+/// Whether `app` can be rolled back: it has a version before this one and a READY snapshot to
+/// restore (the system rollback of a failed update asks the same as RollbackApplication).
+pub fn possible(app: &Application) -> bool {
+    !app.versions.is_empty() && app.latest_snapshot().is_some()
+}
+
+/// Starts rolling `app` back to the version before its current one: a new version with that
+/// version's configuration, ROLLING_BACK until `due_ms`, under a new RollbackApplication operation,
+/// whose id it returns; `None`, changing nothing, at the first version.
+pub fn begin(app: &mut Application, now: Millis, due_ms: Millis) -> Option<String> {
+    let before = app.clone();
+    let previous = before.versions.last()?;
     let d = &previous.detail;
     if let Some(config) = d.get("ApplicationConfigurationDescription").filter(|c| c.is_object()) {
         let mut config = config.clone();
@@ -56,18 +75,12 @@ pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
         app.runtime = runtime.to_string();
     }
     let from = app.version_id;
-    next_version(&mut app, before, op.now);
+    next_version(app, &before, now);
     app.rolled_back = Some((from, previous.id));
     let id = operation_id();
     let to = Some(app.version_id);
-    app.operations.push(Operation { version_to: to, ..operation("RollbackApplication", &id, op.now, from) });
+    app.operations.push(Operation { version_to: to, ..operation("RollbackApplication", &id, now, from) });
     app.status = Status::RollingBack;
-    app.pending = Some(Pending {
-        transition: Transition::Rollback,
-        due_ms: op.now + op.settings.update_ms,
-        operation_id: Some(id.clone()),
-    });
-    let out = json!({ "ApplicationDetail": detail(&app), "OperationId": id });
-    op.state.put(&mut apps, app)?;
-    Ok(out)
+    app.pending = Some(Pending { transition: Transition::Rollback, due_ms, operation_id: Some(id.clone()) });
+    Some(id)
 }

@@ -22,6 +22,8 @@ use super::model::{
     Application, CheckpointStats, JobHealth, OperationStatus, Restore, SavedState, SnapshotStatus, Status, Transition,
 };
 use super::process_stats::ProcessMeter;
+use super::rollback;
+use super::settings::FlinkSettings;
 use super::state::{FlinkState, StateWrite};
 use crate::cloud::clock::Millis;
 use crate::cloud::context::CloudContext;
@@ -30,6 +32,8 @@ use crate::cloud::context::CloudContext;
 const MAX_OPERATIONS: usize = 1000;
 
 pub struct Runtime {
+    /// How long transitions take (a system rollback's ROLLING_BACK).
+    settings: FlinkSettings,
     jobs: Mutex<HashMap<String, Box<dyn Job>>>,
     /// Per running application, what its metrics remember between publications.
     meters: Mutex<HashMap<String, Meter>>,
@@ -57,8 +61,9 @@ struct Turn<'a> {
 }
 
 impl Runtime {
-    pub fn new() -> Self {
+    pub fn new(settings: FlinkSettings) -> Self {
         Runtime {
+            settings,
             jobs: Mutex::new(HashMap::new()),
             meters: Mutex::new(HashMap::new()),
             process: Mutex::new(ProcessMeter::new()),
@@ -201,6 +206,7 @@ impl Runtime {
         app.snapshots.retain(|s| !(s.status == SnapshotStatus::Deleting && s.due_ms.is_some_and(|d| d <= now)));
         if let Some(p) = app.pending.clone().filter(|p| p.due_ms <= now) {
             app.pending = None;
+            let updating = p.transition == Transition::Update;
             let outcome = match p.transition {
                 Transition::Start { restore } => self.start(&mut app, restore, jobs, t, &mut messages),
                 Transition::Stop { snapshot } => {
@@ -214,6 +220,10 @@ impl Runtime {
                     return Some(None);
                 }
             };
+            let system_rollback = match outcome {
+                Err(_) if updating => self.system_rollback(&mut app, now, &mut messages),
+                _ => None,
+            };
             if let Some(id) = p.operation_id
                 && let Some(o) = app.operation_mut(&id)
             {
@@ -223,6 +233,7 @@ impl Runtime {
                     Err(e) => {
                         o.status = OperationStatus::Failed;
                         o.error = Some(e);
+                        o.rollback_operation_id = system_rollback;
                     }
                 }
             }
@@ -235,6 +246,32 @@ impl Runtime {
             logs.push((app.clone(), messages));
         }
         (app != before).then_some(Some(app))
+    }
+
+    /// An update whose job would not start, with system rollback on: the service rolls the
+    /// application back to the version before as RollbackApplication does (ROLLING_BACK, then the job
+    /// restarts from the latest READY snapshot); without that version or a snapshot it stays READY,
+    /// as AWS leaves an application whose rollback fails. The rollback's operation id.
+    fn system_rollback(
+        &self,
+        app: &mut Application,
+        now: Millis,
+        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    ) -> Option<String> {
+        if !app.system_rollback_enabled() {
+            return None;
+        }
+        let from = app.version_id;
+        let id = rollback::possible(app).then(|| rollback::begin(app, now, now + self.settings.update_ms)).flatten();
+        let line = match &id {
+            Some(id) => format!("System rollback {id} of application {} from version {from} started", app.name),
+            None => format!(
+                "System rollback of application {} is not possible: it needs a previous version and a READY snapshot",
+                app.name
+            ),
+        };
+        messages.push((Level::Warn, &SERVICE, line));
+        id
     }
 
     /// The application's tagged job, started from `from`.
@@ -570,6 +607,6 @@ fn save_run(
 
 impl Default for Runtime {
     fn default() -> Self {
-        Self::new()
+        Self::new(FlinkSettings::default())
     }
 }
