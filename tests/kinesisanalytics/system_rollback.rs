@@ -53,7 +53,8 @@ async fn update(e: &Env, config: ApplicationConfigurationUpdate) -> String {
 /// A running application with a READY snapshot, its updates failing at the job's start.
 async fn running_with_a_snapshot(rollback: bool) -> Env {
     let e = env().await;
-    create_failing(&e, "app", RuntimeEnvironment::Flink120, &[]).await;
+    // Never fails as it is; the bad update makes its start fail.
+    create_failing(&e, "app", RuntimeEnvironment::Flink120, &[("FailWith", "unused")]).await;
     update(&e, settings(rollback)).await;
     e.start_running("app").await;
     e.flink.create_application_snapshot().application_name("app").snapshot_name("s1").send().await.unwrap();
