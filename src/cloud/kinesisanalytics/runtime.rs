@@ -327,13 +327,8 @@ impl Runtime {
             Restore::Latest => app.latest_snapshot(),
             Restore::Custom(name) => app.snapshot(name),
         };
-        let from = match snapshot.and_then(|s| s.state.as_ref()) {
-            None => StartFrom::Fresh,
-            Some(saved) => match t.store.read_state(&app.name, saved) {
-                Ok(bytes) => StartFrom::Snapshot(bytes),
-                Err(e) => return Err(job_failed(app, messages, e)),
-            },
-        };
+        let saved = snapshot.and_then(|s| s.state.clone());
+        let from = restoring(app, saved, t, messages)?;
         Self::launch(app, from, jobs, t, messages)?;
         app.checkpoint_ms = Some(t.now);
         let line = format!("Job {} switched from state CREATED to RUNNING.", app.name);
@@ -389,21 +384,15 @@ impl Runtime {
         t: &Turn<'_>,
         messages: &mut Vec<(Level, &'static app_log::Source, String)>,
     ) -> Result<(), String> {
-        let state = match jobs.remove(&app.name) {
+        let from = match jobs.remove(&app.name) {
             Some(mut old) => {
                 let s = old.state().ok();
                 old.stop();
-                s
+                s.map_or(StartFrom::Fresh, StartFrom::Snapshot)
             }
-            None => match &app.checkpoint {
-                Some(saved) => match t.store.read_state(&app.name, saved) {
-                    Ok(bytes) => Some(bytes),
-                    Err(e) => return Err(job_failed(app, messages, e)),
-                },
-                None => None,
-            },
+            None => restoring(app, app.checkpoint.clone(), t, messages)?,
         };
-        Self::launch(app, state.map_or(StartFrom::Fresh, StartFrom::Snapshot), jobs, t, messages)?;
+        Self::launch(app, from, jobs, t, messages)?;
         let line = format!("Application {} updated to version {}", app.name, app.version_id);
         messages.push((Level::Info, &SERVICE, line));
         Ok(())
@@ -420,13 +409,8 @@ impl Runtime {
         if let Some(mut old) = jobs.remove(&app.name) {
             old.stop();
         }
-        let from = match app.latest_snapshot().and_then(|s| s.state.as_ref()) {
-            None => StartFrom::Fresh,
-            Some(saved) => match t.store.read_state(&app.name, saved) {
-                Ok(bytes) => StartFrom::Snapshot(bytes),
-                Err(e) => return Err(job_failed(app, messages, e)),
-            },
-        };
+        let saved = app.latest_snapshot().and_then(|s| s.state.clone());
+        let from = restoring(app, saved, t, messages)?;
         Self::launch(app, from, jobs, t, messages)?;
         app.checkpoint_ms = Some(t.now);
         let to = app.rolled_back.map_or(app.version_id, |(_, to)| to);
@@ -603,6 +587,22 @@ fn save_run(
     current.health = next.health;
     state.put_with(&mut apps, current.clone(), checkpoint.into_iter().collect())?;
     Ok(Some(current))
+}
+
+/// Where a job restoring `saved` (a snapshot's or checkpoint's state) starts: fresh without one; a
+/// state that cannot be read fails the start (the application back to READY) with the reason.
+fn restoring(
+    app: &mut Application,
+    saved: Option<SavedState>,
+    t: &Turn<'_>,
+    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+) -> Result<StartFrom, String> {
+    match saved {
+        None => Ok(StartFrom::Fresh),
+        Some(saved) => {
+            t.store.read_state(&app.name, &saved).map(StartFrom::Snapshot).map_err(|e| job_failed(app, messages, e))
+        }
+    }
 }
 
 impl Default for Runtime {
