@@ -81,7 +81,7 @@ impl Runtime {
     /// Publishes the metrics of every RUNNING application whose minute has come; applications that
     /// no longer run are forgotten, so they publish nothing.
     fn publish(&self, state: &FlinkState, ctx: &Arc<CloudContext>, jobs: &HashMap<String, Box<dyn Job>>, now: Millis) {
-        // Read in place, not cloned: an application carries its checkpoint state, and this runs every second.
+        // Read in place under the lock, not cloned: this runs every second.
         let mut meters = self.meters();
         let apps = state.lock();
         let running = |a: &&Application| a.status == Status::Running;
