@@ -48,6 +48,14 @@ const READ_CHUNK: u64 = 1 << 20;
 /// and at least this (a page, at least one frame prefix).
 const MIN_READ: u64 = 4 << 10;
 
+/// The log's sealed segment files close with its handle, not with the last commit task still
+/// holding its state: reads, the only users of those files, go through the handle.
+impl Drop for ShardLog {
+    fn drop(&mut self) {
+        self.inner.files.evict(self.inner.log_id, |_| true);
+    }
+}
+
 impl ShardLog {
     /// Creates or recovers the log in `dir` (one directory per shard): [`OpenMode::New`].
     pub fn open(dir: &Path, opts: LogOptions) -> Result<ShardLog, StorageError> {

@@ -45,12 +45,6 @@ pub(crate) struct Inner {
     pub queue: Mutex<Queue>,
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.files.evict(self.log_id, |_| true);
-    }
-}
-
 pub(crate) struct Pending {
     pub records: Vec<NewRecord>,
     pub arrival_ms: i64,
