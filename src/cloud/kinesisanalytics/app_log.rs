@@ -117,6 +117,9 @@ pub fn group_and_stream(arn: &str) -> Option<(String, String)> {
     (!group.is_empty() && !stream.is_empty()).then(|| (group.to_string(), stream.to_string()))
 }
 
+/// Lines for an application's log, in order: level, the Flink class that logs it, the message.
+pub type Messages = Vec<(Level, &'static Source, String)>;
+
 /// Appends `messages` to every logging option's stream; a write that fails is reported in the host's
 /// own log (the application's operation does not fail because its log could not be written).
 pub fn write(ctx: &CloudContext, app: &Application, now: Millis, messages: &[(Level, &Source, String)]) {

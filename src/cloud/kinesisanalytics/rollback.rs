@@ -47,12 +47,6 @@ pub fn rollback(op: &Op<'_>, input: Value) -> Result<Value, ApiError> {
     Ok(out)
 }
 
-/// Whether `app` can be rolled back: it has a version before this one and a READY snapshot to
-/// restore (the system rollback of a failed update asks the same as RollbackApplication).
-pub fn possible(app: &Application) -> bool {
-    !app.versions.is_empty() && app.latest_snapshot().is_some()
-}
-
 /// Starts rolling `app` back to the version before its current one: a new version with that
 /// version's configuration, ROLLING_BACK until `due_ms`, under a new RollbackApplication operation,
 /// whose id it returns; `None`, changing nothing, at the first version.

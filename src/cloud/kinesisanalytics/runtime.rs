@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::app_log::{self, EXECUTION_GRAPH, Level, SERVICE};
+use super::app_log::{self, EXECUTION_GRAPH, Level, Messages, SERVICE};
 use super::job_failures::{failed, job_failed, restarted};
 use super::jobs::{self, Job, JobEnv, JobError, StartFrom};
 use super::metrics::Meter;
@@ -40,7 +40,7 @@ pub struct Runtime {
     process: Mutex<ProcessMeter>,
 }
 
-type Logs = Vec<(Application, Vec<(Level, &'static app_log::Source, String)>)>;
+type Logs = Vec<(Application, Messages)>;
 
 /// What a transition did with an application's job: whether a snapshot took its state (what the job
 /// held back for it is committed once the snapshot is kept), the states to write with the
@@ -252,17 +252,14 @@ impl Runtime {
     /// application back to the version before as RollbackApplication does (ROLLING_BACK, then the job
     /// restarts from the latest READY snapshot); without that version or a snapshot it stays READY,
     /// as AWS leaves an application whose rollback fails. The rollback's operation id.
-    fn system_rollback(
-        &self,
-        app: &mut Application,
-        now: Millis,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
-    ) -> Option<String> {
+    fn system_rollback(&self, app: &mut Application, now: Millis, messages: &mut Messages) -> Option<String> {
         if !app.system_rollback_enabled() {
             return None;
         }
         let from = app.version_id;
-        let id = rollback::possible(app).then(|| rollback::begin(app, now, now + self.settings.update_ms)).flatten();
+        // As RollbackApplication asks: a READY snapshot to restore, and a version before this one.
+        let id =
+            app.latest_snapshot().is_some().then(|| rollback::begin(app, now, now + self.settings.update_ms)).flatten();
         let line = match &id {
             Some(id) => format!("System rollback {id} of application {} from version {from} started", app.name),
             None => format!(
@@ -286,7 +283,7 @@ impl Runtime {
         from: StartFrom,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> Result<(), String> {
         match Self::job(app, t.ctx, from) {
             Ok(job) => {
@@ -319,7 +316,7 @@ impl Runtime {
         restore: Restore,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> Result<(), String> {
         let snapshot = match &restore {
             Restore::Skip => None,
@@ -344,7 +341,7 @@ impl Runtime {
         snapshot: Option<String>,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         handover: &mut Handover,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) {
         let mut job = jobs.remove(&app.name);
         if let Some(name) = snapshot {
@@ -382,7 +379,7 @@ impl Runtime {
         app: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> Result<(), String> {
         let from = match jobs.remove(&app.name) {
             Some(mut old) => {
@@ -404,7 +401,7 @@ impl Runtime {
         app: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> Result<(), String> {
         if let Some(mut old) = jobs.remove(&app.name) {
             old.stop();
@@ -470,7 +467,7 @@ impl Runtime {
         next: &mut Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> bool {
         let now = t.now;
         let restarting = app.health.restart_due_ms.is_some();
@@ -515,7 +512,7 @@ impl Runtime {
         app: &Application,
         jobs: &mut HashMap<String, Box<dyn Job>>,
         t: &Turn<'_>,
-        messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+        messages: &mut Messages,
     ) -> (Application, Option<(Instant, StateWrite)>) {
         let now = t.now;
         let mut next = app.clone();
@@ -595,7 +592,7 @@ fn restoring(
     app: &mut Application,
     saved: Option<SavedState>,
     t: &Turn<'_>,
-    messages: &mut Vec<(Level, &'static app_log::Source, String)>,
+    messages: &mut Messages,
 ) -> Result<StartFrom, String> {
     match saved {
         None => Ok(StartFrom::Fresh),

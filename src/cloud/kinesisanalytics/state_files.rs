@@ -49,8 +49,8 @@ impl StateFiles {
         Ok(bytes)
     }
 
-    /// Removes the states `keys` (and an application's directory once it is empty). A file left
-    /// behind by an error is swept at the next open.
+    /// Removes the states `keys` (and an application's directory once it is empty). Not synced: a
+    /// file a crash brings back, or one an error left, is swept at the next open.
     pub fn remove<'k>(&self, keys: impl IntoIterator<Item = &'k str>) {
         let mut dirs = BTreeSet::new();
         for path in keys.into_iter().filter_map(|k| self.path(k)) {
@@ -65,7 +65,6 @@ impl StateFiles {
             // Fails while other states are in it, as it should.
             let _ = fs::remove_dir(&dir);
         }
-        let _ = files::sync_dir(&self.dir);
     }
 
     /// Removes every file under the states directory that is not one of `referenced`; how many.

@@ -152,8 +152,9 @@ impl Windows {
     /// The state as bytes, appended to `out` (a checkpoint's state ends with it, uncopied): the clock
     /// fields, then each pane's start, its keys and maxima.
     pub fn encode_into(&self, out: &mut Vec<u8>) {
-        let keys: usize = self.panes.values().flat_map(|keys| keys.keys()).map(|k| k.len() + 12).sum();
-        out.reserve(33 + self.panes.len() * 16 + keys);
+        // Sized by the key count alone: measuring every key would be a second pass over the state.
+        let keys: usize = self.panes.values().map(HashMap::len).sum();
+        out.reserve(33 + self.panes.len() * 16 + keys * 24);
         out.push(ENCODING);
         for v in [self.max_event.unwrap_or(Millis::MIN), self.watermark, self.fired_to] {
             out.extend_from_slice(&v.to_le_bytes());
